@@ -1,0 +1,470 @@
+//! The booking aggregate: its state machine, the request a customer makes, and the pure decision
+//! that turns a request plus a snapshot of the show (read inside the booking transaction) into the
+//! rows to write.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::fmt;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::catalog::ShowKind;
+use crate::error::{DomainError, Violations};
+use crate::pricing::{Tier, TierPrices};
+use crate::values::{natural_cmp, Currency, Email, Name, Phone, SeatLabel};
+
+/// Booking states (ARCHITECTURE.md):
+/// `held --pay--> confirmed --show ends--> completed`, `held --expire--> expired`,
+/// `held|confirmed --cancel--> cancelled`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BookingStatus {
+    Held,
+    Confirmed,
+    Completed,
+    Expired,
+    Cancelled,
+}
+
+/// What can happen to a booking.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BookingAction {
+    Pay,
+    Expire,
+    Cancel,
+    Complete,
+}
+
+impl BookingAction {
+    pub fn past_tense(self) -> &'static str {
+        match self {
+            BookingAction::Pay => "paid",
+            BookingAction::Expire => "expired",
+            BookingAction::Cancel => "cancelled",
+            BookingAction::Complete => "completed",
+        }
+    }
+}
+
+impl BookingStatus {
+    pub const ALL: [BookingStatus; 5] = [
+        BookingStatus::Held,
+        BookingStatus::Confirmed,
+        BookingStatus::Completed,
+        BookingStatus::Expired,
+        BookingStatus::Cancelled,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            BookingStatus::Held => "held",
+            BookingStatus::Confirmed => "confirmed",
+            BookingStatus::Completed => "completed",
+            BookingStatus::Expired => "expired",
+            BookingStatus::Cancelled => "cancelled",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|st| st.as_str() == s)
+    }
+
+    /// Held and confirmed bookings occupy their seats or places.
+    pub fn is_active(self) -> bool {
+        matches!(self, BookingStatus::Held | BookingStatus::Confirmed)
+    }
+
+    /// The state after `action`, or `IllegalTransition`.
+    pub fn apply(self, action: BookingAction) -> Result<BookingStatus, DomainError> {
+        use BookingAction as A;
+        use BookingStatus as S;
+        match (self, action) {
+            (S::Held, A::Pay) => Ok(S::Confirmed),
+            (S::Held, A::Expire) => Ok(S::Expired),
+            (S::Held | S::Confirmed, A::Cancel) => Ok(S::Cancelled),
+            (S::Confirmed, A::Complete) => Ok(S::Completed),
+            (from, action) => Err(DomainError::IllegalTransition {
+                from,
+                action: action.past_tense(),
+            }),
+        }
+    }
+}
+
+impl fmt::Display for BookingStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The buyer of a booking (this issue: a guest with a name and at least one contact).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Buyer {
+    pub name: Name,
+    pub phone: Option<Phone>,
+    pub email: Option<Email>,
+}
+
+/// Which places a booking asks for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Places {
+    SeatIds(Vec<i64>),
+    SeatLabels(Vec<SeatLabel>),
+    Quantity(u32),
+}
+
+/// A validated booking request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BookingCommand {
+    pub show_id: i64,
+    pub places: Places,
+    pub buyer: Buyer,
+}
+
+/// The raw request as it arrives at the edge, before parsing.
+#[derive(Debug, Clone, Default)]
+pub struct BookingRequest {
+    pub show_id: i64,
+    pub seat_ids: Option<Vec<i64>>,
+    pub seat_labels: Option<Vec<String>>,
+    pub quantity: Option<i64>,
+    pub name: String,
+    pub phone: Option<String>,
+    pub email: Option<String>,
+}
+
+fn blank_to_none(v: &Option<String>) -> Option<&str> {
+    v.as_deref().map(str::trim).filter(|s| !s.is_empty())
+}
+
+impl BookingRequest {
+    /// Parses the request into a command: a booking has 1..=`max_places` distinct seats or
+    /// places, a name, and at least one of phone/email, all well-formed.
+    pub fn parse(self, max_places: u32) -> Result<BookingCommand, DomainError> {
+        let mut v = Violations::new();
+        let name = v.check("name", Name::parse(&self.name));
+        let phone = blank_to_none(&self.phone).and_then(|p| v.check("phone", Phone::parse(p)));
+        let email = blank_to_none(&self.email).and_then(|e| v.check("email", Email::parse(e)));
+        if blank_to_none(&self.phone).is_none() && blank_to_none(&self.email).is_none() {
+            v.add("email", "give at least one of phone or email");
+        }
+        let count_rule = |n: usize, field: &str, v: &mut Violations| {
+            if n == 0 {
+                v.add(field, "ask for at least one seat");
+            } else if n > max_places as usize {
+                v.add(
+                    field,
+                    format!("at most {max_places} seats or places per booking"),
+                );
+            }
+        };
+        let given = [
+            self.seat_ids.is_some(),
+            self.seat_labels.is_some(),
+            self.quantity.is_some(),
+        ]
+        .iter()
+        .filter(|b| **b)
+        .count();
+        let places = if given != 1 {
+            v.add(
+                "seat_ids",
+                "give exactly one of seat_ids, seat_labels (seated shows) or quantity (general admission)",
+            );
+            None
+        } else if let Some(ids) = self.seat_ids {
+            count_rule(ids.len(), "seat_ids", &mut v);
+            let distinct: HashSet<i64> = ids.iter().copied().collect();
+            if distinct.len() != ids.len() {
+                v.add("seat_ids", "seats must be distinct");
+            }
+            if ids.iter().any(|id| *id <= 0) {
+                v.add("seat_ids", "seat ids are positive integers");
+            }
+            Some(Places::SeatIds(ids))
+        } else if let Some(labels) = self.seat_labels {
+            count_rule(labels.len(), "seat_labels", &mut v);
+            let parsed: Vec<SeatLabel> = labels
+                .iter()
+                .filter_map(|l| v.check("seat_labels", SeatLabel::parse(l)))
+                .collect();
+            let distinct: HashSet<&str> = parsed.iter().map(SeatLabel::as_str).collect();
+            if distinct.len() != parsed.len() {
+                v.add("seat_labels", "seats must be distinct");
+            }
+            Some(Places::SeatLabels(parsed))
+        } else {
+            let q = self.quantity.unwrap_or(0);
+            if q <= 0 {
+                v.add("quantity", "quantity must be at least 1");
+            } else if q > i64::from(max_places) {
+                v.add(
+                    "quantity",
+                    format!("at most {max_places} seats or places per booking"),
+                );
+            }
+            Some(Places::Quantity(q.clamp(0, i64::from(u32::MAX)) as u32))
+        };
+        if self.show_id <= 0 {
+            v.add("show_id", "show_id is a positive integer");
+        }
+        v.finish()?;
+        match (name, places) {
+            (Some(name), Some(places)) => Ok(BookingCommand {
+                show_id: self.show_id,
+                places,
+                buyer: Buyer { name, phone, email },
+            }),
+            _ => Err(DomainError::Internal("unreachable: violations empty".into())),
+        }
+    }
+}
+
+/// One line of a booking: a seat, or n general-admission places.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct BookingItem {
+    pub seat_id: Option<i64>,
+    pub label: Option<String>,
+    pub seat_class: Option<String>,
+    pub quantity: u32,
+    /// Price of one seat/place in minor units.
+    pub price: i64,
+    pub tier: Option<Tier>,
+}
+
+/// A booking as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Booking {
+    pub id: Uuid,
+    pub reference: String,
+    pub show_id: i64,
+    pub event_id: i64,
+    pub status: BookingStatus,
+    pub customer_name: String,
+    pub phone: Option<String>,
+    pub email: Option<String>,
+    pub quantity: u32,
+    pub total_amount: i64,
+    pub currency: Currency,
+    pub items: Vec<BookingItem>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub cancelled_at: Option<DateTime<Utc>>,
+}
+
+/// The show as read inside the booking transaction.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ShowSnapshot {
+    pub id: i64,
+    pub kind: ShowKind,
+    pub starts_at: DateTime<Utc>,
+    pub currency: Currency,
+    /// General admission: price of one place (None = free) and free places now.
+    pub price: Option<i64>,
+    pub free_places: Option<u32>,
+}
+
+/// A requested seat, read (and locked) inside the booking transaction.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SeatSnapshot {
+    pub id: i64,
+    pub show_id: i64,
+    pub class_id: i64,
+    pub label: String,
+    pub row: String,
+    pub number: u32,
+    /// In an active booking already.
+    pub taken: bool,
+}
+
+/// A seat class of the show with its occupancy, read inside the booking transaction.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClassSnapshot {
+    pub id: i64,
+    pub name: String,
+    pub prices: TierPrices,
+    pub total_seats: u64,
+    pub sold_seats: u64,
+}
+
+/// What to write: the decision of the domain.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BookingPlan {
+    pub status: BookingStatus,
+    pub items: Vec<PlannedItem>,
+    pub quantity: u32,
+    pub total_amount: i64,
+    pub currency: Currency,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlannedItem {
+    pub seat_id: Option<i64>,
+    pub class_id: Option<i64>,
+    pub label: Option<String>,
+    pub quantity: u32,
+    pub price: i64,
+    pub tier: Option<Tier>,
+}
+
+fn check_bookable(show: &ShowSnapshot, now: DateTime<Utc>) -> Result<(), DomainError> {
+    if show.starts_at <= now {
+        return Err(DomainError::ShowStarted);
+    }
+    Ok(())
+}
+
+/// Decides a seated booking. `requested` are the seat ids asked for (labels already resolved by
+/// the adapter); `seats` the rows found for them (locked); `classes` the classes of those seats.
+///
+/// Rules: every seat exists (404 otherwise) and belongs to the show (422); the show has not
+/// started; no seat is taken (409 naming them); every class has a price (409 `not_for_sale`);
+/// seats are priced one after another in natural label order on the class occupancy including
+/// the seats before them in this booking.
+pub fn plan_seated(
+    show: &ShowSnapshot,
+    requested: &[i64],
+    seats: &[SeatSnapshot],
+    classes: &[ClassSnapshot],
+    now: DateTime<Utc>,
+) -> Result<BookingPlan, DomainError> {
+    if show.kind != ShowKind::Seated {
+        return Err(DomainError::invalid(
+            "quantity",
+            "this is a general-admission show: book a quantity, not seats",
+        ));
+    }
+    let by_id: HashMap<i64, &SeatSnapshot> = seats.iter().map(|s| (s.id, s)).collect();
+    let missing: Vec<i64> = requested
+        .iter()
+        .copied()
+        .filter(|id| !by_id.contains_key(id))
+        .collect();
+    if let Some(first) = missing.first() {
+        return Err(DomainError::not_found("seat", first));
+    }
+    let foreign: Vec<String> = seats
+        .iter()
+        .filter(|s| s.show_id != show.id)
+        .map(|s| s.id.to_string())
+        .collect();
+    if !foreign.is_empty() {
+        return Err(DomainError::invalid(
+            "seat_ids",
+            format!("seats {} do not belong to show {}", foreign.join(", "), show.id),
+        ));
+    }
+    check_bookable(show, now)?;
+    let mut ordered: Vec<&SeatSnapshot> = requested.iter().map(|id| by_id[id]).collect();
+    ordered.sort_by(|a, b| natural_cmp(&a.row, a.number, &a.label, &b.row, b.number, &b.label));
+    let taken: Vec<String> = ordered
+        .iter()
+        .filter(|s| s.taken)
+        .map(|s| s.label.clone())
+        .collect();
+    if !taken.is_empty() {
+        return Err(DomainError::SeatsUnavailable { seats: taken });
+    }
+    let class_by_id: HashMap<i64, &ClassSnapshot> = classes.iter().map(|c| (c.id, c)).collect();
+    let not_for_sale: Vec<String> = ordered
+        .iter()
+        .filter(|s| {
+            class_by_id
+                .get(&s.class_id)
+                .is_none_or(|c| !c.prices.is_for_sale())
+        })
+        .map(|s| s.label.clone())
+        .collect();
+    if !not_for_sale.is_empty() {
+        return Err(DomainError::NotForSale {
+            seats: not_for_sale,
+        });
+    }
+    let mut sold_in_booking: BTreeMap<i64, u64> = BTreeMap::new();
+    let mut items = Vec::with_capacity(ordered.len());
+    let mut total: i64 = 0;
+    for seat in ordered {
+        let class = class_by_id[&seat.class_id];
+        let before = sold_in_booking.entry(class.id).or_insert(0);
+        let quote = class
+            .prices
+            .quote(class.sold_seats + *before, class.total_seats)
+            .ok_or_else(|| DomainError::NotForSale {
+                seats: vec![seat.label.clone()],
+            })?;
+        *before += 1;
+        total = total
+            .checked_add(quote.price)
+            .ok_or_else(|| DomainError::Internal("total overflows".into()))?;
+        items.push(PlannedItem {
+            seat_id: Some(seat.id),
+            class_id: Some(class.id),
+            label: Some(seat.label.clone()),
+            quantity: 1,
+            price: quote.price,
+            tier: Some(quote.tier),
+        });
+    }
+    Ok(BookingPlan {
+        status: BookingStatus::Confirmed,
+        quantity: items.len() as u32,
+        items,
+        total_amount: total,
+        currency: show.currency,
+    })
+}
+
+/// Decides a general-admission booking of `quantity` places. The adapter must still take the
+/// places with a guarded update (free never below zero) and report `SoldOut` if that fails.
+pub fn plan_general(
+    show: &ShowSnapshot,
+    quantity: u32,
+    now: DateTime<Utc>,
+) -> Result<BookingPlan, DomainError> {
+    if show.kind != ShowKind::General {
+        return Err(DomainError::invalid(
+            "seat_ids",
+            "this is a seated show: choose seats (seat_ids or seat_labels)",
+        ));
+    }
+    check_bookable(show, now)?;
+    let free = show.free_places.unwrap_or(0);
+    if quantity > free {
+        return Err(DomainError::SoldOut {
+            requested: quantity,
+            available: free,
+        });
+    }
+    let price = show.price.unwrap_or(0);
+    let total = price
+        .checked_mul(i64::from(quantity))
+        .ok_or_else(|| DomainError::Internal("total overflows".into()))?;
+    Ok(BookingPlan {
+        status: BookingStatus::Confirmed,
+        items: vec![PlannedItem {
+            seat_id: None,
+            class_id: None,
+            label: None,
+            quantity,
+            price,
+            tier: None,
+        }],
+        quantity,
+        total_amount: total,
+        currency: show.currency,
+    })
+}
+
+/// A short human booking reference such as `BX-7KQ2M9AB` from random bytes: 8 characters of
+/// Crockford base32 (no I, L, O, U), ~40 bits.
+pub fn reference_from(random: u64) -> String {
+    const ALPHABET: &[u8; 32] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+    let mut s = String::from("BX-");
+    let mut r = random;
+    for _ in 0..8 {
+        s.push(ALPHABET[(r & 31) as usize] as char);
+        r >>= 5;
+    }
+    s
+}

@@ -1,0 +1,582 @@
+//! The catalogue: cities, venues, events, shows, seat classes and seats; the inputs that create
+//! them and the rules those inputs must follow.
+
+use std::collections::HashSet;
+use std::fmt;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::error::{DomainError, Violations};
+use crate::pricing::{Quote, Tier, TierPrices};
+use crate::values::{parse_text, Currency, Name, SeatLabel};
+
+/// Most seats one show may have (a stadium is ~100k).
+pub const MAX_SEATS_PER_SHOW: usize = 100_000;
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct City {
+    pub id: i64,
+    pub name: String,
+    pub country: String,
+    pub latitude: f64,
+    pub longitude: f64,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewCity {
+    pub name: Name,
+    pub country: String,
+    pub latitude: f64,
+    pub longitude: f64,
+}
+
+fn check_coordinates(v: &mut Violations, latitude: f64, longitude: f64) {
+    if !(-90.0..=90.0).contains(&latitude) {
+        v.add("latitude", "latitude must be between -90 and 90");
+    }
+    if !(-180.0..=180.0).contains(&longitude) {
+        v.add("longitude", "longitude must be between -180 and 180");
+    }
+}
+
+impl NewCity {
+    pub fn parse(
+        name: &str,
+        country: &str,
+        latitude: f64,
+        longitude: f64,
+    ) -> Result<Self, DomainError> {
+        let mut v = Violations::new();
+        let name = v.check("name", Name::parse(name));
+        let country = v.check("country", parse_text(country, "country", 100));
+        check_coordinates(&mut v, latitude, longitude);
+        v.finish()?;
+        Ok(Self {
+            name: name.expect("checked"),
+            country: country.expect("checked"),
+            latitude,
+            longitude,
+        })
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Venue {
+    pub id: i64,
+    pub city_id: i64,
+    pub name: String,
+    pub address: String,
+    pub latitude: f64,
+    pub longitude: f64,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewVenue {
+    pub city_id: i64,
+    pub name: Name,
+    pub address: String,
+    pub latitude: f64,
+    pub longitude: f64,
+}
+
+impl NewVenue {
+    pub fn parse(
+        city_id: i64,
+        name: &str,
+        address: &str,
+        latitude: f64,
+        longitude: f64,
+    ) -> Result<Self, DomainError> {
+        let mut v = Violations::new();
+        let name = v.check("name", Name::parse(name));
+        if address.chars().count() > 500 {
+            v.add("address", "address must be at most 500 characters");
+        }
+        check_coordinates(&mut v, latitude, longitude);
+        v.finish()?;
+        Ok(Self {
+            city_id,
+            name: name.expect("checked"),
+            address: address.trim().to_owned(),
+            latitude,
+            longitude,
+        })
+    }
+}
+
+/// Kinds of events.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EventType {
+    Movie,
+    Concert,
+    Sport,
+    Standup,
+    Theatre,
+    Other,
+}
+
+impl EventType {
+    pub const ALL: [EventType; 6] = [
+        EventType::Movie,
+        EventType::Concert,
+        EventType::Sport,
+        EventType::Standup,
+        EventType::Theatre,
+        EventType::Other,
+    ];
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EventType::Movie => "movie",
+            EventType::Concert => "concert",
+            EventType::Sport => "sport",
+            EventType::Standup => "standup",
+            EventType::Theatre => "theatre",
+            EventType::Other => "other",
+        }
+    }
+    pub fn parse(s: &str) -> Result<Self, DomainError> {
+        let s = s.trim().to_ascii_lowercase();
+        Self::ALL
+            .into_iter()
+            .find(|t| t.as_str() == s)
+            .ok_or_else(|| {
+                DomainError::invalid(
+                    "event_type",
+                    "event_type must be one of movie, concert, sport, standup, theatre, other",
+                )
+            })
+    }
+}
+
+impl fmt::Display for EventType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Event {
+    pub id: i64,
+    pub title: String,
+    pub description: String,
+    pub event_type: EventType,
+    pub city_id: i64,
+    pub venue_id: Option<i64>,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewEvent {
+    pub title: String,
+    pub description: String,
+    pub event_type: EventType,
+    pub city_id: i64,
+    pub venue_id: Option<i64>,
+}
+
+impl NewEvent {
+    pub fn parse(
+        title: &str,
+        description: &str,
+        event_type: &str,
+        city_id: i64,
+        venue_id: Option<i64>,
+    ) -> Result<Self, DomainError> {
+        let mut v = Violations::new();
+        let title = v.check("title", parse_text(title, "title", 200));
+        if description.chars().count() > 10_000 {
+            v.add("description", "description must be at most 10000 characters");
+        }
+        let event_type = match EventType::parse(event_type) {
+            Ok(t) => Some(t),
+            Err(_) => {
+                v.add(
+                    "event_type",
+                    "event_type must be one of movie, concert, sport, standup, theatre, other",
+                );
+                None
+            }
+        };
+        v.finish()?;
+        Ok(Self {
+            title: title.expect("checked"),
+            description: description.trim().to_owned(),
+            event_type: event_type.expect("checked"),
+            city_id,
+            venue_id,
+        })
+    }
+}
+
+/// Filters for listing events.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct EventFilter {
+    pub city_id: Option<i64>,
+    pub event_type: Option<EventType>,
+    /// Events with a show starting at or after this instant.
+    pub from: Option<DateTime<Utc>>,
+    /// Events with a show starting before this instant.
+    pub to: Option<DateTime<Utc>>,
+}
+
+/// Pagination of a list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Page {
+    pub limit: i64,
+    pub offset: i64,
+}
+
+impl Page {
+    pub const DEFAULT_LIMIT: i64 = 50;
+    pub const MAX_LIMIT: i64 = 500;
+
+    pub fn parse(limit: Option<i64>, offset: Option<i64>) -> Result<Self, DomainError> {
+        let mut v = Violations::new();
+        let limit = limit.unwrap_or(Self::DEFAULT_LIMIT);
+        let offset = offset.unwrap_or(0);
+        if !(1..=Self::MAX_LIMIT).contains(&limit) {
+            v.add("limit", format!("limit must be between 1 and {}", Self::MAX_LIMIT));
+        }
+        if offset < 0 {
+            v.add("offset", "offset must not be negative");
+        }
+        v.finish()?;
+        Ok(Self { limit, offset })
+    }
+}
+
+impl Default for Page {
+    fn default() -> Self {
+        Self {
+            limit: Self::DEFAULT_LIMIT,
+            offset: 0,
+        }
+    }
+}
+
+/// One page of a list and the total number of matching rows.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Paged<T> {
+    pub items: Vec<T>,
+    pub total: i64,
+    pub page: Page,
+}
+
+/// Seated (a seat map) or general admission (a capacity).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ShowKind {
+    Seated,
+    General,
+}
+
+impl ShowKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ShowKind::Seated => "seated",
+            ShowKind::General => "general",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "seated" => Some(ShowKind::Seated),
+            "general" => Some(ShowKind::General),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Show {
+    pub id: i64,
+    pub event_id: i64,
+    pub venue_id: Option<i64>,
+    pub screen_name: String,
+    pub starts_at: DateTime<Utc>,
+    pub ends_at: DateTime<Utc>,
+    pub kind: ShowKind,
+    pub currency: Currency,
+    /// General admission: capacity, free places and price of one place (None = free).
+    pub capacity: Option<u32>,
+    pub free_places: Option<u32>,
+    pub price: Option<i64>,
+    pub created_at: DateTime<Utc>,
+}
+
+/// Counts of one seat class of a show, and the price in force.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SeatClassAvailability {
+    pub id: i64,
+    pub name: String,
+    pub prices: TierPrices,
+    pub total_seats: u64,
+    pub held_seats: u64,
+    pub booked_seats: u64,
+}
+
+impl SeatClassAvailability {
+    pub fn sold(&self) -> u64 {
+        self.held_seats + self.booked_seats
+    }
+    pub fn available(&self) -> u64 {
+        self.total_seats.saturating_sub(self.sold())
+    }
+    /// The price of the next seat of the class; `None` when not for sale.
+    pub fn current_quote(&self) -> Option<Quote> {
+        self.prices.quote(self.sold(), self.total_seats)
+    }
+    /// Occupancy as a fraction (for display only; decisions use integer counts).
+    pub fn occupancy_percent(&self) -> f64 {
+        if self.total_seats == 0 {
+            0.0
+        } else {
+            self.sold() as f64 * 100.0 / self.total_seats as f64
+        }
+    }
+}
+
+/// A show with its classes and counts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ShowDetail {
+    pub show: Show,
+    pub classes: Vec<SeatClassAvailability>,
+}
+
+impl ShowDetail {
+    pub fn total_places(&self) -> u64 {
+        match self.show.kind {
+            ShowKind::General => u64::from(self.show.capacity.unwrap_or(0)),
+            ShowKind::Seated => self.classes.iter().map(|c| c.total_seats).sum(),
+        }
+    }
+    pub fn available_places(&self) -> u64 {
+        match self.show.kind {
+            ShowKind::General => u64::from(self.show.free_places.unwrap_or(0)),
+            ShowKind::Seated => self.classes.iter().map(|c| c.available()).sum(),
+        }
+    }
+}
+
+/// An event with its shows.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EventDetail {
+    pub event: Event,
+    pub shows: Vec<ShowDetail>,
+}
+
+impl EventDetail {
+    pub fn total_places(&self) -> u64 {
+        self.shows.iter().map(ShowDetail::total_places).sum()
+    }
+    pub fn available_places(&self) -> u64 {
+        self.shows.iter().map(ShowDetail::available_places).sum()
+    }
+}
+
+/// A seat's status, derived from the active booking that holds it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SeatStatus {
+    Available,
+    Held,
+    Booked,
+}
+
+impl SeatStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SeatStatus::Available => "available",
+            SeatStatus::Held => "held",
+            SeatStatus::Booked => "booked",
+        }
+    }
+}
+
+/// A seat in a seat-map listing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SeatView {
+    pub id: i64,
+    pub label: String,
+    pub row: String,
+    pub number: u32,
+    pub class_id: i64,
+    pub class: String,
+    pub status: SeatStatus,
+    pub external_ref: Option<String>,
+}
+
+/// A seat together with its class's counts (for the single-seat view).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SeatDetail {
+    pub seat: SeatView,
+    pub show_id: i64,
+    pub currency: Currency,
+    pub class: SeatClassAvailability,
+}
+
+/// One seat class of a new seat map.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewSeatClass {
+    pub name: String,
+    pub prices: TierPrices,
+}
+
+/// One seat of a new seat map.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewSeat {
+    pub label: SeatLabel,
+    pub class: String,
+    pub external_ref: Option<String>,
+}
+
+/// What a show sells.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Layout {
+    General { capacity: u32, price: Option<i64> },
+    Seated {
+        classes: Vec<NewSeatClass>,
+        seats: Vec<NewSeat>,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewShow {
+    pub venue_id: Option<i64>,
+    pub screen_name: String,
+    pub starts_at: DateTime<Utc>,
+    pub ends_at: DateTime<Utc>,
+    pub currency: Currency,
+    pub layout: Layout,
+}
+
+/// Class name rules: trimmed, 1..=50 characters.
+pub fn parse_class_name(name: &str) -> Result<String, DomainError> {
+    parse_text(name, "seat class name", 50).map_err(|e| DomainError::invalid("seat_classes", e.message))
+}
+
+fn check_prices(v: &mut Violations, field: &str, p: &TierPrices) {
+    for (what, value) in [
+        ("min_price", p.min_price),
+        ("normal_price", p.normal_price),
+        ("max_price", p.max_price),
+    ] {
+        if value.is_some_and(|x| x < 0) {
+            v.add(format!("{field}.{what}"), "prices must not be negative");
+        }
+    }
+}
+
+impl NewShow {
+    /// Checks the rules of a new show: ends after it starts, a positive capacity, or a seat map
+    /// whose class names and seat labels are unique and whose seats all name a declared class.
+    pub fn validate(&self) -> Result<(), DomainError> {
+        let mut v = Violations::new();
+        if self.ends_at <= self.starts_at {
+            v.add("ends_at", "ends_at must be after starts_at");
+        }
+        if self.screen_name.chars().count() > 200 {
+            v.add("screen_name", "screen_name must be at most 200 characters");
+        }
+        match &self.layout {
+            Layout::General { capacity, price } => {
+                if *capacity == 0 {
+                    v.add("capacity", "capacity must be at least 1");
+                }
+                if *capacity as usize > MAX_SEATS_PER_SHOW {
+                    v.add("capacity", format!("capacity must be at most {MAX_SEATS_PER_SHOW}"));
+                }
+                if price.is_some_and(|p| p < 0) {
+                    v.add("price", "price must not be negative");
+                }
+            }
+            Layout::Seated { classes, seats } => {
+                if classes.is_empty() {
+                    v.add("seat_classes", "a seated show needs at least one seat class");
+                }
+                let mut names = HashSet::new();
+                for (i, c) in classes.iter().enumerate() {
+                    if let Err(DomainError::Validation(fs)) = parse_class_name(&c.name) {
+                        for f in fs {
+                            v.add(format!("seat_classes[{i}].name"), f.message);
+                        }
+                    }
+                    if !names.insert(c.name.as_str()) {
+                        v.add(
+                            format!("seat_classes[{i}].name"),
+                            format!("seat class '{}' is declared twice", c.name),
+                        );
+                    }
+                    check_prices(&mut v, &format!("seat_classes[{i}]"), &c.prices);
+                }
+                if seats.is_empty() {
+                    v.add("seats", "a seated show needs at least one seat");
+                }
+                if seats.len() > MAX_SEATS_PER_SHOW {
+                    v.add("seats", format!("at most {MAX_SEATS_PER_SHOW} seats per show"));
+                }
+                let mut labels = HashSet::new();
+                for s in seats {
+                    if !labels.insert(s.label.as_str()) {
+                        v.add("seats", format!("seat label '{}' is used twice", s.label));
+                    }
+                    if !names.contains(s.class.as_str()) {
+                        v.add(
+                            "seats",
+                            format!("seat '{}' names unknown class '{}'", s.label, s.class),
+                        );
+                    }
+                }
+            }
+        }
+        v.finish()
+    }
+}
+
+/// Generates `rows` × `seats_per_row` seats of `class`: labels `<row><number>`, numbers from 1.
+pub fn generate_seats(
+    class: &str,
+    rows: &[String],
+    seats_per_row: u32,
+) -> Result<Vec<NewSeat>, DomainError> {
+    if rows.is_empty() || seats_per_row == 0 {
+        return Err(DomainError::invalid(
+            "seat_classes",
+            format!("class '{class}': rows and seats_per_row must both be given and non-empty"),
+        ));
+    }
+    if rows.len() * seats_per_row as usize > MAX_SEATS_PER_SHOW {
+        return Err(DomainError::invalid(
+            "seat_classes",
+            format!("at most {MAX_SEATS_PER_SHOW} seats per show"),
+        ));
+    }
+    let mut out = Vec::with_capacity(rows.len() * seats_per_row as usize);
+    for row in rows {
+        let r = row.trim();
+        if r.is_empty() || !r.chars().all(|c| c.is_ascii_alphabetic()) {
+            return Err(DomainError::invalid(
+                "seat_classes",
+                format!("class '{class}': row '{row}' must be letters"),
+            ));
+        }
+        for n in 1..=seats_per_row {
+            let label = SeatLabel::from_parts(r, n)
+                .map_err(|e| DomainError::invalid("seat_classes", e.message))?;
+            out.push(NewSeat {
+                label,
+                class: class.to_owned(),
+                external_ref: None,
+            });
+        }
+    }
+    Ok(out)
+}
+
+/// The tier and price a seat of a class would cost now.
+pub fn tier_in_force(class: &SeatClassAvailability) -> Option<(Tier, i64)> {
+    class.current_quote().map(|q| (q.tier, q.price))
+}

@@ -1,0 +1,114 @@
+//! Domain errors. Adapters map their failures into these; the HTTP edge maps these to statuses
+//! (one place: `api-actix`'s error module).
+
+use serde::Serialize;
+
+use crate::booking::BookingStatus;
+
+/// One failing input field and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FieldError {
+    pub field: String,
+    pub message: String,
+}
+
+impl FieldError {
+    pub fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Self {
+            field: field.into(),
+            message: message.into(),
+        }
+    }
+}
+
+/// Collects field errors while parsing a request into domain types.
+#[derive(Debug, Default)]
+pub struct Violations(Vec<FieldError>);
+
+impl Violations {
+    pub fn new() -> Self {
+        Self::default()
+    }
+    pub fn add(&mut self, field: impl Into<String>, message: impl Into<String>) {
+        self.0.push(FieldError::new(field, message));
+    }
+    /// Records the error of `result` under `field` and returns its value, if any.
+    pub fn check<T, E: std::fmt::Display>(
+        &mut self,
+        field: &str,
+        result: Result<T, E>,
+    ) -> Option<T> {
+        match result {
+            Ok(v) => Some(v),
+            Err(e) => {
+                self.add(field, e.to_string());
+                None
+            }
+        }
+    }
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+    /// `Ok(())` when nothing failed, else the validation error.
+    pub fn finish(self) -> Result<(), DomainError> {
+        if self.0.is_empty() {
+            Ok(())
+        } else {
+            Err(DomainError::Validation(self.0))
+        }
+    }
+}
+
+/// Everything a domain operation can refuse, plus `Internal` for failures of the machinery.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum DomainError {
+    /// Input that breaks a rule (422), with the failing fields.
+    #[error("validation failed: {0:?}")]
+    Validation(Vec<FieldError>),
+    /// An unknown id (404).
+    #[error("{entity} {id} not found")]
+    NotFound { entity: &'static str, id: String },
+    /// Some requested seats are held or booked by someone else (409).
+    #[error("seats not available: {seats:?}")]
+    SeatsUnavailable { seats: Vec<String> },
+    /// Not enough free general-admission places (409).
+    #[error("sold out: {requested} requested, {available} available")]
+    SoldOut { requested: u32, available: u32 },
+    /// The seats' class has no price at all (409).
+    #[error("not for sale: {seats:?}")]
+    NotForSale { seats: Vec<String> },
+    /// The show has started; it can no longer be booked (409).
+    #[error("the show has already started")]
+    ShowStarted,
+    /// A booking state change that the state machine does not allow (409).
+    #[error("a {from} booking cannot be {action}")]
+    IllegalTransition {
+        from: BookingStatus,
+        action: &'static str,
+    },
+    /// Another state conflict, e.g. a duplicate name (409).
+    #[error("{message}")]
+    Conflict { code: &'static str, message: String },
+    /// A CSV import failed at a line (422). The header is line 1.
+    #[error("line {line}: {problem}")]
+    InvalidCsv {
+        line: u64,
+        column: Option<String>,
+        problem: String,
+    },
+    /// A failure of the machinery (database down, bug). Never shown to clients in detail.
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl DomainError {
+    pub fn not_found(entity: &'static str, id: impl ToString) -> Self {
+        Self::NotFound {
+            entity,
+            id: id.to_string(),
+        }
+    }
+    pub fn invalid(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Self::Validation(vec![FieldError::new(field, message)])
+    }
+}

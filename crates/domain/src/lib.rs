@@ -1,0 +1,13 @@
+//! boxoffice domain: entities, value objects, rules and ports. Pure: no database, no HTTP, no
+//! async runtime, no I/O. See `docs/architecture.md`.
+
+pub mod booking;
+pub mod catalog;
+pub mod error;
+pub mod import;
+pub mod ports;
+pub mod pricing;
+pub mod service;
+pub mod values;
+
+pub use error::{DomainError, FieldError};

@@ -1,0 +1,451 @@
+//! Value objects with fallible constructors ("parse, don't validate").
+
+use std::cmp::Ordering;
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+/// Why a value was rejected; `field` is filled in by the caller that knows the field name.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{message}")]
+pub struct InvalidValue {
+    pub message: String,
+}
+
+impl InvalidValue {
+    pub fn new(message: impl Into<String>) -> Self {
+        Self {
+            message: message.into(),
+        }
+    }
+}
+
+/// ISO 4217 currency code: three upper-case ASCII letters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct Currency([u8; 3]);
+
+impl Currency {
+    pub fn parse(code: &str) -> Result<Self, InvalidValue> {
+        let code = code.trim();
+        let bytes = code.as_bytes();
+        if bytes.len() == 3 && bytes.iter().all(|b| b.is_ascii_alphabetic()) {
+            let upper = code.to_ascii_uppercase();
+            let b = upper.as_bytes();
+            Ok(Self([b[0], b[1], b[2]]))
+        } else {
+            Err(InvalidValue::new(
+                "currency must be a three-letter ISO 4217 code such as USD",
+            ))
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        // Always ASCII by construction.
+        std::str::from_utf8(&self.0).unwrap_or("XXX")
+    }
+}
+
+impl fmt::Display for Currency {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl TryFrom<String> for Currency {
+    type Error = InvalidValue;
+    fn try_from(value: String) -> Result<Self, Self::Error> {
+        Currency::parse(&value)
+    }
+}
+
+impl From<Currency> for String {
+    fn from(c: Currency) -> Self {
+        c.as_str().to_owned()
+    }
+}
+
+/// An amount of money in integer minor units (cents) of a currency. Never a float.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Money {
+    pub amount_minor: i64,
+    pub currency: Currency,
+}
+
+impl Money {
+    /// A non-negative amount; prices and totals are never negative.
+    pub fn new(amount_minor: i64, currency: Currency) -> Result<Self, InvalidValue> {
+        if amount_minor < 0 {
+            return Err(InvalidValue::new("amount must not be negative"));
+        }
+        Ok(Self {
+            amount_minor,
+            currency,
+        })
+    }
+
+    pub fn zero(currency: Currency) -> Self {
+        Self {
+            amount_minor: 0,
+            currency,
+        }
+    }
+
+    /// Adds two amounts of the same currency; `None` on a currency mismatch or overflow.
+    pub fn checked_add(self, other: Money) -> Option<Money> {
+        if self.currency != other.currency {
+            return None;
+        }
+        Some(Money {
+            amount_minor: self.amount_minor.checked_add(other.amount_minor)?,
+            currency: self.currency,
+        })
+    }
+}
+
+/// Parses a price written for humans, such as `$297.63`, `297.63`, `297` or `1,297.5`, into minor
+/// units (two decimal places). An empty string is `Ok(None)` ("absent").
+pub fn parse_price(text: &str) -> Result<Option<i64>, InvalidValue> {
+    let t = text.trim();
+    if t.is_empty() {
+        return Ok(None);
+    }
+    let t = t
+        .strip_prefix('$')
+        .or_else(|| t.strip_prefix('€'))
+        .or_else(|| t.strip_prefix('£'))
+        .unwrap_or(t)
+        .trim();
+    let cleaned: String = t.chars().filter(|c| *c != ',' && *c != '_').collect();
+    if cleaned.starts_with('-') {
+        return Err(InvalidValue::new(format!(
+            "price '{text}' must not be negative"
+        )));
+    }
+    let (whole, frac) = match cleaned.split_once('.') {
+        Some((w, f)) => (w, f),
+        None => (cleaned.as_str(), ""),
+    };
+    let digits_ok = |s: &str| s.chars().all(|c| c.is_ascii_digit());
+    if (whole.is_empty() && frac.is_empty())
+        || !digits_ok(whole)
+        || !digits_ok(frac)
+        || frac.len() > 2
+        || whole.len() > 12
+    {
+        return Err(InvalidValue::new(format!(
+            "'{text}' is not a price (expected e.g. $297.63)"
+        )));
+    }
+    let whole: i64 = if whole.is_empty() {
+        0
+    } else {
+        whole
+            .parse()
+            .map_err(|_| InvalidValue::new(format!("'{text}' is not a price")))?
+    };
+    let mut cents: i64 = if frac.is_empty() {
+        0
+    } else {
+        frac.parse()
+            .map_err(|_| InvalidValue::new(format!("'{text}' is not a price")))?
+    };
+    if frac.len() == 1 {
+        cents *= 10;
+    }
+    Ok(Some(whole * 100 + cents))
+}
+
+fn bounded_text(value: &str, what: &str, max: usize) -> Result<String, InvalidValue> {
+    let v = value.trim();
+    if v.is_empty() {
+        return Err(InvalidValue::new(format!("{what} must not be empty")));
+    }
+    if v.chars().count() > max {
+        return Err(InvalidValue::new(format!(
+            "{what} must be at most {max} characters"
+        )));
+    }
+    if v.chars().any(|c| c.is_control()) {
+        return Err(InvalidValue::new(format!(
+            "{what} must not contain control characters"
+        )));
+    }
+    Ok(v.to_owned())
+}
+
+/// A person's or a thing's name: trimmed, non-empty, at most 200 characters.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+pub struct Name(String);
+
+impl Name {
+    pub const MAX: usize = 200;
+    pub fn parse(value: &str) -> Result<Self, InvalidValue> {
+        bounded_text(value, "name", Self::MAX).map(Self)
+    }
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+    pub fn into_inner(self) -> String {
+        self.0
+    }
+}
+
+/// Free-form bounded text (titles, addresses…): trimmed, non-empty, at most `max` characters.
+pub fn parse_text(value: &str, what: &str, max: usize) -> Result<String, InvalidValue> {
+    bounded_text(value, what, max)
+}
+
+/// An email address, lower-cased; a pragmatic check (one `@`, a dot in the domain, no spaces).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+pub struct Email(String);
+
+impl Email {
+    pub fn parse(value: &str) -> Result<Self, InvalidValue> {
+        let v = value.trim().to_lowercase();
+        let bad = || InvalidValue::new(format!("'{}' is not a valid email address", value.trim()));
+        if v.len() > 254 || v.chars().any(|c| c.is_whitespace() || c.is_control()) {
+            return Err(bad());
+        }
+        let (local, domain) = v.split_once('@').ok_or_else(bad)?;
+        if local.is_empty()
+            || local.len() > 64
+            || domain.contains('@')
+            || !domain.contains('.')
+            || domain.starts_with('.')
+            || domain.ends_with('.')
+            || domain.contains("..")
+        {
+            return Err(bad());
+        }
+        Ok(Self(v))
+    }
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+    pub fn into_inner(self) -> String {
+        self.0
+    }
+}
+
+/// A phone number normalised to `+` and digits (E.164-like: 7 to 15 digits).
+/// Spaces, dashes, dots and parentheses are accepted as separators.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+pub struct Phone(String);
+
+impl Phone {
+    pub fn parse(value: &str) -> Result<Self, InvalidValue> {
+        let v = value.trim();
+        let bad = || InvalidValue::new(format!("'{v}' is not a valid phone number"));
+        let (plus, rest) = match v.strip_prefix('+') {
+            Some(r) => (true, r),
+            None => (false, v),
+        };
+        let mut digits = String::with_capacity(rest.len());
+        for c in rest.chars() {
+            match c {
+                '0'..='9' => digits.push(c),
+                ' ' | '-' | '.' | '(' | ')' => {}
+                _ => return Err(bad()),
+            }
+        }
+        if !(7..=15).contains(&digits.len()) {
+            return Err(bad());
+        }
+        Ok(Self(if plus { format!("+{digits}") } else { digits }))
+    }
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+    pub fn into_inner(self) -> String {
+        self.0
+    }
+}
+
+/// A seat label such as `A1`, `AA12` or `12`: an optional row part of letters followed by a seat
+/// number. Ordered naturally: by row, then by number (A2 before A10).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+pub struct SeatLabel {
+    label: String,
+    row: String,
+    number: u32,
+}
+
+impl SeatLabel {
+    pub const MAX: usize = 20;
+
+    pub fn parse(value: &str) -> Result<Self, InvalidValue> {
+        let v = value.trim();
+        if v.is_empty() || v.len() > Self::MAX {
+            return Err(InvalidValue::new(format!(
+                "seat label '{v}' must be 1 to {} characters",
+                Self::MAX
+            )));
+        }
+        if !v
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+        {
+            return Err(InvalidValue::new(format!(
+                "seat label '{v}' may contain only letters, digits, '-' and '_'"
+            )));
+        }
+        let split = v
+            .char_indices()
+            .rev()
+            .take_while(|(_, c)| c.is_ascii_digit())
+            .last()
+            .map(|(i, _)| i)
+            .unwrap_or(v.len());
+        let (row, num) = v.split_at(split);
+        let number = if num.is_empty() {
+            0
+        } else {
+            num.parse::<u32>()
+                .map_err(|_| InvalidValue::new(format!("seat label '{v}' has a bad number")))?
+        };
+        Ok(Self {
+            label: v.to_owned(),
+            row: row.trim_end_matches(['-', '_']).to_owned(),
+            number,
+        })
+    }
+
+    /// Builds the label for `row` and seat `number` (`A` + 7 → `A7`).
+    pub fn from_parts(row: &str, number: u32) -> Result<Self, InvalidValue> {
+        Self::parse(&format!("{}{}", row.trim(), number))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.label
+    }
+    pub fn row(&self) -> &str {
+        &self.row
+    }
+    pub fn number(&self) -> u32 {
+        self.number
+    }
+}
+
+impl Ord for SeatLabel {
+    fn cmp(&self, other: &Self) -> Ordering {
+        natural_cmp(&self.row, self.number, &self.label, &other.row, other.number, &other.label)
+    }
+}
+
+impl PartialOrd for SeatLabel {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+/// Natural seat order: row by length then text (so `B` < `AA`), then number, then the raw label.
+pub fn natural_cmp(
+    row_a: &str,
+    num_a: u32,
+    label_a: &str,
+    row_b: &str,
+    num_b: u32,
+    label_b: &str,
+) -> Ordering {
+    row_a
+        .len()
+        .cmp(&row_b.len())
+        .then_with(|| row_a.cmp(row_b))
+        .then_with(|| num_a.cmp(&num_b))
+        .then_with(|| label_a.cmp(label_b))
+}
+
+impl fmt::Display for SeatLabel {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.label)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn currency_parses_and_uppercases() {
+        assert_eq!(Currency::parse("usd").unwrap().as_str(), "USD");
+        assert!(Currency::parse("US").is_err());
+        assert!(Currency::parse("US1").is_err());
+        assert!(Currency::parse("EURO").is_err());
+    }
+
+    #[test]
+    fn money_is_non_negative_and_adds_same_currency() {
+        let usd = Currency::parse("USD").unwrap();
+        let eur = Currency::parse("EUR").unwrap();
+        assert!(Money::new(-1, usd).is_err());
+        let a = Money::new(150, usd).unwrap();
+        assert_eq!(a.checked_add(a).unwrap().amount_minor, 300);
+        assert!(a.checked_add(Money::zero(eur)).is_none());
+        assert!(Money::new(i64::MAX, usd).unwrap().checked_add(a).is_none());
+    }
+
+    #[test]
+    fn prices_parse_like_humans_write_them() {
+        assert_eq!(parse_price("$297.63").unwrap(), Some(29763));
+        assert_eq!(parse_price(" 297.63 ").unwrap(), Some(29763));
+        assert_eq!(parse_price("297").unwrap(), Some(29700));
+        assert_eq!(parse_price("$1,297.5").unwrap(), Some(129750));
+        assert_eq!(parse_price(".5").unwrap(), Some(50));
+        assert_eq!(parse_price("").unwrap(), None);
+        assert_eq!(parse_price("   ").unwrap(), None);
+        assert!(parse_price("$-1.00").is_err());
+        assert!(parse_price("-1").is_err());
+        assert!(parse_price("12.345").is_err());
+        assert!(parse_price("abc").is_err());
+        assert!(parse_price("$").is_err());
+        assert!(parse_price("1.2.3").is_err());
+    }
+
+    #[test]
+    fn names_are_trimmed_and_bounded() {
+        assert_eq!(Name::parse("  Ada ").unwrap().as_str(), "Ada");
+        assert!(Name::parse("   ").is_err());
+        assert!(Name::parse(&"x".repeat(201)).is_err());
+        assert!(Name::parse("a\u{0}b").is_err());
+        assert_eq!(Name::parse("Zoë").unwrap().into_inner(), "Zoë");
+        assert!(parse_text("", "title", 10).is_err());
+    }
+
+    #[test]
+    fn emails() {
+        assert_eq!(Email::parse(" Ada@Example.COM ").unwrap().as_str(), "ada@example.com");
+        for bad in ["", "ada", "ada@", "@x.com", "a@b", "a b@c.com", "a@@b.com", "a@.b.com", "a@b.com.", "a@b..com"] {
+            assert!(Email::parse(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn phones() {
+        assert_eq!(Phone::parse("+1 (555) 010-9999").unwrap().as_str(), "+15550109999");
+        assert_eq!(Phone::parse("0123 456 789").unwrap().as_str(), "0123456789");
+        assert!(Phone::parse("12345").is_err());
+        assert!(Phone::parse("+1 555 CALL NOW").is_err());
+        assert!(Phone::parse("1234567890123456").is_err());
+    }
+
+    #[test]
+    fn seat_labels_order_naturally() {
+        let mut v: Vec<SeatLabel> = ["A10", "B1", "A2", "AA1", "A1"]
+            .iter()
+            .map(|s| SeatLabel::parse(s).unwrap())
+            .collect();
+        v.sort();
+        let s: Vec<&str> = v.iter().map(|l| l.as_str()).collect();
+        assert_eq!(s, ["A1", "A2", "A10", "B1", "AA1"]);
+        let l = SeatLabel::parse("C12").unwrap();
+        assert_eq!((l.row(), l.number()), ("C", 12));
+        assert_eq!(SeatLabel::parse("7").unwrap().number(), 7);
+        assert_eq!(SeatLabel::parse("GA").unwrap().number(), 0);
+        assert_eq!(SeatLabel::from_parts("D", 3).unwrap().to_string(), "D3");
+        assert!(SeatLabel::parse("").is_err());
+        assert!(SeatLabel::parse("A 1").is_err());
+        assert!(SeatLabel::parse(&"A".repeat(21)).is_err());
+        assert!(SeatLabel::parse("A99999999999").is_err());
+    }
+}
