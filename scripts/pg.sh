@@ -9,6 +9,9 @@
 #   scripts/pg.sh status   report the private cluster (exit 0 running, 3 stopped)
 #   scripts/pg.sh url      print the private cluster's URL (no provisioning)
 #   scripts/pg.sh clean    stop the private cluster and delete its data
+#   scripts/pg.sh db NAME [--fresh]
+#                          like ensure, then create database NAME on that server if missing
+#                          (--fresh: drop it first); prints NAME's URL
 #   scripts/pg.sh psql ... psql against the private cluster
 #
 # Environment: PGPORT_PRIVATE (default 55432), DATABASE_URL (reused if reachable),
@@ -233,6 +236,24 @@ logging_collector = off
 EOF
 }
 
+port_busy() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+# Another checkout's private cluster (or anything else) may already hold $PORT, e.g. when CI
+# runs in a fresh clone next to a developer's checkout: then take the next free port. The
+# URL we print always comes from the running server's postmaster.pid, so callers never care.
+pick_free_port() {
+    local p="$PORT" i
+    for i in $(seq 0 20); do
+        if ! port_busy "$p"; then
+            [ "$p" != "$PORT" ] && log "port $PORT is busy; using $p"
+            PORT="$p"
+            return 0
+        fi
+        p=$((p + 1))
+    done
+    die "no free port in $PORT..$p (set PGPORT_PRIVATE)"
+}
+
 # ---------------------------------------------------------------- commands
 cmd_start() {
     local root data
@@ -262,6 +283,7 @@ cmd_start() {
             log "removing stale $data/postmaster.pid"
             rm -f "$data/postmaster.pid"
         fi
+        pick_free_port
         write_conf "$root"
         log "starting private PostgreSQL on 127.0.0.1:$PORT (log: $root/log/postgres.log)"
         if ! as_pg "$BINDIR/pg_ctl" -D "$data" -l "$root/log/postgres.log" -w -t 60 start >/dev/null 2>&1; then
@@ -292,6 +314,37 @@ cmd_ensure() {
     fi
     cmd_start
     private_url "$PORT"
+}
+
+# Replace the database name of a postgres:// URL (keeps user, host, port and ?params).
+url_with_db() { # url name
+    local url="$1" name="$2" main query=""
+    main="${url%%\?*}"
+    [ "$main" != "$url" ] && query="?${url#*\?}"
+    local rest="${main#*://}"
+    if [[ "$rest" == */* ]]; then
+        main="${main%/*}"
+    fi
+    printf '%s/%s%s\n' "$main" "$name" "$query"
+}
+
+cmd_db() { # name [--fresh]
+    local name="${1:-}" fresh="${2:-}"
+    [[ "$name" =~ ^[a-z_][a-z0-9_]*$ ]] || die "usage: pg.sh db NAME [--fresh] (NAME: lower-case identifier)"
+    local base; base="$(cmd_ensure)"
+    base="$(printf '%s\n' "$base" | tail -n1)"
+    local admin; admin="$(url_with_db "$base" postgres)"
+    # the maintenance database may be unavailable on a managed server: fall back to the given one
+    is_ready "$admin" || admin="$base"
+    if [ "$fresh" = "--fresh" ]; then
+        log "recreating database $name"
+        client psql "$admin" -v ON_ERROR_STOP=1 -Atqc "DROP DATABASE IF EXISTS \"$name\" WITH (FORCE)" >&2
+    fi
+    if [ "$(client psql "$admin" -Atqc "SELECT 1 FROM pg_database WHERE datname = '$name'")" != "1" ]; then
+        log "creating database $name"
+        client psql "$admin" -v ON_ERROR_STOP=1 -Atqc "CREATE DATABASE \"$name\"" >&2
+    fi
+    url_with_db "$base" "$name"
 }
 
 cmd_stop() {
@@ -342,6 +395,8 @@ case "${1:-}" in
     status) cmd_status ;;
     url) private_url "$(running_port)" ;;
     clean) cmd_clean ;;
+    db) shift; cmd_db "$@" ;;
+    url-with-db) url_with_db "$2" "$3" ;;
     psql) shift; cmd_start; client psql "$(private_url "$PORT")" "$@" ;;
-    *) echo "usage: $0 {ensure|stop|status|url|clean|psql [args]}" >&2; exit 2 ;;
+    *) echo "usage: $0 {ensure|stop|status|url|clean|db NAME [--fresh]|url-with-db URL NAME|psql [args]}" >&2; exit 2 ;;
 esac

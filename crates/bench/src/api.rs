@@ -90,7 +90,12 @@ impl Api {
     }
 
     pub async fn health(&self) -> bool {
-        match self.http.get(self.root.join("health").expect("url")).send().await {
+        match self
+            .http
+            .get(self.root.join("health").expect("url"))
+            .send()
+            .await
+        {
             Ok(r) => r.status().is_success(),
             Err(_) => false,
         }
@@ -210,7 +215,12 @@ impl Api {
 
     async fn book(&self, body: Value) -> (BookingOutcome, Duration) {
         let started = Instant::now();
-        let sent = self.http.post(self.url("bookings")).json(&body).send().await;
+        let sent = self
+            .http
+            .post(self.url("bookings"))
+            .json(&body)
+            .send()
+            .await;
         let resp = match sent {
             Ok(r) => r,
             Err(e) => {

@@ -159,7 +159,10 @@ async fn run(args: Args) -> BoxResult<i32> {
                     hwm as f64 / 1024.0,
                     rss as f64 / 1024.0
                 );
-                memory.insert(label.to_string(), json!({"vm_hwm_kib": hwm, "vm_rss_kib": rss}));
+                memory.insert(
+                    label.to_string(),
+                    json!({"vm_hwm_kib": hwm, "vm_rss_kib": rss}),
+                );
             }
         }
     };
@@ -228,10 +231,7 @@ async fn run(args: Args) -> BoxResult<i32> {
     let mut perf_ok = true;
     for (name, ok, value) in &targets {
         perf_ok &= *ok;
-        println!(
-            "  [{}] {name}: {value}",
-            if *ok { "PASS" } else { "MISS" }
-        );
+        println!("  [{}] {name}: {value}", if *ok { "PASS" } else { "MISS" });
     }
     summary["correct"] = json!(correctness_ok);
     summary["targets_met"] = json!(perf_ok);
@@ -618,7 +618,9 @@ async fn reads(ctx: &Ctx) -> BoxResult<Value> {
         a.clients, a.read_seconds
     );
     if !query.is_empty() {
-        println!("  (default page held {first_page} of {total} seats; asking for all with {query})");
+        println!(
+            "  (default page held {first_page} of {total} seats; asking for all with {query})"
+        );
     }
     let started = Instant::now();
     let stop = started + Duration::from_secs(a.read_seconds.min(a.phase_timeout));

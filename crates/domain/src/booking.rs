@@ -216,7 +216,9 @@ impl BookingRequest {
                 places,
                 buyer: Buyer { name, phone, email },
             }),
-            _ => Err(DomainError::Internal("unreachable: violations empty".into())),
+            _ => Err(DomainError::Internal(
+                "unreachable: violations empty".into(),
+            )),
         }
     }
 }
@@ -352,7 +354,11 @@ pub fn plan_seated(
     if !foreign.is_empty() {
         return Err(DomainError::invalid(
             "seat_ids",
-            format!("seats {} do not belong to show {}", foreign.join(", "), show.id),
+            format!(
+                "seats {} do not belong to show {}",
+                foreign.join(", "),
+                show.id
+            ),
         ));
     }
     check_bookable(show, now)?;
@@ -456,13 +462,13 @@ pub fn plan_general(
     })
 }
 
-/// A short human booking reference such as `BX-7KQ2M9AB` from random bytes: 8 characters of
-/// Crockford base32 (no I, L, O, U), ~40 bits.
+/// A short human booking reference such as `BX-7KQ2M9AB3F` from random bytes: 10 characters of
+/// Crockford base32 (no I, L, O, U), 50 bits. The database keeps references unique.
 pub fn reference_from(random: u64) -> String {
     const ALPHABET: &[u8; 32] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
     let mut s = String::from("BX-");
     let mut r = random;
-    for _ in 0..8 {
+    for _ in 0..10 {
         s.push(ALPHABET[(r & 31) as usize] as char);
         r >>= 5;
     }

@@ -92,7 +92,7 @@ impl NewVenue {
     ) -> Result<Self, DomainError> {
         let mut v = Violations::new();
         let name = v.check("name", Name::parse(name));
-        if address.chars().count() > 500 {
+        if address.trim().chars().count() > 500 {
             v.add("address", "address must be at most 500 characters");
         }
         check_coordinates(&mut v, latitude, longitude);
@@ -188,8 +188,11 @@ impl NewEvent {
     ) -> Result<Self, DomainError> {
         let mut v = Violations::new();
         let title = v.check("title", parse_text(title, "title", 200));
-        if description.chars().count() > 10_000 {
-            v.add("description", "description must be at most 10000 characters");
+        if description.trim().chars().count() > 10_000 {
+            v.add(
+                "description",
+                "description must be at most 10000 characters",
+            );
         }
         let event_type = match EventType::parse(event_type) {
             Ok(t) => Some(t),
@@ -239,7 +242,10 @@ impl Page {
         let limit = limit.unwrap_or(Self::DEFAULT_LIMIT);
         let offset = offset.unwrap_or(0);
         if !(1..=Self::MAX_LIMIT).contains(&limit) {
-            v.add("limit", format!("limit must be between 1 and {}", Self::MAX_LIMIT));
+            v.add(
+                "limit",
+                format!("limit must be between 1 and {}", Self::MAX_LIMIT),
+            );
         }
         if offset < 0 {
             v.add("offset", "offset must not be negative");
@@ -436,7 +442,10 @@ pub struct NewSeat {
 /// What a show sells.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Layout {
-    General { capacity: u32, price: Option<i64> },
+    General {
+        capacity: u32,
+        price: Option<i64>,
+    },
     Seated {
         classes: Vec<NewSeatClass>,
         seats: Vec<NewSeat>,
@@ -455,7 +464,8 @@ pub struct NewShow {
 
 /// Class name rules: trimmed, 1..=50 characters.
 pub fn parse_class_name(name: &str) -> Result<String, DomainError> {
-    parse_text(name, "seat class name", 50).map_err(|e| DomainError::invalid("seat_classes", e.message))
+    parse_text(name, "seat class name", 50)
+        .map_err(|e| DomainError::invalid("seat_classes", e.message))
 }
 
 fn check_prices(v: &mut Violations, field: &str, p: &TierPrices) {
@@ -487,7 +497,10 @@ impl NewShow {
                     v.add("capacity", "capacity must be at least 1");
                 }
                 if *capacity as usize > MAX_SEATS_PER_SHOW {
-                    v.add("capacity", format!("capacity must be at most {MAX_SEATS_PER_SHOW}"));
+                    v.add(
+                        "capacity",
+                        format!("capacity must be at most {MAX_SEATS_PER_SHOW}"),
+                    );
                 }
                 if price.is_some_and(|p| p < 0) {
                     v.add("price", "price must not be negative");
@@ -495,7 +508,10 @@ impl NewShow {
             }
             Layout::Seated { classes, seats } => {
                 if classes.is_empty() {
-                    v.add("seat_classes", "a seated show needs at least one seat class");
+                    v.add(
+                        "seat_classes",
+                        "a seated show needs at least one seat class",
+                    );
                 }
                 let mut names = HashSet::new();
                 for (i, c) in classes.iter().enumerate() {
@@ -504,7 +520,7 @@ impl NewShow {
                             v.add(format!("seat_classes[{i}].name"), f.message);
                         }
                     }
-                    if !names.insert(c.name.as_str()) {
+                    if !names.insert(c.name.trim()) {
                         v.add(
                             format!("seat_classes[{i}].name"),
                             format!("seat class '{}' is declared twice", c.name),
@@ -516,14 +532,17 @@ impl NewShow {
                     v.add("seats", "a seated show needs at least one seat");
                 }
                 if seats.len() > MAX_SEATS_PER_SHOW {
-                    v.add("seats", format!("at most {MAX_SEATS_PER_SHOW} seats per show"));
+                    v.add(
+                        "seats",
+                        format!("at most {MAX_SEATS_PER_SHOW} seats per show"),
+                    );
                 }
                 let mut labels = HashSet::new();
                 for s in seats {
                     if !labels.insert(s.label.as_str()) {
                         v.add("seats", format!("seat label '{}' is used twice", s.label));
                     }
-                    if !names.contains(s.class.as_str()) {
+                    if !names.contains(s.class.trim()) {
                         v.add(
                             "seats",
                             format!("seat '{}' names unknown class '{}'", s.label, s.class),

@@ -96,7 +96,10 @@ pub enum DomainError {
         column: Option<String>,
         problem: String,
     },
-    /// A failure of the machinery (database down, bug). Never shown to clients in detail.
+    /// A dependency is unreachable or saturated (database down, pool exhausted): retry later (503).
+    #[error("service unavailable: {0}")]
+    Unavailable(String),
+    /// A failure of the machinery (a bug, a broken invariant). Never shown to clients in detail.
     #[error("internal error: {0}")]
     Internal(String),
 }

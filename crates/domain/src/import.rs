@@ -85,13 +85,25 @@ fn read_table(bytes: &[u8], required: &[&str]) -> Result<Table, DomainError> {
             ));
         }
     }
+    // The csv crate's own line counter does not count `\r\n` and skipped blank lines the way a
+    // person reads the file, so lines are counted from the byte offset of each record.
+    let line_at = |pos: Option<&csv::Position>| -> u64 {
+        let Some(pos) = pos else { return 0 };
+        let mut b = usize::try_from(pos.byte())
+            .unwrap_or(bytes.len())
+            .min(bytes.len());
+        while b < bytes.len() && (bytes[b] == b'\n' || bytes[b] == b'\r') {
+            b += 1;
+        }
+        1 + bytes[..b].iter().filter(|c| **c == b'\n').count() as u64
+    };
     let mut rows = Vec::new();
     for record in reader.records() {
         let record = record.map_err(|e| {
-            let line = e.position().map(|p| p.line()).unwrap_or(0);
+            let line = line_at(e.position());
             err(line, None, format!("unreadable row: {e}"))
         })?;
-        let line = record.position().map(|p| p.line()).unwrap_or(0);
+        let line = line_at(record.position());
         if record.iter().all(|f| f.trim().is_empty()) {
             continue;
         }
@@ -133,13 +145,22 @@ pub fn parse_seats_csv(bytes: &[u8]) -> Result<Vec<SeatRow>, DomainError> {
         let line = *line;
         let label_text = table.get(record, "seat_identifier");
         if label_text.is_empty() {
-            return Err(err(line, Some("seat_identifier"), "seat_identifier is empty"));
+            return Err(err(
+                line,
+                Some("seat_identifier"),
+                "seat_identifier is empty",
+            ));
         }
         let label = SeatLabel::parse(label_text)
             .map_err(|e| err(line, Some("seat_identifier"), e.message))?;
         let class_text = table.get(record, "seat_class");
-        let class = parse_class_name(class_text)
-            .map_err(|_| err(line, Some("seat_class"), "seat_class must be 1 to 50 characters"))?;
+        let class = parse_class_name(class_text).map_err(|_| {
+            err(
+                line,
+                Some("seat_class"),
+                "seat_class must be 1 to 50 characters",
+            )
+        })?;
         if let Some(first) = seen.insert(label.as_str().to_owned(), line) {
             return Err(err(
                 line,
@@ -167,8 +188,13 @@ pub fn parse_pricing_csv(bytes: &[u8]) -> Result<Vec<PricingRow>, DomainError> {
     let mut out = Vec::with_capacity(table.rows.len());
     for (line, record) in &table.rows {
         let line = *line;
-        let class = parse_class_name(table.get(record, "seat_class"))
-            .map_err(|_| err(line, Some("seat_class"), "seat_class must be 1 to 50 characters"))?;
+        let class = parse_class_name(table.get(record, "seat_class")).map_err(|_| {
+            err(
+                line,
+                Some("seat_class"),
+                "seat_class must be 1 to 50 characters",
+            )
+        })?;
         let price = |col: &str| {
             parse_price(table.get(record, col)).map_err(|e| err(line, Some(col), e.message))
         };

@@ -11,3 +11,6 @@ pub mod service;
 pub mod values;
 
 pub use error::{DomainError, FieldError};
+
+#[cfg(test)]
+mod tests;

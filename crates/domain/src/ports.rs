@@ -27,8 +27,11 @@ pub trait CatalogRepository: Send + Sync + 'static {
     async fn list_cities(&self, page: Page) -> Result<Paged<City>, DomainError>;
     /// MUST return `NotFound("city")` for an unknown city.
     async fn create_venue(&self, venue: NewVenue) -> Result<Venue, DomainError>;
-    async fn list_venues(&self, city_id: Option<i64>, page: Page)
-        -> Result<Paged<Venue>, DomainError>;
+    async fn list_venues(
+        &self,
+        city_id: Option<i64>,
+        page: Page,
+    ) -> Result<Paged<Venue>, DomainError>;
     /// Creates the event and, when given, its one general-admission show, atomically.
     /// MUST return `NotFound` for an unknown city or venue.
     async fn create_event(

@@ -91,7 +91,12 @@ impl TierPrices {
 
     /// Prices `count` seats of one class bought together, one after another: the n-th seat is
     /// priced on the occupancy that includes the n-1 seats before it in the same booking.
-    pub fn quote_sequence(&self, already_sold: u64, total: u64, count: usize) -> Option<Vec<Quote>> {
+    pub fn quote_sequence(
+        &self,
+        already_sold: u64,
+        total: u64,
+        count: usize,
+    ) -> Option<Vec<Quote>> {
         (0..count as u64)
             .map(|i| self.quote(already_sold + i, total))
             .collect()
@@ -137,21 +142,45 @@ mod tests {
 
     #[test]
     fn all_prices_present() {
-        assert_eq!(ALL.quote(0, 10).unwrap(), Quote { tier: Tier::Min, price: 100 });
-        assert_eq!(ALL.quote(5, 10).unwrap(), Quote { tier: Tier::Normal, price: 200 });
-        assert_eq!(ALL.quote(7, 10).unwrap(), Quote { tier: Tier::Max, price: 300 });
+        assert_eq!(
+            ALL.quote(0, 10).unwrap(),
+            Quote {
+                tier: Tier::Min,
+                price: 100
+            }
+        );
+        assert_eq!(
+            ALL.quote(5, 10).unwrap(),
+            Quote {
+                tier: Tier::Normal,
+                price: 200
+            }
+        );
+        assert_eq!(
+            ALL.quote(7, 10).unwrap(),
+            Quote {
+                tier: Tier::Max,
+                price: 300
+            }
+        );
     }
 
     #[test]
     fn low_band_fallbacks() {
-        assert_eq!(p(None, Some(200), Some(300)).quote(0, 10).unwrap().price, 200);
+        assert_eq!(
+            p(None, Some(200), Some(300)).quote(0, 10).unwrap().price,
+            200
+        );
         assert_eq!(p(None, None, Some(300)).quote(0, 10).unwrap().price, 300);
         assert_eq!(p(Some(100), None, None).quote(0, 10).unwrap().price, 100);
     }
 
     #[test]
     fn middle_band_fallbacks() {
-        assert_eq!(p(Some(100), None, Some(300)).quote(5, 10).unwrap().price, 300);
+        assert_eq!(
+            p(Some(100), None, Some(300)).quote(5, 10).unwrap().price,
+            300
+        );
         assert_eq!(p(Some(100), None, None).quote(5, 10).unwrap().price, 100);
         assert_eq!(p(None, Some(200), None).quote(5, 10).unwrap().price, 200);
         let q = p(None, None, Some(300)).quote(4, 10).unwrap();
@@ -160,7 +189,10 @@ mod tests {
 
     #[test]
     fn high_band_fallbacks() {
-        assert_eq!(p(Some(100), Some(200), None).quote(9, 10).unwrap().price, 200);
+        assert_eq!(
+            p(Some(100), Some(200), None).quote(9, 10).unwrap().price,
+            200
+        );
         assert_eq!(p(Some(100), None, None).quote(9, 10).unwrap().price, 100);
         assert_eq!(p(None, None, Some(300)).quote(9, 10).unwrap().price, 300);
     }
@@ -183,7 +215,13 @@ mod tests {
         assert_eq!(prices, [100, 200, 200, 200]);
         // the 5th would be on 7/10 → max
         let q = ALL.quote_sequence(3, 10, 5).unwrap();
-        assert_eq!(q[4], Quote { tier: Tier::Max, price: 300 });
+        assert_eq!(
+            q[4],
+            Quote {
+                tier: Tier::Max,
+                price: 300
+            }
+        );
         assert!(ALL.quote_sequence(0, 10, 0).unwrap().is_empty());
     }
 

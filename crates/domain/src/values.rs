@@ -329,7 +329,14 @@ impl SeatLabel {
 
 impl Ord for SeatLabel {
     fn cmp(&self, other: &Self) -> Ordering {
-        natural_cmp(&self.row, self.number, &self.label, &other.row, other.number, &other.label)
+        natural_cmp(
+            &self.row,
+            self.number,
+            &self.label,
+            &other.row,
+            other.number,
+            &other.label,
+        )
     }
 }
 
@@ -414,15 +421,32 @@ mod tests {
 
     #[test]
     fn emails() {
-        assert_eq!(Email::parse(" Ada@Example.COM ").unwrap().as_str(), "ada@example.com");
-        for bad in ["", "ada", "ada@", "@x.com", "a@b", "a b@c.com", "a@@b.com", "a@.b.com", "a@b.com.", "a@b..com"] {
+        assert_eq!(
+            Email::parse(" Ada@Example.COM ").unwrap().as_str(),
+            "ada@example.com"
+        );
+        for bad in [
+            "",
+            "ada",
+            "ada@",
+            "@x.com",
+            "a@b",
+            "a b@c.com",
+            "a@@b.com",
+            "a@.b.com",
+            "a@b.com.",
+            "a@b..com",
+        ] {
             assert!(Email::parse(bad).is_err(), "{bad}");
         }
     }
 
     #[test]
     fn phones() {
-        assert_eq!(Phone::parse("+1 (555) 010-9999").unwrap().as_str(), "+15550109999");
+        assert_eq!(
+            Phone::parse("+1 (555) 010-9999").unwrap().as_str(),
+            "+15550109999"
+        );
         assert_eq!(Phone::parse("0123 456 789").unwrap().as_str(), "0123456789");
         assert!(Phone::parse("12345").is_err());
         assert!(Phone::parse("+1 555 CALL NOW").is_err());

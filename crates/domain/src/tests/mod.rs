@@ -1,0 +1,11 @@
+//! Unit tests of the domain rules (written separately from the code they test).
+
+mod support;
+
+mod booking_request;
+mod booking_state;
+mod catalog_rules;
+mod import_csv;
+mod planning;
+mod pricing_props;
+mod services;

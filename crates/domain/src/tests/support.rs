@@ -1,0 +1,36 @@
+//! Helpers shared by the domain unit tests.
+
+use chrono::{DateTime, TimeZone, Utc};
+
+use crate::error::DomainError;
+use crate::values::Currency;
+
+/// A fixed instant: 2030-06-01 20:00:00 UTC.
+pub fn t0() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2030, 6, 1, 20, 0, 0).unwrap()
+}
+
+pub fn usd() -> Currency {
+    Currency::parse("USD").unwrap()
+}
+
+/// The field names of a `Validation` error, in order; panics on any other error.
+pub fn fields(err: &DomainError) -> Vec<String> {
+    match err {
+        DomainError::Validation(fs) => fs.iter().map(|f| f.field.clone()).collect(),
+        other => panic!("expected a validation error, got {other:?}"),
+    }
+}
+
+/// The field names of the validation error in `result`; panics when it is `Ok` or another error.
+pub fn failing_fields<T: std::fmt::Debug>(result: Result<T, DomainError>) -> Vec<String> {
+    match result {
+        Ok(v) => panic!("expected a validation error, got Ok({v:?})"),
+        Err(e) => fields(&e),
+    }
+}
+
+/// Whether `result` is a validation error naming `field` (and nothing but validation errors).
+pub fn has_field(fs: &[String], field: &str) -> bool {
+    fs.iter().any(|f| f == field)
+}

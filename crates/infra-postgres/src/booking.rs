@@ -1,0 +1,446 @@
+//! `BookingRepository` on PostgreSQL: booking and cancelling are each one transaction.
+//!
+//! Seated: the requested seat rows are locked `FOR UPDATE` in id order (a fixed order, so two
+//! bookings cannot deadlock), taken seats are read, the class occupancy is counted, and the
+//! domain's `plan_seated` decides inside the transaction. No shared row is updated, so bookings of
+//! different seats of one show run in parallel. The partial unique index on active seats is the
+//! last word. General admission: a guarded `UPDATE … SET free_places = free_places - n WHERE
+//! free_places >= n` (and a CHECK constraint) keeps capacity from going below zero.
+
+use std::collections::HashMap;
+
+use async_trait::async_trait;
+use boxoffice_domain::booking::{
+    plan_general, plan_seated, reference_from, Booking, BookingAction, BookingCommand, BookingItem,
+    BookingPlan, BookingStatus, ClassSnapshot, Places, SeatSnapshot, ShowSnapshot,
+};
+use boxoffice_domain::catalog::{Page, Paged, Show, ShowKind};
+use boxoffice_domain::ports::{BookingRepository, ContactQuery};
+use boxoffice_domain::pricing::TierPrices;
+use boxoffice_domain::DomainError;
+use chrono::{DateTime, Utc};
+use diesel::dsl::count_star;
+use diesel::pg::PgConnection;
+use diesel::prelude::*;
+use diesel::result::{DatabaseErrorKind, Error as DieselError};
+use diesel::sql_types::{Array, BigInt, Int8, Nullable, Text};
+use uuid::Uuid;
+
+use crate::models::*;
+use crate::schema::*;
+use crate::{map_db_error, Db, TxError};
+
+#[derive(Clone)]
+pub struct PgBookingRepository {
+    db: Db,
+}
+
+impl PgBookingRepository {
+    pub fn new(db: Db) -> Self {
+        Self { db }
+    }
+}
+
+#[derive(QueryableByName)]
+struct ClassSnapRow {
+    #[diesel(sql_type = Int8)]
+    id: i64,
+    #[diesel(sql_type = Text)]
+    name: String,
+    #[diesel(sql_type = Nullable<Int8>)]
+    min_price: Option<i64>,
+    #[diesel(sql_type = Nullable<Int8>)]
+    normal_price: Option<i64>,
+    #[diesel(sql_type = Nullable<Int8>)]
+    max_price: Option<i64>,
+    #[diesel(sql_type = BigInt)]
+    total_seats: i64,
+    #[diesel(sql_type = BigInt)]
+    sold_seats: i64,
+}
+
+const CLASS_SNAPSHOT_SQL: &str = "\
+SELECT sc.id, sc.name, sc.min_price, sc.normal_price, sc.max_price, \
+  (SELECT count(*) FROM seats s WHERE s.seat_class_id = sc.id) AS total_seats, \
+  (SELECT count(*) FROM booking_items bi WHERE bi.seat_class_id = sc.id AND bi.active) AS sold_seats \
+FROM seat_classes sc WHERE sc.id = ANY($1)";
+
+fn snapshot(show: &Show) -> ShowSnapshot {
+    ShowSnapshot {
+        id: show.id,
+        kind: show.kind,
+        starts_at: show.starts_at,
+        currency: show.currency,
+        price: show.price,
+        free_places: show.free_places,
+    }
+}
+
+fn load_show(conn: &mut PgConnection, id: i64) -> Result<Show, TxError> {
+    let row = shows::table
+        .find(id)
+        .select(ShowRow::as_select())
+        .first(conn)
+        .optional()?
+        .ok_or_else(|| DomainError::not_found("show", id))?;
+    Ok(Show::try_from(row)?)
+}
+
+fn resolve_labels(
+    conn: &mut PgConnection,
+    show_id: i64,
+    labels: &[String],
+) -> Result<Vec<i64>, TxError> {
+    let found: Vec<(i64, String)> = seats::table
+        .filter(seats::show_id.eq(show_id))
+        .filter(seats::label.eq_any(labels))
+        .select((seats::id, seats::label))
+        .load(conn)?;
+    let by_label: HashMap<String, i64> = found.into_iter().map(|(i, l)| (l, i)).collect();
+    let unknown: Vec<&str> = labels
+        .iter()
+        .filter(|l| !by_label.contains_key(*l))
+        .map(String::as_str)
+        .collect();
+    if !unknown.is_empty() {
+        return Err(DomainError::invalid(
+            "seat_labels",
+            format!("unknown seats in show {show_id}: {}", unknown.join(", ")),
+        )
+        .into());
+    }
+    Ok(labels.iter().map(|l| by_label[l]).collect())
+}
+
+fn plan_seats(
+    conn: &mut PgConnection,
+    show: &Show,
+    ids: &[i64],
+    now: DateTime<Utc>,
+) -> Result<BookingPlan, TxError> {
+    // Lock the requested seats in a fixed (id) order.
+    let locked: Vec<(i64, i64, i64, String, String, i32)> = seats::table
+        .filter(seats::id.eq_any(ids))
+        .order(seats::id)
+        .select((
+            seats::id,
+            seats::show_id,
+            seats::seat_class_id,
+            seats::label,
+            seats::row_label,
+            seats::seat_number,
+        ))
+        .for_update()
+        .load(conn)?;
+    let taken: Vec<Option<i64>> = booking_items::table
+        .filter(booking_items::seat_id.eq_any(ids))
+        .filter(booking_items::active.eq(true))
+        .select(booking_items::seat_id)
+        .load(conn)?;
+    let taken: std::collections::HashSet<i64> = taken.into_iter().flatten().collect();
+    let seat_snaps: Vec<SeatSnapshot> = locked
+        .into_iter()
+        .map(|(id, show_id, class_id, label, row, number)| SeatSnapshot {
+            id,
+            show_id,
+            class_id,
+            label,
+            row,
+            number: u32::try_from(number).unwrap_or(0),
+            taken: taken.contains(&id),
+        })
+        .collect();
+    let mut class_ids: Vec<i64> = seat_snaps
+        .iter()
+        .filter(|s| s.show_id == show.id)
+        .map(|s| s.class_id)
+        .collect();
+    class_ids.sort_unstable();
+    class_ids.dedup();
+    let classes: Vec<ClassSnapRow> = diesel::sql_query(CLASS_SNAPSHOT_SQL)
+        .bind::<Array<Int8>, _>(&class_ids)
+        .load(conn)?;
+    let classes: Vec<ClassSnapshot> = classes
+        .into_iter()
+        .map(|c| ClassSnapshot {
+            id: c.id,
+            name: c.name,
+            prices: TierPrices {
+                min_price: c.min_price,
+                normal_price: c.normal_price,
+                max_price: c.max_price,
+            },
+            total_seats: c.total_seats.max(0) as u64,
+            sold_seats: c.sold_seats.max(0) as u64,
+        })
+        .collect();
+    Ok(plan_seated(
+        &snapshot(show),
+        ids,
+        &seat_snaps,
+        &classes,
+        now,
+    )?)
+}
+
+fn take_places(conn: &mut PgConnection, show: &Show, quantity: u32) -> Result<(), TxError> {
+    let n = i32::try_from(quantity).unwrap_or(i32::MAX);
+    let updated = diesel::update(
+        shows::table
+            .filter(shows::id.eq(show.id))
+            .filter(shows::free_places.ge(n)),
+    )
+    .set(shows::free_places.eq(shows::free_places - n))
+    .execute(conn)?;
+    if updated == 0 {
+        let free: Option<i32> = shows::table
+            .find(show.id)
+            .select(shows::free_places)
+            .first(conn)?;
+        return Err(DomainError::SoldOut {
+            requested: quantity,
+            available: free.and_then(|f| u32::try_from(f).ok()).unwrap_or(0),
+        }
+        .into());
+    }
+    Ok(())
+}
+
+fn write_plan(
+    conn: &mut PgConnection,
+    show: &Show,
+    command: &BookingCommand,
+    plan: &BookingPlan,
+    now: DateTime<Utc>,
+) -> Result<Uuid, TxError> {
+    let id = Uuid::new_v4();
+    let reference = reference_from(rand::random::<u64>());
+    diesel::insert_into(bookings::table)
+        .values((
+            bookings::id.eq(id),
+            bookings::reference.eq(&reference),
+            bookings::show_id.eq(show.id),
+            bookings::status.eq(plan.status.as_str()),
+            bookings::customer_name.eq(command.buyer.name.as_str()),
+            bookings::phone.eq(command.buyer.phone.as_ref().map(|p| p.as_str())),
+            bookings::email.eq(command.buyer.email.as_ref().map(|e| e.as_str())),
+            bookings::quantity.eq(plan.quantity as i32),
+            bookings::total_amount.eq(plan.total_amount),
+            bookings::currency.eq(plan.currency.as_str()),
+            bookings::created_at.eq(now),
+            bookings::updated_at.eq(now),
+        ))
+        .execute(conn)?;
+    let items: Vec<_> = plan
+        .items
+        .iter()
+        .map(|i| {
+            (
+                booking_items::booking_id.eq(id),
+                booking_items::show_id.eq(show.id),
+                booking_items::seat_id.eq(i.seat_id),
+                booking_items::seat_class_id.eq(i.class_id),
+                booking_items::label.eq(i.label.as_deref()),
+                booking_items::quantity.eq(i.quantity as i32),
+                booking_items::price.eq(i.price),
+                booking_items::tier.eq(i.tier.map(|t| t.as_str())),
+            )
+        })
+        .collect();
+    diesel::insert_into(booking_items::table)
+        .values(&items)
+        .execute(conn)?;
+    Ok(id)
+}
+
+fn book_tx(
+    conn: &mut PgConnection,
+    command: &BookingCommand,
+    now: DateTime<Utc>,
+) -> Result<Booking, TxError> {
+    let show = load_show(conn, command.show_id)?;
+    let plan = match &command.places {
+        Places::Quantity(q) => {
+            let plan = plan_general(&snapshot(&show), *q, now)?;
+            take_places(conn, &show, *q)?;
+            plan
+        }
+        Places::SeatIds(ids) => {
+            if show.kind != ShowKind::Seated {
+                plan_general(&snapshot(&show), ids.len() as u32, now)?;
+            }
+            plan_seats(conn, &show, ids, now)?
+        }
+        Places::SeatLabels(labels) => {
+            if show.kind != ShowKind::Seated {
+                plan_general(&snapshot(&show), labels.len() as u32, now)?;
+            }
+            let labels: Vec<String> = labels.iter().map(|l| l.as_str().to_owned()).collect();
+            let ids = resolve_labels(conn, show.id, &labels)?;
+            plan_seats(conn, &show, &ids, now)?
+        }
+    };
+    let id = write_plan(conn, &show, command, &plan, now)?;
+    load_booking(conn, id)
+}
+
+fn load_items(
+    conn: &mut PgConnection,
+    booking_ids: &[Uuid],
+) -> Result<HashMap<Uuid, Vec<BookingItem>>, TxError> {
+    let rows: Vec<ItemRow> = booking_items::table
+        .left_join(seat_classes::table)
+        .filter(booking_items::booking_id.eq_any(booking_ids))
+        .order((booking_items::booking_id, booking_items::id))
+        .select((
+            booking_items::booking_id,
+            booking_items::seat_id,
+            booking_items::label,
+            seat_classes::name.nullable(),
+            booking_items::quantity,
+            booking_items::price,
+            booking_items::tier,
+        ))
+        .load(conn)?;
+    let mut out: HashMap<Uuid, Vec<BookingItem>> = HashMap::new();
+    for r in rows {
+        out.entry(r.booking_id).or_default().push(r.into());
+    }
+    Ok(out)
+}
+
+fn bookings_from_rows(
+    conn: &mut PgConnection,
+    rows: Vec<(BookingRow, i64)>,
+) -> Result<Vec<Booking>, TxError> {
+    let ids: Vec<Uuid> = rows.iter().map(|(b, _)| b.id).collect();
+    let mut items = load_items(conn, &ids)?;
+    rows.into_iter()
+        .map(|(b, event_id)| {
+            let its = items.remove(&b.id).unwrap_or_default();
+            Ok(booking_from(b, event_id, its)?)
+        })
+        .collect()
+}
+
+fn load_booking(conn: &mut PgConnection, id: Uuid) -> Result<Booking, TxError> {
+    let row: Option<(BookingRow, i64)> = bookings::table
+        .inner_join(shows::table)
+        .filter(bookings::id.eq(id))
+        .select((BookingRow::as_select(), shows::event_id))
+        .first(conn)
+        .optional()?;
+    let row = row.ok_or_else(|| DomainError::not_found("booking", id))?;
+    bookings_from_rows(conn, vec![row])?
+        .pop()
+        .ok_or_else(|| DomainError::Internal("booking vanished".into()).into())
+}
+
+fn cancel_tx(conn: &mut PgConnection, id: Uuid, now: DateTime<Utc>) -> Result<Booking, TxError> {
+    let row: Option<(String, i64, i32)> = bookings::table
+        .find(id)
+        .select((bookings::status, bookings::show_id, bookings::quantity))
+        .for_update()
+        .first(conn)
+        .optional()?;
+    let (status, show_id, quantity) = row.ok_or_else(|| DomainError::not_found("booking", id))?;
+    let status = BookingStatus::parse(&status)
+        .ok_or_else(|| DomainError::Internal(format!("stored status '{status}'")))?;
+    let next = status.apply(BookingAction::Cancel)?;
+    diesel::update(bookings::table.find(id))
+        .set((
+            bookings::status.eq(next.as_str()),
+            bookings::cancelled_at.eq(Some(now)),
+            bookings::updated_at.eq(now),
+        ))
+        .execute(conn)?;
+    diesel::update(booking_items::table.filter(booking_items::booking_id.eq(id)))
+        .set(booking_items::active.eq(false))
+        .execute(conn)?;
+    // General admission: give the places back.
+    diesel::update(
+        shows::table
+            .filter(shows::id.eq(show_id))
+            .filter(shows::kind.eq(ShowKind::General.as_str())),
+    )
+    .set(shows::free_places.eq(shows::free_places + quantity))
+    .execute(conn)?;
+    load_booking(conn, id)
+}
+
+fn is_reference_clash(e: &TxError) -> bool {
+    matches!(e, TxError::Db(DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, info))
+        if info.constraint_name() == Some("bookings_reference_key"))
+}
+
+#[async_trait]
+impl BookingRepository for PgBookingRepository {
+    async fn book(
+        &self,
+        command: BookingCommand,
+        now: DateTime<Utc>,
+    ) -> Result<Booking, DomainError> {
+        self.db
+            .run(move |conn| {
+                let mut attempt = 0;
+                loop {
+                    attempt += 1;
+                    match conn.transaction::<_, TxError, _>(|c| book_tx(c, &command, now)) {
+                        Ok(b) => return Ok(b),
+                        // 50 random bits: a clash is rare; try again with a new reference.
+                        Err(e) if attempt < 3 && is_reference_clash(&e) => continue,
+                        Err(e) => return Err(e.into_domain()),
+                    }
+                }
+            })
+            .await
+    }
+
+    async fn get_booking(&self, id: Uuid) -> Result<Booking, DomainError> {
+        self.db
+            .run(move |conn| load_booking(conn, id).map_err(TxError::into_domain))
+            .await
+    }
+
+    async fn find_bookings(
+        &self,
+        contact: ContactQuery,
+        page: Page,
+    ) -> Result<Paged<Booking>, DomainError> {
+        self.db
+            .run(move |conn| {
+                let build = || {
+                    let q = bookings::table.inner_join(shows::table).into_boxed();
+                    match &contact {
+                        ContactQuery::Email(e) => q.filter(
+                            diesel::dsl::sql::<diesel::sql_types::Bool>("lower(bookings.email) = ")
+                                .bind::<Text, _>(e.as_str().to_owned()),
+                        ),
+                        ContactQuery::Phone(p) => {
+                            q.filter(bookings::phone.eq(p.as_str().to_owned()))
+                        }
+                    }
+                };
+                let total: i64 = build()
+                    .select(count_star())
+                    .first(conn)
+                    .map_err(map_db_error)?;
+                let rows: Vec<(BookingRow, i64)> = build()
+                    .order((bookings::created_at.desc(), bookings::id))
+                    .limit(page.limit)
+                    .offset(page.offset)
+                    .select((BookingRow::as_select(), shows::event_id))
+                    .load(conn)
+                    .map_err(map_db_error)?;
+                let items = bookings_from_rows(conn, rows).map_err(TxError::into_domain)?;
+                Ok(Paged { items, total, page })
+            })
+            .await
+    }
+
+    async fn cancel_booking(&self, id: Uuid, now: DateTime<Utc>) -> Result<Booking, DomainError> {
+        self.db
+            .transaction(move |conn| cancel_tx(conn, id, now))
+            .await
+    }
+}

@@ -1,0 +1,135 @@
+// Diesel schema, written to match `migrations/` (check with `diesel print-schema`).
+
+diesel::table! {
+    cities (id) {
+        id -> Int8,
+        name -> Text,
+        country -> Text,
+        latitude -> Float8,
+        longitude -> Float8,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    venues (id) {
+        id -> Int8,
+        city_id -> Int8,
+        name -> Text,
+        address -> Text,
+        latitude -> Float8,
+        longitude -> Float8,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    events (id) {
+        id -> Int8,
+        title -> Text,
+        description -> Text,
+        event_type -> Text,
+        city_id -> Int8,
+        venue_id -> Nullable<Int8>,
+        metadata -> Jsonb,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    shows (id) {
+        id -> Int8,
+        event_id -> Int8,
+        venue_id -> Nullable<Int8>,
+        screen_name -> Text,
+        starts_at -> Timestamptz,
+        ends_at -> Timestamptz,
+        kind -> Text,
+        currency -> Bpchar,
+        capacity -> Nullable<Int4>,
+        free_places -> Nullable<Int4>,
+        price -> Nullable<Int8>,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    seat_classes (id) {
+        id -> Int8,
+        show_id -> Int8,
+        name -> Text,
+        min_price -> Nullable<Int8>,
+        normal_price -> Nullable<Int8>,
+        max_price -> Nullable<Int8>,
+        external_ref -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    seats (id) {
+        id -> Int8,
+        show_id -> Int8,
+        seat_class_id -> Int8,
+        label -> Text,
+        row_label -> Text,
+        seat_number -> Int4,
+        external_ref -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    bookings (id) {
+        id -> Uuid,
+        reference -> Text,
+        show_id -> Int8,
+        status -> Text,
+        customer_name -> Text,
+        phone -> Nullable<Text>,
+        email -> Nullable<Text>,
+        quantity -> Int4,
+        total_amount -> Int8,
+        currency -> Bpchar,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+        cancelled_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    booking_items (id) {
+        id -> Int8,
+        booking_id -> Uuid,
+        show_id -> Int8,
+        seat_id -> Nullable<Int8>,
+        seat_class_id -> Nullable<Int8>,
+        label -> Nullable<Text>,
+        quantity -> Int4,
+        price -> Int8,
+        tier -> Nullable<Text>,
+        active -> Bool,
+    }
+}
+
+diesel::joinable!(venues -> cities (city_id));
+diesel::joinable!(events -> cities (city_id));
+diesel::joinable!(events -> venues (venue_id));
+diesel::joinable!(shows -> events (event_id));
+diesel::joinable!(shows -> venues (venue_id));
+diesel::joinable!(seat_classes -> shows (show_id));
+diesel::joinable!(seats -> shows (show_id));
+diesel::joinable!(seats -> seat_classes (seat_class_id));
+diesel::joinable!(bookings -> shows (show_id));
+diesel::joinable!(booking_items -> bookings (booking_id));
+diesel::joinable!(booking_items -> seats (seat_id));
+diesel::joinable!(booking_items -> seat_classes (seat_class_id));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    cities,
+    venues,
+    events,
+    shows,
+    seat_classes,
+    seats,
+    bookings,
+    booking_items,
+);

@@ -1,0 +1,145 @@
+//! Throw-away databases for integration tests: the migrations run once into a template
+//! database, and every test gets its own clone (`CREATE DATABASE … TEMPLATE …`), dropped when the
+//! handle is dropped. Tests are isolated and order-independent, without serialising on one
+//! shared database.
+
+use diesel::migration::MigrationSource;
+use diesel::pg::PgConnection;
+use diesel::{Connection, RunQueryDsl};
+use diesel_migrations::MigrationHarness;
+
+use crate::MIGRATIONS;
+
+/// A database that exists while this value lives.
+pub struct TestDb {
+    admin_url: String,
+    name: String,
+    url: String,
+}
+
+fn with_database(url: &str, db: &str) -> String {
+    // postgres://user@host:port/dbname?params → replace dbname
+    let (base, query) = match url.split_once('?') {
+        Some((b, q)) => (b, format!("?{q}")),
+        None => (url, String::new()),
+    };
+    let scheme_end = base.find("://").map(|i| i + 3).unwrap_or(0);
+    let path_start = base[scheme_end..]
+        .find('/')
+        .map(|i| i + scheme_end)
+        .unwrap_or(base.len());
+    format!("{}/{}{}", &base[..path_start], db, query)
+}
+
+fn template_name() -> String {
+    // The template is named after the migrations it contains, so a changed migration set gets
+    // a fresh template.
+    let mut h: u64 = 0xcbf29ce484222325;
+    for m in MigrationSource::<diesel::pg::Pg>::migrations(&MIGRATIONS).unwrap_or_default() {
+        for b in m.name().to_string().bytes() {
+            h = (h ^ u64::from(b)).wrapping_mul(0x100000001b3);
+        }
+    }
+    for b in include_str!("../../../migrations/2026-11-22-000001_booking_core/up.sql").bytes() {
+        h = (h ^ u64::from(b)).wrapping_mul(0x100000001b3);
+    }
+    format!("boxoffice_tmpl_{:012x}", h & 0xffff_ffff_ffff)
+}
+
+impl TestDb {
+    /// Creates a fresh, migrated database on the server of `server_url` (any database URL on
+    /// that server; `postgres` is used for administration).
+    pub fn create(server_url: &str) -> Result<Self, String> {
+        let admin_url = with_database(server_url, "postgres");
+        let mut admin =
+            PgConnection::establish(&admin_url).map_err(|e| format!("connect {admin_url}: {e}"))?;
+        let template = template_name();
+        // One process at a time builds the template.
+        diesel::sql_query("SELECT pg_advisory_lock(727274)")
+            .execute(&mut admin)
+            .map_err(|e| e.to_string())?;
+        let result = Self::ensure_template(&mut admin, server_url, &template);
+        let _ = diesel::sql_query("SELECT pg_advisory_unlock(727274)").execute(&mut admin);
+        result?;
+        let name = format!("boxoffice_test_{}", uuid::Uuid::new_v4().simple());
+        diesel::sql_query(format!("CREATE DATABASE {name} TEMPLATE {template}"))
+            .execute(&mut admin)
+            .map_err(|e| format!("create {name}: {e}"))?;
+        let url = with_database(server_url, &name);
+        Ok(Self {
+            admin_url,
+            name,
+            url,
+        })
+    }
+
+    fn ensure_template(
+        admin: &mut PgConnection,
+        server_url: &str,
+        template: &str,
+    ) -> Result<(), String> {
+        #[derive(diesel::QueryableByName)]
+        struct Found {
+            #[diesel(sql_type = diesel::sql_types::Bool)]
+            found: bool,
+        }
+        let found: Found = diesel::sql_query(format!(
+            "SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = '{template}') AS found"
+        ))
+        .get_result(admin)
+        .map_err(|e| e.to_string())?;
+        if found.found {
+            return Ok(());
+        }
+        diesel::sql_query(format!("CREATE DATABASE {template}"))
+            .execute(admin)
+            .map_err(|e| format!("create template: {e}"))?;
+        let mut conn = PgConnection::establish(&with_database(server_url, template))
+            .map_err(|e| e.to_string())?;
+        let migrated = conn.run_pending_migrations(MIGRATIONS).map(|_| ());
+        drop(conn);
+        if let Err(e) = migrated {
+            let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS {template}")).execute(admin);
+            return Err(format!("migrate template: {e}"));
+        }
+        Ok(())
+    }
+
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        if let Ok(mut admin) = PgConnection::establish(&self.admin_url) {
+            let _ = diesel::sql_query(format!(
+                "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+                self.name
+            ))
+            .execute(&mut admin);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::with_database;
+
+    #[test]
+    fn replaces_the_database_of_a_url() {
+        assert_eq!(
+            with_database("postgres://u@h:5432/a?sslmode=disable", "b"),
+            "postgres://u@h:5432/b?sslmode=disable"
+        );
+        assert_eq!(
+            with_database("postgres://u@h:5432", "b"),
+            "postgres://u@h:5432/b"
+        );
+        assert_eq!(with_database("postgres://u@h/x", "y"), "postgres://u@h/y");
+    }
+}

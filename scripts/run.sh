@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# `make run`: provision PostgreSQL, build, migrate, seed and serve on 127.0.0.1:8080.
+# Re-runnable: migrations and seeding are expected to be idempotent; the private cluster is
+# reused; Ctrl-C stops the server (PostgreSQL keeps running: `make clean-db` / pg.sh stop).
+set -euo pipefail
+source "$(dirname "$0")/lib.sh"
+cd "$REPO"
+ensure_cargo
+
+BIND="${BIND:-127.0.0.1:8080}"
+given="${DATABASE_URL:-}"
+url="$(scripts/pg.sh ensure)"
+if [ -n "$given" ] && [ "$url" = "$given" ]; then
+    say "using DATABASE_URL from the environment"
+    DATABASE_URL="$given"
+else
+    # our own server: use (and create) the `boxoffice` database on it
+    DATABASE_URL="$(scripts/pg.sh db boxoffice)"
+fi
+export DATABASE_URL
+
+port="${BIND##*:}"
+if port_open "$port"; then
+    die "something already listens on $BIND (another 'make run'?); stop it or set BIND=127.0.0.1:PORT"
+fi
+
+say "cargo build --release -p boxoffice"
+cargo build --release -p boxoffice
+bin="$(target_dir)/release/boxoffice"
+
+say "migrate"
+"$bin" migrate
+say "seed"
+"$bin" seed
+
+host="http://$BIND"
+cat >&2 <<MSG
+
+  boxoffice is starting on $host  (Ctrl-C to stop)
+    API          $host/api/v1
+    Swagger UI   $host/swagger
+    OpenAPI      $host/openapi.json
+    Health       $host/health
+    Database     $DATABASE_URL
+
+MSG
+exec "$bin" serve --bind "$BIND"
