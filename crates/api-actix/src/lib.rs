@@ -1,1 +1,250 @@
+//! The HTTP API (actix-web + paperclip): routes, error mapping, OpenAPI, ops endpoints.
+//! Handlers call the domain's use cases; they never touch the database.
 
+use std::net::TcpListener;
+use std::sync::Arc;
+
+use actix_web::dev::{Server, Service};
+use actix_web::http::header::{HeaderName, HeaderValue};
+use actix_web::{HttpMessage, HttpResponse, HttpServer};
+use boxoffice_domain::ports::HealthCheck;
+use boxoffice_domain::service::{BookingService, CatalogService};
+use boxoffice_domain::values::Currency;
+use futures_util::FutureExt;
+use paperclip::actix::{web, OpenApiExt};
+use paperclip::v2::models::{DefaultApiRaw, Info};
+use paperclip::v2::schema::Apiv2Schema;
+
+pub mod dto;
+pub mod error;
+pub mod handlers;
+
+use error::ApiError;
+use handlers as h;
+
+/// What the handlers need.
+#[derive(Clone)]
+pub struct ApiState {
+    pub catalog: CatalogService,
+    pub bookings: BookingService,
+    pub health: Arc<dyn HealthCheck>,
+    pub default_currency: Currency,
+    /// Largest CSV upload in bytes.
+    pub csv_limit: usize,
+}
+
+/// HTTP settings.
+#[derive(Debug, Clone)]
+pub struct HttpSettings {
+    /// Largest JSON body in bytes.
+    pub json_limit: usize,
+    /// Worker threads (0 = one per core).
+    pub workers: usize,
+}
+
+impl Default for HttpSettings {
+    fn default() -> Self {
+        Self {
+            json_limit: 4 * 1024 * 1024,
+            workers: 0,
+        }
+    }
+}
+
+/// Every route of the API, for the server and for the spec.
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        web::scope("/api/v1")
+            .service(
+                web::resource("/cities")
+                    .route(web::post().to(h::create_city))
+                    .route(web::get().to(h::list_cities)),
+            )
+            .service(
+                web::resource("/venues")
+                    .route(web::post().to(h::create_venue))
+                    .route(web::get().to(h::list_venues)),
+            )
+            .service(
+                web::resource("/events")
+                    .route(web::post().to(h::create_event))
+                    .route(web::get().to(h::list_events)),
+            )
+            .service(web::resource("/events/{id}").route(web::get().to(h::get_event)))
+            .service(web::resource("/events/{id}/shows").route(web::post().to(h::create_show)))
+            .service(web::resource("/events/{id}/book").route(web::post().to(h::book_event)))
+            .service(web::resource("/shows/{id}").route(web::get().to(h::get_show)))
+            .service(web::resource("/shows/{id}/seats").route(web::get().to(h::list_seats)))
+            .service(
+                web::resource("/shows/{id}/seats/import").route(web::post().to(h::import_seats)),
+            )
+            .service(
+                web::resource("/shows/{id}/pricing/import")
+                    .route(web::post().to(h::import_pricing)),
+            )
+            .service(web::resource("/seats/{id}").route(web::get().to(h::get_seat)))
+            .service(
+                web::resource("/bookings")
+                    .route(web::post().to(h::create_booking))
+                    .route(web::get().to(h::list_bookings)),
+            )
+            .service(
+                web::resource("/bookings/{id}")
+                    .route(web::get().to(h::get_booking))
+                    .route(web::delete().to(h::delete_booking)),
+            )
+            .service(
+                web::resource("/bookings/{id}/cancel").route(web::post().to(h::cancel_booking)),
+            ),
+    )
+    .service(web::resource("/health").route(web::get().to(h::health)))
+    .service(web::resource("/ready").route(web::get().to(h::ready)));
+}
+
+fn base_spec() -> DefaultApiRaw {
+    let mut spec = DefaultApiRaw::default();
+    spec.info = Info {
+        version: env!("CARGO_PKG_VERSION").to_owned(),
+        title: "boxoffice".to_owned(),
+        description: Some(
+            "Booking platform API: seated shows with tiered seat-class pricing, general-admission \
+             events, bookings that never oversell. Money is integer minor units plus an ISO \
+             currency code. Errors: {\"error\": {\"code\", \"message\", \"details\"}}."
+                .to_owned(),
+        ),
+        ..Default::default()
+    };
+    spec.definitions
+        .insert("ErrorBody".to_owned(), error::ErrorBody::raw_schema());
+    spec.definitions
+        .insert("ErrorObject".to_owned(), error::ErrorObject::raw_schema());
+    spec
+}
+
+/// The OpenAPI 3 document of the API, generated from the routes and types (no server, no
+/// database needed). The same document is served at `/openapi.json`.
+pub fn openapi_spec() -> serde_json::Value {
+    let mut out = serde_json::Value::Null;
+    let _app = actix_web::App::new()
+        .wrap_api_with_spec(base_spec())
+        .configure(routes)
+        .with_raw_json_spec_v3(|app, spec| {
+            out = spec;
+            app
+        })
+        .build();
+    out
+}
+
+/// Files of the embedded Swagger UI; anything else under `/swagger/` is a JSON 404 (the
+/// embedded file server would otherwise panic on an unknown name).
+const SWAGGER_FILES: &[&str] = &[
+    "index.html",
+    "swagger-ui.css",
+    "swagger-ui-bundle.js",
+    "swagger-ui-standalone-preset.js",
+    "swagger-ui.js",
+    "favicon-16x16.png",
+    "favicon-32x32.png",
+    "oauth2-redirect.html",
+];
+
+fn swagger_path_ok(path: &str) -> bool {
+    match path.strip_prefix("/swagger") {
+        None => true,
+        Some("") | Some("/") => true,
+        Some(rest) => SWAGGER_FILES.contains(&rest.trim_start_matches('/')),
+    }
+}
+
+async fn not_found() -> HttpResponse {
+    actix_web::ResponseError::error_response(&ApiError::not_found("no such route"))
+}
+
+/// Starts the HTTP server on `listener`.
+pub fn serve(listener: TcpListener, state: ApiState, settings: HttpSettings) -> std::io::Result<Server> {
+    let data = actix_web::web::Data::new(state);
+    let json_limit = settings.json_limit;
+    let mut server = HttpServer::new(move || {
+        let json_cfg = actix_web::web::JsonConfig::default()
+            .limit(json_limit)
+            .error_handler(|err, _req| error::json_error(&err).into());
+        let query_cfg = actix_web::web::QueryConfig::default()
+            .error_handler(|err, _req| error::query_error(&err).into());
+        let path_cfg = actix_web::web::PathConfig::default()
+            .error_handler(|err, _req| error::path_error(&err).into());
+        actix_web::App::new()
+            .app_data(data.clone())
+            .app_data(json_cfg)
+            .app_data(query_cfg)
+            .app_data(path_cfg)
+            .wrap_fn(|req, srv| {
+                let swagger_ok = swagger_path_ok(req.path());
+                let request_id = req
+                    .extensions()
+                    .get::<tracing_actix_web::RequestId>()
+                    .map(|r| r.to_string());
+                let fut = if swagger_ok {
+                    Some(srv.call(req))
+                } else {
+                    None
+                };
+                async move {
+                    let mut res = match fut {
+                        Some(f) => f.await?,
+                        None => {
+                            return Err(ApiError::not_found("no such file").into());
+                        }
+                    };
+                    if let Some(id) = request_id.and_then(|r| HeaderValue::from_str(&r).ok()) {
+                        res.headers_mut()
+                            .insert(HeaderName::from_static("x-request-id"), id);
+                    }
+                    Ok(res)
+                }
+                .boxed_local()
+            })
+            .wrap(tracing_actix_web::TracingLogger::default())
+            .wrap_api_with_spec(base_spec())
+            .configure(routes)
+            .with_json_spec_v3_at("/openapi.json")
+            .with_swagger_ui_at("/swagger")
+            .default_service(actix_web::web::route().to(not_found))
+            .build()
+    });
+    if settings.workers > 0 {
+        server = server.workers(settings.workers);
+    }
+    Ok(server.listen(listener)?.run())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn swagger_allowlist() {
+        assert!(swagger_path_ok("/api/v1/cities"));
+        assert!(swagger_path_ok("/swagger"));
+        assert!(swagger_path_ok("/swagger/index.html"));
+        assert!(!swagger_path_ok("/swagger/../../etc/passwd"));
+        assert!(!swagger_path_ok("/swagger/nope.js"));
+    }
+
+    #[test]
+    fn spec_documents_every_route() {
+        let spec = openapi_spec();
+        assert_eq!(spec["openapi"].as_str().map(|s| &s[..2]), Some("3."));
+        let paths = spec["paths"].as_object().expect("paths");
+        for p in [
+            "/api/v1/cities",
+            "/api/v1/bookings",
+            "/api/v1/bookings/{id}/cancel",
+            "/api/v1/shows/{id}/seats",
+            "/api/v1/shows/{id}/seats/import",
+            "/health",
+        ] {
+            assert!(paths.contains_key(p), "{p} missing");
+        }
+    }
+}

@@ -1,1 +1,133 @@
-fn main() {}
+//! `boxoffice`: serve, migrate, import, openapi, seed.
+
+use std::net::TcpListener;
+use std::path::PathBuf;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+
+use boxoffice::{connect, init_tracing, migrate, redacted, seed, state, Settings};
+
+#[derive(Parser)]
+#[command(name = "boxoffice", version, about = "Booking platform backend")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Apply pending migrations, then serve HTTP.
+    Serve {
+        /// Address to listen on (default: server.bind from config, 127.0.0.1:8080).
+        #[arg(long)]
+        bind: Option<String>,
+    },
+    /// Apply pending migrations and exit.
+    Migrate,
+    /// Import a CSV file into a show (one transaction; re-importing changes nothing).
+    Import {
+        #[command(subcommand)]
+        what: ImportKind,
+    },
+    /// Print the OpenAPI 3 document (needs no database).
+    Openapi,
+    /// Load the demo data set (idempotent).
+    Seed,
+}
+
+#[derive(Subcommand)]
+enum ImportKind {
+    /// Seats file: id,seat_identifier,seat_class
+    Seats {
+        #[arg(long)]
+        show: i64,
+        file: PathBuf,
+    },
+    /// Pricing file: id,seat_class,min_price,normal_price,max_price
+    Pricing {
+        #[arg(long)]
+        show: i64,
+        file: PathBuf,
+    },
+}
+
+fn database_url() -> anyhow::Result<String> {
+    std::env::var("DATABASE_URL")
+        .context("DATABASE_URL is not set (e.g. postgres://postgres@127.0.0.1:5432/boxoffice)")
+}
+
+fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    if let Command::Openapi = cli.command {
+        let spec = boxoffice_api::openapi_spec();
+        println!("{}", serde_json::to_string_pretty(&spec)?);
+        return Ok(());
+    }
+    let settings = Settings::load()?;
+    init_tracing(&settings);
+    let url = database_url()?;
+    match cli.command {
+        Command::Openapi => unreachable!("handled above"),
+        Command::Migrate => {
+            let db = connect(&url, &settings)?;
+            let applied = migrate(&db)?;
+            println!("migrations applied: {}", applied.len());
+            Ok(())
+        }
+        Command::Serve { bind } => {
+            let bind = bind.unwrap_or_else(|| settings.server.bind.clone());
+            let listener =
+                TcpListener::bind(&bind).with_context(|| format!("cannot listen on {bind}"))?;
+            tracing::info!(%bind, database = %redacted(&url), "starting");
+            actix_web::rt::System::new().block_on(async move {
+                let server = boxoffice::start(listener, &url, &settings).await?;
+                server.await.context("server stopped with an error")
+            })
+        }
+        Command::Seed => runtime()?.block_on(async {
+            let db = connect(&url, &settings)?;
+            let m = db.clone();
+            tokio::task::spawn_blocking(move || migrate(&m)).await??;
+            let st = state(&db, &settings)?;
+            let report = seed::seed(&st).await?;
+            println!("{report}");
+            Ok(())
+        }),
+        Command::Import { what } => runtime()?.block_on(async {
+            let db = connect(&url, &settings)?;
+            let st = state(&db, &settings)?;
+            let (show, file, seats) = match what {
+                ImportKind::Seats { show, file } => (show, file, true),
+                ImportKind::Pricing { show, file } => (show, file, false),
+            };
+            let bytes = std::fs::read(&file)
+                .with_context(|| format!("cannot read {}", file.display()))?;
+            let result = if seats {
+                st.catalog.import_seats(show, &bytes).await
+            } else {
+                st.catalog.import_pricing(show, &bytes).await
+            };
+            match result {
+                Ok(s) => {
+                    println!(
+                        "imported {}: {} rows, {} created, {} updated, {} unchanged",
+                        file.display(),
+                        s.rows,
+                        s.created,
+                        s.updated,
+                        s.unchanged
+                    );
+                    Ok(())
+                }
+                Err(e) => anyhow::bail!("import failed, nothing was written: {e}"),
+            }
+        }),
+    }
+}
+
+fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    Ok(tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?)
+}

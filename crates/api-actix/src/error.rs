@@ -1,0 +1,281 @@
+//! The one place where errors become HTTP responses.
+//!
+//! Body: `{"error": {"code": "...", "message": "...", "details": {...}}}`. Statuses: 400 malformed,
+//! 404 unknown id, 409 state conflict, 422 validation, 503 dependency down, 500 only for bugs
+//! (generic body; the cause goes to the log, never to the client).
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, ResponseError};
+use boxoffice_domain::DomainError;
+use paperclip::actix::{api_v2_errors, Apiv2Schema};
+use serde::Serialize;
+use serde_json::{json, Value};
+
+/// The JSON error body.
+#[derive(Debug, Serialize, Apiv2Schema)]
+pub struct ErrorBody {
+    pub error: ErrorObject,
+}
+
+#[derive(Debug, Serialize, Apiv2Schema)]
+pub struct ErrorObject {
+    /// Machine-readable code, e.g. `seat_unavailable`, `validation_failed`, `not_found`.
+    pub code: String,
+    /// A sentence for humans.
+    pub message: String,
+    /// Structured details (failing fields, seat labels, CSV line…).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub details: Option<Value>,
+}
+
+/// An error answered to a client.
+#[api_v2_errors(
+    code = 400, description = "Malformed request (bad JSON, bad query string)", schema = "ErrorBody",
+    code = 404, description = "Unknown id (`not_found`)", schema = "ErrorBody",
+    code = 409, description = "State conflict: `seat_unavailable`, `sold_out`, `not_for_sale`, `show_started`, `illegal_transition`, `duplicate`", schema = "ErrorBody",
+    code = 422, description = "Validation failed (`validation_failed`, `invalid_csv`), with the failing fields", schema = "ErrorBody",
+    code = 503, description = "The database is unavailable; retry later", schema = "ErrorBody",
+)]
+#[derive(Debug, thiserror::Error)]
+#[error("{status} {code}: {message}")]
+pub struct ApiError {
+    pub status: StatusCode,
+    pub code: &'static str,
+    pub message: String,
+    pub details: Option<Value>,
+}
+
+impl ApiError {
+    pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
+        Self {
+            status,
+            code,
+            message: message.into(),
+            details: None,
+        }
+    }
+
+    pub fn with_details(mut self, details: Value) -> Self {
+        self.details = Some(details);
+        self
+    }
+
+    pub fn bad_request(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, "bad_request", message)
+    }
+
+    pub fn not_found(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::NOT_FOUND, "not_found", message)
+    }
+
+    /// A 422 naming one failing field.
+    pub fn invalid(field: &str, message: impl Into<String>) -> Self {
+        let message = message.into();
+        Self::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "validation_failed",
+            format!("{field}: {message}"),
+        )
+        .with_details(json!({ "fields": [{ "field": field, "message": message }] }))
+    }
+
+    pub fn body(&self) -> ErrorBody {
+        ErrorBody {
+            error: ErrorObject {
+                code: self.code.to_owned(),
+                message: self.message.clone(),
+                details: self.details.clone(),
+            },
+        }
+    }
+}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        self.status
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        HttpResponse::build(self.status).json(self.body())
+    }
+}
+
+impl From<DomainError> for ApiError {
+    fn from(e: DomainError) -> Self {
+        use StatusCode as S;
+        match e {
+            DomainError::Validation(fields) => {
+                let message = fields
+                    .iter()
+                    .map(|f| format!("{}: {}", f.field, f.message))
+                    .collect::<Vec<_>>()
+                    .join("; ");
+                ApiError::new(S::UNPROCESSABLE_ENTITY, "validation_failed", message)
+                    .with_details(json!({ "fields": fields }))
+            }
+            DomainError::NotFound { entity, id } => {
+                ApiError::not_found(format!("{entity} {id} not found"))
+                    .with_details(json!({ "entity": entity, "id": id }))
+            }
+            DomainError::SeatsUnavailable { seats } => ApiError::new(
+                S::CONFLICT,
+                "seat_unavailable",
+                if seats.is_empty() {
+                    "some of the seats were just taken".to_owned()
+                } else {
+                    format!("seats not available: {}", seats.join(", "))
+                },
+            )
+            .with_details(json!({ "seats": seats })),
+            DomainError::SoldOut {
+                requested,
+                available,
+            } => ApiError::new(
+                S::CONFLICT,
+                "sold_out",
+                format!("sold out: {requested} requested, {available} available"),
+            )
+            .with_details(json!({ "requested": requested, "available": available })),
+            DomainError::NotForSale { seats } => ApiError::new(
+                S::CONFLICT,
+                "not_for_sale",
+                format!(
+                    "seats whose class has no price are not for sale: {}",
+                    seats.join(", ")
+                ),
+            )
+            .with_details(json!({ "seats": seats })),
+            DomainError::ShowStarted => ApiError::new(
+                S::CONFLICT,
+                "show_started",
+                "the show has already started and can no longer be booked",
+            ),
+            DomainError::IllegalTransition { from, action } => ApiError::new(
+                S::CONFLICT,
+                "illegal_transition",
+                format!("a {from} booking cannot be {action}"),
+            )
+            .with_details(json!({ "status": from.as_str(), "action": action })),
+            DomainError::Conflict { code, message } => ApiError::new(S::CONFLICT, code, message),
+            DomainError::InvalidCsv {
+                line,
+                column,
+                problem,
+            } => ApiError::new(
+                S::UNPROCESSABLE_ENTITY,
+                "invalid_csv",
+                format!("line {line}: {problem}"),
+            )
+            .with_details(json!({ "line": line, "column": column, "problem": problem })),
+            DomainError::Unavailable(cause) => {
+                tracing::error!(%cause, "dependency unavailable");
+                ApiError::new(
+                    S::SERVICE_UNAVAILABLE,
+                    "unavailable",
+                    "the service is temporarily unavailable; retry later",
+                )
+            }
+            DomainError::Internal(cause) => {
+                tracing::error!(%cause, "internal error");
+                ApiError::new(S::INTERNAL_SERVER_ERROR, "internal", "internal error")
+            }
+        }
+    }
+}
+
+impl From<validator::ValidationErrors> for ApiError {
+    fn from(errors: validator::ValidationErrors) -> Self {
+        let mut fields: Vec<Value> = Vec::new();
+        for (field, errs) in errors.field_errors() {
+            for e in errs {
+                let message = e
+                    .message
+                    .as_ref()
+                    .map(|m| m.to_string())
+                    .unwrap_or_else(|| format!("{field} is invalid ({})", e.code));
+                fields.push(json!({ "field": field, "message": message }));
+            }
+        }
+        fields.sort_by_key(|f| f["field"].as_str().unwrap_or("").to_owned());
+        let message = fields
+            .iter()
+            .map(|f| {
+                format!(
+                    "{}: {}",
+                    f["field"].as_str().unwrap_or(""),
+                    f["message"].as_str().unwrap_or("")
+                )
+            })
+            .collect::<Vec<_>>()
+            .join("; ");
+        ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed", message)
+            .with_details(json!({ "fields": fields }))
+    }
+}
+
+/// Maps a JSON body that could not be read: malformed JSON → 400; well-formed JSON of the wrong
+/// shape (unknown field, wrong type, missing field) → 422 naming the field.
+pub fn json_error(err: &actix_web::error::JsonPayloadError) -> ApiError {
+    use actix_web::error::JsonPayloadError as J;
+    match err {
+        J::Deserialize(e) if e.is_data() => {
+            let msg = e.to_string();
+            let field = field_in_message(&msg);
+            ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed", msg.clone())
+                .with_details(json!({ "fields": [{ "field": field, "message": msg }] }))
+        }
+        J::Deserialize(e) => ApiError::bad_request(format!("malformed JSON: {e}")),
+        J::ContentType => ApiError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+            "send the body as application/json",
+        ),
+        J::Overflow { limit } | J::OverflowKnownLength { limit, .. } => ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "payload_too_large",
+            format!("the body is larger than {limit} bytes"),
+        ),
+        other => ApiError::bad_request(format!("unreadable body: {other}")),
+    }
+}
+
+/// Finds the field a serde message is about: "unknown field `x`", "missing field `x`".
+fn field_in_message(msg: &str) -> String {
+    for marker in ["unknown field `", "missing field `"] {
+        if let Some(rest) = msg.split_once(marker).map(|(_, r)| r) {
+            if let Some((field, _)) = rest.split_once('`') {
+                return field.to_owned();
+            }
+        }
+    }
+    "body".to_owned()
+}
+
+/// Maps a query string that could not be read → 400 naming the problem.
+pub fn query_error(err: &actix_web::error::QueryPayloadError) -> ApiError {
+    ApiError::bad_request(format!("bad query string: {err}"))
+}
+
+/// Maps a path segment that could not be read (e.g. `/shows/abc`) → 404: no such resource.
+pub fn path_error(err: &actix_web::error::PathError) -> ApiError {
+    ApiError::not_found(format!("no such resource ({err})"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finds_fields_in_serde_messages() {
+        assert_eq!(field_in_message("unknown field `colour`, expected one of `a`"), "colour");
+        assert_eq!(field_in_message("missing field `name` at line 1"), "name");
+        assert_eq!(field_in_message("invalid type: string"), "body");
+    }
+
+    #[test]
+    fn internal_errors_do_not_leak_their_cause() {
+        let e = ApiError::from(DomainError::Internal("password=hunter2".into()));
+        assert_eq!(e.status, StatusCode::INTERNAL_SERVER_ERROR);
+        assert!(!e.message.contains("hunter2"));
+    }
+}

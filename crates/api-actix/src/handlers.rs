@@ -1,0 +1,574 @@
+//! HTTP handlers: extract, validate, convert into domain types, call a use case, map the result.
+
+use actix_web::http::header::CONTENT_TYPE;
+use actix_web::HttpRequest;
+use boxoffice_domain::booking::BookingRequest;
+use boxoffice_domain::catalog::{
+    generate_seats, EventFilter, EventType, Layout, NewCity, NewEvent, NewSeat, NewSeatClass,
+    NewShow, NewVenue, Page,
+};
+use boxoffice_domain::pricing::TierPrices;
+use boxoffice_domain::values::{Currency, SeatLabel};
+use boxoffice_domain::DomainError;
+use futures_util::StreamExt;
+use paperclip::actix::{api_v2_operation, web, CreatedJson};
+use uuid::Uuid;
+use validator::Validate;
+
+use crate::dto::*;
+use crate::error::ApiError;
+use crate::ApiState;
+
+use paperclip::actix::web::Json;
+type Res<T> = Result<T, ApiError>;
+
+fn page(limit: Option<i64>, offset: Option<i64>) -> Res<Page> {
+    Ok(Page::parse(limit, offset)?)
+}
+
+fn currency(state: &ApiState, code: Option<&str>) -> Res<Currency> {
+    match code {
+        None => Ok(state.default_currency),
+        Some(c) => Currency::parse(c).map_err(|e| ApiError::invalid("currency", e.message)),
+    }
+}
+
+fn positive_id(id: i64, entity: &'static str) -> Res<i64> {
+    if id <= 0 {
+        return Err(DomainError::not_found(entity, id).into());
+    }
+    Ok(id)
+}
+
+// ---------- cities & venues ----------
+
+/// Create a city
+#[api_v2_operation(tags(Catalogue))]
+pub async fn create_city(
+    state: web::Data<ApiState>,
+    body: Json<CreateCity>,
+) -> Res<CreatedJson<CityDto>> {
+    body.validate()?;
+    let b = body.into_inner();
+    let city = NewCity::parse(&b.name, &b.country, b.latitude, b.longitude)?;
+    Ok(CreatedJson(state.catalog.create_city(city).await?.into()))
+}
+
+/// List cities
+#[api_v2_operation(tags(Catalogue))]
+pub async fn list_cities(
+    state: web::Data<ApiState>,
+    q: web::Query<PageQuery>,
+) -> Res<Json<CityList>> {
+    q.validate()?;
+    let p = page(q.limit, q.offset)?;
+    let r = state.catalog.list_cities(p).await?;
+    Ok(Json(CityList {
+        items: r.items.into_iter().map(CityDto::from).collect(),
+        total: r.total,
+        limit: p.limit,
+        offset: p.offset,
+    }))
+}
+
+/// Create a venue in a city
+#[api_v2_operation(tags(Catalogue))]
+pub async fn create_venue(
+    state: web::Data<ApiState>,
+    body: Json<CreateVenue>,
+) -> Res<CreatedJson<VenueDto>> {
+    body.validate()?;
+    let b = body.into_inner();
+    let venue = NewVenue::parse(
+        positive_id(b.city_id, "city")?,
+        &b.name,
+        b.address.as_deref().unwrap_or(""),
+        b.latitude,
+        b.longitude,
+    )?;
+    Ok(CreatedJson(state.catalog.create_venue(venue).await?.into()))
+}
+
+/// List venues, optionally of one city
+#[api_v2_operation(tags(Catalogue))]
+pub async fn list_venues(
+    state: web::Data<ApiState>,
+    q: web::Query<VenueQuery>,
+) -> Res<Json<VenueList>> {
+    q.validate()?;
+    let p = page(q.limit, q.offset)?;
+    let r = state.catalog.list_venues(q.city_id, p).await?;
+    Ok(Json(VenueList {
+        items: r.items.into_iter().map(VenueDto::from).collect(),
+        total: r.total,
+        limit: p.limit,
+        offset: p.offset,
+    }))
+}
+
+// ---------- events & shows ----------
+
+/// Create an event (optionally with one general-admission show: `total_seats` + `date`)
+#[api_v2_operation(tags(Catalogue))]
+pub async fn create_event(
+    state: web::Data<ApiState>,
+    body: Json<CreateEvent>,
+) -> Res<CreatedJson<EventDetailDto>> {
+    let b = body.into_inner();
+    let event = NewEvent::parse(
+        &b.title,
+        b.description.as_deref().unwrap_or(""),
+        &b.event_type,
+        positive_id(b.city_id, "city")?,
+        b.venue_id.map(|v| positive_id(v, "venue")).transpose()?,
+    )?;
+    let show = match (b.total_seats, b.date) {
+        (None, None) => {
+            if b.price.is_some() || b.ends_at.is_some() {
+                return Err(ApiError::invalid(
+                    "total_seats",
+                    "price and ends_at need total_seats and date",
+                ));
+            }
+            None
+        }
+        (Some(total), Some(date)) => {
+            let capacity = u32::try_from(total)
+                .ok()
+                .filter(|c| *c > 0)
+                .ok_or_else(|| ApiError::invalid("total_seats", "total_seats must be at least 1"))?;
+            Some(NewShow {
+                venue_id: b.venue_id,
+                screen_name: String::new(),
+                starts_at: date,
+                ends_at: b.ends_at.unwrap_or(date + chrono::Duration::hours(2)),
+                currency: currency(&state, b.currency.as_deref())?,
+                layout: Layout::General {
+                    capacity,
+                    price: b.price,
+                },
+            })
+        }
+        (Some(_), None) => return Err(ApiError::invalid("date", "total_seats needs a date")),
+        (None, Some(_)) => return Err(ApiError::invalid("total_seats", "date needs total_seats")),
+    };
+    Ok(CreatedJson(
+        state.catalog.create_event(event, show).await?.into(),
+    ))
+}
+
+/// List events (filters: city, type, shows between `from` and `to`), paginated
+#[api_v2_operation(tags(Catalogue))]
+pub async fn list_events(
+    state: web::Data<ApiState>,
+    q: web::Query<EventQuery>,
+) -> Res<Json<EventList>> {
+    q.validate()?;
+    let p = page(q.limit, q.offset)?;
+    let filter = EventFilter {
+        city_id: q.city_id,
+        event_type: q
+            .event_type
+            .as_deref()
+            .map(EventType::parse)
+            .transpose()?,
+        from: q.from,
+        to: q.to,
+    };
+    let r = state.catalog.list_events(filter, p).await?;
+    Ok(Json(EventList {
+        items: r.items.into_iter().map(EventDto::from).collect(),
+        total: r.total,
+        limit: p.limit,
+        offset: p.offset,
+    }))
+}
+
+/// An event with its shows, `total_seats` and `available_seats`
+#[api_v2_operation(tags(Catalogue))]
+pub async fn get_event(
+    state: web::Data<ApiState>,
+    id: web::Path<i64>,
+) -> Res<Json<EventDetailDto>> {
+    let id = positive_id(id.into_inner(), "event")?;
+    Ok(Json(state.catalog.get_event(id).await?.into()))
+}
+
+fn new_show(state: &ApiState, b: CreateShow) -> Res<NewShow> {
+    let layout = match (b.capacity, b.seat_classes) {
+        (Some(_), Some(_)) => {
+            return Err(ApiError::invalid(
+                "capacity",
+                "give either capacity (general admission) or seat_classes (seated), not both",
+            ))
+        }
+        (None, None) => {
+            return Err(ApiError::invalid(
+                "capacity",
+                "give capacity (general admission) or seat_classes (seated)",
+            ))
+        }
+        (Some(capacity), None) => {
+            if b.seats.is_some() {
+                return Err(ApiError::invalid("seats", "seats need seat_classes"));
+            }
+            let capacity = u32::try_from(capacity)
+                .ok()
+                .filter(|c| *c > 0)
+                .ok_or_else(|| ApiError::invalid("capacity", "capacity must be at least 1"))?;
+            Layout::General {
+                capacity,
+                price: b.price,
+            }
+        }
+        (None, Some(classes)) => {
+            if b.price.is_some() {
+                return Err(ApiError::invalid(
+                    "price",
+                    "a seated show is priced per seat class",
+                ));
+            }
+            let mut seats: Vec<NewSeat> = Vec::new();
+            let mut out_classes = Vec::with_capacity(classes.len());
+            for c in classes {
+                match (&c.rows, c.seats_per_row) {
+                    (None, None) => {}
+                    (Some(rows), Some(n)) => {
+                        let n = u32::try_from(n).ok().filter(|n| *n > 0 && *n <= 10_000).ok_or_else(
+                            || ApiError::invalid("seats_per_row", "seats_per_row must be 1 to 10000"),
+                        )?;
+                        seats.extend(generate_seats(c.name.trim(), rows, n)?);
+                    }
+                    _ => {
+                        return Err(ApiError::invalid(
+                            "seat_classes",
+                            format!("class '{}': give both rows and seats_per_row", c.name),
+                        ))
+                    }
+                }
+                out_classes.push(NewSeatClass {
+                    name: c.name.trim().to_owned(),
+                    prices: TierPrices {
+                        min_price: c.min_price,
+                        normal_price: c.normal_price,
+                        max_price: c.max_price,
+                    },
+                });
+            }
+            for (i, s) in b.seats.unwrap_or_default().into_iter().enumerate() {
+                let label = SeatLabel::parse(&s.label)
+                    .map_err(|e| ApiError::invalid(&format!("seats[{i}].label"), e.message))?;
+                seats.push(NewSeat {
+                    label,
+                    class: s.class.trim().to_owned(),
+                    external_ref: s.external_ref,
+                });
+            }
+            Layout::Seated {
+                classes: out_classes,
+                seats,
+            }
+        }
+    };
+    Ok(NewShow {
+        venue_id: b.venue_id,
+        screen_name: b.screen_name.unwrap_or_default(),
+        starts_at: b.starts_at,
+        ends_at: b.ends_at,
+        currency: currency(state, b.currency.as_deref())?,
+        layout,
+    })
+}
+
+/// Add a show to an event: a capacity (general admission) or a seat map
+#[api_v2_operation(tags(Catalogue))]
+pub async fn create_show(
+    state: web::Data<ApiState>,
+    id: web::Path<i64>,
+    body: Json<CreateShow>,
+) -> Res<CreatedJson<ShowDto>> {
+    let event_id = positive_id(id.into_inner(), "event")?;
+    let show = new_show(&state, body.into_inner())?;
+    Ok(CreatedJson(
+        state.catalog.create_show(event_id, show).await?.into(),
+    ))
+}
+
+/// A show with capacity and free counts per seat class
+#[api_v2_operation(tags(Catalogue))]
+pub async fn get_show(state: web::Data<ApiState>, id: web::Path<i64>) -> Res<Json<ShowDto>> {
+    let id = positive_id(id.into_inner(), "show")?;
+    Ok(Json(state.catalog.get_show(id).await?.into()))
+}
+
+/// All seats of a show, ordered by class, row and number, with status and current class price
+#[api_v2_operation(tags(Catalogue))]
+pub async fn list_seats(state: web::Data<ApiState>, id: web::Path<i64>) -> Res<Json<SeatList>> {
+    let id = positive_id(id.into_inner(), "show")?;
+    let (show, seats) = state.catalog.list_seats(id).await?;
+    let prices: std::collections::HashMap<i64, Option<i64>> = show
+        .classes
+        .iter()
+        .map(|c| (c.id, c.current_quote().map(|q| q.price)))
+        .collect();
+    let items: Vec<SeatDto> = seats
+        .into_iter()
+        .map(|s| {
+            let price = prices.get(&s.class_id).copied().flatten();
+            SeatDto::new(s, price)
+        })
+        .collect();
+    let n = items.len() as i64;
+    Ok(Json(SeatList {
+        items,
+        total: n,
+        limit: n,
+        offset: 0,
+    }))
+}
+
+/// One seat with its class's pricing: current price, tier, occupancy and the three tier prices
+#[api_v2_operation(tags(Catalogue))]
+pub async fn get_seat(state: web::Data<ApiState>, id: web::Path<i64>) -> Res<Json<SeatDetailDto>> {
+    let id = positive_id(id.into_inner(), "seat")?;
+    Ok(Json(state.catalog.get_seat(id).await?.into()))
+}
+
+// ---------- imports ----------
+
+/// Reads a CSV upload: a `multipart/form-data` body (the first file field) or a raw
+/// `text/csv` body.
+async fn read_csv(req: &HttpRequest, payload: web::Payload, limit: usize) -> Res<Vec<u8>> {
+    let content_type = req
+        .headers()
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    let too_large = || {
+        ApiError::new(
+            actix_web::http::StatusCode::PAYLOAD_TOO_LARGE,
+            "payload_too_large",
+            format!("the file is larger than {limit} bytes"),
+        )
+    };
+    let mut payload = payload.into_inner();
+    if content_type.starts_with("multipart/form-data") {
+        let mut mp = actix_multipart::Multipart::new(req.headers(), payload);
+        while let Some(field) = mp.next().await {
+            let mut field =
+                field.map_err(|e| ApiError::bad_request(format!("bad multipart body: {e}")))?;
+            let is_file = field
+                .content_disposition()
+                .map(|cd| cd.get_filename().is_some() || cd.get_name() == Some("file"))
+                .unwrap_or(false);
+            let mut buf = Vec::new();
+            while let Some(chunk) = field.next().await {
+                let chunk =
+                    chunk.map_err(|e| ApiError::bad_request(format!("bad multipart body: {e}")))?;
+                if buf.len() + chunk.len() > limit {
+                    return Err(too_large());
+                }
+                buf.extend_from_slice(&chunk);
+            }
+            if is_file {
+                return Ok(buf);
+            }
+        }
+        Err(ApiError::bad_request(
+            "the multipart body has no file field (send the CSV as field 'file')",
+        ))
+    } else if content_type.starts_with("text/csv")
+        || content_type.starts_with("text/plain")
+        || content_type.starts_with("application/csv")
+        || content_type.starts_with("application/octet-stream")
+    {
+        let mut buf = Vec::new();
+        while let Some(chunk) = payload.next().await {
+            let chunk = chunk.map_err(|e| ApiError::bad_request(format!("unreadable body: {e}")))?;
+            if buf.len() + chunk.len() > limit {
+                return Err(too_large());
+            }
+            buf.extend_from_slice(&chunk);
+        }
+        Ok(buf)
+    } else {
+        Err(ApiError::new(
+            actix_web::http::StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+            "send the CSV as text/csv or as a multipart/form-data file field",
+        ))
+    }
+}
+
+/// Import a seat map CSV (`id,seat_identifier,seat_class`) into a show; one transaction
+#[api_v2_operation(tags(Import), consumes = "text/csv, multipart/form-data")]
+pub async fn import_seats(
+    state: web::Data<ApiState>,
+    req: HttpRequest,
+    id: web::Path<i64>,
+    payload: web::Payload,
+) -> Res<Json<ImportResultDto>> {
+    let show_id = positive_id(id.into_inner(), "show")?;
+    let csv = read_csv(&req, payload, state.csv_limit).await?;
+    let s = state.catalog.import_seats(show_id, &csv).await?;
+    Ok(Json(ImportResultDto::new(show_id, s)))
+}
+
+/// Import seat class prices CSV (`id,seat_class,min_price,normal_price,max_price`); one transaction
+#[api_v2_operation(tags(Import), consumes = "text/csv, multipart/form-data")]
+pub async fn import_pricing(
+    state: web::Data<ApiState>,
+    req: HttpRequest,
+    id: web::Path<i64>,
+    payload: web::Payload,
+) -> Res<Json<ImportResultDto>> {
+    let show_id = positive_id(id.into_inner(), "show")?;
+    let csv = read_csv(&req, payload, state.csv_limit).await?;
+    let s = state.catalog.import_pricing(show_id, &csv).await?;
+    Ok(Json(ImportResultDto::new(show_id, s)))
+}
+
+// ---------- bookings ----------
+
+/// Book seats of a seated show or places of a general-admission show
+#[api_v2_operation(tags(Bookings))]
+pub async fn create_booking(
+    state: web::Data<ApiState>,
+    body: Json<CreateBooking>,
+) -> Res<CreatedJson<BookingDto>> {
+    let b = body.into_inner();
+    let request = BookingRequest {
+        show_id: b.show_id,
+        seat_ids: b.seat_ids,
+        seat_labels: b.seat_labels,
+        quantity: b.quantity,
+        name: b.name,
+        phone: b.phone,
+        email: b.email,
+    };
+    Ok(CreatedJson(state.bookings.book(request).await?.into()))
+}
+
+/// Book one general-admission place of an event that has exactly one show
+#[api_v2_operation(tags(Bookings))]
+pub async fn book_event(
+    state: web::Data<ApiState>,
+    id: web::Path<i64>,
+    body: Json<BookEvent>,
+) -> Res<CreatedJson<BookingDto>> {
+    let event_id = positive_id(id.into_inner(), "event")?;
+    let event = state.catalog.get_event(event_id).await?;
+    let show_id = match event.shows.as_slice() {
+        [only] => only.show.id,
+        [] => {
+            return Err(ApiError::new(
+                actix_web::http::StatusCode::CONFLICT,
+                "no_show",
+                format!("event {event_id} has no show to book"),
+            ))
+        }
+        many => {
+            return Err(ApiError::new(
+                actix_web::http::StatusCode::CONFLICT,
+                "ambiguous_show",
+                format!(
+                    "event {event_id} has {} shows: book one with POST /api/v1/bookings and its show_id",
+                    many.len()
+                ),
+            ))
+        }
+    };
+    let b = body.into_inner();
+    let request = BookingRequest {
+        show_id,
+        quantity: Some(1),
+        name: b.name,
+        phone: b.phone,
+        email: b.email,
+        ..Default::default()
+    };
+    Ok(CreatedJson(state.bookings.book(request).await?.into()))
+}
+
+/// The bookings made with an email or a phone (one of them is required)
+#[api_v2_operation(tags(Bookings))]
+pub async fn list_bookings(
+    state: web::Data<ApiState>,
+    q: web::Query<BookingQuery>,
+) -> Res<Json<BookingList>> {
+    q.validate()?;
+    let p = page(q.limit, q.offset)?;
+    if q.email.as_deref().is_none_or(|s| s.trim().is_empty())
+        && q.phone.as_deref().is_none_or(|s| s.trim().is_empty())
+    {
+        return Err(ApiError::new(
+            actix_web::http::StatusCode::BAD_REQUEST,
+            "contact_required",
+            "give ?email= or ?phone= to list the bookings made with it",
+        ));
+    }
+    let r = state
+        .bookings
+        .find_by_contact(q.email.as_deref(), q.phone.as_deref(), p)
+        .await?;
+    Ok(Json(BookingList {
+        items: r.items.into_iter().map(BookingDto::from).collect(),
+        total: r.total,
+        limit: p.limit,
+        offset: p.offset,
+    }))
+}
+
+fn booking_id(raw: &str) -> Res<Uuid> {
+    Uuid::parse_str(raw).map_err(|_| ApiError::not_found(format!("booking {raw} not found")))
+}
+
+/// One booking
+#[api_v2_operation(tags(Bookings))]
+pub async fn get_booking(
+    state: web::Data<ApiState>,
+    id: web::Path<String>,
+) -> Res<Json<BookingDto>> {
+    let id = booking_id(&id)?;
+    Ok(Json(state.bookings.get(id).await?.into()))
+}
+
+/// Cancel a booking: it stays (status `cancelled`) and its seats/places are free again at once
+#[api_v2_operation(tags(Bookings))]
+pub async fn cancel_booking(
+    state: web::Data<ApiState>,
+    id: web::Path<String>,
+) -> Res<Json<BookingDto>> {
+    let id = booking_id(&id)?;
+    Ok(Json(state.bookings.cancel(id).await?.into()))
+}
+
+/// Cancel a booking (same as `POST /bookings/{id}/cancel`)
+#[api_v2_operation(tags(Bookings))]
+pub async fn delete_booking(
+    state: web::Data<ApiState>,
+    id: web::Path<String>,
+) -> Res<Json<BookingDto>> {
+    let id = booking_id(&id)?;
+    Ok(Json(state.bookings.cancel(id).await?.into()))
+}
+
+// ---------- ops ----------
+
+/// Liveness: the process answers
+#[api_v2_operation(tags(Ops))]
+pub async fn health() -> Res<Json<HealthDto>> {
+    Ok(Json(HealthDto {
+        status: "ok".into(),
+    }))
+}
+
+/// Readiness: the database answers
+#[api_v2_operation(tags(Ops))]
+pub async fn ready(state: web::Data<ApiState>) -> Res<Json<HealthDto>> {
+    state.health.ready().await?;
+    Ok(Json(HealthDto {
+        status: "ready".into(),
+    }))
+}

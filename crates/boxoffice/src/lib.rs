@@ -1,0 +1,120 @@
+//! The composition root: builds the adapters, the use cases and the HTTP server from settings.
+//! `main.rs` is only the command line on top of this.
+
+use std::net::TcpListener;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use boxoffice_api::{ApiState, HttpSettings};
+use boxoffice_domain::ports::SystemClock;
+use boxoffice_domain::service::{BookingRules, BookingService, CatalogService};
+use boxoffice_domain::values::Currency;
+use boxoffice_infra_postgres::{Db, PgBookingRepository, PgCatalogRepository, PgHealth, PoolConfig};
+
+pub mod seed;
+pub mod settings;
+
+pub use settings::Settings;
+
+/// Opens the pool described by `settings` on `database_url`.
+pub fn connect(database_url: &str, settings: &Settings) -> anyhow::Result<Db> {
+    Db::connect(
+        database_url,
+        &PoolConfig {
+            max_size: settings.database.pool_size,
+            min_idle: Some(settings.database.pool_size.min(4)),
+            connect_timeout: Duration::from_secs(settings.database.connect_timeout_secs),
+        },
+    )
+    .map_err(|e| anyhow::anyhow!("{e}"))
+}
+
+/// Wires the use cases over the PostgreSQL adapters.
+pub fn state(db: &Db, settings: &Settings) -> anyhow::Result<ApiState> {
+    let catalog = CatalogService::new(Arc::new(PgCatalogRepository::new(db.clone())));
+    let bookings = BookingService::new(
+        Arc::new(PgBookingRepository::new(db.clone())),
+        Arc::new(SystemClock),
+        BookingRules {
+            max_seats_per_booking: settings.booking.max_seats_per_booking,
+        },
+    );
+    Ok(ApiState {
+        catalog,
+        bookings,
+        health: Arc::new(PgHealth::new(db.clone())),
+        default_currency: Currency::parse(&settings.booking.default_currency)
+            .map_err(|e| anyhow::anyhow!("default currency: {e}"))?,
+        csv_limit: settings.server.csv_limit_bytes,
+    })
+}
+
+/// Applies pending migrations (blocking; call from a blocking context or before the runtime
+/// serves requests).
+pub fn migrate(db: &Db) -> anyhow::Result<Vec<String>> {
+    db.migrate_blocking().map_err(|e| anyhow::anyhow!("{e}"))
+}
+
+/// Migrates, then starts the HTTP server on `listener`; returns the running server.
+pub async fn start(
+    listener: TcpListener,
+    database_url: &str,
+    settings: &Settings,
+) -> anyhow::Result<actix_web::dev::Server> {
+    let db = connect(database_url, settings)?;
+    let migrate_db = db.clone();
+    let applied = tokio::task::spawn_blocking(move || migrate(&migrate_db))
+        .await
+        .context("migration task")??;
+    if !applied.is_empty() {
+        tracing::info!(?applied, "applied migrations");
+    }
+    let state = state(&db, settings)?;
+    let server = boxoffice_api::serve(
+        listener,
+        state,
+        HttpSettings {
+            json_limit: settings.server.json_limit_bytes,
+            workers: settings.server.workers,
+        },
+    )?;
+    Ok(server)
+}
+
+/// Sets up tracing: pretty or JSON lines, level from `RUST_LOG` or the settings.
+pub fn init_tracing(settings: &Settings) {
+    use tracing_subscriber::EnvFilter;
+    let filter = EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| EnvFilter::new(settings.log.level.clone()));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    let _ = if settings.log.format == "json" {
+        builder.json().flatten_event(true).try_init()
+    } else {
+        builder.try_init()
+    };
+}
+
+/// The host part of a database URL, for logs (never the password).
+pub fn redacted(url: &str) -> String {
+    let after_scheme = url.split_once("://").map(|(_, r)| r).unwrap_or(url);
+    let host_and_db = after_scheme
+        .rsplit_once('@')
+        .map(|(_, r)| r)
+        .unwrap_or(after_scheme);
+    format!("postgres://…@{host_and_db}")
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn redacts_credentials() {
+        assert_eq!(
+            super::redacted("postgres://u:secret@h:5432/db"),
+            "postgres://…@h:5432/db"
+        );
+        assert!(!super::redacted("postgres://u:p@ss@h/db").contains("p@ss"));
+    }
+}
