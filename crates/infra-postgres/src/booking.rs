@@ -112,12 +112,14 @@ fn resolve_labels(
     Ok(labels.iter().map(|l| by_label[l]).collect())
 }
 
+type ClassNames = HashMap<i64, String>;
+
 fn plan_seats(
     conn: &mut PgConnection,
     show: &Show,
     ids: &[i64],
     now: DateTime<Utc>,
-) -> Result<BookingPlan, TxError> {
+) -> Result<(BookingPlan, ClassNames), TxError> {
     // Lock the requested seats in a fixed (id) order.
     let locked: Vec<(i64, i64, i64, String, String, i32)> = seats::table
         .filter(seats::id.eq_any(ids))
@@ -174,13 +176,9 @@ fn plan_seats(
             sold_seats: c.sold_seats.max(0) as u64,
         })
         .collect();
-    Ok(plan_seated(
-        &snapshot(show),
-        ids,
-        &seat_snaps,
-        &classes,
-        now,
-    )?)
+    let plan = plan_seated(&snapshot(show), ids, &seat_snaps, &classes, now)?;
+    let names = classes.into_iter().map(|c| (c.id, c.name)).collect();
+    Ok((plan, names))
 }
 
 fn take_places(conn: &mut PgConnection, show: &Show, quantity: u32) -> Result<(), TxError> {
@@ -212,7 +210,7 @@ fn write_plan(
     command: &BookingCommand,
     plan: &BookingPlan,
     now: DateTime<Utc>,
-) -> Result<Uuid, TxError> {
+) -> Result<(Uuid, String), TxError> {
     let id = Uuid::new_v4();
     let reference = reference_from(rand::random::<u64>());
     diesel::insert_into(bookings::table)
@@ -250,7 +248,7 @@ fn write_plan(
     diesel::insert_into(booking_items::table)
         .values(&items)
         .execute(conn)?;
-    Ok(id)
+    Ok((id, reference))
 }
 
 fn book_tx(
@@ -259,11 +257,11 @@ fn book_tx(
     now: DateTime<Utc>,
 ) -> Result<Booking, TxError> {
     let show = load_show(conn, command.show_id)?;
-    let plan = match &command.places {
+    let (plan, class_names) = match &command.places {
         Places::Quantity(q) => {
             let plan = plan_general(&snapshot(&show), *q, now)?;
             take_places(conn, &show, *q)?;
-            plan
+            (plan, ClassNames::new())
         }
         Places::SeatIds(ids) => {
             if show.kind != ShowKind::Seated {
@@ -280,8 +278,36 @@ fn book_tx(
             plan_seats(conn, &show, &ids, now)?
         }
     };
-    let id = write_plan(conn, &show, command, &plan, now)?;
-    load_booking(conn, id)
+    let (id, reference) = write_plan(conn, &show, command, &plan, now)?;
+    // Built from what was just written: no second round trip on the hot path.
+    Ok(Booking {
+        id,
+        reference,
+        show_id: show.id,
+        event_id: show.event_id,
+        status: plan.status,
+        customer_name: command.buyer.name.as_str().to_owned(),
+        phone: command.buyer.phone.as_ref().map(|p| p.as_str().to_owned()),
+        email: command.buyer.email.as_ref().map(|e| e.as_str().to_owned()),
+        quantity: plan.quantity,
+        total_amount: plan.total_amount,
+        currency: plan.currency,
+        items: plan
+            .items
+            .into_iter()
+            .map(|i| BookingItem {
+                seat_class: i.class_id.and_then(|c| class_names.get(&c).cloned()),
+                seat_id: i.seat_id,
+                label: i.label,
+                quantity: i.quantity,
+                price: i.price,
+                tier: i.tier,
+            })
+            .collect(),
+        created_at: now,
+        updated_at: now,
+        cancelled_at: None,
+    })
 }
 
 fn load_items(
