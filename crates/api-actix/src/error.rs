@@ -30,11 +30,21 @@ pub struct ErrorObject {
 
 /// An error answered to a client.
 #[api_v2_errors(
-    code = 400, description = "Malformed request (bad JSON, bad query string)", schema = "ErrorBody",
-    code = 404, description = "Unknown id (`not_found`)", schema = "ErrorBody",
-    code = 409, description = "State conflict: `seat_unavailable`, `sold_out`, `not_for_sale`, `show_started`, `illegal_transition`, `duplicate`", schema = "ErrorBody",
-    code = 422, description = "Validation failed (`validation_failed`, `invalid_csv`), with the failing fields", schema = "ErrorBody",
-    code = 503, description = "The database is unavailable; retry later", schema = "ErrorBody",
+    code = 400,
+    description = "Malformed request (bad JSON, bad query string)",
+    schema = "ErrorBody",
+    code = 404,
+    description = "Unknown id (`not_found`)",
+    schema = "ErrorBody",
+    code = 409,
+    description = "State conflict: `seat_unavailable`, `sold_out`, `not_for_sale`, `show_started`, `illegal_transition`, `duplicate`",
+    schema = "ErrorBody",
+    code = 422,
+    description = "Validation failed (`validation_failed`, `invalid_csv`), with the failing fields",
+    schema = "ErrorBody",
+    code = 503,
+    description = "The database is unavailable; retry later",
+    schema = "ErrorBody"
 )]
 #[derive(Debug, thiserror::Error)]
 #[error("{status} {code}: {message}")]
@@ -208,8 +218,12 @@ impl From<validator::ValidationErrors> for ApiError {
             })
             .collect::<Vec<_>>()
             .join("; ");
-        ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed", message)
-            .with_details(json!({ "fields": fields }))
+        ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "validation_failed",
+            message,
+        )
+        .with_details(json!({ "fields": fields }))
     }
 }
 
@@ -221,8 +235,12 @@ pub fn json_error(err: &actix_web::error::JsonPayloadError) -> ApiError {
         J::Deserialize(e) if e.is_data() => {
             let msg = e.to_string();
             let field = field_in_message(&msg);
-            ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed", msg.clone())
-                .with_details(json!({ "fields": [{ "field": field, "message": msg }] }))
+            ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "validation_failed",
+                msg.clone(),
+            )
+            .with_details(json!({ "fields": [{ "field": field, "message": msg }] }))
         }
         J::Deserialize(e) => ApiError::bad_request(format!("malformed JSON: {e}")),
         J::ContentType => ApiError::new(
@@ -267,7 +285,10 @@ mod tests {
 
     #[test]
     fn finds_fields_in_serde_messages() {
-        assert_eq!(field_in_message("unknown field `colour`, expected one of `a`"), "colour");
+        assert_eq!(
+            field_in_message("unknown field `colour`, expected one of `a`"),
+            "colour"
+        );
         assert_eq!(field_in_message("missing field `name` at line 1"), "name");
         assert_eq!(field_in_message("invalid type: string"), "body");
     }

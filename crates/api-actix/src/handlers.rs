@@ -136,7 +136,9 @@ pub async fn create_event(
             let capacity = u32::try_from(total)
                 .ok()
                 .filter(|c| *c > 0)
-                .ok_or_else(|| ApiError::invalid("total_seats", "total_seats must be at least 1"))?;
+                .ok_or_else(|| {
+                    ApiError::invalid("total_seats", "total_seats must be at least 1")
+                })?;
             Some(NewShow {
                 venue_id: b.venue_id,
                 screen_name: String::new(),
@@ -167,11 +169,7 @@ pub async fn list_events(
     let p = page(q.limit, q.offset)?;
     let filter = EventFilter {
         city_id: q.city_id,
-        event_type: q
-            .event_type
-            .as_deref()
-            .map(EventType::parse)
-            .transpose()?,
+        event_type: q.event_type.as_deref().map(EventType::parse).transpose()?,
         from: q.from,
         to: q.to,
     };
@@ -234,9 +232,15 @@ fn new_show(state: &ApiState, b: CreateShow) -> Res<NewShow> {
                 match (&c.rows, c.seats_per_row) {
                     (None, None) => {}
                     (Some(rows), Some(n)) => {
-                        let n = u32::try_from(n).ok().filter(|n| *n > 0 && *n <= 10_000).ok_or_else(
-                            || ApiError::invalid("seats_per_row", "seats_per_row must be 1 to 10000"),
-                        )?;
+                        let n = u32::try_from(n)
+                            .ok()
+                            .filter(|n| *n > 0 && *n <= 10_000)
+                            .ok_or_else(|| {
+                                ApiError::invalid(
+                                    "seats_per_row",
+                                    "seats_per_row must be 1 to 10000",
+                                )
+                            })?;
                         seats.extend(generate_seats(c.name.trim(), rows, n)?);
                     }
                     _ => {
@@ -385,7 +389,8 @@ async fn read_csv(req: &HttpRequest, payload: web::Payload, limit: usize) -> Res
     {
         let mut buf = Vec::new();
         while let Some(chunk) = payload.next().await {
-            let chunk = chunk.map_err(|e| ApiError::bad_request(format!("unreadable body: {e}")))?;
+            let chunk =
+                chunk.map_err(|e| ApiError::bad_request(format!("unreadable body: {e}")))?;
             if buf.len() + chunk.len() > limit {
                 return Err(too_large());
             }

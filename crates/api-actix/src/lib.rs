@@ -102,8 +102,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 }
 
 fn base_spec() -> DefaultApiRaw {
-    let mut spec = DefaultApiRaw::default();
-    spec.info = Info {
+    let mut spec = DefaultApiRaw {
+        info: Info {
         version: env!("CARGO_PKG_VERSION").to_owned(),
         title: "boxoffice".to_owned(),
         description: Some(
@@ -111,7 +111,9 @@ fn base_spec() -> DefaultApiRaw {
              events, bookings that never oversell. Money is integer minor units plus an ISO \
              currency code. Errors: {\"error\": {\"code\", \"message\", \"details\"}}."
                 .to_owned(),
-        ),
+            ),
+            ..Default::default()
+        },
         ..Default::default()
     };
     spec.definitions
@@ -162,7 +164,11 @@ async fn not_found() -> HttpResponse {
 }
 
 /// Starts the HTTP server on `listener`.
-pub fn serve(listener: TcpListener, state: ApiState, settings: HttpSettings) -> std::io::Result<Server> {
+pub fn serve(
+    listener: TcpListener,
+    state: ApiState,
+    settings: HttpSettings,
+) -> std::io::Result<Server> {
     let data = actix_web::web::Data::new(state);
     let json_limit = settings.json_limit;
     let mut server = HttpServer::new(move || {

@@ -10,7 +10,9 @@ use boxoffice_api::{ApiState, HttpSettings};
 use boxoffice_domain::ports::SystemClock;
 use boxoffice_domain::service::{BookingRules, BookingService, CatalogService};
 use boxoffice_domain::values::Currency;
-use boxoffice_infra_postgres::{Db, PgBookingRepository, PgCatalogRepository, PgHealth, PoolConfig};
+use boxoffice_infra_postgres::{
+    Db, PgBookingRepository, PgCatalogRepository, PgHealth, PoolConfig,
+};
 
 pub mod seed;
 pub mod settings;

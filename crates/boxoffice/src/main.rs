@@ -101,8 +101,8 @@ fn main() -> anyhow::Result<()> {
                 ImportKind::Seats { show, file } => (show, file, true),
                 ImportKind::Pricing { show, file } => (show, file, false),
             };
-            let bytes = std::fs::read(&file)
-                .with_context(|| format!("cannot read {}", file.display()))?;
+            let bytes =
+                std::fs::read(&file).with_context(|| format!("cannot read {}", file.display()))?;
             let result = if seats {
                 st.catalog.import_seats(show, &bytes).await
             } else {

@@ -31,7 +31,11 @@ pub async fn seed(st: &ApiState) -> anyhow::Result<String> {
         })
         .await
         .map_err(err)?;
-    if existing.items.iter().any(|c| c.name == "Lisbon" && c.country == "Portugal") {
+    if existing
+        .items
+        .iter()
+        .any(|c| c.name == "Lisbon" && c.country == "Portugal")
+    {
         return Ok("demo data already present: nothing to do".to_owned());
     }
     let usd = Currency::parse("USD").map_err(|e| anyhow::anyhow!("{e}"))?;
@@ -53,24 +57,42 @@ pub async fn seed(st: &ApiState) -> anyhow::Result<String> {
     let cinema = st
         .catalog
         .create_venue(
-            NewVenue::parse(lisbon.id, "Cinema São Jorge", "Av. da Liberdade 175", 38.7203, -9.1455)
-                .map_err(err)?,
+            NewVenue::parse(
+                lisbon.id,
+                "Cinema São Jorge",
+                "Av. da Liberdade 175",
+                38.7203,
+                -9.1455,
+            )
+            .map_err(err)?,
         )
         .await
         .map_err(err)?;
     let arena = st
         .catalog
         .create_venue(
-            NewVenue::parse(berlin.id, "Columbiahalle", "Columbiadamm 13-21", 52.4841, 13.3926)
-                .map_err(err)?,
+            NewVenue::parse(
+                berlin.id,
+                "Columbiahalle",
+                "Columbiadamm 13-21",
+                52.4841,
+                13.3926,
+            )
+            .map_err(err)?,
         )
         .await
         .map_err(err)?;
     let club = st
         .catalog
         .create_venue(
-            NewVenue::parse(lisbon.id, "Comedy Club Lisboa", "Rua da Rosa 12", 38.7131, -9.1446)
-                .map_err(err)?,
+            NewVenue::parse(
+                lisbon.id,
+                "Comedy Club Lisboa",
+                "Rua da Rosa 12",
+                38.7131,
+                -9.1446,
+            )
+            .map_err(err)?,
         )
         .await
         .map_err(err)?;
@@ -110,7 +132,9 @@ pub async fn seed(st: &ApiState) -> anyhow::Result<String> {
         });
     }
     let start = (now + Duration::days(7)).date_naive().and_hms_opt(20, 0, 0);
-    let start = start.map(|d| d.and_utc()).unwrap_or(now + Duration::days(7));
+    let start = start
+        .map(|d| d.and_utc())
+        .unwrap_or(now + Duration::days(7));
     st.catalog
         .create_show(
             movie.event.id,

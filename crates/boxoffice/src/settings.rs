@@ -71,7 +71,10 @@ impl Settings {
         );
         boxoffice_domain::values::Currency::parse(&self.booking.default_currency)
             .map_err(|e| anyhow::anyhow!("booking.default_currency: {e}"))?;
-        anyhow::ensure!(self.database.pool_size >= 1, "database.pool_size must be >= 1");
+        anyhow::ensure!(
+            self.database.pool_size >= 1,
+            "database.pool_size must be >= 1"
+        );
         anyhow::ensure!(
             matches!(self.log.format.as_str(), "pretty" | "json"),
             "log.format must be pretty or json"

@@ -431,20 +431,20 @@ fn import_pricing_tx(
         ..Default::default()
     };
     for r in rows {
-        let current: Option<(i64, Option<i64>, Option<i64>, Option<i64>, Option<String>)> =
-            seat_classes::table
-                .filter(seat_classes::show_id.eq(show_id))
-                .filter(seat_classes::name.eq(&r.class))
-                .select((
-                    seat_classes::id,
-                    seat_classes::min_price,
-                    seat_classes::normal_price,
-                    seat_classes::max_price,
-                    seat_classes::external_ref,
-                ))
-                .for_update()
-                .first(conn)
-                .optional()?;
+        type ClassRow = (i64, Option<i64>, Option<i64>, Option<i64>, Option<String>);
+        let current: Option<ClassRow> = seat_classes::table
+            .filter(seat_classes::show_id.eq(show_id))
+            .filter(seat_classes::name.eq(&r.class))
+            .select((
+                seat_classes::id,
+                seat_classes::min_price,
+                seat_classes::normal_price,
+                seat_classes::max_price,
+                seat_classes::external_ref,
+            ))
+            .for_update()
+            .first(conn)
+            .optional()?;
         let p = r.prices;
         match current {
             None => {
