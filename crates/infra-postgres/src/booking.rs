@@ -251,6 +251,17 @@ fn write_plan(
     Ok((id, reference))
 }
 
+fn seats_on_general_admission(show: &Show) -> TxError {
+    DomainError::invalid(
+        "seat_ids",
+        format!(
+            "show {} is general admission: book a quantity, not seats",
+            show.id
+        ),
+    )
+    .into()
+}
+
 fn book_tx(
     conn: &mut PgConnection,
     command: &BookingCommand,
@@ -265,13 +276,13 @@ fn book_tx(
         }
         Places::SeatIds(ids) => {
             if show.kind != ShowKind::Seated {
-                plan_general(&snapshot(&show), ids.len() as u32, now)?;
+                return Err(seats_on_general_admission(&show));
             }
             plan_seats(conn, &show, ids, now)?
         }
         Places::SeatLabels(labels) => {
             if show.kind != ShowKind::Seated {
-                plan_general(&snapshot(&show), labels.len() as u32, now)?;
+                return Err(seats_on_general_admission(&show));
             }
             let labels: Vec<String> = labels.iter().map(|l| l.as_str().to_owned()).collect();
             let ids = resolve_labels(conn, show.id, &labels)?;

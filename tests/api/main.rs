@@ -1,0 +1,10 @@
+//! Integration tests of the HTTP API: a real server on a random port over a fresh PostgreSQL
+//! database per test (`DATABASE_URL`, default `postgres://postgres@127.0.0.1:5432/postgres`).
+
+mod bookings;
+mod catalog;
+mod concurrency;
+mod errors;
+mod helpers;
+mod imports;
+mod openapi;
