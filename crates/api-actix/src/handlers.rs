@@ -17,6 +17,7 @@ use validator::Validate;
 
 use crate::dto::*;
 use crate::error::ApiError;
+use crate::extract::Body;
 use crate::ApiState;
 
 use paperclip::actix::web::Json;
@@ -46,7 +47,7 @@ fn positive_id(id: i64, entity: &'static str) -> Res<i64> {
 #[api_v2_operation(tags(Catalogue))]
 pub async fn create_city(
     state: web::Data<ApiState>,
-    body: Json<CreateCity>,
+    body: Body<CreateCity>,
 ) -> Res<CreatedJson<CityDto>> {
     body.validate()?;
     let b = body.into_inner();
@@ -75,7 +76,7 @@ pub async fn list_cities(
 #[api_v2_operation(tags(Catalogue))]
 pub async fn create_venue(
     state: web::Data<ApiState>,
-    body: Json<CreateVenue>,
+    body: Body<CreateVenue>,
 ) -> Res<CreatedJson<VenueDto>> {
     body.validate()?;
     let b = body.into_inner();
@@ -112,7 +113,7 @@ pub async fn list_venues(
 #[api_v2_operation(tags(Catalogue))]
 pub async fn create_event(
     state: web::Data<ApiState>,
-    body: Json<CreateEvent>,
+    body: Body<CreateEvent>,
 ) -> Res<CreatedJson<EventDetailDto>> {
     let b = body.into_inner();
     let event = NewEvent::parse(
@@ -289,7 +290,7 @@ fn new_show(state: &ApiState, b: CreateShow) -> Res<NewShow> {
 pub async fn create_show(
     state: web::Data<ApiState>,
     id: web::Path<i64>,
-    body: Json<CreateShow>,
+    body: Body<CreateShow>,
 ) -> Res<CreatedJson<ShowDto>> {
     let event_id = positive_id(id.into_inner(), "event")?;
     let show = new_show(&state, body.into_inner())?;
@@ -440,7 +441,7 @@ pub async fn import_pricing(
 #[api_v2_operation(tags(Bookings))]
 pub async fn create_booking(
     state: web::Data<ApiState>,
-    body: Json<CreateBooking>,
+    body: Body<CreateBooking>,
 ) -> Res<CreatedJson<BookingDto>> {
     let b = body.into_inner();
     let request = BookingRequest {
@@ -460,7 +461,7 @@ pub async fn create_booking(
 pub async fn book_event(
     state: web::Data<ApiState>,
     id: web::Path<i64>,
-    body: Json<BookEvent>,
+    body: Body<BookEvent>,
 ) -> Res<CreatedJson<BookingDto>> {
     let event_id = positive_id(id.into_inner(), "event")?;
     let event = state.catalog.get_event(event_id).await?;

@@ -17,6 +17,7 @@ use paperclip::v2::schema::Apiv2Schema;
 
 pub mod dto;
 pub mod error;
+pub mod extract;
 pub mod handlers;
 
 use error::ApiError;
@@ -182,6 +183,7 @@ pub fn serve(
         actix_web::App::new()
             .app_data(data.clone())
             .app_data(json_cfg)
+            .app_data(actix_web::web::PayloadConfig::new(json_limit))
             .app_data(query_cfg)
             .app_data(path_cfg)
             .wrap_fn(|req, srv| {
