@@ -340,7 +340,8 @@ impl SeatClassAvailability {
         if self.total_seats == 0 {
             0.0
         } else {
-            self.sold() as f64 * 100.0 / self.total_seats as f64
+            let (sold, seats) = (self.sold() as f64, self.total_seats as f64);
+            sold * 100.0 / seats
         }
     }
 }

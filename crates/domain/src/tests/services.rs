@@ -1,5 +1,6 @@
 //! The use-case services against mockall mocks of the ports.
 
+use futures_executor::block_on;
 use std::sync::Arc;
 
 use chrono::Duration;
@@ -130,75 +131,83 @@ fn new_event() -> NewEvent {
 
 // --- BookingService::book -----------------------------------------------------------------------
 
-#[tokio::test]
-async fn book_parses_then_calls_the_repository_with_the_pinned_time() {
-    let id = Uuid::new_v4();
-    let mut repo = MockBookingRepository::new();
-    repo.expect_book()
-        .withf(|cmd, now| {
-            cmd.show_id == 7
-                && cmd.places == Places::SeatIds(vec![3, 4])
-                && cmd.buyer.name.as_str() == "Ada"
-                && cmd.buyer.email.as_ref().map(|e| e.as_str()) == Some("ada@example.com")
-                && cmd.buyer.phone.is_none()
-                && *now == t0()
-        })
-        .times(1)
-        .returning(move |_, _| Ok(booking(id, BookingStatus::Confirmed)));
-    let svc = booking_service(repo, clock_at_t0());
-    let b = svc.book(valid_request()).await.unwrap();
-    assert_eq!(b.id, id);
-    assert_eq!(b.status, BookingStatus::Confirmed);
+#[test]
+fn book_parses_then_calls_the_repository_with_the_pinned_time() {
+    block_on(async {
+        let id = Uuid::new_v4();
+        let mut repo = MockBookingRepository::new();
+        repo.expect_book()
+            .withf(|cmd, now| {
+                cmd.show_id == 7
+                    && cmd.places == Places::SeatIds(vec![3, 4])
+                    && cmd.buyer.name.as_str() == "Ada"
+                    && cmd.buyer.email.as_ref().map(|e| e.as_str()) == Some("ada@example.com")
+                    && cmd.buyer.phone.is_none()
+                    && *now == t0()
+            })
+            .times(1)
+            .returning(move |_, _| Ok(booking(id, BookingStatus::Confirmed)));
+        let svc = booking_service(repo, clock_at_t0());
+        let b = svc.book(valid_request()).await.unwrap();
+        assert_eq!(b.id, id);
+        assert_eq!(b.status, BookingStatus::Confirmed);
+    })
 }
 
-#[tokio::test]
-async fn book_general_admission_passes_the_quantity() {
-    let mut repo = MockBookingRepository::new();
-    repo.expect_book()
-        .withf(|cmd, now| cmd.places == Places::Quantity(3) && *now == t0())
-        .times(1)
-        .returning(|_, _| Ok(booking(Uuid::nil(), BookingStatus::Confirmed)));
-    let svc = booking_service(repo, clock_at_t0());
-    let req = BookingRequest {
-        seat_ids: None,
-        quantity: Some(3),
-        ..valid_request()
-    };
-    assert!(svc.book(req).await.is_ok());
+#[test]
+fn book_general_admission_passes_the_quantity() {
+    block_on(async {
+        let mut repo = MockBookingRepository::new();
+        repo.expect_book()
+            .withf(|cmd, now| cmd.places == Places::Quantity(3) && *now == t0())
+            .times(1)
+            .returning(|_, _| Ok(booking(Uuid::nil(), BookingStatus::Confirmed)));
+        let svc = booking_service(repo, clock_at_t0());
+        let req = BookingRequest {
+            seat_ids: None,
+            quantity: Some(3),
+            ..valid_request()
+        };
+        assert!(svc.book(req).await.is_ok());
+    })
 }
 
-#[tokio::test]
-async fn book_does_not_call_the_repository_on_invalid_input() {
-    let mut repo = MockBookingRepository::new();
-    repo.expect_book().times(0);
-    let mut clock = MockClock::new();
-    clock.expect_now().times(0);
-    let svc = booking_service(repo, clock);
-    let bad = BookingRequest {
-        name: "".into(),
-        email: None,
-        ..valid_request()
-    };
-    let fs = failing_fields(svc.book(bad).await);
-    assert_eq!(fs, ["name", "email"]);
+#[test]
+fn book_does_not_call_the_repository_on_invalid_input() {
+    block_on(async {
+        let mut repo = MockBookingRepository::new();
+        repo.expect_book().times(0);
+        let mut clock = MockClock::new();
+        clock.expect_now().times(0);
+        let svc = booking_service(repo, clock);
+        let bad = BookingRequest {
+            name: "".into(),
+            email: None,
+            ..valid_request()
+        };
+        let fs = failing_fields(svc.book(bad).await);
+        assert_eq!(fs, ["name", "email"]);
+    })
 }
 
-#[tokio::test]
-async fn book_uses_the_configured_maximum() {
-    let mut repo = MockBookingRepository::new();
-    repo.expect_book().times(0);
-    let svc = BookingService::new(
-        Arc::new(repo),
-        Arc::new(clock_at_t0()),
-        BookingRules {
-            max_seats_per_booking: 1,
-        },
-    );
-    assert_eq!(svc.rules().max_seats_per_booking, 1);
-    assert_eq!(
-        failing_fields(svc.book(valid_request()).await),
-        ["seat_ids"]
-    );
+#[test]
+fn book_uses_the_configured_maximum() {
+    block_on(async {
+        let mut repo = MockBookingRepository::new();
+        repo.expect_book().times(0);
+        let svc = BookingService::new(
+            Arc::new(repo),
+            Arc::new(clock_at_t0()),
+            BookingRules {
+                max_seats_per_booking: 1,
+            },
+        );
+        assert_eq!(svc.rules().max_seats_per_booking, 1);
+        assert_eq!(
+            failing_fields(svc.book(valid_request()).await),
+            ["seat_ids"]
+        );
+    })
 }
 
 #[test]
@@ -206,395 +215,435 @@ fn default_rules_allow_ten_places() {
     assert_eq!(BookingRules::default().max_seats_per_booking, 10);
 }
 
-#[tokio::test]
-async fn book_passes_repository_errors_through() {
-    let mut repo = MockBookingRepository::new();
-    repo.expect_book().times(1).returning(|_, _| {
-        Err(DomainError::SeatsUnavailable {
-            seats: vec!["A1".into()],
-        })
-    });
-    let svc = booking_service(repo, clock_at_t0());
-    assert_eq!(
-        svc.book(valid_request()).await.unwrap_err(),
-        DomainError::SeatsUnavailable {
-            seats: vec!["A1".into()]
-        }
-    );
+#[test]
+fn book_passes_repository_errors_through() {
+    block_on(async {
+        let mut repo = MockBookingRepository::new();
+        repo.expect_book().times(1).returning(|_, _| {
+            Err(DomainError::SeatsUnavailable {
+                seats: vec!["A1".into()],
+            })
+        });
+        let svc = booking_service(repo, clock_at_t0());
+        assert_eq!(
+            svc.book(valid_request()).await.unwrap_err(),
+            DomainError::SeatsUnavailable {
+                seats: vec!["A1".into()]
+            }
+        );
+    })
 }
 
 // --- BookingService: get, find, cancel ----------------------------------------------------------
 
-#[tokio::test]
-async fn get_passes_the_id() {
-    let id = Uuid::new_v4();
-    let mut repo = MockBookingRepository::new();
-    repo.expect_get_booking()
-        .withf(move |got| *got == id)
-        .times(1)
-        .returning(|id| Ok(booking(id, BookingStatus::Held)));
-    let svc = booking_service(repo, MockClock::new());
-    assert_eq!(svc.get(id).await.unwrap().id, id);
+#[test]
+fn get_passes_the_id() {
+    block_on(async {
+        let id = Uuid::new_v4();
+        let mut repo = MockBookingRepository::new();
+        repo.expect_get_booking()
+            .withf(move |got| *got == id)
+            .times(1)
+            .returning(|id| Ok(booking(id, BookingStatus::Held)));
+        let svc = booking_service(repo, MockClock::new());
+        assert_eq!(svc.get(id).await.unwrap().id, id);
+    })
 }
 
-#[tokio::test]
-async fn find_by_contact_needs_email_or_phone() {
-    let mut repo = MockBookingRepository::new();
-    repo.expect_find_bookings().times(0);
-    let svc = booking_service(repo, MockClock::new());
-    assert_eq!(
-        failing_fields(svc.find_by_contact(None, None, Page::default()).await),
-        ["email"]
-    );
-    assert_eq!(
-        failing_fields(
-            svc.find_by_contact(Some("  "), Some(""), Page::default())
-                .await
-        ),
-        ["email"]
-    );
+#[test]
+fn find_by_contact_needs_email_or_phone() {
+    block_on(async {
+        let mut repo = MockBookingRepository::new();
+        repo.expect_find_bookings().times(0);
+        let svc = booking_service(repo, MockClock::new());
+        assert_eq!(
+            failing_fields(svc.find_by_contact(None, None, Page::default()).await),
+            ["email"]
+        );
+        assert_eq!(
+            failing_fields(
+                svc.find_by_contact(Some("  "), Some(""), Page::default())
+                    .await
+            ),
+            ["email"]
+        );
+    })
 }
 
-#[tokio::test]
-async fn find_by_contact_with_email_lower_cases_it() {
-    let mut repo = MockBookingRepository::new();
-    repo.expect_find_bookings()
-        .withf(|q, page| {
-            matches!(q, ContactQuery::Email(e) if e.as_str() == "ada@example.com")
-                && *page
-                    == Page {
-                        limit: 20,
-                        offset: 40,
-                    }
-        })
-        .times(1)
-        .returning(|_, page| {
-            Ok(Paged {
-                items: vec![],
-                total: 0,
-                page,
+#[test]
+fn find_by_contact_with_email_lower_cases_it() {
+    block_on(async {
+        let mut repo = MockBookingRepository::new();
+        repo.expect_find_bookings()
+            .withf(|q, page| {
+                matches!(q, ContactQuery::Email(e) if e.as_str() == "ada@example.com")
+                    && *page
+                        == Page {
+                            limit: 20,
+                            offset: 40,
+                        }
+            })
+            .times(1)
+            .returning(|_, page| {
+                Ok(Paged {
+                    items: vec![],
+                    total: 0,
+                    page,
+                })
+            });
+        let svc = booking_service(repo, MockClock::new());
+        let page = Page::parse(Some(20), Some(40)).unwrap();
+        let res = svc
+            .find_by_contact(Some(" Ada@EXAMPLE.com "), None, page)
+            .await
+            .unwrap();
+        assert_eq!(res.total, 0);
+        assert_eq!(res.page, page);
+    })
+}
+
+#[test]
+fn find_by_contact_prefers_email_when_both_are_given() {
+    block_on(async {
+        let mut repo = MockBookingRepository::new();
+        repo.expect_find_bookings()
+            .withf(|q, _| matches!(q, ContactQuery::Email(_)))
+            .times(1)
+            .returning(|_, page| {
+                Ok(Paged {
+                    items: vec![],
+                    total: 0,
+                    page,
+                })
+            });
+        let svc = booking_service(repo, MockClock::new());
+        assert!(svc
+            .find_by_contact(Some("a@b.co"), Some("0123456789"), Page::default())
+            .await
+            .is_ok());
+    })
+}
+
+#[test]
+fn find_by_contact_with_phone_normalises_it() {
+    block_on(async {
+        let mut repo = MockBookingRepository::new();
+        repo.expect_find_bookings()
+            .withf(|q, _| matches!(q, ContactQuery::Phone(p) if p.as_str() == "+15550109999"))
+            .times(1)
+            .returning(|_, page| {
+                Ok(Paged {
+                    items: vec![booking(Uuid::nil(), BookingStatus::Confirmed)],
+                    total: 1,
+                    page,
+                })
+            });
+        let svc = booking_service(repo, MockClock::new());
+        let res = svc
+            .find_by_contact(None, Some("+1 (555) 010-9999"), Page::default())
+            .await
+            .unwrap();
+        assert_eq!(res.items.len(), 1);
+    })
+}
+
+#[test]
+fn find_by_contact_with_malformed_contact_names_the_field() {
+    block_on(async {
+        let mut repo = MockBookingRepository::new();
+        repo.expect_find_bookings().times(0);
+        let svc = booking_service(repo, MockClock::new());
+        assert_eq!(
+            failing_fields(
+                svc.find_by_contact(Some("nope"), None, Page::default())
+                    .await
+            ),
+            ["email"]
+        );
+        assert_eq!(
+            failing_fields(svc.find_by_contact(None, Some("12"), Page::default()).await),
+            ["phone"]
+        );
+    })
+}
+
+#[test]
+fn cancel_passes_the_clocks_now() {
+    block_on(async {
+        let id = Uuid::new_v4();
+        let mut repo = MockBookingRepository::new();
+        repo.expect_cancel_booking()
+            .withf(move |got, now| *got == id && *now == t0())
+            .times(1)
+            .returning(|id, now| {
+                let mut b = booking(id, BookingStatus::Cancelled);
+                b.cancelled_at = Some(now);
+                Ok(b)
+            });
+        let mut clock = MockClock::new();
+        clock.expect_now().times(1).returning(t0);
+        let svc = booking_service(repo, clock);
+        let b = svc.cancel(id).await.unwrap();
+        assert_eq!(b.status, BookingStatus::Cancelled);
+        assert_eq!(b.cancelled_at, Some(t0()));
+    })
+}
+
+#[test]
+fn cancel_passes_illegal_transitions_through() {
+    block_on(async {
+        let mut repo = MockBookingRepository::new();
+        repo.expect_cancel_booking().times(1).returning(|_, _| {
+            Err(DomainError::IllegalTransition {
+                from: BookingStatus::Cancelled,
+                action: "cancelled",
             })
         });
-    let svc = booking_service(repo, MockClock::new());
-    let page = Page::parse(Some(20), Some(40)).unwrap();
-    let res = svc
-        .find_by_contact(Some(" Ada@EXAMPLE.com "), None, page)
-        .await
-        .unwrap();
-    assert_eq!(res.total, 0);
-    assert_eq!(res.page, page);
-}
-
-#[tokio::test]
-async fn find_by_contact_prefers_email_when_both_are_given() {
-    let mut repo = MockBookingRepository::new();
-    repo.expect_find_bookings()
-        .withf(|q, _| matches!(q, ContactQuery::Email(_)))
-        .times(1)
-        .returning(|_, page| {
-            Ok(Paged {
-                items: vec![],
-                total: 0,
-                page,
+        let svc = booking_service(repo, clock_at_t0());
+        assert!(matches!(
+            svc.cancel(Uuid::nil()).await,
+            Err(DomainError::IllegalTransition {
+                from: BookingStatus::Cancelled,
+                ..
             })
-        });
-    let svc = booking_service(repo, MockClock::new());
-    assert!(svc
-        .find_by_contact(Some("a@b.co"), Some("0123456789"), Page::default())
-        .await
-        .is_ok());
-}
-
-#[tokio::test]
-async fn find_by_contact_with_phone_normalises_it() {
-    let mut repo = MockBookingRepository::new();
-    repo.expect_find_bookings()
-        .withf(|q, _| matches!(q, ContactQuery::Phone(p) if p.as_str() == "+15550109999"))
-        .times(1)
-        .returning(|_, page| {
-            Ok(Paged {
-                items: vec![booking(Uuid::nil(), BookingStatus::Confirmed)],
-                total: 1,
-                page,
-            })
-        });
-    let svc = booking_service(repo, MockClock::new());
-    let res = svc
-        .find_by_contact(None, Some("+1 (555) 010-9999"), Page::default())
-        .await
-        .unwrap();
-    assert_eq!(res.items.len(), 1);
-}
-
-#[tokio::test]
-async fn find_by_contact_with_malformed_contact_names_the_field() {
-    let mut repo = MockBookingRepository::new();
-    repo.expect_find_bookings().times(0);
-    let svc = booking_service(repo, MockClock::new());
-    assert_eq!(
-        failing_fields(
-            svc.find_by_contact(Some("nope"), None, Page::default())
-                .await
-        ),
-        ["email"]
-    );
-    assert_eq!(
-        failing_fields(svc.find_by_contact(None, Some("12"), Page::default()).await),
-        ["phone"]
-    );
-}
-
-#[tokio::test]
-async fn cancel_passes_the_clocks_now() {
-    let id = Uuid::new_v4();
-    let mut repo = MockBookingRepository::new();
-    repo.expect_cancel_booking()
-        .withf(move |got, now| *got == id && *now == t0())
-        .times(1)
-        .returning(|id, now| {
-            let mut b = booking(id, BookingStatus::Cancelled);
-            b.cancelled_at = Some(now);
-            Ok(b)
-        });
-    let mut clock = MockClock::new();
-    clock.expect_now().times(1).returning(t0);
-    let svc = booking_service(repo, clock);
-    let b = svc.cancel(id).await.unwrap();
-    assert_eq!(b.status, BookingStatus::Cancelled);
-    assert_eq!(b.cancelled_at, Some(t0()));
-}
-
-#[tokio::test]
-async fn cancel_passes_illegal_transitions_through() {
-    let mut repo = MockBookingRepository::new();
-    repo.expect_cancel_booking().times(1).returning(|_, _| {
-        Err(DomainError::IllegalTransition {
-            from: BookingStatus::Cancelled,
-            action: "cancelled",
-        })
-    });
-    let svc = booking_service(repo, clock_at_t0());
-    assert!(matches!(
-        svc.cancel(Uuid::nil()).await,
-        Err(DomainError::IllegalTransition {
-            from: BookingStatus::Cancelled,
-            ..
-        })
-    ));
+        ));
+    })
 }
 
 // --- CatalogService -----------------------------------------------------------------------------
 
-#[tokio::test]
-async fn create_show_validates_before_calling_the_repository() {
-    let mut repo = MockCatalogRepository::new();
-    repo.expect_create_show().times(0);
-    let svc = CatalogService::new(Arc::new(repo));
-    assert_eq!(
-        failing_fields(svc.create_show(1, general_show(0)).await),
-        ["capacity"]
-    );
-    let mut backwards = general_show(5);
-    backwards.ends_at = backwards.starts_at - Duration::hours(1);
-    assert_eq!(
-        failing_fields(svc.create_show(1, backwards).await),
-        ["ends_at"]
-    );
+#[test]
+fn create_show_validates_before_calling_the_repository() {
+    block_on(async {
+        let mut repo = MockCatalogRepository::new();
+        repo.expect_create_show().times(0);
+        let svc = CatalogService::new(Arc::new(repo));
+        assert_eq!(
+            failing_fields(svc.create_show(1, general_show(0)).await),
+            ["capacity"]
+        );
+        let mut backwards = general_show(5);
+        backwards.ends_at = backwards.starts_at - Duration::hours(1);
+        assert_eq!(
+            failing_fields(svc.create_show(1, backwards).await),
+            ["ends_at"]
+        );
+    })
 }
 
-#[tokio::test]
-async fn create_show_passes_a_valid_show() {
-    let mut repo = MockCatalogRepository::new();
-    repo.expect_create_show()
-        .withf(|event_id, show| *event_id == 1 && *show == seated_show())
-        .times(1)
-        .returning(|_, _| Ok(show_detail(5)));
-    let svc = CatalogService::new(Arc::new(repo));
-    assert_eq!(svc.create_show(1, seated_show()).await.unwrap().show.id, 9);
+#[test]
+fn create_show_passes_a_valid_show() {
+    block_on(async {
+        let mut repo = MockCatalogRepository::new();
+        repo.expect_create_show()
+            .withf(|event_id, show| *event_id == 1 && *show == seated_show())
+            .times(1)
+            .returning(|_, _| Ok(show_detail(5)));
+        let svc = CatalogService::new(Arc::new(repo));
+        assert_eq!(svc.create_show(1, seated_show()).await.unwrap().show.id, 9);
+    })
 }
 
-#[tokio::test]
-async fn create_event_with_a_seated_layout_is_refused() {
-    let mut repo = MockCatalogRepository::new();
-    repo.expect_create_event().times(0);
-    let svc = CatalogService::new(Arc::new(repo));
-    assert_eq!(
-        failing_fields(svc.create_event(new_event(), Some(seated_show())).await),
-        ["total_seats"]
-    );
+#[test]
+fn create_event_with_a_seated_layout_is_refused() {
+    block_on(async {
+        let mut repo = MockCatalogRepository::new();
+        repo.expect_create_event().times(0);
+        let svc = CatalogService::new(Arc::new(repo));
+        assert_eq!(
+            failing_fields(svc.create_event(new_event(), Some(seated_show())).await),
+            ["total_seats"]
+        );
+    })
 }
 
-#[tokio::test]
-async fn create_event_validates_its_general_show() {
-    let mut repo = MockCatalogRepository::new();
-    repo.expect_create_event().times(0);
-    let svc = CatalogService::new(Arc::new(repo));
-    assert_eq!(
-        failing_fields(svc.create_event(new_event(), Some(general_show(0))).await),
-        ["capacity"]
-    );
+#[test]
+fn create_event_validates_its_general_show() {
+    block_on(async {
+        let mut repo = MockCatalogRepository::new();
+        repo.expect_create_event().times(0);
+        let svc = CatalogService::new(Arc::new(repo));
+        assert_eq!(
+            failing_fields(svc.create_event(new_event(), Some(general_show(0))).await),
+            ["capacity"]
+        );
+    })
 }
 
-#[tokio::test]
-async fn create_event_with_and_without_a_show() {
-    let mut repo = MockCatalogRepository::new();
-    repo.expect_create_event()
-        .withf(|e, s| e.title == "Gig" && *s == Some(general_show(5)))
-        .times(1)
-        .returning(|_, _| {
-            Ok(EventDetail {
-                event: event(),
-                shows: vec![show_detail(5)],
+#[test]
+fn create_event_with_and_without_a_show() {
+    block_on(async {
+        let mut repo = MockCatalogRepository::new();
+        repo.expect_create_event()
+            .withf(|e, s| e.title == "Gig" && *s == Some(general_show(5)))
+            .times(1)
+            .returning(|_, _| {
+                Ok(EventDetail {
+                    event: event(),
+                    shows: vec![show_detail(5)],
+                })
+            });
+        repo.expect_create_event()
+            .withf(|_, s| s.is_none())
+            .times(1)
+            .returning(|_, _| {
+                Ok(EventDetail {
+                    event: event(),
+                    shows: vec![],
+                })
+            });
+        let svc = CatalogService::new(Arc::new(repo));
+        let d = svc
+            .create_event(new_event(), Some(general_show(5)))
+            .await
+            .unwrap();
+        assert_eq!((d.total_places(), d.available_places()), (5, 5));
+        let d = svc.create_event(new_event(), None).await.unwrap();
+        assert_eq!(d.total_places(), 0);
+    })
+}
+
+#[test]
+fn import_seats_parses_the_csv_and_passes_the_rows() {
+    block_on(async {
+        let mut repo = MockCatalogRepository::new();
+        repo.expect_import_seats()
+            .withf(|show_id, rows| {
+                let labels: Vec<&str> = rows.iter().map(|r| r.label.as_str()).collect();
+                *show_id == 9 && labels == ["A1", "A2", "B1"] && rows[2].class == "B"
             })
-        });
-    repo.expect_create_event()
-        .withf(|_, s| s.is_none())
-        .times(1)
-        .returning(|_, _| {
-            Ok(EventDetail {
-                event: event(),
-                shows: vec![],
+            .times(1)
+            .returning(|_, rows| {
+                Ok(ImportSummary {
+                    rows: rows.len() as u64,
+                    created: rows.len() as u64,
+                    ..Default::default()
+                })
+            });
+        let svc = CatalogService::new(Arc::new(repo));
+        let csv = b"ID,Seat_Identifier,SEAT_CLASS\r\n1,A1,A\r\n2,A2,A\r\n3,B1,B";
+        let summary = svc.import_seats(9, csv).await.unwrap();
+        assert_eq!(
+            summary,
+            ImportSummary {
+                rows: 3,
+                created: 3,
+                updated: 0,
+                unchanged: 0
+            }
+        );
+    })
+}
+
+#[test]
+fn import_seats_with_a_bad_file_does_not_call_the_repository() {
+    block_on(async {
+        let mut repo = MockCatalogRepository::new();
+        repo.expect_import_seats().times(0);
+        let svc = CatalogService::new(Arc::new(repo));
+        let err = svc
+            .import_seats(9, b"id,seat_identifier\n1,A1\n")
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(err, DomainError::InvalidCsv { line: 1, .. }),
+            "{err:?}"
+        );
+    })
+}
+
+#[test]
+fn import_pricing_parses_the_csv_and_passes_the_rows() {
+    block_on(async {
+        let mut repo = MockCatalogRepository::new();
+        repo.expect_import_pricing()
+            .withf(|show_id, rows| {
+                *show_id == 9
+                    && rows.len() == 1
+                    && rows[0].class == "A"
+                    && rows[0].prices
+                        == TierPrices {
+                            min_price: Some(29_763),
+                            normal_price: None,
+                            max_price: Some(40_000),
+                        }
             })
-        });
-    let svc = CatalogService::new(Arc::new(repo));
-    let d = svc
-        .create_event(new_event(), Some(general_show(5)))
-        .await
-        .unwrap();
-    assert_eq!((d.total_places(), d.available_places()), (5, 5));
-    let d = svc.create_event(new_event(), None).await.unwrap();
-    assert_eq!(d.total_places(), 0);
+            .times(1)
+            .returning(|_, _| {
+                Ok(ImportSummary {
+                    rows: 1,
+                    updated: 1,
+                    ..Default::default()
+                })
+            });
+        let svc = CatalogService::new(Arc::new(repo));
+        let csv = b"id,seat_class,min_price,normal_price,max_price\n1,A,$297.63,,400\n";
+        assert_eq!(svc.import_pricing(9, csv).await.unwrap().updated, 1);
+    })
 }
 
-#[tokio::test]
-async fn import_seats_parses_the_csv_and_passes_the_rows() {
-    let mut repo = MockCatalogRepository::new();
-    repo.expect_import_seats()
-        .withf(|show_id, rows| {
-            let labels: Vec<&str> = rows.iter().map(|r| r.label.as_str()).collect();
-            *show_id == 9 && labels == ["A1", "A2", "B1"] && rows[2].class == "B"
-        })
-        .times(1)
-        .returning(|_, rows| {
-            Ok(ImportSummary {
-                rows: rows.len() as u64,
-                created: rows.len() as u64,
-                ..Default::default()
-            })
-        });
-    let svc = CatalogService::new(Arc::new(repo));
-    let csv = b"ID,Seat_Identifier,SEAT_CLASS\r\n1,A1,A\r\n2,A2,A\r\n3,B1,B";
-    let summary = svc.import_seats(9, csv).await.unwrap();
-    assert_eq!(
-        summary,
-        ImportSummary {
-            rows: 3,
-            created: 3,
-            updated: 0,
-            unchanged: 0
-        }
-    );
+#[test]
+fn import_pricing_with_a_bad_price_does_not_call_the_repository() {
+    block_on(async {
+        let mut repo = MockCatalogRepository::new();
+        repo.expect_import_pricing().times(0);
+        let svc = CatalogService::new(Arc::new(repo));
+        let err = svc
+            .import_pricing(
+                9,
+                b"id,seat_class,min_price,normal_price,max_price\n1,A,x,,\n",
+            )
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(&err, DomainError::InvalidCsv { line: 2, column: Some(c), .. } if c == "min_price"),
+            "{err:?}"
+        );
+    })
 }
 
-#[tokio::test]
-async fn import_seats_with_a_bad_file_does_not_call_the_repository() {
-    let mut repo = MockCatalogRepository::new();
-    repo.expect_import_seats().times(0);
-    let svc = CatalogService::new(Arc::new(repo));
-    let err = svc
-        .import_seats(9, b"id,seat_identifier\n1,A1\n")
-        .await
-        .unwrap_err();
-    assert!(
-        matches!(err, DomainError::InvalidCsv { line: 1, .. }),
-        "{err:?}"
-    );
+#[test]
+fn list_events_refuses_to_before_from() {
+    block_on(async {
+        let mut repo = MockCatalogRepository::new();
+        repo.expect_list_events().times(0);
+        let svc = CatalogService::new(Arc::new(repo));
+        let filter = EventFilter {
+            from: Some(t0()),
+            to: Some(t0() - Duration::seconds(1)),
+            ..Default::default()
+        };
+        assert_eq!(
+            failing_fields(svc.list_events(filter, Page::default()).await),
+            ["to"]
+        );
+    })
 }
 
-#[tokio::test]
-async fn import_pricing_parses_the_csv_and_passes_the_rows() {
-    let mut repo = MockCatalogRepository::new();
-    repo.expect_import_pricing()
-        .withf(|show_id, rows| {
-            *show_id == 9
-                && rows.len() == 1
-                && rows[0].class == "A"
-                && rows[0].prices
-                    == TierPrices {
-                        min_price: Some(29_763),
-                        normal_price: None,
-                        max_price: Some(40_000),
-                    }
-        })
-        .times(1)
-        .returning(|_, _| {
-            Ok(ImportSummary {
-                rows: 1,
-                updated: 1,
-                ..Default::default()
-            })
-        });
-    let svc = CatalogService::new(Arc::new(repo));
-    let csv = b"id,seat_class,min_price,normal_price,max_price\n1,A,$297.63,,400\n";
-    assert_eq!(svc.import_pricing(9, csv).await.unwrap().updated, 1);
-}
-
-#[tokio::test]
-async fn import_pricing_with_a_bad_price_does_not_call_the_repository() {
-    let mut repo = MockCatalogRepository::new();
-    repo.expect_import_pricing().times(0);
-    let svc = CatalogService::new(Arc::new(repo));
-    let err = svc
-        .import_pricing(
-            9,
-            b"id,seat_class,min_price,normal_price,max_price\n1,A,x,,\n",
-        )
-        .await
-        .unwrap_err();
-    assert!(
-        matches!(&err, DomainError::InvalidCsv { line: 2, column: Some(c), .. } if c == "min_price"),
-        "{err:?}"
-    );
-}
-
-#[tokio::test]
-async fn list_events_refuses_to_before_from() {
-    let mut repo = MockCatalogRepository::new();
-    repo.expect_list_events().times(0);
-    let svc = CatalogService::new(Arc::new(repo));
-    let filter = EventFilter {
-        from: Some(t0()),
-        to: Some(t0() - Duration::seconds(1)),
-        ..Default::default()
-    };
-    assert_eq!(
-        failing_fields(svc.list_events(filter, Page::default()).await),
-        ["to"]
-    );
-}
-
-#[tokio::test]
-async fn list_events_passes_a_valid_filter() {
-    let mut repo = MockCatalogRepository::new();
-    let filter = EventFilter {
-        city_id: Some(3),
-        event_type: Some(EventType::Movie),
-        from: Some(t0()),
-        to: Some(t0()),
-    };
-    let expected = filter.clone();
-    repo.expect_list_events()
-        .withf(move |f, p| *f == expected && *p == Page::default())
-        .times(1)
-        .returning(|_, page| {
-            Ok(Paged {
-                items: vec![event()],
-                total: 1,
-                page,
-            })
-        });
-    let svc = CatalogService::new(Arc::new(repo));
-    let res = svc.list_events(filter, Page::default()).await.unwrap();
-    assert_eq!(res.total, 1);
-    assert_eq!(res.items[0].id, 1);
+#[test]
+fn list_events_passes_a_valid_filter() {
+    block_on(async {
+        let mut repo = MockCatalogRepository::new();
+        let filter = EventFilter {
+            city_id: Some(3),
+            event_type: Some(EventType::Movie),
+            from: Some(t0()),
+            to: Some(t0()),
+        };
+        let expected = filter.clone();
+        repo.expect_list_events()
+            .withf(move |f, p| *f == expected && *p == Page::default())
+            .times(1)
+            .returning(|_, page| {
+                Ok(Paged {
+                    items: vec![event()],
+                    total: 1,
+                    page,
+                })
+            });
+        let svc = CatalogService::new(Arc::new(repo));
+        let res = svc.list_events(filter, Page::default()).await.unwrap();
+        assert_eq!(res.total, 1);
+        assert_eq!(res.items[0].id, 1);
+    })
 }
