@@ -198,3 +198,56 @@ mod tests {
         assert!(parse_json::<Outer>(br#"{"name":"a","classes":[]}"#).is_ok());
     }
 }
+
+/// A JSON response whose body is already rendered (e.g. from a cache), documented as `T`.
+pub struct JsonBytes<T> {
+    body: actix_web::web::Bytes,
+    _shape: std::marker::PhantomData<T>,
+}
+
+impl<T> JsonBytes<T> {
+    pub fn new(body: actix_web::web::Bytes) -> Self {
+        Self {
+            body,
+            _shape: std::marker::PhantomData,
+        }
+    }
+}
+
+impl<T> actix_web::Responder for JsonBytes<T> {
+    type Body = actix_web::body::BoxBody;
+
+    fn respond_to(self, _req: &HttpRequest) -> actix_web::HttpResponse {
+        actix_web::HttpResponse::Ok()
+            .content_type("application/json")
+            .body(self.body)
+    }
+}
+
+impl<T: Apiv2Schema> Apiv2Schema for JsonBytes<T> {
+    fn name() -> Option<String> {
+        T::name()
+    }
+    fn raw_schema() -> DefaultSchemaRaw {
+        T::raw_schema()
+    }
+}
+
+impl<T: Apiv2Schema> OperationModifier for JsonBytes<T> {
+    fn update_parameter(_op: &mut DefaultOperationRaw) {}
+
+    fn update_response(op: &mut DefaultOperationRaw) {
+        op.responses.insert(
+            "200".into(),
+            Either::Right(paperclip::v2::models::Response {
+                description: Some("OK".into()),
+                schema: Some({
+                    let mut def = T::schema_with_ref();
+                    def.retain_ref();
+                    def
+                }),
+                ..Default::default()
+            }),
+        );
+    }
+}

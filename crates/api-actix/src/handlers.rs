@@ -17,7 +17,7 @@ use validator::Validate;
 
 use crate::dto::*;
 use crate::error::ApiError;
-use crate::extract::Body;
+use crate::extract::{Body, JsonBytes};
 use crate::ApiState;
 
 use paperclip::actix::web::Json;
@@ -308,8 +308,15 @@ pub async fn get_show(state: web::Data<ApiState>, id: web::Path<i64>) -> Res<Jso
 
 /// All seats of a show, ordered by class, row and number, with status and current class price
 #[api_v2_operation(tags(Catalogue))]
-pub async fn list_seats(state: web::Data<ApiState>, id: web::Path<i64>) -> Res<Json<SeatList>> {
+pub async fn list_seats(
+    state: web::Data<ApiState>,
+    id: web::Path<i64>,
+) -> Res<JsonBytes<SeatList>> {
     let id = positive_id(id.into_inner(), "show")?;
+    let generation = match state.seat_cache.get(id) {
+        Ok(body) => return Ok(JsonBytes::new(body)),
+        Err(generation) => generation,
+    };
     let (show, seats) = state.catalog.list_seats(id).await?;
     let prices: std::collections::HashMap<i64, Option<i64>> = show
         .classes
@@ -324,12 +331,17 @@ pub async fn list_seats(state: web::Data<ApiState>, id: web::Path<i64>) -> Res<J
         })
         .collect();
     let n = items.len() as i64;
-    Ok(Json(SeatList {
+    let list = SeatList {
         items,
         total: n,
         limit: n,
         offset: 0,
-    }))
+    };
+    let body = actix_web::web::Bytes::from(
+        serde_json::to_vec(&list).map_err(|e| DomainError::Internal(format!("render: {e}")))?,
+    );
+    state.seat_cache.store(id, generation, body.clone());
+    Ok(JsonBytes::new(body))
 }
 
 /// One seat with its class's pricing: current price, tier, occupancy and the three tier prices
@@ -418,6 +430,7 @@ pub async fn import_seats(
     let show_id = positive_id(id.into_inner(), "show")?;
     let csv = read_csv(&req, payload, state.csv_limit).await?;
     let s = state.catalog.import_seats(show_id, &csv).await?;
+    state.seat_cache.invalidate(show_id);
     Ok(Json(ImportResultDto::new(show_id, s)))
 }
 
@@ -432,6 +445,7 @@ pub async fn import_pricing(
     let show_id = positive_id(id.into_inner(), "show")?;
     let csv = read_csv(&req, payload, state.csv_limit).await?;
     let s = state.catalog.import_pricing(show_id, &csv).await?;
+    state.seat_cache.invalidate(show_id);
     Ok(Json(ImportResultDto::new(show_id, s)))
 }
 
@@ -453,7 +467,9 @@ pub async fn create_booking(
         phone: b.phone,
         email: b.email,
     };
-    Ok(CreatedJson(state.bookings.book(request).await?.into()))
+    let booking = state.bookings.book(request).await?;
+    state.seat_cache.invalidate(booking.show_id);
+    Ok(CreatedJson(booking.into()))
 }
 
 /// Book one general-admission place of an event that has exactly one show
@@ -494,7 +510,9 @@ pub async fn book_event(
         email: b.email,
         ..Default::default()
     };
-    Ok(CreatedJson(state.bookings.book(request).await?.into()))
+    let booking = state.bookings.book(request).await?;
+    state.seat_cache.invalidate(booking.show_id);
+    Ok(CreatedJson(booking.into()))
 }
 
 /// The bookings made with an email or a phone (one of them is required)
@@ -547,7 +565,9 @@ pub async fn cancel_booking(
     id: web::Path<String>,
 ) -> Res<Json<BookingDto>> {
     let id = booking_id(&id)?;
-    Ok(Json(state.bookings.cancel(id).await?.into()))
+    let booking = state.bookings.cancel(id).await?;
+    state.seat_cache.invalidate(booking.show_id);
+    Ok(Json(booking.into()))
 }
 
 /// Cancel a booking (same as `POST /bookings/{id}/cancel`)
@@ -557,7 +577,9 @@ pub async fn delete_booking(
     id: web::Path<String>,
 ) -> Res<Json<BookingDto>> {
     let id = booking_id(&id)?;
-    Ok(Json(state.bookings.cancel(id).await?.into()))
+    let booking = state.bookings.cancel(id).await?;
+    state.seat_cache.invalidate(booking.show_id);
+    Ok(Json(booking.into()))
 }
 
 // ---------- ops ----------

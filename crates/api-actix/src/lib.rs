@@ -15,6 +15,7 @@ use paperclip::actix::{web, OpenApiExt};
 use paperclip::v2::models::{DefaultApiRaw, Info};
 use paperclip::v2::schema::Apiv2Schema;
 
+pub mod cache;
 pub mod dto;
 pub mod error;
 pub mod extract;
@@ -32,6 +33,8 @@ pub struct ApiState {
     pub default_currency: Currency,
     /// Largest CSV upload in bytes.
     pub csv_limit: usize,
+    /// Rendered seat maps, kept briefly (see `cache`).
+    pub seat_cache: Arc<cache::SeatMapCache>,
 }
 
 /// HTTP settings.

@@ -49,6 +49,9 @@ pub fn state(db: &Db, settings: &Settings) -> anyhow::Result<ApiState> {
         default_currency: Currency::parse(&settings.booking.default_currency)
             .map_err(|e| anyhow::anyhow!("default currency: {e}"))?,
         csv_limit: settings.server.csv_limit_bytes,
+        seat_cache: Arc::new(boxoffice_api::cache::SeatMapCache::new(
+            Duration::from_millis(settings.server.seat_map_cache_ms),
+        )),
     })
 }
 

@@ -20,6 +20,7 @@ pub struct ServerSettings {
     pub workers: usize,
     pub json_limit_bytes: usize,
     pub csv_limit_bytes: usize,
+    pub seat_map_cache_ms: u64,
 }
 
 #[derive(Debug, Clone, Deserialize)]

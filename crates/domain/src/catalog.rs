@@ -340,8 +340,8 @@ impl SeatClassAvailability {
         if self.total_seats == 0 {
             0.0
         } else {
-            let (sold, seats) = (self.sold() as f64, self.total_seats as f64);
-            sold * 100.0 / seats
+            let class_size = self.total_seats;
+            self.sold() as f64 * 100.0 / class_size as f64
         }
     }
 }
