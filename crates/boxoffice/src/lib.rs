@@ -25,7 +25,8 @@ pub fn connect(database_url: &str, settings: &Settings) -> anyhow::Result<Db> {
         database_url,
         &PoolConfig {
             max_size: settings.database.pool_size,
-            min_idle: Some(settings.database.pool_size.min(4)),
+            // A partly warm pool: a few connections are opened at start.
+            min_idle: Some(settings.database.pool_size.min(8)),
             connect_timeout: Duration::from_secs(settings.database.connect_timeout_secs),
         },
     )
