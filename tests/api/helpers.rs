@@ -100,6 +100,11 @@ pub struct ClassSpec<'a> {
 }
 
 impl TestApp {
+    /// The URL of this app's own database.
+    pub fn db_url(&self) -> &str {
+        self._db.url()
+    }
+
     pub fn url(&self, path: &str) -> String {
         if path.starts_with('/')
             && !path.starts_with("/api/")

@@ -3,8 +3,10 @@
 
 mod bookings;
 mod catalog;
+mod cli;
 mod concurrency;
 mod errors;
 mod helpers;
 mod imports;
+mod migrations;
 mod openapi;

@@ -1,0 +1,74 @@
+//! The `boxoffice import` subcommands, run as the real binary against the app's database.
+
+use std::process::Command;
+
+use crate::helpers::spawn_app;
+
+fn fixture_path(name: &str) -> String {
+    format!("{}/../../tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"))
+}
+
+fn import(db_url: &str, what: &str, show: i64, file: &str) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_boxoffice"))
+        .args([
+            "import",
+            what,
+            "--show",
+            &show.to_string(),
+            &fixture_path(file),
+        ])
+        .env("DATABASE_URL", db_url)
+        .env("APP_CONFIG_DIR", "/nonexistent")
+        .env("RUST_LOG", "warn")
+        .output()
+        .expect("run boxoffice")
+}
+
+#[tokio::test]
+async fn cli_imports_quirky_files_and_rejects_a_bad_one_whole() {
+    let app = spawn_app().await;
+    let show = app.simple_seated_show().await; // class A: A1..A10
+    let url = app.db_url().to_owned();
+
+    let (u, s) = (url.clone(), show);
+    let out = tokio::task::spawn_blocking(move || import(&u, "seats", s, "seats_quirky.csv"))
+        .await
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout} {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        stdout.contains("12 rows, 6 created, 6 updated, 0 unchanged"),
+        "{stdout}"
+    );
+
+    let (u, s) = (url.clone(), show);
+    let out = tokio::task::spawn_blocking(move || import(&u, "pricing", s, "pricing_quirky.csv"))
+        .await
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{stdout}");
+    assert!(stdout.contains("2 rows, 0 created, 2 updated"), "{stdout}");
+
+    let seats = app.seats(show).await;
+    assert_eq!(seats.len(), 16);
+    let b1 = seats.iter().find(|s| s["label"] == "B1").expect("B1");
+    // B: min absent, normal $120.00 → the low band falls back to normal.
+    assert_eq!(b1["price"], 12000);
+    let a1 = seats.iter().find(|s| s["label"] == "A1").expect("A1");
+    assert_eq!(a1["price"], 29763);
+    assert_eq!(a1["external_ref"], "1");
+
+    let (u, s) = (url.clone(), show);
+    let out = tokio::task::spawn_blocking(move || import(&u, "seats", s, "seats_bad_row.csv"))
+        .await
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(stderr.contains("line 4"), "{stderr}");
+    assert!(stderr.contains("nothing was written"), "{stderr}");
+    assert_eq!(app.seats(show).await.len(), 16);
+}
