@@ -37,7 +37,8 @@ async fn cli_imports_quirky_files_and_rejects_a_bad_one_whole() {
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(
         out.status.success(),
-        "{stdout} {}",
+        "{:?} {stdout} {}",
+        out.status,
         String::from_utf8_lossy(&out.stderr)
     );
     assert!(

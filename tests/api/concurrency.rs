@@ -181,3 +181,84 @@ async fn overlapping_multi_seat_requests() {
     let detail = app.show(show).await;
     assert_eq!(detail["seat_classes"][0]["booked_seats"], sold);
 }
+
+/// The striped sales counters that price seats stay equal to the active booking items through
+/// concurrent bookings and cancellations, and the class seat counts equal the seats.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn occupancy_counters_match_the_bookings() {
+    use diesel::{Connection, PgConnection, RunQueryDsl};
+    let app = spawn_app().await;
+    let show = app.simple_seated_show().await;
+    let labels: Vec<String> = (1..=10).map(|n| format!("A{n}")).collect();
+    let label_refs: Vec<&str> = labels.iter().map(String::as_str).collect();
+    let ids = app.seat_ids(show, &label_refs).await;
+    let bodies: Vec<Value> = (0..20)
+        .map(|i| {
+            let a = i % 10;
+            let b = (i * 3 + 1) % 10;
+            let seats = if a == b {
+                vec![ids[a]]
+            } else {
+                vec![ids[a], ids[b]]
+            };
+            json!({"show_id": show, "seat_ids": seats, "name": format!("C{i}"),
+                   "email": format!("c{i}@example.com")})
+        })
+        .collect();
+    let results = fire(&app, "/bookings", bodies).await;
+    let booked: Vec<String> = results
+        .iter()
+        .filter(|r| r.0 == StatusCode::CREATED)
+        .map(|r| r.1["id"].as_str().unwrap().to_owned())
+        .collect();
+    assert!(!booked.is_empty());
+    // Cancel half of them, concurrently.
+    let cancels = booked.iter().step_by(2).map(|id| {
+        let client = app.client.clone();
+        let url = app.url(&format!("/bookings/{id}/cancel"));
+        tokio::spawn(async move { client.post(url).send().await.expect("cancel").status() })
+    });
+    for s in join_all(cancels).await {
+        assert_eq!(s.expect("task"), StatusCode::OK);
+    }
+    // One more round of bookings on the freed seats.
+    let bodies: Vec<Value> = (0..10)
+        .map(|i| json!({"show_id": show, "seat_ids": [ids[i]], "name": "D", "email": "d@example.com"}))
+        .collect();
+    fire(&app, "/bookings", bodies).await;
+
+    let url = app.db_url().to_owned();
+    let (counted, active, seat_count, seats) = tokio::task::spawn_blocking(move || {
+        #[derive(diesel::QueryableByName)]
+        struct Row {
+            #[diesel(sql_type = diesel::sql_types::BigInt)]
+            counted: i64,
+            #[diesel(sql_type = diesel::sql_types::BigInt)]
+            active: i64,
+            #[diesel(sql_type = diesel::sql_types::BigInt)]
+            seat_count: i64,
+            #[diesel(sql_type = diesel::sql_types::BigInt)]
+            seats: i64,
+        }
+        let mut c = PgConnection::establish(&url).expect("connect");
+        let r: Row = diesel::sql_query(
+            "SELECT \
+               (SELECT COALESCE(sum(sold), 0) FROM seat_class_sales)::bigint AS counted, \
+               (SELECT count(*) FROM booking_items WHERE active AND seat_id IS NOT NULL) AS active, \
+               (SELECT COALESCE(sum(seat_count), 0) FROM seat_classes)::bigint AS seat_count, \
+               (SELECT count(*) FROM seats) AS seats",
+        )
+        .get_result(&mut c)
+        .expect("query");
+        (r.counted, r.active, r.seat_count, r.seats)
+    })
+    .await
+    .unwrap();
+    assert_eq!(
+        counted, active,
+        "sales counters drifted from the active items"
+    );
+    assert_eq!(seat_count, seats);
+    let detail = app.show(show).await;
+    assert_eq!(detail["seat_classes"][0]["booked_seats"], active);
+}

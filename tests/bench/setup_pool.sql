@@ -1,8 +1,7 @@
 -- Seat pool for tests/bench/book_seats.sql (database-alone baseline of `make bench`).
 -- Run against a database that has the migrations applied. Creates ONE seated show with
 -- 400 seat classes x 500 seats = 200,000 seats. Class size matches the HTTP flash sale
--- (4 classes x 500 seats), so the per-class occupancy counts in the pricing query cost the
--- same as in the server's transaction. Seat ids of the show are contiguous and grouped by
+-- (4 classes x 500 seats), as in the server's transaction. Seat ids of the show are contiguous and grouped by
 -- class (inserted in class order), which book_seats.sql relies on to derive a seat's
 -- class id arithmetically; scripts/bench.sh verifies that before running pgbench.
 \set ON_ERROR_STOP on
@@ -33,6 +32,9 @@ FROM seat_classes sc
 CROSS JOIN generate_series(0, 499) n
 WHERE sc.show_id = (SELECT max(id) FROM shows WHERE screen_name = 'pgbench pool')
 ORDER BY sc.id, n;
+-- The seat count kept on each class, as the server keeps it (migration 000002).
+UPDATE seat_classes sc SET seat_count = 500
+WHERE sc.show_id = (SELECT max(id) FROM shows WHERE screen_name = 'pgbench pool');
 -- Block counter: every transaction takes the next block of 4 adjacent seats (see book_seats.sql).
 DROP SEQUENCE IF EXISTS pgbench_seat_block;
 CREATE SEQUENCE pgbench_seat_block MINVALUE 0 START 0;

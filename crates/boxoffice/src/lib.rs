@@ -19,14 +19,24 @@ pub mod settings;
 
 pub use settings::Settings;
 
-/// Opens the pool described by `settings` on `database_url`.
+/// Opens the server's pool described by `settings` on `database_url`; a few connections are
+/// opened in the background at once.
 pub fn connect(database_url: &str, settings: &Settings) -> anyhow::Result<Db> {
+    open_pool(database_url, settings, settings.database.pool_size.min(8))
+}
+
+/// A pool for one-shot commands (migrate, seed, import): no background connection threads, so
+/// none is still inside libpq when the process exits (libpq's exit handlers would crash it).
+pub fn connect_for_command(database_url: &str, settings: &Settings) -> anyhow::Result<Db> {
+    open_pool(database_url, settings, 0)
+}
+
+fn open_pool(database_url: &str, settings: &Settings, min_idle: u32) -> anyhow::Result<Db> {
     Db::connect(
         database_url,
         &PoolConfig {
             max_size: settings.database.pool_size,
-            // A partly warm pool: a few connections are opened at start.
-            min_idle: Some(settings.database.pool_size.min(8)),
+            min_idle: Some(min_idle),
             connect_timeout: Duration::from_secs(settings.database.connect_timeout_secs),
         },
     )

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 
-use boxoffice::{connect, init_tracing, migrate, redacted, seed, state, Settings};
+use boxoffice::{connect_for_command, init_tracing, migrate, redacted, seed, state, Settings};
 
 #[derive(Parser)]
 #[command(name = "boxoffice", version, about = "Booking platform backend")]
@@ -70,7 +70,7 @@ fn main() -> anyhow::Result<()> {
     match cli.command {
         Command::Openapi => unreachable!("handled above"),
         Command::Migrate => {
-            let db = connect(&url, &settings)?;
+            let db = connect_for_command(&url, &settings)?;
             let applied = migrate(&db)?;
             println!("migrations applied: {}", applied.len());
             Ok(())
@@ -86,7 +86,7 @@ fn main() -> anyhow::Result<()> {
             })
         }
         Command::Seed => runtime()?.block_on(async {
-            let db = connect(&url, &settings)?;
+            let db = connect_for_command(&url, &settings)?;
             let m = db.clone();
             tokio::task::spawn_blocking(move || migrate(&m)).await??;
             let st = state(&db, &settings)?;
@@ -95,7 +95,7 @@ fn main() -> anyhow::Result<()> {
             Ok(())
         }),
         Command::Import { what } => runtime()?.block_on(async {
-            let db = connect(&url, &settings)?;
+            let db = connect_for_command(&url, &settings)?;
             let st = state(&db, &settings)?;
             let (show, file, seats) = match what {
                 ImportKind::Seats { show, file } => (show, file, true),

@@ -59,11 +59,67 @@ struct ClassSnapRow {
     sold_seats: i64,
 }
 
+/// Class prices and occupancy for the booking decision: the seat count kept on the class and the
+/// striped sales counters (a few rows per class), never a count over the class's seats.
 const CLASS_SNAPSHOT_SQL: &str = "\
 SELECT sc.id, sc.name, sc.min_price, sc.normal_price, sc.max_price, \
-  (SELECT count(*) FROM seats s WHERE s.seat_class_id = sc.id) AS total_seats, \
-  (SELECT count(*) FROM booking_items bi WHERE bi.seat_class_id = sc.id AND bi.active) AS sold_seats \
+  sc.seat_count::bigint AS total_seats, \
+  COALESCE((SELECT sum(ss.sold) FROM seat_class_sales ss WHERE ss.seat_class_id = sc.id), 0)::bigint \
+    AS sold_seats \
 FROM seat_classes sc WHERE sc.id = ANY($1)";
+
+/// Stripes of the per-class sales counter (see migration 2026-11-22-000002).
+const SALES_SLOTS: i64 = 32;
+
+/// Adds `delta` sold seats per (class, slot) for the given (class, seat) pairs, in a fixed
+/// (class, slot) order so that concurrent bookings cannot deadlock on the counter rows.
+fn count_sales(
+    conn: &mut PgConnection,
+    seats_of: impl Iterator<Item = (i64, i64)>,
+    delta: i32,
+) -> Result<(), TxError> {
+    let mut groups: std::collections::BTreeMap<(i64, i16), i32> = std::collections::BTreeMap::new();
+    for (class_id, seat_id) in seats_of {
+        *groups
+            .entry((class_id, seat_id.rem_euclid(SALES_SLOTS) as i16))
+            .or_insert(0) += delta;
+    }
+    if groups.is_empty() {
+        return Ok(());
+    }
+    if delta > 0 {
+        let rows: Vec<_> = groups
+            .iter()
+            .map(|((class_id, slot), n)| {
+                (
+                    seat_class_sales::seat_class_id.eq(*class_id),
+                    seat_class_sales::slot.eq(*slot),
+                    seat_class_sales::sold.eq(*n),
+                )
+            })
+            .collect();
+        diesel::insert_into(seat_class_sales::table)
+            .values(&rows)
+            .on_conflict((seat_class_sales::seat_class_id, seat_class_sales::slot))
+            .do_update()
+            .set(
+                seat_class_sales::sold
+                    .eq(seat_class_sales::sold + diesel::upsert::excluded(seat_class_sales::sold)),
+            )
+            .execute(conn)?;
+    } else {
+        for ((class_id, slot), n) in groups {
+            diesel::update(
+                seat_class_sales::table
+                    .filter(seat_class_sales::seat_class_id.eq(class_id))
+                    .filter(seat_class_sales::slot.eq(slot)),
+            )
+            .set(seat_class_sales::sold.eq(seat_class_sales::sold + n))
+            .execute(conn)?;
+        }
+    }
+    Ok(())
+}
 
 fn snapshot(show: &Show) -> ShowSnapshot {
     ShowSnapshot {
@@ -248,6 +304,13 @@ fn write_plan(
     diesel::insert_into(booking_items::table)
         .values(&items)
         .execute(conn)?;
+    count_sales(
+        conn,
+        plan.items
+            .iter()
+            .filter_map(|i| Some((i.class_id?, i.seat_id?))),
+        1,
+    )?;
     Ok((id, reference))
 }
 
@@ -391,9 +454,16 @@ fn cancel_tx(conn: &mut PgConnection, id: Uuid, now: DateTime<Utc>) -> Result<Bo
             bookings::updated_at.eq(now),
         ))
         .execute(conn)?;
-    diesel::update(booking_items::table.filter(booking_items::booking_id.eq(id)))
-        .set(booking_items::active.eq(false))
-        .execute(conn)?;
+    let freed: Vec<(Option<i64>, Option<i64>)> =
+        diesel::update(booking_items::table.filter(booking_items::booking_id.eq(id)))
+            .set(booking_items::active.eq(false))
+            .returning((booking_items::seat_class_id, booking_items::seat_id))
+            .get_results(conn)?;
+    count_sales(
+        conn,
+        freed.into_iter().filter_map(|(c, s)| Some((c?, s?))),
+        -1,
+    )?;
     // General admission: give the places back.
     diesel::update(
         shows::table

@@ -182,8 +182,21 @@ fn insert_show(conn: &mut PgConnection, event_id: i64, show: &NewShow) -> Result
                 .values(&rows)
                 .execute(conn)?;
         }
+        refresh_seat_counts(conn, show_id)?;
     }
     Ok(show_id)
+}
+
+/// Keeps `seat_classes.seat_count` equal to the seats of each class of the show (same
+/// transaction as the seat writes).
+fn refresh_seat_counts(conn: &mut PgConnection, show_id: i64) -> Result<(), TxError> {
+    diesel::sql_query(
+        "UPDATE seat_classes sc SET seat_count = \
+         (SELECT count(*) FROM seats s WHERE s.seat_class_id = sc.id) WHERE sc.show_id = $1",
+    )
+    .bind::<Int8, _>(show_id)
+    .execute(conn)?;
+    Ok(())
 }
 
 fn show_detail(conn: &mut PgConnection, id: i64) -> Result<ShowDetail, TxError> {
@@ -417,6 +430,7 @@ fn import_seats_tx(
             .values(chunk)
             .execute(conn)?;
     }
+    refresh_seat_counts(conn, show_id)?;
     Ok(summary)
 }
 

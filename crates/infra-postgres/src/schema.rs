@@ -62,6 +62,15 @@ diesel::table! {
         normal_price -> Nullable<Int8>,
         max_price -> Nullable<Int8>,
         external_ref -> Nullable<Text>,
+        seat_count -> Int4,
+    }
+}
+
+diesel::table! {
+    seat_class_sales (seat_class_id, slot) {
+        seat_class_id -> Int8,
+        slot -> Int2,
+        sold -> Int4,
     }
 }
 
@@ -117,6 +126,7 @@ diesel::joinable!(shows -> events (event_id));
 diesel::joinable!(shows -> venues (venue_id));
 diesel::joinable!(seat_classes -> shows (show_id));
 diesel::joinable!(seats -> shows (show_id));
+diesel::joinable!(seat_class_sales -> seat_classes (seat_class_id));
 diesel::joinable!(seats -> seat_classes (seat_class_id));
 diesel::joinable!(bookings -> shows (show_id));
 diesel::joinable!(booking_items -> bookings (booking_id));
@@ -129,6 +139,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     events,
     shows,
     seat_classes,
+    seat_class_sales,
     seats,
     bookings,
     booking_items,

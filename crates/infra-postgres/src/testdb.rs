@@ -40,8 +40,13 @@ fn template_name() -> String {
             h = (h ^ u64::from(b)).wrapping_mul(0x100000001b3);
         }
     }
-    for b in include_str!("../../../migrations/2026-11-22-000001_booking_core/up.sql").bytes() {
-        h = (h ^ u64::from(b)).wrapping_mul(0x100000001b3);
+    for sql in [
+        include_str!("../../../migrations/2026-11-22-000001_booking_core/up.sql"),
+        include_str!("../../../migrations/2026-11-22-000002_class_counters/up.sql"),
+    ] {
+        for b in sql.bytes() {
+            h = (h ^ u64::from(b)).wrapping_mul(0x100000001b3);
+        }
     }
     format!("boxoffice_tmpl_{:012x}", h & 0xffff_ffff_ffff)
 }
