@@ -148,57 +148,6 @@ impl<T: Apiv2Schema> OperationModifier for Body<T> {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[derive(Debug, serde::Deserialize)]
-    #[serde(deny_unknown_fields)]
-    #[allow(dead_code)]
-    struct Inner {
-        price: Option<i64>,
-    }
-
-    #[derive(Debug, serde::Deserialize)]
-    #[serde(deny_unknown_fields)]
-    #[allow(dead_code)]
-    struct Outer {
-        name: String,
-        classes: Vec<Inner>,
-    }
-
-    fn field_of(body: &str) -> (u16, String) {
-        let e = parse_json::<Outer>(body.as_bytes()).unwrap_err();
-        let field = e
-            .details
-            .as_ref()
-            .and_then(|d| d["fields"][0]["field"].as_str())
-            .unwrap_or("")
-            .to_owned();
-        (e.status.as_u16(), field)
-    }
-
-    #[test]
-    fn names_the_failing_field() {
-        assert_eq!(
-            field_of(r#"{"name":"a","classes":[{"price":1.5}]}"#),
-            (422, "classes[0].price".into())
-        );
-        assert_eq!(
-            field_of(r#"{"name":"a","classes":[],"x":1}"#),
-            (422, "x".into())
-        );
-        assert_eq!(
-            field_of(r#"{"name":"a","classes":[{"y":1}]}"#),
-            (422, "classes[0].y".into())
-        );
-        assert_eq!(field_of(r#"{"classes":[]}"#), (422, "name".into()));
-        assert_eq!(field_of(r#"{"name":"a""#).0, 400);
-        assert_eq!(field_of(r#"{"name":"a","classes":[]} trailing"#).0, 400);
-        assert!(parse_json::<Outer>(br#"{"name":"a","classes":[]}"#).is_ok());
-    }
-}
-
 /// A JSON response whose body is already rendered (e.g. from a cache), documented as `T`.
 pub struct JsonBytes<T> {
     body: actix_web::web::Bytes,
@@ -249,5 +198,56 @@ impl<T: Apiv2Schema> OperationModifier for JsonBytes<T> {
                 ..Default::default()
             }),
         );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug, serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct Inner {
+        price: Option<i64>,
+    }
+
+    #[derive(Debug, serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct Outer {
+        name: String,
+        classes: Vec<Inner>,
+    }
+
+    fn field_of(body: &str) -> (u16, String) {
+        let e = parse_json::<Outer>(body.as_bytes()).unwrap_err();
+        let field = e
+            .details
+            .as_ref()
+            .and_then(|d| d["fields"][0]["field"].as_str())
+            .unwrap_or("")
+            .to_owned();
+        (e.status.as_u16(), field)
+    }
+
+    #[test]
+    fn names_the_failing_field() {
+        assert_eq!(
+            field_of(r#"{"name":"a","classes":[{"price":1.5}]}"#),
+            (422, "classes[0].price".into())
+        );
+        assert_eq!(
+            field_of(r#"{"name":"a","classes":[],"x":1}"#),
+            (422, "x".into())
+        );
+        assert_eq!(
+            field_of(r#"{"name":"a","classes":[{"y":1}]}"#),
+            (422, "classes[0].y".into())
+        );
+        assert_eq!(field_of(r#"{"classes":[]}"#), (422, "name".into()));
+        assert_eq!(field_of(r#"{"name":"a""#).0, 400);
+        assert_eq!(field_of(r#"{"name":"a","classes":[]} trailing"#).0, 400);
+        assert!(parse_json::<Outer>(br#"{"name":"a","classes":[]}"#).is_ok());
     }
 }
