@@ -71,52 +71,35 @@ FROM seat_classes sc WHERE sc.id = ANY($1)";
 /// Stripes of the per-class sales counter (see migration 2026-11-22-000002).
 const SALES_SLOTS: i64 = 32;
 
-/// Adds `delta` sold seats per (class, slot) for the given (class, seat) pairs, in a fixed
-/// (class, slot) order so that concurrent bookings cannot deadlock on the counter rows.
-fn count_sales(
-    conn: &mut PgConnection,
+/// Sold-seat deltas per (class, slot) for (class, seat) pairs, ordered by (class, slot): every
+/// writer touches counter rows in this one order, so two bookings cannot deadlock on them.
+fn sales_groups(
     seats_of: impl Iterator<Item = (i64, i64)>,
     delta: i32,
-) -> Result<(), TxError> {
-    let mut groups: std::collections::BTreeMap<(i64, i16), i32> = std::collections::BTreeMap::new();
+) -> std::collections::BTreeMap<(i64, i16), i32> {
+    let mut groups = std::collections::BTreeMap::new();
     for (class_id, seat_id) in seats_of {
         *groups
             .entry((class_id, seat_id.rem_euclid(SALES_SLOTS) as i16))
             .or_insert(0) += delta;
     }
-    if groups.is_empty() {
-        return Ok(());
-    }
-    if delta > 0 {
-        let rows: Vec<_> = groups
-            .iter()
-            .map(|((class_id, slot), n)| {
-                (
-                    seat_class_sales::seat_class_id.eq(*class_id),
-                    seat_class_sales::slot.eq(*slot),
-                    seat_class_sales::sold.eq(*n),
-                )
-            })
-            .collect();
-        diesel::insert_into(seat_class_sales::table)
-            .values(&rows)
-            .on_conflict((seat_class_sales::seat_class_id, seat_class_sales::slot))
-            .do_update()
-            .set(
-                seat_class_sales::sold
-                    .eq(seat_class_sales::sold + diesel::upsert::excluded(seat_class_sales::sold)),
-            )
-            .execute(conn)?;
-    } else {
-        for ((class_id, slot), n) in groups {
-            diesel::update(
-                seat_class_sales::table
-                    .filter(seat_class_sales::seat_class_id.eq(class_id))
-                    .filter(seat_class_sales::slot.eq(slot)),
-            )
-            .set(seat_class_sales::sold.eq(seat_class_sales::sold + n))
-            .execute(conn)?;
-        }
+    groups
+}
+
+/// Takes cancelled seats off their classes' sales counters (booking adds them in
+/// `WRITE_PLAN_SQL`).
+fn uncount_sales(
+    conn: &mut PgConnection,
+    seats_of: impl Iterator<Item = (i64, i64)>,
+) -> Result<(), TxError> {
+    for ((class_id, slot), n) in sales_groups(seats_of, -1) {
+        diesel::update(
+            seat_class_sales::table
+                .filter(seat_class_sales::seat_class_id.eq(class_id))
+                .filter(seat_class_sales::slot.eq(slot)),
+        )
+        .set(seat_class_sales::sold.eq(seat_class_sales::sold + n))
+        .execute(conn)?;
     }
     Ok(())
 }
@@ -176,7 +159,8 @@ fn plan_seats(
     ids: &[i64],
     now: DateTime<Utc>,
 ) -> Result<(BookingPlan, ClassNames), TxError> {
-    // Lock the requested seats in a fixed (id) order.
+    // Lock the requested seats in a fixed (id) order. SKIP LOCKED: a seat that an in-flight
+    // booking holds is not waited for; it is answered as unavailable at once (ADR 0005).
     let locked: Vec<(i64, i64, i64, String, String, i32)> = seats::table
         .filter(seats::id.eq_any(ids))
         .order(seats::id)
@@ -189,15 +173,37 @@ fn plan_seats(
             seats::seat_number,
         ))
         .for_update()
+        .skip_locked()
         .load(conn)?;
+    let got: std::collections::HashSet<i64> = locked.iter().map(|r| r.0).collect();
+    let busy: Vec<(i64, i64, i64, String, String, i32)> = if got.len() < ids.len() {
+        // Not locked: either held by an in-flight booking, or not a seat at all (the plan
+        // answers 404 for those).
+        let missing: Vec<i64> = ids.iter().copied().filter(|i| !got.contains(i)).collect();
+        seats::table
+            .filter(seats::id.eq_any(&missing))
+            .select((
+                seats::id,
+                seats::show_id,
+                seats::seat_class_id,
+                seats::label,
+                seats::row_label,
+                seats::seat_number,
+            ))
+            .load(conn)?
+    } else {
+        Vec::new()
+    };
     let taken: Vec<Option<i64>> = booking_items::table
         .filter(booking_items::seat_id.eq_any(ids))
         .filter(booking_items::active.eq(true))
         .select(booking_items::seat_id)
         .load(conn)?;
-    let taken: std::collections::HashSet<i64> = taken.into_iter().flatten().collect();
+    let mut taken: std::collections::HashSet<i64> = taken.into_iter().flatten().collect();
+    taken.extend(busy.iter().map(|r| r.0));
     let seat_snaps: Vec<SeatSnapshot> = locked
         .into_iter()
+        .chain(busy)
         .map(|(id, show_id, class_id, label, row, number)| SeatSnapshot {
             id,
             show_id,
@@ -260,6 +266,26 @@ fn take_places(conn: &mut PgConnection, show: &Show, quantity: u32) -> Result<()
     Ok(())
 }
 
+/// Writes the booking, its items and the class sales counters in ONE statement (one round trip
+/// while the seat locks are held). The items' FK to the booking is checked at the end of the
+/// statement, when the booking row exists.
+const WRITE_PLAN_SQL: &str = "\
+WITH b AS ( \
+  INSERT INTO bookings (id, reference, show_id, status, customer_name, phone, email, quantity, \
+                        total_amount, currency, created_at, updated_at) \
+  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11) \
+), i AS ( \
+  INSERT INTO booking_items (booking_id, show_id, seat_id, seat_class_id, label, quantity, price, tier) \
+  SELECT $1, $3, u.seat_id, u.class_id, u.label, u.quantity, u.price, u.tier \
+  FROM unnest($12::bigint[], $13::bigint[], $14::text[], $15::int[], $16::bigint[], $17::text[]) \
+       AS u(seat_id, class_id, label, quantity, price, tier) \
+) \
+INSERT INTO seat_class_sales (seat_class_id, slot, sold) \
+SELECT c.class_id, c.slot, c.sold \
+FROM unnest($18::bigint[], $19::smallint[], $20::int[]) WITH ORDINALITY AS c(class_id, slot, sold, n) \
+ORDER BY c.n \
+ON CONFLICT (seat_class_id, slot) DO UPDATE SET sold = seat_class_sales.sold + EXCLUDED.sold";
+
 fn write_plan(
     conn: &mut PgConnection,
     show: &Show,
@@ -267,50 +293,41 @@ fn write_plan(
     plan: &BookingPlan,
     now: DateTime<Utc>,
 ) -> Result<(Uuid, String), TxError> {
+    use diesel::sql_types::{Int2, Int4, Timestamptz, Uuid as SqlUuid};
     let id = Uuid::new_v4();
     let reference = reference_from(rand::random::<u64>());
-    diesel::insert_into(bookings::table)
-        .values((
-            bookings::id.eq(id),
-            bookings::reference.eq(&reference),
-            bookings::show_id.eq(show.id),
-            bookings::status.eq(plan.status.as_str()),
-            bookings::customer_name.eq(command.buyer.name.as_str()),
-            bookings::phone.eq(command.buyer.phone.as_ref().map(|p| p.as_str())),
-            bookings::email.eq(command.buyer.email.as_ref().map(|e| e.as_str())),
-            bookings::quantity.eq(plan.quantity as i32),
-            bookings::total_amount.eq(plan.total_amount),
-            bookings::currency.eq(plan.currency.as_str()),
-            bookings::created_at.eq(now),
-            bookings::updated_at.eq(now),
-        ))
-        .execute(conn)?;
-    let items: Vec<_> = plan
-        .items
-        .iter()
-        .map(|i| {
-            (
-                booking_items::booking_id.eq(id),
-                booking_items::show_id.eq(show.id),
-                booking_items::seat_id.eq(i.seat_id),
-                booking_items::seat_class_id.eq(i.class_id),
-                booking_items::label.eq(i.label.as_deref()),
-                booking_items::quantity.eq(i.quantity as i32),
-                booking_items::price.eq(i.price),
-                booking_items::tier.eq(i.tier.map(|t| t.as_str())),
-            )
-        })
-        .collect();
-    diesel::insert_into(booking_items::table)
-        .values(&items)
-        .execute(conn)?;
-    count_sales(
-        conn,
-        plan.items
-            .iter()
-            .filter_map(|i| Some((i.class_id?, i.seat_id?))),
+    let items = &plan.items;
+    let groups = sales_groups(
+        items.iter().filter_map(|i| Some((i.class_id?, i.seat_id?))),
         1,
-    )?;
+    );
+    diesel::sql_query(WRITE_PLAN_SQL)
+        .bind::<SqlUuid, _>(id)
+        .bind::<Text, _>(&reference)
+        .bind::<Int8, _>(show.id)
+        .bind::<Text, _>(plan.status.as_str())
+        .bind::<Text, _>(command.buyer.name.as_str())
+        .bind::<Nullable<Text>, _>(command.buyer.phone.as_ref().map(|p| p.as_str()))
+        .bind::<Nullable<Text>, _>(command.buyer.email.as_ref().map(|e| e.as_str()))
+        .bind::<Int4, _>(plan.quantity as i32)
+        .bind::<Int8, _>(plan.total_amount)
+        .bind::<Text, _>(plan.currency.as_str())
+        .bind::<Timestamptz, _>(now)
+        .bind::<Array<Nullable<Int8>>, _>(items.iter().map(|i| i.seat_id).collect::<Vec<_>>())
+        .bind::<Array<Nullable<Int8>>, _>(items.iter().map(|i| i.class_id).collect::<Vec<_>>())
+        .bind::<Array<Nullable<Text>>, _>(items.iter().map(|i| i.label.clone()).collect::<Vec<_>>())
+        .bind::<Array<Int4>, _>(items.iter().map(|i| i.quantity as i32).collect::<Vec<_>>())
+        .bind::<Array<Int8>, _>(items.iter().map(|i| i.price).collect::<Vec<_>>())
+        .bind::<Array<Nullable<Text>>, _>(
+            items
+                .iter()
+                .map(|i| i.tier.map(|t| t.as_str().to_owned()))
+                .collect::<Vec<_>>(),
+        )
+        .bind::<Array<Int8>, _>(groups.keys().map(|(c, _)| *c).collect::<Vec<_>>())
+        .bind::<Array<Int2>, _>(groups.keys().map(|(_, s)| *s).collect::<Vec<_>>())
+        .bind::<Array<Int4>, _>(groups.values().copied().collect::<Vec<_>>())
+        .execute(conn)?;
     Ok((id, reference))
 }
 
@@ -459,11 +476,7 @@ fn cancel_tx(conn: &mut PgConnection, id: Uuid, now: DateTime<Utc>) -> Result<Bo
             .set(booking_items::active.eq(false))
             .returning((booking_items::seat_class_id, booking_items::seat_id))
             .get_results(conn)?;
-    count_sales(
-        conn,
-        freed.into_iter().filter_map(|(c, s)| Some((c?, s?))),
-        -1,
-    )?;
+    uncount_sales(conn, freed.into_iter().filter_map(|(c, s)| Some((c?, s?))))?;
     // General admission: give the places back.
     diesel::update(
         shows::table
