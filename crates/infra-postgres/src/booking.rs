@@ -159,8 +159,8 @@ fn plan_seats(
     ids: &[i64],
     now: DateTime<Utc>,
 ) -> Result<(BookingPlan, ClassNames), TxError> {
-    // Lock the requested seats in a fixed (id) order. SKIP LOCKED: a seat that an in-flight
-    // booking holds is not waited for; it is answered as unavailable at once (ADR 0005).
+    // Lock the requested seats in a fixed (id) order. A seat that an in-flight booking holds is
+    // waited for: its booking may still fail, and a 409 must mean "taken" (ADR 0005).
     let locked: Vec<(i64, i64, i64, String, String, i32)> = seats::table
         .filter(seats::id.eq_any(ids))
         .order(seats::id)
@@ -173,37 +173,15 @@ fn plan_seats(
             seats::seat_number,
         ))
         .for_update()
-        .skip_locked()
         .load(conn)?;
-    let got: std::collections::HashSet<i64> = locked.iter().map(|r| r.0).collect();
-    let busy: Vec<(i64, i64, i64, String, String, i32)> = if got.len() < ids.len() {
-        // Not locked: either held by an in-flight booking, or not a seat at all (the plan
-        // answers 404 for those).
-        let missing: Vec<i64> = ids.iter().copied().filter(|i| !got.contains(i)).collect();
-        seats::table
-            .filter(seats::id.eq_any(&missing))
-            .select((
-                seats::id,
-                seats::show_id,
-                seats::seat_class_id,
-                seats::label,
-                seats::row_label,
-                seats::seat_number,
-            ))
-            .load(conn)?
-    } else {
-        Vec::new()
-    };
     let taken: Vec<Option<i64>> = booking_items::table
         .filter(booking_items::seat_id.eq_any(ids))
         .filter(booking_items::active.eq(true))
         .select(booking_items::seat_id)
         .load(conn)?;
-    let mut taken: std::collections::HashSet<i64> = taken.into_iter().flatten().collect();
-    taken.extend(busy.iter().map(|r| r.0));
+    let taken: std::collections::HashSet<i64> = taken.into_iter().flatten().collect();
     let seat_snaps: Vec<SeatSnapshot> = locked
         .into_iter()
-        .chain(busy)
         .map(|(id, show_id, class_id, label, row, number)| SeatSnapshot {
             id,
             show_id,
