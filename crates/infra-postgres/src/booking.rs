@@ -23,10 +23,11 @@ use diesel::dsl::count_star;
 use diesel::pg::PgConnection;
 use diesel::prelude::*;
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
-use diesel::sql_types::{Array, BigInt, Int8, Nullable, Text};
+use diesel::sql_types::Text;
 use uuid::Uuid;
 
 use crate::models::*;
+use crate::prepared::{ClassSnapshotQuery, ClassSnapshotRow, WritePlanQuery};
 use crate::schema::*;
 use crate::{map_db_error, Db, TxError};
 
@@ -40,33 +41,6 @@ impl PgBookingRepository {
         Self { db }
     }
 }
-
-#[derive(QueryableByName)]
-struct ClassSnapRow {
-    #[diesel(sql_type = Int8)]
-    id: i64,
-    #[diesel(sql_type = Text)]
-    name: String,
-    #[diesel(sql_type = Nullable<Int8>)]
-    min_price: Option<i64>,
-    #[diesel(sql_type = Nullable<Int8>)]
-    normal_price: Option<i64>,
-    #[diesel(sql_type = Nullable<Int8>)]
-    max_price: Option<i64>,
-    #[diesel(sql_type = BigInt)]
-    total_seats: i64,
-    #[diesel(sql_type = BigInt)]
-    sold_seats: i64,
-}
-
-/// Class prices and occupancy for the booking decision: the seat count kept on the class and the
-/// striped sales counters (a few rows per class), never a count over the class's seats.
-const CLASS_SNAPSHOT_SQL: &str = "\
-SELECT sc.id, sc.name, sc.min_price, sc.normal_price, sc.max_price, \
-  sc.seat_count::bigint AS total_seats, \
-  COALESCE((SELECT sum(ss.sold) FROM seat_class_sales ss WHERE ss.seat_class_id = sc.id), 0)::bigint \
-    AS sold_seats \
-FROM seat_classes sc WHERE sc.id = ANY($1)";
 
 /// Stripes of the per-class sales counter (see migration 2026-11-22-000002).
 const SALES_SLOTS: i64 = 32;
@@ -199,22 +173,22 @@ fn plan_seats(
         .collect();
     class_ids.sort_unstable();
     class_ids.dedup();
-    let classes: Vec<ClassSnapRow> = diesel::sql_query(CLASS_SNAPSHOT_SQL)
-        .bind::<Array<Int8>, _>(&class_ids)
-        .load(conn)?;
-    let classes: Vec<ClassSnapshot> = classes
+    let rows: Vec<ClassSnapshotRow> = ClassSnapshotQuery { ids: &class_ids }.load(conn)?;
+    let classes: Vec<ClassSnapshot> = rows
         .into_iter()
-        .map(|c| ClassSnapshot {
-            id: c.id,
-            name: c.name,
-            prices: TierPrices {
-                min_price: c.min_price,
-                normal_price: c.normal_price,
-                max_price: c.max_price,
+        .map(
+            |(id, name, min_price, normal_price, max_price, total, sold)| ClassSnapshot {
+                id,
+                name,
+                prices: TierPrices {
+                    min_price,
+                    normal_price,
+                    max_price,
+                },
+                total_seats: total.max(0) as u64,
+                sold_seats: sold.max(0) as u64,
             },
-            total_seats: c.total_seats.max(0) as u64,
-            sold_seats: c.sold_seats.max(0) as u64,
-        })
+        )
         .collect();
     let plan = plan_seated(&snapshot(show), ids, &seat_snaps, &classes, now)?;
     let names = classes.into_iter().map(|c| (c.id, c.name)).collect();
@@ -244,26 +218,6 @@ fn take_places(conn: &mut PgConnection, show: &Show, quantity: u32) -> Result<()
     Ok(())
 }
 
-/// Writes the booking, its items and the class sales counters in ONE statement (one round trip
-/// while the seat locks are held). The items' FK to the booking is checked at the end of the
-/// statement, when the booking row exists.
-const WRITE_PLAN_SQL: &str = "\
-WITH b AS ( \
-  INSERT INTO bookings (id, reference, show_id, status, customer_name, phone, email, quantity, \
-                        total_amount, currency, created_at, updated_at) \
-  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11) \
-), i AS ( \
-  INSERT INTO booking_items (booking_id, show_id, seat_id, seat_class_id, label, quantity, price, tier) \
-  SELECT $1, $3, u.seat_id, u.class_id, u.label, u.quantity, u.price, u.tier \
-  FROM unnest($12::bigint[], $13::bigint[], $14::text[], $15::int[], $16::bigint[], $17::text[]) \
-       AS u(seat_id, class_id, label, quantity, price, tier) \
-) \
-INSERT INTO seat_class_sales (seat_class_id, slot, sold) \
-SELECT c.class_id, c.slot, c.sold \
-FROM unnest($18::bigint[], $19::smallint[], $20::int[]) WITH ORDINALITY AS c(class_id, slot, sold, n) \
-ORDER BY c.n \
-ON CONFLICT (seat_class_id, slot) DO UPDATE SET sold = seat_class_sales.sold + EXCLUDED.sold";
-
 fn write_plan(
     conn: &mut PgConnection,
     show: &Show,
@@ -271,7 +225,6 @@ fn write_plan(
     plan: &BookingPlan,
     now: DateTime<Utc>,
 ) -> Result<(Uuid, String), TxError> {
-    use diesel::sql_types::{Int2, Int4, Timestamptz, Uuid as SqlUuid};
     let id = Uuid::new_v4();
     let reference = reference_from(rand::random::<u64>());
     let items = &plan.items;
@@ -279,33 +232,32 @@ fn write_plan(
         items.iter().filter_map(|i| Some((i.class_id?, i.seat_id?))),
         1,
     );
-    diesel::sql_query(WRITE_PLAN_SQL)
-        .bind::<SqlUuid, _>(id)
-        .bind::<Text, _>(&reference)
-        .bind::<Int8, _>(show.id)
-        .bind::<Text, _>(plan.status.as_str())
-        .bind::<Text, _>(command.buyer.name.as_str())
-        .bind::<Nullable<Text>, _>(command.buyer.phone.as_ref().map(|p| p.as_str()))
-        .bind::<Nullable<Text>, _>(command.buyer.email.as_ref().map(|e| e.as_str()))
-        .bind::<Int4, _>(plan.quantity as i32)
-        .bind::<Int8, _>(plan.total_amount)
-        .bind::<Text, _>(plan.currency.as_str())
-        .bind::<Timestamptz, _>(now)
-        .bind::<Array<Nullable<Int8>>, _>(items.iter().map(|i| i.seat_id).collect::<Vec<_>>())
-        .bind::<Array<Nullable<Int8>>, _>(items.iter().map(|i| i.class_id).collect::<Vec<_>>())
-        .bind::<Array<Nullable<Text>>, _>(items.iter().map(|i| i.label.clone()).collect::<Vec<_>>())
-        .bind::<Array<Int4>, _>(items.iter().map(|i| i.quantity as i32).collect::<Vec<_>>())
-        .bind::<Array<Int8>, _>(items.iter().map(|i| i.price).collect::<Vec<_>>())
-        .bind::<Array<Nullable<Text>>, _>(
-            items
-                .iter()
-                .map(|i| i.tier.map(|t| t.as_str().to_owned()))
-                .collect::<Vec<_>>(),
-        )
-        .bind::<Array<Int8>, _>(groups.keys().map(|(c, _)| *c).collect::<Vec<_>>())
-        .bind::<Array<Int2>, _>(groups.keys().map(|(_, s)| *s).collect::<Vec<_>>())
-        .bind::<Array<Int4>, _>(groups.values().copied().collect::<Vec<_>>())
-        .execute(conn)?;
+    WritePlanQuery {
+        id,
+        reference: reference.clone(),
+        show_id: show.id,
+        status: plan.status.as_str().to_owned(),
+        name: command.buyer.name.as_str().to_owned(),
+        phone: command.buyer.phone.as_ref().map(|p| p.as_str().to_owned()),
+        email: command.buyer.email.as_ref().map(|e| e.as_str().to_owned()),
+        quantity: plan.quantity as i32,
+        total_amount: plan.total_amount,
+        currency: plan.currency.as_str().to_owned(),
+        now,
+        seat_ids: items.iter().map(|i| i.seat_id).collect(),
+        class_ids: items.iter().map(|i| i.class_id).collect(),
+        labels: items.iter().map(|i| i.label.clone()).collect(),
+        quantities: items.iter().map(|i| i.quantity as i32).collect(),
+        prices: items.iter().map(|i| i.price).collect(),
+        tiers: items
+            .iter()
+            .map(|i| i.tier.map(|t| t.as_str().to_owned()))
+            .collect(),
+        counter_classes: groups.keys().map(|(c, _)| *c).collect(),
+        counter_slots: groups.keys().map(|(_, s)| *s).collect(),
+        counter_sold: groups.values().copied().collect(),
+    }
+    .execute(conn)?;
     Ok((id, reference))
 }
 

@@ -15,6 +15,7 @@ use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
 mod booking;
 mod catalog;
 mod models;
+mod prepared;
 pub mod schema;
 pub mod testdb;
 
