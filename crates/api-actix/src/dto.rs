@@ -543,6 +543,21 @@ macro_rules! list_type {
             pub limit: i64,
             pub offset: i64,
         }
+
+        impl $name {
+            /// The list envelope of a page of domain values.
+            pub fn from_paged<D>(page: boxoffice_domain::catalog::Paged<D>) -> Self
+            where
+                $item: From<D>,
+            {
+                Self {
+                    items: page.items.into_iter().map(<$item>::from).collect(),
+                    total: page.total,
+                    limit: page.page.limit,
+                    offset: page.page.offset,
+                }
+            }
+        }
     };
 }
 

@@ -227,48 +227,6 @@ impl From<validator::ValidationErrors> for ApiError {
     }
 }
 
-/// Maps a JSON body that could not be read: malformed JSON → 400; well-formed JSON of the wrong
-/// shape (unknown field, wrong type, missing field) → 422 naming the field.
-pub fn json_error(err: &actix_web::error::JsonPayloadError) -> ApiError {
-    use actix_web::error::JsonPayloadError as J;
-    match err {
-        J::Deserialize(e) if e.is_data() => {
-            let msg = e.to_string();
-            let field = field_in_message(&msg);
-            ApiError::new(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "validation_failed",
-                msg.clone(),
-            )
-            .with_details(json!({ "fields": [{ "field": field, "message": msg }] }))
-        }
-        J::Deserialize(e) => ApiError::bad_request(format!("malformed JSON: {e}")),
-        J::ContentType => ApiError::new(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "unsupported_media_type",
-            "send the body as application/json",
-        ),
-        J::Overflow { limit } | J::OverflowKnownLength { limit, .. } => ApiError::new(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "payload_too_large",
-            format!("the body is larger than {limit} bytes"),
-        ),
-        other => ApiError::bad_request(format!("unreadable body: {other}")),
-    }
-}
-
-/// Finds the field a serde message is about: "unknown field `x`", "missing field `x`".
-fn field_in_message(msg: &str) -> String {
-    for marker in ["unknown field `", "missing field `"] {
-        if let Some(rest) = msg.split_once(marker).map(|(_, r)| r) {
-            if let Some((field, _)) = rest.split_once('`') {
-                return field.to_owned();
-            }
-        }
-    }
-    "body".to_owned()
-}
-
 /// Maps a query string that could not be read → 400 naming the problem.
 pub fn query_error(err: &actix_web::error::QueryPayloadError) -> ApiError {
     ApiError::bad_request(format!("bad query string: {err}"))
@@ -282,16 +240,6 @@ pub fn path_error(err: &actix_web::error::PathError) -> ApiError {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn finds_fields_in_serde_messages() {
-        assert_eq!(
-            field_in_message("unknown field `colour`, expected one of `a`"),
-            "colour"
-        );
-        assert_eq!(field_in_message("missing field `name` at line 1"), "name");
-        assert_eq!(field_in_message("invalid type: string"), "body");
-    }
 
     #[test]
     fn internal_errors_do_not_leak_their_cause() {

@@ -64,12 +64,7 @@ pub async fn list_cities(
     q.validate()?;
     let p = page(q.limit, q.offset)?;
     let r = state.catalog.list_cities(p).await?;
-    Ok(Json(CityList {
-        items: r.items.into_iter().map(CityDto::from).collect(),
-        total: r.total,
-        limit: p.limit,
-        offset: p.offset,
-    }))
+    Ok(Json(CityList::from_paged(r)))
 }
 
 /// Create a venue in a city
@@ -99,12 +94,7 @@ pub async fn list_venues(
     q.validate()?;
     let p = page(q.limit, q.offset)?;
     let r = state.catalog.list_venues(q.city_id, p).await?;
-    Ok(Json(VenueList {
-        items: r.items.into_iter().map(VenueDto::from).collect(),
-        total: r.total,
-        limit: p.limit,
-        offset: p.offset,
-    }))
+    Ok(Json(VenueList::from_paged(r)))
 }
 
 // ---------- events & shows ----------
@@ -175,12 +165,7 @@ pub async fn list_events(
         to: q.to,
     };
     let r = state.catalog.list_events(filter, p).await?;
-    Ok(Json(EventList {
-        items: r.items.into_iter().map(EventDto::from).collect(),
-        total: r.total,
-        limit: p.limit,
-        offset: p.offset,
-    }))
+    Ok(Json(EventList::from_paged(r)))
 }
 
 /// An event with its shows, `total_seats` and `available_seats`
@@ -536,12 +521,7 @@ pub async fn list_bookings(
         .bookings
         .find_by_contact(q.email.as_deref(), q.phone.as_deref(), p)
         .await?;
-    Ok(Json(BookingList {
-        items: r.items.into_iter().map(BookingDto::from).collect(),
-        total: r.total,
-        limit: p.limit,
-        offset: p.offset,
-    }))
+    Ok(Json(BookingList::from_paged(r)))
 }
 
 fn booking_id(raw: &str) -> Res<Uuid> {
@@ -558,16 +538,19 @@ pub async fn get_booking(
     Ok(Json(state.bookings.get(id).await?.into()))
 }
 
+async fn cancel(state: &ApiState, raw_id: &str) -> Res<Json<BookingDto>> {
+    let booking = state.bookings.cancel(booking_id(raw_id)?).await?;
+    state.seat_cache.invalidate(booking.show_id);
+    Ok(Json(booking.into()))
+}
+
 /// Cancel a booking: it stays (status `cancelled`) and its seats/places are free again at once
 #[api_v2_operation(tags(Bookings))]
 pub async fn cancel_booking(
     state: web::Data<ApiState>,
     id: web::Path<String>,
 ) -> Res<Json<BookingDto>> {
-    let id = booking_id(&id)?;
-    let booking = state.bookings.cancel(id).await?;
-    state.seat_cache.invalidate(booking.show_id);
-    Ok(Json(booking.into()))
+    cancel(&state, &id).await
 }
 
 /// Cancel a booking (same as `POST /bookings/{id}/cancel`)
@@ -576,10 +559,7 @@ pub async fn delete_booking(
     state: web::Data<ApiState>,
     id: web::Path<String>,
 ) -> Res<Json<BookingDto>> {
-    let id = booking_id(&id)?;
-    let booking = state.bookings.cancel(id).await?;
-    state.seat_cache.invalidate(booking.show_id);
-    Ok(Json(booking.into()))
+    cancel(&state, &id).await
 }
 
 // ---------- ops ----------

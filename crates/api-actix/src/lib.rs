@@ -176,16 +176,13 @@ pub fn serve(
     let data = actix_web::web::Data::new(state);
     let json_limit = settings.json_limit;
     let mut server = HttpServer::new(move || {
-        let json_cfg = actix_web::web::JsonConfig::default()
-            .limit(json_limit)
-            .error_handler(|err, _req| error::json_error(&err).into());
         let query_cfg = actix_web::web::QueryConfig::default()
             .error_handler(|err, _req| error::query_error(&err).into());
         let path_cfg = actix_web::web::PathConfig::default()
             .error_handler(|err, _req| error::path_error(&err).into());
         actix_web::App::new()
             .app_data(data.clone())
-            .app_data(json_cfg)
+            // JSON bodies are read by `extract::Body`, which takes its size limit from here.
             .app_data(actix_web::web::PayloadConfig::new(json_limit))
             .app_data(query_cfg)
             .app_data(path_cfg)

@@ -61,7 +61,7 @@ fn sales_groups(
 }
 
 /// Takes cancelled seats off their classes' sales counters (booking adds them in
-/// `WRITE_PLAN_SQL`).
+/// `WritePlanQuery`).
 fn uncount_sales(
     conn: &mut PgConnection,
     seats_of: impl Iterator<Item = (i64, i64)>,
