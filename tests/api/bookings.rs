@@ -303,8 +303,14 @@ async fn list_bookings_by_contact() {
     assert_eq!(paged["total"], 2);
     assert_eq!(paged["items"].as_array().unwrap().len(), 1);
 
-    assert_error(&app.get("/bookings").await, 400, "contact_required");
-    assert_error(&app.get("/bookings?email=").await, 400, "contact_required");
+    // Anonymous callers: no list without a contact (400), and none by contact either (401).
+    assert_error(&app.anon().get("/bookings").await, 400, "contact_required");
+    assert_error(&app.anon().get("/bookings?email=").await, 400, "contact_required");
+    assert_error(
+        &app.anon().get("/bookings?email=alice@example.com").await,
+        401,
+        "authentication_required",
+    );
 }
 
 #[tokio::test]

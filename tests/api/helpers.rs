@@ -16,19 +16,26 @@ pub fn fixture(name: &str) -> Vec<u8> {
     std::fs::read(&path).unwrap_or_else(|e| panic!("read {path}: {e}"))
 }
 
+/// The admin every test app starts with (created through the library, as `create-admin` does).
+pub const ADMIN_EMAIL: &str = "admin@test.local";
+pub const ADMIN_PASSWORD: &str = "admin-password-1";
+
 /// A running server over its own database (dropped with the app).
+///
+/// `client` sends the admin's access token with every request (catalogue set-up needs an admin
+/// or a provider); `anon_client` sends none. Use [`TestApp::anon`] / [`TestApp::with_token`] to
+/// call as someone else.
 pub struct TestApp {
     pub base: String,
     pub client: reqwest::Client,
+    pub anon_client: reqwest::Client,
+    pub admin_token: String,
+    pub settings: boxoffice::Settings,
     _db: TestDb,
 }
 
-pub async fn spawn_app() -> TestApp {
-    let url = database_url();
-    let db = tokio::task::spawn_blocking(move || TestDb::create(&url))
-        .await
-        .expect("join")
-        .expect("create test database (is PostgreSQL running? set DATABASE_URL)");
+/// The test profile's settings (`config/test.toml`), sized for tests.
+pub fn test_settings() -> boxoffice::Settings {
     let mut settings = boxoffice::Settings::load_from(
         "test",
         concat!(env!("CARGO_MANIFEST_DIR"), "/../../config"),
@@ -36,16 +43,178 @@ pub async fn spawn_app() -> TestApp {
     .expect("settings");
     settings.server.workers = 2;
     settings.database.pool_size = 10;
+    settings
+}
+
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(|_| {}).await
+}
+
+/// A test app whose settings `tweak` changes first.
+pub async fn spawn_app_with(tweak: impl FnOnce(&mut boxoffice::Settings)) -> TestApp {
+    let url = database_url();
+    let db = tokio::task::spawn_blocking(move || TestDb::create(&url))
+        .await
+        .expect("join")
+        .expect("create test database (is PostgreSQL running? set DATABASE_URL)");
+    let mut settings = test_settings();
+    tweak(&mut settings);
     let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
     let port = listener.local_addr().expect("addr").port();
     let server = boxoffice::start(listener, db.url(), &settings)
         .await
         .expect("start server");
     tokio::spawn(server);
+    // The first admin, made the way `boxoffice create-admin` makes it.
+    let pool = boxoffice::connect_for_command(db.url(), &settings).expect("pool");
+    let state = boxoffice::state(&pool, &settings).expect("state");
+    state
+        .accounts
+        .create_admin(ADMIN_EMAIL, ADMIN_PASSWORD, Default::default())
+        .await
+        .expect("create admin");
+    let base = format!("http://127.0.0.1:{port}");
+    let anon_client = reqwest::Client::new();
+    let (status, body) = decode(
+        anon_client
+            .post(format!("{base}/api/v1/auth/login"))
+            .json(&json!({"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD}))
+            .send()
+            .await
+            .expect("login"),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "admin login: {body}");
+    let admin_token = body["access_token"].as_str().expect("token").to_owned();
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert(
+        reqwest::header::AUTHORIZATION,
+        format!("Bearer {admin_token}").parse().expect("header"),
+    );
+    let client = reqwest::Client::builder()
+        .default_headers(headers)
+        .build()
+        .expect("client");
     TestApp {
-        base: format!("http://127.0.0.1:{port}"),
-        client: reqwest::Client::new(),
+        base,
+        client,
+        anon_client,
+        admin_token,
+        settings,
         _db: db,
+    }
+}
+
+/// Requests as one caller: anonymous, or with a bearer token, plus extra headers.
+pub struct Caller<'a> {
+    app: &'a TestApp,
+    token: Option<String>,
+    headers: Vec<(String, String)>,
+}
+
+impl Caller<'_> {
+    /// Adds a header to every request of this caller.
+    pub fn header(mut self, name: &str, value: &str) -> Self {
+        self.headers.push((name.to_owned(), value.to_owned()));
+        self
+    }
+
+    pub fn request(&self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
+        let mut b = self.app.anon_client.request(method, self.app.url(path));
+        if let Some(t) = &self.token {
+            b = b.bearer_auth(t);
+        }
+        for (k, v) in &self.headers {
+            b = b.header(k, v);
+        }
+        b
+    }
+
+    pub async fn send(&self, b: reqwest::RequestBuilder) -> (StatusCode, Value) {
+        decode(b.send().await.expect("request")).await
+    }
+
+    pub async fn get(&self, path: &str) -> (StatusCode, Value) {
+        self.send(self.request(reqwest::Method::GET, path)).await
+    }
+
+    pub async fn post_json(&self, path: &str, body: &Value) -> (StatusCode, Value) {
+        self.send(self.request(reqwest::Method::POST, path).json(body))
+            .await
+    }
+
+    pub async fn patch_json(&self, path: &str, body: &Value) -> (StatusCode, Value) {
+        self.send(self.request(reqwest::Method::PATCH, path).json(body))
+            .await
+    }
+
+    pub async fn delete(&self, path: &str) -> (StatusCode, Value) {
+        self.send(self.request(reqwest::Method::DELETE, path)).await
+    }
+
+    pub async fn post_raw(&self, path: &str, content_type: &str, body: &str) -> (StatusCode, Value) {
+        self.send(
+            self.request(reqwest::Method::POST, path)
+                .header("content-type", content_type)
+                .body(body.to_owned()),
+        )
+        .await
+    }
+}
+
+/// A signed-up user: tokens and id.
+#[derive(Debug, Clone)]
+pub struct TestUser {
+    pub id: String,
+    pub email: String,
+    pub password: String,
+    pub access_token: String,
+    pub refresh_token: String,
+}
+
+impl TestApp {
+    pub fn anon(&self) -> Caller<'_> {
+        Caller {
+            app: self,
+            token: None,
+            headers: vec![],
+        }
+    }
+
+    pub fn with_token(&self, token: &str) -> Caller<'_> {
+        Caller {
+            app: self,
+            token: Some(token.to_owned()),
+            headers: vec![],
+        }
+    }
+
+    pub fn as_user(&self, user: &TestUser) -> Caller<'_> {
+        self.with_token(&user.access_token)
+    }
+
+    pub fn as_admin(&self) -> Caller<'_> {
+        self.with_token(&self.admin_token)
+    }
+
+    /// Signs up `email` with `role` (customer or provider) and returns its tokens.
+    pub async fn signup(&self, email: &str, role: &str) -> TestUser {
+        let password = "correct-horse-battery";
+        let (status, body) = self
+            .anon()
+            .post_json(
+                "/auth/signup",
+                &json!({"email": email, "password": password, "role": role}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "signup {email}: {body}");
+        TestUser {
+            id: body["user"]["id"].as_str().expect("id").to_owned(),
+            email: email.to_owned(),
+            password: password.to_owned(),
+            access_token: body["access_token"].as_str().expect("token").to_owned(),
+            refresh_token: body["refresh_token"].as_str().expect("refresh").to_owned(),
+        }
     }
 }
 

@@ -1,11 +1,14 @@
 //! Integration tests of the HTTP API: a real server on a random port over a fresh PostgreSQL
 //! database per test (`DATABASE_URL`, default `postgres://postgres@127.0.0.1:5432/postgres`).
 
+mod auth;
+mod authz;
 mod bookings;
 mod catalog;
 mod cli;
 mod concurrency;
 mod errors;
+mod hardening;
 mod helpers;
 mod imports;
 mod migrations;

@@ -1,6 +1,7 @@
 //! Request and response bodies of the HTTP API, and their conversion from/into domain types.
 //! Requests reject unknown fields (422 naming the field).
 
+use boxoffice_domain::account::User;
 use boxoffice_domain::booking::{Booking, BookingItem};
 use boxoffice_domain::catalog::{
     City, Event, EventDetail, SeatClassAvailability, SeatDetail, SeatStatus, SeatView, ShowDetail,
@@ -100,7 +101,8 @@ pub struct CreateShow {
 }
 
 /// Book seats (`seat_ids` or `seat_labels`) of a seated show, or a `quantity` of a
-/// general-admission show. `name` and at least one of `phone`/`email` are required.
+/// general-admission show. Guests give `name` and at least one of `phone`/`email`; for a
+/// signed-in caller they default to the profile and the booking belongs to the account.
 #[derive(Debug, Deserialize, Apiv2Schema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateBooking {
@@ -108,7 +110,7 @@ pub struct CreateBooking {
     pub seat_ids: Option<Vec<i64>>,
     pub seat_labels: Option<Vec<String>>,
     pub quantity: Option<i64>,
-    pub name: String,
+    pub name: Option<String>,
     pub phone: Option<String>,
     pub email: Option<String>,
 }
@@ -117,7 +119,7 @@ pub struct CreateBooking {
 #[derive(Debug, Deserialize, Apiv2Schema)]
 #[serde(deny_unknown_fields)]
 pub struct BookEvent {
-    pub name: String,
+    pub name: Option<String>,
     pub phone: Option<String>,
     pub email: Option<String>,
 }
@@ -221,6 +223,8 @@ pub struct EventDto {
     pub event_type: String,
     pub city_id: i64,
     pub venue_id: Option<i64>,
+    /// The provider (user id) who organises the event.
+    pub organizer_id: Option<Uuid>,
     pub created_at: DateTime<Utc>,
 }
 
@@ -233,6 +237,7 @@ impl From<Event> for EventDto {
             event_type: e.event_type.as_str().to_owned(),
             city_id: e.city_id,
             venue_id: e.venue_id,
+            organizer_id: e.organizer_id,
             created_at: e.created_at,
         }
     }
@@ -327,6 +332,7 @@ pub struct EventDetailDto {
     pub event_type: String,
     pub city_id: i64,
     pub venue_id: Option<i64>,
+    pub organizer_id: Option<Uuid>,
     pub created_at: DateTime<Utc>,
     /// Summed over the shows.
     pub total_seats: u64,
@@ -347,6 +353,7 @@ impl From<EventDetail> for EventDetailDto {
             event_type: e.event_type.as_str().to_owned(),
             city_id: e.city_id,
             venue_id: e.venue_id,
+            organizer_id: e.organizer_id,
             created_at: e.created_at,
             total_seats: total,
             available_seats: available,
@@ -488,6 +495,13 @@ pub struct BookingDto {
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub cancelled_at: Option<DateTime<Utc>>,
+    /// The account that owns the booking; absent for a guest booking.
+    pub user_id: Option<Uuid>,
+    /// Only in the 201 response of a guest booking, and only then: send it as the
+    /// `X-Booking-Token` header to read or cancel this booking. It is not stored in clear and
+    /// cannot be shown again.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub guest_token: Option<String>,
 }
 
 impl From<Booking> for BookingDto {
@@ -508,6 +522,8 @@ impl From<Booking> for BookingDto {
             created_at: b.created_at,
             updated_at: b.updated_at,
             cancelled_at: b.cancelled_at,
+            user_id: b.user_id,
+            guest_token: None,
         }
     }
 }
@@ -566,6 +582,176 @@ list_type!(VenueList, VenueDto);
 list_type!(EventList, EventDto);
 list_type!(SeatList, SeatDto);
 list_type!(BookingList, BookingDto);
+list_type!(UserList, UserDto);
+
+// ---------- accounts ----------
+
+/// Sign up as a customer (default) or a provider. Admins are made by an admin.
+#[derive(Deserialize, Apiv2Schema)]
+#[serde(deny_unknown_fields)]
+pub struct Signup {
+    pub email: String,
+    /// 8 to 128 characters.
+    pub password: String,
+    /// customer (default) or provider
+    pub role: Option<String>,
+    pub phone: Option<String>,
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
+    pub address: Option<String>,
+}
+
+impl std::fmt::Debug for Signup {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Signup")
+            .field("email", &self.email)
+            .field("password", &"<redacted>")
+            .finish_non_exhaustive()
+    }
+}
+
+#[derive(Deserialize, Apiv2Schema)]
+#[serde(deny_unknown_fields)]
+pub struct Login {
+    pub email: String,
+    pub password: String,
+}
+
+impl std::fmt::Debug for Login {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Login")
+            .field("email", &self.email)
+            .field("password", &"<redacted>")
+            .finish()
+    }
+}
+
+/// A refresh token (for `/auth/refresh` and `/auth/logout`).
+#[derive(Deserialize, Apiv2Schema)]
+#[serde(deny_unknown_fields)]
+pub struct RefreshRequest {
+    pub refresh_token: String,
+}
+
+impl std::fmt::Debug for RefreshRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("RefreshRequest { refresh_token: <redacted> }")
+    }
+}
+
+#[derive(Debug, Deserialize, Apiv2Schema)]
+#[serde(deny_unknown_fields)]
+pub struct PasswordResetRequest {
+    pub email: String,
+}
+
+#[derive(Deserialize, Apiv2Schema)]
+#[serde(deny_unknown_fields)]
+pub struct PasswordResetConfirm {
+    /// The token from the reset email.
+    pub token: String,
+    /// 8 to 128 characters.
+    pub new_password: String,
+}
+
+impl std::fmt::Debug for PasswordResetConfirm {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("PasswordResetConfirm { <redacted> }")
+    }
+}
+
+/// Changes to the caller's own profile. Absent fields stay; an empty string clears a field.
+#[derive(Debug, Deserialize, Apiv2Schema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateMe {
+    pub phone: Option<String>,
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
+    pub address: Option<String>,
+}
+
+/// An admin's changes to a user: role, `active` (false = deactivated: their tokens stop
+/// working at once) and profile fields.
+#[derive(Debug, Deserialize, Apiv2Schema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateUser {
+    /// customer, provider or admin
+    pub role: Option<String>,
+    pub active: Option<bool>,
+    pub phone: Option<String>,
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
+    pub address: Option<String>,
+}
+
+#[derive(Debug, Deserialize, Apiv2Schema, Validate)]
+pub struct UserQuery {
+    /// Only users of this role.
+    pub role: Option<String>,
+    #[validate(range(min = 1, max = 500, message = "limit must be between 1 and 500"))]
+    pub limit: Option<i64>,
+    #[validate(range(min = 0, message = "offset must not be negative"))]
+    pub offset: Option<i64>,
+}
+
+#[derive(Debug, Serialize, Apiv2Schema)]
+pub struct UserDto {
+    pub id: Uuid,
+    pub email: String,
+    pub phone: Option<String>,
+    pub first_name: String,
+    pub last_name: String,
+    pub address: String,
+    /// customer, provider or admin
+    pub role: String,
+    pub active: bool,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<User> for UserDto {
+    fn from(u: User) -> Self {
+        Self {
+            id: u.id,
+            email: u.email,
+            phone: u.phone,
+            first_name: u.first_name,
+            last_name: u.last_name,
+            address: u.address,
+            role: u.role.as_str().to_owned(),
+            active: u.active,
+            created_at: u.created_at,
+            updated_at: u.updated_at,
+        }
+    }
+}
+
+/// A signed-in session. Send `access_token` as `Authorization: Bearer <access_token>`; when it
+/// expires, trade `refresh_token` at `/auth/refresh` for a new pair (the old one stops working).
+#[derive(Serialize, Apiv2Schema)]
+pub struct TokenDto {
+    pub access_token: String,
+    /// Always `Bearer`.
+    pub token_type: String,
+    /// Seconds until the access token expires.
+    pub expires_in: i64,
+    pub refresh_token: String,
+    /// Seconds until the refresh token expires.
+    pub refresh_expires_in: i64,
+    pub user: UserDto,
+}
+
+impl std::fmt::Debug for TokenDto {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("TokenDto { <redacted> }")
+    }
+}
+
+#[derive(Debug, Serialize, Apiv2Schema)]
+pub struct AcceptedDto {
+    pub status: String,
+    pub message: String,
+}
 
 #[derive(Debug, Serialize, Apiv2Schema)]
 pub struct HealthDto {

@@ -33,6 +33,12 @@ pub struct ErrorObject {
     code = 400,
     description = "Malformed request (bad JSON, bad query string)",
     schema = "ErrorBody",
+    code = 401,
+    description = "Not signed in, or a bad token (`authentication_required`, `invalid_token`, `token_expired`, `account_disabled`, `invalid_credentials`); carries `WWW-Authenticate`",
+    schema = "ErrorBody",
+    code = 403,
+    description = "Signed in but not allowed (`forbidden`)",
+    schema = "ErrorBody",
     code = 404,
     description = "Unknown id (`not_found`)",
     schema = "ErrorBody",
@@ -41,6 +47,9 @@ pub struct ErrorObject {
     schema = "ErrorBody",
     code = 422,
     description = "Validation failed (`validation_failed`, `invalid_csv`), with the failing fields",
+    schema = "ErrorBody",
+    code = 429,
+    description = "Too many requests (`rate_limited`); see `Retry-After` and `RateLimit-*` headers",
     schema = "ErrorBody",
     code = 503,
     description = "The database is unavailable; retry later",
@@ -106,7 +115,21 @@ impl ResponseError for ApiError {
     }
 
     fn error_response(&self) -> HttpResponse {
-        HttpResponse::build(self.status).json(self.body())
+        let mut res = HttpResponse::build(self.status);
+        if self.status == StatusCode::UNAUTHORIZED {
+            // RFC 6750: say which scheme, and why a presented token failed.
+            let challenge = match self.code {
+                "authentication_required" => r#"Bearer realm="boxoffice""#.to_owned(),
+                "invalid_credentials" | "invalid_reset_token" => {
+                    r#"Bearer realm="boxoffice""#.to_owned()
+                }
+                code => format!(
+                    r#"Bearer realm="boxoffice", error="invalid_token", error_description="{code}""#
+                ),
+            };
+            res.insert_header((actix_web::http::header::WWW_AUTHENTICATE, challenge));
+        }
+        res.json(self.body())
     }
 }
 
@@ -167,6 +190,10 @@ impl From<DomainError> for ApiError {
             )
             .with_details(json!({ "status": from.as_str(), "action": action })),
             DomainError::Conflict { code, message } => ApiError::new(S::CONFLICT, code, message),
+            DomainError::Unauthorized { code, message } => {
+                ApiError::new(S::UNAUTHORIZED, code, message)
+            }
+            DomainError::Forbidden { code, message } => ApiError::new(S::FORBIDDEN, code, message),
             DomainError::InvalidCsv {
                 line,
                 column,

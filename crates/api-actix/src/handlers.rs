@@ -2,7 +2,9 @@
 
 use actix_web::http::header::CONTENT_TYPE;
 use actix_web::HttpRequest;
+use boxoffice_domain::account::{Actor, SecretToken};
 use boxoffice_domain::booking::BookingRequest;
+use boxoffice_domain::service::Booked;
 use boxoffice_domain::catalog::{
     generate_seats, EventFilter, EventType, Layout, NewCity, NewEvent, NewSeat, NewSeatClass,
     NewShow, NewVenue, Page,
@@ -15,6 +17,7 @@ use paperclip::actix::{api_v2_operation, web, CreatedJson};
 use uuid::Uuid;
 use validator::Validate;
 
+use crate::auth::{Auth, GuestToken, MaybeAuth};
 use crate::dto::*;
 use crate::error::ApiError;
 use crate::extract::{Body, JsonBytes};
@@ -47,12 +50,15 @@ fn positive_id(id: i64, entity: &'static str) -> Res<i64> {
 #[api_v2_operation(tags(Catalogue))]
 pub async fn create_city(
     state: web::Data<ApiState>,
+    auth: Auth,
     body: Body<CreateCity>,
 ) -> Res<CreatedJson<CityDto>> {
     body.validate()?;
     let b = body.into_inner();
     let city = NewCity::parse(&b.name, &b.country, b.latitude, b.longitude)?;
-    Ok(CreatedJson(state.catalog.create_city(city).await?.into()))
+    Ok(CreatedJson(
+        state.catalog.create_city(&auth.0, city).await?.into(),
+    ))
 }
 
 /// List cities
@@ -71,6 +77,7 @@ pub async fn list_cities(
 #[api_v2_operation(tags(Catalogue))]
 pub async fn create_venue(
     state: web::Data<ApiState>,
+    auth: Auth,
     body: Body<CreateVenue>,
 ) -> Res<CreatedJson<VenueDto>> {
     body.validate()?;
@@ -82,7 +89,9 @@ pub async fn create_venue(
         b.latitude,
         b.longitude,
     )?;
-    Ok(CreatedJson(state.catalog.create_venue(venue).await?.into()))
+    Ok(CreatedJson(
+        state.catalog.create_venue(&auth.0, venue).await?.into(),
+    ))
 }
 
 /// List venues, optionally of one city
@@ -103,6 +112,7 @@ pub async fn list_venues(
 #[api_v2_operation(tags(Catalogue))]
 pub async fn create_event(
     state: web::Data<ApiState>,
+    auth: Auth,
     body: Body<CreateEvent>,
 ) -> Res<CreatedJson<EventDetailDto>> {
     let b = body.into_inner();
@@ -146,7 +156,7 @@ pub async fn create_event(
         (None, Some(_)) => return Err(ApiError::invalid("total_seats", "date needs total_seats")),
     };
     Ok(CreatedJson(
-        state.catalog.create_event(event, show).await?.into(),
+        state.catalog.create_event(&auth.0, event, show).await?.into(),
     ))
 }
 
@@ -274,13 +284,14 @@ fn new_show(state: &ApiState, b: CreateShow) -> Res<NewShow> {
 #[api_v2_operation(tags(Catalogue))]
 pub async fn create_show(
     state: web::Data<ApiState>,
+    auth: Auth,
     id: web::Path<i64>,
     body: Body<CreateShow>,
 ) -> Res<CreatedJson<ShowDto>> {
     let event_id = positive_id(id.into_inner(), "event")?;
     let show = new_show(&state, body.into_inner())?;
     Ok(CreatedJson(
-        state.catalog.create_show(event_id, show).await?.into(),
+        state.catalog.create_show(&auth.0, event_id, show).await?.into(),
     ))
 }
 
@@ -408,13 +419,14 @@ async fn read_csv(req: &HttpRequest, payload: web::Payload, limit: usize) -> Res
 #[api_v2_operation(tags(Import), consumes = "text/csv, multipart/form-data")]
 pub async fn import_seats(
     state: web::Data<ApiState>,
+    auth: Auth,
     req: HttpRequest,
     id: web::Path<i64>,
     payload: web::Payload,
 ) -> Res<Json<ImportResultDto>> {
     let show_id = positive_id(id.into_inner(), "show")?;
     let csv = read_csv(&req, payload, state.csv_limit).await?;
-    let s = state.catalog.import_seats(show_id, &csv).await?;
+    let s = state.catalog.import_seats(&auth.0, show_id, &csv).await?;
     state.seat_cache.invalidate(show_id);
     Ok(Json(ImportResultDto::new(show_id, s)))
 }
@@ -423,23 +435,33 @@ pub async fn import_seats(
 #[api_v2_operation(tags(Import), consumes = "text/csv, multipart/form-data")]
 pub async fn import_pricing(
     state: web::Data<ApiState>,
+    auth: Auth,
     req: HttpRequest,
     id: web::Path<i64>,
     payload: web::Payload,
 ) -> Res<Json<ImportResultDto>> {
     let show_id = positive_id(id.into_inner(), "show")?;
     let csv = read_csv(&req, payload, state.csv_limit).await?;
-    let s = state.catalog.import_pricing(show_id, &csv).await?;
+    let s = state.catalog.import_pricing(&auth.0, show_id, &csv).await?;
     state.seat_cache.invalidate(show_id);
     Ok(Json(ImportResultDto::new(show_id, s)))
 }
 
 // ---------- bookings ----------
 
-/// Book seats of a seated show or places of a general-admission show
+fn booked(state: &ApiState, b: Booked) -> CreatedJson<BookingDto> {
+    state.seat_cache.invalidate(b.booking.show_id);
+    let mut dto = BookingDto::from(b.booking);
+    dto.guest_token = b.guest_token.map(SecretToken::into_inner);
+    CreatedJson(dto)
+}
+
+/// Book seats of a seated show or places of a general-admission show. Signed in: the booking is
+/// yours. As a guest: the 201 carries a `guest_token` for reading and cancelling it.
 #[api_v2_operation(tags(Bookings))]
 pub async fn create_booking(
     state: web::Data<ApiState>,
+    auth: MaybeAuth,
     body: Body<CreateBooking>,
 ) -> Res<CreatedJson<BookingDto>> {
     let b = body.into_inner();
@@ -448,19 +470,19 @@ pub async fn create_booking(
         seat_ids: b.seat_ids,
         seat_labels: b.seat_labels,
         quantity: b.quantity,
-        name: b.name,
+        name: b.name.unwrap_or_default(),
         phone: b.phone,
         email: b.email,
     };
-    let booking = state.bookings.book(request).await?;
-    state.seat_cache.invalidate(booking.show_id);
-    Ok(CreatedJson(booking.into()))
+    let booked_ = state.bookings.book(&auth.0, request).await?;
+    Ok(booked(&state, booked_))
 }
 
 /// Book one general-admission place of an event that has exactly one show
 #[api_v2_operation(tags(Bookings))]
 pub async fn book_event(
     state: web::Data<ApiState>,
+    auth: MaybeAuth,
     id: web::Path<i64>,
     body: Body<BookEvent>,
 ) -> Res<CreatedJson<BookingDto>> {
@@ -490,36 +512,37 @@ pub async fn book_event(
     let request = BookingRequest {
         show_id,
         quantity: Some(1),
-        name: b.name,
+        name: b.name.unwrap_or_default(),
         phone: b.phone,
         email: b.email,
         ..Default::default()
     };
-    let booking = state.bookings.book(request).await?;
-    state.seat_cache.invalidate(booking.show_id);
-    Ok(CreatedJson(booking.into()))
+    let booked_ = state.bookings.book(&auth.0, request).await?;
+    Ok(booked(&state, booked_))
 }
 
-/// The bookings made with an email or a phone (one of them is required)
+/// Your bookings (signed in), newest first. `?email=` / `?phone=`: admins find anyone's
+/// bookings by contact; others may only give their own.
 #[api_v2_operation(tags(Bookings))]
 pub async fn list_bookings(
     state: web::Data<ApiState>,
+    auth: MaybeAuth,
     q: web::Query<BookingQuery>,
 ) -> Res<Json<BookingList>> {
     q.validate()?;
     let p = page(q.limit, q.offset)?;
-    if q.email.as_deref().is_none_or(|s| s.trim().is_empty())
-        && q.phone.as_deref().is_none_or(|s| s.trim().is_empty())
-    {
+    let no_contact = q.email.as_deref().is_none_or(|s| s.trim().is_empty())
+        && q.phone.as_deref().is_none_or(|s| s.trim().is_empty());
+    if no_contact && auth.0 == Actor::Anonymous {
         return Err(ApiError::new(
             actix_web::http::StatusCode::BAD_REQUEST,
             "contact_required",
-            "give ?email= or ?phone= to list the bookings made with it",
+            "sign in to list your bookings (a guest reads a booking by id with its X-Booking-Token)",
         ));
     }
     let r = state
         .bookings
-        .find_by_contact(q.email.as_deref(), q.phone.as_deref(), p)
+        .list(&auth.0, q.email.as_deref(), q.phone.as_deref(), p)
         .await?;
     Ok(Json(BookingList::from_paged(r)))
 }
@@ -528,38 +551,60 @@ fn booking_id(raw: &str) -> Res<Uuid> {
     Uuid::parse_str(raw).map_err(|_| ApiError::not_found(format!("booking {raw} not found")))
 }
 
-/// One booking
+/// One booking: its owner, the holder of its guest token (`X-Booking-Token`) or an admin;
+/// anyone else gets 404
 #[api_v2_operation(tags(Bookings))]
 pub async fn get_booking(
     state: web::Data<ApiState>,
+    auth: MaybeAuth,
+    guest: GuestToken,
     id: web::Path<String>,
 ) -> Res<Json<BookingDto>> {
     let id = booking_id(&id)?;
-    Ok(Json(state.bookings.get(id).await?.into()))
+    Ok(Json(
+        state
+            .bookings
+            .get(&auth.0, id, guest.0.as_deref())
+            .await?
+            .into(),
+    ))
 }
 
-async fn cancel(state: &ApiState, raw_id: &str) -> Res<Json<BookingDto>> {
-    let booking = state.bookings.cancel(booking_id(raw_id)?).await?;
+async fn cancel(
+    state: &ApiState,
+    actor: &Actor,
+    guest: &GuestToken,
+    raw_id: &str,
+) -> Res<Json<BookingDto>> {
+    let booking = state
+        .bookings
+        .cancel(actor, booking_id(raw_id)?, guest.0.as_deref())
+        .await?;
     state.seat_cache.invalidate(booking.show_id);
     Ok(Json(booking.into()))
 }
 
-/// Cancel a booking: it stays (status `cancelled`) and its seats/places are free again at once
+/// Cancel a booking (owner, guest-token holder or admin): it stays (status `cancelled`) and its
+/// seats/places are free again at once
 #[api_v2_operation(tags(Bookings))]
 pub async fn cancel_booking(
     state: web::Data<ApiState>,
+    auth: MaybeAuth,
+    guest: GuestToken,
     id: web::Path<String>,
 ) -> Res<Json<BookingDto>> {
-    cancel(&state, &id).await
+    cancel(&state, &auth.0, &guest, &id).await
 }
 
 /// Cancel a booking (same as `POST /bookings/{id}/cancel`)
 #[api_v2_operation(tags(Bookings))]
 pub async fn delete_booking(
     state: web::Data<ApiState>,
+    auth: MaybeAuth,
+    guest: GuestToken,
     id: web::Path<String>,
 ) -> Res<Json<BookingDto>> {
-    cancel(&state, &id).await
+    cancel(&state, &auth.0, &guest, &id).await
 }
 
 // ---------- ops ----------

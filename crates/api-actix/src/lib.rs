@@ -8,6 +8,7 @@ use actix_web::dev::{Server, Service};
 use actix_web::http::header::{HeaderName, HeaderValue};
 use actix_web::{HttpMessage, HttpResponse, HttpServer};
 use boxoffice_domain::ports::HealthCheck;
+use boxoffice_domain::accounts::AccountService;
 use boxoffice_domain::service::{BookingService, CatalogService};
 use boxoffice_domain::values::Currency;
 use futures_util::FutureExt;
@@ -15,11 +16,15 @@ use paperclip::actix::{web, OpenApiExt};
 use paperclip::v2::models::{DefaultApiRaw, Info};
 use paperclip::v2::schema::Apiv2Schema;
 
+pub mod accounts;
+pub mod auth;
 pub mod cache;
 pub mod dto;
+pub mod edges;
 pub mod error;
 pub mod extract;
 pub mod handlers;
+pub mod ratelimit;
 
 use error::ApiError;
 use handlers as h;
@@ -29,6 +34,9 @@ use handlers as h;
 pub struct ApiState {
     pub catalog: CatalogService,
     pub bookings: BookingService,
+    pub accounts: AccountService,
+    /// Signs and checks access tokens.
+    pub jwt: Arc<auth::JwtKeys>,
     pub health: Arc<dyn HealthCheck>,
     pub default_currency: Currency,
     /// Largest CSV upload in bytes.
@@ -44,13 +52,19 @@ pub struct HttpSettings {
     pub json_limit: usize,
     /// Worker threads (0 = one per core).
     pub workers: usize,
+    /// CORS, security headers, client address.
+    pub edges: edges::EdgeSettings,
+    /// Token buckets.
+    pub rate_limit: ratelimit::RateLimitSettings,
 }
 
 impl Default for HttpSettings {
     fn default() -> Self {
         Self {
-            json_limit: 4 * 1024 * 1024,
+            json_limit: 1024 * 1024,
             workers: 0,
+            edges: edges::EdgeSettings::default(),
+            rate_limit: ratelimit::RateLimitSettings::default(),
         }
     }
 }
@@ -59,6 +73,33 @@ impl Default for HttpSettings {
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(
         web::scope("/api/v1")
+            .service(web::resource("/auth/signup").route(web::post().to(accounts::signup)))
+            .service(web::resource("/auth/login").route(web::post().to(accounts::login)))
+            .service(web::resource("/auth/refresh").route(web::post().to(accounts::refresh)))
+            .service(web::resource("/auth/logout").route(web::post().to(accounts::logout)))
+            .service(
+                web::resource("/auth/password-reset")
+                    .route(web::post().to(accounts::password_reset)),
+            )
+            .service(
+                web::resource("/auth/password-reset/confirm")
+                    .route(web::post().to(accounts::password_reset_confirm)),
+            )
+            .service(
+                web::resource("/users/me")
+                    .route(web::get().to(accounts::me))
+                    .route(web::patch().to(accounts::update_me)),
+            )
+            .service(web::resource("/users").route(web::get().to(accounts::list_users)))
+            .service(
+                web::resource("/users/{id}")
+                    .route(web::get().to(accounts::get_user))
+                    .route(web::patch().to(accounts::update_user)),
+            )
+            .service(
+                web::resource("/users/{id}/bookings")
+                    .route(web::get().to(accounts::user_bookings)),
+            )
             .service(
                 web::resource("/cities")
                     .route(web::post().to(h::create_city))
@@ -139,7 +180,27 @@ pub fn openapi_spec() -> serde_json::Value {
             app
         })
         .build();
+    bearer_scheme_v3(&mut out);
     out
+}
+
+/// paperclip generates OpenAPI 2 and converts it; OpenAPI 2 has no bearer scheme, so the
+/// `Authorization` header key it produces becomes an OpenAPI 3 HTTP bearer scheme here.
+fn bearer_scheme_v3(spec: &mut serde_json::Value) {
+    if let Some(schemes) = spec
+        .pointer_mut("/components/securitySchemes")
+        .and_then(|v| v.as_object_mut())
+    {
+        schemes.insert(
+            auth::SECURITY_SCHEME.to_owned(),
+            serde_json::json!({
+                "type": "http",
+                "scheme": "bearer",
+                "bearerFormat": "JWT",
+                "description": "An access token from POST /api/v1/auth/login (or /auth/signup, /auth/refresh), sent as `Authorization: Bearer <token>`. Routes that list this requirement answer 401 without it; routes that also list an empty requirement accept anonymous callers."
+            }),
+        );
+    }
 }
 
 /// Files of the embedded Swagger UI; anything else under `/swagger/` is a JSON 404 (the
@@ -173,35 +234,68 @@ pub fn serve(
     state: ApiState,
     settings: HttpSettings,
 ) -> std::io::Result<Server> {
+    let rate_limit = ratelimit::RateLimit::new(
+        settings.rate_limit.clone(),
+        settings.edges.trust_forwarded_for,
+        state.jwt.user_key(),
+    );
     let data = actix_web::web::Data::new(state);
     let json_limit = settings.json_limit;
+    let edges = settings.edges.clone();
+    // The spec is built once; paperclip's own spec route is shadowed by this one (registered
+    // first), which serves the post-processed document (bearer scheme).
+    let spec = actix_web::web::Bytes::from(
+        serde_json::to_vec(&openapi_spec()).map_err(std::io::Error::other)?,
+    );
     let mut server = HttpServer::new(move || {
         let query_cfg = actix_web::web::QueryConfig::default()
             .error_handler(|err, _req| error::query_error(&err).into());
         let path_cfg = actix_web::web::PathConfig::default()
             .error_handler(|err, _req| error::path_error(&err).into());
+        let spec = spec.clone();
         actix_web::App::new()
             .app_data(data.clone())
             // JSON bodies are read by `extract::Body`, which takes its size limit from here.
             .app_data(actix_web::web::PayloadConfig::new(json_limit))
             .app_data(query_cfg)
             .app_data(path_cfg)
+            .route(
+                "/openapi.json",
+                actix_web::web::get().to(move || {
+                    let spec = spec.clone();
+                    async move {
+                        HttpResponse::Ok()
+                            .content_type("application/json")
+                            .body(spec)
+                    }
+                }),
+            )
+            // Innermost first: rate limit, request id + swagger allowlist, CORS (preflights
+            // are answered there and cost no tokens), the request log, and security headers
+            // outermost (every answer gets them, 429s included).
+            .wrap(rate_limit.clone())
             .wrap_fn(|req, srv| {
                 let swagger_ok = swagger_path_ok(req.path());
                 let request_id = req
                     .extensions()
                     .get::<tracing_actix_web::RequestId>()
                     .map(|r| r.to_string());
-                let fut = if swagger_ok {
-                    Some(srv.call(req))
+                let (fut, req_parts) = if swagger_ok {
+                    (Some(srv.call(req)), None)
                 } else {
-                    None
+                    (None, Some(req.into_parts()))
                 };
                 async move {
                     let mut res = match fut {
-                        Some(f) => f.await?,
+                        Some(f) => f.await?.map_into_boxed_body(),
                         None => {
-                            return Err(ApiError::not_found("no such file").into());
+                            // An answer, not an error: outer middlewares still add headers.
+                            let (req, _) = req_parts.expect("set when not forwarded");
+                            let body = actix_web::ResponseError::error_response(
+                                &ApiError::not_found("no such file"),
+                            );
+                            return Ok(actix_web::dev::ServiceResponse::new(req, body)
+                                .map_into_boxed_body());
                         }
                     };
                     if let Some(id) = request_id.and_then(|r| HeaderValue::from_str(&r).ok()) {
@@ -212,7 +306,9 @@ pub fn serve(
                 }
                 .boxed_local()
             })
+            .wrap(edges::cors(&edges))
             .wrap(tracing_actix_web::TracingLogger::default())
+            .wrap(edges::security_headers(&edges))
             .wrap_api_with_spec(base_spec())
             .configure(routes)
             .with_json_spec_v3_at("/openapi.json")

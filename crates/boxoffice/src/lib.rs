@@ -6,12 +6,15 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
+use boxoffice_api::auth::{BcryptHasher, JwtKeys, OsTokens};
 use boxoffice_api::{ApiState, HttpSettings};
+use boxoffice_domain::account::{Actor, AuthRules, Role, User};
+use boxoffice_domain::accounts::AccountService;
 use boxoffice_domain::ports::SystemClock;
 use boxoffice_domain::service::{BookingRules, BookingService, CatalogService};
 use boxoffice_domain::values::Currency;
 use boxoffice_infra_postgres::{
-    Db, PgBookingRepository, PgCatalogRepository, PgHealth, PoolConfig,
+    Db, PgAccountRepository, PgBookingRepository, PgCatalogRepository, PgHealth, PoolConfig,
 };
 
 pub mod seed;
@@ -43,19 +46,42 @@ fn open_pool(database_url: &str, settings: &Settings, min_idle: u32) -> anyhow::
     .map_err(|e| anyhow::anyhow!("{e}"))
 }
 
-/// Wires the use cases over the PostgreSQL adapters.
+/// Wires the use cases over the PostgreSQL adapters and the notifier.
 pub fn state(db: &Db, settings: &Settings) -> anyhow::Result<ApiState> {
     let catalog = CatalogService::new(Arc::new(PgCatalogRepository::new(db.clone())));
     let bookings = BookingService::new(
         Arc::new(PgBookingRepository::new(db.clone())),
         Arc::new(SystemClock),
+        Arc::new(OsTokens),
         BookingRules {
             max_seats_per_booking: settings.booking.max_seats_per_booking,
         },
     );
+    let notifier = boxoffice_infra_notify::build_notifier(&settings.email)
+        .map_err(|e| anyhow::anyhow!("email: {e}"))?;
+    let hasher = BcryptHasher::new(settings.auth.bcrypt_cost).map_err(|e| anyhow::anyhow!(e))?;
+    let accounts = AccountService::new(
+        Arc::new(PgAccountRepository::new(db.clone())),
+        Arc::new(hasher),
+        Arc::new(OsTokens),
+        notifier,
+        Arc::new(SystemClock),
+        AuthRules {
+            refresh_ttl: chrono::Duration::days(settings.auth.refresh_token_ttl_days),
+            reset_ttl: chrono::Duration::minutes(settings.auth.password_reset_ttl_minutes),
+        },
+    );
+    let jwt = JwtKeys::new(
+        settings.auth.jwt_secret.expose().as_bytes(),
+        settings.auth.access_token_ttl_secs,
+        settings.auth.leeway_secs,
+        &settings.auth.jwt_issuer,
+    );
     Ok(ApiState {
         catalog,
         bookings,
+        accounts,
+        jwt: Arc::new(jwt),
         health: Arc::new(PgHealth::new(db.clone())),
         default_currency: Currency::parse(&settings.booking.default_currency)
             .map_err(|e| anyhow::anyhow!("default currency: {e}"))?,
@@ -63,6 +89,24 @@ pub fn state(db: &Db, settings: &Settings) -> anyhow::Result<ApiState> {
         seat_cache: Arc::new(boxoffice_api::cache::SeatMapCache::new(
             Duration::from_millis(settings.server.seat_map_cache_ms),
         )),
+    })
+}
+
+/// The operator of the command line (import, seed): admin rights, no account. Never reachable
+/// over HTTP.
+pub fn operator() -> Actor {
+    let now = chrono::Utc::now();
+    Actor::User(User {
+        id: uuid::Uuid::nil(),
+        email: "operator@localhost".to_owned(),
+        phone: None,
+        first_name: "command-line".to_owned(),
+        last_name: "operator".to_owned(),
+        address: String::new(),
+        role: Role::Admin,
+        active: true,
+        created_at: now,
+        updated_at: now,
     })
 }
 
@@ -93,6 +137,8 @@ pub async fn start(
         HttpSettings {
             json_limit: settings.server.json_limit_bytes,
             workers: settings.server.workers,
+            edges: settings.server.edges.clone(),
+            rate_limit: settings.rate_limit.clone(),
         },
     )?;
     Ok(server)

@@ -6,7 +6,9 @@ use std::path::PathBuf;
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 
-use boxoffice::{connect_for_command, init_tracing, migrate, redacted, seed, state, Settings};
+use boxoffice::{
+    connect_for_command, init_tracing, migrate, operator, redacted, seed, state, Settings,
+};
 
 #[derive(Parser)]
 #[command(name = "boxoffice", version, about = "Booking platform backend")]
@@ -34,6 +36,15 @@ enum Command {
     Openapi,
     /// Load the demo data set (idempotent).
     Seed,
+    /// Create an admin account; the password is read from standard input (first line).
+    CreateAdmin {
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        first_name: Option<String>,
+        #[arg(long)]
+        last_name: Option<String>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -90,7 +101,7 @@ fn main() -> anyhow::Result<()> {
             let m = db.clone();
             tokio::task::spawn_blocking(move || migrate(&m)).await??;
             let st = state(&db, &settings)?;
-            let report = seed::seed(&st).await?;
+            let report = seed::seed(&st, settings.profile != "production").await?;
             println!("{report}");
             Ok(())
         }),
@@ -103,10 +114,11 @@ fn main() -> anyhow::Result<()> {
             };
             let bytes =
                 std::fs::read(&file).with_context(|| format!("cannot read {}", file.display()))?;
+            let op = operator();
             let result = if seats {
-                st.catalog.import_seats(show, &bytes).await
+                st.catalog.import_seats(&op, show, &bytes).await
             } else {
-                st.catalog.import_pricing(show, &bytes).await
+                st.catalog.import_pricing(&op, show, &bytes).await
             };
             match result {
                 Ok(s) => {
@@ -123,6 +135,41 @@ fn main() -> anyhow::Result<()> {
                 Err(e) => anyhow::bail!("import failed, nothing was written: {e}"),
             }
         }),
+        Command::CreateAdmin {
+            email,
+            first_name,
+            last_name,
+        } => {
+            use std::io::{BufRead, IsTerminal, Write};
+            if std::io::stdin().is_terminal() {
+                eprint!("password for {email} (8-128 characters; it is echoed — pipe it in to avoid that): ");
+                std::io::stderr().flush().ok();
+            }
+            let mut password = String::new();
+            std::io::stdin()
+                .lock()
+                .read_line(&mut password)
+                .context("cannot read the password from standard input")?;
+            let password = password.trim_end_matches(['\r', '\n']).to_owned();
+            runtime()?.block_on(async {
+                let db = connect_for_command(&url, &settings)?;
+                let m = db.clone();
+                tokio::task::spawn_blocking(move || migrate(&m)).await??;
+                let st = state(&db, &settings)?;
+                let profile = boxoffice_domain::account::ProfileInput {
+                    first_name,
+                    last_name,
+                    ..Default::default()
+                };
+                match st.accounts.create_admin(&email, &password, profile).await {
+                    Ok(user) => {
+                        println!("admin created: {} ({})", user.email, user.id);
+                        Ok(())
+                    }
+                    Err(e) => anyhow::bail!("could not create the admin: {e}"),
+                }
+            })
+        }
     }
 }
 

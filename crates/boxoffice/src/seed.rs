@@ -2,6 +2,8 @@
 //! the demo cities exist already.
 
 use boxoffice_api::ApiState;
+use boxoffice_domain::account::{Actor, ProfileInput, Role, SignupRequest};
+use boxoffice_domain::DomainError;
 use boxoffice_domain::catalog::{
     generate_seats, Layout, NewCity, NewEvent, NewSeatClass, NewShow, NewVenue, Page,
 };
@@ -21,8 +23,72 @@ fn prices(min: Option<i64>, normal: Option<i64>, max: Option<i64>) -> TierPrices
     }
 }
 
+/// Demo accounts (local use only; documented in the README). The admin is skipped in the
+/// production profile.
+pub const DEMO_ADMIN: (&str, &str) = ("admin@boxoffice.local", "demo-admin-password");
+pub const DEMO_PROVIDER: (&str, &str) = ("provider@boxoffice.local", "demo-provider-password");
+pub const DEMO_CUSTOMER: (&str, &str) = ("customer@boxoffice.local", "demo-customer-password");
+
+/// Signs up a demo account unless it exists; returns it signed in as an actor.
+async fn demo_account(
+    st: &ApiState,
+    (email, password): (&str, &str),
+    role: Option<Role>,
+) -> anyhow::Result<Actor> {
+    let created = match role {
+        Some(Role::Admin) => st
+            .accounts
+            .create_admin(
+                email,
+                password,
+                ProfileInput {
+                    first_name: Some("Demo".into()),
+                    last_name: Some("Admin".into()),
+                    ..Default::default()
+                },
+            )
+            .await
+            .map(|_| ()),
+        other => st
+            .accounts
+            .signup(SignupRequest {
+                email: email.to_owned(),
+                password: password.to_owned(),
+                role: other.map(|r| r.as_str().to_owned()),
+                profile: ProfileInput {
+                    first_name: Some("Demo".into()),
+                    last_name: Some(
+                        if other == Some(Role::Provider) {
+                            "Provider"
+                        } else {
+                            "Customer"
+                        }
+                        .into(),
+                    ),
+                    ..Default::default()
+                },
+            })
+            .await
+            .map(|_| ()),
+    };
+    match created {
+        Ok(()) | Err(DomainError::Conflict { .. }) => {}
+        Err(e) => return Err(err(e)),
+    }
+    let session = st.accounts.login(email, password).await.map_err(|e| {
+        anyhow::anyhow!("demo account {email} exists with another password or is deactivated: {e}")
+    })?;
+    Ok(Actor::User(session.user))
+}
+
 /// Loads the demo data unless it is there already; returns a one-line report.
-pub async fn seed(st: &ApiState) -> anyhow::Result<String> {
+pub async fn seed(st: &ApiState, demo_admin: bool) -> anyhow::Result<String> {
+    if demo_admin {
+        demo_account(st, DEMO_ADMIN, Some(Role::Admin)).await?;
+    }
+    let provider = demo_account(st, DEMO_PROVIDER, Some(Role::Provider)).await?;
+    demo_account(st, DEMO_CUSTOMER, None).await?;
+    let op = crate::operator();
     let existing = st
         .catalog
         .list_cities(Page {
@@ -42,21 +108,22 @@ pub async fn seed(st: &ApiState) -> anyhow::Result<String> {
     let eur = Currency::parse("EUR").map_err(|e| anyhow::anyhow!("{e}"))?;
     let lisbon = st
         .catalog
-        .create_city(NewCity::parse("Lisbon", "Portugal", 38.7223, -9.1393).map_err(err)?)
+        .create_city(&op, NewCity::parse("Lisbon", "Portugal", 38.7223, -9.1393).map_err(err)?)
         .await
         .map_err(err)?;
     let berlin = st
         .catalog
-        .create_city(NewCity::parse("Berlin", "Germany", 52.52, 13.405).map_err(err)?)
+        .create_city(&op, NewCity::parse("Berlin", "Germany", 52.52, 13.405).map_err(err)?)
         .await
         .map_err(err)?;
     st.catalog
-        .create_city(NewCity::parse("Porto", "Portugal", 41.1579, -8.6291).map_err(err)?)
+        .create_city(&op, NewCity::parse("Porto", "Portugal", 41.1579, -8.6291).map_err(err)?)
         .await
         .map_err(err)?;
     let cinema = st
         .catalog
         .create_venue(
+            &op,
             NewVenue::parse(
                 lisbon.id,
                 "Cinema São Jorge",
@@ -71,6 +138,7 @@ pub async fn seed(st: &ApiState) -> anyhow::Result<String> {
     let arena = st
         .catalog
         .create_venue(
+            &op,
             NewVenue::parse(
                 berlin.id,
                 "Columbiahalle",
@@ -85,6 +153,7 @@ pub async fn seed(st: &ApiState) -> anyhow::Result<String> {
     let club = st
         .catalog
         .create_venue(
+            &op,
             NewVenue::parse(
                 lisbon.id,
                 "Comedy Club Lisboa",
@@ -102,6 +171,7 @@ pub async fn seed(st: &ApiState) -> anyhow::Result<String> {
     let movie = st
         .catalog
         .create_event(
+            &provider,
             NewEvent::parse(
                 "The Long Night (2026)",
                 "A seated movie screening with five seat classes whose prices rise as they fill.",
@@ -137,6 +207,7 @@ pub async fn seed(st: &ApiState) -> anyhow::Result<String> {
         .unwrap_or(now + Duration::days(7));
     st.catalog
         .create_show(
+            &provider,
             movie.event.id,
             NewShow {
                 venue_id: Some(cinema.id),
@@ -157,6 +228,7 @@ pub async fn seed(st: &ApiState) -> anyhow::Result<String> {
     let concert_start = start + Duration::days(14);
     st.catalog
         .create_event(
+            &provider,
             NewEvent::parse(
                 "Nightwaves Live",
                 "General-admission concert.",
@@ -184,6 +256,7 @@ pub async fn seed(st: &ApiState) -> anyhow::Result<String> {
     let standup = st
         .catalog
         .create_event(
+            &provider,
             NewEvent::parse(
                 "Open Mic Friday",
                 "A small standup night.",
@@ -200,6 +273,7 @@ pub async fn seed(st: &ApiState) -> anyhow::Result<String> {
     let rows: Vec<String> = ["A", "B", "C", "D"].iter().map(|r| r.to_string()).collect();
     st.catalog
         .create_show(
+            &provider,
             standup.event.id,
             NewShow {
                 venue_id: Some(club.id),
@@ -218,5 +292,5 @@ pub async fn seed(st: &ApiState) -> anyhow::Result<String> {
         )
         .await
         .map_err(err)?;
-    Ok("demo data loaded: 3 cities, 3 venues, a seated movie (300 seats), a general-admission concert (500), a standup show (40 seats)".to_owned())
+    Ok("demo data loaded: demo accounts, 3 cities, 3 venues, a seated movie (300 seats), a general-admission concert (500), a standup show (40 seats)".to_owned())
 }

@@ -8,10 +8,54 @@ const BASE: &str = include_str!("../../../config/base.toml");
 
 #[derive(Debug, Clone, Deserialize)]
 pub struct Settings {
+    /// The profile the settings were loaded for (`local`, `test`, `production`, …).
+    #[serde(skip)]
+    pub profile: String,
     pub server: ServerSettings,
     pub database: DatabaseSettings,
     pub booking: BookingSettings,
+    pub auth: AuthSettings,
+    pub email: boxoffice_infra_notify::EmailSettings,
+    pub rate_limit: boxoffice_api::ratelimit::RateLimitSettings,
     pub log: LogSettings,
+}
+
+/// The development default of `auth.jwt_secret`; the production profile refuses it.
+pub const DEV_JWT_SECRET: &str = "dev-only-insecure-jwt-secret-change-me-0123456789";
+
+/// A secret string: its `Debug` never shows it.
+#[derive(Clone, Deserialize, PartialEq, Eq)]
+#[serde(transparent)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: impl Into<String>) -> Self {
+        Self(value.into())
+    }
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Secret(<redacted>)")
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct AuthSettings {
+    /// HS256 signing secret of access tokens (at least 32 bytes; set it from the environment:
+    /// `APP_AUTH__JWT_SECRET`).
+    pub jwt_secret: Secret,
+    pub jwt_issuer: String,
+    pub access_token_ttl_secs: i64,
+    pub refresh_token_ttl_days: i64,
+    pub password_reset_ttl_minutes: i64,
+    /// Clock skew tolerated on `exp`/`nbf`, seconds.
+    pub leeway_secs: u64,
+    /// bcrypt cost (4..=31; 12 by default, lower only in tests).
+    pub bcrypt_cost: u32,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -21,6 +65,9 @@ pub struct ServerSettings {
     pub json_limit_bytes: usize,
     pub csv_limit_bytes: usize,
     pub seat_map_cache_ms: u64,
+    /// CORS origins, HSTS, trusting `X-Forwarded-For`.
+    #[serde(flatten)]
+    pub edges: boxoffice_api::edges::EdgeSettings,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -60,7 +107,8 @@ impl Settings {
                     .try_parsing(true),
             )
             .build()?;
-        let settings: Settings = s.try_deserialize()?;
+        let mut settings: Settings = s.try_deserialize()?;
+        settings.profile = profile.to_owned();
         settings.validate()?;
         Ok(settings)
     }
@@ -80,6 +128,45 @@ impl Settings {
             matches!(self.log.format.as_str(), "pretty" | "json"),
             "log.format must be pretty or json"
         );
+        let secret = self.auth.jwt_secret.expose();
+        anyhow::ensure!(
+            secret.len() >= 32,
+            "auth.jwt_secret must be at least 32 bytes (set APP_AUTH__JWT_SECRET)"
+        );
+        if self.profile == "production" {
+            anyhow::ensure!(
+                secret != DEV_JWT_SECRET,
+                "auth.jwt_secret is the development default: the production profile refuses to \
+                 start with it (set APP_AUTH__JWT_SECRET to a random secret of 32+ bytes)"
+            );
+        }
+        anyhow::ensure!(
+            (4..=31).contains(&self.auth.bcrypt_cost),
+            "auth.bcrypt_cost must be 4..=31"
+        );
+        anyhow::ensure!(
+            self.auth.access_token_ttl_secs >= 30,
+            "auth.access_token_ttl_secs must be at least 30"
+        );
+        anyhow::ensure!(
+            self.auth.refresh_token_ttl_days >= 1,
+            "auth.refresh_token_ttl_days must be at least 1"
+        );
+        anyhow::ensure!(
+            self.auth.password_reset_ttl_minutes >= 1,
+            "auth.password_reset_ttl_minutes must be at least 1"
+        );
+        anyhow::ensure!(
+            self.server.json_limit_bytes >= 1024,
+            "server.json_limit_bytes must be at least 1024"
+        );
+        self.rate_limit
+            .validate()
+            .map_err(|e| anyhow::anyhow!("rate_limit: {e}"))?;
+        self.server
+            .edges
+            .validate()
+            .map_err(|e| anyhow::anyhow!("server: {e}"))?;
         Ok(())
     }
 }
@@ -94,5 +181,24 @@ mod tests {
         assert_eq!(s.booking.max_seats_per_booking, 10);
         assert_eq!(s.server.bind, "127.0.0.1:8080");
         assert_eq!(s.log.format, "pretty");
+        assert_eq!(s.auth.bcrypt_cost, 12);
+        assert_eq!(s.auth.access_token_ttl_secs, 900);
+        assert!(s.server.edges.cors_allowed_origins.is_empty());
+    }
+
+    #[test]
+    fn production_refuses_the_development_secret() {
+        std::env::remove_var("APP_AUTH__JWT_SECRET");
+        let e = Settings::load_from("production", concat!(env!("CARGO_MANIFEST_DIR"), "/../../config"))
+            .unwrap_err();
+        assert!(e.to_string().contains("development default"), "{e}");
+    }
+
+    #[test]
+    fn secrets_do_not_show_in_debug() {
+        let s = Settings::load_from("no-such-profile", "/nonexistent").unwrap();
+        let shown = format!("{s:?}");
+        assert!(!shown.contains(DEV_JWT_SECRET));
+        assert!(shown.contains("<redacted>"));
     }
 }

@@ -9,6 +9,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+use crate::account::TokenHash;
 use crate::catalog::ShowKind;
 use crate::error::{DomainError, Violations};
 use crate::pricing::{Tier, TierPrices};
@@ -120,6 +121,10 @@ pub struct BookingCommand {
     pub show_id: i64,
     pub places: Places,
     pub buyer: Buyer,
+    /// The signed-in owner, set by the use case (never from the request body).
+    pub user_id: Option<Uuid>,
+    /// For a guest booking: the hash of the guest token handed out in the 201 response.
+    pub guest_token_hash: Option<TokenHash>,
 }
 
 /// The raw request as it arrives at the edge, before parsing.
@@ -215,6 +220,8 @@ impl BookingRequest {
                 show_id: self.show_id,
                 places,
                 buyer: Buyer { name, phone, email },
+                user_id: None,
+                guest_token_hash: None,
             }),
             _ => Err(DomainError::Internal(
                 "unreachable: violations empty".into(),
@@ -253,6 +260,10 @@ pub struct Booking {
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub cancelled_at: Option<DateTime<Utc>>,
+    /// The account that owns it; `None` for a guest booking.
+    pub user_id: Option<Uuid>,
+    /// Hash of a guest booking's token (never shown).
+    pub guest_token_hash: Option<TokenHash>,
 }
 
 /// The show as read inside the booking transaction.

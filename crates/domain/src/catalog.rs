@@ -166,6 +166,9 @@ pub struct Event {
     pub event_type: EventType,
     pub city_id: i64,
     pub venue_id: Option<i64>,
+    /// The provider who organises the event (`None` for events made before accounts existed:
+    /// only admins may change those).
+    pub organizer_id: Option<uuid::Uuid>,
     pub created_at: DateTime<Utc>,
 }
 
@@ -176,6 +179,8 @@ pub struct NewEvent {
     pub event_type: EventType,
     pub city_id: i64,
     pub venue_id: Option<i64>,
+    /// Set by the use case from the caller, never from the request.
+    pub organizer_id: Option<uuid::Uuid>,
 }
 
 impl NewEvent {
@@ -211,6 +216,7 @@ impl NewEvent {
             event_type: event_type.expect("checked"),
             city_id,
             venue_id,
+            organizer_id: None,
         })
     }
 }

@@ -96,6 +96,12 @@ pub enum DomainError {
         column: Option<String>,
         problem: String,
     },
+    /// The caller is not authenticated, or its credentials are bad (401).
+    #[error("{message}")]
+    Unauthorized { code: &'static str, message: String },
+    /// The caller is authenticated but may not do this (403).
+    #[error("{message}")]
+    Forbidden { code: &'static str, message: String },
     /// A dependency is unreachable or saturated (database down, pool exhausted): retry later (503).
     #[error("service unavailable: {0}")]
     Unavailable(String),
@@ -109,6 +115,26 @@ impl DomainError {
         Self::NotFound {
             entity,
             id: id.to_string(),
+        }
+    }
+    /// 401 `authentication_required`: the operation needs a signed-in user.
+    pub fn unauthenticated() -> Self {
+        Self::Unauthorized {
+            code: "authentication_required",
+            message: "sign in: send an access token as `Authorization: Bearer <token>`".into(),
+        }
+    }
+    pub fn unauthorized(code: &'static str, message: impl Into<String>) -> Self {
+        Self::Unauthorized {
+            code,
+            message: message.into(),
+        }
+    }
+    /// 403 `forbidden`.
+    pub fn forbidden(message: impl Into<String>) -> Self {
+        Self::Forbidden {
+            code: "forbidden",
+            message: message.into(),
         }
     }
     pub fn invalid(field: impl Into<String>, message: impl Into<String>) -> Self {

@@ -1,6 +1,8 @@
 //! boxoffice domain: entities, value objects, rules and ports. Pure: no database, no HTTP, no
 //! async runtime, no I/O. See `docs/architecture.md`.
 
+pub mod account;
+pub mod accounts;
 pub mod booking;
 pub mod catalog;
 pub mod error;

@@ -9,6 +9,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
+use crate::account::{NewRefreshToken, NewUser, Role, Rotation, TokenHash, User, UserPatch};
 use crate::booking::{Booking, BookingCommand};
 use crate::catalog::{
     City, Event, EventDetail, EventFilter, NewCity, NewEvent, NewShow, NewVenue, Page, Paged,
@@ -45,6 +46,10 @@ pub trait CatalogRepository: Send + Sync + 'static {
         page: Page,
     ) -> Result<Paged<Event>, DomainError>;
     async fn get_event(&self, id: i64) -> Result<EventDetail, DomainError>;
+    /// The organiser of an event. MUST return `NotFound("event")` for an unknown event.
+    async fn event_organizer(&self, event_id: i64) -> Result<Option<Uuid>, DomainError>;
+    /// The organiser of a show's event. MUST return `NotFound("show")` for an unknown show.
+    async fn show_organizer(&self, show_id: i64) -> Result<Option<Uuid>, DomainError>;
     /// Creates a show with its seat map or capacity, atomically (all seats or none).
     async fn create_show(&self, event_id: i64, show: NewShow) -> Result<ShowDetail, DomainError>;
     async fn get_show(&self, id: i64) -> Result<ShowDetail, DomainError>;
@@ -64,6 +69,13 @@ pub trait CatalogRepository: Send + Sync + 'static {
         show_id: i64,
         rows: Vec<PricingRow>,
     ) -> Result<ImportSummary, DomainError>;
+}
+
+/// Which bookings to list: at least one of the two is set; both narrow the result.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct BookingFilter {
+    pub user_id: Option<Uuid>,
+    pub contact: Option<ContactQuery>,
 }
 
 /// How to find bookings by their buyer's contact.
@@ -91,7 +103,7 @@ pub trait BookingRepository: Send + Sync + 'static {
     async fn get_booking(&self, id: Uuid) -> Result<Booking, DomainError>;
     async fn find_bookings(
         &self,
-        contact: ContactQuery,
+        filter: BookingFilter,
         page: Page,
     ) -> Result<Paged<Booking>, DomainError>;
     /// Cancels in one transaction (locking the booking row), applying the state machine: a
@@ -120,4 +132,108 @@ impl Clock for SystemClock {
 #[async_trait]
 pub trait HealthCheck: Send + Sync + 'static {
     async fn ready(&self) -> Result<(), DomainError>;
+}
+
+/// An email to one recipient, plain text. Its `Debug` leaves the body out (bodies carry
+/// one-time tokens).
+#[derive(Clone, PartialEq, Eq)]
+pub struct EmailMessage {
+    pub to: Email,
+    pub subject: String,
+    pub text_body: String,
+}
+
+impl std::fmt::Debug for EmailMessage {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EmailMessage")
+            .field("to", &self.to)
+            .field("subject", &self.subject)
+            .field("text_body", &"<redacted>")
+            .finish()
+    }
+}
+
+/// Delivers notifications. `infra-notify` implements it (a file drop for development, SMTP for
+/// production). Errors are `Unavailable` when the transport is down.
+#[cfg_attr(any(test, feature = "mock"), mockall::automock)]
+#[async_trait]
+pub trait Notifier: Send + Sync + 'static {
+    async fn send_email(&self, message: EmailMessage) -> Result<(), DomainError>;
+}
+
+/// Storage of accounts and their secrets (hashes only). Every method is one transaction.
+#[cfg_attr(any(test, feature = "mock"), mockall::automock)]
+#[async_trait]
+pub trait AccountRepository: Send + Sync + 'static {
+    /// MUST return `Conflict { code: "email_taken" }` when the email (case-insensitive) exists.
+    async fn create_user(&self, user: NewUser, now: DateTime<Utc>) -> Result<User, DomainError>;
+    /// MUST return `NotFound("user")` for an unknown id.
+    async fn get_user(&self, id: Uuid) -> Result<User, DomainError>;
+    /// The user with this email and their password hash, if any.
+    async fn find_credentials(&self, email: &Email) -> Result<Option<(User, String)>, DomainError>;
+    async fn list_users(&self, role: Option<Role>, page: Page) -> Result<Paged<User>, DomainError>;
+    /// MUST return `NotFound("user")` for an unknown id. Deactivating a user also revokes all
+    /// their refresh tokens, in the same transaction.
+    async fn update_user(
+        &self,
+        id: Uuid,
+        patch: UserPatch,
+        now: DateTime<Utc>,
+    ) -> Result<User, DomainError>;
+    async fn store_refresh_token(
+        &self,
+        token: NewRefreshToken,
+        now: DateTime<Utc>,
+    ) -> Result<(), DomainError>;
+    /// Rotates in one transaction, locking the presented token's row: a current token (not
+    /// used, not revoked, not expired, active user) is marked used and `replacement` is stored in
+    /// its family; a used or revoked token revokes its whole family (committed) and gives
+    /// `Reused`; anything else gives `Invalid` and changes nothing.
+    async fn rotate_refresh_token(
+        &self,
+        presented: TokenHash,
+        replacement: TokenHash,
+        replacement_expires_at: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> Result<Rotation, DomainError>;
+    /// Revokes the family of the presented token (a sign-out); unknown tokens are ignored.
+    async fn revoke_refresh_family(
+        &self,
+        presented: TokenHash,
+        now: DateTime<Utc>,
+    ) -> Result<(), DomainError>;
+    async fn store_reset_token(
+        &self,
+        user_id: Uuid,
+        hash: TokenHash,
+        expires_at: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> Result<(), DomainError>;
+    /// In one transaction: consumes the reset token if it is unused, unexpired and its user
+    /// active, sets the new password hash and revokes all the user's refresh tokens. `None`
+    /// when the token is not usable (nothing changes).
+    async fn reset_password(
+        &self,
+        token: TokenHash,
+        new_password_hash: String,
+        now: DateTime<Utc>,
+    ) -> Result<Option<Uuid>, DomainError>;
+}
+
+/// Password hashing (bcrypt in the adapter, run off the async threads).
+#[cfg_attr(any(test, feature = "mock"), mockall::automock)]
+#[async_trait]
+pub trait PasswordHasher: Send + Sync + 'static {
+    async fn hash(&self, password: &str) -> Result<String, DomainError>;
+    /// `false` for a wrong password or a malformed hash. With `None` (unknown account) it does
+    /// the same work against a hash of its own and answers `false`, so that a login takes as
+    /// long whether or not the account exists.
+    async fn verify(&self, password: &str, hash: Option<String>) -> Result<bool, DomainError>;
+}
+
+/// Unguessable tokens (at least 256 bits from the OS's random source, URL-safe text).
+#[cfg_attr(any(test, feature = "mock"), mockall::automock)]
+pub trait TokenGenerator: Send + Sync + 'static {
+    fn token(&self) -> String;
+    fn uuid(&self) -> Uuid;
 }

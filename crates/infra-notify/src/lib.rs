@@ -1,1 +1,35 @@
+//! Notification adapters: implementations of the domain port
+//! [`Notifier`](boxoffice_domain::ports::Notifier) on top of [lettre](https://lettre.rs).
+//!
+//! Three email adapters, chosen by [`EmailSettings::transport`] through [`build_notifier`]:
+//!
+//! | transport | adapter | what it does |
+//! |---|---|---|
+//! | `"file"` | [`FileMailer`] | writes one `<uuid>.eml` file per email into [`EmailSettings::dir`] (created when missing). **The development default**: open the file, or read it back with [`latest_email_to`]. |
+//! | `"smtp"` | [`SmtpMailer`] | delivers through the SMTP server of [`EmailSettings::smtp_url`] (`smtp://host:25`, `smtp://user:pass@host:587?tls=required`, `smtps://user:pass@host:465`; lettre's `from_url` syntax). |
+//! | `"log"` | [`LogMailer`] | logs the recipient and subject at `info` and drops the email; for tests and benchmarks. |
+//!
+//! Every adapter builds the same lettre message (`From`, `To`, `Subject`, a `text/plain;
+//! charset=utf-8` body), so an address lettre cannot parse is rejected the same way everywhere
+//! (`DomainError::Validation` on the field `email`). A failing transport gives
+//! `DomainError::Unavailable`. Neither error, nor any log line, ever contains the body: bodies
+//! carry one-time tokens.
+//!
+//! For now emails are sent directly by the use case that calls [`Notifier::send_email`]
+//! (so an email can be lost when the transport is down or the process dies after the database
+//! commit); a transactional outbox comes with the notifications issue.
+//!
+//! [`Notifier::send_email`]: boxoffice_domain::ports::Notifier::send_email
+//!
+//! All adapters must be used inside a tokio runtime (lettre's `Tokio1Executor`).
 
+mod mailer;
+mod read;
+mod settings;
+
+pub use mailer::{build_notifier, FileMailer, LogMailer, NotifyError, SmtpMailer};
+pub use read::{latest_email_to, ReadEmail};
+pub use settings::EmailSettings;
+
+#[cfg(test)]
+mod tests;

@@ -15,7 +15,7 @@ use boxoffice_domain::booking::{
     BookingPlan, BookingStatus, ClassSnapshot, Places, SeatSnapshot, ShowSnapshot,
 };
 use boxoffice_domain::catalog::{Page, Paged, Show, ShowKind};
-use boxoffice_domain::ports::{BookingRepository, ContactQuery};
+use boxoffice_domain::ports::{BookingFilter, BookingRepository, ContactQuery};
 use boxoffice_domain::pricing::TierPrices;
 use boxoffice_domain::DomainError;
 use chrono::{DateTime, Utc};
@@ -244,6 +244,8 @@ fn write_plan(
         total_amount: plan.total_amount,
         currency: plan.currency.as_str().to_owned(),
         now,
+        user_id: command.user_id,
+        guest_token_hash: command.guest_token_hash.map(|h| h.as_bytes().to_vec()),
         seat_ids: items.iter().map(|i| i.seat_id).collect(),
         class_ids: items.iter().map(|i| i.class_id).collect(),
         labels: items.iter().map(|i| i.label.clone()).collect(),
@@ -328,6 +330,8 @@ fn book_tx(
         created_at: now,
         updated_at: now,
         cancelled_at: None,
+        user_id: command.user_id,
+        guest_token_hash: command.guest_token_hash,
     })
 }
 
@@ -454,21 +458,30 @@ impl BookingRepository for PgBookingRepository {
 
     async fn find_bookings(
         &self,
-        contact: ContactQuery,
+        filter: BookingFilter,
         page: Page,
     ) -> Result<Paged<Booking>, DomainError> {
+        if filter.user_id.is_none() && filter.contact.is_none() {
+            return Err(DomainError::Internal(
+                "find_bookings needs a user or a contact".into(),
+            ));
+        }
         self.db
             .run(move |conn| {
                 let build = || {
-                    let q = bookings::table.inner_join(shows::table).into_boxed();
-                    match &contact {
-                        ContactQuery::Email(e) => q.filter(
+                    let mut q = bookings::table.inner_join(shows::table).into_boxed();
+                    if let Some(user_id) = filter.user_id {
+                        q = q.filter(bookings::user_id.eq(user_id));
+                    }
+                    match &filter.contact {
+                        Some(ContactQuery::Email(e)) => q.filter(
                             diesel::dsl::sql::<diesel::sql_types::Bool>("lower(bookings.email) = ")
                                 .bind::<Text, _>(e.as_str().to_owned()),
                         ),
-                        ContactQuery::Phone(p) => {
+                        Some(ContactQuery::Phone(p)) => {
                             q.filter(bookings::phone.eq(p.as_str().to_owned()))
                         }
+                        None => q,
                     }
                 };
                 let total: i64 = build()

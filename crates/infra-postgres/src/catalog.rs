@@ -641,6 +641,7 @@ impl CatalogRepository for PgCatalogRepository {
                         events::event_type.eq(event.event_type.as_str()),
                         events::city_id.eq(event.city_id),
                         events::venue_id.eq(event.venue_id),
+                        events::organizer_id.eq(event.organizer_id),
                     ))
                     .returning(events::id)
                     .get_result(conn)?;
@@ -707,6 +708,35 @@ impl CatalogRepository for PgCatalogRepository {
     async fn get_event(&self, id: i64) -> Result<EventDetail, DomainError> {
         self.db
             .run(move |conn| event_detail(conn, id).map_err(TxError::into_domain))
+            .await
+    }
+
+    async fn event_organizer(&self, event_id: i64) -> Result<Option<uuid::Uuid>, DomainError> {
+        self.db
+            .run(move |conn| {
+                let row: Option<Option<uuid::Uuid>> = events::table
+                    .find(event_id)
+                    .select(events::organizer_id)
+                    .first(conn)
+                    .optional()
+                    .map_err(crate::map_db_error)?;
+                row.ok_or_else(|| DomainError::not_found("event", event_id))
+            })
+            .await
+    }
+
+    async fn show_organizer(&self, show_id: i64) -> Result<Option<uuid::Uuid>, DomainError> {
+        self.db
+            .run(move |conn| {
+                let row: Option<Option<uuid::Uuid>> = shows::table
+                    .inner_join(events::table)
+                    .filter(shows::id.eq(show_id))
+                    .select(events::organizer_id)
+                    .first(conn)
+                    .optional()
+                    .map_err(crate::map_db_error)?;
+                row.ok_or_else(|| DomainError::not_found("show", show_id))
+            })
             .await
     }
 

@@ -12,6 +12,7 @@ use diesel::result::{DatabaseErrorKind, Error as DieselError};
 use diesel::Connection;
 use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
 
+mod accounts;
 mod booking;
 mod catalog;
 mod models;
@@ -155,6 +156,11 @@ pub fn map_db_error(e: DieselError) -> DomainError {
                 DatabaseErrorKind::UniqueViolation => {
                     if constraint == "uq_booking_items_active_seat" {
                         DomainError::SeatsUnavailable { seats: vec![] }
+                    } else if constraint == "users_email_key" {
+                        DomainError::Conflict {
+                            code: "email_taken",
+                            message: "an account with this email already exists".into(),
+                        }
                     } else {
                         DomainError::Conflict {
                             code: "duplicate",
@@ -213,5 +219,6 @@ impl boxoffice_domain::ports::HealthCheck for PgHealth {
     }
 }
 
+pub use accounts::PgAccountRepository;
 pub use booking::PgBookingRepository;
 pub use catalog::PgCatalogRepository;

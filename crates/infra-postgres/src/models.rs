@@ -1,5 +1,6 @@
 //! Row types and their conversion into domain types.
 
+use boxoffice_domain::account::{Role, TokenHash, User};
 use boxoffice_domain::booking::{Booking, BookingItem, BookingStatus};
 use boxoffice_domain::catalog::{
     City, Event, EventType, SeatClassAvailability, Show, ShowKind, Venue,
@@ -86,6 +87,7 @@ pub(crate) struct EventRow {
     pub city_id: i64,
     pub venue_id: Option<i64>,
     pub created_at: DateTime<Utc>,
+    pub organizer_id: Option<Uuid>,
 }
 
 impl TryFrom<EventRow> for Event {
@@ -99,6 +101,7 @@ impl TryFrom<EventRow> for Event {
             description: r.description,
             city_id: r.city_id,
             venue_id: r.venue_id,
+            organizer_id: r.organizer_id,
             created_at: r.created_at,
         })
     }
@@ -198,6 +201,8 @@ pub(crate) struct BookingRow {
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub cancelled_at: Option<DateTime<Utc>>,
+    pub user_id: Option<Uuid>,
+    pub guest_token_hash: Option<Vec<u8>>,
 }
 
 #[derive(Queryable)]
@@ -245,5 +250,40 @@ pub(crate) fn booking_from(
         created_at: r.created_at,
         updated_at: r.updated_at,
         cancelled_at: r.cancelled_at,
+        user_id: r.user_id,
+        guest_token_hash: r.guest_token_hash.as_deref().and_then(TokenHash::from_slice),
     })
+}
+
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = users)]
+pub(crate) struct UserRow {
+    pub id: Uuid,
+    pub email: String,
+    pub phone: Option<String>,
+    pub first_name: String,
+    pub last_name: String,
+    pub address: String,
+    pub role: String,
+    pub active: bool,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl TryFrom<UserRow> for User {
+    type Error = DomainError;
+    fn try_from(r: UserRow) -> Result<Self, DomainError> {
+        Ok(User {
+            id: r.id,
+            role: Role::parse(&r.role).map_err(|_| corrupt("role", &r.role))?,
+            email: r.email,
+            phone: r.phone,
+            first_name: r.first_name,
+            last_name: r.last_name,
+            address: r.address,
+            active: r.active,
+            created_at: r.created_at,
+            updated_at: r.updated_at,
+        })
+    }
 }

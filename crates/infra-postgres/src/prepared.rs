@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use diesel::pg::Pg;
 use diesel::query_builder::{AstPass, Query, QueryFragment, QueryId};
 use diesel::sql_types::{
-    Array, BigInt, Int2, Int4, Int8, Nullable, Text, Timestamptz, Uuid as SqlUuid,
+    Array, BigInt, Bytea, Int2, Int4, Int8, Nullable, Text, Timestamptz, Uuid as SqlUuid,
 };
 use diesel::{QueryResult, RunQueryDsl};
 use uuid::Uuid;
@@ -69,6 +69,8 @@ pub(crate) struct WritePlanQuery {
     pub total_amount: i64,
     pub currency: String,
     pub now: DateTime<Utc>,
+    pub user_id: Option<Uuid>,
+    pub guest_token_hash: Option<Vec<u8>>,
     pub seat_ids: Vec<Option<i64>>,
     pub class_ids: Vec<Option<i64>>,
     pub labels: Vec<Option<String>>,
@@ -89,7 +91,8 @@ impl QueryFragment<Pg> for WritePlanQuery {
     fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, Pg>) -> QueryResult<()> {
         out.push_sql(
             "WITH b AS (INSERT INTO bookings (id, reference, show_id, status, customer_name, \
-             phone, email, quantity, total_amount, currency, created_at, updated_at) VALUES (",
+             phone, email, quantity, total_amount, currency, created_at, updated_at, user_id, \
+             guest_token_hash) VALUES (",
         );
         out.push_bind_param::<SqlUuid, _>(&self.id)?;
         out.push_sql(", ");
@@ -114,6 +117,10 @@ impl QueryFragment<Pg> for WritePlanQuery {
         out.push_bind_param::<Timestamptz, _>(&self.now)?;
         out.push_sql(", ");
         out.push_bind_param::<Timestamptz, _>(&self.now)?;
+        out.push_sql(", ");
+        out.push_bind_param::<Nullable<SqlUuid>, _>(&self.user_id)?;
+        out.push_sql(", ");
+        out.push_bind_param::<Nullable<Bytea>, _>(&self.guest_token_hash)?;
         out.push_sql(
             ") RETURNING id, show_id), \
              i AS (INSERT INTO booking_items (booking_id, show_id, seat_id, seat_class_id, label, \

@@ -33,6 +33,7 @@ diesel::table! {
         venue_id -> Nullable<Int8>,
         metadata -> Jsonb,
         created_at -> Timestamptz,
+        organizer_id -> Nullable<Uuid>,
     }
 }
 
@@ -101,6 +102,48 @@ diesel::table! {
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
         cancelled_at -> Nullable<Timestamptz>,
+        user_id -> Nullable<Uuid>,
+        guest_token_hash -> Nullable<Bytea>,
+    }
+}
+
+diesel::table! {
+    users (id) {
+        id -> Uuid,
+        email -> Text,
+        phone -> Nullable<Text>,
+        password_hash -> Text,
+        first_name -> Text,
+        last_name -> Text,
+        address -> Text,
+        role -> Text,
+        active -> Bool,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    refresh_tokens (id) {
+        id -> Int8,
+        user_id -> Uuid,
+        family_id -> Uuid,
+        token_hash -> Bytea,
+        created_at -> Timestamptz,
+        expires_at -> Timestamptz,
+        used_at -> Nullable<Timestamptz>,
+        revoked_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    password_reset_tokens (id) {
+        id -> Int8,
+        user_id -> Uuid,
+        token_hash -> Bytea,
+        created_at -> Timestamptz,
+        expires_at -> Timestamptz,
+        used_at -> Nullable<Timestamptz>,
     }
 }
 
@@ -130,6 +173,8 @@ diesel::joinable!(seat_class_sales -> seat_classes (seat_class_id));
 diesel::joinable!(seats -> seat_classes (seat_class_id));
 diesel::joinable!(bookings -> shows (show_id));
 diesel::joinable!(booking_items -> bookings (booking_id));
+diesel::joinable!(refresh_tokens -> users (user_id));
+diesel::joinable!(password_reset_tokens -> users (user_id));
 diesel::joinable!(booking_items -> seats (seat_id));
 diesel::joinable!(booking_items -> seat_classes (seat_class_id));
 
@@ -143,4 +188,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     seats,
     bookings,
     booking_items,
+    users,
+    refresh_tokens,
+    password_reset_tokens,
 );

@@ -469,6 +469,7 @@ fn event() -> Event {
         event_type: EventType::Concert,
         city_id: 1,
         venue_id: None,
+        organizer_id: None,
         created_at: t0(),
     }
 }

@@ -2,6 +2,8 @@
 
 mod support;
 
+mod access;
+mod accounts;
 mod booking_request;
 mod booking_state;
 mod catalog_rules;

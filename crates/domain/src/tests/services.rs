@@ -6,6 +6,7 @@ use std::sync::Arc;
 use chrono::Duration;
 use uuid::Uuid;
 
+use crate::account::Actor;
 use crate::booking::{Booking, BookingRequest, BookingStatus, Places};
 use crate::catalog::{
     Event, EventDetail, EventFilter, EventType, Layout, NewEvent, NewSeat, NewSeatClass, NewShow,
@@ -13,12 +14,15 @@ use crate::catalog::{
 };
 use crate::error::DomainError;
 use crate::import::ImportSummary;
-use crate::ports::{ContactQuery, MockBookingRepository, MockCatalogRepository, MockClock};
+use crate::ports::{
+    BookingFilter, ContactQuery, MockBookingRepository, MockCatalogRepository, MockClock,
+    MockTokenGenerator,
+};
 use crate::pricing::TierPrices;
 use crate::service::{BookingRules, BookingService, CatalogService};
 use crate::values::SeatLabel;
 
-use super::support::{failing_fields, t0, usd};
+use super::support::{admin, failing_fields, t0, usd};
 
 // --- fixtures -----------------------------------------------------------------------------------
 
@@ -45,11 +49,27 @@ fn booking(id: Uuid, status: BookingStatus) -> Booking {
         created_at: t0(),
         updated_at: t0(),
         cancelled_at: None,
+        user_id: None,
+        guest_token_hash: None,
     }
 }
 
+/// The guest token every guest booking of these tests gets.
+const GUEST_TOKEN: &str = "guest-token-0123456789";
+
+fn tokens() -> MockTokenGenerator {
+    let mut tokens = MockTokenGenerator::new();
+    tokens.expect_token().returning(|| GUEST_TOKEN.to_owned());
+    tokens
+}
+
 fn booking_service(repo: MockBookingRepository, clock: MockClock) -> BookingService {
-    BookingService::new(Arc::new(repo), Arc::new(clock), BookingRules::default())
+    BookingService::new(
+        Arc::new(repo),
+        Arc::new(clock),
+        Arc::new(tokens()),
+        BookingRules::default(),
+    )
 }
 
 fn valid_request() -> BookingRequest {
@@ -70,6 +90,7 @@ fn event() -> Event {
         event_type: EventType::Concert,
         city_id: 1,
         venue_id: None,
+        organizer_id: None,
         created_at: t0(),
     }
 }
@@ -130,6 +151,8 @@ fn new_event() -> NewEvent {
 }
 
 // --- BookingService::book -----------------------------------------------------------------------
+// A guest (anonymous) booking: the name and contact come from the request only, as before
+// accounts existed.
 
 #[test]
 fn book_parses_then_calls_the_repository_with_the_pinned_time() {
@@ -148,9 +171,13 @@ fn book_parses_then_calls_the_repository_with_the_pinned_time() {
             .times(1)
             .returning(move |_, _| Ok(booking(id, BookingStatus::Confirmed)));
         let svc = booking_service(repo, clock_at_t0());
-        let b = svc.book(valid_request()).await.unwrap();
-        assert_eq!(b.id, id);
-        assert_eq!(b.status, BookingStatus::Confirmed);
+        let booked = svc.book(&Actor::Anonymous, valid_request()).await.unwrap();
+        assert_eq!(booked.booking.id, id);
+        assert_eq!(booked.booking.status, BookingStatus::Confirmed);
+        assert_eq!(
+            booked.guest_token.as_ref().map(|t| t.expose()),
+            Some(GUEST_TOKEN)
+        );
     })
 }
 
@@ -168,7 +195,8 @@ fn book_general_admission_passes_the_quantity() {
             quantity: Some(3),
             ..valid_request()
         };
-        assert!(svc.book(req).await.is_ok());
+        let booked = svc.book(&Actor::Anonymous, req).await.unwrap();
+        assert_eq!(booked.booking.id, Uuid::nil());
     })
 }
 
@@ -179,13 +207,20 @@ fn book_does_not_call_the_repository_on_invalid_input() {
         repo.expect_book().times(0);
         let mut clock = MockClock::new();
         clock.expect_now().times(0);
-        let svc = booking_service(repo, clock);
+        let mut tokens = MockTokenGenerator::new();
+        tokens.expect_token().times(0);
+        let svc = BookingService::new(
+            Arc::new(repo),
+            Arc::new(clock),
+            Arc::new(tokens),
+            BookingRules::default(),
+        );
         let bad = BookingRequest {
             name: "".into(),
             email: None,
             ..valid_request()
         };
-        let fs = failing_fields(svc.book(bad).await);
+        let fs = failing_fields(svc.book(&Actor::Anonymous, bad).await);
         assert_eq!(fs, ["name", "email"]);
     })
 }
@@ -198,13 +233,18 @@ fn book_uses_the_configured_maximum() {
         let svc = BookingService::new(
             Arc::new(repo),
             Arc::new(clock_at_t0()),
+            Arc::new(tokens()),
             BookingRules {
                 max_seats_per_booking: 1,
             },
         );
         assert_eq!(svc.rules().max_seats_per_booking, 1);
         assert_eq!(
-            failing_fields(svc.book(valid_request()).await),
+            failing_fields(svc.book(&Actor::Anonymous, valid_request()).await),
+            ["seat_ids"]
+        );
+        assert_eq!(
+            failing_fields(svc.book(&admin(), valid_request()).await),
             ["seat_ids"]
         );
     })
@@ -219,22 +259,24 @@ fn default_rules_allow_ten_places() {
 fn book_passes_repository_errors_through() {
     block_on(async {
         let mut repo = MockBookingRepository::new();
-        repo.expect_book().times(1).returning(|_, _| {
+        repo.expect_book().times(2).returning(|_, _| {
             Err(DomainError::SeatsUnavailable {
                 seats: vec!["A1".into()],
             })
         });
         let svc = booking_service(repo, clock_at_t0());
-        assert_eq!(
-            svc.book(valid_request()).await.unwrap_err(),
-            DomainError::SeatsUnavailable {
-                seats: vec!["A1".into()]
-            }
-        );
+        for actor in [Actor::Anonymous, admin()] {
+            assert_eq!(
+                svc.book(&actor, valid_request()).await.unwrap_err(),
+                DomainError::SeatsUnavailable {
+                    seats: vec!["A1".into()]
+                }
+            );
+        }
     })
 }
 
-// --- BookingService: get, find, cancel ----------------------------------------------------------
+// --- BookingService: get, list, cancel ----------------------------------------------------------
 
 #[test]
 fn get_passes_the_id() {
@@ -246,23 +288,42 @@ fn get_passes_the_id() {
             .times(1)
             .returning(|id| Ok(booking(id, BookingStatus::Held)));
         let svc = booking_service(repo, MockClock::new());
-        assert_eq!(svc.get(id).await.unwrap().id, id);
+        assert_eq!(svc.get(&admin(), id, None).await.unwrap().id, id);
     })
 }
 
 #[test]
-fn find_by_contact_needs_email_or_phone() {
+fn get_passes_not_found_through() {
+    block_on(async {
+        let id = Uuid::new_v4();
+        let mut repo = MockBookingRepository::new();
+        repo.expect_get_booking()
+            .times(1)
+            .returning(|id| Err(DomainError::not_found("booking", id)));
+        let svc = booking_service(repo, MockClock::new());
+        assert_eq!(
+            svc.get(&admin(), id, None).await.unwrap_err(),
+            DomainError::not_found("booking", id)
+        );
+    })
+}
+
+#[test]
+fn list_without_a_contact_needs_a_signed_in_caller() {
     block_on(async {
         let mut repo = MockBookingRepository::new();
         repo.expect_find_bookings().times(0);
         let svc = booking_service(repo, MockClock::new());
         assert_eq!(
-            failing_fields(svc.find_by_contact(None, None, Page::default()).await),
+            failing_fields(
+                svc.list(&Actor::Anonymous, None, None, Page::default())
+                    .await
+            ),
             ["email"]
         );
         assert_eq!(
             failing_fields(
-                svc.find_by_contact(Some("  "), Some(""), Page::default())
+                svc.list(&Actor::Anonymous, Some("  "), Some(""), Page::default())
                     .await
             ),
             ["email"]
@@ -271,12 +332,13 @@ fn find_by_contact_needs_email_or_phone() {
 }
 
 #[test]
-fn find_by_contact_with_email_lower_cases_it() {
+fn list_by_an_admin_with_email_lower_cases_it() {
     block_on(async {
         let mut repo = MockBookingRepository::new();
         repo.expect_find_bookings()
-            .withf(|q, page| {
-                matches!(q, ContactQuery::Email(e) if e.as_str() == "ada@example.com")
+            .withf(|f, page| {
+                f.user_id.is_none()
+                    && matches!(&f.contact, Some(ContactQuery::Email(e)) if e.as_str() == "ada@example.com")
                     && *page
                         == Page {
                             limit: 20,
@@ -294,7 +356,7 @@ fn find_by_contact_with_email_lower_cases_it() {
         let svc = booking_service(repo, MockClock::new());
         let page = Page::parse(Some(20), Some(40)).unwrap();
         let res = svc
-            .find_by_contact(Some(" Ada@EXAMPLE.com "), None, page)
+            .list(&admin(), Some(" Ada@EXAMPLE.com "), None, page)
             .await
             .unwrap();
         assert_eq!(res.total, 0);
@@ -303,11 +365,11 @@ fn find_by_contact_with_email_lower_cases_it() {
 }
 
 #[test]
-fn find_by_contact_prefers_email_when_both_are_given() {
+fn list_prefers_email_when_both_are_given() {
     block_on(async {
         let mut repo = MockBookingRepository::new();
         repo.expect_find_bookings()
-            .withf(|q, _| matches!(q, ContactQuery::Email(_)))
+            .withf(|f, _| matches!(f.contact, Some(ContactQuery::Email(_))))
             .times(1)
             .returning(|_, page| {
                 Ok(Paged {
@@ -318,18 +380,25 @@ fn find_by_contact_prefers_email_when_both_are_given() {
             });
         let svc = booking_service(repo, MockClock::new());
         assert!(svc
-            .find_by_contact(Some("a@b.co"), Some("0123456789"), Page::default())
+            .list(
+                &admin(),
+                Some("a@b.co"),
+                Some("0123456789"),
+                Page::default()
+            )
             .await
             .is_ok());
     })
 }
 
 #[test]
-fn find_by_contact_with_phone_normalises_it() {
+fn list_with_phone_normalises_it() {
     block_on(async {
         let mut repo = MockBookingRepository::new();
         repo.expect_find_bookings()
-            .withf(|q, _| matches!(q, ContactQuery::Phone(p) if p.as_str() == "+15550109999"))
+            .withf(|f, _| {
+                matches!(&f.contact, Some(ContactQuery::Phone(p)) if p.as_str() == "+15550109999")
+            })
             .times(1)
             .returning(|_, page| {
                 Ok(Paged {
@@ -340,7 +409,7 @@ fn find_by_contact_with_phone_normalises_it() {
             });
         let svc = booking_service(repo, MockClock::new());
         let res = svc
-            .find_by_contact(None, Some("+1 (555) 010-9999"), Page::default())
+            .list(&admin(), None, Some("+1 (555) 010-9999"), Page::default())
             .await
             .unwrap();
         assert_eq!(res.items.len(), 1);
@@ -348,22 +417,48 @@ fn find_by_contact_with_phone_normalises_it() {
 }
 
 #[test]
-fn find_by_contact_with_malformed_contact_names_the_field() {
+fn list_with_malformed_contact_names_the_field() {
     block_on(async {
         let mut repo = MockBookingRepository::new();
         repo.expect_find_bookings().times(0);
         let svc = booking_service(repo, MockClock::new());
         assert_eq!(
             failing_fields(
-                svc.find_by_contact(Some("nope"), None, Page::default())
+                svc.list(&admin(), Some("nope"), None, Page::default())
                     .await
             ),
             ["email"]
         );
         assert_eq!(
-            failing_fields(svc.find_by_contact(None, Some("12"), Page::default()).await),
+            failing_fields(svc.list(&admin(), None, Some("12"), Page::default()).await),
             ["phone"]
         );
+    })
+}
+
+#[test]
+fn list_by_a_signed_in_caller_without_contact_lists_their_own() {
+    block_on(async {
+        let me = admin();
+        let my_id = me.user_id().unwrap();
+        let mut repo = MockBookingRepository::new();
+        repo.expect_find_bookings()
+            .withf(move |f, _| {
+                *f == BookingFilter {
+                    user_id: Some(my_id),
+                    contact: None,
+                }
+            })
+            .times(1)
+            .returning(|_, page| {
+                Ok(Paged {
+                    items: vec![],
+                    total: 0,
+                    page,
+                })
+            });
+        let svc = booking_service(repo, MockClock::new());
+        assert!(svc.list(&me, None, None, Page::default()).await.is_ok());
     })
 }
 
@@ -372,6 +467,9 @@ fn cancel_passes_the_clocks_now() {
     block_on(async {
         let id = Uuid::new_v4();
         let mut repo = MockBookingRepository::new();
+        repo.expect_get_booking()
+            .times(1)
+            .returning(|id| Ok(booking(id, BookingStatus::Confirmed)));
         repo.expect_cancel_booking()
             .withf(move |got, now| *got == id && *now == t0())
             .times(1)
@@ -383,7 +481,7 @@ fn cancel_passes_the_clocks_now() {
         let mut clock = MockClock::new();
         clock.expect_now().times(1).returning(t0);
         let svc = booking_service(repo, clock);
-        let b = svc.cancel(id).await.unwrap();
+        let b = svc.cancel(&admin(), id, None).await.unwrap();
         assert_eq!(b.status, BookingStatus::Cancelled);
         assert_eq!(b.cancelled_at, Some(t0()));
     })
@@ -393,6 +491,9 @@ fn cancel_passes_the_clocks_now() {
 fn cancel_passes_illegal_transitions_through() {
     block_on(async {
         let mut repo = MockBookingRepository::new();
+        repo.expect_get_booking()
+            .times(1)
+            .returning(|id| Ok(booking(id, BookingStatus::Cancelled)));
         repo.expect_cancel_booking().times(1).returning(|_, _| {
             Err(DomainError::IllegalTransition {
                 from: BookingStatus::Cancelled,
@@ -401,12 +502,29 @@ fn cancel_passes_illegal_transitions_through() {
         });
         let svc = booking_service(repo, clock_at_t0());
         assert!(matches!(
-            svc.cancel(Uuid::nil()).await,
+            svc.cancel(&admin(), Uuid::nil(), None).await,
             Err(DomainError::IllegalTransition {
                 from: BookingStatus::Cancelled,
                 ..
             })
         ));
+    })
+}
+
+#[test]
+fn cancel_of_an_unknown_booking_is_not_found() {
+    block_on(async {
+        let id = Uuid::new_v4();
+        let mut repo = MockBookingRepository::new();
+        repo.expect_get_booking()
+            .times(1)
+            .returning(|id| Err(DomainError::not_found("booking", id)));
+        repo.expect_cancel_booking().times(0);
+        let svc = booking_service(repo, clock_at_t0());
+        assert_eq!(
+            svc.cancel(&admin(), id, None).await.unwrap_err(),
+            DomainError::not_found("booking", id)
+        );
     })
 }
 
@@ -416,16 +534,19 @@ fn cancel_passes_illegal_transitions_through() {
 fn create_show_validates_before_calling_the_repository() {
     block_on(async {
         let mut repo = MockCatalogRepository::new();
+        repo.expect_event_organizer()
+            .withf(|id| *id == 1)
+            .returning(|_| Ok(None));
         repo.expect_create_show().times(0);
         let svc = CatalogService::new(Arc::new(repo));
         assert_eq!(
-            failing_fields(svc.create_show(1, general_show(0)).await),
+            failing_fields(svc.create_show(&admin(), 1, general_show(0)).await),
             ["capacity"]
         );
         let mut backwards = general_show(5);
         backwards.ends_at = backwards.starts_at - Duration::hours(1);
         assert_eq!(
-            failing_fields(svc.create_show(1, backwards).await),
+            failing_fields(svc.create_show(&admin(), 1, backwards).await),
             ["ends_at"]
         );
     })
@@ -435,12 +556,23 @@ fn create_show_validates_before_calling_the_repository() {
 fn create_show_passes_a_valid_show() {
     block_on(async {
         let mut repo = MockCatalogRepository::new();
+        repo.expect_event_organizer()
+            .withf(|id| *id == 1)
+            .times(1)
+            .returning(|_| Ok(None));
         repo.expect_create_show()
             .withf(|event_id, show| *event_id == 1 && *show == seated_show())
             .times(1)
             .returning(|_, _| Ok(show_detail(5)));
         let svc = CatalogService::new(Arc::new(repo));
-        assert_eq!(svc.create_show(1, seated_show()).await.unwrap().show.id, 9);
+        assert_eq!(
+            svc.create_show(&admin(), 1, seated_show())
+                .await
+                .unwrap()
+                .show
+                .id,
+            9
+        );
     })
 }
 
@@ -451,7 +583,10 @@ fn create_event_with_a_seated_layout_is_refused() {
         repo.expect_create_event().times(0);
         let svc = CatalogService::new(Arc::new(repo));
         assert_eq!(
-            failing_fields(svc.create_event(new_event(), Some(seated_show())).await),
+            failing_fields(
+                svc.create_event(&admin(), new_event(), Some(seated_show()))
+                    .await
+            ),
             ["total_seats"]
         );
     })
@@ -464,7 +599,10 @@ fn create_event_validates_its_general_show() {
         repo.expect_create_event().times(0);
         let svc = CatalogService::new(Arc::new(repo));
         assert_eq!(
-            failing_fields(svc.create_event(new_event(), Some(general_show(0))).await),
+            failing_fields(
+                svc.create_event(&admin(), new_event(), Some(general_show(0)))
+                    .await
+            ),
             ["capacity"]
         );
     })
@@ -494,11 +632,11 @@ fn create_event_with_and_without_a_show() {
             });
         let svc = CatalogService::new(Arc::new(repo));
         let d = svc
-            .create_event(new_event(), Some(general_show(5)))
+            .create_event(&admin(), new_event(), Some(general_show(5)))
             .await
             .unwrap();
         assert_eq!((d.total_places(), d.available_places()), (5, 5));
-        let d = svc.create_event(new_event(), None).await.unwrap();
+        let d = svc.create_event(&admin(), new_event(), None).await.unwrap();
         assert_eq!(d.total_places(), 0);
     })
 }
@@ -507,6 +645,10 @@ fn create_event_with_and_without_a_show() {
 fn import_seats_parses_the_csv_and_passes_the_rows() {
     block_on(async {
         let mut repo = MockCatalogRepository::new();
+        repo.expect_show_organizer()
+            .withf(|id| *id == 9)
+            .times(1)
+            .returning(|_| Ok(None));
         repo.expect_import_seats()
             .withf(|show_id, rows| {
                 let labels: Vec<&str> = rows.iter().map(|r| r.label.as_str()).collect();
@@ -522,7 +664,7 @@ fn import_seats_parses_the_csv_and_passes_the_rows() {
             });
         let svc = CatalogService::new(Arc::new(repo));
         let csv = b"ID,Seat_Identifier,SEAT_CLASS\r\n1,A1,A\r\n2,A2,A\r\n3,B1,B";
-        let summary = svc.import_seats(9, csv).await.unwrap();
+        let summary = svc.import_seats(&admin(), 9, csv).await.unwrap();
         assert_eq!(
             summary,
             ImportSummary {
@@ -539,10 +681,14 @@ fn import_seats_parses_the_csv_and_passes_the_rows() {
 fn import_seats_with_a_bad_file_does_not_call_the_repository() {
     block_on(async {
         let mut repo = MockCatalogRepository::new();
+        repo.expect_show_organizer()
+            .withf(|id| *id == 9)
+            .times(1)
+            .returning(|_| Ok(None));
         repo.expect_import_seats().times(0);
         let svc = CatalogService::new(Arc::new(repo));
         let err = svc
-            .import_seats(9, b"id,seat_identifier\n1,A1\n")
+            .import_seats(&admin(), 9, b"id,seat_identifier\n1,A1\n")
             .await
             .unwrap_err();
         assert!(
@@ -556,6 +702,10 @@ fn import_seats_with_a_bad_file_does_not_call_the_repository() {
 fn import_pricing_parses_the_csv_and_passes_the_rows() {
     block_on(async {
         let mut repo = MockCatalogRepository::new();
+        repo.expect_show_organizer()
+            .withf(|id| *id == 9)
+            .times(1)
+            .returning(|_| Ok(None));
         repo.expect_import_pricing()
             .withf(|show_id, rows| {
                 *show_id == 9
@@ -578,7 +728,10 @@ fn import_pricing_parses_the_csv_and_passes_the_rows() {
             });
         let svc = CatalogService::new(Arc::new(repo));
         let csv = b"id,seat_class,min_price,normal_price,max_price\n1,A,$297.63,,400\n";
-        assert_eq!(svc.import_pricing(9, csv).await.unwrap().updated, 1);
+        assert_eq!(
+            svc.import_pricing(&admin(), 9, csv).await.unwrap().updated,
+            1
+        );
     })
 }
 
@@ -586,10 +739,15 @@ fn import_pricing_parses_the_csv_and_passes_the_rows() {
 fn import_pricing_with_a_bad_price_does_not_call_the_repository() {
     block_on(async {
         let mut repo = MockCatalogRepository::new();
+        repo.expect_show_organizer()
+            .withf(|id| *id == 9)
+            .times(1)
+            .returning(|_| Ok(None));
         repo.expect_import_pricing().times(0);
         let svc = CatalogService::new(Arc::new(repo));
         let err = svc
             .import_pricing(
+                &admin(),
                 9,
                 b"id,seat_class,min_price,normal_price,max_price\n1,A,x,,\n",
             )

@@ -1,7 +1,9 @@
 //! Helpers shared by the domain unit tests.
 
 use chrono::{DateTime, TimeZone, Utc};
+use uuid::Uuid;
 
+use crate::account::{Actor, Role, User};
 use crate::error::DomainError;
 use crate::values::Currency;
 
@@ -33,4 +35,50 @@ pub fn failing_fields<T: std::fmt::Debug>(result: Result<T, DomainError>) -> Vec
 /// Whether `result` is a validation error naming `field` (and nothing but validation errors).
 pub fn has_field(fs: &[String], field: &str) -> bool {
     fs.iter().any(|f| f == field)
+}
+
+/// An active user with `role`, a fresh id and a lower-case email unique to that id.
+pub fn user(role: Role) -> User {
+    let id = Uuid::new_v4();
+    User {
+        id,
+        email: format!("{}-{}@example.com", role.as_str(), id.simple()),
+        phone: None,
+        first_name: String::new(),
+        last_name: String::new(),
+        address: String::new(),
+        role,
+        active: true,
+        created_at: t0(),
+        updated_at: t0(),
+    }
+}
+
+/// A signed-in caller with `role`.
+pub fn actor(role: Role) -> Actor {
+    Actor::User(user(role))
+}
+
+/// A signed-in admin.
+pub fn admin() -> Actor {
+    actor(Role::Admin)
+}
+
+/// The `code` of an `Unauthorized` error; panics on anything else.
+pub fn unauthorized_code<T: std::fmt::Debug>(result: Result<T, DomainError>) -> &'static str {
+    match result {
+        Err(DomainError::Unauthorized { code, .. }) => code,
+        other => panic!("expected Unauthorized, got {other:?}"),
+    }
+}
+
+/// Whether `result` is a `Forbidden` error with code `forbidden`.
+pub fn is_forbidden<T>(result: &Result<T, DomainError>) -> bool {
+    matches!(
+        result,
+        Err(DomainError::Forbidden {
+            code: "forbidden",
+            ..
+        })
+    )
 }

@@ -1,0 +1,359 @@
+//! Authentication at the edge: JWT access tokens (HS256), bcrypt password hashing off the async
+//! threads, random tokens, and the extractors that turn an `Authorization` header into an
+//! [`Actor`].
+
+use std::fmt;
+use std::sync::Arc;
+
+use actix_web::dev::Payload;
+use actix_web::{FromRequest, HttpRequest};
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use boxoffice_domain::account::{Actor, User};
+use boxoffice_domain::ports::{PasswordHasher, TokenGenerator};
+use boxoffice_domain::DomainError;
+use chrono::{DateTime, Utc};
+use futures_util::future::LocalBoxFuture;
+use jsonwebtoken::errors::ErrorKind;
+use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
+use paperclip::v2::models::{DefaultOperationRaw, Either, Parameter, ParameterIn, SecurityScheme};
+use paperclip::v2::schema::Apiv2Schema;
+use paperclip::actix::OperationModifier;
+use rand::RngCore;
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::error::ApiError;
+use crate::ApiState;
+
+/// The name of the security scheme in the OpenAPI document.
+pub const SECURITY_SCHEME: &str = "bearerAuth";
+
+/// Claims of an access token.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct Claims {
+    /// The user id.
+    pub sub: String,
+    /// The role when the token was issued (for clients; the server uses the stored role).
+    pub role: String,
+    pub iat: i64,
+    pub nbf: i64,
+    pub exp: i64,
+    /// A unique token id.
+    pub jti: String,
+    pub iss: String,
+}
+
+/// Signs and checks access tokens. The secret never leaves this value (its `Debug` hides it).
+#[derive(Clone)]
+pub struct JwtKeys {
+    encoding: EncodingKey,
+    decoding: DecodingKey,
+    validation: Validation,
+    ttl_secs: i64,
+    issuer: String,
+}
+
+impl fmt::Debug for JwtKeys {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("JwtKeys")
+            .field("secret", &"<redacted>")
+            .field("ttl_secs", &self.ttl_secs)
+            .field("issuer", &self.issuer)
+            .finish()
+    }
+}
+
+/// Why a presented access token was refused (each a 401).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenProblem {
+    Malformed,
+    Expired,
+    NotYetValid,
+    BadSignature,
+    WrongAlgorithm,
+    Invalid,
+}
+
+impl TokenProblem {
+    pub fn error(self) -> ApiError {
+        let (code, message) = match self {
+            TokenProblem::Malformed => (
+                "invalid_token",
+                "malformed Authorization header: expected `Bearer <token>`",
+            ),
+            TokenProblem::Expired => ("token_expired", "the access token has expired; refresh it"),
+            TokenProblem::NotYetValid => ("invalid_token", "the access token is not valid yet"),
+            TokenProblem::BadSignature => ("invalid_token", "the access token's signature is wrong"),
+            TokenProblem::WrongAlgorithm => (
+                "invalid_token",
+                "the access token uses an algorithm this server does not accept",
+            ),
+            TokenProblem::Invalid => ("invalid_token", "the access token is invalid"),
+        };
+        ApiError::from(DomainError::unauthorized(code, message))
+    }
+}
+
+impl JwtKeys {
+    /// HS256 keys from a shared secret; tokens live `ttl_secs`; `leeway_secs` absorbs clock skew
+    /// between instances.
+    pub fn new(secret: &[u8], ttl_secs: i64, leeway_secs: u64, issuer: &str) -> Self {
+        let mut validation = Validation::new(Algorithm::HS256);
+        validation.leeway = leeway_secs;
+        validation.validate_nbf = true;
+        validation.validate_exp = true;
+        validation.set_issuer(&[issuer]);
+        validation.set_required_spec_claims(&["exp", "nbf", "iat", "sub", "iss"]);
+        Self {
+            encoding: EncodingKey::from_secret(secret),
+            decoding: DecodingKey::from_secret(secret),
+            validation,
+            ttl_secs,
+            issuer: issuer.to_owned(),
+        }
+    }
+
+    pub fn ttl_secs(&self) -> i64 {
+        self.ttl_secs
+    }
+
+    /// A signed access token for `user`, valid from `now` for the configured time.
+    pub fn issue(&self, user: &User, now: DateTime<Utc>) -> Result<String, ApiError> {
+        let iat = now.timestamp();
+        let claims = Claims {
+            sub: user.id.to_string(),
+            role: user.role.as_str().to_owned(),
+            iat,
+            nbf: iat,
+            exp: iat + self.ttl_secs,
+            jti: Uuid::new_v4().to_string(),
+            iss: self.issuer.clone(),
+        };
+        jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding).map_err(
+            |e| ApiError::from(DomainError::Internal(format!("signing a token failed: {e}"))),
+        )
+    }
+
+    /// Checks signature, algorithm (HS256 only; `none` and every other algorithm are refused),
+    /// issuer, expiry and not-before.
+    pub fn verify(&self, token: &str) -> Result<Claims, TokenProblem> {
+        jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation)
+            .map(|d| d.claims)
+            .map_err(|e| match e.kind() {
+                ErrorKind::ExpiredSignature => TokenProblem::Expired,
+                ErrorKind::ImmatureSignature => TokenProblem::NotYetValid,
+                ErrorKind::InvalidSignature => TokenProblem::BadSignature,
+                ErrorKind::InvalidAlgorithm | ErrorKind::InvalidAlgorithmName => {
+                    TokenProblem::WrongAlgorithm
+                }
+                ErrorKind::InvalidToken | ErrorKind::Base64(_) | ErrorKind::Json(_) | ErrorKind::Utf8(_) => {
+                    TokenProblem::Malformed
+                }
+                _ => TokenProblem::Invalid,
+            })
+    }
+
+    /// For the rate limiter: the user id of a token whose signature checks out.
+    pub fn user_key(self: &Arc<Self>) -> crate::ratelimit::UserKeyFn {
+        let keys = Arc::clone(self);
+        Arc::new(move |token: &str| keys.verify(token).ok().map(|c| c.sub))
+    }
+}
+
+/// The bearer token of a request: `None` without an `Authorization` header, an error for a
+/// header that is not `Bearer <token>`.
+pub fn bearer(req: &HttpRequest) -> Result<Option<String>, TokenProblem> {
+    let Some(value) = req.headers().get(actix_web::http::header::AUTHORIZATION) else {
+        return Ok(None);
+    };
+    let value = value.to_str().map_err(|_| TokenProblem::Malformed)?;
+    let (scheme, token) = value.trim().split_once(' ').ok_or(TokenProblem::Malformed)?;
+    let token = token.trim();
+    if !scheme.eq_ignore_ascii_case("bearer") || token.is_empty() || token.contains(' ') {
+        return Err(TokenProblem::Malformed);
+    }
+    Ok(Some(token.to_owned()))
+}
+
+async fn resolve(state: &ApiState, token: Option<String>) -> Result<Actor, ApiError> {
+    let Some(token) = token else {
+        return Ok(Actor::Anonymous);
+    };
+    let claims = state.jwt.verify(&token).map_err(TokenProblem::error)?;
+    let id = Uuid::parse_str(&claims.sub).map_err(|_| TokenProblem::Invalid.error())?;
+    let user = state.accounts.authenticate(id).await?;
+    Ok(Actor::User(user))
+}
+
+fn actor_future(req: &HttpRequest) -> LocalBoxFuture<'static, Result<Actor, ApiError>> {
+    let state = req.app_data::<actix_web::web::Data<ApiState>>().cloned();
+    let token = bearer(req);
+    Box::pin(async move {
+        let state = state.ok_or_else(|| {
+            ApiError::from(DomainError::Internal("ApiState missing".into()))
+        })?;
+        let token = token.map_err(TokenProblem::error)?;
+        resolve(&state, token).await
+    })
+}
+
+/// The caller, who must be signed in (401 otherwise). Documented as needing the bearer scheme.
+#[derive(Debug, Clone)]
+pub struct Auth(pub Actor);
+
+/// The caller, signed in or not; a bad token is still a 401 (never silently anonymous).
+#[derive(Debug, Clone)]
+pub struct MaybeAuth(pub Actor);
+
+impl FromRequest for Auth {
+    type Error = actix_web::Error;
+    type Future = LocalBoxFuture<'static, Result<Self, Self::Error>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let fut = actor_future(req);
+        Box::pin(async move {
+            match fut.await? {
+                Actor::Anonymous => Err(ApiError::from(DomainError::unauthenticated()).into()),
+                actor => Ok(Auth(actor)),
+            }
+        })
+    }
+}
+
+impl FromRequest for MaybeAuth {
+    type Error = actix_web::Error;
+    type Future = LocalBoxFuture<'static, Result<Self, Self::Error>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let fut = actor_future(req);
+        Box::pin(async move { Ok(MaybeAuth(fut.await?)) })
+    }
+}
+
+fn bearer_scheme() -> SecurityScheme {
+    SecurityScheme {
+        type_: "apiKey".into(),
+        name: Some("Authorization".into()),
+        in_: Some("header".into()),
+        description: Some("`Authorization: Bearer <access_token>` (JWT from /api/v1/auth/login)".into()),
+        ..Default::default()
+    }
+}
+
+impl Apiv2Schema for Auth {
+    fn name() -> Option<String> {
+        Some(SECURITY_SCHEME.into())
+    }
+    fn security_scheme() -> Option<SecurityScheme> {
+        Some(bearer_scheme())
+    }
+}
+impl OperationModifier for Auth {}
+
+/// Optional authentication: documented as "bearer or nothing".
+impl Apiv2Schema for MaybeAuth {}
+impl OperationModifier for MaybeAuth {
+    fn update_security(op: &mut DefaultOperationRaw) {
+        use std::collections::BTreeMap;
+        let mut with = BTreeMap::new();
+        with.insert(SECURITY_SCHEME.to_owned(), vec![]);
+        op.security.push(with);
+        // An empty requirement: anonymous callers are accepted too.
+        op.security.push(BTreeMap::new());
+    }
+    fn update_security_definitions(map: &mut std::collections::BTreeMap<String, SecurityScheme>) {
+        bearer_scheme().update_definitions(SECURITY_SCHEME, map);
+    }
+}
+
+/// The `X-Booking-Token` header of a guest booking, if sent.
+#[derive(Debug, Clone, Default)]
+pub struct GuestToken(pub Option<String>);
+
+/// The header that carries a guest booking's token.
+pub const GUEST_TOKEN_HEADER: &str = "X-Booking-Token";
+
+impl FromRequest for GuestToken {
+    type Error = actix_web::Error;
+    type Future = std::future::Ready<Result<Self, Self::Error>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let token = req
+            .headers()
+            .get(GUEST_TOKEN_HEADER)
+            .and_then(|v| v.to_str().ok())
+            .map(|s| s.trim().to_owned())
+            .filter(|s| !s.is_empty());
+        std::future::ready(Ok(GuestToken(token)))
+    }
+}
+
+impl Apiv2Schema for GuestToken {}
+impl OperationModifier for GuestToken {
+    fn update_parameter(op: &mut DefaultOperationRaw) {
+        op.parameters.push(Either::Right(Parameter {
+            description: Some(
+                "The guest token from the 201 response of a guest booking: gives access to that one booking"
+                    .into(),
+            ),
+            in_: ParameterIn::Header,
+            name: GUEST_TOKEN_HEADER.into(),
+            required: false,
+            data_type: Some(paperclip::v2::models::DataType::String),
+            ..Default::default()
+        }));
+    }
+}
+
+/// bcrypt, run on the blocking thread pool (a cost-12 hash takes ~250 ms of CPU).
+pub struct BcryptHasher {
+    cost: u32,
+    dummy_hash: String,
+}
+
+impl BcryptHasher {
+    /// Hashes a random password once, so unknown-account logins cost the same as real ones.
+    pub fn new(cost: u32) -> Result<Self, String> {
+        let dummy = OsTokens.token();
+        let dummy_hash = bcrypt::hash(dummy, cost).map_err(|e| format!("bcrypt: {e}"))?;
+        Ok(Self { cost, dummy_hash })
+    }
+}
+
+#[async_trait::async_trait]
+impl PasswordHasher for BcryptHasher {
+    async fn hash(&self, password: &str) -> Result<String, DomainError> {
+        let password = password.to_owned();
+        let cost = self.cost;
+        tokio::task::spawn_blocking(move || bcrypt::hash(password, cost))
+            .await
+            .map_err(|e| DomainError::Internal(format!("hashing task: {e}")))?
+            .map_err(|e| DomainError::Internal(format!("bcrypt: {e}")))
+    }
+
+    async fn verify(&self, password: &str, hash: Option<String>) -> Result<bool, DomainError> {
+        let password = password.to_owned();
+        let known = hash.is_some();
+        let hash = hash.unwrap_or_else(|| self.dummy_hash.clone());
+        let ok = tokio::task::spawn_blocking(move || bcrypt::verify(password, &hash).unwrap_or(false))
+            .await
+            .map_err(|e| DomainError::Internal(format!("hashing task: {e}")))?;
+        Ok(known && ok)
+    }
+}
+
+/// Tokens from the operating system's random source: 256 bits, base64url without padding.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct OsTokens;
+
+impl TokenGenerator for OsTokens {
+    fn token(&self) -> String {
+        let mut bytes = [0u8; 32];
+        rand::rngs::OsRng.fill_bytes(&mut bytes);
+        URL_SAFE_NO_PAD.encode(bytes)
+    }
+    fn uuid(&self) -> Uuid {
+        Uuid::new_v4()
+    }
+}
