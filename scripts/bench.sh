@@ -112,9 +112,13 @@ if [ "$do_http" -eq 1 ]; then
     say "fresh database boxoffice_bench"
     db_url="$(scripts/pg.sh db boxoffice_bench --fresh)"
     DATABASE_URL="$db_url" "$server" migrate
+    # The set-up (cities, venues, events, shows) needs an admin; bookings are made as guests.
+    export BENCH_ADMIN_EMAIL="bench-admin@boxoffice.local" BENCH_ADMIN_PASSWORD="bench-admin-password"
+    printf '%s\n' "$BENCH_ADMIN_PASSWORD" | DATABASE_URL="$db_url" "$server" create-admin --email "$BENCH_ADMIN_EMAIL" >/dev/null
 
     say "starting boxoffice serve --bind 127.0.0.1:$PORT (log: $out/server.log)"
-    DATABASE_URL="$db_url" RUST_LOG="${BENCH_RUST_LOG:-warn}" \
+    # Rate limiting is off: 64 clients on one address would be (rightly) throttled otherwise.
+    DATABASE_URL="$db_url" RUST_LOG="${BENCH_RUST_LOG:-warn}" APP_RATE_LIMIT__ENABLED=false \
         "$server" serve --bind "127.0.0.1:$PORT" >"$out/server.log" 2>&1 &
     server_pid=$!
     stop_server() {

@@ -43,5 +43,14 @@ cat >&2 <<MSG
     Health       $host/health
     Database     $DATABASE_URL
 
+  Demo accounts (local only; seeded, see README):
+    admin@boxoffice.local     demo-admin-password
+    provider@boxoffice.local  demo-provider-password
+    customer@boxoffice.local  demo-customer-password
+  Sign in:  curl -s -X POST $host/api/v1/auth/login -H 'content-type: application/json' \\
+              -d '{"email":"admin@boxoffice.local","password":"demo-admin-password"}'
+  Your own first admin (password read from stdin):
+    printf '%s\\n' 'a-long-password' | DATABASE_URL=$DATABASE_URL $bin create-admin --email you@example.com
+
 MSG
 exec "$bin" serve --bind "$BIND"

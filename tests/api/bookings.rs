@@ -305,7 +305,11 @@ async fn list_bookings_by_contact() {
 
     // Anonymous callers: no list without a contact (400), and none by contact either (401).
     assert_error(&app.anon().get("/bookings").await, 400, "contact_required");
-    assert_error(&app.anon().get("/bookings?email=").await, 400, "contact_required");
+    assert_error(
+        &app.anon().get("/bookings?email=").await,
+        400,
+        "contact_required",
+    );
     assert_error(
         &app.anon().get("/bookings?email=alice@example.com").await,
         401,

@@ -73,3 +73,70 @@ async fn cli_imports_quirky_files_and_rejects_a_bad_one_whole() {
     assert!(stderr.contains("nothing was written"), "{stderr}");
     assert_eq!(app.seats(show).await.len(), 16);
 }
+
+fn seed(db_url: &str) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_boxoffice"))
+        .arg("seed")
+        .env("DATABASE_URL", db_url)
+        .env("APP_PROFILE", "test")
+        .env(
+            "APP_CONFIG_DIR",
+            concat!(env!("CARGO_MANIFEST_DIR"), "/../../config"),
+        )
+        .env("RUST_LOG", "warn")
+        .output()
+        .expect("run boxoffice seed")
+}
+
+#[tokio::test]
+async fn seed_loads_demo_data_and_accounts_once() {
+    let app = spawn_app().await;
+    let url = app.db_url().to_owned();
+    let first = tokio::task::spawn_blocking(move || seed(&url))
+        .await
+        .unwrap();
+    assert!(first.status.success(), "{first:?}");
+    assert!(
+        String::from_utf8_lossy(&first.stdout).contains("demo data loaded"),
+        "{first:?}"
+    );
+    // The demo accounts sign in; the provider organises the demo events.
+    let login = |email: &'static str, password: &'static str| {
+        let app = &app;
+        async move {
+            app.anon()
+                .post_json(
+                    "/auth/login",
+                    &serde_json::json!({"email": email, "password": password}),
+                )
+                .await
+        }
+    };
+    let (s, provider) = login("provider@boxoffice.local", "demo-provider-password").await;
+    assert_eq!(s.as_u16(), 200, "{provider}");
+    assert_eq!(provider["user"]["role"], "provider");
+    let (s, admin) = login("admin@boxoffice.local", "demo-admin-password").await;
+    assert_eq!(s.as_u16(), 200, "{admin}");
+    assert_eq!(admin["user"]["role"], "admin");
+    let (s, customer) = login("customer@boxoffice.local", "demo-customer-password").await;
+    assert_eq!(s.as_u16(), 200, "{customer}");
+    assert_eq!(customer["user"]["role"], "customer");
+    let (_, events) = app.anon().get("/events").await;
+    let items = events["items"].as_array().expect("events");
+    assert_eq!(items.len(), 3, "{events}");
+    assert!(items
+        .iter()
+        .all(|e| e["organizer_id"] == provider["user"]["id"]));
+    // Idempotent: a second run changes nothing.
+    let url = app.db_url().to_owned();
+    let second = tokio::task::spawn_blocking(move || seed(&url))
+        .await
+        .unwrap();
+    assert!(second.status.success(), "{second:?}");
+    assert!(
+        String::from_utf8_lossy(&second.stdout).contains("nothing to do"),
+        "{second:?}"
+    );
+    let (_, again) = app.anon().get("/events").await;
+    assert_eq!(again["total"], 3);
+}

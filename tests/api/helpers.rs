@@ -152,7 +152,12 @@ impl Caller<'_> {
         self.send(self.request(reqwest::Method::DELETE, path)).await
     }
 
-    pub async fn post_raw(&self, path: &str, content_type: &str, body: &str) -> (StatusCode, Value) {
+    pub async fn post_raw(
+        &self,
+        path: &str,
+        content_type: &str,
+        body: &str,
+    ) -> (StatusCode, Value) {
         self.send(
             self.request(reqwest::Method::POST, path)
                 .header("content-type", content_type)

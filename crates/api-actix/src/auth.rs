@@ -16,9 +16,9 @@ use chrono::{DateTime, Utc};
 use futures_util::future::LocalBoxFuture;
 use jsonwebtoken::errors::ErrorKind;
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
+use paperclip::actix::OperationModifier;
 use paperclip::v2::models::{DefaultOperationRaw, Either, Parameter, ParameterIn, SecurityScheme};
 use paperclip::v2::schema::Apiv2Schema;
-use paperclip::actix::OperationModifier;
 use rand::RngCore;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -84,7 +84,9 @@ impl TokenProblem {
             ),
             TokenProblem::Expired => ("token_expired", "the access token has expired; refresh it"),
             TokenProblem::NotYetValid => ("invalid_token", "the access token is not valid yet"),
-            TokenProblem::BadSignature => ("invalid_token", "the access token's signature is wrong"),
+            TokenProblem::BadSignature => {
+                ("invalid_token", "the access token's signature is wrong")
+            }
             TokenProblem::WrongAlgorithm => (
                 "invalid_token",
                 "the access token uses an algorithm this server does not accept",
@@ -130,9 +132,11 @@ impl JwtKeys {
             jti: Uuid::new_v4().to_string(),
             iss: self.issuer.clone(),
         };
-        jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding).map_err(
-            |e| ApiError::from(DomainError::Internal(format!("signing a token failed: {e}"))),
-        )
+        jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding).map_err(|e| {
+            ApiError::from(DomainError::Internal(format!(
+                "signing a token failed: {e}"
+            )))
+        })
     }
 
     /// Checks signature, algorithm (HS256 only; `none` and every other algorithm are refused),
@@ -147,9 +151,10 @@ impl JwtKeys {
                 ErrorKind::InvalidAlgorithm | ErrorKind::InvalidAlgorithmName => {
                     TokenProblem::WrongAlgorithm
                 }
-                ErrorKind::InvalidToken | ErrorKind::Base64(_) | ErrorKind::Json(_) | ErrorKind::Utf8(_) => {
-                    TokenProblem::Malformed
-                }
+                ErrorKind::InvalidToken
+                | ErrorKind::Base64(_)
+                | ErrorKind::Json(_)
+                | ErrorKind::Utf8(_) => TokenProblem::Malformed,
                 _ => TokenProblem::Invalid,
             })
     }
@@ -168,7 +173,10 @@ pub fn bearer(req: &HttpRequest) -> Result<Option<String>, TokenProblem> {
         return Ok(None);
     };
     let value = value.to_str().map_err(|_| TokenProblem::Malformed)?;
-    let (scheme, token) = value.trim().split_once(' ').ok_or(TokenProblem::Malformed)?;
+    let (scheme, token) = value
+        .trim()
+        .split_once(' ')
+        .ok_or(TokenProblem::Malformed)?;
     let token = token.trim();
     if !scheme.eq_ignore_ascii_case("bearer") || token.is_empty() || token.contains(' ') {
         return Err(TokenProblem::Malformed);
@@ -190,9 +198,8 @@ fn actor_future(req: &HttpRequest) -> LocalBoxFuture<'static, Result<Actor, ApiE
     let state = req.app_data::<actix_web::web::Data<ApiState>>().cloned();
     let token = bearer(req);
     Box::pin(async move {
-        let state = state.ok_or_else(|| {
-            ApiError::from(DomainError::Internal("ApiState missing".into()))
-        })?;
+        let state = state
+            .ok_or_else(|| ApiError::from(DomainError::Internal("ApiState missing".into())))?;
         let token = token.map_err(TokenProblem::error)?;
         resolve(&state, token).await
     })
@@ -236,7 +243,9 @@ fn bearer_scheme() -> SecurityScheme {
         type_: "apiKey".into(),
         name: Some("Authorization".into()),
         in_: Some("header".into()),
-        description: Some("`Authorization: Bearer <access_token>` (JWT from /api/v1/auth/login)".into()),
+        description: Some(
+            "`Authorization: Bearer <access_token>` (JWT from /api/v1/auth/login)".into(),
+        ),
         ..Default::default()
     }
 }
@@ -336,9 +345,10 @@ impl PasswordHasher for BcryptHasher {
         let password = password.to_owned();
         let known = hash.is_some();
         let hash = hash.unwrap_or_else(|| self.dummy_hash.clone());
-        let ok = tokio::task::spawn_blocking(move || bcrypt::verify(password, &hash).unwrap_or(false))
-            .await
-            .map_err(|e| DomainError::Internal(format!("hashing task: {e}")))?;
+        let ok =
+            tokio::task::spawn_blocking(move || bcrypt::verify(password, &hash).unwrap_or(false))
+                .await
+                .map_err(|e| DomainError::Internal(format!("hashing task: {e}")))?;
         Ok(known && ok)
     }
 }

@@ -4,12 +4,12 @@ use actix_web::http::header::CONTENT_TYPE;
 use actix_web::HttpRequest;
 use boxoffice_domain::account::{Actor, SecretToken};
 use boxoffice_domain::booking::BookingRequest;
-use boxoffice_domain::service::Booked;
 use boxoffice_domain::catalog::{
     generate_seats, EventFilter, EventType, Layout, NewCity, NewEvent, NewSeat, NewSeatClass,
     NewShow, NewVenue, Page,
 };
 use boxoffice_domain::pricing::TierPrices;
+use boxoffice_domain::service::Booked;
 use boxoffice_domain::values::{Currency, SeatLabel};
 use boxoffice_domain::DomainError;
 use futures_util::StreamExt;
@@ -156,7 +156,11 @@ pub async fn create_event(
         (None, Some(_)) => return Err(ApiError::invalid("total_seats", "date needs total_seats")),
     };
     Ok(CreatedJson(
-        state.catalog.create_event(&auth.0, event, show).await?.into(),
+        state
+            .catalog
+            .create_event(&auth.0, event, show)
+            .await?
+            .into(),
     ))
 }
 
@@ -291,7 +295,11 @@ pub async fn create_show(
     let event_id = positive_id(id.into_inner(), "event")?;
     let show = new_show(&state, body.into_inner())?;
     Ok(CreatedJson(
-        state.catalog.create_show(&auth.0, event_id, show).await?.into(),
+        state
+            .catalog
+            .create_show(&auth.0, event_id, show)
+            .await?
+            .into(),
     ))
 }
 

@@ -7,8 +7,8 @@ use std::sync::Arc;
 use actix_web::dev::{Server, Service};
 use actix_web::http::header::{HeaderName, HeaderValue};
 use actix_web::{HttpMessage, HttpResponse, HttpServer};
-use boxoffice_domain::ports::HealthCheck;
 use boxoffice_domain::accounts::AccountService;
+use boxoffice_domain::ports::HealthCheck;
 use boxoffice_domain::service::{BookingService, CatalogService};
 use boxoffice_domain::values::Currency;
 use futures_util::FutureExt;
@@ -97,8 +97,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                     .route(web::patch().to(accounts::update_user)),
             )
             .service(
-                web::resource("/users/{id}/bookings")
-                    .route(web::get().to(accounts::user_bookings)),
+                web::resource("/users/{id}/bookings").route(web::get().to(accounts::user_bookings)),
             )
             .service(
                 web::resource("/cities")

@@ -15,6 +15,8 @@ pub struct Api {
     base: Url,
     /// e.g. `http://127.0.0.1:18080/`
     root: Url,
+    /// An admin's access token for the catalogue set-up (bookings are made as guests).
+    token: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -80,7 +82,33 @@ impl Api {
             .timeout(Duration::from_secs(15))
             .connect_timeout(Duration::from_secs(5))
             .build()?;
-        Ok(Self { http, base, root })
+        Ok(Self {
+            http,
+            base,
+            root,
+            token: None,
+        })
+    }
+
+    /// Signs in (an admin: the set-up creates cities and venues) and keeps the access token.
+    pub async fn login(&mut self, email: &str, password: &str) -> Result<()> {
+        let resp = self
+            .http
+            .post(self.url("auth/login"))
+            .json(&serde_json::json!({"email": email, "password": password}))
+            .send()
+            .await?;
+        let status = resp.status();
+        let text = resp.text().await?;
+        if status != StatusCode::OK {
+            return Err(format!("login as {email} -> {status}: {text}").into());
+        }
+        let v: Value = serde_json::from_str(&text)?;
+        self.token = v
+            .get("access_token")
+            .and_then(Value::as_str)
+            .map(str::to_owned);
+        Ok(())
     }
 
     fn url(&self, path: &str) -> Url {
@@ -102,7 +130,11 @@ impl Api {
     }
 
     async fn post_created(&self, path: &str, body: Value) -> Result<i64> {
-        let resp = self.http.post(self.url(path)).json(&body).send().await?;
+        let mut req = self.http.post(self.url(path)).json(&body);
+        if let Some(t) = &self.token {
+            req = req.bearer_auth(t);
+        }
+        let resp = req.send().await?;
         let status = resp.status();
         let text = resp.text().await?;
         if status != StatusCode::CREATED && status != StatusCode::OK {

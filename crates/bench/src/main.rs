@@ -83,6 +83,12 @@ struct Args {
     /// Write the JSON summary here too.
     #[arg(long)]
     json_out: Option<std::path::PathBuf>,
+    /// Admin account used to create the benchmark's cities, venues, events and shows
+    /// (`boxoffice create-admin`); bookings are made as guests.
+    #[arg(long, env = "BENCH_ADMIN_EMAIL", default_value = "bench-admin@boxoffice.local")]
+    admin_email: String,
+    #[arg(long, env = "BENCH_ADMIN_PASSWORD", default_value = "bench-admin-password")]
+    admin_password: String,
     /// Exit non-zero when a performance target is missed (correctness failures always do).
     #[arg(long)]
     strict: bool,
@@ -108,7 +114,7 @@ fn main() {
 }
 
 async fn run(args: Args) -> BoxResult<i32> {
-    let api = Api::new(&args.server, args.clients.max(1) + 8)?;
+    let mut api = Api::new(&args.server, args.clients.max(1) + 8)?;
     let deadline = Instant::now() + Duration::from_secs(args.wait_health);
     let mut healthy = api.health().await;
     while !healthy && Instant::now() < deadline {
@@ -121,6 +127,8 @@ async fn run(args: Args) -> BoxResult<i32> {
     if !healthy {
         return Err(format!("{}/health did not answer 200", args.server).into());
     }
+    api.login(&args.admin_email, &args.admin_password).await?;
+    let api = api;
     for p in &args.phases {
         if !["flash", "reads", "ga"].contains(&p.as_str()) {
             return Err(format!("unknown phase {p:?} (flash, reads, ga)").into());

@@ -3,12 +3,12 @@
 
 use boxoffice_api::ApiState;
 use boxoffice_domain::account::{Actor, ProfileInput, Role, SignupRequest};
-use boxoffice_domain::DomainError;
 use boxoffice_domain::catalog::{
     generate_seats, Layout, NewCity, NewEvent, NewSeatClass, NewShow, NewVenue, Page,
 };
 use boxoffice_domain::pricing::TierPrices;
 use boxoffice_domain::values::Currency;
+use boxoffice_domain::DomainError;
 use chrono::{Duration, Utc};
 
 fn err(e: boxoffice_domain::DomainError) -> anyhow::Error {
@@ -108,16 +108,25 @@ pub async fn seed(st: &ApiState, demo_admin: bool) -> anyhow::Result<String> {
     let eur = Currency::parse("EUR").map_err(|e| anyhow::anyhow!("{e}"))?;
     let lisbon = st
         .catalog
-        .create_city(&op, NewCity::parse("Lisbon", "Portugal", 38.7223, -9.1393).map_err(err)?)
+        .create_city(
+            &op,
+            NewCity::parse("Lisbon", "Portugal", 38.7223, -9.1393).map_err(err)?,
+        )
         .await
         .map_err(err)?;
     let berlin = st
         .catalog
-        .create_city(&op, NewCity::parse("Berlin", "Germany", 52.52, 13.405).map_err(err)?)
+        .create_city(
+            &op,
+            NewCity::parse("Berlin", "Germany", 52.52, 13.405).map_err(err)?,
+        )
         .await
         .map_err(err)?;
     st.catalog
-        .create_city(&op, NewCity::parse("Porto", "Portugal", 41.1579, -8.6291).map_err(err)?)
+        .create_city(
+            &op,
+            NewCity::parse("Porto", "Portugal", 41.1579, -8.6291).map_err(err)?,
+        )
         .await
         .map_err(err)?;
     let cinema = st

@@ -189,8 +189,11 @@ mod tests {
     #[test]
     fn production_refuses_the_development_secret() {
         std::env::remove_var("APP_AUTH__JWT_SECRET");
-        let e = Settings::load_from("production", concat!(env!("CARGO_MANIFEST_DIR"), "/../../config"))
-            .unwrap_err();
+        let e = Settings::load_from(
+            "production",
+            concat!(env!("CARGO_MANIFEST_DIR"), "/../../config"),
+        )
+        .unwrap_err();
         assert!(e.to_string().contains("development default"), "{e}");
     }
 

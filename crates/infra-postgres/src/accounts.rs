@@ -1,7 +1,9 @@
 //! Accounts, refresh-token families and password resets. Each method is one transaction.
 
 use async_trait::async_trait;
-use boxoffice_domain::account::{NewRefreshToken, NewUser, Role, Rotation, TokenHash, User, UserPatch};
+use boxoffice_domain::account::{
+    NewRefreshToken, NewUser, Role, Rotation, TokenHash, User, UserPatch,
+};
 use boxoffice_domain::catalog::{Page, Paged};
 use boxoffice_domain::ports::AccountRepository;
 use boxoffice_domain::values::Email;
@@ -39,7 +41,11 @@ fn load_user(conn: &mut PgConnection, id: Uuid) -> Result<User, TxError> {
 }
 
 /// Revokes every live refresh token of a user.
-fn revoke_user_tokens(conn: &mut PgConnection, user_id: Uuid, now: DateTime<Utc>) -> QueryResult<usize> {
+fn revoke_user_tokens(
+    conn: &mut PgConnection,
+    user_id: Uuid,
+    now: DateTime<Utc>,
+) -> QueryResult<usize> {
     diesel::update(
         refresh_tokens::table
             .filter(refresh_tokens::user_id.eq(user_id))
@@ -82,15 +88,15 @@ impl AccountRepository for PgAccountRepository {
             .await
     }
 
-    async fn find_credentials(
-        &self,
-        email: &Email,
-    ) -> Result<Option<(User, String)>, DomainError> {
+    async fn find_credentials(&self, email: &Email) -> Result<Option<(User, String)>, DomainError> {
         let email = email.as_str().to_owned();
         self.db
             .run(move |conn| {
                 let row: Option<(UserRow, String)> = users::table
-                    .filter(diesel::dsl::sql::<diesel::sql_types::Bool>("lower(email) = ").bind::<diesel::sql_types::Text, _>(email))
+                    .filter(
+                        diesel::dsl::sql::<diesel::sql_types::Bool>("lower(email) = ")
+                            .bind::<diesel::sql_types::Text, _>(email),
+                    )
                     .select((UserRow::as_select(), users::password_hash))
                     .first(conn)
                     .optional()
@@ -110,7 +116,10 @@ impl AccountRepository for PgAccountRepository {
                     }
                     q
                 };
-                let total: i64 = build().count().get_result(conn).map_err(crate::map_db_error)?;
+                let total: i64 = build()
+                    .count()
+                    .get_result(conn)
+                    .map_err(crate::map_db_error)?;
                 let rows: Vec<UserRow> = build()
                     .order((users::created_at.asc(), users::id.asc()))
                     .limit(page.limit)
@@ -346,16 +355,13 @@ impl AccountRepository for PgAccountRepository {
                 let Some(user_id) = user_id else {
                     return Ok(None);
                 };
-                let updated = diesel::update(
-                    users::table
-                        .find(user_id)
-                        .filter(users::active.eq(true)),
-                )
-                .set((
-                    users::password_hash.eq(&new_password_hash),
-                    users::updated_at.eq(now),
-                ))
-                .execute(conn)?;
+                let updated =
+                    diesel::update(users::table.find(user_id).filter(users::active.eq(true)))
+                        .set((
+                            users::password_hash.eq(&new_password_hash),
+                            users::updated_at.eq(now),
+                        ))
+                        .execute(conn)?;
                 if updated == 0 {
                     // A deactivated user: roll back, the token stays unused.
                     return Err(TxError::Domain(DomainError::unauthorized(

@@ -251,7 +251,10 @@ pub(crate) fn booking_from(
         updated_at: r.updated_at,
         cancelled_at: r.cancelled_at,
         user_id: r.user_id,
-        guest_token_hash: r.guest_token_hash.as_deref().and_then(TokenHash::from_slice),
+        guest_token_hash: r
+            .guest_token_hash
+            .as_deref()
+            .and_then(TokenHash::from_slice),
     })
 }
 
