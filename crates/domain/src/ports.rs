@@ -187,8 +187,9 @@ pub trait AccountRepository: Send + Sync + 'static {
     ) -> Result<(), DomainError>;
     /// Rotates in one transaction, locking the presented token's row: a current token (not
     /// used, not revoked, not expired, active user) is marked used and `replacement` is stored in
-    /// its family; a used or revoked token revokes its whole family (committed) and gives
-    /// `Reused`; anything else gives `Invalid` and changes nothing.
+    /// its family; a token that was already used (rotated) revokes its whole family
+    /// (committed) and gives `Reused`; anything else (unknown, expired, revoked by a sign-out
+    /// or a family revocation, inactive user) gives `Invalid` and changes nothing.
     async fn rotate_refresh_token(
         &self,
         presented: TokenHash,

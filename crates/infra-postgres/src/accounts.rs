@@ -251,7 +251,11 @@ impl AccountRepository for PgAccountRepository {
                 let Some((id, user_id, family_id, expires_at, used_at, revoked_at)) = found else {
                     return Ok(Rotation::Invalid);
                 };
-                if used_at.is_some() || revoked_at.is_some() {
+                if used_at.is_none() && revoked_at.is_some() {
+                    // Signed out (or its family already revoked): nothing left to protect.
+                    return Ok(Rotation::Invalid);
+                }
+                if used_at.is_some() {
                     diesel::update(
                         refresh_tokens::table
                             .filter(refresh_tokens::family_id.eq(family_id))
