@@ -459,17 +459,44 @@ async fn bad_tokens_are_401_with_a_challenge_never_500_nor_anonymous() {
     .await;
     assert_error(&admin_route.sb(), 401, "invalid_token");
 
-    // A bad token on a public route is refused too, not served as anonymous.
+    // A bad token on a route that also serves anonymous callers is refused, not ignored.
+    let r = full(with_authorization(
+        &app,
+        "/bookings?email=victim@example.com",
+        "Bearer garbage",
+    ))
+    .await;
+    assert_error(&r.sb(), 401, "invalid_token");
+    assert_bearer_challenge(&r, "GET /bookings");
+}
+
+#[tokio::test]
+async fn bad_token_on_a_public_catalogue_route_is_401_not_anonymous() {
+    let app = spawn_app().await;
+    let user = app.signup("victim@example.com", "customer").await;
+    let expired = JwtKeys::new(
+        app.settings.auth.jwt_secret.expose().as_bytes(),
+        900,
+        0,
+        "boxoffice",
+    )
+    .issue(
+        &user_value(&user.id, Role::Customer),
+        Utc::now() - chrono::Duration::hours(2),
+    )
+    .expect("issue");
+
     let public = full(with_authorization(&app, "/cities", "Bearer garbage")).await;
     assert_error(&public.sb(), 401, "invalid_token");
-    assert_bearer_challenge(&public, "public route");
+    assert_bearer_challenge(&public, "GET /cities");
     let public_expired = full(with_authorization(
         &app,
-        "/cities",
+        "/events",
         &format!("Bearer {expired}"),
     ))
     .await;
     assert_error(&public_expired.sb(), 401, "token_expired");
+    assert_bearer_challenge(&public_expired, "GET /events");
     // ...while no token at all is fine there.
     let anon = full(bare(&app, Method::GET, "/cities")).await;
     assert_eq!(anon.status, StatusCode::OK, "{}", anon.body);

@@ -65,6 +65,7 @@ pub async fn create_city(
 #[api_v2_operation(tags(Catalogue))]
 pub async fn list_cities(
     state: web::Data<ApiState>,
+    _auth: MaybeAuth,
     q: web::Query<PageQuery>,
 ) -> Res<Json<CityList>> {
     q.validate()?;
@@ -98,6 +99,7 @@ pub async fn create_venue(
 #[api_v2_operation(tags(Catalogue))]
 pub async fn list_venues(
     state: web::Data<ApiState>,
+    _auth: MaybeAuth,
     q: web::Query<VenueQuery>,
 ) -> Res<Json<VenueList>> {
     q.validate()?;
@@ -168,6 +170,7 @@ pub async fn create_event(
 #[api_v2_operation(tags(Catalogue))]
 pub async fn list_events(
     state: web::Data<ApiState>,
+    _auth: MaybeAuth,
     q: web::Query<EventQuery>,
 ) -> Res<Json<EventList>> {
     q.validate()?;
@@ -186,6 +189,7 @@ pub async fn list_events(
 #[api_v2_operation(tags(Catalogue))]
 pub async fn get_event(
     state: web::Data<ApiState>,
+    _auth: MaybeAuth,
     id: web::Path<i64>,
 ) -> Res<Json<EventDetailDto>> {
     let id = positive_id(id.into_inner(), "event")?;
@@ -305,7 +309,11 @@ pub async fn create_show(
 
 /// A show with capacity and free counts per seat class
 #[api_v2_operation(tags(Catalogue))]
-pub async fn get_show(state: web::Data<ApiState>, id: web::Path<i64>) -> Res<Json<ShowDto>> {
+pub async fn get_show(
+    state: web::Data<ApiState>,
+    _auth: MaybeAuth,
+    id: web::Path<i64>,
+) -> Res<Json<ShowDto>> {
     let id = positive_id(id.into_inner(), "show")?;
     Ok(Json(state.catalog.get_show(id).await?.into()))
 }
@@ -314,6 +322,7 @@ pub async fn get_show(state: web::Data<ApiState>, id: web::Path<i64>) -> Res<Jso
 #[api_v2_operation(tags(Catalogue))]
 pub async fn list_seats(
     state: web::Data<ApiState>,
+    _auth: MaybeAuth,
     id: web::Path<i64>,
 ) -> Res<JsonBytes<SeatList>> {
     let id = positive_id(id.into_inner(), "show")?;
@@ -350,7 +359,11 @@ pub async fn list_seats(
 
 /// One seat with its class's pricing: current price, tier, occupancy and the three tier prices
 #[api_v2_operation(tags(Catalogue))]
-pub async fn get_seat(state: web::Data<ApiState>, id: web::Path<i64>) -> Res<Json<SeatDetailDto>> {
+pub async fn get_seat(
+    state: web::Data<ApiState>,
+    _auth: MaybeAuth,
+    id: web::Path<i64>,
+) -> Res<Json<SeatDetailDto>> {
     let id = positive_id(id.into_inner(), "seat")?;
     Ok(Json(state.catalog.get_seat(id).await?.into()))
 }

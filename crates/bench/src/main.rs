@@ -85,9 +85,17 @@ struct Args {
     json_out: Option<std::path::PathBuf>,
     /// Admin account used to create the benchmark's cities, venues, events and shows
     /// (`boxoffice create-admin`); bookings are made as guests.
-    #[arg(long, env = "BENCH_ADMIN_EMAIL", default_value = "bench-admin@boxoffice.local")]
+    #[arg(
+        long,
+        env = "BENCH_ADMIN_EMAIL",
+        default_value = "bench-admin@boxoffice.local"
+    )]
     admin_email: String,
-    #[arg(long, env = "BENCH_ADMIN_PASSWORD", default_value = "bench-admin-password")]
+    #[arg(
+        long,
+        env = "BENCH_ADMIN_PASSWORD",
+        default_value = "bench-admin-password"
+    )]
     admin_password: String,
     /// Exit non-zero when a performance target is missed (correctness failures always do).
     #[arg(long)]
