@@ -84,7 +84,9 @@ if [ "$do_db" -eq 1 ]; then
             FROM b")
         [ "$layout_ok" = "t" ] || die "seat pool layout is not contiguous per class (show $show); book_seats.sql relies on it"
         blocks=$(( n_seats / 4 ))
+        rm -f "$out"/pgbench_txn.*
         "$pgbench_bin" -n -M prepared -c "$clients" -j 2 -T "$pgbench_seconds" \
+            -l --log-prefix="$out/pgbench_txn" \
             -f tests/bench/book_seats.sql \
             -D show="$show" -D first_seat="$first_seat" -D first_class="$first_class" \
             -D blocks="$blocks" -D per_class=500 "$pg_url" 2>&1 | tee "$out/pgbench.log"
@@ -96,6 +98,18 @@ if [ "$do_db" -eq 1 ]; then
         fi
         "$psql_bin" "$pg_url" -qc "CHECKPOINT" >/dev/null
         echo "database alone: $db_tps tps (one seated booking per transaction)"
+        # Per-transaction latencies (3rd column, microseconds) of pgbench's log: the same
+        # percentiles the HTTP phases report, for the database alone at the same concurrency.
+        if ls "$out"/pgbench_txn.* >/dev/null 2>&1; then
+            cat "$out"/pgbench_txn.* | awk '{print $3}' | sort -n | awk '
+                { v[NR] = $1 }
+                END { if (NR > 0) {
+                    p50 = v[int(NR * 0.50) > 0 ? int(NR * 0.50) : 1];
+                    p99 = v[int(NR * 0.99) > 0 ? int(NR * 0.99) : 1];
+                    printf "database alone latency: n=%d p50=%.2f ms p99=%.2f ms max=%.2f ms\n", NR, p50 / 1000, p99 / 1000, v[NR] / 1000 } }' \
+                | tee -a "$out/pgbench.log"
+            rm -f "$out"/pgbench_txn.*
+        fi
     fi
 fi
 

@@ -83,6 +83,13 @@ struct Args {
     /// Write the JSON summary here too.
     #[arg(long)]
     json_out: Option<std::path::PathBuf>,
+    /// Measured flash sales (each on a fresh show of the same size); the median is scored.
+    #[arg(long, default_value_t = 3)]
+    flash_runs: usize,
+    /// Run an unscored flash sale on another show of the same size first (warms the server's
+    /// connection pool and prepared statements, as pgbench connects before timing).
+    #[arg(long, default_value_t = true, action = clap::ArgAction::Set)]
+    warmup: bool,
     /// Admin account used to create the benchmark's cities, venues, events and shows
     /// (`boxoffice create-admin`); bookings are made as guests.
     #[arg(
@@ -185,7 +192,49 @@ async fn run(args: Args) -> BoxResult<i32> {
     sample_mem("start", &mut memory);
 
     if args.phases.iter().any(|p| p == "flash") {
-        let r = flash_sale(&ctx).await?;
+        if args.warmup {
+            // Like pgbench, which connects its clients before it starts the clock: the server's
+            // pool grows to its size and every connection prepares its statements on a
+            // separate show first. Its numbers are printed, checked, and not scored.
+            let w = flash_sale(&ctx, "Warm-up flash sale").await?;
+            correctness_ok &= w["correct"].as_bool().unwrap_or(false);
+            summary["flash_warmup"] = w;
+        }
+        // A 2,000-seat sale lasts about a second: one run is noisy. Several sales on fresh
+        // shows; the targets are judged on the median run by bookings/s.
+        let mut runs = Vec::new();
+        for i in 1..=args.flash_runs.max(1) {
+            let r = flash_sale(&ctx, &format!("Flash sale {i}")).await?;
+            correctness_ok &= r["correct"].as_bool().unwrap_or(false);
+            runs.push(r);
+        }
+        runs.sort_by(|a, b| {
+            let x = a["bookings_per_sec"].as_f64().unwrap_or(0.0);
+            let y = b["bookings_per_sec"].as_f64().unwrap_or(0.0);
+            x.total_cmp(&y)
+        });
+        let listing: Vec<String> = runs
+            .iter()
+            .map(|r| {
+                format!(
+                    "{:.1}/s p99 {:.1} ms",
+                    r["bookings_per_sec"].as_f64().unwrap_or(0.0),
+                    r["bookings_latency"]["p99_ms"].as_f64().unwrap_or(0.0)
+                )
+            })
+            .collect();
+        println!(
+            "  flash-sale runs (sorted): {}; scored: the median",
+            listing.join(", ")
+        );
+        summary["flash_runs"] = json!(runs
+            .iter()
+            .map(|r| json!({
+                "bookings_per_sec": r["bookings_per_sec"],
+                "p99_ms": r["bookings_latency"]["p99_ms"],
+            }))
+            .collect::<Vec<_>>());
+        let r = runs.swap_remove(runs.len() / 2);
         correctness_ok &= r["correct"].as_bool().unwrap_or(false);
         let bps = r["bookings_per_sec"].as_f64().unwrap_or(0.0);
         let p99 = r["bookings_latency"]["p99_ms"].as_f64().unwrap_or(f64::MAX);
@@ -388,20 +437,15 @@ struct ClientResult {
     timed_out: bool,
 }
 
-async fn flash_sale(ctx: &Ctx) -> BoxResult<Value> {
+async fn flash_sale(ctx: &Ctx, title: &str) -> BoxResult<Value> {
     let a = &ctx.args;
     let show = ctx
-        .seated_show(
-            "Flash sale",
-            a.flash_classes,
-            a.flash_rows,
-            a.flash_seats_per_row,
-        )
+        .seated_show(title, a.flash_classes, a.flash_rows, a.flash_seats_per_row)
         .await?;
     let seats = ctx.api.seats(show).await?;
     let n_seats = seats.len();
     println!(
-        "== phase 1: flash sale — show {show}, {n_seats} seats, {} clients ({} knowledge) ==",
+        "== phase 1: {title} — show {show}, {n_seats} seats, {} clients ({} knowledge) ==",
         a.clients,
         if a.shared_knowledge {
             "shared"
