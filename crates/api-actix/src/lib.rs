@@ -350,4 +350,49 @@ mod tests {
             assert!(paths.contains_key(p), "{p} missing");
         }
     }
+
+    #[test]
+    fn spec_documents_the_bearer_scheme_and_where_it_is_needed() {
+        let spec = openapi_spec();
+        let scheme = &spec["components"]["securitySchemes"][auth::SECURITY_SCHEME];
+        assert_eq!(scheme["type"], "http");
+        assert_eq!(scheme["scheme"], "bearer");
+        assert_eq!(scheme["bearerFormat"], "JWT");
+        let required = serde_json::json!([{ "bearerAuth": [] }]);
+        let optional = serde_json::json!([{ "bearerAuth": [] }, {}]);
+        for (path, method) in [
+            ("/api/v1/cities", "post"),
+            ("/api/v1/venues", "post"),
+            ("/api/v1/events", "post"),
+            ("/api/v1/events/{id}/shows", "post"),
+            ("/api/v1/shows/{id}/seats/import", "post"),
+            ("/api/v1/users/me", "get"),
+            ("/api/v1/users", "get"),
+            ("/api/v1/users/{id}", "patch"),
+        ] {
+            assert_eq!(
+                spec["paths"][path][method]["security"], required,
+                "{method} {path}"
+            );
+        }
+        for (path, method) in [
+            ("/api/v1/bookings", "post"),
+            ("/api/v1/bookings/{id}", "get"),
+            ("/api/v1/cities", "get"),
+        ] {
+            assert_eq!(
+                spec["paths"][path][method]["security"], optional,
+                "{method} {path}"
+            );
+        }
+        // The sign-in routes need nothing.
+        assert!(spec["paths"]["/api/v1/auth/login"]["post"]["security"].is_null());
+        // Guest bookings document their header.
+        let params = spec["paths"]["/api/v1/bookings/{id}"]["get"]["parameters"]
+            .as_array()
+            .expect("parameters");
+        assert!(params
+            .iter()
+            .any(|p| p["name"] == "X-Booking-Token" && p["in"] == "header"));
+    }
 }

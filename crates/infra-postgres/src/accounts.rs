@@ -40,6 +40,34 @@ fn load_user(conn: &mut PgConnection, id: Uuid) -> Result<User, TxError> {
     }
 }
 
+/// Revokes the live tokens of one refresh-token family (one sign-in).
+fn revoke_family(
+    conn: &mut PgConnection,
+    family_id: Uuid,
+    now: DateTime<Utc>,
+) -> QueryResult<usize> {
+    diesel::update(
+        refresh_tokens::table
+            .filter(refresh_tokens::family_id.eq(family_id))
+            .filter(refresh_tokens::revoked_at.is_null()),
+    )
+    .set(refresh_tokens::revoked_at.eq(now))
+    .execute(conn)
+}
+
+/// The columns a [`UserPatch`] may change; `None` leaves a column as it is.
+#[derive(AsChangeset)]
+#[diesel(table_name = users)]
+struct UserChanges<'a> {
+    phone: Option<Option<&'a str>>,
+    first_name: Option<&'a str>,
+    last_name: Option<&'a str>,
+    address: Option<&'a str>,
+    role: Option<&'static str>,
+    active: Option<bool>,
+    updated_at: DateTime<Utc>,
+}
+
 /// Revokes every live refresh token of a user.
 fn revoke_user_tokens(
     conn: &mut PgConnection,
@@ -154,42 +182,20 @@ impl AccountRepository for PgAccountRepository {
                 if exists.is_none() {
                     return Err(DomainError::not_found("user", id).into());
                 }
-                if let Some(phone) = &patch.phone {
-                    diesel::update(users::table.find(id))
-                        .set(users::phone.eq(phone.as_ref().map(|p| p.as_str())))
-                        .execute(conn)?;
-                }
-                if let Some(v) = &patch.first_name {
-                    diesel::update(users::table.find(id))
-                        .set(users::first_name.eq(v))
-                        .execute(conn)?;
-                }
-                if let Some(v) = &patch.last_name {
-                    diesel::update(users::table.find(id))
-                        .set(users::last_name.eq(v))
-                        .execute(conn)?;
-                }
-                if let Some(v) = &patch.address {
-                    diesel::update(users::table.find(id))
-                        .set(users::address.eq(v))
-                        .execute(conn)?;
-                }
-                if let Some(r) = patch.role {
-                    diesel::update(users::table.find(id))
-                        .set(users::role.eq(r.as_str()))
-                        .execute(conn)?;
-                }
-                if let Some(active) = patch.active {
-                    diesel::update(users::table.find(id))
-                        .set(users::active.eq(active))
-                        .execute(conn)?;
-                    if !active {
-                        revoke_user_tokens(conn, id, now)?;
-                    }
-                }
                 diesel::update(users::table.find(id))
-                    .set(users::updated_at.eq(now))
+                    .set(UserChanges {
+                        phone: patch.phone.as_ref().map(|p| p.as_ref().map(|p| p.as_str())),
+                        first_name: patch.first_name.as_deref(),
+                        last_name: patch.last_name.as_deref(),
+                        address: patch.address.as_deref(),
+                        role: patch.role.map(Role::as_str),
+                        active: patch.active,
+                        updated_at: now,
+                    })
                     .execute(conn)?;
+                if patch.active == Some(false) {
+                    revoke_user_tokens(conn, id, now)?;
+                }
                 load_user(conn, id)
             })
             .await
@@ -256,13 +262,7 @@ impl AccountRepository for PgAccountRepository {
                     return Ok(Rotation::Invalid);
                 }
                 if used_at.is_some() {
-                    diesel::update(
-                        refresh_tokens::table
-                            .filter(refresh_tokens::family_id.eq(family_id))
-                            .filter(refresh_tokens::revoked_at.is_null()),
-                    )
-                    .set(refresh_tokens::revoked_at.eq(now))
-                    .execute(conn)?;
+                    revoke_family(conn, family_id, now)?;
                     return Ok(Rotation::Reused);
                 }
                 if expires_at <= now {
@@ -302,13 +302,7 @@ impl AccountRepository for PgAccountRepository {
                     .first(conn)
                     .optional()?;
                 if let Some(family_id) = family {
-                    diesel::update(
-                        refresh_tokens::table
-                            .filter(refresh_tokens::family_id.eq(family_id))
-                            .filter(refresh_tokens::revoked_at.is_null()),
-                    )
-                    .set(refresh_tokens::revoked_at.eq(now))
-                    .execute(conn)?;
+                    revoke_family(conn, family_id, now)?;
                 }
                 Ok(())
             })
