@@ -10,6 +10,7 @@ mod concurrency;
 mod errors;
 mod hardening;
 mod helpers;
+mod idempotency;
 mod imports;
 mod migrations;
 mod openapi;

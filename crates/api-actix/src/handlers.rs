@@ -20,7 +20,8 @@ use validator::Validate;
 use crate::auth::{Auth, GuestToken, MaybeAuth};
 use crate::dto::*;
 use crate::error::ApiError;
-use crate::extract::{Body, JsonBytes};
+use crate::extract::{Body, JsonBytes, RawBody};
+use crate::idempotency::{idempotent, IdempotencyKeyHeader, Replayable};
 use crate::ApiState;
 
 use paperclip::actix::web::Json;
@@ -478,25 +479,32 @@ fn booked(state: &ApiState, b: Booked) -> CreatedJson<BookingDto> {
 }
 
 /// Book seats of a seated show or places of a general-admission show. Signed in: the booking is
-/// yours. As a guest: the 201 carries a `guest_token` for reading and cancelling it.
+/// yours. As a guest: the 201 carries a `guest_token` for reading and cancelling it. Signed-in
+/// callers may send an `Idempotency-Key` to make retries safe (see its description).
 #[api_v2_operation(tags(Bookings))]
 pub async fn create_booking(
     state: web::Data<ApiState>,
     auth: MaybeAuth,
-    body: Body<CreateBooking>,
-) -> Res<CreatedJson<BookingDto>> {
-    let b = body.into_inner();
-    let request = BookingRequest {
-        show_id: b.show_id,
-        seat_ids: b.seat_ids,
-        seat_labels: b.seat_labels,
-        quantity: b.quantity,
-        name: b.name.unwrap_or_default(),
-        phone: b.phone,
-        email: b.email,
-    };
-    let booked_ = state.bookings.book(&auth.0, request).await?;
-    Ok(booked(&state, booked_))
+    key: IdempotencyKeyHeader,
+    req: HttpRequest,
+    body: RawBody<CreateBooking>,
+) -> Res<Replayable<CreatedJson<BookingDto>>> {
+    let (b, raw) = body.into_parts();
+    let (work_state, actor) = (state.clone(), auth.0.clone());
+    idempotent(&state, &auth.0, key, &req, &raw, move || async move {
+        let request = BookingRequest {
+            show_id: b.show_id,
+            seat_ids: b.seat_ids,
+            seat_labels: b.seat_labels,
+            quantity: b.quantity,
+            name: b.name.unwrap_or_default(),
+            phone: b.phone,
+            email: b.email,
+        };
+        let booked_ = work_state.bookings.book(&actor, request).await?;
+        Ok(booked(&work_state, booked_))
+    })
+    .await
 }
 
 /// Book one general-admission place of an event that has exactly one show

@@ -8,6 +8,7 @@ use actix_web::dev::{Server, Service};
 use actix_web::http::header::{HeaderName, HeaderValue};
 use actix_web::{HttpMessage, HttpResponse, HttpServer};
 use boxoffice_domain::accounts::AccountService;
+use boxoffice_domain::idempotency::IdempotencyService;
 use boxoffice_domain::ports::HealthCheck;
 use boxoffice_domain::service::{BookingService, CatalogService};
 use boxoffice_domain::values::Currency;
@@ -24,6 +25,7 @@ pub mod edges;
 pub mod error;
 pub mod extract;
 pub mod handlers;
+pub mod idempotency;
 pub mod ratelimit;
 
 use error::ApiError;
@@ -35,6 +37,8 @@ pub struct ApiState {
     pub catalog: CatalogService,
     pub bookings: BookingService,
     pub accounts: AccountService,
+    /// Idempotency keys of retried writes (`idempotency::idempotent`).
+    pub idempotency: IdempotencyService,
     /// Signs and checks access tokens.
     pub jwt: Arc<auth::JwtKeys>,
     pub health: Arc<dyn HealthCheck>,

@@ -10,11 +10,13 @@ use boxoffice_api::auth::{BcryptHasher, JwtKeys, OsTokens};
 use boxoffice_api::{ApiState, HttpSettings};
 use boxoffice_domain::account::{Actor, AuthRules, Role, User};
 use boxoffice_domain::accounts::AccountService;
+use boxoffice_domain::idempotency::{IdempotencyRules, IdempotencyService};
 use boxoffice_domain::ports::SystemClock;
 use boxoffice_domain::service::{BookingRules, BookingService, CatalogService};
 use boxoffice_domain::values::Currency;
 use boxoffice_infra_postgres::{
-    Db, PgAccountRepository, PgBookingRepository, PgCatalogRepository, PgHealth, PoolConfig,
+    Db, PgAccountRepository, PgBookingRepository, PgCatalogRepository, PgHealth,
+    PgIdempotencyStore, PoolConfig,
 };
 
 pub mod seed;
@@ -71,6 +73,11 @@ pub fn state(db: &Db, settings: &Settings) -> anyhow::Result<ApiState> {
             reset_ttl: chrono::Duration::minutes(settings.auth.password_reset_ttl_minutes),
         },
     );
+    let idempotency = IdempotencyService::new(
+        Arc::new(PgIdempotencyStore::new(db.clone())),
+        Arc::new(SystemClock),
+        IdempotencyRules::default(),
+    );
     let jwt = JwtKeys::new(
         settings.auth.jwt_secret.expose().as_bytes(),
         settings.auth.access_token_ttl_secs,
@@ -81,6 +88,7 @@ pub fn state(db: &Db, settings: &Settings) -> anyhow::Result<ApiState> {
         catalog,
         bookings,
         accounts,
+        idempotency,
         jwt: Arc::new(jwt),
         health: Arc::new(PgHealth::new(db.clone())),
         default_currency: Currency::parse(&settings.booking.default_currency)

@@ -29,12 +29,12 @@ pub const DEMO_ADMIN: (&str, &str) = ("admin@boxoffice.local", "demo-admin-passw
 pub const DEMO_PROVIDER: (&str, &str) = ("provider@boxoffice.local", "demo-provider-password");
 pub const DEMO_CUSTOMER: (&str, &str) = ("customer@boxoffice.local", "demo-customer-password");
 
-/// Signs up a demo account unless it exists; returns it signed in as an actor.
+/// Creates a demo account unless one with that email exists (whatever its password now).
 async fn demo_account(
     st: &ApiState,
     (email, password): (&str, &str),
     role: Option<Role>,
-) -> anyhow::Result<Actor> {
+) -> anyhow::Result<()> {
     let created = match role {
         Some(Role::Admin) => st
             .accounts
@@ -72,23 +72,19 @@ async fn demo_account(
             .map(|_| ()),
     };
     match created {
-        Ok(()) | Err(DomainError::Conflict { .. }) => {}
-        Err(e) => return Err(err(e)),
+        Ok(()) | Err(DomainError::Conflict { .. }) => Ok(()),
+        Err(e) => Err(err(e)),
     }
-    let session = st.accounts.login(email, password).await.map_err(|e| {
-        anyhow::anyhow!("demo account {email} exists with another password or is deactivated: {e}")
-    })?;
-    Ok(Actor::User(session.user))
 }
 
 /// Loads the demo data unless it is there already; returns a one-line report.
 pub async fn seed(st: &ApiState, demo_admin: bool) -> anyhow::Result<String> {
+    // The demo accounts first, also for a database seeded before accounts existed.
     if demo_admin {
         demo_account(st, DEMO_ADMIN, Some(Role::Admin)).await?;
     }
-    let provider = demo_account(st, DEMO_PROVIDER, Some(Role::Provider)).await?;
+    demo_account(st, DEMO_PROVIDER, Some(Role::Provider)).await?;
     demo_account(st, DEMO_CUSTOMER, None).await?;
-    let op = crate::operator();
     let existing = st
         .catalog
         .list_cities(Page {
@@ -104,6 +100,20 @@ pub async fn seed(st: &ApiState, demo_admin: bool) -> anyhow::Result<String> {
     {
         return Ok("demo data already present: nothing to do".to_owned());
     }
+    // The demo provider organises the demo events.
+    let (email, password) = DEMO_PROVIDER;
+    let provider = Actor::User(
+        st.accounts
+            .login(email, password)
+            .await
+            .map_err(|e| {
+                anyhow::anyhow!(
+                    "demo account {email} exists with another password or is deactivated: {e}"
+                )
+            })?
+            .user,
+    );
+    let op = crate::operator();
     let usd = Currency::parse("USD").map_err(|e| anyhow::anyhow!("{e}"))?;
     let eur = Currency::parse("EUR").map_err(|e| anyhow::anyhow!("{e}"))?;
     let lisbon = st

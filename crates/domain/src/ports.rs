@@ -16,6 +16,9 @@ use crate::catalog::{
     SeatDetail, SeatView, ShowDetail, Venue,
 };
 use crate::error::DomainError;
+use crate::idempotency::{
+    Begin, IdempotencyKey, IdempotencyRules, IdempotencyScope, Lease, RequestHash, StoredResponse,
+};
 use crate::import::{ImportSummary, PricingRow, SeatRow};
 use crate::values::{Email, Phone};
 
@@ -109,6 +112,46 @@ pub trait BookingRepository: Send + Sync + 'static {
     /// Cancels in one transaction (locking the booking row), applying the state machine: a
     /// booking that is not active MUST give `IllegalTransition`. Seats/places are free at once.
     async fn cancel_booking(&self, id: Uuid, now: DateTime<Utc>) -> Result<Booking, DomainError>;
+}
+
+/// Storage of idempotency keys and the answers kept for them (`crate::idempotency`). One row
+/// per (scope, key); every method is one transaction.
+#[cfg_attr(any(test, feature = "mock"), mockall::automock)]
+#[async_trait]
+pub trait IdempotencyStore: Send + Sync + 'static {
+    /// Claims the key for a request with `request_hash`, atomically, and commits before it
+    /// returns: when no record exists, inserts one in progress (`INSERT … ON CONFLICT DO
+    /// NOTHING`) and answers `Begun`; otherwise reads the record (locked) and applies
+    /// [`crate::idempotency::decide`] — `Start` (expired) and `TakeOver` (abandoned) rewrite
+    /// it as a new attempt in progress and answer `Begun`. Of two concurrent calls for one key
+    /// at most one gets `Begun`. May also delete a bounded batch of expired records.
+    async fn begin(
+        &self,
+        scope: &IdempotencyScope,
+        key: &IdempotencyKey,
+        request_hash: RequestHash,
+        now: DateTime<Utc>,
+        rules: IdempotencyRules,
+    ) -> Result<Begin, DomainError>;
+    /// Stores the answer of the attempt `lease`, kept until `expires_at`. Does nothing when
+    /// the key is no longer that attempt's (it was taken over).
+    async fn complete(
+        &self,
+        scope: &IdempotencyScope,
+        key: &IdempotencyKey,
+        lease: Lease,
+        response: StoredResponse,
+        now: DateTime<Utc>,
+        expires_at: DateTime<Utc>,
+    ) -> Result<(), DomainError>;
+    /// Deletes the record of the attempt `lease` if it is still in progress, so that the next
+    /// request with the key does the work. Does nothing otherwise.
+    async fn abandon(
+        &self,
+        scope: &IdempotencyScope,
+        key: &IdempotencyKey,
+        lease: Lease,
+    ) -> Result<(), DomainError>;
 }
 
 /// Where "now" comes from (tests pin it).

@@ -15,6 +15,7 @@ use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
 mod accounts;
 mod booking;
 mod catalog;
+mod idempotency;
 mod models;
 mod prepared;
 pub mod schema;
@@ -222,3 +223,4 @@ impl boxoffice_domain::ports::HealthCheck for PgHealth {
 pub use accounts::PgAccountRepository;
 pub use booking::PgBookingRepository;
 pub use catalog::PgCatalogRepository;
+pub use idempotency::PgIdempotencyStore;

@@ -148,6 +148,22 @@ diesel::table! {
 }
 
 diesel::table! {
+    idempotency_keys (scope, key) {
+        scope -> Text,
+        key -> Text,
+        request_hash -> Bytea,
+        status -> Text,
+        lease -> Uuid,
+        response_status -> Nullable<Int4>,
+        response_body -> Nullable<Bytea>,
+        content_type -> Nullable<Text>,
+        created_at -> Timestamptz,
+        completed_at -> Nullable<Timestamptz>,
+        expires_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     booking_items (id) {
         id -> Int8,
         booking_id -> Uuid,
@@ -191,4 +207,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     users,
     refresh_tokens,
     password_reset_tokens,
+    idempotency_keys,
 );

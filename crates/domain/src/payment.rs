@@ -1,0 +1,675 @@
+//! Payments and refunds: their state machines, the test payment methods of the mock gateway, the
+//! refund policy, the [`PaymentGateway`] port, the webhook signature and the history entry type.
+//!
+//! Money is always an `i64` of minor units (cents) plus a [`Currency`]; nothing here uses
+//! floating point.
+//!
+//! ```text
+//! payment:  initiated ──▶ succeeded        refund:  pending ──▶ succeeded
+//!               └───────▶ failed                       └──────▶ failed
+//! ```
+//! A succeeded payment carries refunds; the sum of its succeeded and pending refunds never
+//! exceeds the amount paid.
+
+use std::fmt;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Duration, Utc};
+use hmac::{Hmac, Mac};
+use serde::{Deserialize, Serialize};
+use sha2::Sha256;
+use uuid::Uuid;
+
+use crate::error::DomainError;
+use crate::values::Currency;
+
+// ---------------------------------------------------------------------------------------------
+// State machines
+// ---------------------------------------------------------------------------------------------
+
+/// The status of a payment: `initiated --> succeeded | failed`; both ends are final.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PaymentStatus {
+    Initiated,
+    Succeeded,
+    Failed,
+}
+
+impl PaymentStatus {
+    pub const ALL: [PaymentStatus; 3] = [
+        PaymentStatus::Initiated,
+        PaymentStatus::Succeeded,
+        PaymentStatus::Failed,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PaymentStatus::Initiated => "initiated",
+            PaymentStatus::Succeeded => "succeeded",
+            PaymentStatus::Failed => "failed",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|st| st.as_str() == s)
+    }
+
+    /// Succeeded and failed payments never change status again.
+    pub fn is_final(self) -> bool {
+        !matches!(self, PaymentStatus::Initiated)
+    }
+
+    /// Whether `self --> to` is a legal transition.
+    pub fn can_become(self, to: PaymentStatus) -> bool {
+        matches!(
+            (self, to),
+            (
+                PaymentStatus::Initiated,
+                PaymentStatus::Succeeded | PaymentStatus::Failed
+            )
+        )
+    }
+
+    /// `to`, or `Conflict { code: "illegal_payment_transition" }` (409).
+    ///
+    /// A repeated transition (`succeeded --> succeeded`) is illegal here too: a use case that
+    /// wants "confirming twice answers the same payment" checks the current status first.
+    pub fn transition(self, to: PaymentStatus) -> Result<PaymentStatus, DomainError> {
+        if self.can_become(to) {
+            Ok(to)
+        } else {
+            Err(DomainError::Conflict {
+                code: "illegal_payment_transition",
+                message: format!("a {self} payment cannot become {to}"),
+            })
+        }
+    }
+}
+
+impl fmt::Display for PaymentStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The status of a refund: `pending --> succeeded | failed`; both ends are final.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RefundStatus {
+    Pending,
+    Succeeded,
+    Failed,
+}
+
+impl RefundStatus {
+    pub const ALL: [RefundStatus; 3] = [
+        RefundStatus::Pending,
+        RefundStatus::Succeeded,
+        RefundStatus::Failed,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RefundStatus::Pending => "pending",
+            RefundStatus::Succeeded => "succeeded",
+            RefundStatus::Failed => "failed",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|st| st.as_str() == s)
+    }
+
+    pub fn is_final(self) -> bool {
+        !matches!(self, RefundStatus::Pending)
+    }
+
+    /// Pending and succeeded refunds count against the refundable amount; failed ones do not.
+    pub fn counts_against_payment(self) -> bool {
+        matches!(self, RefundStatus::Pending | RefundStatus::Succeeded)
+    }
+
+    pub fn can_become(self, to: RefundStatus) -> bool {
+        matches!(
+            (self, to),
+            (
+                RefundStatus::Pending,
+                RefundStatus::Succeeded | RefundStatus::Failed
+            )
+        )
+    }
+
+    /// `to`, or `Conflict { code: "illegal_refund_transition" }` (409).
+    pub fn transition(self, to: RefundStatus) -> Result<RefundStatus, DomainError> {
+        if self.can_become(to) {
+            Ok(to)
+        } else {
+            Err(DomainError::Conflict {
+                code: "illegal_refund_transition",
+                message: format!("a {self} refund cannot become {to}"),
+            })
+        }
+    }
+}
+
+impl fmt::Display for RefundStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Payment methods (test tokens)
+// ---------------------------------------------------------------------------------------------
+
+/// The test payment methods that the (mock) gateway understands. A real gateway adapter would
+/// take its own tokens; these are the only ones accepted for now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum PaymentMethod {
+    /// The charge succeeds.
+    #[serde(rename = "tok_success")]
+    Success,
+    /// The charge is declined with `card_declined`.
+    #[serde(rename = "tok_declined")]
+    Declined,
+    /// The charge is declined with `insufficient_funds`.
+    #[serde(rename = "tok_insufficient_funds")]
+    InsufficientFunds,
+    /// The charge is accepted but its result comes later, through the signed webhook.
+    #[serde(rename = "tok_delayed")]
+    Delayed,
+}
+
+impl PaymentMethod {
+    pub const ALL: [PaymentMethod; 4] = [
+        PaymentMethod::Success,
+        PaymentMethod::Declined,
+        PaymentMethod::InsufficientFunds,
+        PaymentMethod::Delayed,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PaymentMethod::Success => "tok_success",
+            PaymentMethod::Declined => "tok_declined",
+            PaymentMethod::InsufficientFunds => "tok_insufficient_funds",
+            PaymentMethod::Delayed => "tok_delayed",
+        }
+    }
+
+    /// One of the test tokens (surrounding blanks ignored, case-sensitive); anything else is a
+    /// `Validation` error on the field `payment_method`.
+    pub fn parse(s: &str) -> Result<Self, DomainError> {
+        let s = s.trim();
+        Self::ALL
+            .into_iter()
+            .find(|m| m.as_str() == s)
+            .ok_or_else(|| {
+                DomainError::invalid(
+                    "payment_method",
+                    "unknown payment method: use one of tok_success, tok_declined, \
+                     tok_insufficient_funds, tok_delayed",
+                )
+            })
+    }
+}
+
+impl fmt::Display for PaymentMethod {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Payment and refund entities
+// ---------------------------------------------------------------------------------------------
+
+/// A payment of a booking's total, with the refunds made against it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Payment {
+    pub id: Uuid,
+    pub booking_id: Uuid,
+    /// Amount charged, in minor units.
+    pub amount: i64,
+    pub currency: Currency,
+    pub status: PaymentStatus,
+    pub method: PaymentMethod,
+    /// The gateway's id of the charge (`pay_…`), once the gateway has answered.
+    pub gateway_ref: Option<String>,
+    /// Why it failed (`card_declined`, `insufficient_funds`), for a failed payment.
+    pub failure_code: Option<String>,
+    /// Oldest first.
+    pub refunds: Vec<Refund>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl Payment {
+    /// The sum of the succeeded and pending refunds (failed refunds gave nothing back).
+    pub fn refunded_amount(&self) -> i64 {
+        self.refunds
+            .iter()
+            .filter(|r| r.status.counts_against_payment())
+            .map(|r| r.amount)
+            .sum()
+    }
+
+    /// What can still be refunded: the amount paid minus [`Self::refunded_amount`] for a
+    /// succeeded payment, never below zero; zero for a payment that did not succeed.
+    pub fn refundable(&self) -> i64 {
+        if self.status != PaymentStatus::Succeeded {
+            return 0;
+        }
+        (self.amount - self.refunded_amount()).max(0)
+    }
+}
+
+/// Money given back against a succeeded payment.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Refund {
+    pub id: Uuid,
+    pub payment_id: Uuid,
+    /// Amount given back, in minor units (> 0), in the payment's currency.
+    pub amount: i64,
+    pub status: RefundStatus,
+    /// Why the money goes back: the cancellation, a payment that came after its hold expired,
+    /// or the reason a provider/admin gave.
+    pub reason: String,
+    /// The gateway's id of the refund (`re_…`), once the gateway has accepted it.
+    pub gateway_ref: Option<String>,
+    /// Why the gateway refused it, for a failed refund (e.g. `amount_exceeds_charge`).
+    pub failure_code: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+// ---------------------------------------------------------------------------------------------
+// Refund policy
+// ---------------------------------------------------------------------------------------------
+
+/// How much of a payment goes back when a booking is cancelled (configurable).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RefundPolicy {
+    /// Cancelled at least this long before the show starts: everything that remains is refunded.
+    pub full_refund_before: Duration,
+    /// Cancelled later, but before the start: this percentage of the amount paid.
+    pub late_refund_percent: u32,
+}
+
+impl Default for RefundPolicy {
+    /// 24 h, 50 %.
+    fn default() -> Self {
+        Self {
+            full_refund_before: Duration::hours(24),
+            late_refund_percent: 50,
+        }
+    }
+}
+
+/// `percent` % of `paid`, rounded to the nearest minor unit with halves going up (in the
+/// customer's favour). Integer arithmetic only.
+fn percent_half_up(paid: i64, percent: u32) -> i64 {
+    let scaled = (i128::from(paid) * i128::from(percent) + 50) / 100;
+    i64::try_from(scaled).unwrap_or(i64::MAX)
+}
+
+/// The amount to refund now, in minor units, for a payment of `paid` of which `already_refunded`
+/// (succeeded + pending refunds) went back before. `Ok(0)` means nothing is due.
+///
+/// - No `override_amount`, cancelled at least `policy.full_refund_before` before
+///   `show_starts_at`: everything that remains (`paid - already_refunded`).
+/// - No override, later but before the start: `policy.late_refund_percent` % of `paid`
+///   (halves rounded up), capped at what remains.
+/// - No override, at or after the start: 0.
+/// - `override_amount` given: only by an actor allowed to choose the amount (provider/admin,
+///   `actor_may_override`) — anybody else gets `Forbidden` (403): choosing an amount is a
+///   question of *who* asks, not of a malformed value. An allowed override is accepted at any
+///   time (also a partial refund before the start) and must be `1..=remaining`, else
+///   `Validation` on the field `amount`.
+///
+/// The result never exceeds `paid - already_refunded`, so refunds never add up to more than
+/// was paid. Negative inputs or `already_refunded > paid` are a broken invariant (`Internal`).
+pub fn refund_amount(
+    policy: &RefundPolicy,
+    paid: i64,
+    already_refunded: i64,
+    show_starts_at: DateTime<Utc>,
+    now: DateTime<Utc>,
+    override_amount: Option<i64>,
+    actor_may_override: bool,
+) -> Result<i64, DomainError> {
+    if paid < 0 || already_refunded < 0 || already_refunded > paid {
+        return Err(DomainError::Internal(format!(
+            "inconsistent refund state: paid {paid}, already refunded {already_refunded}"
+        )));
+    }
+    let remaining = paid - already_refunded;
+    if let Some(requested) = override_amount {
+        if !actor_may_override {
+            return Err(DomainError::forbidden(
+                "only the event's provider or an admin may choose the refund amount",
+            ));
+        }
+        if remaining == 0 {
+            return Err(DomainError::invalid(
+                "amount",
+                "the payment has been refunded in full already",
+            ));
+        }
+        if requested < 1 || requested > remaining {
+            return Err(DomainError::invalid(
+                "amount",
+                format!("the refund amount must be between 1 and {remaining} (minor units)"),
+            ));
+        }
+        return Ok(requested);
+    }
+    if now >= show_starts_at {
+        return Ok(0);
+    }
+    if show_starts_at - now >= policy.full_refund_before {
+        return Ok(remaining);
+    }
+    Ok(percent_half_up(paid, policy.late_refund_percent).min(remaining))
+}
+
+// ---------------------------------------------------------------------------------------------
+// The payment gateway port
+// ---------------------------------------------------------------------------------------------
+
+/// Asks the gateway to charge a payment method.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChargeRequest {
+    /// Our payment id; a gateway treats a repeated charge with the same id as the same charge.
+    pub payment_id: Uuid,
+    pub amount: i64,
+    pub currency: Currency,
+    pub method: PaymentMethod,
+}
+
+/// Why a gateway declined a charge (the codes of the 402 answer).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DeclineCode {
+    CardDeclined,
+    InsufficientFunds,
+}
+
+impl DeclineCode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DeclineCode::CardDeclined => "card_declined",
+            DeclineCode::InsufficientFunds => "insufficient_funds",
+        }
+    }
+}
+
+impl fmt::Display for DeclineCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The gateway's answer to a charge.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum GatewayOutcome {
+    /// Money taken.
+    Succeeded { gateway_ref: String },
+    /// Refused; nothing taken.
+    Declined {
+        code: DeclineCode,
+        gateway_ref: String,
+    },
+    /// Accepted, result later (through the signed webhook); the payment stays `initiated`.
+    Pending { gateway_ref: String },
+}
+
+impl GatewayOutcome {
+    pub fn gateway_ref(&self) -> &str {
+        match self {
+            GatewayOutcome::Succeeded { gateway_ref }
+            | GatewayOutcome::Declined { gateway_ref, .. }
+            | GatewayOutcome::Pending { gateway_ref } => gateway_ref,
+        }
+    }
+
+    /// The payment status this answer leads to (`Pending` leaves it `initiated`).
+    pub fn payment_status(&self) -> PaymentStatus {
+        match self {
+            GatewayOutcome::Succeeded { .. } => PaymentStatus::Succeeded,
+            GatewayOutcome::Declined { .. } => PaymentStatus::Failed,
+            GatewayOutcome::Pending { .. } => PaymentStatus::Initiated,
+        }
+    }
+
+    /// The failure code to store on the payment, for a declined charge.
+    pub fn failure_code(&self) -> Option<&'static str> {
+        match self {
+            GatewayOutcome::Declined { code, .. } => Some(code.as_str()),
+            _ => None,
+        }
+    }
+}
+
+/// Asks the gateway to give back (part of) a charge.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RefundRequest {
+    /// Our refund id; a gateway treats a repeated refund with the same id as the same refund.
+    pub refund_id: Uuid,
+    /// The charge to refund (the payment's `gateway_ref`).
+    pub gateway_ref: String,
+    pub amount: i64,
+    pub currency: Currency,
+}
+
+/// The gateway's answer to a refund.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RefundOutcome {
+    Succeeded {
+        gateway_ref: String,
+    },
+    /// Refused, e.g. `unknown_charge`, `amount_exceeds_charge`.
+    Failed {
+        code: String,
+    },
+}
+
+impl RefundOutcome {
+    pub fn refund_status(&self) -> RefundStatus {
+        match self {
+            RefundOutcome::Succeeded { .. } => RefundStatus::Succeeded,
+            RefundOutcome::Failed { .. } => RefundStatus::Failed,
+        }
+    }
+}
+
+/// A payment gateway (`infra-payments` has the mock one).
+///
+/// Error contract: a declined charge or a refused refund is an `Ok` outcome, not an error.
+/// `Err(Unavailable)` means the gateway could not be reached or did not answer — nothing is
+/// known to have happened and the call may be retried with the same ids.
+#[cfg_attr(any(test, feature = "mock"), mockall::automock)]
+#[async_trait]
+pub trait PaymentGateway: Send + Sync + 'static {
+    async fn charge(&self, request: ChargeRequest) -> Result<GatewayOutcome, DomainError>;
+    async fn refund(&self, request: RefundRequest) -> Result<RefundOutcome, DomainError>;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Webhook signature
+// ---------------------------------------------------------------------------------------------
+
+/// The HTTP header that carries the webhook signature.
+pub const WEBHOOK_SIGNATURE_HEADER: &str = "X-Boxoffice-Signature";
+
+/// How far (seconds) a webhook's timestamp may be from now, in either direction.
+pub const WEBHOOK_TOLERANCE_SECS: i64 = 300;
+
+/// Why a webhook was refused. All of them are a 401 at the edge (see the `From` impl).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum WebhookError {
+    /// The header is not `t=<unix seconds>,v1=<64 hex digits>`.
+    #[error("malformed signature header")]
+    Malformed,
+    /// No `v1` signature matches the body under the secret.
+    #[error("signature does not match")]
+    BadSignature,
+    /// The signature is right but the timestamp is too old (a replay) or too far in the future.
+    #[error("signature timestamp outside the tolerance")]
+    OutsideTolerance,
+}
+
+impl From<WebhookError> for DomainError {
+    fn from(e: WebhookError) -> Self {
+        DomainError::unauthorized("invalid_signature", format!("webhook refused: {e}"))
+    }
+}
+
+type HmacSha256 = Hmac<Sha256>;
+
+fn webhook_mac(secret: &[u8], timestamp: i64, body: &[u8]) -> HmacSha256 {
+    // HMAC takes keys of any length; `new_from_slice` cannot fail for it.
+    let mut mac = HmacSha256::new_from_slice(secret).expect("HMAC accepts keys of any length");
+    mac.update(timestamp.to_string().as_bytes());
+    mac.update(b".");
+    mac.update(body);
+    mac
+}
+
+fn to_hex(bytes: &[u8]) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut s = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        s.push(DIGITS[usize::from(b >> 4)] as char);
+        s.push(DIGITS[usize::from(b & 0x0f)] as char);
+    }
+    s
+}
+
+fn from_hex(s: &str) -> Option<Vec<u8>> {
+    fn nibble(c: u8) -> Option<u8> {
+        match c {
+            b'0'..=b'9' => Some(c - b'0'),
+            b'a'..=b'f' => Some(c - b'a' + 10),
+            b'A'..=b'F' => Some(c - b'A' + 10),
+            _ => None,
+        }
+    }
+    let pairs = s.as_bytes().chunks_exact(2);
+    if !pairs.remainder().is_empty() {
+        return None;
+    }
+    pairs
+        .map(|pair| Some((nibble(pair[0])? << 4) | nibble(pair[1])?))
+        .collect()
+}
+
+/// The signature header value for `body` sent at `timestamp` (unix seconds):
+/// `t=<timestamp>,v1=<hex HMAC-SHA256 of "<timestamp>.<raw body>">`.
+pub fn sign_webhook(secret: &[u8], timestamp: i64, body: &[u8]) -> String {
+    let tag = webhook_mac(secret, timestamp, body).finalize().into_bytes();
+    format!("t={timestamp},v1={}", to_hex(&tag))
+}
+
+/// Checks a signature header made by [`sign_webhook`] against the raw `body`.
+///
+/// The header is comma-separated `key=value` pairs (blanks around them ignored): exactly one `t`
+/// (decimal unix seconds) and one or more `v1` (64 hex digits, so that a sender may sign with an
+/// old and a new secret while rotating); other keys are ignored. The signature is compared in
+/// constant time, then `|now_unix - t|` must be at most `tolerance_secs`
+/// ([`WEBHOOK_TOLERANCE_SECS`] in production).
+pub fn verify_webhook(
+    secret: &[u8],
+    header: &str,
+    body: &[u8],
+    now_unix: i64,
+    tolerance_secs: i64,
+) -> Result<(), WebhookError> {
+    let mut timestamp: Option<i64> = None;
+    let mut signatures: Vec<Vec<u8>> = Vec::new();
+    for part in header.split(',') {
+        let (key, value) = part.split_once('=').ok_or(WebhookError::Malformed)?;
+        let (key, value) = (key.trim(), value.trim());
+        match key {
+            "t" => {
+                if timestamp.is_some()
+                    || value.is_empty()
+                    || !value.bytes().all(|b| b.is_ascii_digit())
+                {
+                    return Err(WebhookError::Malformed);
+                }
+                timestamp = Some(value.parse().map_err(|_| WebhookError::Malformed)?);
+            }
+            "v1" => {
+                let sig = from_hex(value)
+                    .filter(|s| s.len() == 32)
+                    .ok_or(WebhookError::Malformed)?;
+                signatures.push(sig);
+            }
+            _ => {}
+        }
+    }
+    let timestamp = timestamp.ok_or(WebhookError::Malformed)?;
+    if signatures.is_empty() {
+        return Err(WebhookError::Malformed);
+    }
+    let mac = webhook_mac(secret, timestamp, body);
+    if !signatures
+        .iter()
+        .any(|sig| mac.clone().verify_slice(sig).is_ok())
+    {
+        return Err(WebhookError::BadSignature);
+    }
+    let within = now_unix
+        .checked_sub(timestamp)
+        .is_some_and(|age| age.checked_abs().is_some_and(|a| a <= tolerance_secs));
+    if !within {
+        return Err(WebhookError::OutsideTolerance);
+    }
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------------
+// History
+// ---------------------------------------------------------------------------------------------
+
+/// What a history entry is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum HistoryEntity {
+    Booking,
+    Payment,
+    Refund,
+}
+
+impl HistoryEntity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            HistoryEntity::Booking => "booking",
+            HistoryEntity::Payment => "payment",
+            HistoryEntity::Refund => "refund",
+        }
+    }
+}
+
+/// One status change of a booking, a payment or a refund, as listed (oldest first) at
+/// `GET /api/v1/bookings/{id}/history`:
+/// `{"at", "entity": "booking"|"payment"|"refund", "entity_id", "from", "to", "actor", "reason"}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HistoryEntry {
+    /// When the change happened (UTC).
+    pub at: DateTime<Utc>,
+    pub entity: HistoryEntity,
+    /// The id of the booking, payment or refund, as text.
+    pub entity_id: String,
+    /// The status before (`None` when the entity was created in status `to`).
+    pub from: Option<String>,
+    /// The status after, e.g. `held`, `succeeded`, `pending`.
+    pub to: String,
+    /// Who caused it: a user id, or a system name such as `reaper`, `gateway`, `webhook`;
+    /// `None` for an anonymous guest.
+    pub actor: Option<String>,
+    /// Why, when there is more to say (a decline code, a refund reason, `hold expired`).
+    pub reason: Option<String>,
+}
