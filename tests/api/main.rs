@@ -10,6 +10,7 @@ mod concurrency;
 mod errors;
 mod hardening;
 mod helpers;
+mod history;
 mod idempotency;
 mod imports;
 mod migrations;

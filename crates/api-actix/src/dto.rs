@@ -8,6 +8,7 @@ use boxoffice_domain::catalog::{
     Venue,
 };
 use boxoffice_domain::import::ImportSummary;
+use boxoffice_domain::payment::HistoryEntry;
 use chrono::{DateTime, Utc};
 use paperclip::actix::Apiv2Schema;
 use serde::{Deserialize, Serialize};
@@ -526,6 +527,45 @@ impl From<Booking> for BookingDto {
             guest_token: None,
         }
     }
+}
+
+/// One status change of a booking, or of one of its payments or refunds.
+#[derive(Debug, Serialize, Apiv2Schema)]
+pub struct HistoryEntryDto {
+    /// When the change happened (UTC).
+    pub at: DateTime<Utc>,
+    /// booking, payment or refund
+    pub entity: String,
+    /// The id of the booking, payment or refund.
+    pub entity_id: String,
+    /// The status before; null when the entity was created in status `to`.
+    pub from: Option<String>,
+    /// The status after, e.g. confirmed or cancelled.
+    pub to: String,
+    /// Who caused it: `user:<uuid>`, `guest`, `operator` or a system name; null when unknown.
+    pub actor: Option<String>,
+    /// Why, when there is more to say (e.g. "cancelled by an admin").
+    pub reason: Option<String>,
+}
+
+impl From<HistoryEntry> for HistoryEntryDto {
+    fn from(e: HistoryEntry) -> Self {
+        Self {
+            at: e.at,
+            entity: e.entity.as_str().to_owned(),
+            entity_id: e.entity_id,
+            from: e.from,
+            to: e.to,
+            actor: e.actor,
+            reason: e.reason,
+        }
+    }
+}
+
+/// The history of a booking, oldest first.
+#[derive(Debug, Serialize, Apiv2Schema)]
+pub struct BookingHistoryDto {
+    pub items: Vec<HistoryEntryDto>,
 }
 
 #[derive(Debug, Serialize, Apiv2Schema)]

@@ -599,6 +599,26 @@ pub async fn get_booking(
     ))
 }
 
+/// The history of a booking, oldest first: every status change of the booking (and of its
+/// payments and refunds) with who caused it and why. Same access as `GET /bookings/{id}`
+/// (owner, `X-Booking-Token` holder or admin; anyone else gets 404)
+#[api_v2_operation(tags(Bookings))]
+pub async fn booking_history(
+    state: web::Data<ApiState>,
+    auth: MaybeAuth,
+    guest: GuestToken,
+    id: web::Path<String>,
+) -> Res<Json<BookingHistoryDto>> {
+    let id = booking_id(&id)?;
+    let entries = state
+        .bookings
+        .history(&auth.0, id, guest.0.as_deref())
+        .await?;
+    Ok(Json(BookingHistoryDto {
+        items: entries.into_iter().map(HistoryEntryDto::from).collect(),
+    }))
+}
+
 async fn cancel(
     state: &ApiState,
     actor: &Actor,

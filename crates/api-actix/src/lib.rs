@@ -143,6 +143,9 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             )
             .service(
                 web::resource("/bookings/{id}/cancel").route(web::post().to(h::cancel_booking)),
+            )
+            .service(
+                web::resource("/bookings/{id}/history").route(web::get().to(h::booking_history)),
             ),
     )
     .service(web::resource("/health").route(web::get().to(h::health)))

@@ -24,10 +24,14 @@ pub mod settings;
 
 pub use settings::Settings;
 
-/// Opens the server's pool described by `settings` on `database_url`; a few connections are
-/// opened in the background at once.
+/// Opens the server's pool described by `settings` on `database_url`; `database.min_idle`
+/// connections are opened (and kept) in the background.
 pub fn connect(database_url: &str, settings: &Settings) -> anyhow::Result<Db> {
-    open_pool(database_url, settings, settings.database.pool_size.min(8))
+    open_pool(
+        database_url,
+        settings,
+        settings.database.min_idle.min(settings.database.pool_size),
+    )
 }
 
 /// A pool for one-shot commands (migrate, seed, import): no background connection threads, so

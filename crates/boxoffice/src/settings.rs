@@ -73,6 +73,8 @@ pub struct ServerSettings {
 #[derive(Debug, Clone, Deserialize)]
 pub struct DatabaseSettings {
     pub pool_size: u32,
+    /// Idle connections the pool keeps open (opened in the background; capped at pool_size).
+    pub min_idle: u32,
     pub connect_timeout_secs: u64,
 }
 

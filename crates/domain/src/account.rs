@@ -377,6 +377,12 @@ impl UserPatch {
     }
 }
 
+/// The history `actor` of a change made by a guest: an anonymous booking, or the holder of a
+/// booking's guest token.
+pub const HISTORY_ACTOR_GUEST: &str = "guest";
+/// The history `actor` of a change made from the command line.
+pub const HISTORY_ACTOR_OPERATOR: &str = "operator";
+
 /// Who is calling: nobody in particular, or a signed-in, active user (loaded fresh for the
 /// request, so a role change or a deactivation takes effect at once).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -400,6 +406,18 @@ impl Actor {
     }
     pub fn is_admin(&self) -> bool {
         self.role() == Some(Role::Admin)
+    }
+
+    /// Who caused a change, as the booking history records it: `user:<uuid>` for a signed-in
+    /// caller (an admin acting on someone else's booking is recorded with the admin's own id),
+    /// `guest` for an anonymous caller (a guest booking, a guest-token holder), `operator` for
+    /// the command line (whose actor is a user with the nil id, see `boxoffice::operator`).
+    pub fn history_label(&self) -> String {
+        match self {
+            Actor::Anonymous => HISTORY_ACTOR_GUEST.to_owned(),
+            Actor::User(u) if u.id.is_nil() => HISTORY_ACTOR_OPERATOR.to_owned(),
+            Actor::User(u) => format!("user:{}", u.id),
+        }
     }
 
     /// 401 for anonymous callers; the signed-in user otherwise.
@@ -474,6 +492,17 @@ pub fn may_access_booking(
     match (guest_token_hash, presented_guest_token) {
         (Some(stored), Some(presented)) => stored.matches(&TokenHash::of(presented)),
         _ => false,
+    }
+}
+
+/// The history `reason` of a cancellation by `actor` of a booking owned by `owner` (`None`: a
+/// guest booking): an admin cancelling a booking that is not their own, the operator, or the
+/// customer (the owner or the guest-token holder).
+pub fn cancellation_reason(actor: &Actor, owner: Option<Uuid>) -> &'static str {
+    match actor.user() {
+        Some(u) if u.id.is_nil() => "cancelled by the operator",
+        Some(u) if u.role == Role::Admin && owner != Some(u.id) => "cancelled by an admin",
+        _ => "cancelled by the customer",
     }
 }
 

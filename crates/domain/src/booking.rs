@@ -125,6 +125,9 @@ pub struct BookingCommand {
     pub user_id: Option<Uuid>,
     /// For a guest booking: the hash of the guest token handed out in the 201 response.
     pub guest_token_hash: Option<TokenHash>,
+    /// Who books, as the history records it ([`crate::account::Actor::history_label`]); set by
+    /// the use case (`guest` until then).
+    pub actor: String,
 }
 
 /// The raw request as it arrives at the edge, before parsing.
@@ -222,6 +225,7 @@ impl BookingRequest {
                 buyer: Buyer { name, phone, email },
                 user_id: None,
                 guest_token_hash: None,
+                actor: crate::account::HISTORY_ACTOR_GUEST.to_owned(),
             }),
             _ => Err(DomainError::Internal(
                 "unreachable: violations empty".into(),

@@ -651,6 +651,15 @@ impl HistoryEntity {
             HistoryEntity::Refund => "refund",
         }
     }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "booking" => Some(HistoryEntity::Booking),
+            "payment" => Some(HistoryEntity::Payment),
+            "refund" => Some(HistoryEntity::Refund),
+            _ => None,
+        }
+    }
 }
 
 /// One status change of a booking, a payment or a refund, as listed (oldest first) at
@@ -667,8 +676,9 @@ pub struct HistoryEntry {
     pub from: Option<String>,
     /// The status after, e.g. `held`, `succeeded`, `pending`.
     pub to: String,
-    /// Who caused it: a user id, or a system name such as `reaper`, `gateway`, `webhook`;
-    /// `None` for an anonymous guest.
+    /// Who caused it: `user:<uuid>`, `guest` (an anonymous guest or a guest-token holder),
+    /// `operator` (the command line), or a system name such as `reaper`, `gateway`, `webhook`;
+    /// `None` when unknown (changes recorded before the history was kept).
     pub actor: Option<String>,
     /// Why, when there is more to say (a decline code, a refund reason, `hold expired`).
     pub reason: Option<String>,

@@ -20,6 +20,7 @@ use crate::idempotency::{
     Begin, IdempotencyKey, IdempotencyRules, IdempotencyScope, Lease, RequestHash, StoredResponse,
 };
 use crate::import::{ImportSummary, PricingRow, SeatRow};
+use crate::payment::HistoryEntry;
 use crate::values::{Email, Phone};
 
 /// Storage of the catalogue.
@@ -97,7 +98,9 @@ pub trait BookingRepository: Send + Sync + 'static {
     /// [`crate::booking::plan_seated`] / [`crate::booking::plan_general`] inside the transaction
     /// and writes the plan. MUST return `SeatsUnavailable` (never a unique-violation as
     /// `Internal`) when a seat is taken, `SoldOut` when places run out, `NotFound` for an unknown
-    /// show or seat, and a `Validation` error for labels unknown in the show.
+    /// show or seat, and a `Validation` error for labels unknown in the show. The booking's
+    /// creation is recorded in its history (from nothing to its status, actor
+    /// `command.actor`) in the same transaction: a booking that fails leaves no row.
     async fn book(
         &self,
         command: BookingCommand,
@@ -111,7 +114,18 @@ pub trait BookingRepository: Send + Sync + 'static {
     ) -> Result<Paged<Booking>, DomainError>;
     /// Cancels in one transaction (locking the booking row), applying the state machine: a
     /// booking that is not active MUST give `IllegalTransition`. Seats/places are free at once.
-    async fn cancel_booking(&self, id: Uuid, now: DateTime<Utc>) -> Result<Booking, DomainError>;
+    /// The change is recorded in the booking's history (old status → `cancelled`, `actor`,
+    /// `reason`, at `now`) in the same transaction.
+    async fn cancel_booking(
+        &self,
+        id: Uuid,
+        now: DateTime<Utc>,
+        actor: String,
+        reason: String,
+    ) -> Result<Booking, DomainError>;
+    /// The history of a booking (its status changes and those of its payments and refunds),
+    /// oldest first. MUST return `NotFound("booking")` for an unknown booking.
+    async fn history(&self, booking_id: Uuid) -> Result<Vec<HistoryEntry>, DomainError>;
 }
 
 /// Storage of idempotency keys and the answers kept for them (`crate::idempotency`). One row

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use uuid::Uuid;
 
-use crate::account::{may_access_booking, Actor, Role, SecretToken};
+use crate::account::{cancellation_reason, may_access_booking, Actor, Role, SecretToken};
 use crate::booking::{Booking, BookingRequest};
 use crate::catalog::{
     City, Event, EventDetail, EventFilter, Layout, NewCity, NewEvent, NewShow, NewVenue, Page,
@@ -13,6 +13,7 @@ use crate::catalog::{
 };
 use crate::error::DomainError;
 use crate::import::{parse_pricing_csv, parse_seats_csv, ImportSummary};
+use crate::payment::HistoryEntry;
 use crate::ports::{
     BookingFilter, BookingRepository, CatalogRepository, Clock, ContactQuery, TokenGenerator,
 };
@@ -218,6 +219,7 @@ impl BookingService {
             }
         }
         let mut command = request.parse(self.rules.max_seats_per_booking)?;
+        command.actor = actor.history_label();
         let guest_token = match actor.user_id() {
             Some(id) => {
                 command.user_id = Some(id);
@@ -349,7 +351,27 @@ impl BookingService {
         id: Uuid,
         guest_token: Option<&str>,
     ) -> Result<Booking, DomainError> {
+        let booking = self.get(actor, id, guest_token).await?;
+        let reason = cancellation_reason(actor, booking.user_id);
+        self.repo
+            .cancel_booking(
+                id,
+                self.clock.now(),
+                actor.history_label(),
+                reason.to_owned(),
+            )
+            .await
+    }
+
+    /// The history of a booking, oldest first: to those who may read the booking ([`Self::get`];
+    /// anyone else gets the same 404 as for an unknown id).
+    pub async fn history(
+        &self,
+        actor: &Actor,
+        id: Uuid,
+        guest_token: Option<&str>,
+    ) -> Result<Vec<HistoryEntry>, DomainError> {
         self.get(actor, id, guest_token).await?;
-        self.repo.cancel_booking(id, self.clock.now()).await
+        self.repo.history(id).await
     }
 }

@@ -15,6 +15,7 @@ use boxoffice_domain::booking::{
     BookingPlan, BookingStatus, ClassSnapshot, Places, SeatSnapshot, ShowSnapshot,
 };
 use boxoffice_domain::catalog::{Page, Paged, Show, ShowKind};
+use boxoffice_domain::payment::{HistoryEntity, HistoryEntry};
 use boxoffice_domain::ports::{BookingFilter, BookingRepository, ContactQuery};
 use boxoffice_domain::pricing::TierPrices;
 use boxoffice_domain::DomainError;
@@ -246,6 +247,7 @@ fn write_plan(
         now,
         user_id: command.user_id,
         guest_token_hash: command.guest_token_hash.map(|h| h.as_bytes().to_vec()),
+        actor: command.actor.clone(),
         seat_ids: items.iter().map(|i| i.seat_id).collect(),
         class_ids: items.iter().map(|i| i.class_id).collect(),
         labels: items.iter().map(|i| i.label.clone()).collect(),
@@ -387,7 +389,13 @@ fn load_booking(conn: &mut PgConnection, id: Uuid) -> Result<Booking, TxError> {
         .ok_or_else(|| DomainError::Internal("booking vanished".into()).into())
 }
 
-fn cancel_tx(conn: &mut PgConnection, id: Uuid, now: DateTime<Utc>) -> Result<Booking, TxError> {
+fn cancel_tx(
+    conn: &mut PgConnection,
+    id: Uuid,
+    now: DateTime<Utc>,
+    actor: &str,
+    reason: &str,
+) -> Result<Booking, TxError> {
     let row: Option<(String, i64, i32)> = bookings::table
         .find(id)
         .select((bookings::status, bookings::show_id, bookings::quantity))
@@ -405,6 +413,18 @@ fn cancel_tx(conn: &mut PgConnection, id: Uuid, now: DateTime<Utc>) -> Result<Bo
             bookings::updated_at.eq(now),
         ))
         .execute(conn)?;
+    diesel::insert_into(booking_history::table)
+        .values((
+            booking_history::booking_id.eq(id),
+            booking_history::entity.eq(HistoryEntity::Booking.as_str()),
+            booking_history::entity_id.eq(id.to_string()),
+            booking_history::from_status.eq(Some(status.as_str())),
+            booking_history::to_status.eq(next.as_str()),
+            booking_history::actor.eq(Some(actor)),
+            booking_history::reason.eq(Some(reason)),
+            booking_history::at.eq(now),
+        ))
+        .execute(conn)?;
     let freed: Vec<(Option<i64>, Option<i64>)> =
         diesel::update(booking_items::table.filter(booking_items::booking_id.eq(id)))
             .set(booking_items::active.eq(false))
@@ -420,6 +440,57 @@ fn cancel_tx(conn: &mut PgConnection, id: Uuid, now: DateTime<Utc>) -> Result<Bo
     .set(shows::free_places.eq(shows::free_places + quantity))
     .execute(conn)?;
     load_booking(conn, id)
+}
+
+type HistoryRow = (
+    String,
+    String,
+    Option<String>,
+    String,
+    Option<String>,
+    Option<String>,
+    DateTime<Utc>,
+);
+
+fn load_history(conn: &mut PgConnection, id: Uuid) -> Result<Vec<HistoryEntry>, TxError> {
+    let rows: Vec<HistoryRow> = booking_history::table
+        .filter(booking_history::booking_id.eq(id))
+        .order(booking_history::id)
+        .select((
+            booking_history::entity,
+            booking_history::entity_id,
+            booking_history::from_status,
+            booking_history::to_status,
+            booking_history::actor,
+            booking_history::reason,
+            booking_history::at,
+        ))
+        .load(conn)?;
+    if rows.is_empty() {
+        let exists: i64 = bookings::table
+            .filter(bookings::id.eq(id))
+            .select(count_star())
+            .first(conn)?;
+        if exists == 0 {
+            return Err(DomainError::not_found("booking", id).into());
+        }
+    }
+    rows.into_iter()
+        .map(|(entity, entity_id, from, to, actor, reason, at)| {
+            let entity = HistoryEntity::parse(&entity).ok_or_else(|| {
+                DomainError::Internal(format!("stored history entity '{entity}'"))
+            })?;
+            Ok(HistoryEntry {
+                at,
+                entity,
+                entity_id,
+                from,
+                to,
+                actor,
+                reason,
+            })
+        })
+        .collect()
 }
 
 fn is_reference_clash(e: &TxError) -> bool {
@@ -501,9 +572,21 @@ impl BookingRepository for PgBookingRepository {
             .await
     }
 
-    async fn cancel_booking(&self, id: Uuid, now: DateTime<Utc>) -> Result<Booking, DomainError> {
+    async fn cancel_booking(
+        &self,
+        id: Uuid,
+        now: DateTime<Utc>,
+        actor: String,
+        reason: String,
+    ) -> Result<Booking, DomainError> {
         self.db
-            .transaction(move |conn| cancel_tx(conn, id, now))
+            .transaction(move |conn| cancel_tx(conn, id, now, &actor, &reason))
+            .await
+    }
+
+    async fn history(&self, booking_id: Uuid) -> Result<Vec<HistoryEntry>, DomainError> {
+        self.db
+            .run(move |conn| load_history(conn, booking_id).map_err(TxError::into_domain))
             .await
     }
 }

@@ -54,9 +54,10 @@ impl QueryFragment<Pg> for ClassSnapshotQuery<'_> {
 
 impl<Conn> RunQueryDsl<Conn> for ClassSnapshotQuery<'_> {}
 
-/// One booking written in ONE statement: the booking row, its items, and the class sales
-/// counters (rows in (class, slot) order). The items' FK to the booking is checked at the end of
-/// the statement, when the booking row exists.
+/// One booking written in ONE statement: the booking row, its creation row in
+/// `booking_history` (from nothing to the booking's status, by `actor`), its items, and the
+/// class sales counters (rows in (class, slot) order). The FKs of the items and the history row
+/// to the booking are checked at the end of the statement, when the booking row exists.
 pub(crate) struct WritePlanQuery {
     pub id: Uuid,
     pub reference: String,
@@ -71,6 +72,8 @@ pub(crate) struct WritePlanQuery {
     pub now: DateTime<Utc>,
     pub user_id: Option<Uuid>,
     pub guest_token_hash: Option<Vec<u8>>,
+    /// The history actor of the creation (`user:<uuid>`, `guest`, `operator`).
+    pub actor: String,
     pub seat_ids: Vec<Option<i64>>,
     pub class_ids: Vec<Option<i64>>,
     pub labels: Vec<Option<String>>,
@@ -122,7 +125,14 @@ impl QueryFragment<Pg> for WritePlanQuery {
         out.push_sql(", ");
         out.push_bind_param::<Nullable<Bytea>, _>(&self.guest_token_hash)?;
         out.push_sql(
-            ") RETURNING id, show_id), \
+            ") RETURNING id, show_id, status, created_at), \
+             h AS (INSERT INTO booking_history (booking_id, entity, entity_id, from_status, \
+             to_status, actor, reason, at) \
+             SELECT b.id, 'booking', b.id::text, NULL, b.status, ",
+        );
+        out.push_bind_param::<Text, _>(&self.actor)?;
+        out.push_sql(
+            ", NULL, b.created_at FROM b), \
              i AS (INSERT INTO booking_items (booking_id, show_id, seat_id, seat_class_id, label, \
              quantity, price, tier) \
              SELECT b.id, b.show_id, u.seat_id, u.class_id, u.label, u.quantity, u.price, u.tier \

@@ -179,6 +179,20 @@ diesel::table! {
 }
 
 diesel::joinable!(venues -> cities (city_id));
+diesel::table! {
+    booking_history (id) {
+        id -> Int8,
+        booking_id -> Uuid,
+        entity -> Text,
+        entity_id -> Text,
+        from_status -> Nullable<Text>,
+        to_status -> Text,
+        actor -> Nullable<Text>,
+        reason -> Nullable<Text>,
+        at -> Timestamptz,
+    }
+}
+
 diesel::joinable!(events -> cities (city_id));
 diesel::joinable!(events -> venues (venue_id));
 diesel::joinable!(shows -> events (event_id));
@@ -189,6 +203,7 @@ diesel::joinable!(seat_class_sales -> seat_classes (seat_class_id));
 diesel::joinable!(seats -> seat_classes (seat_class_id));
 diesel::joinable!(bookings -> shows (show_id));
 diesel::joinable!(booking_items -> bookings (booking_id));
+diesel::joinable!(booking_history -> bookings (booking_id));
 diesel::joinable!(refresh_tokens -> users (user_id));
 diesel::joinable!(password_reset_tokens -> users (user_id));
 diesel::joinable!(booking_items -> seats (seat_id));
@@ -208,4 +223,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     refresh_tokens,
     password_reset_tokens,
     idempotency_keys,
+    booking_history,
 );

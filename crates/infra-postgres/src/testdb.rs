@@ -18,10 +18,14 @@ pub struct TestDb {
 }
 
 fn with_database(url: &str, db: &str) -> String {
-    // postgres://user@host:port/dbname?params → replace dbname
+    // postgres://user@host:port/dbname?params → replace dbname. Test databases are local: no
+    // TLS unless the URL asks for it. (With TLS, libpq's OpenSSL keeps per-thread state whose
+    // destructors race OpenSSL's own exit-time cleanup when a test process exits while pool
+    // threads wind down: an occasional "double free" abort after a passing test.)
     let (base, query) = match url.split_once('?') {
-        Some((b, q)) => (b, format!("?{q}")),
-        None => (url, String::new()),
+        Some((b, q)) if q.contains("sslmode=") => (b, format!("?{q}")),
+        Some((b, q)) => (b, format!("?{q}&sslmode=disable")),
+        None => (url, "?sslmode=disable".to_owned()),
     };
     let scheme_end = base.find("://").map(|i| i + 3).unwrap_or(0);
     let path_start = base[scheme_end..]
@@ -45,6 +49,7 @@ fn template_name() -> String {
         include_str!("../../../migrations/2026-11-22-000002_class_counters/up.sql"),
         include_str!("../../../migrations/2026-11-22-000003_accounts/up.sql"),
         include_str!("../../../migrations/2026-11-22-000004_idempotency/up.sql"),
+        include_str!("../../../migrations/2026-11-22-000005_booking_history/up.sql"),
     ] {
         for b in sql.bytes() {
             h = (h ^ u64::from(b)).wrapping_mul(0x100000001b3);
@@ -145,8 +150,19 @@ mod tests {
         );
         assert_eq!(
             with_database("postgres://u@h:5432", "b"),
-            "postgres://u@h:5432/b"
+            "postgres://u@h:5432/b?sslmode=disable"
         );
-        assert_eq!(with_database("postgres://u@h/x", "y"), "postgres://u@h/y");
+        assert_eq!(
+            with_database("postgres://u@h/x", "y"),
+            "postgres://u@h/y?sslmode=disable"
+        );
+        assert_eq!(
+            with_database("postgres://u@h/x?connect_timeout=5", "y"),
+            "postgres://u@h/y?connect_timeout=5&sslmode=disable"
+        );
+        assert_eq!(
+            with_database("postgres://u@h/x?sslmode=require", "y"),
+            "postgres://u@h/y?sslmode=require"
+        );
     }
 }

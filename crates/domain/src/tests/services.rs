@@ -471,9 +471,9 @@ fn cancel_passes_the_clocks_now() {
             .times(1)
             .returning(|id| Ok(booking(id, BookingStatus::Confirmed)));
         repo.expect_cancel_booking()
-            .withf(move |got, now| *got == id && *now == t0())
+            .withf(move |got, now, _, _| *got == id && *now == t0())
             .times(1)
-            .returning(|id, now| {
+            .returning(|id, now, _, _| {
                 let mut b = booking(id, BookingStatus::Cancelled);
                 b.cancelled_at = Some(now);
                 Ok(b)
@@ -494,12 +494,14 @@ fn cancel_passes_illegal_transitions_through() {
         repo.expect_get_booking()
             .times(1)
             .returning(|id| Ok(booking(id, BookingStatus::Cancelled)));
-        repo.expect_cancel_booking().times(1).returning(|_, _| {
-            Err(DomainError::IllegalTransition {
-                from: BookingStatus::Cancelled,
-                action: "cancelled",
-            })
-        });
+        repo.expect_cancel_booking()
+            .times(1)
+            .returning(|_, _, _, _| {
+                Err(DomainError::IllegalTransition {
+                    from: BookingStatus::Cancelled,
+                    action: "cancelled",
+                })
+            });
         let svc = booking_service(repo, clock_at_t0());
         assert!(matches!(
             svc.cancel(&admin(), Uuid::nil(), None).await,
