@@ -318,15 +318,21 @@ impl OperationModifier for GuestToken {
 /// bcrypt, run on the blocking thread pool (a cost-12 hash takes ~250 ms of CPU).
 pub struct BcryptHasher {
     cost: u32,
-    dummy_hash: String,
+    /// A hash of a random password, made on the first unknown-account login (not at start-up:
+    /// every command builds a hasher) so that such logins cost the same as real ones.
+    dummy_hash: Arc<std::sync::OnceLock<String>>,
 }
 
 impl BcryptHasher {
-    /// Hashes a random password once, so unknown-account logins cost the same as real ones.
+    /// Checks the cost now (4..=31), so a bad setting fails at start-up.
     pub fn new(cost: u32) -> Result<Self, String> {
-        let dummy = OsTokens.token();
-        let dummy_hash = bcrypt::hash(dummy, cost).map_err(|e| format!("bcrypt: {e}"))?;
-        Ok(Self { cost, dummy_hash })
+        if !(4..=31).contains(&cost) {
+            return Err(format!("bcrypt cost {cost} is outside 4..=31"));
+        }
+        Ok(Self {
+            cost,
+            dummy_hash: Arc::default(),
+        })
     }
 }
 
@@ -344,11 +350,18 @@ impl PasswordHasher for BcryptHasher {
     async fn verify(&self, password: &str, hash: Option<String>) -> Result<bool, DomainError> {
         let password = password.to_owned();
         let known = hash.is_some();
-        let hash = hash.unwrap_or_else(|| self.dummy_hash.clone());
-        let ok =
-            tokio::task::spawn_blocking(move || bcrypt::verify(password, &hash).unwrap_or(false))
-                .await
-                .map_err(|e| DomainError::Internal(format!("hashing task: {e}")))?;
+        let dummy = Arc::clone(&self.dummy_hash);
+        let cost = self.cost;
+        let ok = tokio::task::spawn_blocking(move || {
+            let hash = hash.unwrap_or_else(|| {
+                dummy
+                    .get_or_init(|| bcrypt::hash(OsTokens.token(), cost).unwrap_or_default())
+                    .clone()
+            });
+            bcrypt::verify(password, &hash).unwrap_or(false)
+        })
+        .await
+        .map_err(|e| DomainError::Internal(format!("hashing task: {e}")))?;
         Ok(known && ok)
     }
 }
