@@ -27,6 +27,20 @@ fn tokens(state: &ApiState, session: Session) -> Res<TokenDto> {
     })
 }
 
+fn profile(
+    phone: Option<String>,
+    first_name: Option<String>,
+    last_name: Option<String>,
+    address: Option<String>,
+) -> ProfileInput {
+    ProfileInput {
+        phone,
+        first_name,
+        last_name,
+        address,
+    }
+}
+
 fn user_id(raw: &str) -> Res<Uuid> {
     Uuid::parse_str(raw).map_err(|_| ApiError::not_found(format!("user {raw} not found")))
 }
@@ -41,12 +55,7 @@ pub async fn signup(state: web::Data<ApiState>, body: Body<Signup>) -> Res<Creat
             email: b.email,
             password: b.password,
             role: b.role,
-            profile: ProfileInput {
-                phone: b.phone,
-                first_name: b.first_name,
-                last_name: b.last_name,
-                address: b.address,
-            },
+            profile: profile(b.phone, b.first_name, b.last_name, b.address),
         })
         .await?;
     Ok(CreatedJson(tokens(&state, session)?))
@@ -135,12 +144,7 @@ pub async fn update_me(
 ) -> Res<Json<UserDto>> {
     let b = body.into_inner();
     let patch = UserPatch::parse(
-        &ProfileInput {
-            phone: b.phone,
-            first_name: b.first_name,
-            last_name: b.last_name,
-            address: b.address,
-        },
+        &profile(b.phone, b.first_name, b.last_name, b.address),
         None,
         None,
     )?;
@@ -185,12 +189,7 @@ pub async fn update_user(
     let id = user_id(&id)?;
     let b = body.into_inner();
     let patch = UserPatch::parse(
-        &ProfileInput {
-            phone: b.phone,
-            first_name: b.first_name,
-            last_name: b.last_name,
-            address: b.address,
-        },
+        &profile(b.phone, b.first_name, b.last_name, b.address),
         b.role.as_deref(),
         b.active,
     )?;

@@ -260,16 +260,56 @@ impl Apiv2Schema for Auth {
 }
 impl OperationModifier for Auth {}
 
-/// Optional authentication: documented as "bearer or nothing".
+/// Documents a route as "bearer or nothing": anonymous callers are accepted too.
+fn optional_bearer(op: &mut DefaultOperationRaw) {
+    use std::collections::BTreeMap;
+    let mut with = BTreeMap::new();
+    with.insert(SECURITY_SCHEME.to_owned(), vec![]);
+    op.security.push(with);
+    // An empty requirement: anonymous callers are accepted too.
+    op.security.push(BTreeMap::new());
+}
+
 impl Apiv2Schema for MaybeAuth {}
 impl OperationModifier for MaybeAuth {
     fn update_security(op: &mut DefaultOperationRaw) {
-        use std::collections::BTreeMap;
-        let mut with = BTreeMap::new();
-        with.insert(SECURITY_SCHEME.to_owned(), vec![]);
-        op.security.push(with);
-        // An empty requirement: anonymous callers are accepted too.
-        op.security.push(BTreeMap::new());
+        optional_bearer(op);
+    }
+    fn update_security_definitions(map: &mut std::collections::BTreeMap<String, SecurityScheme>) {
+        bearer_scheme().update_definitions(SECURITY_SCHEME, map);
+    }
+}
+
+/// For public reads: a presented token must be valid (signature, algorithm, issuer, `exp`,
+/// `nbf`) — a bad one is 401, never silently anonymous — but the user is not loaded, so public
+/// reads (the seat map) cost no database read for signed-in callers. The answer does not depend
+/// on who asks.
+#[derive(Debug, Clone, Copy)]
+pub struct TokenChecked;
+
+impl FromRequest for TokenChecked {
+    type Error = actix_web::Error;
+    type Future = std::future::Ready<Result<Self, Self::Error>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let checked = (|| {
+            let Some(token) = bearer(req).map_err(TokenProblem::error)? else {
+                return Ok(TokenChecked);
+            };
+            let state = req
+                .app_data::<actix_web::web::Data<ApiState>>()
+                .ok_or_else(|| ApiError::from(DomainError::Internal("ApiState missing".into())))?;
+            state.jwt.verify(&token).map_err(TokenProblem::error)?;
+            Ok::<_, ApiError>(TokenChecked)
+        })();
+        std::future::ready(checked.map_err(Into::into))
+    }
+}
+
+impl Apiv2Schema for TokenChecked {}
+impl OperationModifier for TokenChecked {
+    fn update_security(op: &mut DefaultOperationRaw) {
+        optional_bearer(op);
     }
     fn update_security_definitions(map: &mut std::collections::BTreeMap<String, SecurityScheme>) {
         bearer_scheme().update_definitions(SECURITY_SCHEME, map);

@@ -17,7 +17,7 @@ use paperclip::actix::{api_v2_operation, web, CreatedJson};
 use uuid::Uuid;
 use validator::Validate;
 
-use crate::auth::{Auth, GuestToken, MaybeAuth};
+use crate::auth::{Auth, GuestToken, MaybeAuth, TokenChecked};
 use crate::dto::*;
 use crate::error::ApiError;
 use crate::extract::{Body, JsonBytes, RawBody};
@@ -66,7 +66,7 @@ pub async fn create_city(
 #[api_v2_operation(tags(Catalogue))]
 pub async fn list_cities(
     state: web::Data<ApiState>,
-    _auth: MaybeAuth,
+    _auth: TokenChecked,
     q: web::Query<PageQuery>,
 ) -> Res<Json<CityList>> {
     q.validate()?;
@@ -100,7 +100,7 @@ pub async fn create_venue(
 #[api_v2_operation(tags(Catalogue))]
 pub async fn list_venues(
     state: web::Data<ApiState>,
-    _auth: MaybeAuth,
+    _auth: TokenChecked,
     q: web::Query<VenueQuery>,
 ) -> Res<Json<VenueList>> {
     q.validate()?;
@@ -171,7 +171,7 @@ pub async fn create_event(
 #[api_v2_operation(tags(Catalogue))]
 pub async fn list_events(
     state: web::Data<ApiState>,
-    _auth: MaybeAuth,
+    _auth: TokenChecked,
     q: web::Query<EventQuery>,
 ) -> Res<Json<EventList>> {
     q.validate()?;
@@ -190,7 +190,7 @@ pub async fn list_events(
 #[api_v2_operation(tags(Catalogue))]
 pub async fn get_event(
     state: web::Data<ApiState>,
-    _auth: MaybeAuth,
+    _auth: TokenChecked,
     id: web::Path<i64>,
 ) -> Res<Json<EventDetailDto>> {
     let id = positive_id(id.into_inner(), "event")?;
@@ -312,7 +312,7 @@ pub async fn create_show(
 #[api_v2_operation(tags(Catalogue))]
 pub async fn get_show(
     state: web::Data<ApiState>,
-    _auth: MaybeAuth,
+    _auth: TokenChecked,
     id: web::Path<i64>,
 ) -> Res<Json<ShowDto>> {
     let id = positive_id(id.into_inner(), "show")?;
@@ -323,7 +323,7 @@ pub async fn get_show(
 #[api_v2_operation(tags(Catalogue))]
 pub async fn list_seats(
     state: web::Data<ApiState>,
-    _auth: MaybeAuth,
+    _auth: TokenChecked,
     id: web::Path<i64>,
 ) -> Res<JsonBytes<SeatList>> {
     let id = positive_id(id.into_inner(), "show")?;
@@ -362,7 +362,7 @@ pub async fn list_seats(
 #[api_v2_operation(tags(Catalogue))]
 pub async fn get_seat(
     state: web::Data<ApiState>,
-    _auth: MaybeAuth,
+    _auth: TokenChecked,
     id: web::Path<i64>,
 ) -> Res<Json<SeatDetailDto>> {
     let id = positive_id(id.into_inner(), "seat")?;
