@@ -866,9 +866,18 @@ fn production_profile_refuses_weak_or_default_secrets() {
     )[..40]
         .to_owned();
     std::env::set_var("APP_AUTH__JWT_SECRET", &strong);
+    // The webhook secret's development default is refused too.
+    std::env::remove_var("APP_PAYMENTS__WEBHOOK_SECRET");
+    let err = boxoffice::Settings::load_from("production", CONFIG_DIR)
+        .expect_err("production must refuse the development webhook secret");
+    assert!(err.to_string().contains("webhook_secret"), "{err}");
+    let webhook_secret = format!("whsec-{}", uuid::Uuid::new_v4().simple());
+    std::env::set_var("APP_PAYMENTS__WEBHOOK_SECRET", &webhook_secret);
     let settings = boxoffice::Settings::load_from("production", CONFIG_DIR)
-        .expect("a random 40-byte secret is accepted");
+        .expect("random secrets are accepted");
     std::env::remove_var("APP_AUTH__JWT_SECRET");
+    std::env::remove_var("APP_PAYMENTS__WEBHOOK_SECRET");
+    assert!(!format!("{settings:?}").contains(&webhook_secret));
     assert_eq!(settings.profile, "production");
     assert_eq!(settings.auth.jwt_secret.expose(), strong);
     assert!(!format!("{settings:?}").contains(&strong));

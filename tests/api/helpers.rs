@@ -1,7 +1,14 @@
 //! Test harness: one server + one fresh database per test, and request/builder helpers.
 
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::Arc;
+
+use boxoffice_domain::lifecycle::SweepReport;
+use boxoffice_domain::payment::sign_webhook;
+use boxoffice_domain::ports::Clock;
+use boxoffice_infra_payments::{MockGateway, MockGatewaySettings};
 use boxoffice_infra_postgres::TestDb;
-use chrono::{Duration, Utc};
+use chrono::{DateTime, Duration, Utc};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
@@ -31,7 +38,31 @@ pub struct TestApp {
     pub anon_client: reqwest::Client,
     pub admin_token: String,
     pub settings: boxoffice::Settings,
+    /// The server's clock: the wall clock plus an offset the test moves forward.
+    pub clock: Arc<TestClock>,
+    /// The server's payment gateway (the mock, shared with [`TestApp::sweep`]).
+    pub gateway: Arc<MockGateway>,
+    pool: boxoffice_infra_postgres::Db,
     _db: TestDb,
+}
+
+/// A clock a test can move forward: the wall clock plus an offset.
+#[derive(Debug, Default)]
+pub struct TestClock {
+    offset_ms: AtomicI64,
+}
+
+impl TestClock {
+    pub fn advance(&self, by: Duration) {
+        self.offset_ms
+            .fetch_add(by.num_milliseconds(), Ordering::SeqCst);
+    }
+}
+
+impl Clock for TestClock {
+    fn now(&self) -> DateTime<Utc> {
+        Utc::now() + Duration::milliseconds(self.offset_ms.load(Ordering::SeqCst))
+    }
 }
 
 /// The test profile's settings (`config/test.toml`), sized for tests.
@@ -61,7 +92,16 @@ pub async fn spawn_app_with(tweak: impl FnOnce(&mut boxoffice::Settings)) -> Tes
     tweak(&mut settings);
     let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
     let port = listener.local_addr().expect("addr").port();
-    let server = boxoffice::start(listener, db.url(), &settings)
+    let clock = Arc::new(TestClock::default());
+    let gateway = Arc::new(MockGateway::new(MockGatewaySettings {
+        delay_ms: settings.payments.gateway_delay_ms,
+        fail_rate_percent: settings.payments.gateway_fail_rate_percent,
+    }));
+    let parts = boxoffice::Parts {
+        clock: clock.clone(),
+        gateway: gateway.clone(),
+    };
+    let server = boxoffice::start_with(listener, db.url(), &settings, parts)
         .await
         .expect("start server");
     tokio::spawn(server);
@@ -101,6 +141,9 @@ pub async fn spawn_app_with(tweak: impl FnOnce(&mut boxoffice::Settings)) -> Tes
         anon_client,
         admin_token,
         settings,
+        clock,
+        gateway,
+        pool,
         _db: db,
     }
 }
@@ -274,6 +317,45 @@ pub struct ClassSpec<'a> {
 }
 
 impl TestApp {
+    /// Runs the background sweep once, on the server's clock and gateway.
+    pub async fn sweep(&self) -> SweepReport {
+        let parts = boxoffice::Parts {
+            clock: self.clock.clone(),
+            gateway: self.gateway.clone(),
+        };
+        boxoffice::sweeper(&self.pool, &self.settings, &parts)
+            .run_once()
+            .await
+            .expect("sweep")
+    }
+
+    /// Posts `body` to the payment webhook, signed with the configured secret at the server's
+    /// current time.
+    pub async fn webhook(&self, body: &Value) -> (StatusCode, Value) {
+        let raw = serde_json::to_vec(body).expect("json");
+        let signature = sign_webhook(
+            self.settings.payments.webhook_secret.expose().as_bytes(),
+            self.clock.now().timestamp(),
+            &raw,
+        );
+        self.webhook_signed(&raw, &signature).await
+    }
+
+    /// Posts raw bytes to the payment webhook with the given signature header.
+    pub async fn webhook_signed(&self, raw: &[u8], signature: &str) -> (StatusCode, Value) {
+        decode(
+            self.anon_client
+                .post(self.url("/payments/webhook"))
+                .header("content-type", "application/json")
+                .header("X-Boxoffice-Signature", signature)
+                .body(raw.to_vec())
+                .send()
+                .await
+                .expect("POST webhook"),
+        )
+        .await
+    }
+
     /// The URL of this app's own database.
     pub fn db_url(&self) -> &str {
         self._db.url()

@@ -8,7 +8,7 @@ use boxoffice_domain::catalog::{
     Venue,
 };
 use boxoffice_domain::import::ImportSummary;
-use boxoffice_domain::payment::HistoryEntry;
+use boxoffice_domain::payment::{HistoryEntry, Payment, Refund};
 use chrono::{DateTime, Utc};
 use paperclip::actix::Apiv2Schema;
 use serde::{Deserialize, Serialize};
@@ -373,6 +373,8 @@ pub struct SeatDto {
     pub class: String,
     /// available, held or booked
     pub status: String,
+    /// For a held seat: when its hold ends (it is free again then unless paid).
+    pub held_until: Option<DateTime<Utc>>,
     pub is_booked: bool,
     /// Current price of the seat's class in minor units (None: not for sale).
     pub price: Option<i64>,
@@ -385,6 +387,7 @@ impl SeatDto {
             id: s.id,
             is_booked: s.status != SeatStatus::Available,
             status: s.status.as_str().to_owned(),
+            held_until: s.held_until,
             label: s.label,
             row: s.row,
             number: s.number,
@@ -498,6 +501,11 @@ pub struct BookingDto {
     pub cancelled_at: Option<DateTime<Utc>>,
     /// The account that owns the booking; absent for a guest booking.
     pub user_id: Option<Uuid>,
+    /// When the hold ends (a booking with something to pay is held until it is paid); kept
+    /// after it is paid or expires. Null for a booking that was free (confirmed at once).
+    pub expires_at: Option<DateTime<Utc>>,
+    /// The booking's payments, oldest first, each with its refunds.
+    pub payments: Vec<PaymentDto>,
     /// Only in the 201 response of a guest booking, and only then: send it as the
     /// `X-Booking-Token` header to read or cancel this booking. It is not stored in clear and
     /// cannot be shown again.
@@ -524,9 +532,149 @@ impl From<Booking> for BookingDto {
             updated_at: b.updated_at,
             cancelled_at: b.cancelled_at,
             user_id: b.user_id,
+            expires_at: b.expires_at,
+            payments: b.payments.into_iter().map(PaymentDto::from).collect(),
             guest_token: None,
         }
     }
+}
+
+/// Money given back against a payment.
+#[derive(Debug, Clone, Serialize, Apiv2Schema)]
+pub struct RefundDto {
+    pub id: Uuid,
+    pub payment_id: Uuid,
+    /// Minor units, in the payment's currency.
+    pub amount: i64,
+    /// pending, succeeded or failed
+    pub status: String,
+    pub reason: String,
+    /// The gateway's id of the refund (re_…), once it accepted it.
+    pub gateway_ref: Option<String>,
+    /// Why the gateway refused it, for a failed refund.
+    pub failure_code: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<Refund> for RefundDto {
+    fn from(r: Refund) -> Self {
+        Self {
+            id: r.id,
+            payment_id: r.payment_id,
+            amount: r.amount,
+            status: r.status.as_str().to_owned(),
+            reason: r.reason,
+            gateway_ref: r.gateway_ref,
+            failure_code: r.failure_code,
+            created_at: r.created_at,
+            updated_at: r.updated_at,
+        }
+    }
+}
+
+/// A payment of a booking's total.
+#[derive(Debug, Clone, Serialize, Apiv2Schema)]
+pub struct PaymentDto {
+    pub id: Uuid,
+    pub booking_id: Uuid,
+    /// Minor units.
+    pub amount: i64,
+    pub currency: String,
+    /// initiated, succeeded or failed
+    pub status: String,
+    /// The test payment method: tok_success, tok_declined, tok_insufficient_funds, tok_delayed
+    pub payment_method: String,
+    /// The gateway's id of the charge (pay_…), once it answered.
+    pub gateway_ref: Option<String>,
+    /// For a failed payment: card_declined or insufficient_funds.
+    pub failure_code: Option<String>,
+    /// For a succeeded payment, what it did to the booking: booking_confirmed, booking_revived
+    /// (paid after the hold expired, the same seats were still free), refunded_booking_expired
+    /// (paid after the hold expired, the seats were gone: refunded in full) or
+    /// refunded_booking_cancelled (the booking was no longer payable: refunded in full).
+    pub outcome: Option<String>,
+    /// Oldest first.
+    pub refunds: Vec<RefundDto>,
+    /// The sum of the pending and succeeded refunds (minor units).
+    pub refunded_amount: i64,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<Payment> for PaymentDto {
+    fn from(p: Payment) -> Self {
+        Self {
+            refunded_amount: p.refunded_amount(),
+            id: p.id,
+            booking_id: p.booking_id,
+            amount: p.amount,
+            currency: p.currency.as_str().to_owned(),
+            status: p.status.as_str().to_owned(),
+            payment_method: p.method.as_str().to_owned(),
+            gateway_ref: p.gateway_ref,
+            failure_code: p.failure_code,
+            outcome: p.outcome.map(|o| o.as_str().to_owned()),
+            refunds: p.refunds.into_iter().map(RefundDto::from).collect(),
+            created_at: p.created_at,
+            updated_at: p.updated_at,
+        }
+    }
+}
+
+/// Start paying a held booking: `payment_method` is a test token of the mock gateway;
+/// `amount` (minor units), when given, must equal the booking's total.
+#[derive(Debug, Deserialize, Apiv2Schema)]
+#[serde(deny_unknown_fields)]
+pub struct InitiatePayment {
+    pub booking_id: Uuid,
+    pub payment_method: String,
+    pub amount: Option<i64>,
+}
+
+/// Confirm (charge) an initiated payment.
+#[derive(Debug, Deserialize, Apiv2Schema)]
+#[serde(deny_unknown_fields)]
+pub struct ConfirmPayment {
+    pub payment_id: Uuid,
+}
+
+/// Refund (part of) a succeeded payment: `amount` in minor units (default: all that remains),
+/// and why.
+#[derive(Debug, Deserialize, Apiv2Schema)]
+#[serde(deny_unknown_fields)]
+pub struct RefundPayment {
+    pub amount: Option<i64>,
+    pub reason: String,
+}
+
+/// The new seats of a held booking: exactly one of `seat_ids` or `seat_labels`.
+#[derive(Debug, Deserialize, Apiv2Schema)]
+#[serde(deny_unknown_fields)]
+pub struct ChangeSeats {
+    pub seat_ids: Option<Vec<i64>>,
+    pub seat_labels: Option<Vec<String>>,
+}
+
+/// A gateway's notification (`POST /payments/webhook`), signed over its raw bytes.
+#[derive(Debug, Deserialize, Apiv2Schema)]
+#[serde(deny_unknown_fields)]
+pub struct WebhookEventBody {
+    /// payment.succeeded or payment.failed
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub payment_id: Uuid,
+    /// The gateway's id of the charge.
+    pub gateway_ref: String,
+    /// For payment.failed: card_declined or insufficient_funds.
+    pub failure_code: Option<String>,
+}
+
+/// The answer to a webhook: the payment as it stands after the event.
+#[derive(Debug, Serialize, Apiv2Schema)]
+pub struct WebhookAck {
+    pub received: bool,
+    pub payment: PaymentDto,
 }
 
 /// One status change of a booking, or of one of its payments or refunds.

@@ -204,6 +204,20 @@ impl From<DomainError> for ApiError {
                 format!("line {line}: {problem}"),
             )
             .with_details(json!({ "line": line, "column": column, "problem": problem })),
+            DomainError::PaymentDeclined { code, payment } => ApiError::new(
+                S::PAYMENT_REQUIRED,
+                match code {
+                    boxoffice_domain::payment::DeclineCode::CardDeclined => "card_declined",
+                    boxoffice_domain::payment::DeclineCode::InsufficientFunds => {
+                        "insufficient_funds"
+                    }
+                },
+                format!(
+                    "the payment was declined ({code}); the booking stays held until its hold \
+                     expires: start a new payment with another method"
+                ),
+            )
+            .with_details(json!({ "payment": crate::dto::PaymentDto::from(*payment) })),
             DomainError::Unavailable(cause) => {
                 tracing::error!(%cause, "dependency unavailable");
                 ApiError::new(

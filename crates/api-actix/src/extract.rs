@@ -188,6 +188,43 @@ impl<T: Apiv2Schema> OperationModifier for RawBody<T> {
     }
 }
 
+/// A JSON request body kept as raw bytes, not parsed here (a signed webhook: its signature is
+/// checked over the exact bytes before anything reads them). Documented as `T`.
+pub struct UncheckedBody<T> {
+    pub bytes: actix_web::web::Bytes,
+    _shape: std::marker::PhantomData<T>,
+}
+
+impl<T: 'static> FromRequest for UncheckedBody<T> {
+    type Error = actix_web::Error;
+    type Future = LocalBoxFuture<'static, Result<Self, Self::Error>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let bytes = json_bytes(req, payload);
+        Box::pin(async move {
+            Ok(UncheckedBody {
+                bytes: bytes.await?,
+                _shape: std::marker::PhantomData,
+            })
+        })
+    }
+}
+
+impl<T: Apiv2Schema> Apiv2Schema for UncheckedBody<T> {
+    fn name() -> Option<String> {
+        T::name()
+    }
+    fn raw_schema() -> DefaultSchemaRaw {
+        T::raw_schema()
+    }
+}
+
+impl<T: Apiv2Schema> OperationModifier for UncheckedBody<T> {
+    fn update_parameter(op: &mut DefaultOperationRaw) {
+        Body::<T>::update_parameter(op);
+    }
+}
+
 impl<T: Apiv2Schema> Apiv2Schema for Body<T> {
     fn name() -> Option<String> {
         T::name()

@@ -117,6 +117,13 @@ impl<T> Replayable<T> {
     }
 }
 
+impl<T> Replayable<T> {
+    /// The same response, documented as `U` (a handler that decides its status itself).
+    pub fn retype<U>(self) -> Replayable<U> {
+        Replayable::new(self.response)
+    }
+}
+
 impl<T> Responder for Replayable<T> {
     type Body = BoxBody;
 

@@ -9,6 +9,7 @@ use actix_web::http::header::{HeaderName, HeaderValue};
 use actix_web::{HttpMessage, HttpResponse, HttpServer};
 use boxoffice_domain::accounts::AccountService;
 use boxoffice_domain::idempotency::IdempotencyService;
+use boxoffice_domain::lifecycle::PaymentService;
 use boxoffice_domain::ports::HealthCheck;
 use boxoffice_domain::service::{BookingService, CatalogService};
 use boxoffice_domain::values::Currency;
@@ -26,6 +27,7 @@ pub mod error;
 pub mod extract;
 pub mod handlers;
 pub mod idempotency;
+pub mod payments;
 pub mod ratelimit;
 
 use error::ApiError;
@@ -36,6 +38,8 @@ use handlers as h;
 pub struct ApiState {
     pub catalog: CatalogService,
     pub bookings: BookingService,
+    /// Payments and refunds.
+    pub payments: PaymentService,
     pub accounts: AccountService,
     /// Idempotency keys of retried writes (`idempotency::idempotent`).
     pub idempotency: IdempotencyService,
@@ -143,6 +147,18 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             )
             .service(
                 web::resource("/bookings/{id}/cancel").route(web::post().to(h::cancel_booking)),
+            )
+            .service(
+                web::resource("/bookings/{id}/seats").route(web::put().to(payments::change_seats)),
+            )
+            .service(
+                web::resource("/payments/initiate").route(web::post().to(payments::initiate)),
+            )
+            .service(web::resource("/payments/confirm").route(web::post().to(payments::confirm)))
+            .service(web::resource("/payments/webhook").route(web::post().to(payments::webhook)))
+            .service(web::resource("/payments/{id}").route(web::get().to(payments::get_payment)))
+            .service(
+                web::resource("/payments/{id}/refund").route(web::post().to(payments::refund)),
             )
             .service(
                 web::resource("/bookings/{id}/history").route(web::get().to(h::booking_history)),

@@ -11,12 +11,15 @@ use boxoffice_api::{ApiState, HttpSettings};
 use boxoffice_domain::account::{Actor, AuthRules, Role, User};
 use boxoffice_domain::accounts::AccountService;
 use boxoffice_domain::idempotency::{IdempotencyRules, IdempotencyService};
-use boxoffice_domain::ports::SystemClock;
+use boxoffice_domain::lifecycle::{PaymentDeps, PaymentService, Sweeper, WebhookRules};
+use boxoffice_domain::payment::{PaymentGateway, RefundPolicy};
+use boxoffice_domain::ports::{Clock, SystemClock};
 use boxoffice_domain::service::{BookingRules, BookingService, CatalogService};
 use boxoffice_domain::values::Currency;
+use boxoffice_infra_payments::{MockGateway, MockGatewaySettings};
 use boxoffice_infra_postgres::{
     Db, PgAccountRepository, PgBookingRepository, PgCatalogRepository, PgHealth,
-    PgIdempotencyStore, PoolConfig,
+    PgIdempotencyStore, PgPaymentRepository, PoolConfig,
 };
 
 pub mod seed;
@@ -52,17 +55,78 @@ fn open_pool(database_url: &str, settings: &Settings, min_idle: u32) -> anyhow::
     .map_err(|e| anyhow::anyhow!("{e}"))
 }
 
+/// What the service runs on besides the database: the clock and the payment gateway. The
+/// server uses the wall clock and the mock gateway of the settings; tests bring their own.
+#[derive(Clone)]
+pub struct Parts {
+    pub clock: Arc<dyn Clock>,
+    pub gateway: Arc<dyn PaymentGateway>,
+}
+
+impl Parts {
+    pub fn for_settings(settings: &Settings) -> Self {
+        Self {
+            clock: Arc::new(SystemClock),
+            gateway: Arc::new(MockGateway::new(MockGatewaySettings {
+                delay_ms: settings.payments.gateway_delay_ms,
+                fail_rate_percent: settings.payments.gateway_fail_rate_percent,
+            })),
+        }
+    }
+}
+
+/// The refund policy of the settings.
+pub fn refund_policy(settings: &Settings) -> RefundPolicy {
+    RefundPolicy {
+        full_refund_before: chrono::Duration::hours(settings.payments.full_refund_hours_before),
+        late_refund_percent: settings.payments.late_refund_percent,
+    }
+}
+
 /// Wires the use cases over the PostgreSQL adapters and the notifier.
 pub fn state(db: &Db, settings: &Settings) -> anyhow::Result<ApiState> {
-    let catalog = CatalogService::new(Arc::new(PgCatalogRepository::new(db.clone())));
+    state_with(db, settings, &Parts::for_settings(settings))
+}
+
+fn payment_service(db: &Db, settings: &Settings, parts: &Parts) -> PaymentService {
+    PaymentService::new(PaymentDeps {
+        bookings: Arc::new(PgBookingRepository::new(db.clone())),
+        catalog: Arc::new(PgCatalogRepository::new(db.clone())),
+        payments: Arc::new(PgPaymentRepository::new(db.clone())),
+        gateway: parts.gateway.clone(),
+        clock: parts.clock.clone(),
+        ids: Arc::new(OsTokens),
+        webhook: WebhookRules::new(settings.payments.webhook_secret.expose().as_bytes()),
+    })
+}
+
+/// The background sweep over the same adapters.
+pub fn sweeper(db: &Db, settings: &Settings, parts: &Parts) -> Sweeper {
+    Sweeper::new(
+        Arc::new(PgBookingRepository::new(db.clone())),
+        Arc::new(PgPaymentRepository::new(db.clone())),
+        payment_service(db, settings, parts).refunds(),
+        parts.clock.clone(),
+        settings.jobs.batch_size,
+    )
+}
+
+/// [`state`] on the given clock and gateway.
+pub fn state_with(db: &Db, settings: &Settings, parts: &Parts) -> anyhow::Result<ApiState> {
+    let catalog = CatalogService::new(Arc::new(PgCatalogRepository::new(db.clone())))
+        .with_clock(parts.clock.clone());
+    let payments = payment_service(db, settings, parts);
     let bookings = BookingService::new(
         Arc::new(PgBookingRepository::new(db.clone())),
-        Arc::new(SystemClock),
+        parts.clock.clone(),
         Arc::new(OsTokens),
         BookingRules {
             max_seats_per_booking: settings.booking.max_seats_per_booking,
+            hold_for: chrono::Duration::minutes(settings.booking.hold_minutes),
+            refund_policy: refund_policy(settings),
         },
-    );
+    )
+    .with_refunds(payments.refunds());
     let notifier = boxoffice_infra_notify::build_notifier(&settings.email)
         .map_err(|e| anyhow::anyhow!("email: {e}"))?;
     let hasher = BcryptHasher::new(settings.auth.bcrypt_cost).map_err(|e| anyhow::anyhow!(e))?;
@@ -91,6 +155,7 @@ pub fn state(db: &Db, settings: &Settings) -> anyhow::Result<ApiState> {
     Ok(ApiState {
         catalog,
         bookings,
+        payments,
         accounts,
         idempotency,
         jwt: Arc::new(jwt),
@@ -128,11 +193,43 @@ pub fn migrate(db: &Db) -> anyhow::Result<Vec<String>> {
     db.migrate_blocking().map_err(|e| anyhow::anyhow!("{e}"))
 }
 
-/// Migrates, then starts the HTTP server on `listener`; returns the running server.
+/// Migrates, then starts the HTTP server on `listener` (and the background sweep when
+/// `jobs.enabled`); returns the running server.
 pub async fn start(
     listener: TcpListener,
     database_url: &str,
     settings: &Settings,
+) -> anyhow::Result<actix_web::dev::Server> {
+    start_with(listener, database_url, settings, Parts::for_settings(settings)).await
+}
+
+/// Runs the sweep every `jobs.sweep_interval_secs` until the process ends.
+fn spawn_jobs(sweeper: Sweeper, interval: Duration) {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(interval);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tick.tick().await;
+            match sweeper.run_once().await {
+                Ok(r) if r == Default::default() => {}
+                Ok(r) => tracing::info!(
+                    expired = r.expired,
+                    completed = r.completed,
+                    refunds_retried = r.refunds_retried,
+                    "sweep"
+                ),
+                Err(e) => tracing::warn!(error = %e, "sweep failed; retrying at the next tick"),
+            }
+        }
+    });
+}
+
+/// [`start`] on the given clock and gateway.
+pub async fn start_with(
+    listener: TcpListener,
+    database_url: &str,
+    settings: &Settings,
+    parts: Parts,
 ) -> anyhow::Result<actix_web::dev::Server> {
     let db = connect(database_url, settings)?;
     let migrate_db = db.clone();
@@ -142,7 +239,13 @@ pub async fn start(
     if !applied.is_empty() {
         tracing::info!(?applied, "applied migrations");
     }
-    let state = state(&db, settings)?;
+    let state = state_with(&db, settings, &parts)?;
+    if settings.jobs.enabled {
+        spawn_jobs(
+            sweeper(&db, settings, &parts),
+            Duration::from_secs(settings.jobs.sweep_interval_secs),
+        );
+    }
     let server = boxoffice_api::serve(
         listener,
         state,

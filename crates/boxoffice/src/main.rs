@@ -36,6 +36,9 @@ enum Command {
     Openapi,
     /// Load the demo data set (idempotent).
     Seed,
+    /// Run the background sweep once: write down expired holds, complete bookings of shows
+    /// that ended, retry pending refunds.
+    Sweep,
     /// Create an admin account; the password is read from standard input (first line).
     CreateAdmin {
         #[arg(long)]
@@ -103,6 +106,16 @@ fn main() -> anyhow::Result<()> {
             let st = state(&db, &settings)?;
             let report = seed::seed(&st, settings.profile != "production").await?;
             println!("{report}");
+            Ok(())
+        }),
+        Command::Sweep => runtime()?.block_on(async {
+            let db = connect_for_command(&url, &settings)?;
+            let parts = boxoffice::Parts::for_settings(&settings);
+            let report = boxoffice::sweeper(&db, &settings, &parts).run_once().await?;
+            println!(
+                "expired {} holds, completed {} bookings, settled {} pending refunds",
+                report.expired, report.completed, report.refunds_retried
+            );
             Ok(())
         }),
         Command::Import { what } => runtime()?.block_on(async {

@@ -14,6 +14,8 @@ pub struct Settings {
     pub server: ServerSettings,
     pub database: DatabaseSettings,
     pub booking: BookingSettings,
+    pub payments: PaymentSettings,
+    pub jobs: JobSettings,
     pub auth: AuthSettings,
     pub email: boxoffice_infra_notify::EmailSettings,
     pub rate_limit: boxoffice_api::ratelimit::RateLimitSettings,
@@ -22,6 +24,8 @@ pub struct Settings {
 
 /// The development default of `auth.jwt_secret`; the production profile refuses it.
 pub const DEV_JWT_SECRET: &str = "dev-only-insecure-jwt-secret-change-me-0123456789";
+/// The base layer's webhook secret, for development only (refused in production).
+pub const DEV_WEBHOOK_SECRET: &str = "dev-only-insecure-webhook-secret-0123456789";
 
 /// A secret string: its `Debug` never shows it.
 #[derive(Clone, Deserialize, PartialEq, Eq)]
@@ -82,6 +86,27 @@ pub struct DatabaseSettings {
 pub struct BookingSettings {
     pub max_seats_per_booking: u32,
     pub default_currency: String,
+    /// How long a booking with something to pay is held.
+    pub hold_minutes: i64,
+}
+
+/// The payment gateway (the mock one), the webhook secret and the refund policy.
+#[derive(Debug, Clone, Deserialize)]
+pub struct PaymentSettings {
+    /// HMAC secret of `X-Boxoffice-Signature` on `POST /payments/webhook` (16+ bytes).
+    pub webhook_secret: Secret,
+    pub gateway_delay_ms: u64,
+    pub gateway_fail_rate_percent: u32,
+    pub full_refund_hours_before: i64,
+    pub late_refund_percent: u32,
+}
+
+/// The background sweep: expiry of holds, completion of bookings, pending refunds.
+#[derive(Debug, Clone, Deserialize)]
+pub struct JobSettings {
+    pub enabled: bool,
+    pub sweep_interval_secs: u64,
+    pub batch_size: i64,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -122,6 +147,37 @@ impl Settings {
         );
         boxoffice_domain::values::Currency::parse(&self.booking.default_currency)
             .map_err(|e| anyhow::anyhow!("booking.default_currency: {e}"))?;
+        anyhow::ensure!(
+            (1..=24 * 60).contains(&self.booking.hold_minutes),
+            "booking.hold_minutes must be 1..=1440"
+        );
+        anyhow::ensure!(
+            self.payments.webhook_secret.expose().len() >= 16,
+            "payments.webhook_secret must be at least 16 bytes (set APP_PAYMENTS__WEBHOOK_SECRET)"
+        );
+        if self.profile == "production" {
+            anyhow::ensure!(
+                self.payments.webhook_secret.expose() != DEV_WEBHOOK_SECRET,
+                "payments.webhook_secret is the development default: the production profile \
+                 refuses to start with it (set APP_PAYMENTS__WEBHOOK_SECRET)"
+            );
+        }
+        anyhow::ensure!(
+            self.payments.gateway_fail_rate_percent <= 100,
+            "payments.gateway_fail_rate_percent must be 0..=100"
+        );
+        anyhow::ensure!(
+            self.payments.full_refund_hours_before >= 0,
+            "payments.full_refund_hours_before must be >= 0"
+        );
+        anyhow::ensure!(
+            self.payments.late_refund_percent <= 100,
+            "payments.late_refund_percent must be 0..=100"
+        );
+        anyhow::ensure!(
+            self.jobs.sweep_interval_secs >= 1 && self.jobs.batch_size >= 1,
+            "jobs.sweep_interval_secs and jobs.batch_size must be at least 1"
+        );
         anyhow::ensure!(
             self.database.pool_size >= 1,
             "database.pool_size must be >= 1"

@@ -12,12 +12,14 @@ use uuid::Uuid;
 use crate::account::TokenHash;
 use crate::catalog::ShowKind;
 use crate::error::{DomainError, Violations};
+use crate::payment::{HistoryEntity, HistoryEntry, Payment};
 use crate::pricing::{Tier, TierPrices};
 use crate::values::{natural_cmp, Currency, Email, Name, Phone, SeatLabel};
 
-/// Booking states (ARCHITECTURE.md):
+/// Booking states (ARCHITECTURE.md, docs/lifecycle.md):
 /// `held --pay--> confirmed --show ends--> completed`, `held --expire--> expired`,
-/// `held|confirmed --cancel--> cancelled`.
+/// `expired --revive--> confirmed` (a payment that arrived after the hold expired, while the same
+/// seats were still free), `held|confirmed --cancel--> cancelled`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum BookingStatus {
@@ -35,6 +37,8 @@ pub enum BookingAction {
     Expire,
     Cancel,
     Complete,
+    /// A late payment brings an expired booking back (its seats were still free).
+    Revive,
 }
 
 impl BookingAction {
@@ -44,6 +48,7 @@ impl BookingAction {
             BookingAction::Expire => "expired",
             BookingAction::Cancel => "cancelled",
             BookingAction::Complete => "completed",
+            BookingAction::Revive => "revived",
         }
     }
 }
@@ -76,6 +81,16 @@ impl BookingStatus {
         matches!(self, BookingStatus::Held | BookingStatus::Confirmed)
     }
 
+    /// The status a new booking starts in: a hold when there is something to pay, confirmed at
+    /// once when it is free.
+    pub fn initial(total_amount: i64) -> BookingStatus {
+        if total_amount > 0 {
+            BookingStatus::Held
+        } else {
+            BookingStatus::Confirmed
+        }
+    }
+
     /// The state after `action`, or `IllegalTransition`.
     pub fn apply(self, action: BookingAction) -> Result<BookingStatus, DomainError> {
         use BookingAction as A;
@@ -85,6 +100,7 @@ impl BookingStatus {
             (S::Held, A::Expire) => Ok(S::Expired),
             (S::Held | S::Confirmed, A::Cancel) => Ok(S::Cancelled),
             (S::Confirmed, A::Complete) => Ok(S::Completed),
+            (S::Expired, A::Revive) => Ok(S::Confirmed),
             (from, action) => Err(DomainError::IllegalTransition {
                 from,
                 action: action.past_tense(),
@@ -128,7 +144,20 @@ pub struct BookingCommand {
     /// Who books, as the history records it ([`crate::account::Actor::history_label`]); set by
     /// the use case (`guest` until then).
     pub actor: String,
+    /// How long a hold lasts (a booking with something to pay is held until `now + hold_for`);
+    /// set by the use case from the rules ([`DEFAULT_HOLD_MINUTES`] until then).
+    pub hold_for: chrono::Duration,
 }
+
+/// The default hold time (config `booking.hold_minutes`).
+pub const DEFAULT_HOLD_MINUTES: i64 = 10;
+
+/// The history actor of changes the service makes on its own (expiry, completion).
+pub const HISTORY_ACTOR_SYSTEM: &str = "system";
+/// The history reason of an expiry.
+pub const REASON_HOLD_EXPIRED: &str = "the hold expired before it was paid";
+/// The history reason of a completion.
+pub const REASON_SHOW_ENDED: &str = "the show ended";
 
 /// The raw request as it arrives at the edge, before parsing.
 #[derive(Debug, Clone, Default)]
@@ -226,6 +255,7 @@ impl BookingRequest {
                 user_id: None,
                 guest_token_hash: None,
                 actor: crate::account::HISTORY_ACTOR_GUEST.to_owned(),
+                hold_for: chrono::Duration::minutes(DEFAULT_HOLD_MINUTES),
             }),
             _ => Err(DomainError::Internal(
                 "unreachable: violations empty".into(),
@@ -268,6 +298,58 @@ pub struct Booking {
     pub user_id: Option<Uuid>,
     /// Hash of a guest booking's token (never shown).
     pub guest_token_hash: Option<TokenHash>,
+    /// When a hold ends (set for bookings that were held; kept after they are paid or expire).
+    pub expires_at: Option<DateTime<Utc>>,
+    /// The booking's payments, oldest first, each with its refunds.
+    pub payments: Vec<Payment>,
+}
+
+impl Booking {
+    /// A hold that is past its deadline: it is expired, whether or not that has been written.
+    pub fn hold_is_past_due(&self, now: DateTime<Utc>) -> bool {
+        self.status == BookingStatus::Held && self.expires_at.is_some_and(|e| e <= now)
+    }
+
+    /// The booking as it stands at `now`: a past-due hold reads as `expired` at once (its seats
+    /// are free for everyone else already; the reaper or the next booking of its seats writes
+    /// it down).
+    pub fn as_of(mut self, now: DateTime<Utc>) -> Booking {
+        if self.hold_is_past_due(now) {
+            self.status = BookingStatus::Expired;
+        }
+        self
+    }
+
+    /// Whether a payment may be started for it now: held, and the hold still runs.
+    pub fn accepts_payment(&self, now: DateTime<Utc>) -> Result<(), DomainError> {
+        if self.status == BookingStatus::Held && !self.hold_is_past_due(now) {
+            Ok(())
+        } else {
+            Err(DomainError::Conflict {
+                code: "booking_not_held",
+                message: format!(
+                    "booking {} is {}: only a held booking whose hold still runs can be paid or changed",
+                    self.id,
+                    self.clone().as_of(now).status
+                ),
+            })
+        }
+    }
+
+    /// The history entry that a past-due hold gets when it expires (at its deadline, by the
+    /// system); the reaper and the booking transaction write exactly this, and reads show it
+    /// before either has run.
+    pub fn expiry_entry(&self) -> Option<HistoryEntry> {
+        Some(HistoryEntry {
+            at: self.expires_at?,
+            entity: HistoryEntity::Booking,
+            entity_id: self.id.to_string(),
+            from: Some(BookingStatus::Held.as_str().to_owned()),
+            to: BookingStatus::Expired.as_str().to_owned(),
+            actor: Some(HISTORY_ACTOR_SYSTEM.to_owned()),
+            reason: Some(REASON_HOLD_EXPIRED.to_owned()),
+        })
+    }
 }
 
 /// The show as read inside the booking transaction.
@@ -428,12 +510,51 @@ pub fn plan_seated(
         });
     }
     Ok(BookingPlan {
-        status: BookingStatus::Confirmed,
+        status: BookingStatus::initial(total),
         quantity: items.len() as u32,
         items,
         total_amount: total,
         currency: show.currency,
     })
+}
+
+/// Decides new seats for a held booking (`PUT /bookings/{id}/seats`): the same rules as
+/// [`plan_seated`], priced on the occupancy *without* the booking's own current seats (`own`:
+/// seat id → class id), which count as free for it (a seat may be kept).
+pub fn plan_seat_change(
+    show: &ShowSnapshot,
+    requested: &[i64],
+    seats: &[SeatSnapshot],
+    classes: &[ClassSnapshot],
+    own: &[(i64, i64)],
+    now: DateTime<Utc>,
+) -> Result<BookingPlan, DomainError> {
+    let own_seats: HashSet<i64> = own.iter().map(|(s, _)| *s).collect();
+    let mut own_per_class: HashMap<i64, u64> = HashMap::new();
+    for (_, class) in own {
+        *own_per_class.entry(*class).or_insert(0) += 1;
+    }
+    let seats: Vec<SeatSnapshot> = seats
+        .iter()
+        .cloned()
+        .map(|mut s| {
+            if own_seats.contains(&s.id) {
+                s.taken = false;
+            }
+            s
+        })
+        .collect();
+    let classes: Vec<ClassSnapshot> = classes
+        .iter()
+        .cloned()
+        .map(|mut c| {
+            c.sold_seats = c
+                .sold_seats
+                .saturating_sub(own_per_class.get(&c.id).copied().unwrap_or(0));
+            c
+        })
+        .collect();
+    plan_seated(show, requested, &seats, &classes, now)
 }
 
 /// Decides a general-admission booking of `quantity` places. The adapter must still take the
@@ -462,7 +583,7 @@ pub fn plan_general(
         .checked_mul(i64::from(quantity))
         .ok_or_else(|| DomainError::Internal("total overflows".into()))?;
     Ok(BookingPlan {
-        status: BookingStatus::Confirmed,
+        status: BookingStatus::initial(total),
         items: vec![PlannedItem {
             seat_id: None,
             class_id: None,

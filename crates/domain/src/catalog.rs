@@ -419,6 +419,8 @@ pub struct SeatView {
     pub class_id: i64,
     pub class: String,
     pub status: SeatStatus,
+    /// For a held seat: when its hold ends.
+    pub held_until: Option<chrono::DateTime<chrono::Utc>>,
     pub external_ref: Option<String>,
 }
 

@@ -102,6 +102,13 @@ pub enum DomainError {
     /// The caller is authenticated but may not do this (403).
     #[error("{message}")]
     Forbidden { code: &'static str, message: String },
+    /// The gateway declined the payment (402): `card_declined` or `insufficient_funds`, with
+    /// the (failed) payment.
+    #[error("payment declined: {code}")]
+    PaymentDeclined {
+        code: crate::payment::DeclineCode,
+        payment: Box<crate::payment::Payment>,
+    },
     /// A dependency is unreachable or saturated (database down, pool exhausted): retry later (503).
     #[error("service unavailable: {0}")]
     Unavailable(String),

@@ -82,6 +82,13 @@ impl IdempotencyScope {
         Self(format!("booking:{booking_id}"))
     }
 
+    /// The keys of whoever holds one guest token (the hash identifies the holder without
+    /// storing the token): only the holder can replay the answers kept under it.
+    pub fn guest_token(hash: &crate::account::TokenHash) -> Self {
+        let hex: String = hash.as_bytes().iter().map(|b| format!("{b:02x}")).collect();
+        Self(format!("guest:{hex}"))
+    }
+
     /// The scope of a caller: their account when signed in. Anonymous callers have none —
     /// nothing tells one guest from another, and a guest booking's answer carries its
     /// `guest_token`, so a scope shared by all guests would hand one guest's token to whoever

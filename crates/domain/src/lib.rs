@@ -8,6 +8,7 @@ pub mod catalog;
 pub mod error;
 pub mod idempotency;
 pub mod import;
+pub mod lifecycle;
 pub mod payment;
 pub mod ports;
 pub mod pricing;

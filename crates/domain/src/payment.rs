@@ -239,10 +239,150 @@ pub struct Payment {
     pub gateway_ref: Option<String>,
     /// Why it failed (`card_declined`, `insufficient_funds`), for a failed payment.
     pub failure_code: Option<String>,
+    /// What the payment's success did to its booking (`None` until it succeeded).
+    pub outcome: Option<PaymentOutcome>,
     /// Oldest first.
     pub refunds: Vec<Refund>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+}
+
+/// What a succeeded payment did to its booking: told to the client with the payment, so that
+/// a late payment is never a silent surprise.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PaymentOutcome {
+    /// The hold was still running: the booking is confirmed.
+    BookingConfirmed,
+    /// The hold had expired but the same seats (or places) were still free: the booking was
+    /// taken back and confirmed.
+    BookingRevived,
+    /// The hold had expired and its seats were gone (or the show had started): the booking
+    /// stays expired and the payment is refunded in full.
+    RefundedBookingExpired,
+    /// The booking was cancelled (or is otherwise not payable any more) before the money came
+    /// in: the payment is refunded in full.
+    RefundedBookingCancelled,
+}
+
+impl PaymentOutcome {
+    pub const ALL: [PaymentOutcome; 4] = [
+        PaymentOutcome::BookingConfirmed,
+        PaymentOutcome::BookingRevived,
+        PaymentOutcome::RefundedBookingExpired,
+        PaymentOutcome::RefundedBookingCancelled,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PaymentOutcome::BookingConfirmed => "booking_confirmed",
+            PaymentOutcome::BookingRevived => "booking_revived",
+            PaymentOutcome::RefundedBookingExpired => "refunded_booking_expired",
+            PaymentOutcome::RefundedBookingCancelled => "refunded_booking_cancelled",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|o| o.as_str() == s)
+    }
+
+    /// The reason recorded on the automatic full refund, for the outcomes that refund.
+    pub fn refund_reason(self) -> Option<&'static str> {
+        match self {
+            PaymentOutcome::RefundedBookingExpired => Some(
+                "automatic full refund: the payment arrived after the hold expired and its seats were no longer free",
+            ),
+            PaymentOutcome::RefundedBookingCancelled => Some(
+                "automatic full refund: the booking was no longer payable when the payment arrived",
+            ),
+            _ => None,
+        }
+    }
+}
+
+/// What to do with a booking when its payment succeeds, decided from the booking as read
+/// (locked) in the settling transaction.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Settlement {
+    /// Held and the hold runs: confirm.
+    Confirm,
+    /// The hold is over (past due, or already written `expired`) and the show has not started:
+    /// take the same seats back if they are all still free ([`PaymentOutcome::BookingRevived`]),
+    /// else refund ([`PaymentOutcome::RefundedBookingExpired`]).
+    TryRevive,
+    /// Refund in full with this outcome.
+    Refund(PaymentOutcome),
+}
+
+/// Decides [`Settlement`] for a succeeded payment of a booking in `status` whose hold ends at
+/// `expires_at`, for a show starting at `show_starts_at`.
+pub fn settlement_for(
+    status: crate::booking::BookingStatus,
+    expires_at: Option<DateTime<Utc>>,
+    show_starts_at: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> Settlement {
+    use crate::booking::BookingStatus as S;
+    let past_due = expires_at.is_none_or(|e| e <= now);
+    match status {
+        S::Held if !past_due => Settlement::Confirm,
+        S::Held | S::Expired if now < show_starts_at => Settlement::TryRevive,
+        S::Held | S::Expired => Settlement::Refund(PaymentOutcome::RefundedBookingExpired),
+        S::Confirmed | S::Completed | S::Cancelled => {
+            Settlement::Refund(PaymentOutcome::RefundedBookingCancelled)
+        }
+    }
+}
+
+/// A gateway's notification, the body of `POST /api/v1/payments/webhook` (signed with
+/// [`sign_webhook`]): `{"type": "payment.succeeded"|"payment.failed", "payment_id",
+/// "gateway_ref", "failure_code"?}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WebhookEvent {
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// Our payment id (the gateway was given it with the charge).
+    pub payment_id: Uuid,
+    /// The gateway's id of the charge.
+    pub gateway_ref: String,
+    /// For `payment.failed`: `card_declined` or `insufficient_funds`.
+    #[serde(default)]
+    pub failure_code: Option<String>,
+}
+
+impl WebhookEvent {
+    /// The event as the gateway's answer to the charge; a `Validation` error for an unknown
+    /// type or failure code.
+    pub fn outcome(&self) -> Result<GatewayOutcome, DomainError> {
+        let gateway_ref = self.gateway_ref.trim().to_owned();
+        if gateway_ref.is_empty() || gateway_ref.len() > 100 {
+            return Err(DomainError::invalid(
+                "gateway_ref",
+                "give the gateway's charge id (1-100 characters)",
+            ));
+        }
+        match self.kind.as_str() {
+            "payment.succeeded" => Ok(GatewayOutcome::Succeeded { gateway_ref }),
+            "payment.failed" => {
+                let code = match self.failure_code.as_deref() {
+                    Some("card_declined") | None => DeclineCode::CardDeclined,
+                    Some("insufficient_funds") => DeclineCode::InsufficientFunds,
+                    Some(other) => {
+                        return Err(DomainError::invalid(
+                            "failure_code",
+                            format!("unknown failure code '{other}'"),
+                        ))
+                    }
+                };
+                Ok(GatewayOutcome::Declined { code, gateway_ref })
+            }
+            other => Err(DomainError::invalid(
+                "type",
+                format!("unknown event type '{other}': payment.succeeded or payment.failed"),
+            )),
+        }
+    }
 }
 
 impl Payment {

@@ -10,7 +10,7 @@ use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 use crate::account::{NewRefreshToken, NewUser, Role, Rotation, TokenHash, User, UserPatch};
-use crate::booking::{Booking, BookingCommand};
+use crate::booking::{Booking, BookingCommand, Places};
 use crate::catalog::{
     City, Event, EventDetail, EventFilter, NewCity, NewEvent, NewShow, NewVenue, Page, Paged,
     SeatDetail, SeatView, ShowDetail, Venue,
@@ -20,7 +20,10 @@ use crate::idempotency::{
     Begin, IdempotencyKey, IdempotencyRules, IdempotencyScope, Lease, RequestHash, StoredResponse,
 };
 use crate::import::{ImportSummary, PricingRow, SeatRow};
-use crate::payment::HistoryEntry;
+use crate::payment::{
+    GatewayOutcome, HistoryEntry, Payment, PaymentMethod, Refund, RefundOutcome, RefundPolicy,
+};
+use crate::values::Currency;
 use crate::values::{Email, Phone};
 
 /// Storage of the catalogue.
@@ -49,17 +52,24 @@ pub trait CatalogRepository: Send + Sync + 'static {
         filter: EventFilter,
         page: Page,
     ) -> Result<Paged<Event>, DomainError>;
-    async fn get_event(&self, id: i64) -> Result<EventDetail, DomainError>;
+    /// Counts and free places as at `now`: seats and places of past-due holds are free.
+    async fn get_event(&self, id: i64, now: DateTime<Utc>) -> Result<EventDetail, DomainError>;
     /// The organiser of an event. MUST return `NotFound("event")` for an unknown event.
     async fn event_organizer(&self, event_id: i64) -> Result<Option<Uuid>, DomainError>;
     /// The organiser of a show's event. MUST return `NotFound("show")` for an unknown show.
     async fn show_organizer(&self, show_id: i64) -> Result<Option<Uuid>, DomainError>;
     /// Creates a show with its seat map or capacity, atomically (all seats or none).
     async fn create_show(&self, event_id: i64, show: NewShow) -> Result<ShowDetail, DomainError>;
-    async fn get_show(&self, id: i64) -> Result<ShowDetail, DomainError>;
+    /// As at `now` (past-due holds free, as in [`Self::get_event`]).
+    async fn get_show(&self, id: i64, now: DateTime<Utc>) -> Result<ShowDetail, DomainError>;
     /// The show and all its seats ordered by class name, row, seat number (natural order).
-    async fn list_seats(&self, show_id: i64) -> Result<(ShowDetail, Vec<SeatView>), DomainError>;
-    async fn get_seat(&self, id: i64) -> Result<SeatDetail, DomainError>;
+    /// A seat of a past-due hold at `now` is `available`; a held one says until when.
+    async fn list_seats(
+        &self,
+        show_id: i64,
+        now: DateTime<Utc>,
+    ) -> Result<(ShowDetail, Vec<SeatView>), DomainError>;
+    async fn get_seat(&self, id: i64, now: DateTime<Utc>) -> Result<SeatDetail, DomainError>;
     /// Upserts seats by label in ONE transaction; classes missing from the show are created
     /// without prices. Re-importing the same rows changes nothing.
     async fn import_seats(
@@ -113,19 +123,148 @@ pub trait BookingRepository: Send + Sync + 'static {
         page: Page,
     ) -> Result<Paged<Booking>, DomainError>;
     /// Cancels in one transaction (locking the booking row), applying the state machine: a
-    /// booking that is not active MUST give `IllegalTransition`. Seats/places are free at once.
-    /// The change is recorded in the booking's history (old status → `cancelled`, `actor`,
-    /// `reason`, at `now`) in the same transaction.
+    /// booking that is not active (a past-due hold counts as expired) MUST give
+    /// `IllegalTransition`. Seats/places are free at once. The change is recorded in the
+    /// booking's history (old status → `cancelled`, `actor`, `reason`, at `now`) in the same
+    /// transaction. When the booking has a succeeded payment, the refund that `policy` gives
+    /// ([`crate::payment::refund_amount`], decided inside the transaction) is written
+    /// `pending` in the same transaction and returned for the gateway.
     async fn cancel_booking(
         &self,
         id: Uuid,
         now: DateTime<Utc>,
         actor: String,
         reason: String,
+        policy: RefundPolicy,
+    ) -> Result<Cancelled, DomainError>;
+    /// Replaces the seats of a held booking whose hold still runs, in one transaction: locks
+    /// the new seats (id order) and the booking, plans with
+    /// [`crate::booking::plan_seat_change`], frees the old seats and takes the new ones, and
+    /// updates quantity and total. All or nothing. MUST give `Conflict { code:
+    /// "booking_not_held" }` for any other booking, `Conflict { code: "payment_pending" }`
+    /// while a payment of it is `initiated`, and the errors of [`Self::book`] for the seats.
+    async fn change_seats(
+        &self,
+        id: Uuid,
+        places: Places,
+        now: DateTime<Utc>,
+        actor: String,
     ) -> Result<Booking, DomainError>;
+    /// Writes `expired` on up to `limit` holds whose deadline is at or before `now` (never on
+    /// a booking that was paid), freeing their seats, with a history row each (at the
+    /// deadline, actor `system`). Returns how many.
+    async fn expire_due(&self, now: DateTime<Utc>, limit: i64) -> Result<u64, DomainError>;
+    /// Writes `completed` on up to `limit` confirmed bookings whose show ended at or before
+    /// `now`, with a history row each. Returns how many.
+    async fn complete_ended(&self, now: DateTime<Utc>, limit: i64) -> Result<u64, DomainError>;
     /// The history of a booking (its status changes and those of its payments and refunds),
     /// oldest first. MUST return `NotFound("booking")` for an unknown booking.
     async fn history(&self, booking_id: Uuid) -> Result<Vec<HistoryEntry>, DomainError>;
+}
+
+/// A cancelled booking and the refund its cancellation started, if any.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Cancelled {
+    pub booking: Booking,
+    pub refund: Option<PendingRefund>,
+}
+
+/// A refund written `pending`, with what the gateway needs to carry it out.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PendingRefund {
+    pub refund: Refund,
+    /// The gateway's id of the charge to refund.
+    pub charge_ref: String,
+    pub currency: Currency,
+}
+
+/// A payment to start.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewPayment {
+    pub id: Uuid,
+    pub booking_id: Uuid,
+    pub method: PaymentMethod,
+    /// The amount the client expects to pay; must equal the booking's total when given.
+    pub expected_amount: Option<i64>,
+    /// The history actor.
+    pub actor: String,
+}
+
+/// A refund to write.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RefundAsk {
+    pub id: Uuid,
+    pub payment_id: Uuid,
+    /// `None`: everything that remains refundable.
+    pub amount: Option<i64>,
+    pub reason: String,
+    pub actor: String,
+}
+
+/// A payment after the gateway's answer was recorded, and the automatic refund that answer
+/// started (a payment that came too late), if any.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Settled {
+    pub payment: Payment,
+    pub refund: Option<PendingRefund>,
+}
+
+/// Storage of payments and refunds. Every method is one transaction; every status change is
+/// recorded in the booking's history in the same transaction.
+#[cfg_attr(any(test, feature = "mock"), mockall::automock)]
+#[async_trait]
+pub trait PaymentRepository: Send + Sync + 'static {
+    /// Writes an `initiated` payment of the booking's total, locking the booking: MUST give
+    /// `Conflict { code: "booking_not_held" }` unless the booking is held and its hold runs at
+    /// `now`, a `Validation` error on `amount` when `expected_amount` differs from the total,
+    /// and `Conflict { code: "payment_pending" }` when the booking already has a payment that
+    /// is initiated or succeeded (at most one per booking; the database enforces it).
+    async fn create_payment(
+        &self,
+        payment: NewPayment,
+        now: DateTime<Utc>,
+    ) -> Result<Payment, DomainError>;
+    /// MUST return `NotFound("payment")` for an unknown id.
+    async fn get_payment(&self, id: Uuid) -> Result<Payment, DomainError>;
+    /// Records the gateway's answer to the charge of an `initiated` payment, locking the
+    /// booking and the payment. `Pending` keeps it initiated (stores the gateway ref);
+    /// `Declined` fails it (the booking stays held until it expires); `Succeeded` succeeds it
+    /// and applies [`crate::payment::settlement_for`] to the booking: confirm, revive (the
+    /// same seats, all still free) or a full refund written `pending`. A payment that is
+    /// already final is returned unchanged (a repeated confirmation or webhook).
+    async fn settle_payment(
+        &self,
+        id: Uuid,
+        outcome: GatewayOutcome,
+        now: DateTime<Utc>,
+        actor: String,
+    ) -> Result<Settled, DomainError>;
+    /// Writes a `pending` refund of a succeeded payment, locking it: the amount given
+    /// (`1..=remaining`, else `Validation` on `amount`) or, without one, all that remains.
+    /// MUST give `Conflict { code: "payment_not_succeeded" }` for a payment that did not
+    /// succeed, `Conflict { code: "nothing_to_refund" }` when nothing remains, and
+    /// `Conflict { code: "refund_exceeds_payment" }` when the database's cap refuses it.
+    async fn create_refund(
+        &self,
+        ask: RefundAsk,
+        now: DateTime<Utc>,
+    ) -> Result<PendingRefund, DomainError>;
+    /// Records the gateway's answer to a pending refund; a refund that is already final is
+    /// returned unchanged.
+    async fn finish_refund(
+        &self,
+        refund_id: Uuid,
+        outcome: RefundOutcome,
+        now: DateTime<Utc>,
+        actor: String,
+    ) -> Result<Refund, DomainError>;
+    /// Up to `limit` refunds still `pending` that were written before `before` (the gateway
+    /// was down, or the process stopped before it answered), oldest first.
+    async fn pending_refunds(
+        &self,
+        before: DateTime<Utc>,
+        limit: i64,
+    ) -> Result<Vec<PendingRefund>, DomainError>;
 }
 
 /// Storage of idempotency keys and the answers kept for them (`crate::idempotency`). One row

@@ -13,10 +13,14 @@ use crate::catalog::{
 };
 use crate::error::DomainError;
 use crate::import::{parse_pricing_csv, parse_seats_csv, ImportSummary};
-use crate::payment::HistoryEntry;
+use crate::booking::{Places, DEFAULT_HOLD_MINUTES};
+use crate::lifecycle::Refunds;
+use crate::payment::{HistoryEntry, RefundPolicy};
 use crate::ports::{
-    BookingFilter, BookingRepository, CatalogRepository, Clock, ContactQuery, TokenGenerator,
+    BookingFilter, BookingRepository, CatalogRepository, Clock, ContactQuery, SystemClock,
+    TokenGenerator,
 };
+use crate::values::SeatLabel;
 use crate::values::{Email, Phone};
 
 /// Settings the rules need.
@@ -24,13 +28,72 @@ use crate::values::{Email, Phone};
 pub struct BookingRules {
     /// Most seats or places in one booking.
     pub max_seats_per_booking: u32,
+    /// How long a booking with something to pay is held (config `booking.hold_minutes`).
+    pub hold_for: chrono::Duration,
+    /// What a cancellation refunds (config `payments.refund_*`).
+    pub refund_policy: RefundPolicy,
 }
 
 impl Default for BookingRules {
     fn default() -> Self {
         Self {
             max_seats_per_booking: 10,
+            hold_for: chrono::Duration::minutes(DEFAULT_HOLD_MINUTES),
+            refund_policy: RefundPolicy::default(),
         }
+    }
+}
+
+/// The seats of a `PUT /bookings/{id}/seats`: exactly one of ids or labels, 1..=max, distinct.
+fn parse_seat_change(
+    seat_ids: Option<Vec<i64>>,
+    seat_labels: Option<Vec<String>>,
+    max: u32,
+) -> Result<Places, DomainError> {
+    let count_ok = |n: usize, field: &str| {
+        if n == 0 {
+            Err(DomainError::invalid(field, "ask for at least one seat"))
+        } else if n > max as usize {
+            Err(DomainError::invalid(
+                field,
+                format!("at most {max} seats or places per booking"),
+            ))
+        } else {
+            Ok(())
+        }
+    };
+    match (seat_ids, seat_labels) {
+        (Some(ids), None) => {
+            count_ok(ids.len(), "seat_ids")?;
+            let distinct: std::collections::HashSet<i64> = ids.iter().copied().collect();
+            if distinct.len() != ids.len() {
+                return Err(DomainError::invalid("seat_ids", "seats must be distinct"));
+            }
+            if ids.iter().any(|id| *id <= 0) {
+                return Err(DomainError::invalid(
+                    "seat_ids",
+                    "seat ids are positive integers",
+                ));
+            }
+            Ok(Places::SeatIds(ids))
+        }
+        (None, Some(labels)) => {
+            count_ok(labels.len(), "seat_labels")?;
+            let parsed = labels
+                .iter()
+                .map(|l| SeatLabel::parse(l).map_err(|e| DomainError::invalid("seat_labels", e.to_string())))
+                .collect::<Result<Vec<_>, _>>()?;
+            let distinct: std::collections::HashSet<&str> =
+                parsed.iter().map(SeatLabel::as_str).collect();
+            if distinct.len() != parsed.len() {
+                return Err(DomainError::invalid("seat_labels", "seats must be distinct"));
+            }
+            Ok(Places::SeatLabels(parsed))
+        }
+        _ => Err(DomainError::invalid(
+            "seat_ids",
+            "give exactly one of seat_ids or seat_labels",
+        )),
     }
 }
 
@@ -38,11 +101,22 @@ impl Default for BookingRules {
 #[derive(Clone)]
 pub struct CatalogService {
     repo: Arc<dyn CatalogRepository>,
+    clock: Arc<dyn Clock>,
 }
 
 impl CatalogService {
+    /// On the wall clock ([`Self::with_clock`] to change it).
     pub fn new(repo: Arc<dyn CatalogRepository>) -> Self {
-        Self { repo }
+        Self {
+            repo,
+            clock: Arc::new(SystemClock),
+        }
+    }
+
+    /// The clock that decides which holds are past due in reads.
+    pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = clock;
+        self
     }
 
     /// Admins only.
@@ -101,7 +175,7 @@ impl CatalogService {
     }
 
     pub async fn get_event(&self, id: i64) -> Result<EventDetail, DomainError> {
-        self.repo.get_event(id).await
+        self.repo.get_event(id, self.clock.now()).await
     }
 
     /// The event's organiser or an admin.
@@ -119,18 +193,18 @@ impl CatalogService {
     }
 
     pub async fn get_show(&self, id: i64) -> Result<ShowDetail, DomainError> {
-        self.repo.get_show(id).await
+        self.repo.get_show(id, self.clock.now()).await
     }
 
     pub async fn list_seats(
         &self,
         show_id: i64,
     ) -> Result<(ShowDetail, Vec<SeatView>), DomainError> {
-        self.repo.list_seats(show_id).await
+        self.repo.list_seats(show_id, self.clock.now()).await
     }
 
     pub async fn get_seat(&self, id: i64) -> Result<SeatDetail, DomainError> {
-        self.repo.get_seat(id).await
+        self.repo.get_seat(id, self.clock.now()).await
     }
 
     /// The show's organiser or an admin may change its seat map and prices.
@@ -173,6 +247,9 @@ pub struct BookingService {
     clock: Arc<dyn Clock>,
     tokens: Arc<dyn TokenGenerator>,
     rules: BookingRules,
+    /// Carries out the refunds cancellations start; without it they stay `pending` for the
+    /// background job.
+    refunds: Option<Refunds>,
 }
 
 /// A new booking and, for a guest, the token that gives access to it (shown once).
@@ -194,7 +271,14 @@ impl BookingService {
             clock,
             tokens,
             rules,
+            refunds: None,
         }
+    }
+
+    /// Refunds of paid bookings that are cancelled go to the gateway through `refunds`.
+    pub fn with_refunds(mut self, refunds: Refunds) -> Self {
+        self.refunds = Some(refunds);
+        self
     }
 
     pub fn rules(&self) -> BookingRules {
@@ -220,6 +304,7 @@ impl BookingService {
         }
         let mut command = request.parse(self.rules.max_seats_per_booking)?;
         command.actor = actor.history_label();
+        command.hold_for = self.rules.hold_for;
         let guest_token = match actor.user_id() {
             Some(id) => {
                 command.user_id = Some(id);
@@ -239,8 +324,19 @@ impl BookingService {
     }
 
     /// One booking, for its owner, its guest-token holder or an admin; anyone else gets the same
-    /// 404 as for an unknown id.
+    /// 404 as for an unknown id. A past-due hold reads as `expired` ([`Booking::as_of`]).
     pub async fn get(
+        &self,
+        actor: &Actor,
+        id: Uuid,
+        guest_token: Option<&str>,
+    ) -> Result<Booking, DomainError> {
+        let booking = self.get_as_stored(actor, id, guest_token).await?;
+        Ok(booking.as_of(self.clock.now()))
+    }
+
+    /// [`Self::get`] without the expiry view (the history needs the stored status).
+    async fn get_as_stored(
         &self,
         actor: &Actor,
         id: Uuid,
@@ -257,6 +353,33 @@ impl BookingService {
         } else {
             Err(DomainError::not_found("booking", id))
         }
+    }
+
+    /// Bookings as they stand now (past-due holds read as expired).
+    async fn find_now(&self, filter: BookingFilter, page: Page) -> Result<Paged<Booking>, DomainError> {
+        let now = self.clock.now();
+        let mut found = self.repo.find_bookings(filter, page).await?;
+        found.items = found.items.into_iter().map(|b| b.as_of(now)).collect();
+        Ok(found)
+    }
+
+    /// Replaces the seats of a held booking (owner, guest-token holder or admin), re-priced on
+    /// the occupancy without its own old seats; all or nothing.
+    pub async fn change_seats(
+        &self,
+        actor: &Actor,
+        id: Uuid,
+        guest_token: Option<&str>,
+        seat_ids: Option<Vec<i64>>,
+        seat_labels: Option<Vec<String>>,
+    ) -> Result<Booking, DomainError> {
+        let booking = self.get(actor, id, guest_token).await?;
+        let places = parse_seat_change(seat_ids, seat_labels, self.rules.max_seats_per_booking)?;
+        booking.accepts_payment(self.clock.now())?;
+        self.repo
+            .change_seats(id, places, self.clock.now(), actor.history_label())
+            .await
+            .map(|b| b.as_of(self.clock.now()))
     }
 
     /// Lists bookings. Anonymous callers: none (401 with a contact, a validation error without;
@@ -292,8 +415,7 @@ impl BookingService {
         };
         if user.role == Role::Admin && contact.is_some() {
             return self
-                .repo
-                .find_bookings(
+                .find_now(
                     BookingFilter {
                         user_id: None,
                         contact,
@@ -313,8 +435,7 @@ impl BookingService {
                 ));
             }
         }
-        self.repo
-            .find_bookings(
+        self.find_now(
                 BookingFilter {
                     user_id: Some(user.id),
                     contact,
@@ -332,8 +453,7 @@ impl BookingService {
         page: Page,
     ) -> Result<Paged<Booking>, DomainError> {
         actor.require_self_or_admin(user_id)?;
-        self.repo
-            .find_bookings(
+        self.find_now(
                 BookingFilter {
                     user_id: Some(user_id),
                     contact: None,
@@ -353,14 +473,30 @@ impl BookingService {
     ) -> Result<Booking, DomainError> {
         let booking = self.get(actor, id, guest_token).await?;
         let reason = cancellation_reason(actor, booking.user_id);
-        self.repo
+        let label = actor.history_label();
+        let cancelled = self
+            .repo
             .cancel_booking(
                 id,
                 self.clock.now(),
-                actor.history_label(),
+                label.clone(),
                 reason.to_owned(),
+                self.rules.refund_policy,
             )
-            .await
+            .await?;
+        let mut booking = cancelled.booking;
+        if let (Some(pending), Some(refunds)) = (cancelled.refund, &self.refunds) {
+            let refund = refunds.carry_out(pending, &label).await?;
+            // Show the refund's answer on the booking just returned.
+            for payment in &mut booking.payments {
+                for r in &mut payment.refunds {
+                    if r.id == refund.id {
+                        *r = refund.clone();
+                    }
+                }
+            }
+        }
+        Ok(booking)
     }
 
     /// The history of a booking, oldest first: to those who may read the booking ([`Self::get`];
@@ -371,7 +507,13 @@ impl BookingService {
         id: Uuid,
         guest_token: Option<&str>,
     ) -> Result<Vec<HistoryEntry>, DomainError> {
-        self.get(actor, id, guest_token).await?;
-        self.repo.history(id).await
+        let booking = self.get_as_stored(actor, id, guest_token).await?;
+        let mut history = self.repo.history(id).await?;
+        // A past-due hold that nothing has written down yet: show its expiry now, exactly as
+        // the reaper or the next booking of its seats will write it.
+        if booking.hold_is_past_due(self.clock.now()) {
+            history.extend(booking.expiry_entry());
+        }
+        Ok(history)
     }
 }

@@ -6,17 +6,25 @@
 //! different seats of one show run in parallel. The partial unique index on active seats is the
 //! last word. General admission: a guarded `UPDATE … SET free_places = free_places - n WHERE
 //! free_places >= n` (and a CHECK constraint) keeps capacity from going below zero.
+//!
+//! Holds: a booking with something to pay is written `held` with `expires_at`. A past-due hold
+//! is free for everyone at once: the booking transaction that wants its seats (or, for general
+//! admission, finds too few places) writes it down as `expired` on the way, in the same
+//! transaction; reads treat it as free; the sweep (`expire_due`) writes down the rest.
 
 use std::collections::HashMap;
 
 use async_trait::async_trait;
 use boxoffice_domain::booking::{
-    plan_general, plan_seated, reference_from, Booking, BookingAction, BookingCommand, BookingItem,
-    BookingPlan, BookingStatus, ClassSnapshot, Places, SeatSnapshot, ShowSnapshot,
+    plan_general, plan_seat_change, plan_seated, reference_from, Booking, BookingAction,
+    BookingCommand, BookingItem, BookingPlan, BookingStatus, ClassSnapshot, Places, PlannedItem,
+    SeatSnapshot, ShowSnapshot, HISTORY_ACTOR_SYSTEM, REASON_SHOW_ENDED,
 };
 use boxoffice_domain::catalog::{Page, Paged, Show, ShowKind};
-use boxoffice_domain::payment::{HistoryEntity, HistoryEntry};
-use boxoffice_domain::ports::{BookingFilter, BookingRepository, ContactQuery};
+use boxoffice_domain::payment::{
+    refund_amount, HistoryEntity, HistoryEntry, PaymentStatus, RefundPolicy,
+};
+use boxoffice_domain::ports::{BookingFilter, BookingRepository, Cancelled, ContactQuery};
 use boxoffice_domain::pricing::TierPrices;
 use boxoffice_domain::DomainError;
 use chrono::{DateTime, Utc};
@@ -27,7 +35,12 @@ use diesel::result::{DatabaseErrorKind, Error as DieselError};
 use diesel::sql_types::Text;
 use uuid::Uuid;
 
+use crate::holds::{
+    expire_locked, lock_booking, lock_past_due, lock_past_due_of_show, record, release_places,
+    set_status, Locked, SalesDeltas,
+};
 use crate::models::*;
+use crate::payments::{load_payments, write_refund};
 use crate::prepared::{ClassSnapshotQuery, ClassSnapshotRow, WritePlanQuery};
 use crate::schema::*;
 use crate::{map_db_error, Db, TxError};
@@ -41,42 +54,6 @@ impl PgBookingRepository {
     pub fn new(db: Db) -> Self {
         Self { db }
     }
-}
-
-/// Stripes of the per-class sales counter (see migration 2026-11-22-000002).
-const SALES_SLOTS: i64 = 32;
-
-/// Sold-seat deltas per (class, slot) for (class, seat) pairs, ordered by (class, slot): every
-/// writer touches counter rows in this one order, so two bookings cannot deadlock on them.
-fn sales_groups(
-    seats_of: impl Iterator<Item = (i64, i64)>,
-    delta: i32,
-) -> std::collections::BTreeMap<(i64, i16), i32> {
-    let mut groups = std::collections::BTreeMap::new();
-    for (class_id, seat_id) in seats_of {
-        *groups
-            .entry((class_id, seat_id.rem_euclid(SALES_SLOTS) as i16))
-            .or_insert(0) += delta;
-    }
-    groups
-}
-
-/// Takes cancelled seats off their classes' sales counters (booking adds them in
-/// `WritePlanQuery`).
-fn uncount_sales(
-    conn: &mut PgConnection,
-    seats_of: impl Iterator<Item = (i64, i64)>,
-) -> Result<(), TxError> {
-    for ((class_id, slot), n) in sales_groups(seats_of, -1) {
-        diesel::update(
-            seat_class_sales::table
-                .filter(seat_class_sales::seat_class_id.eq(class_id))
-                .filter(seat_class_sales::slot.eq(slot)),
-        )
-        .set(seat_class_sales::sold.eq(seat_class_sales::sold + n))
-        .execute(conn)?;
-    }
-    Ok(())
 }
 
 fn snapshot(show: &Show) -> ShowSnapshot {
@@ -128,12 +105,73 @@ fn resolve_labels(
 
 type ClassNames = HashMap<i64, String>;
 
-fn plan_seats(
+/// An active item of a requested seat and the booking it belongs to.
+type Holder = (i64, Uuid, String, Option<DateTime<Utc>>);
+
+/// Active items of `seat_ids` with their booking's status and deadline.
+fn holders(conn: &mut PgConnection, seat_ids: &[i64]) -> Result<Vec<Holder>, TxError> {
+    let rows: Vec<(Option<i64>, Uuid, String, Option<DateTime<Utc>>)> = booking_items::table
+        .inner_join(bookings::table)
+        .filter(booking_items::seat_id.eq_any(seat_ids))
+        .filter(booking_items::active.eq(true))
+        .select((
+            booking_items::seat_id,
+            bookings::id,
+            bookings::status,
+            bookings::expires_at,
+        ))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(seat, b, st, exp)| Some((seat?, b, st, exp)))
+        .collect())
+}
+
+fn is_past_due(status: &str, expires_at: Option<DateTime<Utc>>, now: DateTime<Utc>) -> bool {
+    status == BookingStatus::Held.as_str() && expires_at.is_some_and(|e| e <= now)
+}
+
+/// The seats among `seat_ids` in an active booking other than `own`, after writing down the
+/// past-due holds that had some of them (their counter deltas go to `deltas`).
+fn taken_seats(
     conn: &mut PgConnection,
-    show: &Show,
-    ids: &[i64],
+    seat_ids: &[i64],
+    own: Option<Uuid>,
     now: DateTime<Utc>,
-) -> Result<(BookingPlan, ClassNames), TxError> {
+    deltas: &mut SalesDeltas,
+) -> Result<std::collections::HashSet<i64>, TxError> {
+    let found = holders(conn, seat_ids)?;
+    let mut due: Vec<Uuid> = found
+        .iter()
+        .filter(|(_, b, st, exp)| Some(*b) != own && is_past_due(st, *exp, now))
+        .map(|(_, b, _, _)| *b)
+        .collect();
+    if !due.is_empty() {
+        due.sort_unstable();
+        due.dedup();
+        for booking in lock_past_due(conn, &due, now)? {
+            expire_locked(conn, &booking, now, deltas)?;
+        }
+        // Read again: a hold that was being paid while we looked is confirmed (taken), one we
+        // expired is not.
+        return Ok(holders(conn, seat_ids)?
+            .into_iter()
+            .filter(|(_, b, st, exp)| Some(*b) != own && !is_past_due(st, *exp, now))
+            .map(|(seat, _, _, _)| seat)
+            .collect());
+    }
+    Ok(found
+        .into_iter()
+        .filter(|(_, b, _, _)| Some(*b) != own)
+        .map(|(seat, _, _, _)| seat)
+        .collect())
+}
+
+/// The requested seats, locked in id order, as the domain sees them.
+fn lock_seats(
+    conn: &mut PgConnection,
+    ids: &[i64],
+) -> Result<Vec<SeatSnapshot>, TxError> {
     // Lock the requested seats in a fixed (id) order. A seat that an in-flight booking holds is
     // waited for: its booking may still fail, and a 409 must mean "taken" (ADR 0005).
     let locked: Vec<(i64, i64, i64, String, String, i32)> = seats::table
@@ -149,13 +187,7 @@ fn plan_seats(
         ))
         .for_update()
         .load(conn)?;
-    let taken: Vec<Option<i64>> = booking_items::table
-        .filter(booking_items::seat_id.eq_any(ids))
-        .filter(booking_items::active.eq(true))
-        .select(booking_items::seat_id)
-        .load(conn)?;
-    let taken: std::collections::HashSet<i64> = taken.into_iter().flatten().collect();
-    let seat_snaps: Vec<SeatSnapshot> = locked
+    Ok(locked
         .into_iter()
         .map(|(id, show_id, class_id, label, row, number)| SeatSnapshot {
             id,
@@ -164,18 +196,33 @@ fn plan_seats(
             label,
             row,
             number: u32::try_from(number).unwrap_or(0),
-            taken: taken.contains(&id),
+            taken: false,
         })
-        .collect();
-    let mut class_ids: Vec<i64> = seat_snaps
+        .collect())
+}
+
+/// Prices and occupancy of the classes of `seats` that belong to `show` (past-due holds
+/// not counted).
+fn class_snapshots(
+    conn: &mut PgConnection,
+    show: &Show,
+    seats: &[SeatSnapshot],
+    now: DateTime<Utc>,
+) -> Result<Vec<ClassSnapshot>, TxError> {
+    let mut class_ids: Vec<i64> = seats
         .iter()
         .filter(|s| s.show_id == show.id)
         .map(|s| s.class_id)
         .collect();
     class_ids.sort_unstable();
     class_ids.dedup();
-    let rows: Vec<ClassSnapshotRow> = ClassSnapshotQuery { ids: &class_ids }.load(conn)?;
-    let classes: Vec<ClassSnapshot> = rows
+    let rows: Vec<ClassSnapshotRow> = ClassSnapshotQuery {
+        ids: &class_ids,
+        show_id: show.id,
+        now,
+    }
+    .load(conn)?;
+    Ok(rows
         .into_iter()
         .map(
             |(id, name, min_price, normal_price, max_price, total, sold)| ClassSnapshot {
@@ -190,33 +237,83 @@ fn plan_seats(
                 sold_seats: sold.max(0) as u64,
             },
         )
-        .collect();
+        .collect())
+}
+
+/// Locks and reads everything a seated booking decision needs. The class snapshot is read
+/// before past-due holds are written down (it already leaves them out), then those holds are
+/// expired, then the taken seats are read.
+fn seat_inputs(
+    conn: &mut PgConnection,
+    show: &Show,
+    ids: &[i64],
+    own: Option<Uuid>,
+    now: DateTime<Utc>,
+    deltas: &mut SalesDeltas,
+) -> Result<(Vec<SeatSnapshot>, Vec<ClassSnapshot>), TxError> {
+    let mut seat_snaps = lock_seats(conn, ids)?;
+    let classes = class_snapshots(conn, show, &seat_snaps, now)?;
+    let taken = taken_seats(conn, ids, own, now, deltas)?;
+    for s in &mut seat_snaps {
+        s.taken = taken.contains(&s.id);
+    }
+    Ok((seat_snaps, classes))
+}
+
+fn plan_seats(
+    conn: &mut PgConnection,
+    show: &Show,
+    ids: &[i64],
+    now: DateTime<Utc>,
+    deltas: &mut SalesDeltas,
+) -> Result<(BookingPlan, ClassNames), TxError> {
+    let (seat_snaps, classes) = seat_inputs(conn, show, ids, None, now, deltas)?;
     let plan = plan_seated(&snapshot(show), ids, &seat_snaps, &classes, now)?;
     let names = classes.into_iter().map(|c| (c.id, c.name)).collect();
     Ok((plan, names))
 }
 
-fn take_places(conn: &mut PgConnection, show: &Show, quantity: u32) -> Result<(), TxError> {
+/// Takes `quantity` general-admission places with the guarded update. When too few are free,
+/// past-due holds of the show are written down first (giving their places back) and the update
+/// is tried once more.
+fn take_places(
+    conn: &mut PgConnection,
+    show: &Show,
+    quantity: u32,
+    now: DateTime<Utc>,
+) -> Result<(), TxError> {
     let n = i32::try_from(quantity).unwrap_or(i32::MAX);
-    let updated = diesel::update(
-        shows::table
-            .filter(shows::id.eq(show.id))
-            .filter(shows::free_places.ge(n)),
-    )
-    .set(shows::free_places.eq(shows::free_places - n))
-    .execute(conn)?;
-    if updated == 0 {
-        let free: Option<i32> = shows::table
-            .find(show.id)
-            .select(shows::free_places)
-            .first(conn)?;
-        return Err(DomainError::SoldOut {
-            requested: quantity,
-            available: free.and_then(|f| u32::try_from(f).ok()).unwrap_or(0),
-        }
-        .into());
+    let take = |conn: &mut PgConnection| -> Result<usize, TxError> {
+        Ok(diesel::update(
+            shows::table
+                .filter(shows::id.eq(show.id))
+                .filter(shows::free_places.ge(n)),
+        )
+        .set(shows::free_places.eq(shows::free_places - n))
+        .execute(conn)?)
+    };
+    if take(conn)? == 1 {
+        return Ok(());
     }
-    Ok(())
+    let due = lock_past_due_of_show(conn, show.id, now, 1000)?;
+    if !due.is_empty() {
+        let mut deltas = SalesDeltas::default();
+        for booking in &due {
+            expire_locked(conn, booking, now, &mut deltas)?;
+        }
+        if take(conn)? == 1 {
+            return Ok(());
+        }
+    }
+    let free: Option<i32> = shows::table
+        .find(show.id)
+        .select(shows::free_places)
+        .first(conn)?;
+    Err(DomainError::SoldOut {
+        requested: quantity,
+        available: free.and_then(|f| u32::try_from(f).ok()).unwrap_or(0),
+    }
+    .into())
 }
 
 fn write_plan(
@@ -225,14 +322,17 @@ fn write_plan(
     command: &BookingCommand,
     plan: &BookingPlan,
     now: DateTime<Utc>,
-) -> Result<(Uuid, String), TxError> {
+    mut deltas: SalesDeltas,
+) -> Result<(Uuid, String, Option<DateTime<Utc>>), TxError> {
     let id = Uuid::new_v4();
     let reference = reference_from(rand::random::<u64>());
     let items = &plan.items;
-    let groups = sales_groups(
+    deltas.add(
         items.iter().filter_map(|i| Some((i.class_id?, i.seat_id?))),
         1,
     );
+    let rows: Vec<(i64, i16, i32)> = deltas.rows().collect();
+    let expires_at = (plan.status == BookingStatus::Held).then(|| now + command.hold_for);
     WritePlanQuery {
         id,
         reference: reference.clone(),
@@ -245,6 +345,7 @@ fn write_plan(
         total_amount: plan.total_amount,
         currency: plan.currency.as_str().to_owned(),
         now,
+        expires_at,
         user_id: command.user_id,
         guest_token_hash: command.guest_token_hash.map(|h| h.as_bytes().to_vec()),
         actor: command.actor.clone(),
@@ -257,12 +358,12 @@ fn write_plan(
             .iter()
             .map(|i| i.tier.map(|t| t.as_str().to_owned()))
             .collect(),
-        counter_classes: groups.keys().map(|(c, _)| *c).collect(),
-        counter_slots: groups.keys().map(|(_, s)| *s).collect(),
-        counter_sold: groups.values().copied().collect(),
+        counter_classes: rows.iter().map(|r| r.0).collect(),
+        counter_slots: rows.iter().map(|r| r.1).collect(),
+        counter_sold: rows.iter().map(|r| r.2).collect(),
     }
     .execute(conn)?;
-    Ok((id, reference))
+    Ok((id, reference, expires_at))
 }
 
 fn seats_on_general_admission(show: &Show) -> TxError {
@@ -276,34 +377,46 @@ fn seats_on_general_admission(show: &Show) -> TxError {
     .into()
 }
 
+/// Seat ids of `places` in `show` (labels resolved); general admission refuses seats.
+fn seat_ids_of(
+    conn: &mut PgConnection,
+    show: &Show,
+    places: &Places,
+) -> Result<Vec<i64>, TxError> {
+    match places {
+        Places::Quantity(_) => Err(DomainError::invalid(
+            "seat_ids",
+            "give seats (seat_ids or seat_labels)",
+        )
+        .into()),
+        _ if show.kind != ShowKind::Seated => Err(seats_on_general_admission(show)),
+        Places::SeatIds(ids) => Ok(ids.clone()),
+        Places::SeatLabels(labels) => {
+            let labels: Vec<String> = labels.iter().map(|l| l.as_str().to_owned()).collect();
+            resolve_labels(conn, show.id, &labels)
+        }
+    }
+}
+
 fn book_tx(
     conn: &mut PgConnection,
     command: &BookingCommand,
     now: DateTime<Utc>,
 ) -> Result<Booking, TxError> {
     let show = load_show(conn, command.show_id)?;
+    let mut deltas = SalesDeltas::default();
     let (plan, class_names) = match &command.places {
         Places::Quantity(q) => {
             let plan = plan_general(&snapshot(&show), *q, now)?;
-            take_places(conn, &show, *q)?;
+            take_places(conn, &show, *q, now)?;
             (plan, ClassNames::new())
         }
-        Places::SeatIds(ids) => {
-            if show.kind != ShowKind::Seated {
-                return Err(seats_on_general_admission(&show));
-            }
-            plan_seats(conn, &show, ids, now)?
-        }
-        Places::SeatLabels(labels) => {
-            if show.kind != ShowKind::Seated {
-                return Err(seats_on_general_admission(&show));
-            }
-            let labels: Vec<String> = labels.iter().map(|l| l.as_str().to_owned()).collect();
-            let ids = resolve_labels(conn, show.id, &labels)?;
-            plan_seats(conn, &show, &ids, now)?
+        places => {
+            let ids = seat_ids_of(conn, &show, places)?;
+            plan_seats(conn, &show, &ids, now, &mut deltas)?
         }
     };
-    let (id, reference) = write_plan(conn, &show, command, &plan, now)?;
+    let (id, reference, expires_at) = write_plan(conn, &show, command, &plan, now, deltas)?;
     // Built from what was just written: no second round trip on the hot path.
     Ok(Booking {
         id,
@@ -317,24 +430,206 @@ fn book_tx(
         quantity: plan.quantity,
         total_amount: plan.total_amount,
         currency: plan.currency,
-        items: plan
-            .items
-            .into_iter()
-            .map(|i| BookingItem {
-                seat_class: i.class_id.and_then(|c| class_names.get(&c).cloned()),
-                seat_id: i.seat_id,
-                label: i.label,
-                quantity: i.quantity,
-                price: i.price,
-                tier: i.tier,
-            })
-            .collect(),
+        items: items_of(plan.items, &class_names),
         created_at: now,
         updated_at: now,
         cancelled_at: None,
         user_id: command.user_id,
         guest_token_hash: command.guest_token_hash,
+        expires_at,
+        payments: vec![],
     })
+}
+
+fn items_of(items: Vec<PlannedItem>, class_names: &ClassNames) -> Vec<BookingItem> {
+    items
+        .into_iter()
+        .map(|i| BookingItem {
+            seat_class: i.class_id.and_then(|c| class_names.get(&c).cloned()),
+            seat_id: i.seat_id,
+            label: i.label,
+            quantity: i.quantity,
+            price: i.price,
+            tier: i.tier,
+        })
+        .collect()
+}
+
+/// `PUT /bookings/{id}/seats` in one transaction (lock order: new seats, the booking, past-due
+/// holds of others).
+fn change_seats_tx(
+    conn: &mut PgConnection,
+    id: Uuid,
+    places: &Places,
+    now: DateTime<Utc>,
+    actor: &str,
+) -> Result<Booking, TxError> {
+    let show_id: Option<i64> = bookings::table
+        .find(id)
+        .select(bookings::show_id)
+        .first(conn)
+        .optional()?;
+    let show = load_show(
+        conn,
+        show_id.ok_or_else(|| DomainError::not_found("booking", id))?,
+    )?;
+    let ids = seat_ids_of(conn, &show, places)?;
+    let mut seat_snaps = lock_seats(conn, &ids)?;
+    let booking = lock_booking(conn, id)?;
+    if booking.status_at(now) != BookingStatus::Held {
+        return Err(not_held(&booking, now));
+    }
+    let initiated: i64 = payments::table
+        .filter(payments::booking_id.eq(id))
+        .filter(payments::status.eq(PaymentStatus::Initiated.as_str()))
+        .select(count_star())
+        .first(conn)?;
+    if initiated > 0 {
+        return Err(DomainError::Conflict {
+            code: "payment_pending",
+            message: format!(
+                "booking {id} has a payment in progress: its seats cannot change until it fails"
+            ),
+        }
+        .into());
+    }
+    let old: Vec<(Option<i64>, Option<i64>, Option<String>)> = booking_items::table
+        .filter(booking_items::booking_id.eq(id))
+        .filter(booking_items::active.eq(true))
+        .order(booking_items::id)
+        .select((
+            booking_items::seat_id,
+            booking_items::seat_class_id,
+            booking_items::label,
+        ))
+        .load(conn)?;
+    let own: Vec<(i64, i64)> = old
+        .iter()
+        .filter_map(|(s, c, _)| Some(((*s)?, (*c)?)))
+        .collect();
+    let classes = class_snapshots(conn, &show, &seat_snaps, now)?;
+    let mut deltas = SalesDeltas::default();
+    let taken = taken_seats(conn, &ids, Some(id), now, &mut deltas)?;
+    for s in &mut seat_snaps {
+        s.taken = taken.contains(&s.id);
+    }
+    let plan = plan_seat_change(&snapshot(&show), &ids, &seat_snaps, &classes, &own, now)?;
+    diesel::delete(booking_items::table.filter(booking_items::booking_id.eq(id)))
+        .execute(conn)?;
+    deltas.add(own.iter().map(|(s, c)| (*c, *s)), -1);
+    deltas.add(
+        plan.items
+            .iter()
+            .filter_map(|i| Some((i.class_id?, i.seat_id?))),
+        1,
+    );
+    diesel::insert_into(booking_items::table)
+        .values(
+            plan.items
+                .iter()
+                .map(|i| {
+                    (
+                        booking_items::booking_id.eq(id),
+                        booking_items::show_id.eq(show.id),
+                        booking_items::seat_id.eq(i.seat_id),
+                        booking_items::seat_class_id.eq(i.class_id),
+                        booking_items::label.eq(i.label.clone()),
+                        booking_items::quantity.eq(i.quantity as i32),
+                        booking_items::price.eq(i.price),
+                        booking_items::tier.eq(i.tier.map(|t| t.as_str())),
+                    )
+                })
+                .collect::<Vec<_>>(),
+        )
+        .execute(conn)?;
+    deltas.apply(conn)?;
+    diesel::update(bookings::table.find(id))
+        .set((
+            bookings::quantity.eq(plan.quantity as i32),
+            bookings::total_amount.eq(plan.total_amount),
+            bookings::updated_at.eq(now),
+        ))
+        .execute(conn)?;
+    let labels = |v: Vec<String>| v.join(", ");
+    let reason = format!(
+        "seats changed from {} to {}; total {} -> {}",
+        labels(old.into_iter().filter_map(|(_, _, l)| l).collect()),
+        labels(plan.items.iter().filter_map(|i| i.label.clone()).collect()),
+        booking.total_amount,
+        plan.total_amount
+    );
+    record(
+        conn,
+        id,
+        HistoryEntity::Booking,
+        &id.to_string(),
+        Some(BookingStatus::Held.as_str()),
+        BookingStatus::Held.as_str(),
+        actor,
+        Some(&reason),
+        now,
+    )?;
+    load_booking(conn, id)
+}
+
+/// The seats of a booking's items (active or not), locked in id order.
+pub(crate) fn seats_of_booking(
+    conn: &mut PgConnection,
+    booking_id: Uuid,
+) -> Result<Vec<i64>, TxError> {
+    let found: Vec<Option<i64>> = booking_items::table
+        .filter(booking_items::booking_id.eq(booking_id))
+        .select(booking_items::seat_id)
+        .load(conn)?;
+    let mut ids: Vec<i64> = found.into_iter().flatten().collect();
+    ids.sort_unstable();
+    lock_seats(conn, &ids)?;
+    Ok(ids)
+}
+
+/// Takes an expired booking's places back (a late payment): seated, when none of its seats
+/// (`seat_ids`, locked by the caller) is in another active booking (past-due holds are written
+/// down on the way); general admission, when the guarded update can take its quantity. Its
+/// items become active again (+1 counter deltas). `false`, changing nothing of the booking,
+/// when the places are gone.
+pub(crate) fn reactivate_and_take(
+    conn: &mut PgConnection,
+    booking: &Locked,
+    seat_ids: &[i64],
+    now: DateTime<Utc>,
+    deltas: &mut SalesDeltas,
+) -> Result<bool, TxError> {
+    if seat_ids.is_empty() {
+        let show = load_show(conn, booking.show_id)?;
+        let quantity = u32::try_from(booking.quantity).unwrap_or(0);
+        match take_places(conn, &show, quantity, now) {
+            Ok(()) => {}
+            Err(TxError::Domain(DomainError::SoldOut { .. })) => return Ok(false),
+            Err(e) => return Err(e),
+        }
+    } else if !taken_seats(conn, seat_ids, Some(booking.id), now, deltas)?.is_empty() {
+        return Ok(false);
+    }
+    let back: Vec<(Option<i64>, Option<i64>)> =
+        diesel::update(booking_items::table.filter(booking_items::booking_id.eq(booking.id)))
+            .set(booking_items::active.eq(true))
+            .returning((booking_items::seat_class_id, booking_items::seat_id))
+            .get_results(conn)?;
+    deltas.add(back.into_iter().filter_map(|(c, s)| Some((c?, s?))), 1);
+    Ok(true)
+}
+
+/// `Conflict { code: "booking_not_held" }` for `booking` as it stands at `now`.
+pub(crate) fn not_held(booking: &Locked, now: DateTime<Utc>) -> TxError {
+    DomainError::Conflict {
+        code: "booking_not_held",
+        message: format!(
+            "booking {} is {}: only a held booking whose hold still runs can be paid or changed",
+            booking.id,
+            booking.status_at(now)
+        ),
+    }
+    .into()
 }
 
 fn load_items(
@@ -368,15 +663,18 @@ fn bookings_from_rows(
 ) -> Result<Vec<Booking>, TxError> {
     let ids: Vec<Uuid> = rows.iter().map(|(b, _)| b.id).collect();
     let mut items = load_items(conn, &ids)?;
+    let mut payments = load_payments(conn, &ids)?;
     rows.into_iter()
         .map(|(b, event_id)| {
             let its = items.remove(&b.id).unwrap_or_default();
-            Ok(booking_from(b, event_id, its)?)
+            let mut booking = booking_from(b, event_id, its)?;
+            booking.payments = payments.remove(&booking.id).unwrap_or_default();
+            Ok(booking)
         })
         .collect()
 }
 
-fn load_booking(conn: &mut PgConnection, id: Uuid) -> Result<Booking, TxError> {
+pub(crate) fn load_booking(conn: &mut PgConnection, id: Uuid) -> Result<Booking, TxError> {
     let row: Option<(BookingRow, i64)> = bookings::table
         .inner_join(shows::table)
         .filter(bookings::id.eq(id))
@@ -389,57 +687,110 @@ fn load_booking(conn: &mut PgConnection, id: Uuid) -> Result<Booking, TxError> {
         .ok_or_else(|| DomainError::Internal("booking vanished".into()).into())
 }
 
+/// The show's start, for the refund policy.
+fn show_starts_at(conn: &mut PgConnection, show_id: i64) -> Result<DateTime<Utc>, TxError> {
+    Ok(shows::table
+        .find(show_id)
+        .select(shows::starts_at)
+        .first(conn)?)
+}
+
 fn cancel_tx(
     conn: &mut PgConnection,
     id: Uuid,
     now: DateTime<Utc>,
     actor: &str,
     reason: &str,
-) -> Result<Booking, TxError> {
-    let row: Option<(String, i64, i32)> = bookings::table
-        .find(id)
-        .select((bookings::status, bookings::show_id, bookings::quantity))
+    policy: &RefundPolicy,
+) -> Result<Cancelled, TxError> {
+    let booking = lock_booking(conn, id)?;
+    // A past-due hold is expired, and an expired booking cannot be cancelled.
+    booking.status_at(now).apply(BookingAction::Cancel)?;
+    set_status(
+        conn,
+        &booking,
+        BookingStatus::Cancelled,
+        actor,
+        Some(reason),
+        now,
+        now,
+    )?;
+    let mut deltas = SalesDeltas::default();
+    release_places(conn, &booking, &mut deltas)?;
+    deltas.apply(conn)?;
+    // A paid booking gets back what the policy says.
+    let paid: Option<(Uuid, i64, i64)> = payments::table
+        .filter(payments::booking_id.eq(id))
+        .filter(payments::status.eq(PaymentStatus::Succeeded.as_str()))
+        .select((payments::id, payments::amount, payments::refunded_amount))
         .for_update()
         .first(conn)
         .optional()?;
-    let (status, show_id, quantity) = row.ok_or_else(|| DomainError::not_found("booking", id))?;
-    let status = BookingStatus::parse(&status)
-        .ok_or_else(|| DomainError::Internal(format!("stored status '{status}'")))?;
-    let next = status.apply(BookingAction::Cancel)?;
-    diesel::update(bookings::table.find(id))
-        .set((
-            bookings::status.eq(next.as_str()),
-            bookings::cancelled_at.eq(Some(now)),
-            bookings::updated_at.eq(now),
-        ))
-        .execute(conn)?;
-    diesel::insert_into(booking_history::table)
-        .values((
-            booking_history::booking_id.eq(id),
-            booking_history::entity.eq(HistoryEntity::Booking.as_str()),
-            booking_history::entity_id.eq(id.to_string()),
-            booking_history::from_status.eq(Some(status.as_str())),
-            booking_history::to_status.eq(next.as_str()),
-            booking_history::actor.eq(Some(actor)),
-            booking_history::reason.eq(Some(reason)),
-            booking_history::at.eq(now),
-        ))
-        .execute(conn)?;
-    let freed: Vec<(Option<i64>, Option<i64>)> =
-        diesel::update(booking_items::table.filter(booking_items::booking_id.eq(id)))
-            .set(booking_items::active.eq(false))
-            .returning((booking_items::seat_class_id, booking_items::seat_id))
-            .get_results(conn)?;
-    uncount_sales(conn, freed.into_iter().filter_map(|(c, s)| Some((c?, s?))))?;
-    // General admission: give the places back.
-    diesel::update(
-        shows::table
-            .filter(shows::id.eq(show_id))
-            .filter(shows::kind.eq(ShowKind::General.as_str())),
+    let mut refund = None;
+    if let Some((payment_id, amount, refunded)) = paid {
+        let starts_at = show_starts_at(conn, booking.show_id)?;
+        let due = refund_amount(policy, amount, refunded, starts_at, now, None, false)?;
+        if due > 0 {
+            refund = Some(write_refund(
+                conn,
+                id,
+                payment_id,
+                Uuid::new_v4(),
+                due,
+                &format!("{reason}: refund per the cancellation policy"),
+                actor,
+                now,
+            )?);
+        }
+    }
+    Ok(Cancelled {
+        booking: load_booking(conn, id)?,
+        refund,
+    })
+}
+
+/// Writes down up to `limit` past-due holds as expired (one transaction; rows another
+/// transaction holds are skipped and left for the next sweep).
+fn expire_due_tx(conn: &mut PgConnection, now: DateTime<Utc>, limit: i64) -> Result<u64, TxError> {
+    let ids: Vec<Uuid> = bookings::table
+        .filter(bookings::status.eq(BookingStatus::Held.as_str()))
+        .filter(bookings::expires_at.le(now))
+        .order(bookings::expires_at)
+        .limit(limit)
+        .select(bookings::id)
+        .load(conn)?;
+    let due = lock_past_due(conn, &ids, now)?;
+    let mut deltas = SalesDeltas::default();
+    for booking in &due {
+        expire_locked(conn, booking, now, &mut deltas)?;
+    }
+    deltas.apply(conn)?;
+    Ok(due.len() as u64)
+}
+
+/// Confirmed bookings of shows that ended become `completed`, with their history rows, in one
+/// statement.
+fn complete_ended_tx(
+    conn: &mut PgConnection,
+    now: DateTime<Utc>,
+    limit: i64,
+) -> Result<u64, TxError> {
+    let n = diesel::sql_query(
+        "WITH due AS (SELECT b.id FROM bookings b JOIN shows s ON s.id = b.show_id \
+           WHERE b.status = 'confirmed' AND s.ends_at <= $1 \
+           ORDER BY s.ends_at, b.id LIMIT $2 FOR UPDATE OF b SKIP LOCKED), \
+         done AS (UPDATE bookings b SET status = 'completed', updated_at = $1 \
+           FROM due WHERE b.id = due.id RETURNING b.id) \
+         INSERT INTO booking_history (booking_id, entity, entity_id, from_status, to_status, \
+           actor, reason, at) \
+         SELECT id, 'booking', id::text, 'confirmed', 'completed', $3, $4, $1 FROM done",
     )
-    .set(shows::free_places.eq(shows::free_places + quantity))
+    .bind::<diesel::sql_types::Timestamptz, _>(now)
+    .bind::<diesel::sql_types::BigInt, _>(limit)
+    .bind::<Text, _>(HISTORY_ACTOR_SYSTEM)
+    .bind::<Text, _>(REASON_SHOW_ENDED)
     .execute(conn)?;
-    load_booking(conn, id)
+    Ok(n as u64)
 }
 
 type HistoryRow = (
@@ -578,9 +929,34 @@ impl BookingRepository for PgBookingRepository {
         now: DateTime<Utc>,
         actor: String,
         reason: String,
+        policy: RefundPolicy,
+    ) -> Result<Cancelled, DomainError> {
+        self.db
+            .transaction(move |conn| cancel_tx(conn, id, now, &actor, &reason, &policy))
+            .await
+    }
+
+    async fn change_seats(
+        &self,
+        id: Uuid,
+        places: Places,
+        now: DateTime<Utc>,
+        actor: String,
     ) -> Result<Booking, DomainError> {
         self.db
-            .transaction(move |conn| cancel_tx(conn, id, now, &actor, &reason))
+            .transaction(move |conn| change_seats_tx(conn, id, &places, now, &actor))
+            .await
+    }
+
+    async fn expire_due(&self, now: DateTime<Utc>, limit: i64) -> Result<u64, DomainError> {
+        self.db
+            .transaction(move |conn| expire_due_tx(conn, now, limit))
+            .await
+    }
+
+    async fn complete_ended(&self, now: DateTime<Utc>, limit: i64) -> Result<u64, DomainError> {
+        self.db
+            .transaction(move |conn| complete_ended_tx(conn, now, limit))
             .await
     }
 

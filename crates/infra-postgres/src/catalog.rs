@@ -12,10 +12,11 @@ use boxoffice_domain::import::{ImportSummary, PricingRow, SeatRow};
 use boxoffice_domain::ports::CatalogRepository;
 use boxoffice_domain::pricing::TierPrices;
 use boxoffice_domain::DomainError;
+use chrono::{DateTime, Utc};
 use diesel::dsl::count_star;
 use diesel::pg::PgConnection;
 use diesel::prelude::*;
-use diesel::sql_types::{Array, Int8, Nullable, Text};
+use diesel::sql_types::{Array, Int8, Nullable, Text, Timestamptz};
 
 use crate::models::*;
 use crate::schema::*;
@@ -56,17 +57,38 @@ const CLASS_COUNTS_SQL: &str = "\
 SELECT sc.id, sc.show_id, sc.name, sc.min_price, sc.normal_price, sc.max_price, \
   (SELECT count(*) FROM seats s WHERE s.seat_class_id = sc.id) AS total_seats, \
   (SELECT count(*) FROM booking_items bi JOIN bookings b ON b.id = bi.booking_id \
-     WHERE bi.seat_class_id = sc.id AND bi.active AND b.status = 'held') AS held_seats, \
-  (SELECT count(*) FROM booking_items bi WHERE bi.seat_class_id = sc.id AND bi.active) AS active_seats \
+     WHERE bi.seat_class_id = sc.id AND bi.active AND b.status = 'held' AND b.expires_at > $2) \
+     AS held_seats, \
+  (SELECT count(*) FROM booking_items bi WHERE bi.seat_class_id = sc.id AND bi.active) \
+  - (SELECT count(*) FROM booking_items bi JOIN bookings b ON b.id = bi.booking_id \
+     WHERE bi.seat_class_id = sc.id AND bi.active AND b.status = 'held' AND b.expires_at <= $2) \
+     AS active_seats \
 FROM seat_classes sc WHERE sc.show_id = ANY($1) ORDER BY sc.show_id, sc.name";
 
+/// General-admission places of past-due holds per show (free again, even before the reaper
+/// writes `expired`).
+const DUE_PLACES_SQL: &str = "\
+SELECT b.show_id, COALESCE(sum(b.quantity), 0)::bigint AS places FROM bookings b \
+WHERE b.status = 'held' AND b.expires_at <= $2 AND b.show_id = ANY($1) GROUP BY b.show_id";
+
+#[derive(QueryableByName)]
+struct DuePlacesRow {
+    #[diesel(sql_type = Int8)]
+    show_id: i64,
+    #[diesel(sql_type = Int8)]
+    places: i64,
+}
+
 /// Seat classes with their counts, for several shows, grouped by show id.
+/// Seats of past-due holds count as free (`now` is the clock of the caller).
 pub(crate) fn class_counts(
     conn: &mut PgConnection,
     show_ids: &[i64],
+    now: DateTime<Utc>,
 ) -> Result<HashMap<i64, Vec<SeatClassAvailability>>, TxError> {
     let rows: Vec<ClassCountsRow> = diesel::sql_query(CLASS_COUNTS_SQL)
         .bind::<Array<Int8>, _>(show_ids)
+        .bind::<Timestamptz, _>(now)
         .load(conn)?;
     let mut out: HashMap<i64, Vec<SeatClassAvailability>> = HashMap::new();
     for r in rows {
@@ -75,21 +97,62 @@ pub(crate) fn class_counts(
     Ok(out)
 }
 
-fn show_details(conn: &mut PgConnection, rows: Vec<ShowRow>) -> Result<Vec<ShowDetail>, TxError> {
-    let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
-    let mut counts = class_counts(conn, &ids)?;
-    rows.into_iter()
-        .map(|r| {
-            let classes = counts.remove(&r.id).unwrap_or_default();
-            Ok(ShowDetail {
-                show: Show::try_from(r)?,
-                classes,
-            })
-        })
-        .collect()
+/// Adds the places of past-due general-admission holds back to `free_places`.
+fn free_due_places(
+    conn: &mut PgConnection,
+    shows: &mut [Show],
+    now: DateTime<Utc>,
+) -> Result<(), TxError> {
+    let general: Vec<i64> = shows
+        .iter()
+        .filter(|s| s.kind == ShowKind::General)
+        .map(|s| s.id)
+        .collect();
+    if general.is_empty() {
+        return Ok(());
+    }
+    let due: Vec<DuePlacesRow> = diesel::sql_query(DUE_PLACES_SQL)
+        .bind::<Array<Int8>, _>(&general)
+        .bind::<Timestamptz, _>(now)
+        .load(conn)?;
+    for d in due {
+        if let Some(show) = shows.iter_mut().find(|s| s.id == d.show_id) {
+            let places = u32::try_from(d.places).unwrap_or(0);
+            show.free_places = show.free_places.map(|f| {
+                f.saturating_add(places)
+                    .min(show.capacity.unwrap_or(u32::MAX))
+            });
+        }
+    }
+    Ok(())
 }
 
-fn event_detail(conn: &mut PgConnection, id: i64) -> Result<EventDetail, TxError> {
+fn show_details(
+    conn: &mut PgConnection,
+    rows: Vec<ShowRow>,
+    now: DateTime<Utc>,
+) -> Result<Vec<ShowDetail>, TxError> {
+    let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+    let mut counts = class_counts(conn, &ids, now)?;
+    let mut shows = rows
+        .into_iter()
+        .map(Show::try_from)
+        .collect::<Result<Vec<_>, _>>()?;
+    free_due_places(conn, &mut shows, now)?;
+    Ok(shows
+        .into_iter()
+        .map(|show| {
+            let classes = counts.remove(&show.id).unwrap_or_default();
+            ShowDetail { show, classes }
+        })
+        .collect())
+}
+
+fn event_detail(
+    conn: &mut PgConnection,
+    id: i64,
+    now: DateTime<Utc>,
+) -> Result<EventDetail, TxError> {
     let row = events::table
         .find(id)
         .select(EventRow::as_select())
@@ -103,7 +166,7 @@ fn event_detail(conn: &mut PgConnection, id: i64) -> Result<EventDetail, TxError
         .load(conn)?;
     Ok(EventDetail {
         event,
-        shows: show_details(conn, show_rows)?,
+        shows: show_details(conn, show_rows, now)?,
     })
 }
 
@@ -199,9 +262,13 @@ fn refresh_seat_counts(conn: &mut PgConnection, show_id: i64) -> Result<(), TxEr
     Ok(())
 }
 
-fn show_detail(conn: &mut PgConnection, id: i64) -> Result<ShowDetail, TxError> {
+fn show_detail(
+    conn: &mut PgConnection,
+    id: i64,
+    now: DateTime<Utc>,
+) -> Result<ShowDetail, TxError> {
     let row = find_show(conn, id)?;
-    let mut v = show_details(conn, vec![row])?;
+    let mut v = show_details(conn, vec![row], now)?;
     v.pop()
         .ok_or_else(|| DomainError::Internal("show vanished".into()).into())
 }
@@ -224,6 +291,8 @@ struct SeatViewRow {
     external_ref: Option<String>,
     #[diesel(sql_type = Nullable<Text>)]
     booking_status: Option<String>,
+    #[diesel(sql_type = Nullable<Timestamptz>)]
+    held_until: Option<DateTime<Utc>>,
     #[diesel(sql_type = Int8)]
     show_id: i64,
 }
@@ -242,19 +311,27 @@ impl From<SeatViewRow> for SeatView {
             number: u32::try_from(r.seat_number).unwrap_or(0),
             class_id: r.seat_class_id,
             class: r.class_name,
+            held_until: if status == SeatStatus::Held {
+                r.held_until
+            } else {
+                None
+            },
             status,
             external_ref: r.external_ref,
         }
     }
 }
 
+/// Seats with the status of the active booking that has them; a past-due hold (`$2` is now)
+/// leaves its seats available.
 const SEATS_SQL: &str = "\
 SELECT s.id, s.label, s.row_label, s.seat_number, s.seat_class_id, sc.name AS class_name, \
-       s.external_ref, b.status AS booking_status, s.show_id \
+       s.external_ref, b.status AS booking_status, b.expires_at AS held_until, s.show_id \
 FROM seats s \
 JOIN seat_classes sc ON sc.id = s.seat_class_id \
-LEFT JOIN booking_items bi ON bi.seat_id = s.id AND bi.active \
-LEFT JOIN bookings b ON b.id = bi.booking_id ";
+LEFT JOIN (booking_items bi JOIN bookings b ON b.id = bi.booking_id \
+           AND NOT (b.status = 'held' AND b.expires_at <= $2)) \
+       ON bi.seat_id = s.id AND bi.active ";
 
 const SEAT_ORDER: &str =
     " ORDER BY sc.name, length(s.row_label), s.row_label, s.seat_number, s.label";
@@ -276,6 +353,7 @@ struct ClassPriceRow {
 fn list_seats_tx(
     conn: &mut PgConnection,
     show_id: i64,
+    now: DateTime<Utc>,
 ) -> Result<(ShowDetail, Vec<SeatView>), TxError> {
     let show = Show::try_from(find_show(conn, show_id)?)?;
     let classes: Vec<ClassPriceRow> = diesel::sql_query(
@@ -286,6 +364,7 @@ fn list_seats_tx(
     let rows: Vec<SeatViewRow> =
         diesel::sql_query(format!("{SEATS_SQL} WHERE s.show_id = $1 {SEAT_ORDER}"))
             .bind::<Int8, _>(show_id)
+            .bind::<Timestamptz, _>(now)
             .load(conn)?;
     let seats: Vec<SeatView> = rows.into_iter().map(SeatView::from).collect();
     // Class counts derived from the same snapshot of seats: one query fewer on a hot read path.
@@ -651,7 +730,8 @@ impl CatalogRepository for PgCatalogRepository {
                     }
                     insert_show(conn, id, &s)?;
                 }
-                event_detail(conn, id)
+                // A new event has no bookings: any instant gives the same counts.
+                event_detail(conn, id, Utc::now())
             })
             .await
     }
@@ -705,9 +785,9 @@ impl CatalogRepository for PgCatalogRepository {
             .await
     }
 
-    async fn get_event(&self, id: i64) -> Result<EventDetail, DomainError> {
+    async fn get_event(&self, id: i64, now: DateTime<Utc>) -> Result<EventDetail, DomainError> {
         self.db
-            .run(move |conn| event_detail(conn, id).map_err(TxError::into_domain))
+            .run(move |conn| event_detail(conn, id, now).map_err(TxError::into_domain))
             .await
     }
 
@@ -751,36 +831,42 @@ impl CatalogRepository for PgCatalogRepository {
                     .optional()?;
                 ensure_exists(found, "event", event_id)?;
                 let id = insert_show(conn, event_id, &show)?;
-                show_detail(conn, id)
+                // A new show has no bookings: any instant gives the same counts.
+                show_detail(conn, id, Utc::now())
             })
             .await
     }
 
-    async fn get_show(&self, id: i64) -> Result<ShowDetail, DomainError> {
+    async fn get_show(&self, id: i64, now: DateTime<Utc>) -> Result<ShowDetail, DomainError> {
         self.db
-            .run(move |conn| show_detail(conn, id).map_err(TxError::into_domain))
+            .run(move |conn| show_detail(conn, id, now).map_err(TxError::into_domain))
             .await
     }
 
-    async fn list_seats(&self, show_id: i64) -> Result<(ShowDetail, Vec<SeatView>), DomainError> {
+    async fn list_seats(
+        &self,
+        show_id: i64,
+        now: DateTime<Utc>,
+    ) -> Result<(ShowDetail, Vec<SeatView>), DomainError> {
         // One read-only transaction: the seats and the class counts come from one snapshot.
         self.db
             .run(move |conn| {
                 conn.build_transaction()
                     .read_only()
                     .repeatable_read()
-                    .run(|c| list_seats_tx(c, show_id))
+                    .run(|c| list_seats_tx(c, show_id, now))
                     .map_err(TxError::into_domain)
             })
             .await
     }
 
-    async fn get_seat(&self, id: i64) -> Result<SeatDetail, DomainError> {
+    async fn get_seat(&self, id: i64, now: DateTime<Utc>) -> Result<SeatDetail, DomainError> {
         self.db
             .run(move |conn| {
                 let rows: Vec<SeatViewRow> =
                     diesel::sql_query(format!("{SEATS_SQL} WHERE s.id = $1"))
                         .bind::<Int8, _>(id)
+                        .bind::<Timestamptz, _>(now)
                         .load(conn)
                         .map_err(map_db_error)?;
                 let row = rows
@@ -790,7 +876,8 @@ impl CatalogRepository for PgCatalogRepository {
                 let show_id = row.show_id;
                 let seat = SeatView::from(row);
                 let show = find_show(conn, show_id).map_err(TxError::into_domain)?;
-                let mut counts = class_counts(conn, &[show_id]).map_err(TxError::into_domain)?;
+                let mut counts =
+                    class_counts(conn, &[show_id], now).map_err(TxError::into_domain)?;
                 let class = counts
                     .remove(&show_id)
                     .unwrap_or_default()

@@ -15,8 +15,10 @@ use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
 mod accounts;
 mod booking;
 mod catalog;
+mod holds;
 mod idempotency;
 mod models;
+mod payments;
 mod prepared;
 pub mod schema;
 pub mod testdb;
@@ -157,6 +159,13 @@ pub fn map_db_error(e: DieselError) -> DomainError {
                 DatabaseErrorKind::UniqueViolation => {
                     if constraint == "uq_booking_items_active_seat" {
                         DomainError::SeatsUnavailable { seats: vec![] }
+                    } else if constraint == "uq_payments_live_booking" {
+                        DomainError::Conflict {
+                            code: "payment_pending",
+                            message: "the booking has a payment in progress or paid already: \
+                                      confirm that one"
+                                .into(),
+                        }
                     } else if constraint == "users_email_key" {
                         DomainError::Conflict {
                             code: "email_taken",
@@ -174,6 +183,16 @@ pub fn map_db_error(e: DieselError) -> DomainError {
                         DomainError::SoldOut {
                             requested: 0,
                             available: 0,
+                        }
+                    } else if constraint == "ck_payments_refund_cap" {
+                        DomainError::Conflict {
+                            code: "refund_exceeds_payment",
+                            message: "refunds would add up to more than was paid".into(),
+                        }
+                    } else if constraint == "ck_refunds_payment_succeeded" {
+                        DomainError::Conflict {
+                            code: "payment_not_succeeded",
+                            message: "only a succeeded payment can be refunded".into(),
                         }
                     } else {
                         DomainError::invalid(constraint, "value breaks a rule of the data")
@@ -224,3 +243,4 @@ pub use accounts::PgAccountRepository;
 pub use booking::PgBookingRepository;
 pub use catalog::PgCatalogRepository;
 pub use idempotency::PgIdempotencyStore;
+pub use payments::PgPaymentRepository;

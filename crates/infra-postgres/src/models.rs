@@ -203,6 +203,7 @@ pub(crate) struct BookingRow {
     pub cancelled_at: Option<DateTime<Utc>>,
     pub user_id: Option<Uuid>,
     pub guest_token_hash: Option<Vec<u8>>,
+    pub expires_at: Option<DateTime<Utc>>,
 }
 
 #[derive(Queryable)]
@@ -255,6 +256,8 @@ pub(crate) fn booking_from(
             .guest_token_hash
             .as_deref()
             .and_then(TokenHash::from_slice),
+        expires_at: r.expires_at,
+        payments: vec![],
     })
 }
 

@@ -15,9 +15,13 @@ use uuid::Uuid;
 pub(crate) type ClassSnapshotRow = (i64, String, Option<i64>, Option<i64>, Option<i64>, i64, i64);
 
 /// Prices and occupancy of the classes `ids`: the seat count kept on the class and the sum of
-/// its striped sales counters.
+/// its striped sales counters, less the seats of past-due holds at `now` (free already, though
+/// not yet written down). Those are found from the held bookings of the show
+/// (`ix_bookings_held_due`), which are few: a hold lives minutes.
 pub(crate) struct ClassSnapshotQuery<'a> {
     pub ids: &'a [i64],
+    pub show_id: i64,
+    pub now: DateTime<Utc>,
 }
 
 impl QueryId for ClassSnapshotQuery<'_> {
@@ -42,8 +46,17 @@ impl QueryFragment<Pg> for ClassSnapshotQuery<'_> {
         out.push_sql(
             "SELECT sc.id, sc.name, sc.min_price, sc.normal_price, sc.max_price, \
              sc.seat_count::bigint, \
-             COALESCE((SELECT sum(ss.sold) FROM seat_class_sales ss \
-                       WHERE ss.seat_class_id = sc.id), 0)::bigint \
+             (COALESCE((SELECT sum(ss.sold) FROM seat_class_sales ss \
+                       WHERE ss.seat_class_id = sc.id), 0) \
+              - (SELECT count(*) FROM bookings b \
+                 JOIN booking_items bi ON bi.booking_id = b.id \
+                 WHERE b.show_id = ",
+        );
+        out.push_bind_param::<Int8, _>(&self.show_id)?;
+        out.push_sql(" AND b.status = 'held' AND b.expires_at <= ");
+        out.push_bind_param::<Timestamptz, _>(&self.now)?;
+        out.push_sql(
+            " AND bi.active AND bi.seat_class_id = sc.id))::bigint \
              FROM seat_classes sc WHERE sc.id = ANY(",
         );
         out.push_bind_param::<Array<Int8>, _>(self.ids)?;
@@ -56,7 +69,8 @@ impl<Conn> RunQueryDsl<Conn> for ClassSnapshotQuery<'_> {}
 
 /// One booking written in ONE statement: the booking row, its creation row in
 /// `booking_history` (from nothing to the booking's status, by `actor`), its items, and the
-/// class sales counters (rows in (class, slot) order). The FKs of the items and the history row
+/// class sales counters (rows in (class, slot) order; the deltas also carry the -1s of past-due
+/// holds the transaction expired on the way, so the counters are touched in one ordered pass). The FKs of the items and the history row
 /// to the booking are checked at the end of the statement, when the booking row exists.
 pub(crate) struct WritePlanQuery {
     pub id: Uuid,
@@ -70,6 +84,8 @@ pub(crate) struct WritePlanQuery {
     pub total_amount: i64,
     pub currency: String,
     pub now: DateTime<Utc>,
+    /// The hold's deadline (a held booking) or `None` (confirmed at once).
+    pub expires_at: Option<DateTime<Utc>>,
     pub user_id: Option<Uuid>,
     pub guest_token_hash: Option<Vec<u8>>,
     /// The history actor of the creation (`user:<uuid>`, `guest`, `operator`).
@@ -95,7 +111,7 @@ impl QueryFragment<Pg> for WritePlanQuery {
         out.push_sql(
             "WITH b AS (INSERT INTO bookings (id, reference, show_id, status, customer_name, \
              phone, email, quantity, total_amount, currency, created_at, updated_at, user_id, \
-             guest_token_hash) VALUES (",
+             guest_token_hash, expires_at) VALUES (",
         );
         out.push_bind_param::<SqlUuid, _>(&self.id)?;
         out.push_sql(", ");
@@ -124,6 +140,8 @@ impl QueryFragment<Pg> for WritePlanQuery {
         out.push_bind_param::<Nullable<SqlUuid>, _>(&self.user_id)?;
         out.push_sql(", ");
         out.push_bind_param::<Nullable<Bytea>, _>(&self.guest_token_hash)?;
+        out.push_sql(", ");
+        out.push_bind_param::<Nullable<Timestamptz>, _>(&self.expires_at)?;
         out.push_sql(
             ") RETURNING id, show_id, status, created_at), \
              h AS (INSERT INTO booking_history (booking_id, entity, entity_id, from_status, \

@@ -104,6 +104,38 @@ diesel::table! {
         cancelled_at -> Nullable<Timestamptz>,
         user_id -> Nullable<Uuid>,
         guest_token_hash -> Nullable<Bytea>,
+        expires_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    payments (id) {
+        id -> Uuid,
+        booking_id -> Uuid,
+        amount -> Int8,
+        currency -> Bpchar,
+        status -> Text,
+        method -> Text,
+        gateway_ref -> Nullable<Text>,
+        failure_code -> Nullable<Text>,
+        outcome -> Nullable<Text>,
+        refunded_amount -> Int8,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    refunds (id) {
+        id -> Uuid,
+        payment_id -> Uuid,
+        amount -> Int8,
+        status -> Text,
+        reason -> Text,
+        gateway_ref -> Nullable<Text>,
+        failure_code -> Nullable<Text>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
     }
 }
 
@@ -204,6 +236,8 @@ diesel::joinable!(seats -> seat_classes (seat_class_id));
 diesel::joinable!(bookings -> shows (show_id));
 diesel::joinable!(booking_items -> bookings (booking_id));
 diesel::joinable!(booking_history -> bookings (booking_id));
+diesel::joinable!(payments -> bookings (booking_id));
+diesel::joinable!(refunds -> payments (payment_id));
 diesel::joinable!(refresh_tokens -> users (user_id));
 diesel::joinable!(password_reset_tokens -> users (user_id));
 diesel::joinable!(booking_items -> seats (seat_id));
@@ -224,4 +258,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     password_reset_tokens,
     idempotency_keys,
     booking_history,
+    payments,
+    refunds,
 );

@@ -15,7 +15,7 @@ use crate::catalog::{
 };
 use crate::error::DomainError;
 use crate::payment::{HistoryEntity, HistoryEntry};
-use crate::ports::{
+use crate::ports::{Cancelled, 
     BookingFilter, ContactQuery, MockBookingRepository, MockCatalogRepository, MockClock,
     MockTokenGenerator,
 };
@@ -573,6 +573,8 @@ fn booking(id: Uuid, user_id: Option<Uuid>, guest: Option<&str>) -> Booking {
         cancelled_at: None,
         user_id,
         guest_token_hash: guest.map(TokenHash::of),
+        expires_at: None,
+        payments: vec![],
     }
 }
 
@@ -1015,18 +1017,21 @@ fn cancel_with_the_guest_token_cancels() {
         repo.expect_get_booking()
             .returning(move |_| Ok(guest.clone()));
         repo.expect_cancel_booking()
-            .withf(move |got, now, actor, reason| {
+            .withf(move |got, now, actor, reason, _| {
                 *got == id
                     && *now == t0()
                     && actor == "guest"
                     && reason == "cancelled by the customer"
             })
             .times(1)
-            .returning(|id, now, _, _| {
+            .returning(|id, now, _, _, _| {
                 let mut b = booking(id, None, Some(GUEST_TOKEN));
                 b.status = BookingStatus::Cancelled;
                 b.cancelled_at = Some(now);
-                Ok(b)
+                Ok(Cancelled {
+                    booking: b,
+                    refund: None,
+                })
             });
         let svc = bookings(repo, no_tokens());
         let b = svc
@@ -1098,15 +1103,18 @@ fn admin_cancelling_someone_elses_booking_records_the_admin_and_says_so() {
         repo.expect_get_booking()
             .returning(move |_| Ok(owned.clone()));
         repo.expect_cancel_booking()
-            .withf(move |got, now, actor, reason| {
+            .withf(move |got, now, actor, reason, _| {
                 *got == id && *now == t0() && *actor == label && reason == "cancelled by an admin"
             })
             .times(1)
-            .returning(move |id, now, _, _| {
+            .returning(move |id, now, _, _, _| {
                 let mut b = booking(id, Some(owner.id), None);
                 b.status = BookingStatus::Cancelled;
                 b.cancelled_at = Some(now);
-                Ok(b)
+                Ok(Cancelled {
+                    booking: b,
+                    refund: None,
+                })
             });
         let svc = bookings(repo, no_tokens());
         let b = svc.cancel(&boss, id, None).await.unwrap();

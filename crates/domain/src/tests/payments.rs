@@ -181,6 +181,7 @@ fn payment(amount: i64, status: PaymentStatus, refunds: &[(i64, RefundStatus)]) 
         method: PaymentMethod::Success,
         gateway_ref: Some("pay_x".into()),
         failure_code: None,
+        outcome: None,
         refunds: refunds
             .iter()
             .map(|&(amount, status)| Refund {

@@ -255,7 +255,8 @@ fn sequential_pricing_crosses_the_40_percent_boundary_within_one_booking() {
     assert_eq!(tiers, [Tier::Min, Tier::Normal, Tier::Normal, Tier::Normal]);
     assert_eq!(plan.total_amount, MIN + 3 * NORMAL);
     assert_eq!(plan.quantity, 4);
-    assert_eq!(plan.status, BookingStatus::Confirmed);
+    // Something to pay: a hold.
+    assert_eq!(plan.status, BookingStatus::Held);
     assert_eq!(plan.currency, usd());
 }
 
@@ -380,7 +381,7 @@ fn general_total_is_price_times_quantity() {
     let plan = plan_general(&general_show(5, Some(2_550)), 3, t0()).unwrap();
     assert_eq!(plan.total_amount, 7_650);
     assert_eq!(plan.quantity, 3);
-    assert_eq!(plan.status, BookingStatus::Confirmed);
+    assert_eq!(plan.status, BookingStatus::Held);
     assert_eq!(plan.items.len(), 1);
     let it = &plan.items[0];
     assert_eq!(

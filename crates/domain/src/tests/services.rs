@@ -14,7 +14,7 @@ use crate::catalog::{
 };
 use crate::error::DomainError;
 use crate::import::ImportSummary;
-use crate::ports::{
+use crate::ports::{Cancelled, 
     BookingFilter, ContactQuery, MockBookingRepository, MockCatalogRepository, MockClock,
     MockTokenGenerator,
 };
@@ -51,6 +51,8 @@ fn booking(id: Uuid, status: BookingStatus) -> Booking {
         cancelled_at: None,
         user_id: None,
         guest_token_hash: None,
+        expires_at: None,
+        payments: vec![],
     }
 }
 
@@ -236,6 +238,7 @@ fn book_uses_the_configured_maximum() {
             Arc::new(tokens()),
             BookingRules {
                 max_seats_per_booking: 1,
+                ..BookingRules::default()
             },
         );
         assert_eq!(svc.rules().max_seats_per_booking, 1);
@@ -287,7 +290,7 @@ fn get_passes_the_id() {
             .withf(move |got| *got == id)
             .times(1)
             .returning(|id| Ok(booking(id, BookingStatus::Held)));
-        let svc = booking_service(repo, MockClock::new());
+        let svc = booking_service(repo, clock_at_t0());
         assert_eq!(svc.get(&admin(), id, None).await.unwrap().id, id);
     })
 }
@@ -300,7 +303,7 @@ fn get_passes_not_found_through() {
         repo.expect_get_booking()
             .times(1)
             .returning(|id| Err(DomainError::not_found("booking", id)));
-        let svc = booking_service(repo, MockClock::new());
+        let svc = booking_service(repo, clock_at_t0());
         assert_eq!(
             svc.get(&admin(), id, None).await.unwrap_err(),
             DomainError::not_found("booking", id)
@@ -313,7 +316,7 @@ fn list_without_a_contact_needs_a_signed_in_caller() {
     block_on(async {
         let mut repo = MockBookingRepository::new();
         repo.expect_find_bookings().times(0);
-        let svc = booking_service(repo, MockClock::new());
+        let svc = booking_service(repo, clock_at_t0());
         assert_eq!(
             failing_fields(
                 svc.list(&Actor::Anonymous, None, None, Page::default())
@@ -353,7 +356,7 @@ fn list_by_an_admin_with_email_lower_cases_it() {
                     page,
                 })
             });
-        let svc = booking_service(repo, MockClock::new());
+        let svc = booking_service(repo, clock_at_t0());
         let page = Page::parse(Some(20), Some(40)).unwrap();
         let res = svc
             .list(&admin(), Some(" Ada@EXAMPLE.com "), None, page)
@@ -378,7 +381,7 @@ fn list_prefers_email_when_both_are_given() {
                     page,
                 })
             });
-        let svc = booking_service(repo, MockClock::new());
+        let svc = booking_service(repo, clock_at_t0());
         assert!(svc
             .list(
                 &admin(),
@@ -407,7 +410,7 @@ fn list_with_phone_normalises_it() {
                     page,
                 })
             });
-        let svc = booking_service(repo, MockClock::new());
+        let svc = booking_service(repo, clock_at_t0());
         let res = svc
             .list(&admin(), None, Some("+1 (555) 010-9999"), Page::default())
             .await
@@ -421,7 +424,7 @@ fn list_with_malformed_contact_names_the_field() {
     block_on(async {
         let mut repo = MockBookingRepository::new();
         repo.expect_find_bookings().times(0);
-        let svc = booking_service(repo, MockClock::new());
+        let svc = booking_service(repo, clock_at_t0());
         assert_eq!(
             failing_fields(
                 svc.list(&admin(), Some("nope"), None, Page::default())
@@ -457,7 +460,7 @@ fn list_by_a_signed_in_caller_without_contact_lists_their_own() {
                     page,
                 })
             });
-        let svc = booking_service(repo, MockClock::new());
+        let svc = booking_service(repo, clock_at_t0());
         assert!(svc.list(&me, None, None, Page::default()).await.is_ok());
     })
 }
@@ -471,16 +474,17 @@ fn cancel_passes_the_clocks_now() {
             .times(1)
             .returning(|id| Ok(booking(id, BookingStatus::Confirmed)));
         repo.expect_cancel_booking()
-            .withf(move |got, now, _, _| *got == id && *now == t0())
+            .withf(move |got, now, _, _, _| *got == id && *now == t0())
             .times(1)
-            .returning(|id, now, _, _| {
+            .returning(|id, now, _, _, _| {
                 let mut b = booking(id, BookingStatus::Cancelled);
                 b.cancelled_at = Some(now);
-                Ok(b)
+                Ok(Cancelled {
+                    booking: b,
+                    refund: None,
+                })
             });
-        let mut clock = MockClock::new();
-        clock.expect_now().times(1).returning(t0);
-        let svc = booking_service(repo, clock);
+        let svc = booking_service(repo, clock_at_t0());
         let b = svc.cancel(&admin(), id, None).await.unwrap();
         assert_eq!(b.status, BookingStatus::Cancelled);
         assert_eq!(b.cancelled_at, Some(t0()));
@@ -496,7 +500,7 @@ fn cancel_passes_illegal_transitions_through() {
             .returning(|id| Ok(booking(id, BookingStatus::Cancelled)));
         repo.expect_cancel_booking()
             .times(1)
-            .returning(|_, _, _, _| {
+            .returning(|_, _, _, _, _| {
                 Err(DomainError::IllegalTransition {
                     from: BookingStatus::Cancelled,
                     action: "cancelled",

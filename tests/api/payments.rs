@@ -1,0 +1,1 @@
+//! Payments and refunds: initiate, confirm, webhook, late payments, refund policy and cap.
