@@ -499,9 +499,10 @@ async fn every_write_route_answers_each_caller_as_the_contract_says() {
                 let id = c.booking.as_ref().expect("booking id");
                 let (status, b) = app.get(&format!("/bookings/{id}")).await;
                 assert_eq!(status, StatusCode::OK, "{b}");
+                // Unpaid, so still held (not cancelled).
                 assert_eq!(
                     b["status"],
-                    "confirmed",
+                    "held",
                     "a refused cancel must leave the booking active: {}",
                     table(&[c])
                 );
@@ -616,7 +617,7 @@ fn without_id(body: &Value, id: &str) -> String {
     body.to_string().replace(id, "<id>")
 }
 
-/// GET, cancel or DELETE of one booking.
+/// GET, cancel, DELETE or start paying of one booking.
 async fn booking_op(caller: &Caller<'_>, op: &str, id: &str) -> (StatusCode, Value) {
     match op {
         "GET" => caller.get(&format!("/bookings/{id}")).await,
@@ -626,6 +627,14 @@ async fn booking_op(caller: &Caller<'_>, op: &str, id: &str) -> (StatusCode, Val
                 .await
         }
         "DELETE" => caller.delete(&format!("/bookings/{id}")).await,
+        "pay" => {
+            caller
+                .post_json(
+                    "/payments/initiate",
+                    &json!({"booking_id": id, "payment_method": "tok_success"}),
+                )
+                .await
+        }
         _ => unreachable!("{op}"),
     }
 }
@@ -651,7 +660,7 @@ async fn other_people_cannot_see_or_cancel_a_booking_by_id() {
             app.as_user(&b).header("X-Booking-Token", "not-the-token"),
         ),
     ] {
-        for op in ["GET", "cancel", "DELETE"] {
+        for op in ["GET", "cancel", "DELETE", "pay"] {
             let theirs = booking_op(&caller, op, &id).await;
             let unknown = booking_op(&caller, op, &random).await;
             assert_eq!(theirs.0.as_u16(), 404, "{who} {op}: {}", theirs.1);
@@ -665,13 +674,18 @@ async fn other_people_cannot_see_or_cancel_a_booking_by_id() {
         }
     }
 
-    // The owner and an admin see it; it is still active and its seat still booked.
+    // The owner and an admin see it; it is still active (held: unpaid) and its seat still taken.
     let owner = app.as_user(&a).get(&format!("/bookings/{id}")).await;
     expect_status(&owner, 200, "owner GET");
     let (status, seen) = app.as_admin().get(&format!("/bookings/{id}")).await;
     assert_eq!(status, StatusCode::OK, "{seen}");
-    assert_eq!(seen["status"], "confirmed", "{seen}");
+    assert_eq!(seen["status"], "held", "{seen}");
     assert_eq!(seen["cancelled_at"], Value::Null);
+    assert_eq!(
+        seen["payments"],
+        json!([]),
+        "no one else started paying it: {seen}"
+    );
     assert_eq!(seen["user_id"], a.id.as_str());
     assert_eq!(seen["reference"], booking["reference"]);
     let a1 = app
@@ -681,6 +695,7 @@ async fn other_people_cannot_see_or_cancel_a_booking_by_id() {
         .find(|s| s["label"] == "A1")
         .expect("A1");
     assert_eq!(a1["is_booked"], true);
+    assert_eq!(a1["status"], "held");
 }
 
 // ---------- 4. guest bookings ----------
@@ -768,9 +783,10 @@ async fn guest_bookings_are_reached_with_their_own_token_only() {
     assert_eq!(status, StatusCode::OK, "{got}");
     assert!(!got.as_object().unwrap().contains_key("guest_token"));
 
-    // Still confirmed after all the refused attempts; then cancelled with the token.
+    // Still held (unpaid) after all the refused attempts; then cancelled with the token.
     let (_, before) = app.as_admin().get(&path).await;
-    assert_eq!(before["status"], "confirmed", "{before}");
+    assert_eq!(before["status"], "held", "{before}");
+    assert_eq!(before["cancelled_at"], Value::Null);
     let (status, cancelled) = app
         .anon()
         .header("X-Booking-Token", &token)

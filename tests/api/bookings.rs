@@ -19,6 +19,42 @@ fn prices(booking: &Value) -> Vec<(String, i64)> {
         .collect()
 }
 
+/// Pays `booking_id` in full through the API as `caller` (initiate, then confirm with a card
+/// that succeeds); returns the succeeded payment.
+async fn pay(caller: &Caller<'_>, booking_id: &str) -> Value {
+    let (status, payment) = caller
+        .post_json(
+            "/payments/initiate",
+            &json!({"booking_id": booking_id, "payment_method": "tok_success"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "initiate: {payment}");
+    let (status, payment) = caller
+        .post_json("/payments/confirm", &json!({"payment_id": payment["id"]}))
+        .await;
+    assert_eq!(status, StatusCode::OK, "confirm: {payment}");
+    assert_eq!(payment["status"], "succeeded", "{payment}");
+    assert_eq!(payment["outcome"], "booking_confirmed", "{payment}");
+    payment
+}
+
+fn time(booking: &Value, key: &str) -> chrono::DateTime<chrono::Utc> {
+    booking[key]
+        .as_str()
+        .unwrap_or_else(|| panic!("{key}: {booking}"))
+        .parse()
+        .expect("an RFC 3339 time")
+}
+
+fn hold_end(booking: &Value) -> chrono::DateTime<chrono::Utc> {
+    time(booking, "expires_at")
+}
+
+/// `expires_at - created_at` of a booking.
+fn hold_length(booking: &Value) -> chrono::Duration {
+    hold_end(booking) - time(booking, "created_at")
+}
+
 #[tokio::test]
 async fn tiered_pricing_follows_occupancy() {
     let app = spawn_app().await;
@@ -59,9 +95,10 @@ async fn tiered_pricing_follows_occupancy() {
     assert_eq!(second["total_amount"], 700);
     assert_eq!(second["quantity"], 4);
 
-    // 7 of 10 sold → max tier.
+    // 7 of 10 sold (held seats count) → max tier.
     let seats = app.seats(show).await;
     assert_eq!(seats.iter().filter(|s| s["is_booked"] == true).count(), 7);
+    assert_eq!(seats.iter().filter(|s| s["status"] == "held").count(), 7);
     assert!(seats.iter().all(|s| s["price"] == 300));
     let a7 = app.seat_ids(show, &["A7"]).await[0];
     let (_, seat) = app.get(&format!("/seats/{a7}")).await;
@@ -70,7 +107,17 @@ async fn tiered_pricing_follows_occupancy() {
     assert_eq!(seat["pricing"]["occupancy_percent"], 70.0);
     let detail = app.show(show).await;
     assert_eq!(detail["seat_classes"][0]["tier"], "max");
-    assert_eq!(detail["seat_classes"][0]["booked_seats"], 7);
+    assert_eq!(detail["seat_classes"][0]["held_seats"], 7);
+    assert_eq!(detail["seat_classes"][0]["booked_seats"], 0);
+    assert_eq!(detail["seat_classes"][0]["available_seats"], 3);
+
+    // Paying the first booking turns its 3 seats from held to booked; the tier stays.
+    pay(&app.as_admin(), first["id"].as_str().unwrap()).await;
+    let detail = app.show(show).await;
+    assert_eq!(detail["seat_classes"][0]["tier"], "max");
+    assert_eq!(detail["seat_classes"][0]["held_seats"], 4);
+    assert_eq!(detail["seat_classes"][0]["booked_seats"], 3);
+    assert_eq!(detail["seat_classes"][0]["available_seats"], 3);
 
     let (status, third) = app.book_labels(show, &["A7"]).await;
     assert_eq!(status, StatusCode::CREATED);
@@ -141,7 +188,13 @@ async fn book_by_ids_and_labels() {
     assert_eq!(status, StatusCode::CREATED, "{b}");
     assert!(uuid::Uuid::parse_str(b["id"].as_str().unwrap()).is_ok());
     assert!(b["reference"].as_str().unwrap().starts_with("BX-"));
-    assert_eq!(b["status"], "confirmed");
+    // Something to pay: held until paid, for the configured hold time.
+    assert_eq!(b["status"], "held");
+    assert_eq!(
+        hold_length(&b),
+        chrono::Duration::minutes(app.settings.booking.hold_minutes)
+    );
+    assert_eq!(b["payments"], json!([]));
     assert_eq!(b["show_id"], show);
     assert_eq!(b["name"], "Bob");
     assert_eq!(b["email"], "bob@example.com");
@@ -177,6 +230,12 @@ async fn book_by_ids_and_labels() {
     assert_eq!(fetched["reference"], b["reference"]);
     assert_eq!(fetched["items"], b["items"]);
     assert_eq!(fetched["total_amount"], 200);
+    assert_eq!(fetched["status"], "held");
+    // (The 201 body carries the clock's nanoseconds; the database keeps microseconds.)
+    assert_eq!(
+        hold_end(&fetched).timestamp_micros(),
+        hold_end(&b).timestamp_micros()
+    );
 }
 
 #[tokio::test]
@@ -194,6 +253,8 @@ async fn general_admission_quantities() {
     assert_eq!(b["items"][0]["quantity"], 3);
     assert_eq!(b["items"][0]["price"], 1250);
     assert_eq!(b["items"][0]["seat_id"], Value::Null);
+    assert_eq!(b["status"], "held");
+    assert!(b["expires_at"].is_string(), "{b}");
     assert_eq!(app.show(id).await["available_seats"], 2);
 
     let r = app.book_quantity(id, 3).await;
@@ -212,6 +273,9 @@ async fn general_admission_quantities() {
     let (status, b) = app.book_quantity(free["id"].as_i64().unwrap(), 2).await;
     assert_eq!(status, StatusCode::CREATED);
     assert_eq!(b["total_amount"], 0);
+    // Nothing to pay: confirmed at once, no hold.
+    assert_eq!(b["status"], "confirmed", "{b}");
+    assert_eq!(b["expires_at"], Value::Null);
 
     // Seats on a GA show (with free places) / quantity on a seated show → 422.
     let r = app.book_labels(free["id"].as_i64().unwrap(), &["A1"]).await;

@@ -1,7 +1,7 @@
 //! Catalogue end to end: cities, venues, events, shows, seats and seat pricing.
 
 use reqwest::StatusCode;
-use serde_json::json;
+use serde_json::{json, Value};
 
 use crate::helpers::*;
 
@@ -301,6 +301,33 @@ async fn create_shows_seated_explicit_and_general() {
     assert_invalid(&r, "capacity");
 }
 
+/// Pays `booking_id` in full through the API as the admin (initiate, then confirm with a card
+/// that succeeds).
+async fn pay(app: &TestApp, booking_id: &str) {
+    let (status, payment) = app
+        .post_json(
+            "/payments/initiate",
+            &json!({"booking_id": booking_id, "payment_method": "tok_success"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "initiate: {payment}");
+    let (status, payment) = app
+        .post_json("/payments/confirm", &json!({"payment_id": payment["id"]}))
+        .await;
+    assert_eq!(status, StatusCode::OK, "confirm: {payment}");
+    assert_eq!(payment["outcome"], "booking_confirmed", "{payment}");
+}
+
+/// An RFC 3339 time in microseconds (the 201 body carries nanoseconds, the database keeps
+/// microseconds).
+fn micros(t: &Value) -> i64 {
+    t.as_str()
+        .unwrap_or_else(|| panic!("not a time: {t}"))
+        .parse::<chrono::DateTime<chrono::Utc>>()
+        .expect("an RFC 3339 time")
+        .timestamp_micros()
+}
+
 #[tokio::test]
 async fn show_detail_counts_per_class() {
     let app = spawn_app().await;
@@ -325,26 +352,46 @@ async fn show_detail_counts_per_class() {
         )
         .await;
     let id = show["id"].as_i64().unwrap();
-    let (status, _) = app.book_labels(id, &["A1", "B2", "C3"]).await;
-    assert_eq!(status, StatusCode::CREATED);
+    let (status, booking) = app.book_labels(id, &["A1", "B2", "C3"]).await;
+    assert_eq!(status, StatusCode::CREATED, "{booking}");
+    assert_eq!(booking["status"], "held");
 
+    // Held until paid: the seats count as held (and sold, for the price), not booked.
     let detail = app.show(id).await;
     assert_eq!(detail["total_seats"], 10);
     assert_eq!(detail["available_seats"], 7);
     let classes = detail["seat_classes"].as_array().unwrap();
     let gold = classes.iter().find(|c| c["name"] == "Gold").unwrap();
     assert_eq!(gold["total_seats"], 4);
-    assert_eq!(gold["booked_seats"], 1);
+    assert_eq!(gold["held_seats"], 1);
+    assert_eq!(gold["booked_seats"], 0);
     assert_eq!(gold["available_seats"], 3);
-    assert_eq!(gold["held_seats"], 0);
     // 1 of 4 = 25 % → min.
     assert_eq!(gold["tier"], "min");
     assert_eq!(gold["current_price"], 500);
     let silver = classes.iter().find(|c| c["name"] == "Silver").unwrap();
     assert_eq!(silver["total_seats"], 6);
-    assert_eq!(silver["booked_seats"], 2);
+    assert_eq!(silver["held_seats"], 2);
+    assert_eq!(silver["booked_seats"], 0);
     assert_eq!(silver["available_seats"], 4);
     // 2 of 6 = 33 % → min.
+    assert_eq!(silver["tier"], "min");
+
+    // Paid: the same seats are booked.
+    pay(&app, booking["id"].as_str().unwrap()).await;
+    let detail = app.show(id).await;
+    assert_eq!(detail["available_seats"], 7);
+    let classes = detail["seat_classes"].as_array().unwrap();
+    let gold = classes.iter().find(|c| c["name"] == "Gold").unwrap();
+    assert_eq!(gold["booked_seats"], 1);
+    assert_eq!(gold["held_seats"], 0);
+    assert_eq!(gold["available_seats"], 3);
+    assert_eq!(gold["tier"], "min");
+    assert_eq!(gold["current_price"], 500);
+    let silver = classes.iter().find(|c| c["name"] == "Silver").unwrap();
+    assert_eq!(silver["booked_seats"], 2);
+    assert_eq!(silver["held_seats"], 0);
+    assert_eq!(silver["available_seats"], 4);
     assert_eq!(silver["tier"], "min");
 
     assert_error(&app.get("/shows/555555").await, 404, "not_found");
@@ -402,17 +449,31 @@ async fn seats_are_listed_in_natural_order() {
     let first = &body["items"][0];
     assert_eq!(first["status"], "available");
     assert_eq!(first["is_booked"], false);
+    assert_eq!(first["held_until"], Value::Null);
     assert_eq!(first["price"], 900);
     assert_eq!(first["row"], "C");
     assert_eq!(first["number"], 1);
     assert_eq!(first["class"], "Aisle");
 
-    let (status, _) = app.book_labels(id, &["C10"]).await;
-    assert_eq!(status, StatusCode::CREATED);
+    let (status, booking) = app.book_labels(id, &["C10"]).await;
+    assert_eq!(status, StatusCode::CREATED, "{booking}");
+    // Held until paid: the seat says until when.
+    let seats = app.seats(id).await;
+    let c10 = seats.iter().find(|s| s["label"] == "C10").unwrap();
+    assert_eq!(c10["status"], "held");
+    assert_eq!(c10["is_booked"], true);
+    assert_eq!(
+        micros(&c10["held_until"]),
+        micros(&booking["expires_at"]),
+        "{c10} {booking}"
+    );
+    // Paid: booked, no hold any more.
+    pay(&app, booking["id"].as_str().unwrap()).await;
     let seats = app.seats(id).await;
     let c10 = seats.iter().find(|s| s["label"] == "C10").unwrap();
     assert_eq!(c10["status"], "booked");
     assert_eq!(c10["is_booked"], true);
+    assert_eq!(c10["held_until"], Value::Null);
     let b1 = seats.iter().find(|s| s["label"] == "B1").unwrap();
     assert_eq!(b1["price"], 100);
 }
@@ -441,15 +502,25 @@ async fn seat_detail_shows_pricing() {
     assert_eq!(p["max_price"], 300);
     assert_eq!(p["for_sale"], true);
 
-    let (status, _) = app.book_labels(show, &["A1", "A2", "A3", "A4"]).await;
-    assert_eq!(status, StatusCode::CREATED);
+    let (status, booking) = app.book_labels(show, &["A1", "A2", "A3", "A4"]).await;
+    assert_eq!(status, StatusCode::CREATED, "{booking}");
+    // Held seats are sold for the price already.
     let (_, a1) = app.get(&format!("/seats/{}", ids[0])).await;
-    assert_eq!(a1["status"], "booked");
+    assert_eq!(a1["status"], "held");
     assert_eq!(a1["is_booked"], true);
     let (_, a10) = app.get(&format!("/seats/{}", ids[1])).await;
     assert_eq!(a10["pricing"]["sold_seats"], 4);
     assert_eq!(a10["pricing"]["occupancy_percent"], 40.0);
     assert_eq!(a10["pricing"]["tier"], "normal");
+    assert_eq!(a10["pricing"]["current_price"], 200);
+    // Paid: booked, the pricing unchanged.
+    pay(&app, booking["id"].as_str().unwrap()).await;
+    let (_, a1) = app.get(&format!("/seats/{}", ids[0])).await;
+    assert_eq!(a1["status"], "booked");
+    assert_eq!(a1["is_booked"], true);
+    let (_, a10) = app.get(&format!("/seats/{}", ids[1])).await;
+    assert_eq!(a10["status"], "available");
+    assert_eq!(a10["pricing"]["sold_seats"], 4);
     assert_eq!(a10["pricing"]["current_price"], 200);
 
     assert_error(&app.get("/seats/99999999").await, 404, "not_found");

@@ -848,10 +848,14 @@ async fn secrets_never_reach_the_logs() {
 #[test]
 fn production_profile_refuses_weak_or_default_secrets() {
     // nextest runs each test in its own process: changing the environment here is safe.
+    // A good webhook secret first, so that each refusal below is about the JWT secret.
+    let webhook_secret = format!("whsec-{}", uuid::Uuid::new_v4().simple());
+    std::env::set_var("APP_PAYMENTS__WEBHOOK_SECRET", &webhook_secret);
     std::env::remove_var("APP_AUTH__JWT_SECRET");
     let err = boxoffice::Settings::load_from("production", CONFIG_DIR)
         .expect_err("production must refuse the development secret");
     assert!(err.to_string().contains("development default"), "{err}");
+    assert!(err.to_string().contains("auth.jwt_secret"), "{err}");
 
     let short = "s".repeat(31);
     std::env::set_var("APP_AUTH__JWT_SECRET", &short);
@@ -871,7 +875,7 @@ fn production_profile_refuses_weak_or_default_secrets() {
     let err = boxoffice::Settings::load_from("production", CONFIG_DIR)
         .expect_err("production must refuse the development webhook secret");
     assert!(err.to_string().contains("webhook_secret"), "{err}");
-    let webhook_secret = format!("whsec-{}", uuid::Uuid::new_v4().simple());
+    assert!(err.to_string().contains("development default"), "{err}");
     std::env::set_var("APP_PAYMENTS__WEBHOOK_SECRET", &webhook_secret);
     let settings = boxoffice::Settings::load_from("production", CONFIG_DIR)
         .expect("random secrets are accepted");
@@ -892,6 +896,11 @@ async fn production_binary_will_not_start_with_the_development_secret() {
         .env("APP_CONFIG_DIR", CONFIG_DIR)
         .env("DATABASE_URL", app.db_url())
         .env_remove("APP_AUTH__JWT_SECRET")
+        // A good webhook secret: the refusal must be about the JWT secret.
+        .env(
+            "APP_PAYMENTS__WEBHOOK_SECRET",
+            format!("whsec-{}", uuid::Uuid::new_v4().simple()),
+        )
         .stdin(std::process::Stdio::null())
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
@@ -913,7 +922,7 @@ async fn production_binary_will_not_start_with_the_development_secret() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(!status.success(), "exit status {status}, stderr: {stderr}");
     assert!(
-        stderr.contains("development default"),
+        stderr.contains("development default") && stderr.contains("jwt_secret"),
         "the reason is not on stderr: {stderr}"
     );
 }

@@ -76,7 +76,8 @@ async fn a_booking_and_its_cancellation_are_listed_oldest_first() {
     assert_eq!(created[0]["entity"], "booking");
     assert_eq!(created[0]["entity_id"], id.as_str());
     assert_eq!(created[0]["from"], Value::Null);
-    assert_eq!(created[0]["to"], "confirmed");
+    // Something to pay: the booking starts held.
+    assert_eq!(created[0]["to"], "held");
     assert_eq!(created[0]["actor"], actor.as_str());
     assert_eq!(created[0]["reason"], Value::Null);
 
@@ -91,7 +92,7 @@ async fn a_booking_and_its_cancellation_are_listed_oldest_first() {
     let cancel = &items[1];
     assert_eq!(cancel["entity"], "booking");
     assert_eq!(cancel["entity_id"], id.as_str());
-    assert_eq!(cancel["from"], "confirmed");
+    assert_eq!(cancel["from"], "held");
     assert_eq!(cancel["to"], "cancelled");
     assert_eq!(cancel["actor"], actor.as_str());
     assert_eq!(cancel["reason"], "cancelled by the customer");
@@ -146,7 +147,7 @@ async fn a_guest_booking_is_read_with_its_token_and_recorded_as_guest() {
     let items = entries(&guest.get(&history_path(&id)).await);
     assert_eq!(items.len(), 1, "{items:?}");
     assert_eq!(items[0]["from"], Value::Null);
-    assert_eq!(items[0]["to"], "confirmed");
+    assert_eq!(items[0]["to"], "held");
     assert_eq!(items[0]["actor"], "guest");
     assert_eq!(items[0]["reason"], Value::Null);
 
@@ -154,7 +155,7 @@ async fn a_guest_booking_is_read_with_its_token_and_recorded_as_guest() {
     assert_eq!(status, StatusCode::OK);
     let items = entries(&guest.get(&history_path(&id)).await);
     assert_eq!(items.len(), 2, "{items:?}");
-    assert_eq!(items[1]["from"], "confirmed");
+    assert_eq!(items[1]["from"], "held");
     assert_eq!(items[1]["to"], "cancelled");
     assert_eq!(items[1]["actor"], "guest");
     assert_eq!(items[1]["reason"], "cancelled by the customer");
@@ -269,10 +270,61 @@ async fn an_admin_cancelling_is_recorded_with_the_admins_id() {
     let items = entries(&app.as_user(&ann).get(&history_path(&id)).await);
     assert_eq!(items.len(), 2, "{items:?}");
     assert_eq!(items[0]["actor"], format!("user:{}", ann.id));
-    assert_eq!(items[1]["from"], "confirmed");
+    assert_eq!(items[1]["from"], "held");
     assert_eq!(items[1]["to"], "cancelled");
     assert_eq!(items[1]["actor"], admin.as_str());
     assert_eq!(items[1]["reason"], "cancelled by an admin");
+
+    // A paid booking: the owner pays, the admin cancels it.
+    let (status, booking) = app
+        .as_user(&ann)
+        .post_json("/bookings", &booking_body(show, &["A4"]))
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{booking}");
+    let id = booking["id"].as_str().unwrap().to_owned();
+    pay(&app.as_user(&ann), &id).await;
+    let (status, body) = app
+        .as_admin()
+        .post_json(&format!("/bookings/{id}/cancel"), &json!({}))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["status"], "cancelled");
+    let items: Vec<Value> = entries(&app.as_user(&ann).get(&history_path(&id)).await)
+        .into_iter()
+        .filter(|e| e["entity"] == "booking")
+        .collect();
+    let owner = format!("user:{}", ann.id);
+    let steps: Vec<(&Value, &Value, &str)> = items
+        .iter()
+        .map(|e| (&e["from"], &e["to"], e["actor"].as_str().unwrap_or("")))
+        .collect();
+    assert_eq!(
+        steps,
+        [
+            (&Value::Null, &json!("held"), owner.as_str()),
+            (&json!("held"), &json!("confirmed"), owner.as_str()),
+            (&json!("confirmed"), &json!("cancelled"), admin.as_str()),
+        ],
+        "{items:?}"
+    );
+    assert_eq!(items[2]["reason"], "cancelled by an admin");
+}
+
+/// Pays `booking_id` in full through the API as `caller` (initiate, then confirm with a card
+/// that succeeds).
+async fn pay(caller: &Caller<'_>, booking_id: &str) {
+    let (status, payment) = caller
+        .post_json(
+            "/payments/initiate",
+            &json!({"booking_id": booking_id, "payment_method": "tok_success"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "initiate: {payment}");
+    let (status, payment) = caller
+        .post_json("/payments/confirm", &json!({"payment_id": payment["id"]}))
+        .await;
+    assert_eq!(status, StatusCode::OK, "confirm: {payment}");
+    assert_eq!(payment["outcome"], "booking_confirmed", "{payment}");
 }
 
 #[tokio::test]

@@ -1,1 +1,879 @@
 //! Holds: expiry (lazy and by the sweep), seat changes of a hold, completion.
+
+use boxoffice_domain::ports::Clock;
+use chrono::{DateTime, Duration, Utc};
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+
+use crate::helpers::*;
+
+const HOLD_EXPIRED: &str = "the hold expired before it was paid";
+
+fn booking_body(show: i64, labels: &[&str]) -> Value {
+    json!({"show_id": show, "seat_labels": labels, "name": "Ann", "email": "ann@example.com"})
+}
+
+/// Books `labels` as `caller`, asserting 201.
+async fn hold(caller: &Caller<'_>, show: i64, labels: &[&str]) -> Value {
+    let (status, body) = caller
+        .post_json("/bookings", &booking_body(show, labels))
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "book {labels:?}: {body}");
+    body
+}
+
+fn labels_of(booking: &Value) -> Vec<String> {
+    booking["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .map(|i| i["label"].as_str().expect("label").to_owned())
+        .collect()
+}
+
+fn prices_of(booking: &Value) -> Vec<i64> {
+    booking["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .map(|i| i["price"].as_i64().expect("price"))
+        .collect()
+}
+
+fn micros(t: DateTime<Utc>) -> i64 {
+    t.timestamp_micros()
+}
+
+/// The expiry entry a past-due hold gets.
+#[track_caller]
+fn assert_expiry_entry(entry: &Value, booking: &Value) {
+    assert_eq!(entry["entity"], "booking", "{entry}");
+    assert_eq!(entry["entity_id"], booking["id"], "{entry}");
+    assert_eq!(entry["from"], "held", "{entry}");
+    assert_eq!(entry["to"], "expired", "{entry}");
+    assert_eq!(entry["actor"], "system", "{entry}");
+    assert_eq!(entry["reason"], HOLD_EXPIRED, "{entry}");
+    assert_eq!(
+        micros(time_of(&entry["at"])),
+        micros(time_of(&booking["expires_at"])),
+        "the expiry happened at the deadline: {entry}"
+    );
+}
+
+fn expiry_rows(history: &[Value]) -> usize {
+    history
+        .iter()
+        .filter(|e| e["entity"] == "booking" && e["to"] == "expired")
+        .count()
+}
+
+fn past_the_hold() -> Duration {
+    Duration::minutes(10) + Duration::seconds(1)
+}
+
+// --- holds ---------------------------------------------------------------------------------------
+
+#[tokio::test]
+async fn a_priced_booking_is_held_for_ten_minutes_and_its_seats_show_held() {
+    let app = spawn_app().await;
+    let show = app.simple_seated_show().await;
+    let ann = app.signup("ann@example.com", "customer").await;
+    let me = app.as_user(&ann);
+
+    let before = app.clock.now();
+    let booking = hold(&me, show, &["A1", "A2"]).await;
+    let after = app.clock.now();
+    let id = id_of(&booking);
+    assert_eq!(booking["status"], "held");
+    assert_eq!(booking["total_amount"], 200);
+    assert_eq!(booking["payments"], json!([]));
+    assert_eq!(booking["cancelled_at"], Value::Null);
+    let expires_at = time_of(&booking["expires_at"]);
+    assert!(
+        expires_at >= before + Duration::minutes(10) && expires_at <= after + Duration::minutes(10),
+        "expires_at {expires_at} is not now + 10 min ({before} .. {after})"
+    );
+
+    // Read back: the same hold and deadline.
+    let read = me.booking(&id).await;
+    assert_eq!(read["status"], "held");
+    assert_eq!(micros(time_of(&read["expires_at"])), micros(expires_at));
+    assert_eq!(read["payments"], json!([]));
+
+    // The seat map: held, with the hold's deadline; other seats available.
+    for label in ["A1", "A2"] {
+        let seat = app.seat(show, label).await;
+        assert_eq!(seat["status"], "held", "{seat}");
+        assert_eq!(seat["is_booked"], true, "{seat}");
+        assert_eq!(
+            micros(time_of(&seat["held_until"])),
+            micros(expires_at),
+            "{seat}"
+        );
+    }
+    let a3 = app.seat(show, "A3").await;
+    assert_eq!(a3["status"], "available");
+    assert_eq!(a3["held_until"], Value::Null);
+    let class = &app.show(show).await["seat_classes"][0];
+    assert_eq!(class["held_seats"], 2, "{class}");
+    assert_eq!(class["booked_seats"], 0, "{class}");
+    assert_eq!(class["available_seats"], 8, "{class}");
+    // Held seats count towards the occupancy used for pricing.
+    let (status, a3) = app.get(&format!("/seats/{}", a3["id"])).await;
+    assert_eq!(status, StatusCode::OK, "{a3}");
+    assert_eq!(a3["pricing"]["sold_seats"], 2, "{a3}");
+
+    // Another customer cannot take a held seat.
+    let bob = app.signup("bob@example.com", "customer").await;
+    let taken = app
+        .as_user(&bob)
+        .post_json("/bookings", &booking_body(show, &["A2", "A3"]))
+        .await;
+    assert_error(&taken, 409, "seat_unavailable");
+    assert_eq!(taken.1["error"]["details"]["seats"], json!(["A2"]));
+
+    // History: the creation, as held, by the customer.
+    let history = me.history(&id).await;
+    assert_eq!(history.len(), 1, "{history:?}");
+    assert_eq!(history[0]["from"], Value::Null);
+    assert_eq!(history[0]["to"], "held");
+    assert_eq!(history[0]["actor"], format!("user:{}", ann.id));
+}
+
+#[tokio::test]
+async fn a_free_general_admission_booking_is_confirmed_at_once() {
+    let app = spawn_app().await;
+    let event = app.quick_event().await;
+    for price in [None, Some(0)] {
+        let ga = app.ga_show(event, 10, price).await["id"].as_i64().unwrap();
+        let (status, booking) = app.book_quantity(ga, 2).await;
+        assert_eq!(status, StatusCode::CREATED, "{booking}");
+        assert_eq!(booking["status"], "confirmed", "price {price:?}: {booking}");
+        assert_eq!(booking["total_amount"], 0);
+        assert_eq!(booking["expires_at"], Value::Null);
+        assert_eq!(booking["payments"], json!([]));
+        let id = id_of(&booking);
+        let history = app.as_admin().history(&id).await;
+        assert_eq!(history.len(), 1, "{history:?}");
+        assert_eq!(history[0]["to"], "confirmed");
+        // Nothing to pay.
+        let r = app.as_admin().initiate(&id, "tok_success").await;
+        assert_error(&r, 409, "booking_not_held");
+        assert_eq!(app.show(ga).await["available_seats"], 8);
+    }
+    // Nothing to expire, ever.
+    app.clock.advance(past_the_hold());
+    let report = app.sweep().await;
+    assert_eq!(report.expired, 0);
+    let (_, list) = app.get("/bookings?email=ann@example.com").await;
+    let items = list["items"].as_array().unwrap();
+    assert_eq!(items.len(), 2, "{list}");
+    assert!(items.iter().all(|b| b["status"] == "confirmed"), "{list}");
+}
+
+#[tokio::test]
+async fn a_past_due_hold_reads_expired_and_frees_its_seats_before_any_sweep() {
+    let app = spawn_app().await;
+    let show = app.simple_seated_show().await;
+    let ann = app.signup("ann@example.com", "customer").await;
+    let me = app.as_user(&ann);
+    let booking = hold(&me, show, &["A1", "A2"]).await;
+    let id = id_of(&booking);
+
+    // Just before the deadline: still held.
+    app.clock
+        .advance(Duration::minutes(9) + Duration::seconds(50));
+    assert_eq!(me.booking(&id).await["status"], "held");
+    assert_eq!(me.history(&id).await.len(), 1);
+
+    // Past it: expired at once, without any job.
+    app.clock.advance(Duration::seconds(11));
+    let read = me.booking(&id).await;
+    assert_eq!(read["status"], "expired", "{read}");
+    // The deadline stays on the booking.
+    assert_eq!(
+        micros(time_of(&read["expires_at"])),
+        micros(time_of(&booking["expires_at"]))
+    );
+    let (status, mine) = me.get("/bookings").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(mine["items"][0]["status"], "expired", "{mine}");
+    for label in ["A1", "A2"] {
+        let seat = app.seat(show, label).await;
+        assert_eq!(seat["status"], "available", "{seat}");
+        assert_eq!(seat["is_booked"], false, "{seat}");
+        assert_eq!(seat["held_until"], Value::Null, "{seat}");
+    }
+    let class = &app.show(show).await["seat_classes"][0];
+    assert_eq!(class["held_seats"], 0, "{class}");
+    assert_eq!(class["available_seats"], 10, "{class}");
+    // Nor do they count towards the occupancy used for pricing.
+    let a1 = app.seat_ids(show, &["A1"]).await[0];
+    let (status, a1) = app.get(&format!("/seats/{a1}")).await;
+    assert_eq!(status, StatusCode::OK, "{a1}");
+    assert_eq!(a1["pricing"]["sold_seats"], 0, "{a1}");
+    assert_eq!(a1["status"], "available", "{a1}");
+
+    let before_sweep = me.history(&id).await;
+    assert_eq!(before_sweep.len(), 2, "{before_sweep:?}");
+    assert_expiry_entry(before_sweep.last().unwrap(), &read);
+    // Nothing was written: the expiry is what reads see.
+    assert_eq!(app.stored_status(&id).await, "held");
+    // An expired booking cannot be cancelled (or paid).
+    let r = me
+        .post_json(&format!("/bookings/{id}/cancel"), &json!({}))
+        .await;
+    assert_error(&r, 409, "illegal_transition");
+    assert_error(
+        &me.initiate(&id, "tok_success").await,
+        409,
+        "booking_not_held",
+    );
+
+    // The sweep writes down exactly what the reads showed.
+    let report = app.sweep().await;
+    assert_eq!(report.expired, 1, "{report:?}");
+    assert_eq!(report.completed, 0);
+    assert_eq!(app.stored_status(&id).await, "expired");
+    let after_sweep = me.history(&id).await;
+    assert_eq!(after_sweep, before_sweep);
+    assert_eq!(
+        app.count_sql(format!(
+            "SELECT count(*) AS n FROM booking_history WHERE booking_id = '{id}' \
+             AND to_status = 'expired'"
+        ))
+        .await,
+        1
+    );
+    assert_eq!(me.booking(&id).await["status"], "expired");
+    // Once only.
+    assert_eq!(app.sweep().await.expired, 0);
+    assert_eq!(me.history(&id).await, before_sweep);
+    assert_eq!(app.seat(show, "A1").await["status"], "available");
+}
+
+#[tokio::test]
+async fn a_seat_map_read_during_a_hold_shows_its_seats_free_once_it_expired() {
+    let app = spawn_app().await;
+    let show = app.simple_seated_show().await;
+    let booking = hold(&app.as_admin(), show, &["A1"]).await;
+    // Read while held (a client polling the map).
+    let seat = app.seat(show, "A1").await;
+    assert_eq!(seat["status"], "held", "{seat}");
+    assert_eq!(
+        micros(time_of(&seat["held_until"])),
+        micros(time_of(&booking["expires_at"]))
+    );
+
+    app.clock.advance(past_the_hold());
+    // Past the deadline the seat is free at once: a map that still says "held until" a time
+    // that has passed is wrong.
+    let seat = app.seat(show, "A1").await;
+    assert_eq!(seat["status"], "available", "{seat}");
+    assert_eq!(seat["held_until"], Value::Null, "{seat}");
+}
+
+#[tokio::test]
+async fn another_customer_books_the_seats_of_a_past_due_hold_before_any_sweep() {
+    let app = spawn_app().await;
+    let show = app.simple_seated_show().await;
+    let ann = app.signup("ann@example.com", "customer").await;
+    let bob = app.signup("bob@example.com", "customer").await;
+    let anns = hold(&app.as_user(&ann), show, &["A1", "A2"]).await;
+    let ann_id = id_of(&anns);
+
+    let r = app
+        .as_user(&bob)
+        .post_json("/bookings", &booking_body(show, &["A2", "A3"]))
+        .await;
+    assert_error(&r, 409, "seat_unavailable");
+
+    app.clock.advance(past_the_hold());
+    let bobs = hold(&app.as_user(&bob), show, &["A2", "A3"]).await;
+    assert_eq!(bobs["status"], "held");
+    // Priced on the occupancy without the past-due hold: both at the min price.
+    assert_eq!(prices_of(&bobs), vec![100, 100]);
+    assert_eq!(bobs["total_amount"], 200);
+
+    // Ann's hold was written down as expired in Bob's transaction, once.
+    assert_eq!(app.stored_status(&ann_id).await, "expired");
+    let read = app.as_user(&ann).booking(&ann_id).await;
+    assert_eq!(read["status"], "expired");
+    let history = app.as_user(&ann).history(&ann_id).await;
+    assert_eq!(history.len(), 2, "{history:?}");
+    assert_eq!(expiry_rows(&history), 1, "{history:?}");
+    assert_expiry_entry(&history[1], &read);
+
+    // A1 is free, A2 and A3 are Bob's.
+    assert_eq!(app.seat(show, "A1").await["status"], "available");
+    for label in ["A2", "A3"] {
+        let seat = app.seat(show, label).await;
+        assert_eq!(seat["status"], "held", "{seat}");
+        assert_eq!(
+            micros(time_of(&seat["held_until"])),
+            micros(time_of(&bobs["expires_at"]))
+        );
+    }
+    // The sweep has nothing left to do for Ann and never touches Bob's running hold.
+    assert_eq!(app.sweep().await.expired, 0);
+    assert_eq!(expiry_rows(&app.as_user(&ann).history(&ann_id).await), 1);
+    assert_eq!(
+        app.as_user(&bob).booking(&id_of(&bobs)).await["status"],
+        "held"
+    );
+    let carol = app.signup("carol@example.com", "customer").await;
+    let carols = hold(&app.as_user(&carol), show, &["A1"]).await;
+    assert_eq!(carols["status"], "held");
+}
+
+#[tokio::test]
+async fn general_admission_places_of_a_past_due_hold_come_back() {
+    let app = spawn_app().await;
+    let event = app.quick_event().await;
+    let ga = app.ga_show(event, 3, Some(500)).await["id"]
+        .as_i64()
+        .unwrap();
+    let ann = app.signup("ann@example.com", "customer").await;
+    let bob = app.signup("bob@example.com", "customer").await;
+    let qty = |n: i64| json!({"show_id": ga, "quantity": n});
+
+    let (status, anns) = app.as_user(&ann).post_json("/bookings", &qty(3)).await;
+    assert_eq!(status, StatusCode::CREATED, "{anns}");
+    assert_eq!(anns["status"], "held");
+    assert_eq!(anns["total_amount"], 1500);
+    assert_eq!(app.show(ga).await["available_seats"], 0);
+    let r = app.as_user(&bob).post_json("/bookings", &qty(1)).await;
+    assert_error(&r, 409, "sold_out");
+
+    app.clock.advance(past_the_hold());
+    // The places read free before anything wrote the expiry down.
+    assert_eq!(app.show(ga).await["available_seats"], 3);
+    let (status, event_read) = app.get(&format!("/events/{event}")).await;
+    assert_eq!(status, StatusCode::OK, "{event_read}");
+    assert_eq!(event_read["available_seats"], 3, "{event_read}");
+
+    let (status, bobs) = app.as_user(&bob).post_json("/bookings", &qty(2)).await;
+    assert_eq!(status, StatusCode::CREATED, "{bobs}");
+    assert_eq!(bobs["status"], "held");
+    assert_eq!(bobs["total_amount"], 1000);
+    assert_eq!(app.show(ga).await["available_seats"], 1);
+
+    let ann_id = id_of(&anns);
+    assert_eq!(app.stored_status(&ann_id).await, "expired");
+    let read = app.as_user(&ann).booking(&ann_id).await;
+    assert_eq!(read["status"], "expired");
+    let history = app.as_user(&ann).history(&ann_id).await;
+    assert_eq!(expiry_rows(&history), 1, "{history:?}");
+    assert_expiry_entry(history.last().unwrap(), &read);
+
+    // The sweep finds nothing more; the last place is still for sale, and only one.
+    assert_eq!(app.sweep().await.expired, 0);
+    assert_eq!(app.show(ga).await["available_seats"], 1);
+    let r = app.as_user(&ann).post_json("/bookings", &qty(2)).await;
+    assert_error(&r, 409, "sold_out");
+    let (status, _) = app.as_user(&ann).post_json("/bookings", &qty(1)).await;
+    assert_eq!(status, StatusCode::CREATED);
+    assert_eq!(app.show(ga).await["available_seats"], 0);
+}
+
+#[tokio::test]
+async fn the_sweep_expires_unpaid_holds_and_never_a_paid_booking() {
+    let app = spawn_app().await;
+    let show = app.simple_seated_show().await;
+    let ann = app.signup("ann@example.com", "customer").await;
+    let bob = app.signup("bob@example.com", "customer").await;
+    let carol = app.signup("carol@example.com", "customer").await;
+    // Ann does not pay, Bob pays, Carol's card is declined.
+    let anns = hold(&app.as_user(&ann), show, &["A1"]).await;
+    let bobs = hold(&app.as_user(&bob), show, &["A2"]).await;
+    let carols = hold(&app.as_user(&carol), show, &["A3"]).await;
+    let paid = app.as_user(&bob).pay(&id_of(&bobs)).await;
+    assert_eq!(paid["outcome"], "booking_confirmed");
+    let (status, p) = app
+        .as_user(&carol)
+        .initiate(&id_of(&carols), "tok_declined")
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{p}");
+    assert_error(
+        &app.as_user(&carol).confirm(&id_of(&p)).await,
+        402,
+        "card_declined",
+    );
+
+    app.clock.advance(past_the_hold());
+    let report = app.sweep().await;
+    assert_eq!(report.expired, 2, "{report:?}");
+    assert_eq!(app.stored_status(&id_of(&anns)).await, "expired");
+    assert_eq!(app.stored_status(&id_of(&carols)).await, "expired");
+    assert_eq!(app.stored_status(&id_of(&bobs)).await, "confirmed");
+
+    let bob_read = app.as_user(&bob).booking(&id_of(&bobs)).await;
+    assert_eq!(bob_read["status"], "confirmed");
+    assert_eq!(bob_read["payments"][0]["status"], "succeeded");
+    assert_eq!(
+        expiry_rows(&app.as_user(&bob).history(&id_of(&bobs)).await),
+        0
+    );
+    let a2 = app.seat(show, "A2").await;
+    assert_eq!(a2["status"], "booked", "{a2}");
+    assert_eq!(a2["held_until"], Value::Null, "{a2}");
+    assert_eq!(app.seat(show, "A1").await["status"], "available");
+    assert_eq!(app.seat(show, "A3").await["status"], "available");
+
+    // Much later, still nothing for the sweep to expire.
+    app.clock.advance(Duration::hours(2));
+    assert_eq!(app.sweep().await.expired, 0);
+    assert_eq!(
+        app.as_user(&bob).booking(&id_of(&bobs)).await["status"],
+        "confirmed"
+    );
+}
+
+#[tokio::test]
+async fn the_sweep_completes_confirmed_bookings_of_shows_that_ended() {
+    let app = spawn_app().await;
+    let event = app.quick_event().await;
+    let seated = app
+        .seated_show(
+            event,
+            &[ClassSpec {
+                name: "A",
+                prices: (Some(100), Some(200), Some(300)),
+                rows: &["A"],
+                seats_per_row: 10,
+            }],
+        )
+        .await["id"]
+        .as_i64()
+        .unwrap();
+    let free = app.ga_show(event, 10, None).await["id"].as_i64().unwrap();
+    let ann = app.signup("ann@example.com", "customer").await;
+    let me = app.as_user(&ann);
+
+    let paid = hold(&me, seated, &["A1"]).await;
+    me.pay(&id_of(&paid)).await;
+    let (status, free_booking) = me
+        .post_json("/bookings", &json!({"show_id": free, "quantity": 1}))
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{free_booking}");
+    assert_eq!(free_booking["status"], "confirmed");
+    let cancelled = hold(&me, seated, &["A2"]).await;
+    me.pay(&id_of(&cancelled)).await;
+    let (status, _) = me
+        .post_json(
+            &format!("/bookings/{}/cancel", id_of(&cancelled)),
+            &json!({}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let unpaid = hold(&me, seated, &["A3"]).await;
+
+    // The shows have started (7 days) but not ended (8 days): nothing to complete.
+    app.clock.advance(Duration::days(7) + Duration::hours(12));
+    let report = app.sweep().await;
+    assert_eq!(report.completed, 0, "{report:?}");
+    assert_eq!(report.expired, 1, "the unpaid hold: {report:?}");
+    assert_eq!(me.booking(&id_of(&paid)).await["status"], "confirmed");
+
+    // Past the end.
+    app.clock.advance(Duration::days(1));
+    let report = app.sweep().await;
+    assert_eq!(report.completed, 2, "{report:?}");
+    assert_eq!(report.expired, 0, "{report:?}");
+    for b in [&paid, &free_booking] {
+        let id = id_of(b);
+        assert_eq!(me.booking(&id).await["status"], "completed");
+        assert_eq!(app.stored_status(&id).await, "completed");
+        let history = me.history(&id).await;
+        let last = history.last().unwrap();
+        assert_eq!(last["entity"], "booking", "{last}");
+        assert_eq!(last["entity_id"], id.as_str(), "{last}");
+        assert_eq!(last["from"], "confirmed", "{last}");
+        assert_eq!(last["to"], "completed", "{last}");
+        assert_eq!(last["actor"], "system", "{last}");
+        assert_eq!(last["reason"], "the show ended", "{last}");
+    }
+    assert_eq!(me.booking(&id_of(&cancelled)).await["status"], "cancelled");
+    assert_eq!(me.booking(&id_of(&unpaid)).await["status"], "expired");
+    // Once only.
+    let report = app.sweep().await;
+    assert_eq!((report.completed, report.expired), (0, 0), "{report:?}");
+    assert_eq!(
+        me.history(&id_of(&paid))
+            .await
+            .iter()
+            .filter(|e| e["to"] == "completed")
+            .count(),
+        1
+    );
+}
+
+// --- changing the seats of a hold ----------------------------------------------------------------
+
+fn seats_path(id: &str) -> String {
+    format!("/bookings/{id}/seats")
+}
+
+#[tokio::test]
+async fn changing_the_seats_of_a_hold_reprices_without_its_own_old_seats() {
+    let app = spawn_app().await;
+    // One class of 10 seats: min 100 below 40 %, normal 200 up to 60 %, max 300 above.
+    let show = app.simple_seated_show().await;
+    let ann = app.signup("ann@example.com", "customer").await;
+    let bob = app.signup("bob@example.com", "customer").await;
+    hold(&app.as_user(&bob), show, &["A1", "A2", "A3"]).await;
+    let me = app.as_user(&ann);
+    let booking = hold(&me, show, &["A4", "A5", "A6"]).await;
+    let id = id_of(&booking);
+    // 3, 4 and 5 of 10 taken before each of Ann's seats.
+    assert_eq!(prices_of(&booking), vec![100, 200, 200]);
+    assert_eq!(booking["total_amount"], 500);
+
+    // Priced on 3 of 10 (Bob's), not 6: 100 then 200. Counting her own old seats it would be
+    // 200 then 300.
+    let (status, changed) = me
+        .put_json(&seats_path(&id), &json!({"seat_labels": ["A9", "A8"]}))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{changed}");
+    assert_eq!(changed["id"], id.as_str());
+    assert_eq!(changed["status"], "held");
+    assert_eq!(labels_of(&changed), vec!["A8", "A9"]);
+    assert_eq!(prices_of(&changed), vec![100, 200]);
+    assert_eq!(changed["total_amount"], 300);
+    assert_eq!(changed["quantity"], 2);
+    // The hold's deadline does not move.
+    assert_eq!(
+        micros(time_of(&changed["expires_at"])),
+        micros(time_of(&booking["expires_at"]))
+    );
+    assert_eq!(me.booking(&id).await["total_amount"], 300);
+
+    // The old seats are free, the new ones held until the same deadline.
+    for label in ["A4", "A5", "A6"] {
+        assert_eq!(
+            app.seat(show, label).await["status"],
+            "available",
+            "{label}"
+        );
+    }
+    for label in ["A8", "A9"] {
+        let seat = app.seat(show, label).await;
+        assert_eq!(seat["status"], "held", "{seat}");
+        assert_eq!(
+            micros(time_of(&seat["held_until"])),
+            micros(time_of(&booking["expires_at"]))
+        );
+    }
+    let class = &app.show(show).await["seat_classes"][0];
+    assert_eq!(class["held_seats"], 5, "{class}");
+
+    let history = me.history(&id).await;
+    assert_eq!(history.len(), 2, "{history:?}");
+    let change = &history[1];
+    assert_eq!(change["entity"], "booking");
+    assert_eq!(change["from"], "held");
+    assert_eq!(change["to"], "held");
+    assert_eq!(change["actor"], format!("user:{}", ann.id));
+    assert_eq!(
+        change["reason"],
+        "seats changed from A4, A5, A6 to A8, A9; total 500 -> 300"
+    );
+
+    // Keeping one of its own seats (by id): A8 counts as free for it.
+    let ids = app.seat_ids(show, &["A8", "A7"]).await;
+    let (status, kept) = me
+        .put_json(&seats_path(&id), &json!({"seat_ids": ids}))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{kept}");
+    assert_eq!(labels_of(&kept), vec!["A7", "A8"]);
+    assert_eq!(prices_of(&kept), vec![100, 200]);
+    assert_eq!(kept["total_amount"], 300);
+    assert_eq!(app.seat(show, "A9").await["status"], "available");
+    assert_eq!(app.seat(show, "A8").await["status"], "held");
+
+    // The payment is for the new total.
+    let paid = me.pay(&id).await;
+    assert_eq!(paid["amount"], 300);
+    assert_eq!(app.seat(show, "A7").await["status"], "booked");
+}
+
+#[tokio::test]
+async fn a_seat_change_with_one_taken_seat_changes_nothing() {
+    let app = spawn_app().await;
+    let show = app.simple_seated_show().await;
+    let ann = app.signup("ann@example.com", "customer").await;
+    let bob = app.signup("bob@example.com", "customer").await;
+    let bobs = hold(&app.as_user(&bob), show, &["A1"]).await;
+    let me = app.as_user(&ann);
+    let booking = hold(&me, show, &["A4", "A5"]).await;
+    let id = id_of(&booking);
+
+    let r = me
+        .put_json(
+            &seats_path(&id),
+            &json!({"seat_labels": ["A6", "A1", "A7"]}),
+        )
+        .await;
+    assert_error(&r, 409, "seat_unavailable");
+    assert_eq!(r.1["error"]["details"]["seats"], json!(["A1"]));
+
+    // Nothing changed: Ann keeps her seats and total, A6/A7 stay free, A1 stays Bob's.
+    let read = me.booking(&id).await;
+    assert_eq!(read["status"], "held");
+    assert_eq!(labels_of(&read), vec!["A4", "A5"]);
+    assert_eq!(read["total_amount"], booking["total_amount"]);
+    assert_eq!(read["items"], booking["items"]);
+    for label in ["A4", "A5", "A1"] {
+        assert_eq!(app.seat(show, label).await["status"], "held", "{label}");
+    }
+    for label in ["A6", "A7"] {
+        assert_eq!(
+            app.seat(show, label).await["status"],
+            "available",
+            "{label}"
+        );
+    }
+    let bob_read = app.as_user(&bob).booking(&id_of(&bobs)).await;
+    assert_eq!(labels_of(&bob_read), vec!["A1"]);
+    assert_eq!(bob_read["status"], "held");
+    assert_eq!(me.history(&id).await.len(), 1);
+    assert_eq!(app.show(show).await["seat_classes"][0]["held_seats"], 3);
+
+    // A booked (paid) seat is just as taken.
+    app.as_user(&bob).pay(&id_of(&bobs)).await;
+    let r = me
+        .put_json(&seats_path(&id), &json!({"seat_labels": ["A1"]}))
+        .await;
+    assert_error(&r, 409, "seat_unavailable");
+    assert_eq!(labels_of(&me.booking(&id).await), vec!["A4", "A5"]);
+}
+
+#[tokio::test]
+async fn a_seat_change_can_take_the_seats_of_a_past_due_hold() {
+    let app = spawn_app().await;
+    let show = app.simple_seated_show().await;
+    let ann = app.signup("ann@example.com", "customer").await;
+    let carol = app.signup("carol@example.com", "customer").await;
+    let carols = hold(&app.as_user(&carol), show, &["A9"]).await;
+    // Ann books 5 minutes later: her hold outlives Carol's.
+    app.clock.advance(Duration::minutes(5));
+    let me = app.as_user(&ann);
+    let booking = hold(&me, show, &["A1"]).await;
+    let id = id_of(&booking);
+    app.clock.advance(Duration::minutes(6));
+
+    let (status, changed) = me
+        .put_json(&seats_path(&id), &json!({"seat_labels": ["A9"]}))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{changed}");
+    assert_eq!(labels_of(&changed), vec!["A9"]);
+    assert_eq!(changed["total_amount"], 100);
+    let carol_id = id_of(&carols);
+    assert_eq!(app.stored_status(&carol_id).await, "expired");
+    assert_eq!(
+        expiry_rows(&app.as_user(&carol).history(&carol_id).await),
+        1
+    );
+    assert_eq!(app.seat(show, "A9").await["status"], "held");
+    assert_eq!(app.seat(show, "A1").await["status"], "available");
+}
+
+#[tokio::test]
+async fn a_seat_change_needs_a_running_hold_without_a_payment_in_progress() {
+    let app = spawn_app().await;
+    let show = app.simple_seated_show().await;
+    let ann = app.signup("ann@example.com", "customer").await;
+    let me = app.as_user(&ann);
+    let to_a8 = json!({"seat_labels": ["A8"]});
+
+    // A payment in progress: 409 payment_pending.
+    let pending = hold(&me, show, &["A1"]).await;
+    let (status, p) = me.initiate(&id_of(&pending), "tok_success").await;
+    assert_eq!(status, StatusCode::CREATED, "{p}");
+    let r = me.put_json(&seats_path(&id_of(&pending)), &to_a8).await;
+    assert_error(&r, 409, "payment_pending");
+    assert_eq!(labels_of(&me.booking(&id_of(&pending)).await), vec!["A1"]);
+    assert_eq!(app.seat(show, "A8").await["status"], "available");
+    // Paid: no longer held.
+    let (status, _) = me.confirm(&id_of(&p)).await;
+    assert_eq!(status, StatusCode::OK);
+    let r = me.put_json(&seats_path(&id_of(&pending)), &to_a8).await;
+    assert_error(&r, 409, "booking_not_held");
+
+    // After a declined payment the seats may change again, and the next payment is for the new
+    // total.
+    let declined = hold(&me, show, &["A2"]).await;
+    let did = id_of(&declined);
+    let (_, p) = me.initiate(&did, "tok_declined").await;
+    assert_error(&me.confirm(&id_of(&p)).await, 402, "card_declined");
+    let (status, changed) = me
+        .put_json(&seats_path(&did), &json!({"seat_labels": ["A3", "A4"]}))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{changed}");
+    assert_eq!(changed["total_amount"], 200);
+    let paid = me.pay(&did).await;
+    assert_eq!(paid["amount"], 200);
+
+    // Cancelled: not held.
+    let cancelled = hold(&me, show, &["A5"]).await;
+    let (status, _) = me
+        .post_json(
+            &format!("/bookings/{}/cancel", id_of(&cancelled)),
+            &json!({}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let r = me.put_json(&seats_path(&id_of(&cancelled)), &to_a8).await;
+    assert_error(&r, 409, "booking_not_held");
+
+    // Past due: not held any more, before and after the sweep.
+    let expiring = hold(&me, show, &["A6"]).await;
+    app.clock.advance(past_the_hold());
+    let r = me.put_json(&seats_path(&id_of(&expiring)), &to_a8).await;
+    assert_error(&r, 409, "booking_not_held");
+    assert_eq!(app.sweep().await.expired, 1);
+    let r = me.put_json(&seats_path(&id_of(&expiring)), &to_a8).await;
+    assert_error(&r, 409, "booking_not_held");
+    assert_eq!(app.seat(show, "A8").await["status"], "available");
+    assert_eq!(app.seat(show, "A6").await["status"], "available");
+}
+
+#[tokio::test]
+async fn a_seat_change_checks_access_and_input() {
+    let app = spawn_app().await;
+    let show = app.simple_seated_show().await;
+    let other_show = app.simple_seated_show().await;
+    let ann = app.signup("ann@example.com", "customer").await;
+    let bob = app.signup("bob@example.com", "customer").await;
+    let booking = hold(&app.as_user(&ann), show, &["A1"]).await;
+    let id = id_of(&booking);
+    let path = seats_path(&id);
+    let to_a2 = json!({"seat_labels": ["A2"]});
+
+    // Strangers and anonymous callers: the 404 of an unknown booking; nothing changes.
+    assert_error(
+        &app.as_user(&bob).put_json(&path, &to_a2).await,
+        404,
+        "not_found",
+    );
+    assert_error(&app.anon().put_json(&path, &to_a2).await, 404, "not_found");
+    assert_error(
+        &app.as_user(&ann)
+            .put_json(&seats_path(&uuid::Uuid::new_v4().to_string()), &to_a2)
+            .await,
+        404,
+        "not_found",
+    );
+    assert_error(
+        &app.as_user(&ann)
+            .put_json(&seats_path("nope"), &to_a2)
+            .await,
+        404,
+        "not_found",
+    );
+    assert_eq!(app.seat(show, "A2").await["status"], "available");
+
+    // Input.
+    let me = app.as_user(&ann);
+    let a3 = app.seat_ids(show, &["A3"]).await;
+    let foreign = app.seat_ids(other_show, &["A3"]).await;
+    for (body, field) in [
+        (json!({"seat_labels": ["A2"], "seat_ids": a3}), "seat_ids"),
+        (json!({}), "seat_ids"),
+        (json!({"seat_ids": []}), "seat_ids"),
+        (json!({"seat_labels": []}), "seat_labels"),
+        (json!({"seat_labels": ["A2", "A2"]}), "seat_labels"),
+        (json!({"seat_ids": [a3[0], a3[0]]}), "seat_ids"),
+        (json!({"seat_ids": [-1]}), "seat_ids"),
+        (json!({"seat_ids": foreign}), "seat_ids"),
+        (
+            json!({"seat_labels": ["A1", "A2", "A3", "A4", "A5", "A6", "A7", "A8", "A9", "A10", "A11"]}),
+            "seat_labels",
+        ),
+    ] {
+        let r = me.put_json(&path, &body).await;
+        assert_invalid(&r, field);
+    }
+    let r = me
+        .put_json(&path, &json!({"seat_labels": ["A2"], "extra": true}))
+        .await;
+    assert_eq!(r.0.as_u16(), 422, "unknown field: {}", r.1);
+    // An unknown seat: 404.
+    let r = me.put_json(&path, &json!({"seat_ids": [987_654]})).await;
+    assert_error(&r, 404, "not_found");
+    let r = me.put_json(&path, &json!({"seat_labels": ["Z99"]})).await;
+    assert_invalid(&r, "seat_labels");
+    // Nothing changed by any of them.
+    let read = me.booking(&id).await;
+    assert_eq!(labels_of(&read), vec!["A1"]);
+    assert_eq!(me.history(&id).await.len(), 1);
+
+    // The owner, an admin, and a guest with the booking's token may change seats.
+    let (status, changed) = me.put_json(&path, &to_a2).await;
+    assert_eq!(status, StatusCode::OK, "{changed}");
+    assert_eq!(labels_of(&changed), vec!["A2"]);
+    let (status, changed) = app
+        .as_admin()
+        .put_json(&path, &json!({"seat_labels": ["A3"]}))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{changed}");
+    assert_eq!(labels_of(&changed), vec!["A3"]);
+    let history = me.history(&id).await;
+    assert!(history[2]["actor"].as_str().unwrap().starts_with("user:"));
+    assert_ne!(history[2]["actor"], format!("user:{}", ann.id));
+
+    let (status, guest) = app
+        .anon()
+        .post_json("/bookings", &booking_body(show, &["A5"]))
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{guest}");
+    let gid = id_of(&guest);
+    let token = guest["guest_token"].as_str().unwrap().to_owned();
+    assert_error(
+        &app.anon().put_json(&seats_path(&gid), &to_a2).await,
+        404,
+        "not_found",
+    );
+    let (status, changed) = app
+        .anon()
+        .header("X-Booking-Token", &token)
+        .put_json(&seats_path(&gid), &json!({"seat_labels": ["A6"]}))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{changed}");
+    assert_eq!(labels_of(&changed), vec!["A6"]);
+    let history = app
+        .anon()
+        .header("X-Booking-Token", &token)
+        .history(&gid)
+        .await;
+    assert_eq!(history.last().unwrap()["actor"], "guest");
+}
+
+#[tokio::test]
+async fn the_history_of_a_hold_that_expired_stays_oldest_first() {
+    let app = spawn_app().await;
+    let show = app.simple_seated_show().await;
+    let ann = app.signup("ann@example.com", "customer").await;
+    let me = app.as_user(&ann);
+    let booking = hold(&me, show, &["A1"]).await;
+    let id = id_of(&booking);
+    let (status, p) = me.initiate(&id, "tok_declined").await;
+    assert_eq!(status, StatusCode::CREATED, "{p}");
+    // The card is declined a minute after the hold ended.
+    app.clock.advance(past_the_hold() + Duration::minutes(1));
+    assert_error(&me.confirm(&id_of(&p)).await, 402, "card_declined");
+
+    let check = |history: &[Value]| {
+        assert_eq!(history.len(), 4, "{history:?}");
+        assert_eq!(expiry_rows(history), 1, "{history:?}");
+        let times: Vec<DateTime<Utc>> = history.iter().map(|e| time_of(&e["at"])).collect();
+        assert!(
+            times.windows(2).all(|w| w[0] <= w[1]),
+            "not oldest first: {history:#?}"
+        );
+    };
+    // Before the sweep (the expiry is shown, not stored) and after it (stored).
+    check(&me.history(&id).await);
+    assert_eq!(app.sweep().await.expired, 1);
+    check(&me.history(&id).await);
+}

@@ -1,8 +1,9 @@
 -- pgbench custom script: the SQL work of ONE seated booking, statement for statement as the
--- server runs it (BEGIN; show; seats FOR UPDATE; active-items check; class pricing with the
--- seat count and striped sales counters; one statement that inserts the booking, its creation
--- row in booking_history and its items and upserts the sales counters; COMMIT) — 7 round trips
--- per transaction.
+-- server runs it (BEGIN; show; seats FOR UPDATE; class pricing with the seat count, the
+-- striped sales counters and the seats of past-due holds; the active items of the seats with
+-- their bookings' status and deadline (lazy expiry); one statement that inserts the booking as
+-- a 10-minute hold, its creation row in booking_history and its items and upserts the sales
+-- counters; COMMIT) — 7 round trips per transaction.
 --
 -- Run by scripts/bench.sh (`make bench`) after tests/bench/setup_pool.sql:
 --   pgbench -n -M prepared -c 64 -j 2 -T 10 -f tests/bench/book_seats.sql \
@@ -27,7 +28,7 @@ SELECT id, kind, starts_at, currency, nextval('pgbench_seat_block') AS blk FROM 
 \set s1 :s0 + :nseats - 1
 \set cls :first_class + (:s0 - :first_seat) / :per_class
 SELECT id, seat_class_id, label, row_label, seat_number FROM seats WHERE show_id = :show AND id = ANY (ARRAY(SELECT generate_series(:s0::bigint, :s1::bigint))) ORDER BY id FOR UPDATE;
-SELECT seat_id FROM booking_items WHERE seat_id = ANY (ARRAY(SELECT generate_series(:s0::bigint, :s1::bigint))) AND active;
-SELECT sc.id, sc.name, sc.min_price, sc.normal_price, sc.max_price, sc.seat_count::bigint, COALESCE((SELECT sum(ss.sold) FROM seat_class_sales ss WHERE ss.seat_class_id = sc.id), 0)::bigint FROM seat_classes sc WHERE sc.id = ANY (ARRAY[:cls::bigint]);
-WITH b AS (INSERT INTO bookings (id, reference, show_id, status, customer_name, email, quantity, total_amount, currency, guest_token_hash) VALUES (gen_random_uuid(), 'PGB-' || :blk, :show, 'confirmed', 'Bench', 'bench@example.com', :nseats, :nseats * 1500, 'USD', sha256(('guest-' || :blk)::bytea)) RETURNING id, status, created_at), h AS (INSERT INTO booking_history (booking_id, entity, entity_id, from_status, to_status, actor, reason, at) SELECT b.id, 'booking', b.id::text, NULL, b.status, 'guest', NULL, b.created_at FROM b), i AS (INSERT INTO booking_items (booking_id, show_id, seat_id, seat_class_id, label, quantity, price, tier) SELECT b.id, :show, g, :cls, 'S' || g, 1, 1500, 'normal' FROM b, generate_series(:s0::bigint, :s1::bigint) g ON CONFLICT (seat_id) WHERE active AND seat_id IS NOT NULL DO NOTHING) INSERT INTO seat_class_sales (seat_class_id, slot, sold) SELECT :cls, (g % 32)::smallint, 1 FROM generate_series(:s0::bigint, :s1::bigint) g ORDER BY 2 ON CONFLICT (seat_class_id, slot) DO UPDATE SET sold = seat_class_sales.sold + EXCLUDED.sold;
+SELECT sc.id, sc.name, sc.min_price, sc.normal_price, sc.max_price, sc.seat_count::bigint, (COALESCE((SELECT sum(ss.sold) FROM seat_class_sales ss WHERE ss.seat_class_id = sc.id), 0) - (SELECT count(*) FROM bookings b JOIN booking_items bi ON bi.booking_id = b.id WHERE b.show_id = :show AND b.status = 'held' AND b.expires_at <= now() AND bi.active AND bi.seat_class_id = sc.id))::bigint FROM seat_classes sc WHERE sc.id = ANY (ARRAY[:cls::bigint]);
+SELECT bi.seat_id, b.id, b.status, b.expires_at FROM booking_items bi JOIN bookings b ON b.id = bi.booking_id WHERE bi.seat_id = ANY (ARRAY(SELECT generate_series(:s0::bigint, :s1::bigint))) AND bi.active;
+WITH b AS (INSERT INTO bookings (id, reference, show_id, status, customer_name, email, quantity, total_amount, currency, guest_token_hash, expires_at) VALUES (gen_random_uuid(), 'PGB-' || :blk, :show, 'held', 'Bench', 'bench@example.com', :nseats, :nseats * 1500, 'USD', sha256(('guest-' || :blk)::bytea), now() + interval '10 minutes') RETURNING id, status, created_at), h AS (INSERT INTO booking_history (booking_id, entity, entity_id, from_status, to_status, actor, reason, at) SELECT b.id, 'booking', b.id::text, NULL, b.status, 'guest', NULL, b.created_at FROM b), i AS (INSERT INTO booking_items (booking_id, show_id, seat_id, seat_class_id, label, quantity, price, tier) SELECT b.id, :show, g, :cls, 'S' || g, 1, 1500, 'normal' FROM b, generate_series(:s0::bigint, :s1::bigint) g ON CONFLICT (seat_id) WHERE active AND seat_id IS NOT NULL DO NOTHING) INSERT INTO seat_class_sales (seat_class_id, slot, sold) SELECT :cls, (g % 32)::smallint, 1 FROM generate_series(:s0::bigint, :s1::bigint) g ORDER BY 2 ON CONFLICT (seat_class_id, slot) DO UPDATE SET sold = seat_class_sales.sold + EXCLUDED.sold;
 COMMIT;

@@ -4,18 +4,23 @@
 //! most `ttl`; a booking, cancellation or import made through this instance drops the show's
 //! entry at once (read-your-writes on one instance). Another instance's writes show up within
 //! `ttl`. A per-show generation keeps a read that started before a write from storing its
-//! stale result after the write invalidated the entry. `ttl` 0 disables the cache.
+//! stale result after the write invalidated the entry. An entry never outlives the first hold
+//! it shows (its seats are free at that instant). Payments, which may confirm or revive any
+//! show's booking, drop every entry. `ttl` 0 disables the cache.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use actix_web::web::Bytes;
+use chrono::{DateTime, Utc};
 
 #[derive(Default)]
 struct Entry {
     generation: u64,
-    value: Option<(Instant, Bytes)>,
+    /// The body, the instant it stops being served, and the end of the first hold it shows
+    /// (on the service's clock).
+    value: Option<(Instant, Option<DateTime<Utc>>, Bytes)>,
 }
 
 pub struct SeatMapCache {
@@ -39,17 +44,18 @@ impl SeatMapCache {
         self.entries.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// The cached body if fresh, else the generation to pass to [`Self::store`].
-    pub fn get(&self, show_id: i64) -> Result<Bytes, u64> {
+    /// The cached body if fresh at `now` (the service's clock), else the generation to pass
+    /// to [`Self::store`].
+    pub fn get(&self, show_id: i64, now: DateTime<Utc>) -> Result<Bytes, u64> {
         if self.ttl.is_zero() {
             return Err(0);
         }
         let map = self.lock();
         match map.get(&show_id) {
             Some(Entry {
-                value: Some((at, body)),
+                value: Some((until, hold_ends, body)),
                 ..
-            }) if at.elapsed() < self.ttl => Ok(body.clone()),
+            }) if Instant::now() < *until && hold_ends.is_none_or(|h| now < h) => Ok(body.clone()),
             Some(e) => Err(e.generation),
             None => Err(0),
         }
@@ -57,6 +63,17 @@ impl SeatMapCache {
 
     /// Stores `body` unless the show was invalidated since `generation` was read.
     pub fn store(&self, show_id: i64, generation: u64, body: Bytes) {
+        self.store_until(show_id, generation, body, None);
+    }
+
+    /// [`Self::store`] of a map whose first hold ends at `hold_ends`: not served from then on.
+    pub fn store_until(
+        &self,
+        show_id: i64,
+        generation: u64,
+        body: Bytes,
+        hold_ends: Option<DateTime<Utc>>,
+    ) {
         if self.ttl.is_zero() {
             return;
         }
@@ -67,7 +84,19 @@ impl SeatMapCache {
         }
         let e = map.entry(show_id).or_default();
         if e.generation == generation {
-            e.value = Some((Instant::now(), body));
+            e.value = Some((Instant::now() + self.ttl, hold_ends, body));
+        }
+    }
+
+    /// Drops every entry (a payment may change any show's seats).
+    pub fn invalidate_all(&self) {
+        if self.ttl.is_zero() {
+            return;
+        }
+        let mut map = self.lock();
+        for e in map.values_mut() {
+            e.generation += 1;
+            e.value = None;
         }
     }
 
@@ -90,39 +119,65 @@ mod tests {
     #[test]
     fn serves_fresh_entries_and_drops_invalidated_ones() {
         let c = SeatMapCache::new(Duration::from_secs(60));
-        let g = c.get(1).unwrap_err();
+        let g = c.get(1, Utc::now()).unwrap_err();
         c.store(1, g, Bytes::from_static(b"v1"));
-        assert_eq!(c.get(1).unwrap(), Bytes::from_static(b"v1"));
+        assert_eq!(c.get(1, Utc::now()).unwrap(), Bytes::from_static(b"v1"));
         c.invalidate(1);
-        assert!(c.get(1).is_err());
+        assert!(c.get(1, Utc::now()).is_err());
     }
 
     #[test]
     fn a_read_that_raced_a_write_is_not_stored() {
         let c = SeatMapCache::new(Duration::from_secs(60));
-        let g = c.get(7).unwrap_err();
+        let g = c.get(7, Utc::now()).unwrap_err();
         c.invalidate(7); // a booking committed while the read was in flight
         c.store(7, g, Bytes::from_static(b"stale"));
-        assert!(c.get(7).is_err());
-        let g = c.get(7).unwrap_err();
+        assert!(c.get(7, Utc::now()).is_err());
+        let g = c.get(7, Utc::now()).unwrap_err();
         c.store(7, g, Bytes::from_static(b"fresh"));
-        assert_eq!(c.get(7).unwrap(), Bytes::from_static(b"fresh"));
+        assert_eq!(c.get(7, Utc::now()).unwrap(), Bytes::from_static(b"fresh"));
+    }
+
+    #[test]
+    fn an_entry_is_not_served_past_its_first_hold_and_payments_drop_all() {
+        let c = SeatMapCache::new(Duration::from_secs(60));
+        let now = Utc::now();
+        let g = c.get(1, now).unwrap_err();
+        c.store_until(
+            1,
+            g,
+            Bytes::from_static(b"held"),
+            Some(now + chrono::Duration::minutes(1)),
+        );
+        assert!(c.get(1, now).is_ok());
+        assert!(
+            c.get(1, now + chrono::Duration::minutes(1)).is_err(),
+            "a hold that ended is not served from memory"
+        );
+        c.invalidate(1);
+        let g1 = c.get(1, Utc::now()).unwrap_err();
+        c.store(1, g1, Bytes::from_static(b"a"));
+        let g2 = c.get(2, Utc::now()).unwrap_err();
+        c.store(2, g2, Bytes::from_static(b"b"));
+        assert!(c.get(1, Utc::now()).is_ok() && c.get(2, Utc::now()).is_ok());
+        c.invalidate_all();
+        assert!(c.get(1, Utc::now()).is_err() && c.get(2, Utc::now()).is_err());
     }
 
     #[test]
     fn zero_ttl_disables() {
         let c = SeatMapCache::new(Duration::ZERO);
         c.store(1, 0, Bytes::from_static(b"x"));
-        assert!(c.get(1).is_err());
+        assert!(c.get(1, Utc::now()).is_err());
         c.invalidate(1);
     }
 
     #[test]
     fn entries_expire() {
         let c = SeatMapCache::new(Duration::from_millis(1));
-        let g = c.get(1).unwrap_err();
+        let g = c.get(1, Utc::now()).unwrap_err();
         c.store(1, g, Bytes::from_static(b"x"));
         std::thread::sleep(Duration::from_millis(5));
-        assert!(c.get(1).is_err());
+        assert!(c.get(1, Utc::now()).is_err());
     }
 }

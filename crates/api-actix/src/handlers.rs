@@ -327,11 +327,13 @@ pub async fn list_seats(
     id: web::Path<i64>,
 ) -> Res<JsonBytes<SeatList>> {
     let id = positive_id(id.into_inner(), "show")?;
-    let generation = match state.seat_cache.get(id) {
+    let generation = match state.seat_cache.get(id, state.catalog.now()) {
         Ok(body) => return Ok(JsonBytes::new(body)),
         Err(generation) => generation,
     };
     let (show, seats) = state.catalog.list_seats(id).await?;
+    // Not served from memory past the first hold's end: its seats are free then.
+    let hold_ends = seats.iter().filter_map(|s| s.held_until).min();
     let prices: std::collections::HashMap<i64, Option<i64>> = show
         .classes
         .iter()
@@ -354,7 +356,9 @@ pub async fn list_seats(
     let body = actix_web::web::Bytes::from(
         serde_json::to_vec(&list).map_err(|e| DomainError::Internal(format!("render: {e}")))?,
     );
-    state.seat_cache.store(id, generation, body.clone());
+    state
+        .seat_cache
+        .store_until(id, generation, body.clone(), hold_ends);
     Ok(JsonBytes::new(body))
 }
 

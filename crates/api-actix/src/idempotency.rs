@@ -204,8 +204,8 @@ fn requires_auth() -> ApiError {
     ApiError::new(
         StatusCode::BAD_REQUEST,
         "idempotency_key_requires_auth",
-        "Idempotency-Key is only accepted from signed-in callers: sign in, or send the request \
-         without it",
+        "Idempotency-Key is only accepted from signed-in callers (or, when paying a guest \
+         booking, with its X-Booking-Token): sign in, or send the request without it",
     )
 }
 

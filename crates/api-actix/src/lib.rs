@@ -151,15 +151,11 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .service(
                 web::resource("/bookings/{id}/seats").route(web::put().to(payments::change_seats)),
             )
-            .service(
-                web::resource("/payments/initiate").route(web::post().to(payments::initiate)),
-            )
+            .service(web::resource("/payments/initiate").route(web::post().to(payments::initiate)))
             .service(web::resource("/payments/confirm").route(web::post().to(payments::confirm)))
             .service(web::resource("/payments/webhook").route(web::post().to(payments::webhook)))
             .service(web::resource("/payments/{id}").route(web::get().to(payments::get_payment)))
-            .service(
-                web::resource("/payments/{id}/refund").route(web::post().to(payments::refund)),
-            )
+            .service(web::resource("/payments/{id}/refund").route(web::post().to(payments::refund)))
             .service(
                 web::resource("/bookings/{id}/history").route(web::get().to(h::booking_history)),
             ),

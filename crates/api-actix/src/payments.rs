@@ -104,8 +104,10 @@ pub async fn confirm(
         let done = work_state
             .payments
             .confirm(&actor, guest.0.as_deref(), b.payment_id)
-            .await?;
-        Ok(Raw(confirmation(done)))
+            .await;
+        // Settling confirms, revives or expires a booking: its seats read differently now.
+        work_state.seat_cache.invalidate_all();
+        Ok(Raw(confirmation(done?)))
     })
     .await
     .map(Replayable::retype)
@@ -126,7 +128,9 @@ pub async fn webhook(
         .headers()
         .get(WEBHOOK_SIGNATURE_HEADER)
         .and_then(|v| v.to_str().ok());
-    let payment = match state.payments.webhook(signature, &body.bytes).await {
+    let settled = state.payments.webhook(signature, &body.bytes).await;
+    state.seat_cache.invalidate_all();
+    let payment = match settled {
         Ok(c) => match c {
             Confirmation::Succeeded(p) | Confirmation::Pending(p) => p,
         },

@@ -200,7 +200,13 @@ pub async fn start(
     database_url: &str,
     settings: &Settings,
 ) -> anyhow::Result<actix_web::dev::Server> {
-    start_with(listener, database_url, settings, Parts::for_settings(settings)).await
+    start_with(
+        listener,
+        database_url,
+        settings,
+        Parts::for_settings(settings),
+    )
+    .await
 }
 
 /// Runs the sweep every `jobs.sweep_interval_secs` until the process ends.

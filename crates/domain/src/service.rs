@@ -7,13 +7,13 @@ use uuid::Uuid;
 
 use crate::account::{cancellation_reason, may_access_booking, Actor, Role, SecretToken};
 use crate::booking::{Booking, BookingRequest};
+use crate::booking::{Places, DEFAULT_HOLD_MINUTES};
 use crate::catalog::{
     City, Event, EventDetail, EventFilter, Layout, NewCity, NewEvent, NewShow, NewVenue, Page,
     Paged, SeatDetail, SeatView, ShowDetail, Venue,
 };
 use crate::error::DomainError;
 use crate::import::{parse_pricing_csv, parse_seats_csv, ImportSummary};
-use crate::booking::{Places, DEFAULT_HOLD_MINUTES};
 use crate::lifecycle::Refunds;
 use crate::payment::{HistoryEntry, RefundPolicy};
 use crate::ports::{
@@ -81,12 +81,18 @@ fn parse_seat_change(
             count_ok(labels.len(), "seat_labels")?;
             let parsed = labels
                 .iter()
-                .map(|l| SeatLabel::parse(l).map_err(|e| DomainError::invalid("seat_labels", e.to_string())))
+                .map(|l| {
+                    SeatLabel::parse(l)
+                        .map_err(|e| DomainError::invalid("seat_labels", e.to_string()))
+                })
                 .collect::<Result<Vec<_>, _>>()?;
             let distinct: std::collections::HashSet<&str> =
                 parsed.iter().map(SeatLabel::as_str).collect();
             if distinct.len() != parsed.len() {
-                return Err(DomainError::invalid("seat_labels", "seats must be distinct"));
+                return Err(DomainError::invalid(
+                    "seat_labels",
+                    "seats must be distinct",
+                ));
             }
             Ok(Places::SeatLabels(parsed))
         }
@@ -117,6 +123,11 @@ impl CatalogService {
     pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
         self.clock = clock;
         self
+    }
+
+    /// Now, on the clock of the reads.
+    pub fn now(&self) -> chrono::DateTime<chrono::Utc> {
+        self.clock.now()
     }
 
     /// Admins only.
@@ -356,7 +367,11 @@ impl BookingService {
     }
 
     /// Bookings as they stand now (past-due holds read as expired).
-    async fn find_now(&self, filter: BookingFilter, page: Page) -> Result<Paged<Booking>, DomainError> {
+    async fn find_now(
+        &self,
+        filter: BookingFilter,
+        page: Page,
+    ) -> Result<Paged<Booking>, DomainError> {
         let now = self.clock.now();
         let mut found = self.repo.find_bookings(filter, page).await?;
         found.items = found.items.into_iter().map(|b| b.as_of(now)).collect();
@@ -436,13 +451,13 @@ impl BookingService {
             }
         }
         self.find_now(
-                BookingFilter {
-                    user_id: Some(user.id),
-                    contact,
-                },
-                page,
-            )
-            .await
+            BookingFilter {
+                user_id: Some(user.id),
+                contact,
+            },
+            page,
+        )
+        .await
     }
 
     /// The bookings of one user: that user or an admin.
@@ -454,13 +469,13 @@ impl BookingService {
     ) -> Result<Paged<Booking>, DomainError> {
         actor.require_self_or_admin(user_id)?;
         self.find_now(
-                BookingFilter {
-                    user_id: Some(user_id),
-                    contact: None,
-                },
-                page,
-            )
-            .await
+            BookingFilter {
+                user_id: Some(user_id),
+                contact: None,
+            },
+            page,
+        )
+        .await
     }
 
     /// Cancels a booking (owner, guest-token holder or admin); its seats or places are free again
@@ -513,6 +528,8 @@ impl BookingService {
         // the reaper or the next booking of its seats will write it.
         if booking.hold_is_past_due(self.clock.now()) {
             history.extend(booking.expiry_entry());
+            // Oldest first, as the stored rows are listed (a stable sort keeps ties in order).
+            history.sort_by_key(|e| e.at);
         }
         Ok(history)
     }

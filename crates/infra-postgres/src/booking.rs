@@ -110,7 +110,8 @@ type Holder = (i64, Uuid, String, Option<DateTime<Utc>>);
 
 /// Active items of `seat_ids` with their booking's status and deadline.
 fn holders(conn: &mut PgConnection, seat_ids: &[i64]) -> Result<Vec<Holder>, TxError> {
-    let rows: Vec<(Option<i64>, Uuid, String, Option<DateTime<Utc>>)> = booking_items::table
+    type Row = (Option<i64>, Uuid, String, Option<DateTime<Utc>>);
+    let rows: Vec<Row> = booking_items::table
         .inner_join(bookings::table)
         .filter(booking_items::seat_id.eq_any(seat_ids))
         .filter(booking_items::active.eq(true))
@@ -168,10 +169,7 @@ fn taken_seats(
 }
 
 /// The requested seats, locked in id order, as the domain sees them.
-fn lock_seats(
-    conn: &mut PgConnection,
-    ids: &[i64],
-) -> Result<Vec<SeatSnapshot>, TxError> {
+fn lock_seats(conn: &mut PgConnection, ids: &[i64]) -> Result<Vec<SeatSnapshot>, TxError> {
     // Lock the requested seats in a fixed (id) order. A seat that an in-flight booking holds is
     // waited for: its booking may still fail, and a 409 must mean "taken" (ADR 0005).
     let locked: Vec<(i64, i64, i64, String, String, i32)> = seats::table
@@ -273,6 +271,21 @@ fn plan_seats(
     Ok((plan, names))
 }
 
+/// Writes down the past-due holds of a general-admission show (their places come back);
+/// returns how many.
+fn expire_past_due_of_show(
+    conn: &mut PgConnection,
+    show_id: i64,
+    now: DateTime<Utc>,
+) -> Result<usize, TxError> {
+    let due = lock_past_due_of_show(conn, show_id, now, 1000)?;
+    let mut deltas = SalesDeltas::default();
+    for booking in &due {
+        expire_locked(conn, booking, now, &mut deltas)?;
+    }
+    Ok(due.len())
+}
+
 /// Takes `quantity` general-admission places with the guarded update. When too few are free,
 /// past-due holds of the show are written down first (giving their places back) and the update
 /// is tried once more.
@@ -295,15 +308,8 @@ fn take_places(
     if take(conn)? == 1 {
         return Ok(());
     }
-    let due = lock_past_due_of_show(conn, show.id, now, 1000)?;
-    if !due.is_empty() {
-        let mut deltas = SalesDeltas::default();
-        for booking in &due {
-            expire_locked(conn, booking, now, &mut deltas)?;
-        }
-        if take(conn)? == 1 {
-            return Ok(());
-        }
+    if expire_past_due_of_show(conn, show.id, now)? > 0 && take(conn)? == 1 {
+        return Ok(());
     }
     let free: Option<i32> = shows::table
         .find(show.id)
@@ -331,7 +337,15 @@ fn write_plan(
         items.iter().filter_map(|i| Some((i.class_id?, i.seat_id?))),
         1,
     );
-    let rows: Vec<(i64, i16, i32)> = deltas.rows().collect();
+    // The usual case is one statement: counters go up in the booking's own INSERT. When the
+    // transaction expired past-due holds on the way, some go down, which an upsert cannot do:
+    // then all counter changes are applied first, in one ordered pass.
+    let rows: Vec<(i64, i16, i32)> = if deltas.has_decrements() {
+        deltas.apply(conn)?;
+        vec![]
+    } else {
+        deltas.rows().collect()
+    };
     let expires_at = (plan.status == BookingStatus::Held).then(|| now + command.hold_for);
     WritePlanQuery {
         id,
@@ -378,17 +392,11 @@ fn seats_on_general_admission(show: &Show) -> TxError {
 }
 
 /// Seat ids of `places` in `show` (labels resolved); general admission refuses seats.
-fn seat_ids_of(
-    conn: &mut PgConnection,
-    show: &Show,
-    places: &Places,
-) -> Result<Vec<i64>, TxError> {
+fn seat_ids_of(conn: &mut PgConnection, show: &Show, places: &Places) -> Result<Vec<i64>, TxError> {
     match places {
-        Places::Quantity(_) => Err(DomainError::invalid(
-            "seat_ids",
-            "give seats (seat_ids or seat_labels)",
-        )
-        .into()),
+        Places::Quantity(_) => {
+            Err(DomainError::invalid("seat_ids", "give seats (seat_ids or seat_labels)").into())
+        }
         _ if show.kind != ShowKind::Seated => Err(seats_on_general_admission(show)),
         Places::SeatIds(ids) => Ok(ids.clone()),
         Places::SeatLabels(labels) => {
@@ -403,10 +411,17 @@ fn book_tx(
     command: &BookingCommand,
     now: DateTime<Utc>,
 ) -> Result<Booking, TxError> {
-    let show = load_show(conn, command.show_id)?;
+    let mut show = load_show(conn, command.show_id)?;
     let mut deltas = SalesDeltas::default();
     let (plan, class_names) = match &command.places {
         Places::Quantity(q) => {
+            // Too few places as stored: the places of past-due holds are free; write those
+            // holds down first so that the plan sees their places.
+            if show.free_places.is_some_and(|f| f < *q)
+                && expire_past_due_of_show(conn, show.id, now)? > 0
+            {
+                show = load_show(conn, show.id)?;
+            }
             let plan = plan_general(&snapshot(&show), *q, now)?;
             take_places(conn, &show, *q, now)?;
             (plan, ClassNames::new())
@@ -514,8 +529,7 @@ fn change_seats_tx(
         s.taken = taken.contains(&s.id);
     }
     let plan = plan_seat_change(&snapshot(&show), &ids, &seat_snaps, &classes, &own, now)?;
-    diesel::delete(booking_items::table.filter(booking_items::booking_id.eq(id)))
-        .execute(conn)?;
+    diesel::delete(booking_items::table.filter(booking_items::booking_id.eq(id))).execute(conn)?;
     deltas.add(own.iter().map(|(s, c)| (*c, *s)), -1);
     deltas.add(
         plan.items
@@ -569,6 +583,22 @@ fn change_seats_tx(
         Some(&reason),
         now,
     )?;
+    if plan.status == BookingStatus::Confirmed {
+        // Nothing left to pay: a free booking is confirmed at once, as when it is made.
+        let held = Locked {
+            status: BookingStatus::Held,
+            ..booking
+        };
+        set_status(
+            conn,
+            &held,
+            BookingStatus::Confirmed,
+            actor,
+            Some("nothing to pay after the seat change"),
+            now,
+            now,
+        )?;
+    }
     load_booking(conn, id)
 }
 
@@ -806,7 +836,8 @@ type HistoryRow = (
 fn load_history(conn: &mut PgConnection, id: Uuid) -> Result<Vec<HistoryEntry>, TxError> {
     let rows: Vec<HistoryRow> = booking_history::table
         .filter(booking_history::booking_id.eq(id))
-        .order(booking_history::id)
+        // By time: an expiry is dated at the hold's deadline though written later.
+        .order((booking_history::at, booking_history::id))
         .select((
             booking_history::entity,
             booking_history::entity_id,

@@ -10,9 +10,7 @@
 
 use std::collections::BTreeMap;
 
-use boxoffice_domain::booking::{
-    BookingStatus, HISTORY_ACTOR_SYSTEM, REASON_HOLD_EXPIRED,
-};
+use boxoffice_domain::booking::{BookingStatus, HISTORY_ACTOR_SYSTEM, REASON_HOLD_EXPIRED};
 use boxoffice_domain::catalog::ShowKind;
 use boxoffice_domain::payment::HistoryEntity;
 use boxoffice_domain::DomainError;
@@ -51,9 +49,26 @@ impl SalesDeltas {
             .map(|((c, s), n)| (*c, *s, *n))
     }
 
-    /// Applies the deltas: one upsert per counter row, in order.
+    /// Whether some counter goes down (an upsert cannot carry that: PostgreSQL checks
+    /// `sold >= 0` on the proposed row before it finds the conflict).
+    pub fn has_decrements(&self) -> bool {
+        self.0.values().any(|n| *n < 0)
+    }
+
+    /// Applies the deltas, in order: an upsert per counter row that goes up, an update per row
+    /// that goes down (it exists: its seats were counted).
     pub fn apply(&self, conn: &mut PgConnection) -> Result<(), TxError> {
         for (class_id, slot, n) in self.rows() {
+            if n < 0 {
+                diesel::update(
+                    seat_class_sales::table
+                        .filter(seat_class_sales::seat_class_id.eq(class_id))
+                        .filter(seat_class_sales::slot.eq(slot)),
+                )
+                .set(seat_class_sales::sold.eq(seat_class_sales::sold + n))
+                .execute(conn)?;
+                continue;
+            }
             diesel::insert_into(seat_class_sales::table)
                 .values((
                     seat_class_sales::seat_class_id.eq(class_id),

@@ -204,6 +204,14 @@ pub fn map_db_error(e: DieselError) -> DomainError {
                 DatabaseErrorKind::ClosedConnection => {
                     DomainError::Unavailable("database connection closed".into())
                 }
+                // Lock orders are fixed (docs/lifecycle.md), so this should not happen; if it
+                // does, nothing was written and a retry is safe.
+                DatabaseErrorKind::SerializationFailure => {
+                    DomainError::Unavailable(format!("database: {e}"))
+                }
+                _ if info.message().contains("deadlock detected") => {
+                    DomainError::Unavailable(format!("database: {e}"))
+                }
                 _ => DomainError::Internal(format!("database: {e}")),
             }
         }

@@ -12,12 +12,9 @@ use async_trait::async_trait;
 use boxoffice_domain::booking::BookingStatus;
 use boxoffice_domain::payment::{
     refund_amount, settlement_for, GatewayOutcome, HistoryEntity, Payment, PaymentMethod,
-    PaymentOutcome, PaymentStatus, Refund, RefundOutcome, RefundPolicy, RefundStatus,
-    Settlement,
+    PaymentOutcome, PaymentStatus, Refund, RefundOutcome, RefundPolicy, RefundStatus, Settlement,
 };
-use boxoffice_domain::ports::{
-    NewPayment, PaymentRepository, PendingRefund, RefundAsk, Settled,
-};
+use boxoffice_domain::ports::{NewPayment, PaymentRepository, PendingRefund, RefundAsk, Settled};
 use boxoffice_domain::DomainError;
 use chrono::{DateTime, Utc};
 use diesel::pg::PgConnection;
@@ -106,15 +103,14 @@ fn payment_from(r: PaymentRow, refunds: Vec<Refund>) -> Result<Payment, TxError>
         booking_id,
         amount,
         currency: currency(&cur)?,
-        status: PaymentStatus::parse(&status)
-            .ok_or_else(|| corrupt("payment status", &status))?,
+        status: PaymentStatus::parse(&status).ok_or_else(|| corrupt("payment status", &status))?,
         method: PaymentMethod::parse(&method).map_err(|_| corrupt("payment method", &method))?,
         gateway_ref,
         failure_code,
         outcome: match outcome {
-            Some(o) => Some(
-                PaymentOutcome::parse(&o).ok_or_else(|| corrupt("payment outcome", &o))?,
-            ),
+            Some(o) => {
+                Some(PaymentOutcome::parse(&o).ok_or_else(|| corrupt("payment outcome", &o))?)
+            }
             None => None,
         },
         refunds,
@@ -176,7 +172,9 @@ pub(crate) fn load_payments(
     for r in rows {
         let booking_id = r.1;
         let its = refunds.remove(&r.0).unwrap_or_default();
-        out.entry(booking_id).or_default().push(payment_from(r, its)?);
+        out.entry(booking_id)
+            .or_default()
+            .push(payment_from(r, its)?);
     }
     Ok(out)
 }
@@ -232,8 +230,7 @@ fn lock_payment(conn: &mut PgConnection, id: Uuid) -> Result<LockedPayment, TxEr
         row.ok_or_else(|| DomainError::not_found("payment", id))?;
     Ok(LockedPayment {
         booking_id,
-        status: PaymentStatus::parse(&status)
-            .ok_or_else(|| corrupt("payment status", &status))?,
+        status: PaymentStatus::parse(&status).ok_or_else(|| corrupt("payment status", &status))?,
         amount,
         refunded,
     })
@@ -387,6 +384,7 @@ fn succeed(
 
 /// The payment succeeded but the booking cannot have it: the payment is refunded in full.
 /// A hold that is past due is written down as expired first.
+#[allow(clippy::too_many_arguments)]
 fn succeed_and_refund(
     conn: &mut PgConnection,
     booking: &Locked,
@@ -403,9 +401,7 @@ fn succeed_and_refund(
     }
     deltas.apply(conn)?;
     succeed(conn, booking.id, id, gateway_ref, outcome, actor, now)?;
-    let reason = outcome
-        .refund_reason()
-        .unwrap_or("automatic full refund");
+    let reason = outcome.refund_reason().unwrap_or("automatic full refund");
     let pending = write_refund(
         conn,
         booking.id,
@@ -423,16 +419,16 @@ fn succeed_and_refund(
 }
 
 enum Step {
-    Done(Settled),
+    Done(Box<Settled>),
     /// A late success: settle again in a transaction that locks the seats first.
     Revive(String),
 }
 
 fn unchanged(conn: &mut PgConnection, id: Uuid) -> Result<Step, TxError> {
-    Ok(Step::Done(Settled {
+    Ok(Step::Done(Box::new(Settled {
         payment: load_payment(conn, id)?,
         refund: None,
-    }))
+    })))
 }
 
 fn show_start(conn: &mut PgConnection, show_id: i64) -> Result<DateTime<Utc>, TxError> {
@@ -512,7 +508,7 @@ fn settle_tx(
                     unchanged(conn, id)
                 }
                 Settlement::TryRevive => Ok(Step::Revive(gateway_ref.clone())),
-                Settlement::Refund(outcome) => Ok(Step::Done(succeed_and_refund(
+                Settlement::Refund(outcome) => Ok(Step::Done(Box::new(succeed_and_refund(
                     conn,
                     &booking,
                     &payment,
@@ -522,7 +518,7 @@ fn settle_tx(
                     actor,
                     now,
                     SalesDeltas::default(),
-                )?)),
+                )?))),
             }
         }
     }
@@ -554,7 +550,15 @@ fn revive_tx(
     match settlement_for(booking.status, booking.expires_at, starts_at, now) {
         Settlement::Refund(outcome) => {
             return succeed_and_refund(
-                conn, &booking, &payment, id, gateway_ref, outcome, actor, now, deltas,
+                conn,
+                &booking,
+                &payment,
+                id,
+                gateway_ref,
+                outcome,
+                actor,
+                now,
+                deltas,
             )
         }
         Settlement::Confirm | Settlement::TryRevive => {}
@@ -733,7 +737,7 @@ impl PaymentRepository for PgPaymentRepository {
                     .transaction::<_, TxError, _>(|c| settle_tx(c, id, &outcome, now, &actor))
                     .map_err(TxError::into_domain)?;
                 match step {
-                    Step::Done(settled) => Ok(settled),
+                    Step::Done(settled) => Ok(*settled),
                     Step::Revive(gateway_ref) => conn
                         .transaction::<_, TxError, _>(|c| {
                             revive_tx(c, id, &gateway_ref, now, &actor)

@@ -15,9 +15,9 @@ use crate::catalog::{
 };
 use crate::error::DomainError;
 use crate::payment::{HistoryEntity, HistoryEntry};
-use crate::ports::{Cancelled, 
-    BookingFilter, ContactQuery, MockBookingRepository, MockCatalogRepository, MockClock,
-    MockTokenGenerator,
+use crate::ports::{
+    BookingFilter, Cancelled, ContactQuery, MockBookingRepository, MockCatalogRepository,
+    MockClock, MockTokenGenerator,
 };
 use crate::service::{BookingRules, BookingService, CatalogService};
 use crate::values::Email;

@@ -9,6 +9,7 @@ mod booking_state;
 mod catalog_rules;
 mod idempotency;
 mod import_csv;
+mod lifecycle;
 mod payments;
 mod planning;
 mod pricing_props;

@@ -14,9 +14,9 @@ use crate::catalog::{
 };
 use crate::error::DomainError;
 use crate::import::ImportSummary;
-use crate::ports::{Cancelled, 
-    BookingFilter, ContactQuery, MockBookingRepository, MockCatalogRepository, MockClock,
-    MockTokenGenerator,
+use crate::ports::{
+    BookingFilter, Cancelled, ContactQuery, MockBookingRepository, MockCatalogRepository,
+    MockClock, MockTokenGenerator,
 };
 use crate::pricing::TierPrices;
 use crate::service::{BookingRules, BookingService, CatalogService};
