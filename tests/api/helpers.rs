@@ -581,11 +581,7 @@ impl TestApp {
     }
 
     pub async fn book_labels(&self, show_id: i64, labels: &[&str]) -> (StatusCode, Value) {
-        self.book(
-            json!({"show_id": show_id, "seat_labels": labels, "name": "Ann",
-                         "email": "ann@example.com"}),
-        )
-        .await
+        self.anon().book_labels(show_id, labels).await
     }
 
     pub async fn book_quantity(&self, show_id: i64, quantity: i64) -> (StatusCode, Value) {
@@ -675,7 +671,30 @@ pub async fn all_at_once(requests: Vec<reqwest::RequestBuilder>) -> Vec<Answer> 
     out
 }
 
+/// Just past the default hold time of 10 minutes.
+pub fn past_the_hold() -> Duration {
+    Duration::minutes(10) + Duration::seconds(1)
+}
+
 impl Caller<'_> {
+    /// `POST /bookings` of the seats `labels` (as Ann, ann@example.com).
+    pub async fn book_labels(&self, show_id: i64, labels: &[&str]) -> (StatusCode, Value) {
+        self.post_json(
+            "/bookings",
+            &json!({"show_id": show_id, "seat_labels": labels, "name": "Ann",
+                    "email": "ann@example.com"}),
+        )
+        .await
+    }
+
+    /// Books the seats `labels` of a priced show, asserting a 201 hold.
+    pub async fn hold(&self, show_id: i64, labels: &[&str]) -> Value {
+        let (status, body) = self.book_labels(show_id, labels).await;
+        assert_eq!(status, StatusCode::CREATED, "book {labels:?}: {body}");
+        assert_eq!(body["status"], "held", "{body}");
+        body
+    }
+
     pub async fn put_json(&self, path: &str, body: &Value) -> (StatusCode, Value) {
         self.send(self.request(reqwest::Method::PUT, path).json(body))
             .await

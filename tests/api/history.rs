@@ -28,10 +28,6 @@ fn at(entry: &Value) -> DateTime<Utc> {
         .expect("an RFC 3339 time")
 }
 
-fn booking_body(show: i64, labels: &[&str]) -> Value {
-    json!({"show_id": show, "seat_labels": labels, "name": "Ann", "email": "ann@example.com"})
-}
-
 /// The admin's user id.
 async fn admin_id(app: &TestApp) -> String {
     let (status, me) = app.as_admin().get("/users/me").await;
@@ -64,9 +60,7 @@ async fn a_booking_and_its_cancellation_are_listed_oldest_first() {
     let show = app.simple_seated_show().await;
     let ann = app.signup("ann@example.com", "customer").await;
     let me = app.as_user(&ann);
-    let (status, booking) = me
-        .post_json("/bookings", &booking_body(show, &["A1"]))
-        .await;
+    let (status, booking) = me.book_labels(show, &["A1"]).await;
     assert_eq!(status, StatusCode::CREATED, "{booking}");
     let id = booking["id"].as_str().unwrap().to_owned();
     let actor = format!("user:{}", ann.id);
@@ -132,10 +126,7 @@ async fn a_booking_and_its_cancellation_are_listed_oldest_first() {
 async fn a_guest_booking_is_read_with_its_token_and_recorded_as_guest() {
     let app = spawn_app().await;
     let show = app.simple_seated_show().await;
-    let (status, booking) = app
-        .anon()
-        .post_json("/bookings", &booking_body(show, &["A2"]))
-        .await;
+    let (status, booking) = app.anon().book_labels(show, &["A2"]).await;
     assert_eq!(status, StatusCode::CREATED, "{booking}");
     let id = booking["id"].as_str().unwrap().to_owned();
     let token = booking["guest_token"]
@@ -167,16 +158,10 @@ async fn strangers_anonymous_callers_and_unknown_ids_get_404() {
     let show = app.simple_seated_show().await;
     let ann = app.signup("ann@example.com", "customer").await;
     let bob = app.signup("bob@example.com", "customer").await;
-    let (status, owned) = app
-        .as_user(&ann)
-        .post_json("/bookings", &booking_body(show, &["A1"]))
-        .await;
+    let (status, owned) = app.as_user(&ann).book_labels(show, &["A1"]).await;
     assert_eq!(status, StatusCode::CREATED, "{owned}");
     let owned = owned["id"].as_str().unwrap().to_owned();
-    let (status, guest) = app
-        .anon()
-        .post_json("/bookings", &booking_body(show, &["A2"]))
-        .await;
+    let (status, guest) = app.anon().book_labels(show, &["A2"]).await;
     assert_eq!(status, StatusCode::CREATED, "{guest}");
     let guest_id = guest["id"].as_str().unwrap().to_owned();
     let guest_token = guest["guest_token"].as_str().unwrap().to_owned();
@@ -252,10 +237,7 @@ async fn an_admin_cancelling_is_recorded_with_the_admins_id() {
     let app = spawn_app().await;
     let show = app.simple_seated_show().await;
     let ann = app.signup("ann@example.com", "customer").await;
-    let (status, booking) = app
-        .as_user(&ann)
-        .post_json("/bookings", &booking_body(show, &["A3"]))
-        .await;
+    let (status, booking) = app.as_user(&ann).book_labels(show, &["A3"]).await;
     assert_eq!(status, StatusCode::CREATED, "{booking}");
     let id = booking["id"].as_str().unwrap().to_owned();
 
@@ -276,10 +258,7 @@ async fn an_admin_cancelling_is_recorded_with_the_admins_id() {
     assert_eq!(items[1]["reason"], "cancelled by an admin");
 
     // A paid booking: the owner pays, the admin cancels it.
-    let (status, booking) = app
-        .as_user(&ann)
-        .post_json("/bookings", &booking_body(show, &["A4"]))
-        .await;
+    let (status, booking) = app.as_user(&ann).book_labels(show, &["A4"]).await;
     assert_eq!(status, StatusCode::CREATED, "{booking}");
     let id = booking["id"].as_str().unwrap().to_owned();
     pay(&app.as_user(&ann), &id).await;
@@ -341,10 +320,7 @@ async fn a_failed_booking_writes_no_history() {
     // A seat taken (409), together with a free one: nothing of the booking is written.
     let taken = app.book_labels(show, &["A2", "A1"]).await;
     assert_error(&taken, 409, "seat_unavailable");
-    let taken = app
-        .anon()
-        .post_json("/bookings", &booking_body(show, &["A1"]))
-        .await;
+    let taken = app.anon().book_labels(show, &["A1"]).await;
     assert_error(&taken, 409, "seat_unavailable");
     // Sold out and unknown show.
     let event = app.quick_event().await;

@@ -9,19 +9,6 @@ use crate::helpers::*;
 
 const HOLD_EXPIRED: &str = "the hold expired before it was paid";
 
-fn booking_body(show: i64, labels: &[&str]) -> Value {
-    json!({"show_id": show, "seat_labels": labels, "name": "Ann", "email": "ann@example.com"})
-}
-
-/// Books `labels` as `caller`, asserting 201.
-async fn hold(caller: &Caller<'_>, show: i64, labels: &[&str]) -> Value {
-    let (status, body) = caller
-        .post_json("/bookings", &booking_body(show, labels))
-        .await;
-    assert_eq!(status, StatusCode::CREATED, "book {labels:?}: {body}");
-    body
-}
-
 fn labels_of(booking: &Value) -> Vec<String> {
     booking["items"]
         .as_array()
@@ -67,10 +54,6 @@ fn expiry_rows(history: &[Value]) -> usize {
         .count()
 }
 
-fn past_the_hold() -> Duration {
-    Duration::minutes(10) + Duration::seconds(1)
-}
-
 // --- holds ---------------------------------------------------------------------------------------
 
 #[tokio::test]
@@ -81,7 +64,7 @@ async fn a_priced_booking_is_held_for_ten_minutes_and_its_seats_show_held() {
     let me = app.as_user(&ann);
 
     let before = app.clock.now();
-    let booking = hold(&me, show, &["A1", "A2"]).await;
+    let booking = me.hold(show, &["A1", "A2"]).await;
     let after = app.clock.now();
     let id = id_of(&booking);
     assert_eq!(booking["status"], "held");
@@ -125,10 +108,7 @@ async fn a_priced_booking_is_held_for_ten_minutes_and_its_seats_show_held() {
 
     // Another customer cannot take a held seat.
     let bob = app.signup("bob@example.com", "customer").await;
-    let taken = app
-        .as_user(&bob)
-        .post_json("/bookings", &booking_body(show, &["A2", "A3"]))
-        .await;
+    let taken = app.as_user(&bob).book_labels(show, &["A2", "A3"]).await;
     assert_error(&taken, 409, "seat_unavailable");
     assert_eq!(taken.1["error"]["details"]["seats"], json!(["A2"]));
 
@@ -177,7 +157,7 @@ async fn a_past_due_hold_reads_expired_and_frees_its_seats_before_any_sweep() {
     let show = app.simple_seated_show().await;
     let ann = app.signup("ann@example.com", "customer").await;
     let me = app.as_user(&ann);
-    let booking = hold(&me, show, &["A1", "A2"]).await;
+    let booking = me.hold(show, &["A1", "A2"]).await;
     let id = id_of(&booking);
 
     // Just before the deadline: still held.
@@ -256,7 +236,7 @@ async fn a_past_due_hold_reads_expired_and_frees_its_seats_before_any_sweep() {
 async fn a_seat_map_read_during_a_hold_shows_its_seats_free_once_it_expired() {
     let app = spawn_app().await;
     let show = app.simple_seated_show().await;
-    let booking = hold(&app.as_admin(), show, &["A1"]).await;
+    let booking = app.as_admin().hold(show, &["A1"]).await;
     // Read while held (a client polling the map).
     let seat = app.seat(show, "A1").await;
     assert_eq!(seat["status"], "held", "{seat}");
@@ -279,17 +259,14 @@ async fn another_customer_books_the_seats_of_a_past_due_hold_before_any_sweep() 
     let show = app.simple_seated_show().await;
     let ann = app.signup("ann@example.com", "customer").await;
     let bob = app.signup("bob@example.com", "customer").await;
-    let anns = hold(&app.as_user(&ann), show, &["A1", "A2"]).await;
+    let anns = app.as_user(&ann).hold(show, &["A1", "A2"]).await;
     let ann_id = id_of(&anns);
 
-    let r = app
-        .as_user(&bob)
-        .post_json("/bookings", &booking_body(show, &["A2", "A3"]))
-        .await;
+    let r = app.as_user(&bob).book_labels(show, &["A2", "A3"]).await;
     assert_error(&r, 409, "seat_unavailable");
 
     app.clock.advance(past_the_hold());
-    let bobs = hold(&app.as_user(&bob), show, &["A2", "A3"]).await;
+    let bobs = app.as_user(&bob).hold(show, &["A2", "A3"]).await;
     assert_eq!(bobs["status"], "held");
     // Priced on the occupancy without the past-due hold: both at the min price.
     assert_eq!(prices_of(&bobs), vec![100, 100]);
@@ -322,7 +299,7 @@ async fn another_customer_books_the_seats_of_a_past_due_hold_before_any_sweep() 
         "held"
     );
     let carol = app.signup("carol@example.com", "customer").await;
-    let carols = hold(&app.as_user(&carol), show, &["A1"]).await;
+    let carols = app.as_user(&carol).hold(show, &["A1"]).await;
     assert_eq!(carols["status"], "held");
 }
 
@@ -384,9 +361,9 @@ async fn the_sweep_expires_unpaid_holds_and_never_a_paid_booking() {
     let bob = app.signup("bob@example.com", "customer").await;
     let carol = app.signup("carol@example.com", "customer").await;
     // Ann does not pay, Bob pays, Carol's card is declined.
-    let anns = hold(&app.as_user(&ann), show, &["A1"]).await;
-    let bobs = hold(&app.as_user(&bob), show, &["A2"]).await;
-    let carols = hold(&app.as_user(&carol), show, &["A3"]).await;
+    let anns = app.as_user(&ann).hold(show, &["A1"]).await;
+    let bobs = app.as_user(&bob).hold(show, &["A2"]).await;
+    let carols = app.as_user(&carol).hold(show, &["A3"]).await;
     let paid = app.as_user(&bob).pay(&id_of(&bobs)).await;
     assert_eq!(paid["outcome"], "booking_confirmed");
     let (status, p) = app
@@ -450,14 +427,14 @@ async fn the_sweep_completes_confirmed_bookings_of_shows_that_ended() {
     let ann = app.signup("ann@example.com", "customer").await;
     let me = app.as_user(&ann);
 
-    let paid = hold(&me, seated, &["A1"]).await;
+    let paid = me.hold(seated, &["A1"]).await;
     me.pay(&id_of(&paid)).await;
     let (status, free_booking) = me
         .post_json("/bookings", &json!({"show_id": free, "quantity": 1}))
         .await;
     assert_eq!(status, StatusCode::CREATED, "{free_booking}");
     assert_eq!(free_booking["status"], "confirmed");
-    let cancelled = hold(&me, seated, &["A2"]).await;
+    let cancelled = me.hold(seated, &["A2"]).await;
     me.pay(&id_of(&cancelled)).await;
     let (status, _) = me
         .post_json(
@@ -466,7 +443,7 @@ async fn the_sweep_completes_confirmed_bookings_of_shows_that_ended() {
         )
         .await;
     assert_eq!(status, StatusCode::OK);
-    let unpaid = hold(&me, seated, &["A3"]).await;
+    let unpaid = me.hold(seated, &["A3"]).await;
 
     // The shows have started (7 days) but not ended (8 days): nothing to complete.
     app.clock.advance(Duration::days(7) + Duration::hours(12));
@@ -521,9 +498,9 @@ async fn changing_the_seats_of_a_hold_reprices_without_its_own_old_seats() {
     let show = app.simple_seated_show().await;
     let ann = app.signup("ann@example.com", "customer").await;
     let bob = app.signup("bob@example.com", "customer").await;
-    hold(&app.as_user(&bob), show, &["A1", "A2", "A3"]).await;
+    app.as_user(&bob).hold(show, &["A1", "A2", "A3"]).await;
     let me = app.as_user(&ann);
-    let booking = hold(&me, show, &["A4", "A5", "A6"]).await;
+    let booking = me.hold(show, &["A4", "A5", "A6"]).await;
     let id = id_of(&booking);
     // 3, 4 and 5 of 10 taken before each of Ann's seats.
     assert_eq!(prices_of(&booking), vec![100, 200, 200]);
@@ -603,9 +580,9 @@ async fn a_seat_change_with_one_taken_seat_changes_nothing() {
     let show = app.simple_seated_show().await;
     let ann = app.signup("ann@example.com", "customer").await;
     let bob = app.signup("bob@example.com", "customer").await;
-    let bobs = hold(&app.as_user(&bob), show, &["A1"]).await;
+    let bobs = app.as_user(&bob).hold(show, &["A1"]).await;
     let me = app.as_user(&ann);
-    let booking = hold(&me, show, &["A4", "A5"]).await;
+    let booking = me.hold(show, &["A4", "A5"]).await;
     let id = id_of(&booking);
 
     let r = me
@@ -654,11 +631,11 @@ async fn a_seat_change_can_take_the_seats_of_a_past_due_hold() {
     let show = app.simple_seated_show().await;
     let ann = app.signup("ann@example.com", "customer").await;
     let carol = app.signup("carol@example.com", "customer").await;
-    let carols = hold(&app.as_user(&carol), show, &["A9"]).await;
+    let carols = app.as_user(&carol).hold(show, &["A9"]).await;
     // Ann books 5 minutes later: her hold outlives Carol's.
     app.clock.advance(Duration::minutes(5));
     let me = app.as_user(&ann);
-    let booking = hold(&me, show, &["A1"]).await;
+    let booking = me.hold(show, &["A1"]).await;
     let id = id_of(&booking);
     app.clock.advance(Duration::minutes(6));
 
@@ -687,7 +664,7 @@ async fn a_seat_change_needs_a_running_hold_without_a_payment_in_progress() {
     let to_a8 = json!({"seat_labels": ["A8"]});
 
     // A payment in progress: 409 payment_pending.
-    let pending = hold(&me, show, &["A1"]).await;
+    let pending = me.hold(show, &["A1"]).await;
     let (status, p) = me.initiate(&id_of(&pending), "tok_success").await;
     assert_eq!(status, StatusCode::CREATED, "{p}");
     let r = me.put_json(&seats_path(&id_of(&pending)), &to_a8).await;
@@ -702,7 +679,7 @@ async fn a_seat_change_needs_a_running_hold_without_a_payment_in_progress() {
 
     // After a declined payment the seats may change again, and the next payment is for the new
     // total.
-    let declined = hold(&me, show, &["A2"]).await;
+    let declined = me.hold(show, &["A2"]).await;
     let did = id_of(&declined);
     let (_, p) = me.initiate(&did, "tok_declined").await;
     assert_error(&me.confirm(&id_of(&p)).await, 402, "card_declined");
@@ -715,7 +692,7 @@ async fn a_seat_change_needs_a_running_hold_without_a_payment_in_progress() {
     assert_eq!(paid["amount"], 200);
 
     // Cancelled: not held.
-    let cancelled = hold(&me, show, &["A5"]).await;
+    let cancelled = me.hold(show, &["A5"]).await;
     let (status, _) = me
         .post_json(
             &format!("/bookings/{}/cancel", id_of(&cancelled)),
@@ -727,7 +704,7 @@ async fn a_seat_change_needs_a_running_hold_without_a_payment_in_progress() {
     assert_error(&r, 409, "booking_not_held");
 
     // Past due: not held any more, before and after the sweep.
-    let expiring = hold(&me, show, &["A6"]).await;
+    let expiring = me.hold(show, &["A6"]).await;
     app.clock.advance(past_the_hold());
     let r = me.put_json(&seats_path(&id_of(&expiring)), &to_a8).await;
     assert_error(&r, 409, "booking_not_held");
@@ -745,7 +722,7 @@ async fn a_seat_change_checks_access_and_input() {
     let other_show = app.simple_seated_show().await;
     let ann = app.signup("ann@example.com", "customer").await;
     let bob = app.signup("bob@example.com", "customer").await;
-    let booking = hold(&app.as_user(&ann), show, &["A1"]).await;
+    let booking = app.as_user(&ann).hold(show, &["A1"]).await;
     let id = id_of(&booking);
     let path = seats_path(&id);
     let to_a2 = json!({"seat_labels": ["A2"]});
@@ -822,10 +799,7 @@ async fn a_seat_change_checks_access_and_input() {
     assert!(history[2]["actor"].as_str().unwrap().starts_with("user:"));
     assert_ne!(history[2]["actor"], format!("user:{}", ann.id));
 
-    let (status, guest) = app
-        .anon()
-        .post_json("/bookings", &booking_body(show, &["A5"]))
-        .await;
+    let (status, guest) = app.anon().book_labels(show, &["A5"]).await;
     assert_eq!(status, StatusCode::CREATED, "{guest}");
     let gid = id_of(&guest);
     let token = guest["guest_token"].as_str().unwrap().to_owned();
@@ -855,7 +829,7 @@ async fn the_history_of_a_hold_that_expired_stays_oldest_first() {
     let show = app.simple_seated_show().await;
     let ann = app.signup("ann@example.com", "customer").await;
     let me = app.as_user(&ann);
-    let booking = hold(&me, show, &["A1"]).await;
+    let booking = me.hold(show, &["A1"]).await;
     let id = id_of(&booking);
     let (status, p) = me.initiate(&id, "tok_declined").await;
     assert_eq!(status, StatusCode::CREATED, "{p}");

@@ -8,29 +8,11 @@ use serde_json::{json, Value};
 
 use crate::helpers::*;
 
-fn booking_body(show: i64, labels: &[&str]) -> Value {
-    json!({"show_id": show, "seat_labels": labels, "name": "Ann", "email": "ann@example.com"})
-}
-
-/// Books `labels` as `caller`, asserting a 201 hold.
-async fn hold(caller: &Caller<'_>, show: i64, labels: &[&str]) -> Value {
-    let (status, body) = caller
-        .post_json("/bookings", &booking_body(show, labels))
-        .await;
-    assert_eq!(status, StatusCode::CREATED, "book {labels:?}: {body}");
-    assert_eq!(body["status"], "held", "{body}");
-    body
-}
-
 /// Initiates a payment, asserting 201.
 async fn initiated(caller: &Caller<'_>, booking_id: &str, method: &str) -> Value {
     let (status, body) = caller.initiate(booking_id, method).await;
     assert_eq!(status, StatusCode::CREATED, "initiate {method}: {body}");
     body
-}
-
-fn past_the_hold() -> Duration {
-    Duration::minutes(10) + Duration::seconds(1)
 }
 
 fn gateway_ref(payment: &Value) -> String {
@@ -76,7 +58,7 @@ async fn a_held_booking_is_paid_and_confirmed() {
     let show = app.simple_seated_show().await;
     let ann = app.signup("ann@example.com", "customer").await;
     let me = app.as_user(&ann);
-    let booking = hold(&me, show, &["A1", "A2"]).await;
+    let booking = me.hold(show, &["A1", "A2"]).await;
     let id = id_of(&booking);
     assert_eq!(booking["total_amount"], 200);
     // The seat map is read (and may be cached) while the seats are held.
@@ -162,7 +144,7 @@ async fn payments_are_read_only_by_those_who_may_read_the_booking() {
     let show = app.simple_seated_show().await;
     let ann = app.signup("ann@example.com", "customer").await;
     let bob = app.signup("bob@example.com", "customer").await;
-    let booking = hold(&app.as_user(&ann), show, &["A1"]).await;
+    let booking = app.as_user(&ann).hold(show, &["A1"]).await;
     let id = id_of(&booking);
 
     // Someone else's booking cannot be paid or read: the 404 of an unknown booking.
@@ -213,7 +195,7 @@ async fn a_declined_payment_answers_402_and_leaves_the_booking_held() {
     let show = app.simple_seated_show().await;
     let ann = app.signup("ann@example.com", "customer").await;
     let me = app.as_user(&ann);
-    let booking = hold(&me, show, &["A1", "A2", "A3"]).await;
+    let booking = me.hold(show, &["A1", "A2", "A3"]).await;
     let id = id_of(&booking);
 
     for (method, code) in [
@@ -279,7 +261,7 @@ async fn confirming_twice_answers_the_same_payment_and_charges_once() {
     let show = app.simple_seated_show().await;
     let ann = app.signup("ann@example.com", "customer").await;
     let me = app.as_user(&ann);
-    let booking = hold(&me, show, &["A1", "A2"]).await;
+    let booking = me.hold(show, &["A1", "A2"]).await;
     let id = id_of(&booking);
     let pid = id_of(&initiated(&me, &id, "tok_success").await);
 
@@ -291,7 +273,7 @@ async fn confirming_twice_answers_the_same_payment_and_charges_once() {
     assert_eq!(app.gateway.refundable(&gateway_ref(&first)), Some(200));
 
     // Ten confirmations at once of another booking's payment: one charge, one confirmation.
-    let other = hold(&me, show, &["A5"]).await;
+    let other = me.hold(show, &["A5"]).await;
     let oid = id_of(&other);
     let opid = id_of(&initiated(&me, &oid, "tok_success").await);
     let requests = (0..10)
@@ -338,7 +320,7 @@ async fn the_amount_and_method_are_checked() {
     let show = app.simple_seated_show().await;
     let ann = app.signup("ann@example.com", "customer").await;
     let me = app.as_user(&ann);
-    let id = id_of(&hold(&me, show, &["A1", "A2"]).await);
+    let id = id_of(&me.hold(show, &["A1", "A2"]).await);
     let me = &me;
     let initiate = |body: Value| async move { me.post_json("/payments/initiate", &body).await };
 
@@ -373,12 +355,12 @@ async fn only_a_held_booking_whose_hold_runs_can_be_paid() {
     let me = app.as_user(&ann);
 
     // Confirmed (paid).
-    let paid = hold(&me, show, &["A1"]).await;
+    let paid = me.hold(show, &["A1"]).await;
     me.pay(&id_of(&paid)).await;
     let r = me.initiate(&id_of(&paid), "tok_success").await;
     assert_error(&r, 409, "booking_not_held");
     // Cancelled.
-    let cancelled = hold(&me, show, &["A2"]).await;
+    let cancelled = me.hold(show, &["A2"]).await;
     let (status, _) = me
         .post_json(
             &format!("/bookings/{}/cancel", id_of(&cancelled)),
@@ -398,7 +380,7 @@ async fn only_a_held_booking_whose_hold_runs_can_be_paid() {
     let r = me.initiate(&id_of(&free_booking), "tok_success").await;
     assert_error(&r, 409, "booking_not_held");
     // Expired: past due (not yet written down), then written down by the sweep.
-    let expiring = hold(&me, show, &["A3"]).await;
+    let expiring = me.hold(show, &["A3"]).await;
     app.clock.advance(past_the_hold());
     let r = me.initiate(&id_of(&expiring), "tok_success").await;
     assert_error(&r, 409, "booking_not_held");
@@ -418,7 +400,7 @@ async fn one_payment_at_a_time() {
     let show = app.simple_seated_show().await;
     let ann = app.signup("ann@example.com", "customer").await;
     let me = app.as_user(&ann);
-    let id = id_of(&hold(&me, show, &["A1"]).await);
+    let id = id_of(&me.hold(show, &["A1"]).await);
     let first = initiated(&me, &id, "tok_success").await;
     let r = me.initiate(&id, "tok_success").await;
     assert_error(&r, 409, "payment_pending");
@@ -430,7 +412,7 @@ async fn one_payment_at_a_time() {
     assert_eq!(status, StatusCode::OK, "{paid}");
 
     // Ten at once (no key): one payment, nine 409.
-    let other = id_of(&hold(&me, show, &["A2"]).await);
+    let other = id_of(&me.hold(show, &["A2"]).await);
     let requests = (0..10)
         .map(|_| {
             me.request(reqwest::Method::POST, "/payments/initiate")
@@ -458,7 +440,7 @@ async fn a_payment_after_expiry_revives_the_booking_when_its_seats_are_still_fre
     let show = app.simple_seated_show().await;
     let ann = app.signup("ann@example.com", "customer").await;
     let me = app.as_user(&ann);
-    let booking = hold(&me, show, &["A1", "A2"]).await;
+    let booking = me.hold(show, &["A1", "A2"]).await;
     let id = id_of(&booking);
     let pid = id_of(&initiated(&me, &id, "tok_success").await);
 
@@ -481,10 +463,7 @@ async fn a_payment_after_expiry_revives_the_booking_when_its_seats_are_still_fre
     assert_eq!(app.show(show).await["seat_classes"][0]["booked_seats"], 2);
     // Nobody else can take them now.
     let bob = app.signup("bob@example.com", "customer").await;
-    let r = app
-        .as_user(&bob)
-        .post_json("/bookings", &booking_body(show, &["A2"]))
-        .await;
+    let r = app.as_user(&bob).book_labels(show, &["A2"]).await;
     assert_error(&r, 409, "seat_unavailable");
 
     let history = me.history(&id).await;
@@ -552,12 +531,12 @@ async fn a_payment_after_expiry_is_refunded_in_full_when_the_seats_were_taken() 
     let ann = app.signup("ann@example.com", "customer").await;
     let bob = app.signup("bob@example.com", "customer").await;
     let me = app.as_user(&ann);
-    let booking = hold(&me, show, &["A1", "A2"]).await;
+    let booking = me.hold(show, &["A1", "A2"]).await;
     let id = id_of(&booking);
     let pid = id_of(&initiated(&me, &id, "tok_success").await);
 
     app.clock.advance(past_the_hold());
-    let bobs = hold(&app.as_user(&bob), show, &["A2"]).await;
+    let bobs = app.as_user(&bob).hold(show, &["A2"]).await;
 
     let (status, paid) = me.confirm(&pid).await;
     assert_eq!(status, StatusCode::OK, "{paid}");
@@ -627,7 +606,7 @@ async fn a_delayed_payment_is_settled_by_the_signed_webhook() {
     let show = app.simple_seated_show().await;
     let ann = app.signup("ann@example.com", "customer").await;
     let me = app.as_user(&ann);
-    let id = id_of(&hold(&me, show, &["A1"]).await);
+    let id = id_of(&me.hold(show, &["A1"]).await);
     let pid = id_of(&initiated(&me, &id, "tok_delayed").await);
 
     let (status, pending) = me.confirm(&pid).await;
@@ -685,7 +664,7 @@ async fn a_failed_delayed_payment_is_reported_by_the_webhook() {
     let show = app.simple_seated_show().await;
     let ann = app.signup("ann@example.com", "customer").await;
     let me = app.as_user(&ann);
-    let id = id_of(&hold(&me, show, &["A1"]).await);
+    let id = id_of(&me.hold(show, &["A1"]).await);
     let pid = id_of(&initiated(&me, &id, "tok_delayed").await);
     let (status, pending) = me.confirm(&pid).await;
     assert_eq!(status, StatusCode::ACCEPTED, "{pending}");
@@ -713,7 +692,7 @@ async fn a_delayed_payment_whose_hold_expired_is_revived_by_its_webhook_after_th
     let show = app.simple_seated_show().await;
     let ann = app.signup("ann@example.com", "customer").await;
     let me = app.as_user(&ann);
-    let id = id_of(&hold(&me, show, &["A1", "A2"]).await);
+    let id = id_of(&me.hold(show, &["A1", "A2"]).await);
     let pid = id_of(&initiated(&me, &id, "tok_delayed").await);
     let (status, pending) = me.confirm(&pid).await;
     assert_eq!(status, StatusCode::ACCEPTED, "{pending}");
@@ -756,7 +735,7 @@ async fn a_webhook_without_a_valid_fresh_signature_is_refused() {
     let show = app.simple_seated_show().await;
     let ann = app.signup("ann@example.com", "customer").await;
     let me = app.as_user(&ann);
-    let id = id_of(&hold(&me, show, &["A1"]).await);
+    let id = id_of(&me.hold(show, &["A1"]).await);
     let pid = id_of(&initiated(&me, &id, "tok_delayed").await);
     let (status, pending) = me.confirm(&pid).await;
     assert_eq!(status, StatusCode::ACCEPTED, "{pending}");
@@ -1126,7 +1105,7 @@ async fn concurrent_refunds_never_exceed_the_amount_paid() {
     let me = app.as_user(&ann);
 
     // Ten full refunds at once: exactly one.
-    let id = id_of(&hold(&me, show, &["A1", "A2"]).await);
+    let id = id_of(&me.hold(show, &["A1", "A2"]).await);
     let paid = me.pay(&id).await;
     let pid = id_of(&paid);
     let admin = app.as_admin();
@@ -1200,7 +1179,7 @@ async fn concurrent_identical_initiates_and_confirms_with_one_key_do_the_work_on
     let show = app.simple_seated_show().await;
     let ann = app.signup("ann@example.com", "customer").await;
     let me = app.as_user(&ann);
-    let id = id_of(&hold(&me, show, &["A1", "A2"]).await);
+    let id = id_of(&me.hold(show, &["A1", "A2"]).await);
     let body = json!({"booking_id": id, "payment_method": "tok_success"});
 
     let requests = (0..10)
@@ -1296,7 +1275,7 @@ async fn concurrent_identical_initiates_and_confirms_with_one_key_do_the_work_on
 
     // Keys are per caller: Bob's "pay-once" is his own.
     let bob = app.signup("bob@example.com", "customer").await;
-    let bobs = id_of(&hold(&app.as_user(&bob), show, &["A3"]).await);
+    let bobs = id_of(&app.as_user(&bob).hold(show, &["A3"]).await);
     let r = send_for_answer(
         app.as_user(&bob)
             .request(reqwest::Method::POST, "/payments/initiate")
@@ -1315,7 +1294,7 @@ async fn a_refund_with_an_idempotency_key_is_made_once() {
     let show = app.simple_seated_show().await;
     let ann = app.signup("ann@example.com", "customer").await;
     let me = app.as_user(&ann);
-    let id = id_of(&hold(&me, show, &["A1", "A2"]).await);
+    let id = id_of(&me.hold(show, &["A1", "A2"]).await);
     let paid = me.pay(&id).await;
     let pid = id_of(&paid);
     let path = format!("/payments/{pid}/refund");
@@ -1347,10 +1326,7 @@ async fn a_refund_with_an_idempotency_key_is_made_once() {
 async fn a_guest_pays_with_the_booking_token() {
     let app = spawn_app().await;
     let show = app.simple_seated_show().await;
-    let (status, booking) = app
-        .anon()
-        .post_json("/bookings", &booking_body(show, &["A1"]))
-        .await;
+    let (status, booking) = app.anon().book_labels(show, &["A1"]).await;
     assert_eq!(status, StatusCode::CREATED, "{booking}");
     assert_eq!(booking["status"], "held");
     let id = id_of(&booking);
@@ -1402,10 +1378,7 @@ async fn a_guest_pays_with_the_booking_token() {
     let pid = id_of(&first.body);
 
     // Another guest's key of the same name is theirs: a new payment of their own booking.
-    let (status, other) = app
-        .anon()
-        .post_json("/bookings", &booking_body(show, &["A2"]))
-        .await;
+    let (status, other) = app.anon().book_labels(show, &["A2"]).await;
     assert_eq!(status, StatusCode::CREATED, "{other}");
     let other_token = other["guest_token"].as_str().unwrap().to_owned();
     let other_guest = app.anon().header("X-Booking-Token", &other_token);
@@ -1447,7 +1420,7 @@ async fn a_payment_of_a_booking_cancelled_meanwhile_is_refunded_in_full() {
     let show = app.simple_seated_show().await;
     let ann = app.signup("ann@example.com", "customer").await;
     let me = app.as_user(&ann);
-    let id = id_of(&hold(&me, show, &["A1", "A2"]).await);
+    let id = id_of(&me.hold(show, &["A1", "A2"]).await);
     let pid = id_of(&initiated(&me, &id, "tok_success").await);
     let cancelled = cancel(&me, &id).await;
     // Nothing was paid yet: nothing to refund at the cancellation.
@@ -1477,7 +1450,7 @@ async fn a_payment_that_arrives_after_the_show_started_is_refunded_in_full() {
     let show = app.simple_seated_show().await;
     let ann = app.signup("ann@example.com", "customer").await;
     let me = app.as_user(&ann);
-    let id = id_of(&hold(&me, show, &["A1"]).await);
+    let id = id_of(&me.hold(show, &["A1"]).await);
     let pid = id_of(&initiated(&me, &id, "tok_success").await);
     // The seat is still free, but the show has started: no revival.
     app.clock.advance(Duration::days(7) + Duration::hours(1));

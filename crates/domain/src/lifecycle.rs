@@ -12,7 +12,7 @@ use std::sync::Arc;
 use chrono::Duration;
 use uuid::Uuid;
 
-use crate::account::{may_access_booking, Actor};
+use crate::account::Actor;
 use crate::booking::{Booking, HISTORY_ACTOR_SYSTEM};
 use crate::error::DomainError;
 use crate::payment::{
@@ -23,6 +23,7 @@ use crate::ports::{
     BookingRepository, CatalogRepository, Clock, NewPayment, PaymentRepository, PendingRefund,
     RefundAsk, TokenGenerator,
 };
+use crate::service::readable_booking;
 
 /// The history actor of changes reported by the gateway's webhook.
 pub const HISTORY_ACTOR_WEBHOOK: &str = "webhook";
@@ -193,20 +194,12 @@ impl PaymentService {
         guest_token: Option<&str>,
         not_found: DomainError,
     ) -> Result<Booking, DomainError> {
-        let booking = match self.bookings.get_booking(booking_id).await {
-            Err(DomainError::NotFound { .. }) => return Err(not_found),
-            other => other?,
-        };
-        if may_access_booking(
-            actor,
-            booking.user_id,
-            booking.guest_token_hash.as_ref(),
-            guest_token,
-        ) {
-            Ok(booking)
-        } else {
-            Err(not_found)
-        }
+        readable_booking(self.bookings.as_ref(), actor, booking_id, guest_token)
+            .await
+            .map_err(|e| match e {
+                DomainError::NotFound { .. } => not_found,
+                e => e,
+            })
     }
 
     /// Starts paying a held booking: a payment `initiated` for its total. `amount`, when

@@ -353,17 +353,7 @@ impl BookingService {
         id: Uuid,
         guest_token: Option<&str>,
     ) -> Result<Booking, DomainError> {
-        let booking = self.repo.get_booking(id).await?;
-        if may_access_booking(
-            actor,
-            booking.user_id,
-            booking.guest_token_hash.as_ref(),
-            guest_token,
-        ) {
-            Ok(booking)
-        } else {
-            Err(DomainError::not_found("booking", id))
-        }
+        readable_booking(self.repo.as_ref(), actor, id, guest_token).await
     }
 
     /// Bookings as they stand now (past-due holds read as expired).
@@ -532,5 +522,26 @@ impl BookingService {
             history.sort_by_key(|e| e.at);
         }
         Ok(history)
+    }
+}
+
+/// The stored booking `id` if `actor` may read it (owner, guest-token holder, admin); else the
+/// same 404 as for a booking that does not exist, so a stranger cannot tell them apart.
+pub(crate) async fn readable_booking(
+    repo: &dyn BookingRepository,
+    actor: &Actor,
+    id: Uuid,
+    guest_token: Option<&str>,
+) -> Result<Booking, DomainError> {
+    let booking = repo.get_booking(id).await?;
+    if may_access_booking(
+        actor,
+        booking.user_id,
+        booking.guest_token_hash.as_ref(),
+        guest_token,
+    ) {
+        Ok(booking)
+    } else {
+        Err(DomainError::not_found("booking", id))
     }
 }

@@ -111,20 +111,30 @@ impl Locked {
     }
 }
 
-type LockedRow = (Uuid, String, i64, i32, i64, String, Option<DateTime<Utc>>);
+/// The columns of a booking that `Locked` is made of.
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = bookings)]
+struct LockedRow {
+    id: Uuid,
+    status: String,
+    show_id: i64,
+    quantity: i32,
+    total_amount: i64,
+    currency: String,
+    expires_at: Option<DateTime<Utc>>,
+}
 
 fn locked_from(row: LockedRow) -> Result<Locked, TxError> {
-    let (id, status, show_id, quantity, total_amount, currency, expires_at) = row;
-    let status = BookingStatus::parse(&status)
-        .ok_or_else(|| DomainError::Internal(format!("stored status '{status}'")))?;
+    let status = BookingStatus::parse(&row.status)
+        .ok_or_else(|| DomainError::Internal(format!("stored status '{}'", row.status)))?;
     Ok(Locked {
-        id,
+        id: row.id,
         status,
-        show_id,
-        quantity,
-        total_amount,
-        currency,
-        expires_at,
+        show_id: row.show_id,
+        quantity: row.quantity,
+        total_amount: row.total_amount,
+        currency: row.currency,
+        expires_at: row.expires_at,
     })
 }
 
@@ -132,15 +142,7 @@ fn locked_from(row: LockedRow) -> Result<Locked, TxError> {
 pub(crate) fn lock_booking(conn: &mut PgConnection, id: Uuid) -> Result<Locked, TxError> {
     let row: Option<LockedRow> = bookings::table
         .find(id)
-        .select((
-            bookings::id,
-            bookings::status,
-            bookings::show_id,
-            bookings::quantity,
-            bookings::total_amount,
-            bookings::currency,
-            bookings::expires_at,
-        ))
+        .select(LockedRow::as_select())
         .for_update()
         .first(conn)
         .optional()?;
@@ -162,15 +164,7 @@ pub(crate) fn lock_past_due(
         .filter(bookings::status.eq(BookingStatus::Held.as_str()))
         .filter(bookings::expires_at.le(now))
         .order(bookings::id)
-        .select((
-            bookings::id,
-            bookings::status,
-            bookings::show_id,
-            bookings::quantity,
-            bookings::total_amount,
-            bookings::currency,
-            bookings::expires_at,
-        ))
+        .select(LockedRow::as_select())
         .for_update()
         .skip_locked()
         .load(conn)?;
