@@ -580,8 +580,9 @@ impl TestApp {
         self.post_json("/bookings", &body).await
     }
 
+    /// `POST /bookings` of the seats `labels` with the admin's token.
     pub async fn book_labels(&self, show_id: i64, labels: &[&str]) -> (StatusCode, Value) {
-        self.anon().book_labels(show_id, labels).await
+        self.book(seat_labels_body(show_id, labels)).await
     }
 
     pub async fn book_quantity(&self, show_id: i64, quantity: i64) -> (StatusCode, Value) {
@@ -671,20 +672,21 @@ pub async fn all_at_once(requests: Vec<reqwest::RequestBuilder>) -> Vec<Answer> 
     out
 }
 
+/// The body of a booking of the seats `labels` (as Ann, ann@example.com).
+pub fn seat_labels_body(show_id: i64, labels: &[&str]) -> Value {
+    json!({"show_id": show_id, "seat_labels": labels, "name": "Ann", "email": "ann@example.com"})
+}
+
 /// Just past the default hold time of 10 minutes.
 pub fn past_the_hold() -> Duration {
     Duration::minutes(10) + Duration::seconds(1)
 }
 
 impl Caller<'_> {
-    /// `POST /bookings` of the seats `labels` (as Ann, ann@example.com).
+    /// `POST /bookings` of the seats `labels` as this caller.
     pub async fn book_labels(&self, show_id: i64, labels: &[&str]) -> (StatusCode, Value) {
-        self.post_json(
-            "/bookings",
-            &json!({"show_id": show_id, "seat_labels": labels, "name": "Ann",
-                    "email": "ann@example.com"}),
-        )
-        .await
+        self.post_json("/bookings", &seat_labels_body(show_id, labels))
+            .await
     }
 
     /// Books the seats `labels` of a priced show, asserting a 201 hold.

@@ -19,6 +19,7 @@ use diesel::pg::PgConnection;
 use diesel::prelude::*;
 use uuid::Uuid;
 
+use crate::models::corrupt;
 use crate::schema::*;
 use crate::TxError;
 
@@ -125,8 +126,7 @@ struct LockedRow {
 }
 
 fn locked_from(row: LockedRow) -> Result<Locked, TxError> {
-    let status = BookingStatus::parse(&row.status)
-        .ok_or_else(|| DomainError::Internal(format!("stored status '{}'", row.status)))?;
+    let status = BookingStatus::parse(&row.status).ok_or_else(|| corrupt("status", &row.status))?;
     Ok(Locked {
         id: row.id,
         status,

@@ -15,7 +15,7 @@ use uuid::Uuid;
 
 use crate::schema::*;
 
-fn corrupt(what: &str, value: &str) -> DomainError {
+pub(crate) fn corrupt(what: &str, value: &str) -> DomainError {
     DomainError::Internal(format!("stored {what} '{value}' is not valid"))
 }
 
