@@ -9,6 +9,7 @@ pub mod error;
 pub mod idempotency;
 pub mod import;
 pub mod lifecycle;
+pub mod limits;
 pub mod payment;
 pub mod ports;
 pub mod pricing;
