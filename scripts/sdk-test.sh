@@ -20,11 +20,11 @@ if [ ! -x "$VENV/bin/pytest" ]; then
     say "virtual environment for the SDK tests ($VENV)"
     rm -rf "$VENV"
     python3 -m venv "$VENV"
-    "$VENV/bin/pip" install -q --disable-pip-version-check "pytest==$PYTEST_VERSION" setuptools >&2
+    "$VENV/bin/pip" install -q --disable-pip-version-check "pytest==$PYTEST_VERSION" setuptools wheel >&2
 fi
 say "pip install ./clients/python"
 # the package and its dependencies (pydantic, urllib3, …); no build isolation: setuptools is
-# already in the venv, so no download on every run
+# and wheel are already in the venv, so nothing is downloaded for the build on every run
 "$VENV/bin/pip" install -q --disable-pip-version-check --no-build-isolation ./clients/python >&2
 rm -rf clients/python/build clients/python/*.egg-info
 

@@ -2,7 +2,9 @@
 # `make test` (and CI via .ci/run): the whole gate, in order, failing on the first problem.
 #
 #   scripts/test.sh              fmt check, clippy -D warnings, domain purity, tests under
-#                                coverage (run ONCE, instrumented), then the total line coverage
+#                                coverage (run ONCE, instrumented), then the total line coverage,
+#                                then the generated clients' staleness checks (Python SDK,
+#                                Postman) and the SDK's tests against a live server
 #   scripts/test.sh --lint       fmt check + clippy only
 #   scripts/test.sh --coverage   tests under coverage + total only
 #
@@ -101,6 +103,9 @@ case "$mode" in
         lint
         domain_purity
         coverage
+        scripts/gen-sdk.sh --check     # clients/python is current with docs/openapi.json
+        scripts/gen-postman.sh --check # docs/postman_*.json too
+        scripts/sdk-test.sh            # the Python SDK against a live server
         ;;
 esac
 echo "scripts/test.sh $mode: OK in $(( SECONDS - started ))s" >&2
