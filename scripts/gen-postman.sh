@@ -123,6 +123,14 @@ const walk = (items, trail) => {
     for (const header of item.request.header || []) {
       if (header.key.toLowerCase() === "x-booking-token") header.value = "{{guestToken}}";
     }
+    // a `format: binary` multipart field is a file to pick (the converter says so only once
+    // when two operations share the schema)
+    for (const field of (item.request.body && item.request.body.formdata) || []) {
+      if (field.value === "<binary>" || field.type === "file") {
+        field.type = "file";
+        delete field.value;
+      }
+    }
     const events = capture(op);
     if (events) item.event = events;
     (item.response || []).forEach((res, i) => {

@@ -123,7 +123,8 @@ def main() -> None:
     csv = "id,seat_identifier,seat_class\n" + "".join(
         f"ext-{suffix}-{n},Q{suffix}{n},A\n" for n in (1, 2)
     )
-    result = ImportsApi(client(login.access_token)).import_seats(show.id, csv)
+    # the file as a multipart upload: (file name, bytes)
+    result = ImportsApi(client(login.access_token)).import_seats(show.id, ("seats.csv", csv.encode()))
     print(f"seat import into show {result.show_id}: {result.rows} rows, {result.created} created")
 
 

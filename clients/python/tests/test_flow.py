@@ -118,18 +118,20 @@ def test_paid_booking_cancelled_is_refunded(customer, seated_show, free_seats):
 def test_seat_csv_import(provider, anonymous, seated_show):
     tag = uuid.uuid4().hex[:6].upper()
     csv = f"id,seat_identifier,seat_class\nx-{tag},T{tag},A\n"
-    result = ImportsApi(provider).import_seats(seated_show.id, csv)
+    result = ImportsApi(provider).import_seats(seated_show.id, ("seats.csv", csv.encode()))
     assert isinstance(result, ImportResultDto)
     assert (result.show_id, result.rows, result.created) == (seated_show.id, 1, 1)
     labels = {s.label for s in SeatsApi(anonymous).get_seat_map(seated_show.id).items}
     assert f"T{tag}" in labels
     # the same file again changes nothing
-    assert ImportsApi(provider).import_seats(seated_show.id, csv).unchanged == 1
+    assert ImportsApi(provider).import_seats(seated_show.id, csv.encode()).unchanged == 1
 
 
 def test_bad_csv_is_a_typed_422(provider, seated_show):
     with pytest.raises(UnprocessableEntityException) as bad:
-        ImportsApi(provider).import_seats(seated_show.id, "id,seat_identifier,seat_class\n,,\n")
+        ImportsApi(provider).import_seats(
+            seated_show.id, ("bad.csv", b"id,seat_identifier,seat_class\n,,\n")
+        )
     assert isinstance(bad.value.data, ErrorBody)
     assert bad.value.data.error.code == "invalid_csv"
 
