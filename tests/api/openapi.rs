@@ -70,6 +70,13 @@ async fn served_spec_and_swagger_ui() {
         bundle.contains("SwaggerUIBundle"),
         "not the Swagger UI bundle"
     );
+    // Swagger UI 5 (4.1.3 fixed the `?url=` spoofing advisory), the release in VERSION
+    let version = boxoffice_api::swagger::VERSION.trim();
+    assert!(version.starts_with("5."), "{version}");
+    assert!(
+        bundle.contains(&format!("PACKAGE_VERSION:\"{version}\"")),
+        "the served bundle is not Swagger UI {version}"
+    );
     let (status, ctype, _) = fetch(&app, "/swagger/swagger-ui.css").await;
     assert_eq!(status, StatusCode::OK);
     assert!(ctype.starts_with("text/css"), "{ctype}");
@@ -81,7 +88,6 @@ async fn served_spec_and_swagger_ui() {
         .expect("GET favicon");
     assert_eq!(res.status(), StatusCode::OK);
     assert_eq!(res.headers()["content-type"], "image/png");
-    assert!(boxoffice_api::swagger::VERSION.trim().starts_with("5."));
     // Swagger UI 3 files are gone; unknown names are the JSON 404.
     for gone in [
         "/swagger/swagger-ui.js",
