@@ -10,7 +10,7 @@ use boxoffice_domain::catalog::{
 };
 use boxoffice_domain::pricing::TierPrices;
 use boxoffice_domain::service::Booked;
-use boxoffice_domain::values::{Currency, SeatLabel};
+use boxoffice_domain::values::{parse_instant, Currency, SeatLabel};
 use boxoffice_domain::DomainError;
 use futures_util::StreamExt;
 use paperclip::actix::{api_v2_operation, web, CreatedJson};
@@ -143,6 +143,9 @@ pub async fn create_event(
                 .ok_or_else(|| {
                     ApiError::invalid("total_seats", "total_seats must be at least 1")
                 })?;
+            // The event's field is `date`: its range is checked here to name it.
+            let date =
+                parse_instant(date, "date").map_err(|e| ApiError::invalid("date", e.message))?;
             Some(NewShow {
                 venue_id: b.venue_id,
                 screen_name: String::new(),
