@@ -823,7 +823,7 @@ list_type!(UserList, UserDto);
 #[serde(deny_unknown_fields)]
 pub struct Signup {
     pub email: String,
-    /// 8 to 128 characters.
+    /// 8 characters to 72 bytes of UTF-8 (what bcrypt reads; longer is refused, never cut).
     pub password: String,
     /// customer (default) or provider
     pub role: Option<String>,
@@ -882,7 +882,7 @@ pub struct PasswordResetRequest {
 pub struct PasswordResetConfirm {
     /// The token from the reset email.
     pub token: String,
-    /// 8 to 128 characters.
+    /// 8 characters to 72 bytes of UTF-8 (what bcrypt reads; longer is refused, never cut).
     pub new_password: String,
 }
 

@@ -5,8 +5,8 @@ use actix_web::HttpRequest;
 use boxoffice_domain::account::{Actor, SecretToken};
 use boxoffice_domain::booking::BookingRequest;
 use boxoffice_domain::catalog::{
-    generate_seats, EventFilter, EventType, Layout, NewCity, NewEvent, NewSeat, NewSeatClass,
-    NewShow, NewVenue, Page,
+    default_show_end, generate_seats, EventFilter, EventType, Layout, NewCity, NewEvent, NewSeat,
+    NewSeatClass, NewShow, NewVenue, Page,
 };
 use boxoffice_domain::pricing::TierPrices;
 use boxoffice_domain::service::Booked;
@@ -150,7 +150,7 @@ pub async fn create_event(
                 venue_id: b.venue_id,
                 screen_name: String::new(),
                 starts_at: date,
-                ends_at: b.ends_at.unwrap_or(date + chrono::Duration::hours(2)),
+                ends_at: b.ends_at.unwrap_or_else(|| default_show_end(date)),
                 currency: currency(&state, b.currency.as_deref())?,
                 layout: Layout::General {
                     capacity,

@@ -512,16 +512,43 @@ fn check_prices(v: &mut Violations, field: &str, p: &TierPrices) {
     }
 }
 
+/// How long a show lasts when only its start is given (an event created with a `date`).
+pub const DEFAULT_SHOW_HOURS: i64 = 2;
+
+/// The end of a show whose end is not given: [`DEFAULT_SHOW_HOURS`] after its start (the start
+/// itself if that would leave chrono's range, which the start's own check then refuses).
+pub fn default_show_end(starts_at: DateTime<Utc>) -> DateTime<Utc> {
+    starts_at
+        .checked_add_signed(chrono::Duration::hours(DEFAULT_SHOW_HOURS))
+        .unwrap_or(starts_at)
+}
+
 impl NewShow {
+    /// The start and end as they will be stored (whole microseconds), recording why not under
+    /// `starts_at`/`ends_at`: both within the years of [`parse_instant`], except that the
+    /// default end ([`default_show_end`] of a permitted start) may fall in the year after
+    /// [`crate::limits::MAX_YEAR`].
+    fn times(&self, v: &mut Violations) -> (Option<DateTime<Utc>>, Option<DateTime<Utc>>) {
+        let starts = v.check("starts_at", parse_instant(self.starts_at, "starts_at"));
+        let ends = if starts.is_some() && self.ends_at == default_show_end(self.starts_at) {
+            starts.map(default_show_end)
+        } else {
+            v.check("ends_at", parse_instant(self.ends_at, "ends_at"))
+        };
+        (starts, ends)
+    }
+
     /// The show with its times truncated to microseconds and its texts trimmed, once it passes
     /// [`NewShow::validate`]. The use cases store what this returns.
     pub fn validated(mut self) -> Result<Self, DomainError> {
         self.validate()?;
         // Checked by validate: both are within the range.
-        self.starts_at = parse_instant(self.starts_at, "starts_at")
-            .map_err(|e| DomainError::invalid("starts_at", e.message))?;
-        self.ends_at = parse_instant(self.ends_at, "ends_at")
-            .map_err(|e| DomainError::invalid("ends_at", e.message))?;
+        let mut v = Violations::new();
+        let (starts, ends) = self.times(&mut v);
+        v.finish()?;
+        // Both are Some once no violation was recorded.
+        self.starts_at = starts.unwrap_or(self.starts_at);
+        self.ends_at = ends.unwrap_or(self.ends_at);
         self.screen_name = self.screen_name.trim().to_owned();
         if let Layout::Seated { seats, .. } = &mut self.layout {
             for s in seats {
@@ -540,8 +567,7 @@ impl NewShow {
     /// whose class names and seat labels are unique and whose seats all name a declared class.
     pub fn validate(&self) -> Result<(), DomainError> {
         let mut v = Violations::new();
-        let starts = v.check("starts_at", parse_instant(self.starts_at, "starts_at"));
-        let ends = v.check("ends_at", parse_instant(self.ends_at, "ends_at"));
+        let (starts, ends) = self.times(&mut v);
         // Compared as stored (whole microseconds).
         if let (Some(starts), Some(ends)) = (starts, ends) {
             if ends <= starts {

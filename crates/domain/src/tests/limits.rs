@@ -7,7 +7,8 @@ use chrono::{DateTime, Duration, TimeZone, Utc};
 use crate::account::{ProfileInput, SignupRequest, UserPatch};
 use crate::booking::BookingRequest;
 use crate::catalog::{
-    EventFilter, Layout, NewCity, NewEvent, NewSeat, NewSeatClass, NewShow, NewVenue,
+    default_show_end, EventFilter, Layout, NewCity, NewEvent, NewSeat, NewSeatClass, NewShow,
+    NewVenue,
 };
 use crate::error::DomainError;
 use crate::import::{parse_pricing_csv, parse_seats_csv};
@@ -344,6 +345,24 @@ fn a_show_out_of_the_year_range_names_the_field() {
     let mut s = general(None);
     s.starts_at = year(0);
     assert_eq!(failing_fields(s.validate()), ["starts_at"]);
+}
+
+#[test]
+fn the_default_end_of_a_start_in_the_last_year_may_fall_in_the_next() {
+    let start = Utc.with_ymd_and_hms(9998, 12, 31, 23, 30, 0).unwrap();
+    let mut s = general(None);
+    s.starts_at = start;
+    s.ends_at = default_show_end(start);
+    let v = s.validated().unwrap();
+    assert_eq!(
+        v.ends_at,
+        Utc.with_ymd_and_hms(9999, 1, 1, 1, 30, 0).unwrap()
+    );
+    // Any other end in 9999 is out of range.
+    let mut s = general(None);
+    s.starts_at = start;
+    s.ends_at = default_show_end(start) + Duration::minutes(1);
+    assert_eq!(failing_fields(s.validate()), ["ends_at"]);
 }
 
 #[test]
