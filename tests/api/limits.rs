@@ -393,6 +393,18 @@ async fn timestamps_are_bounded_and_answered_with_microseconds_everywhere() {
     let admin = app.as_admin();
     let booking = admin.hold(seated, &["A1"]).await;
     assert_micro_rfc3339(&booking);
+    // The seat map (held_until of the held seat), cities and venues.
+    let (_, seat_map) = app.get(&format!("/shows/{seated}/seats")).await;
+    assert_micro_rfc3339(&seat_map);
+    assert!(seat_map["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .any(|s| s["held_until"].is_string()));
+    let venue_city = app.create_city().await;
+    app.create_venue(venue_city).await;
+    assert_micro_rfc3339(&app.get("/cities").await.1);
+    assert_micro_rfc3339(&app.get("/venues").await.1);
     let paid = admin.pay(&id_of(&booking)).await;
     assert_micro_rfc3339(&paid);
     let (_, history) = admin

@@ -41,6 +41,23 @@ pub mod timestamp {
             None => s.serialize_none(),
         }
     }
+
+    #[cfg(test)]
+    mod tests {
+        use chrono::{TimeZone, Utc};
+
+        #[test]
+        fn always_six_decimals_in_utc() {
+            let whole = Utc.with_ymd_and_hms(2026, 12, 6, 10, 0, 0).unwrap();
+            assert_eq!(super::format(&whole), "2026-12-06T10:00:00.000000Z");
+            let nanos = Utc.timestamp_opt(1_800_000_000, 123_456_789).unwrap();
+            assert_eq!(super::format(&nanos), "2027-01-15T08:00:00.123456Z");
+            let first = Utc.with_ymd_and_hms(1, 1, 1, 0, 0, 0).unwrap();
+            assert_eq!(super::format(&first), "0001-01-01T00:00:00.000000Z");
+            let last = Utc.with_ymd_and_hms(9999, 1, 1, 1, 30, 0).unwrap();
+            assert_eq!(super::format(&last), "9999-01-01T01:30:00.000000Z");
+        }
+    }
 }
 
 // ---------- requests ----------
