@@ -327,7 +327,7 @@ pub struct Email(String);
 
 impl Email {
     pub fn parse(value: &str) -> Result<Self, InvalidValue> {
-        check_chars(value, "email", Lines::One)?;
+        check_chars(value.trim(), "email", Lines::One)?;
         let v = value.trim().to_lowercase();
         let bad = || InvalidValue::new(format!("'{}' is not a valid email address", value.trim()));
         if v.len() > 254 || v.chars().any(char::is_whitespace) {
@@ -361,7 +361,7 @@ pub struct Phone(String);
 
 impl Phone {
     pub fn parse(value: &str) -> Result<Self, InvalidValue> {
-        check_chars(value, "phone", Lines::One)?;
+        check_chars(value.trim(), "phone", Lines::One)?;
         let v = value.trim();
         let bad = || InvalidValue::new(format!("'{v}' is not a valid phone number"));
         let (plus, rest) = match v.strip_prefix('+') {
@@ -402,7 +402,7 @@ impl SeatLabel {
     pub const MAX: usize = 20;
 
     pub fn parse(value: &str) -> Result<Self, InvalidValue> {
-        check_chars(value, "seat label", Lines::One)?;
+        check_chars(value.trim(), "seat label", Lines::One)?;
         let v = value.trim();
         if v.is_empty() || v.len() > Self::MAX {
             return Err(InvalidValue::new(format!(

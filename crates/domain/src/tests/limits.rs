@@ -161,6 +161,13 @@ fn value_objects_refuse_nul() {
     assert!(Email::parse("ada\u{0}@example.com").is_err());
     assert!(Phone::parse("+1555010\u{0}9999").is_err());
     assert!(SeatLabel::parse("A\u{0}1").is_err());
+    // Surrounding whitespace (a pasted line break included) is trimmed first, as for any text.
+    assert_eq!(Name::parse("Ada\n").unwrap().as_str(), "Ada");
+    assert_eq!(
+        Email::parse(" ada@example.com\r\n").unwrap().as_str(),
+        "ada@example.com"
+    );
+    assert_eq!(SeatLabel::parse("A1\t").unwrap().as_str(), "A1");
 }
 
 #[test]
