@@ -29,6 +29,7 @@ pub mod handlers;
 pub mod idempotency;
 pub mod payments;
 pub mod ratelimit;
+pub mod timestamp;
 
 use error::ApiError;
 use handlers as h;
