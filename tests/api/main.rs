@@ -14,6 +14,7 @@ mod history;
 mod holds;
 mod idempotency;
 mod imports;
+mod limits;
 mod migrations;
 mod openapi;
 mod payments;

@@ -15,6 +15,8 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 use validator::Validate;
 
+use crate::timestamp;
+
 // ---------- requests ----------
 
 #[derive(Debug, Deserialize, Apiv2Schema, Validate)]
@@ -175,6 +177,7 @@ pub struct CityDto {
     pub country: String,
     pub latitude: f64,
     pub longitude: f64,
+    #[serde(serialize_with = "timestamp::serialize")]
     pub created_at: DateTime<Utc>,
 }
 
@@ -199,6 +202,7 @@ pub struct VenueDto {
     pub address: String,
     pub latitude: f64,
     pub longitude: f64,
+    #[serde(serialize_with = "timestamp::serialize")]
     pub created_at: DateTime<Utc>,
 }
 
@@ -226,6 +230,7 @@ pub struct EventDto {
     pub venue_id: Option<i64>,
     /// The provider (user id) who organises the event.
     pub organizer_id: Option<Uuid>,
+    #[serde(serialize_with = "timestamp::serialize")]
     pub created_at: DateTime<Utc>,
 }
 
@@ -290,7 +295,9 @@ pub struct ShowDto {
     pub event_id: i64,
     pub venue_id: Option<i64>,
     pub screen_name: String,
+    #[serde(serialize_with = "timestamp::serialize")]
     pub starts_at: DateTime<Utc>,
+    #[serde(serialize_with = "timestamp::serialize")]
     pub ends_at: DateTime<Utc>,
     /// seated or general
     pub kind: String,
@@ -334,6 +341,7 @@ pub struct EventDetailDto {
     pub city_id: i64,
     pub venue_id: Option<i64>,
     pub organizer_id: Option<Uuid>,
+    #[serde(serialize_with = "timestamp::serialize")]
     pub created_at: DateTime<Utc>,
     /// Summed over the shows.
     pub total_seats: u64,
@@ -374,6 +382,7 @@ pub struct SeatDto {
     /// available, held or booked
     pub status: String,
     /// For a held seat: when its hold ends (it is free again then unless paid).
+    #[serde(serialize_with = "timestamp::serialize_option")]
     pub held_until: Option<DateTime<Utc>>,
     pub is_booked: bool,
     /// Current price of the seat's class in minor units (None: not for sale).
@@ -496,13 +505,17 @@ pub struct BookingDto {
     pub total_amount: i64,
     pub currency: String,
     pub items: Vec<BookingItemDto>,
+    #[serde(serialize_with = "timestamp::serialize")]
     pub created_at: DateTime<Utc>,
+    #[serde(serialize_with = "timestamp::serialize")]
     pub updated_at: DateTime<Utc>,
+    #[serde(serialize_with = "timestamp::serialize_option")]
     pub cancelled_at: Option<DateTime<Utc>>,
     /// The account that owns the booking; absent for a guest booking.
     pub user_id: Option<Uuid>,
     /// When the hold ends (a booking with something to pay is held until it is paid); kept
     /// after it is paid or expires. Null for a booking that was free (confirmed at once).
+    #[serde(serialize_with = "timestamp::serialize_option")]
     pub expires_at: Option<DateTime<Utc>>,
     /// The booking's payments, oldest first, each with its refunds.
     pub payments: Vec<PaymentDto>,
@@ -553,7 +566,9 @@ pub struct RefundDto {
     pub gateway_ref: Option<String>,
     /// Why the gateway refused it, for a failed refund.
     pub failure_code: Option<String>,
+    #[serde(serialize_with = "timestamp::serialize")]
     pub created_at: DateTime<Utc>,
+    #[serde(serialize_with = "timestamp::serialize")]
     pub updated_at: DateTime<Utc>,
 }
 
@@ -598,7 +613,9 @@ pub struct PaymentDto {
     pub refunds: Vec<RefundDto>,
     /// The sum of the pending and succeeded refunds (minor units).
     pub refunded_amount: i64,
+    #[serde(serialize_with = "timestamp::serialize")]
     pub created_at: DateTime<Utc>,
+    #[serde(serialize_with = "timestamp::serialize")]
     pub updated_at: DateTime<Utc>,
 }
 
@@ -681,6 +698,7 @@ pub struct WebhookAck {
 #[derive(Debug, Serialize, Apiv2Schema)]
 pub struct HistoryEntryDto {
     /// When the change happened (UTC).
+    #[serde(serialize_with = "timestamp::serialize")]
     pub at: DateTime<Utc>,
     /// booking, payment or refund
     pub entity: String,
@@ -779,7 +797,7 @@ list_type!(UserList, UserDto);
 #[serde(deny_unknown_fields)]
 pub struct Signup {
     pub email: String,
-    /// 8 to 128 characters.
+    /// 8 characters to 72 bytes of UTF-8 (what bcrypt reads; longer is refused, never cut).
     pub password: String,
     /// customer (default) or provider
     pub role: Option<String>,
@@ -838,7 +856,7 @@ pub struct PasswordResetRequest {
 pub struct PasswordResetConfirm {
     /// The token from the reset email.
     pub token: String,
-    /// 8 to 128 characters.
+    /// 8 characters to 72 bytes of UTF-8 (what bcrypt reads; longer is refused, never cut).
     pub new_password: String,
 }
 
@@ -893,7 +911,9 @@ pub struct UserDto {
     /// customer, provider or admin
     pub role: String,
     pub active: bool,
+    #[serde(serialize_with = "timestamp::serialize")]
     pub created_at: DateTime<Utc>,
+    #[serde(serialize_with = "timestamp::serialize")]
     pub updated_at: DateTime<Utc>,
 }
 

@@ -5,12 +5,12 @@ use actix_web::HttpRequest;
 use boxoffice_domain::account::{Actor, SecretToken};
 use boxoffice_domain::booking::BookingRequest;
 use boxoffice_domain::catalog::{
-    generate_seats, EventFilter, EventType, Layout, NewCity, NewEvent, NewSeat, NewSeatClass,
-    NewShow, NewVenue, Page,
+    default_show_end, generate_seats, EventFilter, EventType, Layout, NewCity, NewEvent, NewSeat,
+    NewSeatClass, NewShow, NewVenue, Page,
 };
 use boxoffice_domain::pricing::TierPrices;
 use boxoffice_domain::service::Booked;
-use boxoffice_domain::values::{Currency, SeatLabel};
+use boxoffice_domain::values::{parse_instant, Currency, SeatLabel};
 use boxoffice_domain::DomainError;
 use futures_util::StreamExt;
 use paperclip::actix::{api_v2_operation, web, CreatedJson};
@@ -143,11 +143,14 @@ pub async fn create_event(
                 .ok_or_else(|| {
                     ApiError::invalid("total_seats", "total_seats must be at least 1")
                 })?;
+            // The event's field is `date`: its range is checked here to name it.
+            let date =
+                parse_instant(date, "date").map_err(|e| ApiError::invalid("date", e.message))?;
             Some(NewShow {
                 venue_id: b.venue_id,
                 screen_name: String::new(),
                 starts_at: date,
-                ends_at: b.ends_at.unwrap_or(date + chrono::Duration::hours(2)),
+                ends_at: b.ends_at.unwrap_or_else(|| default_show_end(date)),
                 currency: currency(&state, b.currency.as_deref())?,
                 layout: Layout::General {
                     capacity,

@@ -30,6 +30,7 @@ pub mod idempotency;
 pub mod payments;
 pub mod ratelimit;
 pub mod swagger;
+pub mod timestamp;
 
 use error::ApiError;
 use handlers as h;

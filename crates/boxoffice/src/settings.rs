@@ -141,9 +141,10 @@ impl Settings {
     }
 
     fn validate(&self) -> anyhow::Result<()> {
+        let most = boxoffice_domain::limits::MAX_PLACES_PER_BOOKING;
         anyhow::ensure!(
-            (1..=100).contains(&self.booking.max_seats_per_booking),
-            "booking.max_seats_per_booking must be 1..=100"
+            (1..=most).contains(&self.booking.max_seats_per_booking),
+            "booking.max_seats_per_booking must be 1..={most}"
         );
         boxoffice_domain::values::Currency::parse(&self.booking.default_currency)
             .map_err(|e| anyhow::anyhow!("booking.default_currency: {e}"))?;

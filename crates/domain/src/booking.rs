@@ -14,7 +14,7 @@ use crate::catalog::ShowKind;
 use crate::error::{DomainError, Violations};
 use crate::payment::{HistoryEntity, HistoryEntry, Payment};
 use crate::pricing::{Tier, TierPrices};
-use crate::values::{natural_cmp, Currency, Email, Name, Phone, SeatLabel};
+use crate::values::{natural_cmp, total_overflows, Currency, Email, Name, Phone, SeatLabel};
 
 /// Booking states (ARCHITECTURE.md, docs/lifecycle.md):
 /// `held --pay--> confirmed --show ends--> completed`, `held --expire--> expired`,
@@ -497,9 +497,7 @@ pub fn plan_seated(
                 seats: vec![seat.label.clone()],
             })?;
         *before += 1;
-        total = total
-            .checked_add(quote.price)
-            .ok_or_else(|| DomainError::Internal("total overflows".into()))?;
+        total = total.checked_add(quote.price).ok_or_else(total_overflows)?;
         items.push(PlannedItem {
             seat_id: Some(seat.id),
             class_id: Some(class.id),
@@ -581,7 +579,7 @@ pub fn plan_general(
     let price = show.price.unwrap_or(0);
     let total = price
         .checked_mul(i64::from(quantity))
-        .ok_or_else(|| DomainError::Internal("total overflows".into()))?;
+        .ok_or_else(total_overflows)?;
     Ok(BookingPlan {
         status: BookingStatus::initial(total),
         items: vec![PlannedItem {

@@ -160,15 +160,18 @@ impl CatalogService {
         show: Option<NewShow>,
     ) -> Result<EventDetail, DomainError> {
         event.organizer_id = Some(actor.require_organiser()?.id);
-        if let Some(s) = &show {
-            if !matches!(s.layout, Layout::General { .. }) {
-                return Err(DomainError::invalid(
-                    "total_seats",
-                    "an event created with total_seats gets a general-admission show",
-                ));
+        let show = match show {
+            Some(s) => {
+                if !matches!(s.layout, Layout::General { .. }) {
+                    return Err(DomainError::invalid(
+                        "total_seats",
+                        "an event created with total_seats gets a general-admission show",
+                    ));
+                }
+                Some(s.validated()?)
             }
-            s.validate()?;
-        }
+            None => None,
+        };
         self.repo.create_event(event, show).await
     }
 
@@ -177,11 +180,7 @@ impl CatalogService {
         filter: EventFilter,
         page: Page,
     ) -> Result<Paged<Event>, DomainError> {
-        if let (Some(from), Some(to)) = (filter.from, filter.to) {
-            if to < from {
-                return Err(DomainError::invalid("to", "to must not be before from"));
-            }
-        }
+        filter.validate()?;
         self.repo.list_events(filter, page).await
     }
 
@@ -199,7 +198,7 @@ impl CatalogService {
         actor.require_user()?;
         let organizer = self.repo.event_organizer(event_id).await?;
         actor.require_event_manager(organizer)?;
-        show.validate()?;
+        let show = show.validated()?;
         self.repo.create_show(event_id, show).await
     }
 
