@@ -289,9 +289,11 @@ pub fn init_tracing(settings: &Settings) {
         .unwrap_or_else(|_| EnvFilter::new(settings.log.level.clone()));
     // One line per request when its span closes, carrying request_id, method, route, status
     // and latency (tracing-actix-web's root span); events inside a request carry its fields too.
+    // Colours only for a terminal: piped or redirected logs stay plain text.
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_span_events(tracing_subscriber::fmt::format::FmtSpan::CLOSE)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .with_writer(std::io::stderr);
     let _ = if settings.log.format == "json" {
         builder

@@ -141,7 +141,7 @@ pub struct BookingQuote {
 }
 
 /// Prices `places` on `inputs` at `now` with the booking's own decision: the same lines,
-/// tiers, total and refusals (409 `seats_unavailable`, `not_for_sale`, `sold_out`,
+/// tiers, total and refusals (409 `seat_unavailable`, `not_for_sale`, `sold_out`,
 /// `show_started`) as a booking made at that moment.
 pub fn quote_booking(
     inputs: &QuoteInputs,
@@ -394,7 +394,10 @@ mod tests {
                     (Some("A8"), 300, Some(Tier::Max)),
                 ]
             );
-            assert!(q.items.iter().all(|i| i.seat_class.as_deref() == Some("Stalls")));
+            assert!(q
+                .items
+                .iter()
+                .all(|i| i.seat_class.as_deref() == Some("Stalls")));
             assert_eq!((q.quantity, q.total_amount, q.priced_at), (5, 1000, now()));
             let plan = plan_seated(
                 &inputs.show,

@@ -16,11 +16,11 @@ use crate::error::DomainError;
 use crate::import::{parse_pricing_csv, parse_seats_csv, ImportSummary};
 use crate::lifecycle::Refunds;
 use crate::payment::{HistoryEntry, RefundPolicy};
-use crate::pricing::{quote_booking, BookingQuote};
 use crate::ports::{
     BookingFilter, BookingRepository, CatalogRepository, Clock, ContactQuery, SystemClock,
     TokenGenerator,
 };
+use crate::pricing::{quote_booking, BookingQuote};
 use crate::values::SeatLabel;
 use crate::values::{Email, Phone};
 

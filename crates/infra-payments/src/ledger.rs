@@ -218,10 +218,9 @@ impl LedgerStore for MemoryLedger {
         match step {
             RefundStep::Repeat(outcome) => Ok(outcome),
             RefundStep::Record(stored) => {
-                if let (RefundOutcome::Succeeded { .. }, Some(charge)) = (
-                    &stored.outcome,
-                    books.charges.get_mut(&request.gateway_ref),
-                ) {
+                if let (RefundOutcome::Succeeded { .. }, Some(charge)) =
+                    (&stored.outcome, books.charges.get_mut(&request.gateway_ref))
+                {
                     charge.refunded += request.amount;
                 }
                 let outcome = stored.outcome.clone();

@@ -15,8 +15,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use boxoffice_domain::payment::{
-    ChargeRequest, GatewayOutcome, PaymentGateway, RefundOutcome,
-    RefundRequest,
+    ChargeRequest, GatewayOutcome, PaymentGateway, RefundOutcome, RefundRequest,
 };
 use boxoffice_domain::DomainError;
 use boxoffice_infra_postgres::Db;
@@ -164,8 +163,11 @@ impl PaymentGateway for MockGateway {
     /// `Conflict { code: "gateway_idempotency_mismatch" }`. ([`ledger::decide_refund`] decides.)
     async fn refund(&self, request: RefundRequest) -> Result<RefundOutcome, DomainError> {
         self.answer_or_fail("refund").await?;
-        let (refund_id, charge, amount) =
-            (request.refund_id, request.gateway_ref.clone(), request.amount);
+        let (refund_id, charge, amount) = (
+            request.refund_id,
+            request.gateway_ref.clone(),
+            request.amount,
+        );
         let outcome = self.ledger.refund(request).await?;
         match &outcome {
             RefundOutcome::Succeeded { gateway_ref } => tracing::info!(

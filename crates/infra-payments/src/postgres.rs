@@ -154,10 +154,7 @@ const CHARGE_COLUMNS: (
     c::refunded,
 );
 
-fn charge_of_payment(
-    conn: &mut PgConnection,
-    payment_id: Uuid,
-) -> Result<Option<Charge>, TxError> {
+fn charge_of_payment(conn: &mut PgConnection, payment_id: Uuid) -> Result<Option<Charge>, TxError> {
     let row: Option<ChargeRow> = c::mock_gateway_charges
         .filter(c::payment_id.eq(payment_id))
         .select(CHARGE_COLUMNS)

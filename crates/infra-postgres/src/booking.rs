@@ -128,7 +128,11 @@ pub(crate) fn holders(conn: &mut PgConnection, seat_ids: &[i64]) -> Result<Vec<H
         .collect())
 }
 
-pub(crate) fn is_past_due(status: &str, expires_at: Option<DateTime<Utc>>, now: DateTime<Utc>) -> bool {
+pub(crate) fn is_past_due(
+    status: &str,
+    expires_at: Option<DateTime<Utc>>,
+    now: DateTime<Utc>,
+) -> bool {
     status == BookingStatus::Held.as_str() && expires_at.is_some_and(|e| e <= now)
 }
 
@@ -392,7 +396,11 @@ fn seats_on_general_admission(show: &Show) -> TxError {
 }
 
 /// Seat ids of `places` in `show` (labels resolved); general admission refuses seats.
-pub(crate) fn seat_ids_of(conn: &mut PgConnection, show: &Show, places: &Places) -> Result<Vec<i64>, TxError> {
+pub(crate) fn seat_ids_of(
+    conn: &mut PgConnection,
+    show: &Show,
+    places: &Places,
+) -> Result<Vec<i64>, TxError> {
     match places {
         Places::Quantity(_) => {
             Err(DomainError::invalid("seat_ids", "give seats (seat_ids or seat_labels)").into())
