@@ -59,6 +59,10 @@ async fn a_quote_across_a_tier_edge_is_what_the_booking_charges() {
         .iter()
         .all(|i| i["seat_class"] == "A"));
     assert!(time_of(&q["priced_at"]) <= chrono::Utc::now());
+    // Microseconds, like every timestamp the API answers.
+    let priced_at = q["priced_at"].as_str().unwrap();
+    let fraction = priced_at.split('.').nth(1).unwrap_or("Z");
+    assert!(fraction.len() <= "123456Z".len(), "{priced_at}");
 
     // Nothing was held: the seats are still free, and the class counts did not move.
     let seats = app.seats(show).await;

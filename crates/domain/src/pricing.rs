@@ -13,7 +13,7 @@
 
 use std::collections::HashMap;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, SubsecRound, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::booking::{
@@ -182,7 +182,8 @@ pub fn quote_booking(
         quantity: plan.quantity,
         total_amount: plan.total_amount,
         currency: plan.currency,
-        priced_at: now,
+        // Microseconds, the precision of every stored and answered timestamp.
+        priced_at: now.trunc_subsecs(6),
     })
 }
 
