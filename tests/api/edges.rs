@@ -187,3 +187,71 @@ async fn the_request_log_is_plain_text_when_piped_and_probes_are_at_debug() {
     assert!(!log.contains("http.route=/health"), "{log}");
     assert!(!log.contains("http.route=/ready"), "{log}");
 }
+
+#[tokio::test]
+async fn the_ledger_in_postgres_charges_and_refunds_once_under_concurrent_retries() {
+    use boxoffice_domain::payment::{
+        ChargeRequest, PaymentGateway, PaymentMethod, RefundOutcome, RefundRequest,
+    };
+    use boxoffice_domain::values::Currency;
+
+    let app = spawn_app().await;
+    let pool = boxoffice::connect_for_command(app.db_url(), &app.settings).expect("pool");
+    let gateways: Vec<_> = (0..4)
+        .map(|_| Arc::new(boxoffice::mock_gateway(&app.settings, &pool)))
+        .collect();
+    let usd = Currency::parse("USD").unwrap();
+    let charge = ChargeRequest {
+        payment_id: uuid::Uuid::new_v4(),
+        amount: 900,
+        currency: usd,
+        method: PaymentMethod::Success,
+    };
+    let answers =
+        futures_util::future::join_all(gateways.iter().map(|g| g.charge(charge.clone()))).await;
+    let refs: std::collections::HashSet<String> = answers
+        .into_iter()
+        .map(|a| a.expect("charge").gateway_ref().to_owned())
+        .collect();
+    assert_eq!(refs.len(), 1, "one charge for one payment: {refs:?}");
+    let charge_ref = refs.into_iter().next().unwrap();
+
+    let refund = RefundRequest {
+        refund_id: uuid::Uuid::new_v4(),
+        gateway_ref: charge_ref.clone(),
+        amount: 600,
+        currency: usd,
+    };
+    let answers =
+        futures_util::future::join_all(gateways.iter().map(|g| g.refund(refund.clone()))).await;
+    let outcomes: std::collections::HashSet<String> = answers
+        .into_iter()
+        .map(|a| match a.expect("refund") {
+            RefundOutcome::Succeeded { gateway_ref } => gateway_ref,
+            other => panic!("{other:?}"),
+        })
+        .collect();
+    assert_eq!(outcomes.len(), 1, "one refund for one refund id");
+    assert_eq!(
+        gateways[0].refundable(&charge_ref).await.unwrap(),
+        Some(300)
+    );
+    // Another refund id for more than remains is refused; for what remains it succeeds.
+    let more = |amount| RefundRequest {
+        refund_id: uuid::Uuid::new_v4(),
+        gateway_ref: charge_ref.clone(),
+        amount,
+        currency: usd,
+    };
+    assert_eq!(
+        gateways[1].refund(more(301)).await.unwrap(),
+        RefundOutcome::Failed {
+            code: "amount_exceeds_charge".into()
+        }
+    );
+    assert!(matches!(
+        gateways[2].refund(more(300)).await.unwrap(),
+        RefundOutcome::Succeeded { .. }
+    ));
+    assert_eq!(gateways[3].refundable(&charge_ref).await.unwrap(), Some(0));
+}
