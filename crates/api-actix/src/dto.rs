@@ -88,7 +88,8 @@ pub struct SeatInput {
 }
 
 /// A show: either `capacity` (general admission, optional `price`) or a seat map
-/// (`seat_classes`, plus `seats` and/or per-class `rows`/`seats_per_row`).
+/// (`seat_classes`, plus `seats` and/or per-class `rows`/`seats_per_row`). `seat_classes: []`
+/// makes an empty seated show, filled later by the seats and pricing CSV imports.
 #[derive(Debug, Deserialize, Apiv2Schema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateShow {

@@ -211,7 +211,7 @@ fn new_show(state: &ApiState, b: CreateShow) -> Res<NewShow> {
         (None, None) => {
             return Err(ApiError::invalid(
                 "capacity",
-                "give capacity (general admission) or seat_classes (seated)",
+                "give capacity (general admission) or seat_classes (seated; [] for an empty seat map to fill by CSV import)",
             ))
         }
         (Some(capacity), None) => {

@@ -27,7 +27,9 @@ pub mod error;
 pub mod extract;
 pub mod handlers;
 pub mod idempotency;
+pub mod logging;
 pub mod payments;
+pub mod quote;
 pub mod ratelimit;
 pub mod swagger;
 pub mod timestamp;
@@ -129,6 +131,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .service(web::resource("/events/{id}/book").route(web::post().to(h::book_event)))
             .service(web::resource("/shows/{id}").route(web::get().to(h::get_show)))
             .service(web::resource("/shows/{id}/seats").route(web::get().to(h::list_seats)))
+            .service(web::resource("/shows/{id}/quote").route(web::post().to(quote::quote_booking)))
             .service(
                 web::resource("/shows/{id}/seats/import").route(web::post().to(h::import_seats)),
             )
@@ -291,7 +294,7 @@ pub fn serve(
                 .boxed_local()
             })
             .wrap(edges::cors(&edges))
-            .wrap(tracing_actix_web::TracingLogger::default())
+            .wrap(tracing_actix_web::TracingLogger::<logging::RequestSpans>::new())
             .wrap(edges::security_headers(&edges))
             .wrap_api_with_spec(base_spec())
             .configure(routes)

@@ -56,7 +56,8 @@ fn open_pool(database_url: &str, settings: &Settings, min_idle: u32) -> anyhow::
 }
 
 /// What the service runs on besides the database: the clock and the payment gateway. The
-/// server uses the wall clock and the mock gateway of the settings; tests bring their own.
+/// server uses the wall clock and the mock gateway of the settings, its ledger in the
+/// database; tests bring their own.
 #[derive(Clone)]
 pub struct Parts {
     pub clock: Arc<dyn Clock>,
@@ -64,15 +65,25 @@ pub struct Parts {
 }
 
 impl Parts {
-    pub fn for_settings(settings: &Settings) -> Self {
+    /// The wall clock and [`mock_gateway`] over `db`.
+    pub fn for_settings(settings: &Settings, db: &Db) -> Self {
         Self {
             clock: Arc::new(SystemClock),
-            gateway: Arc::new(MockGateway::new(MockGatewaySettings {
-                delay_ms: settings.payments.gateway_delay_ms,
-                fail_rate_percent: settings.payments.gateway_fail_rate_percent,
-            })),
+            gateway: Arc::new(mock_gateway(settings, db)),
         }
     }
+}
+
+/// The mock payment gateway of the settings, its ledger kept in `db` (tables
+/// `mock_gateway_*`), so that refunds of charges made before a restart work.
+pub fn mock_gateway(settings: &Settings, db: &Db) -> MockGateway {
+    MockGateway::in_postgres(
+        MockGatewaySettings {
+            delay_ms: settings.payments.gateway_delay_ms,
+            fail_rate_percent: settings.payments.gateway_fail_rate_percent,
+        },
+        db.clone(),
+    )
 }
 
 /// The refund policy of the settings.
@@ -85,7 +96,7 @@ pub fn refund_policy(settings: &Settings) -> RefundPolicy {
 
 /// Wires the use cases over the PostgreSQL adapters and the notifier.
 pub fn state(db: &Db, settings: &Settings) -> anyhow::Result<ApiState> {
-    state_with(db, settings, &Parts::for_settings(settings))
+    state_with(db, settings, &Parts::for_settings(settings, db))
 }
 
 fn payment_service(db: &Db, settings: &Settings, parts: &Parts) -> PaymentService {
@@ -200,13 +211,8 @@ pub async fn start(
     database_url: &str,
     settings: &Settings,
 ) -> anyhow::Result<actix_web::dev::Server> {
-    start_with(
-        listener,
-        database_url,
-        settings,
-        Parts::for_settings(settings),
-    )
-    .await
+    let db = connect(database_url, settings)?;
+    start_on(listener, db, settings, None).await
 }
 
 /// Runs the sweep every `jobs.sweep_interval_secs` until the process ends.
@@ -238,6 +244,17 @@ pub async fn start_with(
     parts: Parts,
 ) -> anyhow::Result<actix_web::dev::Server> {
     let db = connect(database_url, settings)?;
+    start_on(listener, db, settings, Some(parts)).await
+}
+
+/// Migrates `db`, then serves; `parts` default to [`Parts::for_settings`] over `db`.
+async fn start_on(
+    listener: TcpListener,
+    db: Db,
+    settings: &Settings,
+    parts: Option<Parts>,
+) -> anyhow::Result<actix_web::dev::Server> {
+    let parts = parts.unwrap_or_else(|| Parts::for_settings(settings, &db));
     let migrate_db = db.clone();
     let applied = tokio::task::spawn_blocking(move || migrate(&migrate_db))
         .await
@@ -272,9 +289,11 @@ pub fn init_tracing(settings: &Settings) {
         .unwrap_or_else(|_| EnvFilter::new(settings.log.level.clone()));
     // One line per request when its span closes, carrying request_id, method, route, status
     // and latency (tracing-actix-web's root span); events inside a request carry its fields too.
+    // Colours only for a terminal: piped or redirected logs stay plain text.
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_span_events(tracing_subscriber::fmt::format::FmtSpan::CLOSE)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .with_writer(std::io::stderr);
     let _ = if settings.log.format == "json" {
         builder

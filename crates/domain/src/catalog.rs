@@ -565,6 +565,7 @@ impl NewShow {
     /// Checks the rules of a new show: times within the range, ends after it starts, a positive
     /// capacity, prices within the ceiling, texts without control characters, or a seat map
     /// whose class names and seat labels are unique and whose seats all name a declared class.
+    /// A seat map may be empty (no class, no seat): the seats come later from a CSV import.
     pub fn validate(&self) -> Result<(), DomainError> {
         let mut v = Violations::new();
         let (starts, ends) = self.times(&mut v);
@@ -594,12 +595,6 @@ impl NewShow {
                 }
             }
             Layout::Seated { classes, seats } => {
-                if classes.is_empty() {
-                    v.add(
-                        "seat_classes",
-                        "a seated show needs at least one seat class",
-                    );
-                }
                 let mut names = HashSet::new();
                 for (i, c) in classes.iter().enumerate() {
                     if let Err(DomainError::Validation(fs)) = parse_class_name(&c.name) {
@@ -614,9 +609,6 @@ impl NewShow {
                         );
                     }
                     check_prices(&mut v, &format!("seat_classes[{i}]"), &c.prices);
-                }
-                if seats.is_empty() {
-                    v.add("seats", "a seated show needs at least one seat");
                 }
                 if seats.len() > MAX_SEATS_PER_SHOW {
                     v.add(

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use uuid::Uuid;
 
 use crate::account::{cancellation_reason, may_access_booking, Actor, Role, SecretToken};
-use crate::booking::{Booking, BookingRequest};
+use crate::booking::{parse_places_only, Booking, BookingRequest};
 use crate::booking::{Places, DEFAULT_HOLD_MINUTES};
 use crate::catalog::{
     City, Event, EventDetail, EventFilter, Layout, NewCity, NewEvent, NewShow, NewVenue, Page,
@@ -20,6 +20,7 @@ use crate::ports::{
     BookingFilter, BookingRepository, CatalogRepository, Clock, ContactQuery, SystemClock,
     TokenGenerator,
 };
+use crate::pricing::{quote_booking, BookingQuote};
 use crate::values::SeatLabel;
 use crate::values::{Email, Phone};
 
@@ -331,6 +332,27 @@ impl BookingService {
             booking,
             guest_token,
         })
+    }
+
+    /// Prices a prospective booking of the show (anyone may ask): the places are parsed as a
+    /// booking's are, then priced by [`crate::pricing::quote_booking`] on the show as it
+    /// stands now. Nothing is held or written.
+    pub async fn quote(
+        &self,
+        show_id: i64,
+        seat_ids: Option<Vec<i64>>,
+        seat_labels: Option<Vec<String>>,
+        quantity: Option<i64>,
+    ) -> Result<BookingQuote, DomainError> {
+        let places = parse_places_only(
+            seat_ids,
+            seat_labels,
+            quantity,
+            self.rules.max_seats_per_booking,
+        )?;
+        let now = self.clock.now();
+        let inputs = self.repo.quote_inputs(show_id, places.clone(), now).await?;
+        quote_booking(&inputs, &places, now)
     }
 
     /// One booking, for its owner, its guest-token holder or an admin; anyone else gets the same

@@ -98,7 +98,7 @@ pub(crate) fn class_counts(
 }
 
 /// Adds the places of past-due general-admission holds back to `free_places`.
-fn free_due_places(
+pub(crate) fn free_due_places(
     conn: &mut PgConnection,
     shows: &mut [Show],
     now: DateTime<Utc>,

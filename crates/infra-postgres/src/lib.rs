@@ -20,6 +20,7 @@ mod idempotency;
 mod models;
 mod payments;
 mod prepared;
+mod quote;
 pub mod schema;
 pub mod testdb;
 
