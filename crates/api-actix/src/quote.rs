@@ -50,6 +50,7 @@ pub struct QuoteDto {
     pub currency: String,
     /// When the quote was computed; a booking made later may cost more if the show filled
     /// up meanwhile.
+    #[serde(serialize_with = "crate::timestamp::serialize")]
     pub priced_at: DateTime<Utc>,
 }
 
