@@ -8,6 +8,7 @@ mod catalog;
 mod cli;
 mod concurrency;
 mod errors;
+mod faults;
 mod hardening;
 mod helpers;
 mod history;
