@@ -545,6 +545,11 @@ async fn a_hung_database_answers_503_within_the_deadline() {
         "hang of {hang:?}: bookings again {:?} after SIGCONT",
         resumed.elapsed()
     );
+    // The bookings answered 503 during the hang went on once the database resumed, and rolled
+    // back at their end: only the two acknowledged bookings hold places.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let detail = server.get(&format!("/api/v1/shows/{show}")).await;
+    assert_eq!(detail.body["available_seats"], 998, "{detail:?}");
 }
 
 /// `serve` with the database down: it serves (`/health` 200, `/ready` and the API 503, never
@@ -579,6 +584,61 @@ async fn serve_starts_while_the_database_is_down() {
     let r = server.book(show).await;
     assert_eq!(r.status, StatusCode::CREATED, "{r:?}");
     assert!(r.body["guest_token"].is_string());
+}
+
+/// A booking whose caller was answered 503 at the call deadline (here: waiting for a seat lock
+/// longer than `call_timeout_ms`, with `lock_timeout` longer still) goes on once the lock is
+/// released, and rolls back at its end: the caller was told "unavailable", so nothing may be
+/// committed behind its back. (On the shared test server: no signal is sent to it.)
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_booking_past_its_deadline_rolls_back() {
+    use diesel::{Connection, PgConnection, RunQueryDsl};
+    let app = crate::helpers::spawn_app_with(|s| {
+        s.database.call_timeout_ms = 1000;
+        s.database.lock_timeout_ms = 5000;
+        s.database.statement_timeout_ms = 5000;
+    })
+    .await;
+    let show = app.simple_seated_show().await;
+    let seat = app.seat_ids(show, &["A1"]).await[0];
+    let url = app.db_url().to_owned();
+    let (locked_tx, locked_rx) = std::sync::mpsc::channel();
+    let locker = tokio::task::spawn_blocking(move || {
+        let mut c = PgConnection::establish(&url).expect("connect");
+        c.transaction::<_, diesel::result::Error, _>(|c| {
+            diesel::sql_query(format!("SELECT 1 FROM seats WHERE id = {seat} FOR UPDATE"))
+                .execute(c)?;
+            locked_tx.send(()).expect("signal");
+            std::thread::sleep(Duration::from_millis(1800));
+            Ok(())
+        })
+        .expect("hold the seat's lock");
+    });
+    blocking(move || locked_rx.recv().expect("locked")).await;
+    let started = Instant::now();
+    let (status, body) = app
+        .anon()
+        .post_json(
+            "/bookings",
+            &crate::helpers::seat_labels_body(show, &["A1"]),
+        )
+        .await;
+    let took = started.elapsed();
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{body}");
+    assert_eq!(body["error"]["code"], "unavailable");
+    assert!(took < Duration::from_millis(1900), "{took:?}");
+    locker.await.expect("locker");
+    // The booking's transaction got the lock now; give it time to reach its end.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let seats = app.seats(show).await;
+    assert_eq!(seats[0]["label"], "A1");
+    assert_eq!(
+        seats[0]["status"], "available",
+        "booked behind a 503: {}",
+        seats[0]
+    );
+    let (status, body) = app.book_labels(show, &["A1"]).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
 }
 
 /// The measurement behind ADR 0009 (by hand:

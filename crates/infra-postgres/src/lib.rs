@@ -193,9 +193,12 @@ impl Db {
             ));
         }
         let db = self.clone();
+        let ends = std::time::Instant::now() + deadline;
         let task = tokio::task::spawn_blocking(move || {
-            let mut conn = db.get()?;
-            f(&mut conn)
+            CALL_ENDS.with(|c| c.set(Some(ends)));
+            let done = db.get().and_then(|mut conn| f(&mut conn));
+            CALL_ENDS.with(|c| c.set(None));
+            done
         });
         match tokio::time::timeout(deadline, task).await {
             Ok(done) => {
@@ -216,21 +219,35 @@ impl Db {
         T: Send + 'static,
         F: FnOnce(&mut PgConnection) -> Result<T, TxError> + Send + 'static,
     {
-        let started = std::time::Instant::now();
-        let deadline = self.call_timeout;
         self.run(move |conn| {
             conn.transaction::<T, TxError, _>(|c| {
                 let done = f(c)?;
-                if started.elapsed() >= deadline {
-                    return Err(TxError::Domain(DomainError::Unavailable(
-                        "the transaction outlived its deadline and was rolled back".into(),
-                    )));
-                }
+                within_deadline()?;
                 Ok(done)
             })
             .map_err(TxError::into_domain)
         })
         .await
+    }
+}
+
+thread_local! {
+    /// When the caller of the database call running on this (blocking) thread stops waiting.
+    static CALL_ENDS: std::cell::Cell<Option<std::time::Instant>> =
+        const { std::cell::Cell::new(None) };
+}
+
+/// The last step of a writing transaction: `Unavailable` (so the transaction rolls back) when
+/// the call's deadline has passed and its caller was answered 503 already — a caller told
+/// "unavailable" must not find its write committed behind its back.
+pub(crate) fn within_deadline() -> Result<(), TxError> {
+    match CALL_ENDS.with(|c| c.get()) {
+        Some(ends) if std::time::Instant::now() >= ends => {
+            Err(TxError::Domain(DomainError::Unavailable(
+                "the transaction outlived its deadline and was rolled back".into(),
+            )))
+        }
+        _ => Ok(()),
     }
 }
 
