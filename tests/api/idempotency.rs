@@ -475,6 +475,13 @@ async fn a_guest_that_lost_the_answer_retries_and_gets_the_same_booking() {
     assert_eq!(again.bytes, first.bytes);
     assert_eq!(again.body["guest_token"], token);
     assert_eq!(app.show(show).await["available_seats"], 48);
+    // Kept under a hash of the key, the answer sealed: neither the key as sent nor the guest
+    // token is in the table.
+    assert_eq!(count_keys(&app, "scope LIKE 'anon:%'").await, 1);
+    let raw = std::str::from_utf8(key).unwrap();
+    assert_eq!(count_keys(&app, &format!("key = '{raw}'")).await, 0);
+    let in_clear = format!("position(convert_to('{token}', 'UTF8') in response_body) > 0");
+    assert_eq!(count_keys(&app, &in_clear).await, 0);
     // The key is scoped to the request: another body with the same key is another request
     // (another guest's booking, not the first one's answer), and a signed-in caller with the
     // same key and body does not get the guest's answer either.

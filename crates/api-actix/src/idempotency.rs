@@ -434,7 +434,7 @@ where
         let finished = match &outcome {
             Ok((stored, _)) => match sealed(stored.clone()) {
                 Ok(stored) => service.finish(&scope, &key, lease, stored).await,
-                Err(e) => Err(e),
+                Err(_) => service.abandon(&scope, &key, lease).await,
             },
             Err(e) if e.status.is_server_error() => service.abandon(&scope, &key, lease).await,
             Err(e) => match capture(e.error_response()).await.map(|(s, _)| sealed(s)) {
@@ -442,10 +442,16 @@ where
                 _ => service.abandon(&scope, &key, lease).await,
             },
         };
-        if let Err(e) = finished {
+        match finished {
             // The answer stands; a retry finds the key in progress and, after the takeover
-            // age, does the work again.
-            tracing::error!(error = %e, "could not record the answer of an idempotent request");
+            // age, does the work again. A database outage is logged once by the pool.
+            Err(DomainError::Unavailable(e)) => {
+                tracing::debug!(error = %e, "could not record the answer of an idempotent request")
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "could not record the answer of an idempotent request")
+            }
+            Ok(()) => {}
         }
         outcome.map(|(_, res)| res)
     });

@@ -68,7 +68,7 @@ impl Default for PoolConfig {
             test_on_checkout: true,
             statement_timeout: Duration::from_secs(5),
             lock_timeout: Duration::from_secs(3),
-            call_timeout: Duration::from_secs(8),
+            call_timeout: Duration::from_secs(10),
             client: ClientDeadlines::default(),
         }
     }
@@ -83,7 +83,6 @@ pub struct Db {
     /// False while the server waits for its migrations: calls answer 503 instead of running
     /// against a schema that is not there yet.
     schema_ready: Arc<AtomicBool>,
-    outage: Arc<OutageLog>,
 }
 
 impl Db {
@@ -107,7 +106,7 @@ impl Db {
             .connection_timeout(cfg.connect_timeout)
             // Why test on check-out rather than only marking broken connections: ADR 0009.
             .test_on_check_out(cfg.test_on_checkout)
-            .error_handler(Box::new(resilience::OutageErrors(outage.clone())))
+            .error_handler(Box::new(resilience::OutageErrors(outage)))
             .connection_customizer(Box::new(deadlines.clone()))
             .build_unchecked(manager);
         Ok(Self {
@@ -115,7 +114,6 @@ impl Db {
             deadlines,
             call_timeout: cfg.call_timeout,
             schema_ready: Arc::new(AtomicBool::new(true)),
-            outage,
         })
     }
 
@@ -132,11 +130,6 @@ impl Db {
 
     pub fn is_schema_ready(&self) -> bool {
         self.schema_ready.load(Ordering::SeqCst)
-    }
-
-    /// The outage log of this pool's connection errors.
-    pub fn outage(&self) -> &OutageLog {
-        &self.outage
     }
 
     pub fn pool(&self) -> &PgPool {
