@@ -55,6 +55,7 @@ pub fn pool_config(settings: &Settings, min_idle: u32) -> PoolConfig {
         statement_timeout: Duration::from_millis(d.statement_timeout_ms),
         lock_timeout: Duration::from_millis(d.lock_timeout_ms),
         call_timeout: Duration::from_millis(d.call_timeout_ms),
+        bulk_timeout: Duration::from_millis(d.bulk_timeout_ms),
         client: ClientDeadlines {
             connect_timeout,
             keepalives_idle: Duration::from_secs(d.keepalives_idle_secs),

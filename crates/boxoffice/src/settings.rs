@@ -90,6 +90,8 @@ pub struct DatabaseSettings {
     /// The deadline of one database call of a request, waiting for a connection included:
     /// past it the request answers 503 even if the database never answers.
     pub call_timeout_ms: u64,
+    /// The deadline of a CSV import's transaction (a bulk write).
+    pub bulk_timeout_ms: u64,
     /// The deadline of `GET /ready`'s check.
     pub ready_timeout_ms: u64,
     /// libpq's TCP keepalives and `tcp_user_timeout` (a peer that stopped answering).
@@ -205,9 +207,10 @@ impl Settings {
                 && d.statement_timeout_ms >= 100
                 && d.lock_timeout_ms >= 100
                 && d.call_timeout_ms >= 100
+                && d.bulk_timeout_ms >= 100
                 && d.ready_timeout_ms >= 100,
             "database.connect_timeout_secs must be >= 1 and database.statement_timeout_ms, \
-             lock_timeout_ms, call_timeout_ms and ready_timeout_ms >= 100"
+             lock_timeout_ms, call_timeout_ms, bulk_timeout_ms and ready_timeout_ms >= 100"
         );
         anyhow::ensure!(
             d.keepalives_idle_secs >= 1

@@ -55,6 +55,9 @@ pub struct PoolConfig {
     /// The deadline of one database call (waiting for a connection included): past it the
     /// request answers 503 even if the database never answers (a hung server).
     pub call_timeout: Duration,
+    /// The deadline of a bulk write (a CSV import), which may take longer than one request's
+    /// calls should.
+    pub bulk_timeout: Duration,
     /// libpq's client-side bounds, appended to the URL unless it sets them.
     pub client: ClientDeadlines,
 }
@@ -69,6 +72,7 @@ impl Default for PoolConfig {
             statement_timeout: Duration::from_secs(5),
             lock_timeout: Duration::from_secs(3),
             call_timeout: Duration::from_secs(10),
+            bulk_timeout: Duration::from_secs(120),
             client: ClientDeadlines::default(),
         }
     }
@@ -80,6 +84,7 @@ pub struct Db {
     pool: PgPool,
     deadlines: resilience::SessionDeadlines,
     call_timeout: Duration,
+    bulk_timeout: Duration,
     /// False while the server waits for its migrations: calls answer 503 instead of running
     /// against a schema that is not there yet.
     schema_ready: Arc<AtomicBool>,
@@ -113,6 +118,7 @@ impl Db {
             pool,
             deadlines,
             call_timeout: cfg.call_timeout,
+            bulk_timeout: cfg.bulk_timeout,
             schema_ready: Arc::new(AtomicBool::new(true)),
         })
     }
@@ -212,7 +218,24 @@ impl Db {
         T: Send + 'static,
         F: FnOnce(&mut PgConnection) -> Result<T, TxError> + Send + 'static,
     {
-        self.run(move |conn| {
+        self.transaction_within(self.call_timeout, f).await
+    }
+
+    /// [`Db::transaction`] with the deadline of a bulk write (`PoolConfig::bulk_timeout`).
+    pub async fn bulk_transaction<T, F>(&self, f: F) -> Result<T, DomainError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut PgConnection) -> Result<T, TxError> + Send + 'static,
+    {
+        self.transaction_within(self.bulk_timeout, f).await
+    }
+
+    async fn transaction_within<T, F>(&self, deadline: Duration, f: F) -> Result<T, DomainError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut PgConnection) -> Result<T, TxError> + Send + 'static,
+    {
+        self.run_within(deadline, move |conn| {
             conn.transaction::<T, TxError, _>(|c| {
                 let done = f(c)?;
                 within_deadline()?;
