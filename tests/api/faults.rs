@@ -219,10 +219,21 @@ impl Cluster {
         pids
     }
 
-    /// Sends `signal` (`STOP`, `CONT`) to every process of the cluster.
+    /// Sends `signal` (`STOP`, `CONT`) to every process of the cluster: the postmaster first
+    /// (a stopped postmaster forks no new backend), then the children listed after it. A child
+    /// that exited in between is no error.
     fn signal(&self, signal: &str) {
-        let pids: Vec<String> = self.pids().iter().map(u32::to_string).collect();
-        self.sh(Command::new("kill").arg(format!("-{signal}")).args(&pids));
+        let pids = self.pids();
+        self.sh(Command::new("kill")
+            .arg(format!("-{signal}"))
+            .arg(pids[0].to_string()));
+        for pid in &self.pids()[1..] {
+            let _ = Command::new("kill")
+                .arg(format!("-{signal}"))
+                .arg(pid.to_string())
+                .stderr(Stdio::null())
+                .status();
+        }
     }
 }
 
