@@ -177,7 +177,7 @@ pub fn is_unavailable(e: &DieselError) -> bool {
             _ => false,
         },
         // The transaction manager gave up on the connection (a failed COMMIT or ROLLBACK).
-        DieselError::BrokenTransactionManager | DieselError::AlreadyInTransaction => true,
+        DieselError::BrokenTransactionManager => true,
         DieselError::RollbackErrorOnCommit { commit_error, .. } => is_unavailable(commit_error),
         _ => false,
     }
