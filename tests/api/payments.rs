@@ -1389,16 +1389,20 @@ async fn a_guest_pays_with_the_booking_token() {
         404,
         "not_found",
     );
-    // An idempotency key needs someone to scope it to.
-    let r = send_for_answer(
+    // Without the token a key is a guest's key, scoped to the request alone: a short one is
+    // refused, and with a long one the booking is still not found.
+    let without_token = |key: &str| {
         app.anon()
             .request(reqwest::Method::POST, "/payments/initiate")
-            .header("Idempotency-Key", "guest-key")
-            .json(&json!({"booking_id": id, "payment_method": "tok_success"})),
-    )
-    .await;
+            .header("Idempotency-Key", key)
+            .json(&json!({"booking_id": id, "payment_method": "tok_success"}))
+    };
+    let r = send_for_answer(without_token("guest-key")).await;
     assert_eq!(r.status.as_u16(), 400, "{}", r.body);
-    assert_eq!(r.body["error"]["code"], "idempotency_key_requires_auth");
+    assert_eq!(r.body["error"]["code"], "invalid_idempotency_key");
+    let r = send_for_answer(without_token("a-long-enough-guest-key")).await;
+    assert_eq!(r.status.as_u16(), 404, "{}", r.body);
+    assert_eq!(r.body["error"]["code"], "not_found");
     assert_eq!(payments_of_booking(&app, &id).await, 0);
 
     // With the token and a key: created once, replayed after.

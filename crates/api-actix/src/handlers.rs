@@ -673,10 +673,16 @@ pub async fn health() -> Res<Json<HealthDto>> {
     }))
 }
 
-/// Readiness: the database answers
+/// Readiness: the migrations are applied and the database answers within
+/// `database.ready_timeout_ms`. Otherwise 503 `unavailable` with `Retry-After` (never 500)
 #[api_v2_operation(tags(Ops))]
 pub async fn ready(state: web::Data<ApiState>) -> Res<Json<HealthDto>> {
-    state.health.ready().await?;
+    // Whatever the cause, a not-ready instance says 503 so that a balancer routes around it.
+    use boxoffice_domain::DomainError;
+    state.health.ready().await.map_err(|e| match e {
+        DomainError::Unavailable(_) => e,
+        other => DomainError::Unavailable(other.to_string()),
+    })?;
     Ok(Json(HealthDto {
         status: "ready".into(),
     }))

@@ -19,7 +19,8 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Apply pending migrations, then serve HTTP.
+    /// Serve HTTP, applying pending migrations first (while the database cannot be reached, the
+    /// server starts anyway, answers 503, and applies them in the background).
     Serve {
         /// Address to listen on (default: server.bind from config, 127.0.0.1:8080).
         #[arg(long)]

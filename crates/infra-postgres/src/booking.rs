@@ -900,7 +900,11 @@ impl BookingRepository for PgBookingRepository {
                 let mut attempt = 0;
                 loop {
                     attempt += 1;
-                    match conn.transaction::<_, TxError, _>(|c| book_tx(c, &command, now)) {
+                    match conn.transaction::<_, TxError, _>(|c| {
+                        let booked = book_tx(c, &command, now)?;
+                        crate::within_deadline()?;
+                        Ok(booked)
+                    }) {
                         Ok(b) => return Ok(b),
                         // 50 random bits: a clash is rare; try again with a new reference.
                         Err(e) if attempt < 3 && is_reference_clash(&e) => continue,

@@ -900,7 +900,7 @@ impl CatalogRepository for PgCatalogRepository {
         rows: Vec<SeatRow>,
     ) -> Result<ImportSummary, DomainError> {
         self.db
-            .transaction(move |conn| import_seats_tx(conn, show_id, rows))
+            .bulk_transaction(move |conn| import_seats_tx(conn, show_id, rows))
             .await
     }
 
@@ -910,7 +910,7 @@ impl CatalogRepository for PgCatalogRepository {
         rows: Vec<PricingRow>,
     ) -> Result<ImportSummary, DomainError> {
         self.db
-            .transaction(move |conn| import_pricing_tx(conn, show_id, rows))
+            .bulk_transaction(move |conn| import_pricing_tx(conn, show_id, rows))
             .await
     }
 }
