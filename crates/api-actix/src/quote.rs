@@ -23,27 +23,14 @@ pub struct QuoteRequest {
     pub quantity: Option<i64>,
 }
 
-/// One line of a quote: a seat (its label, class, tier and price), or `quantity`
-/// general-admission places at `price` each — the line the booking would get.
-#[derive(Debug, Serialize, Apiv2Schema)]
-pub struct QuoteLineDto {
-    pub seat_id: Option<i64>,
-    pub label: Option<String>,
-    pub seat_class: Option<String>,
-    pub quantity: u32,
-    /// Price of one seat/place in minor units.
-    pub price: i64,
-    /// min, normal or max: the class's band when this seat is priced (seats of one class
-    /// are priced one after another, each on the occupancy including the seats before it).
-    pub tier: Option<String>,
-}
-
 /// The price of a prospective booking: what `POST /api/v1/bookings` with the same places
 /// would charge if nothing changes meanwhile.
 #[derive(Debug, Serialize, Apiv2Schema)]
 pub struct QuoteDto {
     pub show_id: i64,
-    pub items: Vec<QuoteLineDto>,
+    /// One line per seat (its label, class, tier and price), or one line of `quantity`
+    /// general-admission places at `price` each: the lines the booking would get.
+    pub items: Vec<BookingItemDto>,
     pub quantity: u32,
     /// Sum of the lines, in minor units.
     pub total_amount: i64,
@@ -58,21 +45,7 @@ impl From<BookingQuote> for QuoteDto {
     fn from(q: BookingQuote) -> Self {
         Self {
             show_id: q.show_id,
-            items: q
-                .items
-                .into_iter()
-                .map(|i| {
-                    let i = BookingItemDto::from(i);
-                    QuoteLineDto {
-                        seat_id: i.seat_id,
-                        label: i.label,
-                        seat_class: i.seat_class,
-                        quantity: i.quantity,
-                        price: i.price,
-                        tier: i.tier,
-                    }
-                })
-                .collect(),
+            items: q.items.into_iter().map(BookingItemDto::from).collect(),
             quantity: q.quantity,
             total_amount: q.total_amount,
             currency: q.currency.as_str().to_owned(),
