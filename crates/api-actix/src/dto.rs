@@ -108,11 +108,19 @@ pub struct CreateShow {
 #[serde(deny_unknown_fields)]
 pub struct CreateBooking {
     pub show_id: i64,
+    /// Seats by id. Give exactly one of `seat_ids`, `seat_labels` (seated shows) or `quantity`
+    /// (general admission).
     pub seat_ids: Option<Vec<i64>>,
+    /// Seats by label (`A1`). Give exactly one of `seat_ids`, `seat_labels` or `quantity`.
     pub seat_labels: Option<Vec<String>>,
+    /// Places of a general-admission show. Give exactly one of `seat_ids`, `seat_labels` or
+    /// `quantity`.
     pub quantity: Option<i64>,
+    /// The buyer's name: required for guests; a signed-in caller's defaults to the profile.
     pub name: Option<String>,
+    /// Guests give at least one of `phone` and `email`.
     pub phone: Option<String>,
+    /// Guests give at least one of `phone` and `email`.
     pub email: Option<String>,
 }
 
@@ -120,8 +128,11 @@ pub struct CreateBooking {
 #[derive(Debug, Deserialize, Apiv2Schema)]
 #[serde(deny_unknown_fields)]
 pub struct BookEvent {
+    /// The buyer's name: required for guests; a signed-in caller's defaults to the profile.
     pub name: Option<String>,
+    /// Guests give at least one of `phone` and `email`.
     pub phone: Option<String>,
+    /// Guests give at least one of `phone` and `email`.
     pub email: Option<String>,
 }
 
@@ -652,7 +663,9 @@ pub struct RefundPayment {
 #[derive(Debug, Deserialize, Apiv2Schema)]
 #[serde(deny_unknown_fields)]
 pub struct ChangeSeats {
+    /// The new seats by id. Give exactly one of `seat_ids` or `seat_labels`.
     pub seat_ids: Option<Vec<i64>>,
+    /// The new seats by label. Give exactly one of `seat_ids` or `seat_labels`.
     pub seat_labels: Option<Vec<String>>,
 }
 

@@ -326,18 +326,26 @@ fn parse_profile(v: &mut Violations, p: &ProfileInput) -> ParsedProfile {
             v.check("phone", Phone::parse(s))
         }
     });
-    let first = p
-        .first_name
-        .as_deref()
-        .map(|s| profile_text(v, "first_name", Some(s), 100));
-    let last = p
-        .last_name
-        .as_deref()
-        .map(|s| profile_text(v, "last_name", Some(s), 100));
+    let first = p.first_name.as_deref().map(|s| {
+        profile_text(
+            v,
+            "first_name",
+            Some(s),
+            crate::limits::PERSON_NAME_MAX_CHARS,
+        )
+    });
+    let last = p.last_name.as_deref().map(|s| {
+        profile_text(
+            v,
+            "last_name",
+            Some(s),
+            crate::limits::PERSON_NAME_MAX_CHARS,
+        )
+    });
     let address = p
         .address
         .as_deref()
-        .map(|s| profile_text(v, "address", Some(s), 500));
+        .map(|s| profile_text(v, "address", Some(s), crate::limits::ADDRESS_MAX_CHARS));
     (phone, first, last, address)
 }
 

@@ -33,10 +33,11 @@ pub struct NewCity {
 }
 
 fn check_coordinates(v: &mut Violations, latitude: f64, longitude: f64) {
-    if !(-90.0..=90.0).contains(&latitude) {
+    use crate::limits::{LATITUDE_MAX, LONGITUDE_MAX};
+    if !(-LATITUDE_MAX..=LATITUDE_MAX).contains(&latitude) {
         v.add("latitude", "latitude must be between -90 and 90");
     }
-    if !(-180.0..=180.0).contains(&longitude) {
+    if !(-LONGITUDE_MAX..=LONGITUDE_MAX).contains(&longitude) {
         v.add("longitude", "longitude must be between -180 and 180");
     }
 }
@@ -50,7 +51,10 @@ impl NewCity {
     ) -> Result<Self, DomainError> {
         let mut v = Violations::new();
         let name = v.check("name", Name::parse(name));
-        let country = v.check("country", parse_text(country, "country", 100));
+        let country = v.check(
+            "country",
+            parse_text(country, "country", crate::limits::COUNTRY_MAX_CHARS),
+        );
         check_coordinates(&mut v, latitude, longitude);
         v.finish()?;
         Ok(Self {
@@ -92,7 +96,7 @@ impl NewVenue {
     ) -> Result<Self, DomainError> {
         let mut v = Violations::new();
         let name = v.check("name", Name::parse(name));
-        if address.trim().chars().count() > 500 {
+        if address.trim().chars().count() > crate::limits::ADDRESS_MAX_CHARS {
             v.add("address", "address must be at most 500 characters");
         }
         check_coordinates(&mut v, latitude, longitude);
@@ -192,8 +196,11 @@ impl NewEvent {
         venue_id: Option<i64>,
     ) -> Result<Self, DomainError> {
         let mut v = Violations::new();
-        let title = v.check("title", parse_text(title, "title", 200));
-        if description.trim().chars().count() > 10_000 {
+        let title = v.check(
+            "title",
+            parse_text(title, "title", crate::limits::TITLE_MAX_CHARS),
+        );
+        if description.trim().chars().count() > crate::limits::DESCRIPTION_MAX_CHARS {
             v.add(
                 "description",
                 "description must be at most 10000 characters",
@@ -287,6 +294,8 @@ pub enum ShowKind {
 }
 
 impl ShowKind {
+    pub const ALL: [ShowKind; 2] = [ShowKind::Seated, ShowKind::General];
+
     pub fn as_str(self) -> &'static str {
         match self {
             ShowKind::Seated => "seated",
@@ -400,6 +409,8 @@ pub enum SeatStatus {
 }
 
 impl SeatStatus {
+    pub const ALL: [SeatStatus; 3] = [SeatStatus::Available, SeatStatus::Held, SeatStatus::Booked];
+
     pub fn as_str(self) -> &'static str {
         match self {
             SeatStatus::Available => "available",
@@ -473,7 +484,7 @@ pub struct NewShow {
 
 /// Class name rules: trimmed, 1..=50 characters.
 pub fn parse_class_name(name: &str) -> Result<String, DomainError> {
-    parse_text(name, "seat class name", 50)
+    parse_text(name, "seat class name", crate::limits::CLASS_NAME_MAX_CHARS)
         .map_err(|e| DomainError::invalid("seat_classes", e.message))
 }
 
@@ -497,7 +508,7 @@ impl NewShow {
         if self.ends_at <= self.starts_at {
             v.add("ends_at", "ends_at must be after starts_at");
         }
-        if self.screen_name.chars().count() > 200 {
+        if self.screen_name.chars().count() > crate::limits::SCREEN_NAME_MAX_CHARS {
             v.add("screen_name", "screen_name must be at most 200 characters");
         }
         match &self.layout {

@@ -234,6 +234,10 @@ impl Email {
 pub struct Phone(String);
 
 impl Phone {
+    /// The fewest and most digits of a phone number.
+    pub const MIN_DIGITS: usize = 7;
+    pub const MAX_DIGITS: usize = 15;
+
     pub fn parse(value: &str) -> Result<Self, InvalidValue> {
         let v = value.trim();
         let bad = || InvalidValue::new(format!("'{v}' is not a valid phone number"));
@@ -249,7 +253,7 @@ impl Phone {
                 _ => return Err(bad()),
             }
         }
-        if !(7..=15).contains(&digits.len()) {
+        if !(Self::MIN_DIGITS..=Self::MAX_DIGITS).contains(&digits.len()) {
             return Err(bad());
         }
         Ok(Self(if plus { format!("+{digits}") } else { digits }))
