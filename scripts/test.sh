@@ -2,7 +2,8 @@
 # `make test` (and CI via .ci/run): the whole gate, in order, failing on the first problem.
 #
 #   scripts/test.sh              fmt check, clippy -D warnings, domain purity, tests under
-#                                coverage (run ONCE, instrumented), then the total line coverage
+#                                coverage (run ONCE, instrumented), then the total line coverage,
+#                                then schemathesis against a live server (scripts/fuzz.sh)
 #   scripts/test.sh --lint       fmt check + clippy only
 #   scripts/test.sh --coverage   tests under coverage + total only
 #
@@ -101,6 +102,7 @@ case "$mode" in
         lint
         domain_purity
         coverage
+        scripts/fuzz.sh
         ;;
 esac
 echo "scripts/test.sh $mode: OK in $(( SECONDS - started ))s" >&2

@@ -87,9 +87,26 @@ fn assert_no_inline_object(schema: &Value, at: &str) {
     }
 }
 
+/// A `null` anywhere but in an `enum` list is a schema error (a post-processing slip).
+fn assert_no_null(v: &Value, at: &str) {
+    match v {
+        Value::Null => panic!("{at}: null"),
+        Value::Object(o) => o
+            .iter()
+            .filter(|(k, _)| k.as_str() != "enum")
+            .for_each(|(k, c)| assert_no_null(c, &format!("{at}.{k}"))),
+        Value::Array(a) => a
+            .iter()
+            .enumerate()
+            .for_each(|(i, c)| assert_no_null(c, &format!("{at}[{i}]"))),
+        _ => {}
+    }
+}
+
 #[test]
 fn every_operation_has_a_snake_case_id_and_one_known_tag() {
     let spec = boxoffice_api::openapi_spec();
+    assert_no_null(&spec, "");
     let mut ids = std::collections::BTreeSet::new();
     for (path, method, op) in operations(&spec) {
         let id = op["operationId"].as_str().unwrap_or("");
@@ -284,7 +301,7 @@ fn the_server_s_rules_are_in_the_schemas() {
     );
     assert_eq!(
         enum_of("Signup", "role"),
-        serde_json::json!(["customer", "provider", null])
+        serde_json::json!(["customer", "provider", "", null])
     );
     assert!(enum_of("SeatClassDto", "tier").as_array().is_some());
     assert!(enum_of("PaymentDto", "outcome").as_array().is_some());

@@ -169,7 +169,10 @@ pub struct EventQuery {
 
 #[derive(Debug, Deserialize, Apiv2Schema, Validate)]
 pub struct BookingQuery {
+    /// Bookings made with this email (blank: no filter; with `phone` too, email is used and
+    /// both must be well-formed).
     pub email: Option<String>,
+    /// Bookings made with this phone number (blank: no filter).
     pub phone: Option<String>,
     #[validate(range(min = 1, max = 500, message = "limit must be between 1 and 500"))]
     pub limit: Option<i64>,
@@ -794,7 +797,7 @@ pub struct Signup {
     pub email: String,
     /// 8 to 128 characters.
     pub password: String,
-    /// customer (default) or provider
+    /// customer (default; also when blank) or provider
     pub role: Option<String>,
     pub phone: Option<String>,
     pub first_name: Option<String>,

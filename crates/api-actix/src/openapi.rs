@@ -49,12 +49,13 @@ pub fn finish(spec: &mut Value) {
     for (schema, property, rule) in rules::property_rules() {
         let target = schemas
             .get_mut(schema)
-            .and_then(|s| s["properties"].get_mut(property))
+            .and_then(|s| s.get_mut("properties"))
+            .and_then(|p| p.get_mut(property))
             .unwrap_or_else(|| panic!("property rule for unknown {schema}.{property}"));
         merge(target, rule);
         // A nullable request enum names null among its values (OpenAPI 3.0.3).
         if requests.contains(schema) && target["nullable"] == json!(true) {
-            if let Some(values) = target["enum"].as_array_mut() {
+            if let Some(values) = target.get_mut("enum").and_then(Value::as_array_mut) {
                 values.push(Value::Null);
             }
         }
@@ -195,7 +196,7 @@ fn mark_optional_nullable(schema: &mut Value) {
                 .collect()
         })
         .unwrap_or_default();
-    if let Some(props) = schema["properties"].as_object_mut() {
+    if let Some(props) = schema.get_mut("properties").and_then(Value::as_object_mut) {
         for (name, p) in props.iter_mut() {
             if !required.contains(name) {
                 p["nullable"] = json!(true);
@@ -211,11 +212,16 @@ fn parameters(spec: &mut Value) {
             .into_iter()
             .flat_map(|o| o.values_mut())
         {
-            for p in op["parameters"].as_array_mut().into_iter().flatten() {
+            let params = op.get_mut("parameters").and_then(Value::as_array_mut);
+            for p in params.into_iter().flatten() {
                 let name = p["name"].as_str().unwrap_or("").to_owned();
                 // Booking, payment and user ids are UUIDs (an unparsable one is a 404).
                 if p["in"] == "path" && name == "id" && p["schema"]["type"] == "string" {
                     merge(&mut p["schema"], json!({ "format": "uuid" }));
+                }
+                // A blank contact filter is no filter.
+                if p["in"] == "query" && (name == "email" || name == "phone") {
+                    p["allowEmptyValue"] = json!(true);
                 }
                 if p["in"] == "path" || p["in"] == "query" {
                     if let Some(rule) = rules::parameter_rules(&name, &p["schema"]) {
@@ -234,6 +240,7 @@ fn csv_bodies(spec: &mut Value) {
         "type": "object",
         "description": "A CSV file as a multipart/form-data upload (the field `file`).",
         "required": ["file"],
+        "additionalProperties": false,
         "properties": { "file": { "type": "string", "format": "binary" } },
     });
     for path in [

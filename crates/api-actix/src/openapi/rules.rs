@@ -88,7 +88,11 @@ pub(super) fn property_rules() -> Vec<(&'static str, &'static str, Value)> {
         .into_iter()
         .filter(|r| *r != Role::Admin)
         .collect();
-    let signup_role = values(&signup_roles, Role::as_str);
+    // Blank (like absent) signs up a customer.
+    let mut signup_role = values(&signup_roles, Role::as_str);
+    if let Some(v) = signup_role.as_array_mut() {
+        v.push(json!(""));
+    }
     let entity = values(&HistoryEntity::ALL, HistoryEntity::as_str);
     let password = json!({
         "minLength": PASSWORD_MIN_CHARS,
@@ -288,6 +292,8 @@ pub(super) fn parameter_rules(name: &str, schema: &Value) -> Option<Value> {
         "offset" => Some(json!({ "minimum": 0, "default": 0 })),
         "event_type" => Some(json!({ "enum": values(&EventType::ALL, EventType::as_str) })),
         "role" => Some(json!({ "enum": values(&Role::ALL, Role::as_str) })),
+        "email" => Some(json!({ "format": "email" })),
+        "phone" => Some(phone()),
         "id" if integer => Some(id()),
         _ => None,
     }

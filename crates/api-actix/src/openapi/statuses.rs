@@ -205,7 +205,7 @@ pub const OPERATIONS: &[OperationDoc] = &[
     OperationDoc {
         id: "list_bookings",
         success: &[],
-        errors: &[(400, &["contact_required"]), FORBIDDEN],
+        errors: &[FORBIDDEN],
         database: true,
     },
     OperationDoc {
