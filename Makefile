@@ -3,7 +3,7 @@ SHELL := /usr/bin/env bash
 .SHELLFLAGS := -euo pipefail -c
 .DEFAULT_GOAL := help
 
-.PHONY: help run test lint coverage openapi sdk sdk-test postman bench bench-db fmt db db-status db-stop clean-db
+.PHONY: help run test lint coverage fuzz openapi sdk sdk-test postman bench bench-db fmt db db-status db-stop clean-db
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{ printf "  make %-10s %s\n", $$1, $$2 }'
@@ -19,6 +19,9 @@ lint: ## cargo fmt --check + clippy -D warnings
 
 coverage: ## tests under cargo-llvm-cov, prints the total line coverage
 	scripts/test.sh --coverage
+
+fuzz: ## schemathesis (every check) against a live server, anonymous and as the admin
+	scripts/fuzz.sh
 
 openapi: ## write docs/openapi.json from the binary (no database needed)
 	@. scripts/lib.sh && ensure_cargo && \

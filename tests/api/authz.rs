@@ -933,7 +933,11 @@ async fn booking_lists_show_only_what_the_caller_may_see() {
     let guest_id = booking_id(&r.1);
 
     // Anonymous: no list without a contact, none with one either.
-    assert_error(&app.anon().get("/bookings").await, 400, "contact_required");
+    assert_error(
+        &app.anon().get("/bookings").await,
+        401,
+        "authentication_required",
+    );
     assert_error(
         &app.anon().get("/bookings?email=alice@example.com").await,
         401,

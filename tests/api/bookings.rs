@@ -367,12 +367,24 @@ async fn list_bookings_by_contact() {
     assert_eq!(paged["total"], 2);
     assert_eq!(paged["items"].as_array().unwrap().len(), 1);
 
-    // Anonymous callers: no list without a contact (400), and none by contact either (401).
-    assert_error(&app.anon().get("/bookings").await, 400, "contact_required");
+    // Both filters are checked when given, even though email wins.
+    assert_error(
+        &app.get("/bookings?email=alice@example.com&phone=nope")
+            .await,
+        422,
+        "validation_failed",
+    );
+
+    // Anonymous callers: no list, with or without a contact (401).
+    assert_error(
+        &app.anon().get("/bookings").await,
+        401,
+        "authentication_required",
+    );
     assert_error(
         &app.anon().get("/bookings?email=").await,
-        400,
-        "contact_required",
+        401,
+        "authentication_required",
     );
     assert_error(
         &app.anon().get("/bookings?email=alice@example.com").await,

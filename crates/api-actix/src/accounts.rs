@@ -46,7 +46,7 @@ fn user_id(raw: &str) -> Res<Uuid> {
 }
 
 /// Create an account (customer or provider) and sign in
-#[api_v2_operation(tags(Auth))]
+#[api_v2_operation(operation_id = "signup", tags(Auth))]
 pub async fn signup(state: web::Data<ApiState>, body: Body<Signup>) -> Res<CreatedJson<TokenDto>> {
     let b = body.into_inner();
     let session = state
@@ -62,7 +62,7 @@ pub async fn signup(state: web::Data<ApiState>, body: Body<Signup>) -> Res<Creat
 }
 
 /// Sign in with email and password: an access token (JWT) and a refresh token
-#[api_v2_operation(tags(Auth))]
+#[api_v2_operation(operation_id = "login", tags(Auth))]
 pub async fn login(state: web::Data<ApiState>, body: Body<Login>) -> Res<Json<TokenDto>> {
     let b = body.into_inner();
     let session = state.accounts.login(&b.email, &b.password).await?;
@@ -71,7 +71,7 @@ pub async fn login(state: web::Data<ApiState>, body: Body<Login>) -> Res<Json<To
 
 /// Trade a refresh token for a new pair; the old refresh token stops working. Presenting an
 /// already used one revokes that whole sign-in (401 `token_reused`)
-#[api_v2_operation(tags(Auth))]
+#[api_v2_operation(operation_id = "refresh_tokens", tags(Auth))]
 pub async fn refresh(
     state: web::Data<ApiState>,
     body: Body<RefreshRequest>,
@@ -81,7 +81,7 @@ pub async fn refresh(
 }
 
 /// Sign out: the refresh token (and every token of its sign-in) stops working. Always 204
-#[api_v2_operation(tags(Auth))]
+#[api_v2_operation(operation_id = "logout", tags(Auth))]
 pub async fn logout(state: web::Data<ApiState>, body: Body<RefreshRequest>) -> Res<NoContent> {
     state.accounts.logout(&body.refresh_token).await?;
     Ok(NoContent)
@@ -89,7 +89,7 @@ pub async fn logout(state: web::Data<ApiState>, body: Body<RefreshRequest>) -> R
 
 /// Ask for a password-reset email. The answer (202) is the same, and as fast, whether or not
 /// the email exists
-#[api_v2_operation(tags(Auth))]
+#[api_v2_operation(operation_id = "request_password_reset", tags(Auth))]
 pub async fn password_reset(
     state: web::Data<ApiState>,
     body: Body<PasswordResetRequest>,
@@ -115,7 +115,7 @@ pub async fn password_reset(
 }
 
 /// Set a new password with the emailed token (single use, 1 hour). Signs out every session
-#[api_v2_operation(tags(Auth))]
+#[api_v2_operation(operation_id = "confirm_password_reset", tags(Auth))]
 pub async fn password_reset_confirm(
     state: web::Data<ApiState>,
     body: Body<PasswordResetConfirm>,
@@ -129,14 +129,14 @@ pub async fn password_reset_confirm(
 }
 
 /// The signed-in user
-#[api_v2_operation(tags(Users))]
+#[api_v2_operation(operation_id = "get_me", tags(Users))]
 pub async fn me(auth: Auth) -> Res<Json<UserDto>> {
     let user = auth.0.require_user()?.clone();
     Ok(Json(user.into()))
 }
 
 /// Change your own profile (phone, names, address)
-#[api_v2_operation(tags(Users))]
+#[api_v2_operation(operation_id = "update_me", tags(Users))]
 pub async fn update_me(
     state: web::Data<ApiState>,
     auth: Auth,
@@ -152,7 +152,7 @@ pub async fn update_me(
 }
 
 /// All users (admins), oldest first, optionally of one role
-#[api_v2_operation(tags(Users))]
+#[api_v2_operation(operation_id = "list_users", tags(Users))]
 pub async fn list_users(
     state: web::Data<ApiState>,
     auth: Auth,
@@ -166,7 +166,7 @@ pub async fn list_users(
 }
 
 /// One user (that user or an admin)
-#[api_v2_operation(tags(Users))]
+#[api_v2_operation(operation_id = "get_user", tags(Users))]
 pub async fn get_user(
     state: web::Data<ApiState>,
     auth: Auth,
@@ -177,7 +177,7 @@ pub async fn get_user(
 }
 
 /// Change a user (admins): role, `active` (false deactivates: their tokens stop working), profile
-#[api_v2_operation(tags(Users))]
+#[api_v2_operation(operation_id = "update_user", tags(Users))]
 pub async fn update_user(
     state: web::Data<ApiState>,
     auth: Auth,
@@ -199,7 +199,7 @@ pub async fn update_user(
 }
 
 /// A user's bookings (that user or an admin), newest first
-#[api_v2_operation(tags(Users))]
+#[api_v2_operation(operation_id = "list_user_bookings", tags(Users))]
 pub async fn user_bookings(
     state: web::Data<ApiState>,
     auth: Auth,

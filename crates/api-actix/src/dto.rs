@@ -111,11 +111,19 @@ pub struct CreateShow {
 #[serde(deny_unknown_fields)]
 pub struct CreateBooking {
     pub show_id: i64,
+    /// Seats by id. Give exactly one of `seat_ids`, `seat_labels` (seated shows) or `quantity`
+    /// (general admission).
     pub seat_ids: Option<Vec<i64>>,
+    /// Seats by label (`A1`). Give exactly one of `seat_ids`, `seat_labels` or `quantity`.
     pub seat_labels: Option<Vec<String>>,
+    /// Places of a general-admission show. Give exactly one of `seat_ids`, `seat_labels` or
+    /// `quantity`.
     pub quantity: Option<i64>,
+    /// The buyer's name: required for guests; a signed-in caller's defaults to the profile.
     pub name: Option<String>,
+    /// Guests give at least one of `phone` and `email`.
     pub phone: Option<String>,
+    /// Guests give at least one of `phone` and `email`.
     pub email: Option<String>,
 }
 
@@ -123,8 +131,11 @@ pub struct CreateBooking {
 #[derive(Debug, Deserialize, Apiv2Schema)]
 #[serde(deny_unknown_fields)]
 pub struct BookEvent {
+    /// The buyer's name: required for guests; a signed-in caller's defaults to the profile.
     pub name: Option<String>,
+    /// Guests give at least one of `phone` and `email`.
     pub phone: Option<String>,
+    /// Guests give at least one of `phone` and `email`.
     pub email: Option<String>,
 }
 
@@ -161,7 +172,10 @@ pub struct EventQuery {
 
 #[derive(Debug, Deserialize, Apiv2Schema, Validate)]
 pub struct BookingQuery {
+    /// Bookings made with this email (blank: no filter; with `phone` too, email is used and
+    /// both must be well-formed).
     pub email: Option<String>,
+    /// Bookings made with this phone number (blank: no filter).
     pub phone: Option<String>,
     #[validate(range(min = 1, max = 500, message = "limit must be between 1 and 500"))]
     pub limit: Option<i64>,
@@ -670,7 +684,9 @@ pub struct RefundPayment {
 #[derive(Debug, Deserialize, Apiv2Schema)]
 #[serde(deny_unknown_fields)]
 pub struct ChangeSeats {
+    /// The new seats by id. Give exactly one of `seat_ids` or `seat_labels`.
     pub seat_ids: Option<Vec<i64>>,
+    /// The new seats by label. Give exactly one of `seat_ids` or `seat_labels`.
     pub seat_labels: Option<Vec<String>>,
 }
 
@@ -800,7 +816,7 @@ pub struct Signup {
     pub email: String,
     /// 8 characters to 72 bytes of UTF-8 (what bcrypt reads; longer is refused, never cut).
     pub password: String,
-    /// customer (default) or provider
+    /// customer (default; also when blank) or provider
     pub role: Option<String>,
     pub phone: Option<String>,
     pub first_name: Option<String>,

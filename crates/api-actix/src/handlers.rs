@@ -48,7 +48,7 @@ fn positive_id(id: i64, entity: &'static str) -> Res<i64> {
 // ---------- cities & venues ----------
 
 /// Create a city
-#[api_v2_operation(tags(Catalogue))]
+#[api_v2_operation(operation_id = "create_city", tags(Cities))]
 pub async fn create_city(
     state: web::Data<ApiState>,
     auth: Auth,
@@ -63,7 +63,7 @@ pub async fn create_city(
 }
 
 /// List cities
-#[api_v2_operation(tags(Catalogue))]
+#[api_v2_operation(operation_id = "list_cities", tags(Cities))]
 pub async fn list_cities(
     state: web::Data<ApiState>,
     _auth: TokenChecked,
@@ -76,7 +76,7 @@ pub async fn list_cities(
 }
 
 /// Create a venue in a city
-#[api_v2_operation(tags(Catalogue))]
+#[api_v2_operation(operation_id = "create_venue", tags(Venues))]
 pub async fn create_venue(
     state: web::Data<ApiState>,
     auth: Auth,
@@ -97,7 +97,7 @@ pub async fn create_venue(
 }
 
 /// List venues, optionally of one city
-#[api_v2_operation(tags(Catalogue))]
+#[api_v2_operation(operation_id = "list_venues", tags(Venues))]
 pub async fn list_venues(
     state: web::Data<ApiState>,
     _auth: TokenChecked,
@@ -112,7 +112,7 @@ pub async fn list_venues(
 // ---------- events & shows ----------
 
 /// Create an event (optionally with one general-admission show: `total_seats` + `date`)
-#[api_v2_operation(tags(Catalogue))]
+#[api_v2_operation(operation_id = "create_event", tags(Events))]
 pub async fn create_event(
     state: web::Data<ApiState>,
     auth: Auth,
@@ -171,7 +171,7 @@ pub async fn create_event(
 }
 
 /// List events (filters: city, type, shows between `from` and `to`), paginated
-#[api_v2_operation(tags(Catalogue))]
+#[api_v2_operation(operation_id = "list_events", tags(Events))]
 pub async fn list_events(
     state: web::Data<ApiState>,
     _auth: TokenChecked,
@@ -190,7 +190,7 @@ pub async fn list_events(
 }
 
 /// An event with its shows, `total_seats` and `available_seats`
-#[api_v2_operation(tags(Catalogue))]
+#[api_v2_operation(operation_id = "get_event", tags(Events))]
 pub async fn get_event(
     state: web::Data<ApiState>,
     _auth: TokenChecked,
@@ -242,11 +242,16 @@ fn new_show(state: &ApiState, b: CreateShow) -> Res<NewShow> {
                     (Some(rows), Some(n)) => {
                         let n = u32::try_from(n)
                             .ok()
-                            .filter(|n| *n > 0 && *n <= 10_000)
+                            .filter(|n| {
+                                (1..=boxoffice_domain::limits::SEATS_PER_ROW_MAX).contains(n)
+                            })
                             .ok_or_else(|| {
                                 ApiError::invalid(
                                     "seats_per_row",
-                                    "seats_per_row must be 1 to 10000",
+                                    format!(
+                                        "seats_per_row must be 1 to {}",
+                                        boxoffice_domain::limits::SEATS_PER_ROW_MAX
+                                    ),
                                 )
                             })?;
                         seats.extend(generate_seats(c.name.trim(), rows, n)?);
@@ -293,7 +298,7 @@ fn new_show(state: &ApiState, b: CreateShow) -> Res<NewShow> {
 }
 
 /// Add a show to an event: a capacity (general admission) or a seat map
-#[api_v2_operation(tags(Catalogue))]
+#[api_v2_operation(operation_id = "create_show", tags(Shows))]
 pub async fn create_show(
     state: web::Data<ApiState>,
     auth: Auth,
@@ -312,7 +317,7 @@ pub async fn create_show(
 }
 
 /// A show with capacity and free counts per seat class
-#[api_v2_operation(tags(Catalogue))]
+#[api_v2_operation(operation_id = "get_show", tags(Shows))]
 pub async fn get_show(
     state: web::Data<ApiState>,
     _auth: TokenChecked,
@@ -323,7 +328,7 @@ pub async fn get_show(
 }
 
 /// All seats of a show, ordered by class, row and number, with status and current class price
-#[api_v2_operation(tags(Catalogue))]
+#[api_v2_operation(operation_id = "get_seat_map", tags(Seats))]
 pub async fn list_seats(
     state: web::Data<ApiState>,
     _auth: TokenChecked,
@@ -366,7 +371,7 @@ pub async fn list_seats(
 }
 
 /// One seat with its class's pricing: current price, tier, occupancy and the three tier prices
-#[api_v2_operation(tags(Catalogue))]
+#[api_v2_operation(operation_id = "get_seat", tags(Seats))]
 pub async fn get_seat(
     state: web::Data<ApiState>,
     _auth: TokenChecked,
@@ -445,7 +450,7 @@ async fn read_csv(req: &HttpRequest, payload: web::Payload, limit: usize) -> Res
 }
 
 /// Import a seat map CSV (`id,seat_identifier,seat_class`) into a show; one transaction
-#[api_v2_operation(tags(Import), consumes = "text/csv, multipart/form-data")]
+#[api_v2_operation(operation_id = "import_seats", tags(Imports))]
 pub async fn import_seats(
     state: web::Data<ApiState>,
     auth: Auth,
@@ -461,7 +466,7 @@ pub async fn import_seats(
 }
 
 /// Import seat class prices CSV (`id,seat_class,min_price,normal_price,max_price`); one transaction
-#[api_v2_operation(tags(Import), consumes = "text/csv, multipart/form-data")]
+#[api_v2_operation(operation_id = "import_pricing", tags(Imports))]
 pub async fn import_pricing(
     state: web::Data<ApiState>,
     auth: Auth,
@@ -488,7 +493,7 @@ fn booked(state: &ApiState, b: Booked) -> CreatedJson<BookingDto> {
 /// Book seats of a seated show or places of a general-admission show. Signed in: the booking is
 /// yours. As a guest: the 201 carries a `guest_token` for reading and cancelling it. Signed-in
 /// callers may send an `Idempotency-Key` to make retries safe (see its description).
-#[api_v2_operation(tags(Bookings))]
+#[api_v2_operation(operation_id = "create_booking", tags(Bookings))]
 pub async fn create_booking(
     state: web::Data<ApiState>,
     auth: MaybeAuth,
@@ -515,7 +520,7 @@ pub async fn create_booking(
 }
 
 /// Book one general-admission place of an event that has exactly one show
-#[api_v2_operation(tags(Bookings))]
+#[api_v2_operation(operation_id = "book_event", tags(Bookings))]
 pub async fn book_event(
     state: web::Data<ApiState>,
     auth: MaybeAuth,
@@ -557,25 +562,17 @@ pub async fn book_event(
     Ok(booked(&state, booked_))
 }
 
-/// Your bookings (signed in), newest first. `?email=` / `?phone=`: admins find anyone's
-/// bookings by contact; others may only give their own.
-#[api_v2_operation(tags(Bookings))]
+/// Your bookings (signed in; a guest reads a booking by id with its `X-Booking-Token`), newest
+/// first. `?email=` / `?phone=`: admins find anyone's bookings by contact; others may only give
+/// their own.
+#[api_v2_operation(operation_id = "list_bookings", tags(Bookings))]
 pub async fn list_bookings(
     state: web::Data<ApiState>,
-    auth: MaybeAuth,
+    auth: Auth,
     q: web::Query<BookingQuery>,
 ) -> Res<Json<BookingList>> {
     q.validate()?;
     let p = page(q.limit, q.offset)?;
-    let no_contact = q.email.as_deref().is_none_or(|s| s.trim().is_empty())
-        && q.phone.as_deref().is_none_or(|s| s.trim().is_empty());
-    if no_contact && auth.0 == Actor::Anonymous {
-        return Err(ApiError::new(
-            actix_web::http::StatusCode::BAD_REQUEST,
-            "contact_required",
-            "sign in to list your bookings (a guest reads a booking by id with its X-Booking-Token)",
-        ));
-    }
     let r = state
         .bookings
         .list(&auth.0, q.email.as_deref(), q.phone.as_deref(), p)
@@ -589,7 +586,7 @@ fn booking_id(raw: &str) -> Res<Uuid> {
 
 /// One booking: its owner, the holder of its guest token (`X-Booking-Token`) or an admin;
 /// anyone else gets 404
-#[api_v2_operation(tags(Bookings))]
+#[api_v2_operation(operation_id = "get_booking", tags(Bookings))]
 pub async fn get_booking(
     state: web::Data<ApiState>,
     auth: MaybeAuth,
@@ -609,7 +606,7 @@ pub async fn get_booking(
 /// The history of a booking, oldest first: every status change of the booking (and of its
 /// payments and refunds) with who caused it and why. Same access as `GET /bookings/{id}`
 /// (owner, `X-Booking-Token` holder or admin; anyone else gets 404)
-#[api_v2_operation(tags(Bookings))]
+#[api_v2_operation(operation_id = "get_booking_history", tags(Bookings))]
 pub async fn booking_history(
     state: web::Data<ApiState>,
     auth: MaybeAuth,
@@ -642,7 +639,7 @@ async fn cancel(
 
 /// Cancel a booking (owner, guest-token holder or admin): it stays (status `cancelled`) and its
 /// seats/places are free again at once
-#[api_v2_operation(tags(Bookings))]
+#[api_v2_operation(operation_id = "cancel_booking", tags(Bookings))]
 pub async fn cancel_booking(
     state: web::Data<ApiState>,
     auth: MaybeAuth,
@@ -653,7 +650,7 @@ pub async fn cancel_booking(
 }
 
 /// Cancel a booking (same as `POST /bookings/{id}/cancel`)
-#[api_v2_operation(tags(Bookings))]
+#[api_v2_operation(operation_id = "delete_booking", tags(Bookings))]
 pub async fn delete_booking(
     state: web::Data<ApiState>,
     auth: MaybeAuth,
@@ -666,7 +663,7 @@ pub async fn delete_booking(
 // ---------- ops ----------
 
 /// Liveness: the process answers
-#[api_v2_operation(tags(Ops))]
+#[api_v2_operation(operation_id = "health", tags(Ops))]
 pub async fn health() -> Res<Json<HealthDto>> {
     Ok(Json(HealthDto {
         status: "ok".into(),
@@ -675,7 +672,7 @@ pub async fn health() -> Res<Json<HealthDto>> {
 
 /// Readiness: the migrations are applied and the database answers within
 /// `database.ready_timeout_ms`. Otherwise 503 `unavailable` with `Retry-After` (never 500)
-#[api_v2_operation(tags(Ops))]
+#[api_v2_operation(operation_id = "ready", tags(Ops))]
 pub async fn ready(state: web::Data<ApiState>) -> Res<Json<HealthDto>> {
     // Whatever the cause, a not-ready instance says 503 so that a balancer routes around it.
     use boxoffice_domain::DomainError;

@@ -28,6 +28,7 @@ pub mod extract;
 pub mod handlers;
 pub mod idempotency;
 pub mod logging;
+pub mod openapi;
 pub mod payments;
 pub mod quote;
 pub mod ratelimit;
@@ -172,27 +173,53 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 fn base_spec() -> DefaultApiRaw {
     let mut spec = DefaultApiRaw {
         info: Info {
-        version: env!("CARGO_PKG_VERSION").to_owned(),
-        title: "boxoffice".to_owned(),
-        description: Some(
-            "Booking platform API: seated shows with tiered seat-class pricing, general-admission \
-             events, bookings that never oversell. Money is integer minor units plus an ISO \
-             currency code. Errors: {\"error\": {\"code\", \"message\", \"details\"}}."
-                .to_owned(),
+            version: env!("CARGO_PKG_VERSION").to_owned(),
+            title: "boxoffice".to_owned(),
+            description: Some(
+                "Booking platform API: seated shows with tiered seat-class pricing, general-admission \
+                 events, bookings that never oversell. Money is integer minor units plus an ISO \
+                 currency code. Errors: {\"error\": {\"code\", \"message\", \"details\"}}."
+                    .to_owned(),
             ),
             ..Default::default()
         },
         ..Default::default()
     };
-    spec.definitions
-        .insert("ErrorBody".to_owned(), error::ErrorBody::raw_schema());
-    spec.definitions
-        .insert("ErrorObject".to_owned(), error::ErrorObject::raw_schema());
+    named_schemas(&mut spec);
     spec
 }
 
+/// Registers the types that appear only nested in others (paperclip inlines them) and the
+/// error body, so that `openapi::finish` can replace every inline copy with a `$ref`. A new
+/// nested type goes here too (the test `every_schema_is_named` fails until it does).
+fn named_schemas(spec: &mut DefaultApiRaw) {
+    fn add<T: Apiv2Schema>(spec: &mut DefaultApiRaw) {
+        let name = T::name().expect("a named schema");
+        spec.definitions.insert(name, T::raw_schema());
+    }
+    add::<error::ErrorBody>(spec);
+    add::<error::ErrorObject>(spec);
+    add::<dto::AcceptedDto>(spec);
+    add::<dto::BookingDto>(spec);
+    add::<dto::BookingItemDto>(spec);
+    add::<dto::CityDto>(spec);
+    add::<dto::EventDto>(spec);
+    add::<dto::HistoryEntryDto>(spec);
+    add::<dto::PaymentDto>(spec);
+    add::<dto::RefundDto>(spec);
+    add::<dto::SeatClassDto>(spec);
+    add::<dto::SeatClassInput>(spec);
+    add::<dto::SeatDto>(spec);
+    add::<dto::SeatInput>(spec);
+    add::<dto::SeatPricingDto>(spec);
+    add::<dto::ShowDto>(spec);
+    add::<dto::UserDto>(spec);
+    add::<dto::VenueDto>(spec);
+}
+
 /// The OpenAPI 3 document of the API, generated from the routes and types (no server, no
-/// database needed). The same document is served at `/openapi.json`.
+/// database needed) and finished by `openapi::finish`. The same document is served at
+/// `/openapi.json`.
 pub fn openapi_spec() -> serde_json::Value {
     let mut out = serde_json::Value::Null;
     let _app = actix_web::App::new()
@@ -203,27 +230,8 @@ pub fn openapi_spec() -> serde_json::Value {
             app
         })
         .build();
-    bearer_scheme_v3(&mut out);
+    openapi::finish(&mut out);
     out
-}
-
-/// paperclip generates OpenAPI 2 and converts it; OpenAPI 2 has no bearer scheme, so the
-/// `Authorization` header key it produces becomes an OpenAPI 3 HTTP bearer scheme here.
-fn bearer_scheme_v3(spec: &mut serde_json::Value) {
-    if let Some(schemes) = spec
-        .pointer_mut("/components/securitySchemes")
-        .and_then(|v| v.as_object_mut())
-    {
-        schemes.insert(
-            auth::SECURITY_SCHEME.to_owned(),
-            serde_json::json!({
-                "type": "http",
-                "scheme": "bearer",
-                "bearerFormat": "JWT",
-                "description": "An access token from POST /api/v1/auth/login (or /auth/signup, /auth/refresh), sent as `Authorization: Bearer <token>`. Routes that list this requirement answer 401 without it; routes that also list an empty requirement accept anonymous callers."
-            }),
-        );
-    }
 }
 
 async fn not_found() -> HttpResponse {
@@ -245,7 +253,7 @@ pub fn serve(
     let json_limit = settings.json_limit;
     let edges = settings.edges.clone();
     // The spec is built once; paperclip's own spec route is shadowed by this one (registered
-    // first), which serves the post-processed document (bearer scheme).
+    // first), which serves the post-processed document (`openapi::finish`).
     let spec = actix_web::web::Bytes::from(
         serde_json::to_vec(&openapi_spec()).map_err(std::io::Error::other)?,
     );

@@ -54,7 +54,7 @@ fn confirmation(c: Confirmation) -> actix_web::HttpResponse {
 /// a payment `initiated` for the booking's total. 409 `booking_not_held` unless the booking is
 /// held and its hold still runs; 409 `payment_pending` while another payment of it is
 /// initiated or succeeded; 422 when `amount` differs from the total. Accepts `Idempotency-Key`
-#[api_v2_operation(tags(Payments))]
+#[api_v2_operation(operation_id = "initiate_payment", tags(Payments))]
 pub async fn initiate(
     state: web::Data<ApiState>,
     auth: MaybeAuth,
@@ -88,7 +88,7 @@ pub async fn initiate(
 /// result comes through the webhook). 402 `card_declined` / `insufficient_funds` with the
 /// payment in `details`; the booking stays held until it expires. Confirming again answers the
 /// same; nothing is charged twice. Accepts `Idempotency-Key`
-#[api_v2_operation(tags(Payments))]
+#[api_v2_operation(operation_id = "confirm_payment", tags(Payments))]
 pub async fn confirm(
     state: web::Data<ApiState>,
     auth: MaybeAuth,
@@ -118,7 +118,7 @@ pub async fn confirm(
 /// webhook secret. 401 `invalid_signature` for a missing, wrong or older-than-5-minutes
 /// signature. Body: `{"type": "payment.succeeded"|"payment.failed", "payment_id",
 /// "gateway_ref", "failure_code"?}`. Repeats are harmless
-#[api_v2_operation(tags(Payments))]
+#[api_v2_operation(operation_id = "payment_webhook", tags(Payments))]
 pub async fn webhook(
     state: web::Data<ApiState>,
     req: HttpRequest,
@@ -145,7 +145,7 @@ pub async fn webhook(
 }
 
 /// One payment with its refunds (same access as its booking; anyone else gets 404)
-#[api_v2_operation(tags(Payments))]
+#[api_v2_operation(operation_id = "get_payment", tags(Payments))]
 pub async fn get_payment(
     state: web::Data<ApiState>,
     auth: MaybeAuth,
@@ -162,7 +162,7 @@ pub async fn get_payment(
 /// `refund_exceeds_payment`; the database enforces it too). Answers the payment with its
 /// refunds; a refund the gateway could not be reached for stays `pending` and is retried by the
 /// background job. Accepts `Idempotency-Key`
-#[api_v2_operation(tags(Payments))]
+#[api_v2_operation(operation_id = "refund_payment", tags(Payments))]
 pub async fn refund(
     state: web::Data<ApiState>,
     auth: MaybeAuth,
@@ -190,7 +190,7 @@ pub async fn refund(
 /// or nothing changes. 409 `booking_not_held` unless held with the hold running; 409
 /// `payment_pending` while a payment is initiated; 409 `seat_unavailable` when a new seat is
 /// taken
-#[api_v2_operation(tags(Bookings))]
+#[api_v2_operation(operation_id = "change_seats", tags(Bookings))]
 pub async fn change_seats(
     state: web::Data<ApiState>,
     auth: MaybeAuth,

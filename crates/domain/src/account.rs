@@ -204,9 +204,9 @@ impl fmt::Debug for TokenHash {
 }
 
 /// First and last names: one line, at most 100 characters; an empty one clears the field.
-const PROFILE_NAME_RULE: TextRule = TextRule::optional_line(100);
+const PROFILE_NAME_RULE: TextRule = TextRule::optional_line(crate::limits::PERSON_NAME_MAX_CHARS);
 /// A postal address: several lines allowed, at most 500 characters (like a venue's).
-const PROFILE_ADDRESS_RULE: TextRule = TextRule::optional_lines(500);
+const PROFILE_ADDRESS_RULE: TextRule = TextRule::optional_lines(crate::limits::ADDRESS_MAX_CHARS);
 
 fn profile_text(v: &mut Violations, field: &str, value: &str, rule: TextRule) -> String {
     v.check(field, rule.parse(value, field)).unwrap_or_default()

@@ -15,11 +15,13 @@ use crate::values::{check_amount, parse_instant, parse_text, Currency, Name, Sea
 pub const MAX_SEATS_PER_SHOW: usize = 100_000;
 
 /// A venue's address: multi-line, may be empty.
-pub const ADDRESS_RULE: TextRule = TextRule::optional_lines(500);
+pub const ADDRESS_RULE: TextRule = TextRule::optional_lines(crate::limits::ADDRESS_MAX_CHARS);
 /// An event's description: multi-line, may be empty.
-pub const DESCRIPTION_RULE: TextRule = TextRule::optional_lines(10_000);
+pub const DESCRIPTION_RULE: TextRule =
+    TextRule::optional_lines(crate::limits::DESCRIPTION_MAX_CHARS);
 /// A show's screen (hall, stage) name: one line, may be empty.
-pub const SCREEN_NAME_RULE: TextRule = TextRule::optional_line(200);
+pub const SCREEN_NAME_RULE: TextRule =
+    TextRule::optional_line(crate::limits::SCREEN_NAME_MAX_CHARS);
 /// A seat's reference in another system (`seats[].external_ref`, the `id` column of a CSV file).
 pub const EXTERNAL_REF_RULE: TextRule = TextRule::optional_line(200);
 
@@ -42,10 +44,11 @@ pub struct NewCity {
 }
 
 fn check_coordinates(v: &mut Violations, latitude: f64, longitude: f64) {
-    if !(-90.0..=90.0).contains(&latitude) {
+    use crate::limits::{LATITUDE_MAX, LONGITUDE_MAX};
+    if !(-LATITUDE_MAX..=LATITUDE_MAX).contains(&latitude) {
         v.add("latitude", "latitude must be between -90 and 90");
     }
-    if !(-180.0..=180.0).contains(&longitude) {
+    if !(-LONGITUDE_MAX..=LONGITUDE_MAX).contains(&longitude) {
         v.add("longitude", "longitude must be between -180 and 180");
     }
 }
@@ -59,7 +62,10 @@ impl NewCity {
     ) -> Result<Self, DomainError> {
         let mut v = Violations::new();
         let name = v.check("name", Name::parse(name));
-        let country = v.check("country", parse_text(country, "country", 100));
+        let country = v.check(
+            "country",
+            parse_text(country, "country", crate::limits::COUNTRY_MAX_CHARS),
+        );
         check_coordinates(&mut v, latitude, longitude);
         v.finish()?;
         Ok(Self {
@@ -199,7 +205,10 @@ impl NewEvent {
         venue_id: Option<i64>,
     ) -> Result<Self, DomainError> {
         let mut v = Violations::new();
-        let title = v.check("title", parse_text(title, "title", 200));
+        let title = v.check(
+            "title",
+            parse_text(title, "title", crate::limits::TITLE_MAX_CHARS),
+        );
         let description = v.check(
             "description",
             DESCRIPTION_RULE.parse(description, "description"),
@@ -310,6 +319,8 @@ pub enum ShowKind {
 }
 
 impl ShowKind {
+    pub const ALL: [ShowKind; 2] = [ShowKind::Seated, ShowKind::General];
+
     pub fn as_str(self) -> &'static str {
         match self {
             ShowKind::Seated => "seated",
@@ -423,6 +434,8 @@ pub enum SeatStatus {
 }
 
 impl SeatStatus {
+    pub const ALL: [SeatStatus; 3] = [SeatStatus::Available, SeatStatus::Held, SeatStatus::Booked];
+
     pub fn as_str(self) -> &'static str {
         match self {
             SeatStatus::Available => "available",
@@ -496,7 +509,7 @@ pub struct NewShow {
 
 /// Class name rules: trimmed, 1..=50 characters.
 pub fn parse_class_name(name: &str) -> Result<String, DomainError> {
-    parse_text(name, "seat class name", 50)
+    parse_text(name, "seat class name", crate::limits::CLASS_NAME_MAX_CHARS)
         .map_err(|e| DomainError::invalid("seat_classes", e.message))
 }
 

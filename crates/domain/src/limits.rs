@@ -23,6 +23,28 @@ pub const MAX_YEAR: i32 = 9998;
 /// silently truncated.
 pub const PASSWORD_MAX_BYTES: usize = 72;
 
+/// The largest |latitude| of a city or venue, in degrees.
+pub const LATITUDE_MAX: f64 = 90.0;
+/// The largest |longitude| of a city or venue, in degrees.
+pub const LONGITUDE_MAX: f64 = 180.0;
+
+/// The longest country name (characters).
+pub const COUNTRY_MAX_CHARS: usize = 100;
+/// The longest address of a venue or a user (characters).
+pub const ADDRESS_MAX_CHARS: usize = 500;
+/// The longest event title (characters).
+pub const TITLE_MAX_CHARS: usize = 200;
+/// The longest event description (characters).
+pub const DESCRIPTION_MAX_CHARS: usize = 10_000;
+/// The longest screen (hall) name of a show (characters).
+pub const SCREEN_NAME_MAX_CHARS: usize = 200;
+/// The longest seat class name (characters).
+pub const CLASS_NAME_MAX_CHARS: usize = 50;
+/// The longest first or last name of a user (characters).
+pub const PERSON_NAME_MAX_CHARS: usize = 100;
+/// The most seats in one generated row of a seat class (`rows` × `seats_per_row`).
+pub const SEATS_PER_ROW_MAX: u32 = 10_000;
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -33,5 +55,28 @@ mod tests {
         assert!(MAX_AMOUNT.checked_mul(places).is_some());
         let per_booking = usize::try_from(MAX_PLACES_PER_BOOKING).unwrap();
         assert!(per_booking <= crate::catalog::MAX_SEATS_PER_SHOW);
+    }
+
+    /// The `ALL` arrays the OpenAPI document lists as enums hold every value once.
+    #[test]
+    fn enum_lists_are_complete() {
+        use crate::catalog::{SeatStatus, ShowKind};
+        use crate::payment::{DeclineCode, HistoryEntity};
+        use crate::pricing::Tier;
+        for t in Tier::ALL {
+            assert_eq!(Tier::parse(t.as_str()), Some(t));
+        }
+        for k in ShowKind::ALL {
+            assert_eq!(ShowKind::parse(k.as_str()), Some(k));
+        }
+        for e in HistoryEntity::ALL {
+            assert_eq!(HistoryEntity::parse(e.as_str()), Some(e));
+        }
+        let statuses: std::collections::HashSet<_> =
+            SeatStatus::ALL.iter().map(|s| s.as_str()).collect();
+        assert_eq!(statuses.len(), 3);
+        let codes: std::collections::HashSet<_> =
+            DeclineCode::ALL.iter().map(|c| c.as_str()).collect();
+        assert_eq!(codes.len(), 2);
     }
 }

@@ -538,6 +538,8 @@ pub enum DeclineCode {
 }
 
 impl DeclineCode {
+    pub const ALL: [DeclineCode; 2] = [DeclineCode::CardDeclined, DeclineCode::InsufficientFunds];
+
     pub fn as_str(self) -> &'static str {
         match self {
             DeclineCode::CardDeclined => "card_declined",
@@ -785,6 +787,12 @@ pub enum HistoryEntity {
 }
 
 impl HistoryEntity {
+    pub const ALL: [HistoryEntity; 3] = [
+        HistoryEntity::Booking,
+        HistoryEntity::Payment,
+        HistoryEntity::Refund,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             HistoryEntity::Booking => "booking",

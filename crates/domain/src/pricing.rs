@@ -40,6 +40,8 @@ pub enum Tier {
 }
 
 impl Tier {
+    pub const ALL: [Tier; 3] = [Tier::Min, Tier::Normal, Tier::Max];
+
     pub fn as_str(self) -> &'static str {
         match self {
             Tier::Min => "min",

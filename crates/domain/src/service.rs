@@ -409,7 +409,7 @@ impl BookingService {
     }
 
     /// Lists bookings. Anonymous callers: none (401 with a contact, a validation error without;
-    /// the HTTP edge answers that case 400 `contact_required` before calling). Signed-in
+    /// the HTTP edge requires a signed-in caller before calling). Signed-in
     /// callers: their own, optionally narrowed to their own email or phone. Admins: anyone's
     /// by email or phone, else their own.
     pub async fn list(
@@ -419,15 +419,20 @@ impl BookingService {
         phone: Option<&str>,
         page: Page,
     ) -> Result<Paged<Booking>, DomainError> {
-        let email = email.map(str::trim).filter(|s| !s.is_empty());
-        let phone = phone.map(str::trim).filter(|s| !s.is_empty());
+        // Both are checked when given (a malformed one is never ignored); email wins.
+        let email = email
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(|e| Email::parse(e).map_err(|e| DomainError::invalid("email", e.message)))
+            .transpose()?;
+        let phone = phone
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(|p| Phone::parse(p).map_err(|e| DomainError::invalid("phone", e.message)))
+            .transpose()?;
         let contact = match (email, phone) {
-            (Some(e), _) => Some(ContactQuery::Email(
-                Email::parse(e).map_err(|e| DomainError::invalid("email", e.message))?,
-            )),
-            (None, Some(p)) => Some(ContactQuery::Phone(
-                Phone::parse(p).map_err(|e| DomainError::invalid("phone", e.message))?,
-            )),
+            (Some(e), _) => Some(ContactQuery::Email(e)),
+            (None, Some(p)) => Some(ContactQuery::Phone(p)),
             (None, None) => None,
         };
         let Some(user) = actor.user() else {

@@ -360,6 +360,10 @@ impl Email {
 pub struct Phone(String);
 
 impl Phone {
+    /// The fewest and most digits of a phone number.
+    pub const MIN_DIGITS: usize = 7;
+    pub const MAX_DIGITS: usize = 15;
+
     pub fn parse(value: &str) -> Result<Self, InvalidValue> {
         check_chars(value.trim(), "phone", Lines::One)?;
         let v = value.trim();
@@ -376,7 +380,7 @@ impl Phone {
                 _ => return Err(bad()),
             }
         }
-        if !(7..=15).contains(&digits.len()) {
+        if !(Self::MIN_DIGITS..=Self::MAX_DIGITS).contains(&digits.len()) {
             return Err(bad());
         }
         Ok(Self(if plus { format!("+{digits}") } else { digits }))

@@ -1,0 +1,308 @@
+//! The enums and limits of the document's properties and parameters, from the domain's
+//! constants (never retyped).
+
+use boxoffice_domain::account::{Role, PASSWORD_MAX_CHARS, PASSWORD_MIN_CHARS};
+use boxoffice_domain::booking::BookingStatus;
+use boxoffice_domain::catalog::{EventType, Page, SeatStatus, ShowKind, MAX_SEATS_PER_SHOW};
+use boxoffice_domain::lifecycle::MAX_REASON_CHARS;
+use boxoffice_domain::limits;
+use boxoffice_domain::payment::{
+    DeclineCode, HistoryEntity, PaymentMethod, PaymentOutcome, PaymentStatus, RefundStatus,
+};
+use boxoffice_domain::pricing::Tier;
+use boxoffice_domain::values::{Name, Phone, SeatLabel};
+use serde_json::{json, Value};
+
+/// Text the domain accepts (`values::bounded_text`): not blank, no control characters.
+const TEXT_PATTERN: &str = r"^[^\x00-\x1F\x7F-\x9F]*[^\s\x00-\x1F\x7F-\x9F][^\x00-\x1F\x7F-\x9F]*$";
+/// Optional text: blank is allowed (treated as absent or as "clear"), control characters are not.
+pub(super) const OPTIONAL_TEXT_PATTERN: &str = r"^[^\x00-\x1F\x7F-\x9F]*$";
+
+fn values<T: Copy>(all: &[T], as_str: fn(T) -> &'static str) -> Value {
+    Value::Array(all.iter().map(|v| json!(as_str(*v))).collect())
+}
+
+fn id() -> Value {
+    json!({ "minimum": 1 })
+}
+
+fn money() -> Value {
+    json!({ "minimum": 0, "maximum": limits::MAX_AMOUNT })
+}
+
+fn text(max: usize) -> Value {
+    json!({ "minLength": 1, "maxLength": max, "pattern": TEXT_PATTERN })
+}
+
+fn optional_text(max: usize) -> Value {
+    json!({ "maxLength": max, "pattern": OPTIONAL_TEXT_PATTERN })
+}
+
+fn phone() -> Value {
+    let pattern = format!(
+        r"^\s*(\+?(?:[ ().-]*[0-9]){{{},{}}}[ ().-]*)?\s*$",
+        Phone::MIN_DIGITS,
+        Phone::MAX_DIGITS
+    );
+    json!({ "pattern": pattern, "description": format!(
+        "{} to {} digits, optionally after a `+`; spaces, dashes, dots and parentheses are \
+         separators. Blank means none.", Phone::MIN_DIGITS, Phone::MAX_DIGITS) })
+}
+
+/// A buyer's email: blank means none (a guest then gives a phone), so the document states the
+/// shape the server reads rather than `format: email`, which refuses the blank.
+fn buyer_email() -> Value {
+    json!({ "pattern": r"^\s*([^@\s]+@[^@\s]+)?\s*$",
+            "description": "An email address; blank means none. Guests give at least one of \
+                            `phone` and `email`." })
+}
+
+fn seat_label() -> Value {
+    json!({ "pattern": format!(r"^\s*[A-Za-z0-9_-]{{1,{}}}\s*$", SeatLabel::MAX) })
+}
+
+fn latitude() -> Value {
+    json!({ "minimum": -limits::LATITUDE_MAX, "maximum": limits::LATITUDE_MAX })
+}
+
+fn longitude() -> Value {
+    json!({ "minimum": -limits::LONGITUDE_MAX, "maximum": limits::LONGITUDE_MAX })
+}
+
+fn currency() -> Value {
+    json!({ "pattern": r"^\s*[A-Za-z]{3}\s*$",
+            "description": "ISO 4217 code such as EUR (default from the server's config)" })
+}
+
+fn timestamp() -> Value {
+    json!({ "description": format!(
+        "RFC 3339, years {} to {}", limits::MIN_YEAR, limits::MAX_YEAR) })
+}
+
+/// The enum and limit of each property, by schema and property name.
+pub(super) fn property_rules() -> Vec<(&'static str, &'static str, Value)> {
+    let booking_status = values(&BookingStatus::ALL, BookingStatus::as_str);
+    let payment_status = values(&PaymentStatus::ALL, PaymentStatus::as_str);
+    let refund_status = values(&RefundStatus::ALL, RefundStatus::as_str);
+    let method = values(&PaymentMethod::ALL, PaymentMethod::as_str);
+    let outcome = values(&PaymentOutcome::ALL, PaymentOutcome::as_str);
+    let decline = values(&DeclineCode::ALL, DeclineCode::as_str);
+    let tier = values(&Tier::ALL, Tier::as_str);
+    let kind = values(&ShowKind::ALL, ShowKind::as_str);
+    let seat_status = values(&SeatStatus::ALL, SeatStatus::as_str);
+    let event_type = values(&EventType::ALL, EventType::as_str);
+    let role = values(&Role::ALL, Role::as_str);
+    let signup_roles: Vec<Role> = Role::ALL
+        .into_iter()
+        .filter(|r| *r != Role::Admin)
+        .collect();
+    // Blank (like absent) signs up a customer.
+    let mut signup_role = values(&signup_roles, Role::as_str);
+    if let Some(v) = signup_role.as_array_mut() {
+        v.push(json!(""));
+    }
+    let entity = values(&HistoryEntity::ALL, HistoryEntity::as_str);
+    let password = json!({
+        "minLength": PASSWORD_MIN_CHARS,
+        "maxLength": PASSWORD_MAX_CHARS,
+        "description": format!(
+            "{PASSWORD_MIN_CHARS} to {PASSWORD_MAX_CHARS} characters and at most {} bytes \
+             in UTF-8 (bcrypt reads no more)", limits::PASSWORD_MAX_BYTES),
+    });
+    let seat_ids = json!({ "minItems": 1, "uniqueItems": true, "items": id() });
+    let seat_labels = json!({ "minItems": 1, "uniqueItems": true, "items": seat_label() });
+    let e = |v: &Value| json!({ "enum": v });
+    let mut rules = vec![
+        // requests
+        ("CreateCity", "name", text(Name::MAX)),
+        ("CreateCity", "country", text(limits::COUNTRY_MAX_CHARS)),
+        ("CreateCity", "latitude", latitude()),
+        ("CreateCity", "longitude", longitude()),
+        ("CreateVenue", "city_id", id()),
+        ("CreateVenue", "name", text(Name::MAX)),
+        (
+            "CreateVenue",
+            "address",
+            optional_text(limits::ADDRESS_MAX_CHARS),
+        ),
+        ("CreateVenue", "latitude", latitude()),
+        ("CreateVenue", "longitude", longitude()),
+        ("CreateEvent", "title", text(limits::TITLE_MAX_CHARS)),
+        (
+            "CreateEvent",
+            "description",
+            optional_text(limits::DESCRIPTION_MAX_CHARS),
+        ),
+        ("CreateEvent", "event_type", e(&event_type)),
+        ("CreateEvent", "city_id", id()),
+        ("CreateEvent", "venue_id", id()),
+        (
+            "CreateEvent",
+            "total_seats",
+            json!({ "minimum": 1, "maximum": MAX_SEATS_PER_SHOW }),
+        ),
+        ("CreateEvent", "date", timestamp()),
+        ("CreateEvent", "ends_at", timestamp()),
+        ("CreateEvent", "price", money()),
+        ("CreateEvent", "currency", currency()),
+        ("SeatClassInput", "name", text(limits::CLASS_NAME_MAX_CHARS)),
+        ("SeatClassInput", "min_price", money()),
+        ("SeatClassInput", "normal_price", money()),
+        ("SeatClassInput", "max_price", money()),
+        (
+            "SeatClassInput",
+            "rows",
+            json!({ "minItems": 1, "items": { "pattern": r"^\s*[A-Za-z]+\s*$" } }),
+        ),
+        (
+            "SeatClassInput",
+            "seats_per_row",
+            json!({ "minimum": 1, "maximum": limits::SEATS_PER_ROW_MAX }),
+        ),
+        ("SeatInput", "label", seat_label()),
+        ("SeatInput", "class", text(limits::CLASS_NAME_MAX_CHARS)),
+        (
+            "SeatInput",
+            "external_ref",
+            json!({ "pattern": OPTIONAL_TEXT_PATTERN }),
+        ),
+        ("CreateShow", "starts_at", timestamp()),
+        ("CreateShow", "ends_at", timestamp()),
+        ("CreateShow", "venue_id", id()),
+        (
+            "CreateShow",
+            "screen_name",
+            optional_text(limits::SCREEN_NAME_MAX_CHARS),
+        ),
+        ("CreateShow", "currency", currency()),
+        (
+            "CreateShow",
+            "capacity",
+            json!({ "minimum": 1, "maximum": MAX_SEATS_PER_SHOW }),
+        ),
+        ("CreateShow", "price", money()),
+        (
+            "CreateShow",
+            "seats",
+            json!({ "maxItems": MAX_SEATS_PER_SHOW }),
+        ),
+        ("CreateShow", "seat_classes", json!({ "minItems": 1 })),
+        ("CreateBooking", "show_id", id()),
+        ("CreateBooking", "seat_ids", seat_ids.clone()),
+        ("CreateBooking", "seat_labels", seat_labels.clone()),
+        ("CreateBooking", "quantity", json!({ "minimum": 1 })),
+        ("CreateBooking", "name", text(Name::MAX)),
+        ("CreateBooking", "phone", phone()),
+        ("CreateBooking", "email", buyer_email()),
+        ("BookEvent", "name", text(Name::MAX)),
+        ("BookEvent", "phone", phone()),
+        ("BookEvent", "email", buyer_email()),
+        ("ChangeSeats", "seat_ids", seat_ids),
+        ("ChangeSeats", "seat_labels", seat_labels),
+        ("InitiatePayment", "payment_method", e(&method)),
+        ("InitiatePayment", "amount", money()),
+        (
+            "RefundPayment",
+            "amount",
+            json!({ "minimum": 1, "maximum": limits::MAX_AMOUNT }),
+        ),
+        ("RefundPayment", "reason", text(MAX_REASON_CHARS)),
+        ("WebhookEventBody", "failure_code", e(&decline)),
+        ("Signup", "email", json!({ "format": "email" })),
+        ("Signup", "password", password.clone()),
+        ("Signup", "role", e(&signup_role)),
+        ("Signup", "phone", phone()),
+        (
+            "Signup",
+            "first_name",
+            optional_text(limits::PERSON_NAME_MAX_CHARS),
+        ),
+        (
+            "Signup",
+            "last_name",
+            optional_text(limits::PERSON_NAME_MAX_CHARS),
+        ),
+        (
+            "Signup",
+            "address",
+            optional_text(limits::ADDRESS_MAX_CHARS),
+        ),
+        ("Login", "email", json!({ "format": "email" })),
+        ("PasswordResetConfirm", "new_password", password),
+        ("UpdateMe", "phone", phone()),
+        (
+            "UpdateMe",
+            "first_name",
+            optional_text(limits::PERSON_NAME_MAX_CHARS),
+        ),
+        (
+            "UpdateMe",
+            "last_name",
+            optional_text(limits::PERSON_NAME_MAX_CHARS),
+        ),
+        (
+            "UpdateMe",
+            "address",
+            optional_text(limits::ADDRESS_MAX_CHARS),
+        ),
+        ("UpdateUser", "role", e(&role)),
+        ("UpdateUser", "phone", phone()),
+        (
+            "UpdateUser",
+            "first_name",
+            optional_text(limits::PERSON_NAME_MAX_CHARS),
+        ),
+        (
+            "UpdateUser",
+            "last_name",
+            optional_text(limits::PERSON_NAME_MAX_CHARS),
+        ),
+        (
+            "UpdateUser",
+            "address",
+            optional_text(limits::ADDRESS_MAX_CHARS),
+        ),
+        // responses
+        ("BookingDto", "status", e(&booking_status)),
+        ("BookingItemDto", "tier", e(&tier)),
+        ("SeatClassDto", "tier", e(&tier)),
+        ("SeatPricingDto", "tier", e(&tier)),
+        ("ShowDto", "kind", e(&kind)),
+        ("SeatDto", "status", e(&seat_status)),
+        ("SeatDetailDto", "status", e(&seat_status)),
+        ("EventDto", "event_type", e(&event_type)),
+        ("EventDetailDto", "event_type", e(&event_type)),
+        ("UserDto", "role", e(&role)),
+        ("PaymentDto", "status", e(&payment_status)),
+        ("PaymentDto", "payment_method", e(&method)),
+        ("PaymentDto", "outcome", e(&outcome)),
+        ("PaymentDto", "failure_code", e(&decline)),
+        ("RefundDto", "status", e(&refund_status)),
+        ("HistoryEntryDto", "entity", e(&entity)),
+    ];
+    // Every response's money is within the ceiling too.
+    for (schema, prop) in [
+        ("BookingDto", "total_amount"),
+        ("PaymentDto", "amount"),
+        ("RefundDto", "amount"),
+    ] {
+        rules.push((schema, prop, json!({ "minimum": 0 })));
+    }
+    rules
+}
+
+/// Query and path parameters: what the server enforces.
+pub(super) fn parameter_rules(name: &str, schema: &Value) -> Option<Value> {
+    let integer = schema["type"] == "integer";
+    match name {
+        "limit" => Some(json!({ "minimum": 1, "maximum": Page::MAX_LIMIT,
+                                "default": Page::DEFAULT_LIMIT })),
+        "offset" => Some(json!({ "minimum": 0, "default": 0 })),
+        "event_type" => Some(json!({ "enum": values(&EventType::ALL, EventType::as_str) })),
+        "role" => Some(json!({ "enum": values(&Role::ALL, Role::as_str) })),
+        "email" => Some(json!({ "format": "email" })),
+        "phone" => Some(phone()),
+        "id" if integer => Some(id()),
+        _ => None,
+    }
+}

@@ -1,0 +1,458 @@
+//! The statuses of every operation: its row of [`OPERATIONS`] plus what its inputs imply.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde_json::{json, Map, Value};
+
+use super::ref_to;
+
+/// What one operation answers beyond what its inputs imply.
+pub struct OperationDoc {
+    pub id: &'static str,
+    /// Success statuses and body schemas other than paperclip's one (`None`: no body).
+    pub success: &'static [(u16, Option<&'static str>)],
+    /// Statuses and the error codes the handler or its use case can answer.
+    pub errors: &'static [(u16, &'static [&'static str])],
+    /// Touches the database (503 `unavailable` when it is down).
+    pub database: bool,
+}
+
+const FORBIDDEN: (u16, &[&str]) = (403, &["forbidden"]);
+const NOT_FOUND: (u16, &[&str]) = (404, &["not_found"]);
+const BOOKING_CONFLICTS: (u16, &[&str]) = (
+    409,
+    &[
+        "seat_unavailable",
+        "sold_out",
+        "not_for_sale",
+        "show_started",
+    ],
+);
+
+/// Every operation, by operationId.
+pub const OPERATIONS: &[OperationDoc] = &[
+    OperationDoc {
+        id: "signup",
+        success: &[],
+        errors: &[(409, &["email_taken"])],
+        database: true,
+    },
+    OperationDoc {
+        id: "login",
+        success: &[],
+        errors: &[(401, &["invalid_credentials", "account_disabled"])],
+        database: true,
+    },
+    OperationDoc {
+        id: "refresh_tokens",
+        success: &[],
+        errors: &[(401, &["invalid_token", "token_reused", "account_disabled"])],
+        database: true,
+    },
+    OperationDoc {
+        id: "logout",
+        success: &[],
+        errors: &[],
+        database: true,
+    },
+    OperationDoc {
+        id: "request_password_reset",
+        success: &[(202, Some("AcceptedDto"))],
+        errors: &[],
+        database: false,
+    },
+    OperationDoc {
+        id: "confirm_password_reset",
+        success: &[],
+        errors: &[(401, &["invalid_reset_token"])],
+        database: true,
+    },
+    OperationDoc {
+        id: "get_me",
+        success: &[],
+        errors: &[],
+        database: true,
+    },
+    OperationDoc {
+        id: "update_me",
+        success: &[],
+        errors: &[],
+        database: true,
+    },
+    OperationDoc {
+        id: "list_users",
+        success: &[],
+        errors: &[FORBIDDEN],
+        database: true,
+    },
+    OperationDoc {
+        id: "get_user",
+        success: &[],
+        errors: &[FORBIDDEN],
+        database: true,
+    },
+    OperationDoc {
+        id: "update_user",
+        success: &[],
+        errors: &[FORBIDDEN, (409, &["self_lockout"])],
+        database: true,
+    },
+    OperationDoc {
+        id: "list_user_bookings",
+        success: &[],
+        errors: &[FORBIDDEN],
+        database: true,
+    },
+    OperationDoc {
+        id: "create_city",
+        success: &[],
+        errors: &[FORBIDDEN, (409, &["duplicate"])],
+        database: true,
+    },
+    OperationDoc {
+        id: "list_cities",
+        success: &[],
+        errors: &[],
+        database: true,
+    },
+    OperationDoc {
+        id: "create_venue",
+        success: &[],
+        errors: &[FORBIDDEN, NOT_FOUND],
+        database: true,
+    },
+    OperationDoc {
+        id: "list_venues",
+        success: &[],
+        errors: &[],
+        database: true,
+    },
+    OperationDoc {
+        id: "create_event",
+        success: &[],
+        errors: &[FORBIDDEN, NOT_FOUND],
+        database: true,
+    },
+    OperationDoc {
+        id: "list_events",
+        success: &[],
+        errors: &[],
+        database: true,
+    },
+    OperationDoc {
+        id: "get_event",
+        success: &[],
+        errors: &[],
+        database: true,
+    },
+    OperationDoc {
+        id: "create_show",
+        success: &[],
+        errors: &[FORBIDDEN],
+        database: true,
+    },
+    OperationDoc {
+        id: "book_event",
+        success: &[],
+        errors: &[(
+            409,
+            &["sold_out", "show_started", "no_show", "ambiguous_show"],
+        )],
+        database: true,
+    },
+    OperationDoc {
+        id: "get_show",
+        success: &[],
+        errors: &[],
+        database: true,
+    },
+    OperationDoc {
+        id: "quote_booking",
+        success: &[],
+        errors: &[NOT_FOUND, BOOKING_CONFLICTS],
+        database: true,
+    },
+    OperationDoc {
+        id: "get_seat_map",
+        success: &[],
+        errors: &[],
+        database: true,
+    },
+    OperationDoc {
+        id: "get_seat",
+        success: &[],
+        errors: &[],
+        database: true,
+    },
+    OperationDoc {
+        id: "import_seats",
+        success: &[],
+        errors: &[FORBIDDEN, (409, &["not_seated"]), (422, &["invalid_csv"])],
+        database: true,
+    },
+    OperationDoc {
+        id: "import_pricing",
+        success: &[],
+        errors: &[FORBIDDEN, (409, &["not_seated"]), (422, &["invalid_csv"])],
+        database: true,
+    },
+    OperationDoc {
+        id: "create_booking",
+        success: &[],
+        errors: &[NOT_FOUND, BOOKING_CONFLICTS],
+        database: true,
+    },
+    OperationDoc {
+        id: "list_bookings",
+        success: &[],
+        errors: &[FORBIDDEN],
+        database: true,
+    },
+    OperationDoc {
+        id: "get_booking",
+        success: &[],
+        errors: &[],
+        database: true,
+    },
+    OperationDoc {
+        id: "delete_booking",
+        success: &[],
+        errors: &[(409, &["illegal_transition"])],
+        database: true,
+    },
+    OperationDoc {
+        id: "cancel_booking",
+        success: &[],
+        errors: &[(409, &["illegal_transition"])],
+        database: true,
+    },
+    OperationDoc {
+        id: "change_seats",
+        success: &[],
+        errors: &[(
+            409,
+            &[
+                "booking_not_held",
+                "payment_pending",
+                "seat_unavailable",
+                "not_for_sale",
+            ],
+        )],
+        database: true,
+    },
+    OperationDoc {
+        id: "get_booking_history",
+        success: &[],
+        errors: &[],
+        database: true,
+    },
+    OperationDoc {
+        id: "initiate_payment",
+        success: &[],
+        errors: &[NOT_FOUND, (409, &["booking_not_held", "payment_pending"])],
+        database: true,
+    },
+    OperationDoc {
+        id: "confirm_payment",
+        success: &[(202, Some("PaymentDto"))],
+        errors: &[
+            (402, &["card_declined", "insufficient_funds"]),
+            NOT_FOUND,
+            (409, &["illegal_transition"]),
+        ],
+        database: true,
+    },
+    OperationDoc {
+        id: "payment_webhook",
+        success: &[],
+        errors: &[
+            (401, &["invalid_signature"]),
+            NOT_FOUND,
+            (409, &["gateway_ref_mismatch"]),
+        ],
+        database: true,
+    },
+    OperationDoc {
+        id: "get_payment",
+        success: &[],
+        errors: &[],
+        database: true,
+    },
+    OperationDoc {
+        id: "refund_payment",
+        success: &[],
+        errors: &[
+            FORBIDDEN,
+            (
+                409,
+                &[
+                    "payment_not_succeeded",
+                    "nothing_to_refund",
+                    "refund_exceeds_payment",
+                ],
+            ),
+        ],
+        database: true,
+    },
+    OperationDoc {
+        id: "health",
+        success: &[],
+        errors: &[],
+        database: false,
+    },
+    OperationDoc {
+        id: "ready",
+        success: &[],
+        errors: &[],
+        database: true,
+    },
+];
+
+/// The short meaning of each error status.
+fn status_text(status: u16) -> &'static str {
+    match status {
+        400 => "Malformed request",
+        401 => "Not signed in, a bad token or bad credentials; carries `WWW-Authenticate`",
+        402 => "The payment was declined; `details.payment` is the failed payment",
+        403 => "Signed in but not allowed",
+        404 => "No such resource (an unknown or unparsable id, or one the caller may not see)",
+        409 => "State conflict",
+        413 => "The body is too large",
+        415 => "Unsupported content type",
+        422 => "Validation failed; `details.fields` names the failing fields",
+        429 => "Too many requests; see `Retry-After`",
+        503 => "The database or the payment gateway is unavailable; retry after `Retry-After`",
+        _ => "Error",
+    }
+}
+
+/// The error codes an operation can answer, by status: its row of [`OPERATIONS`] plus what its
+/// inputs imply (a body, a query, a path id, a bearer token, an `Idempotency-Key`).
+fn error_codes(op: &Value, doc: Option<&OperationDoc>) -> BTreeMap<u16, BTreeSet<&'static str>> {
+    let mut out: BTreeMap<u16, BTreeSet<&'static str>> = BTreeMap::new();
+    let mut add = |status: u16, codes: &[&'static str]| {
+        out.entry(status).or_default().extend(codes.iter().copied());
+    };
+    let params = op["parameters"].as_array().cloned().unwrap_or_default();
+    let has = |place: &str| params.iter().any(|p| p["in"] == place);
+    let has_header = |name: &str| {
+        params
+            .iter()
+            .any(|p| p["in"] == "header" && p["name"] == name)
+    };
+    if op.get("requestBody").is_some() {
+        add(400, &["bad_request"]);
+        add(413, &["payload_too_large"]);
+        add(415, &["unsupported_media_type"]);
+        add(422, &["validation_failed"]);
+    }
+    if has("query") {
+        add(400, &["bad_request"]);
+        add(422, &["validation_failed"]);
+    }
+    if has("path") {
+        add(404, &["not_found"]);
+    }
+    if has_header("X-Booking-Token") {
+        add(404, &["not_found"]);
+    }
+    if let Some(security) = op["security"].as_array() {
+        let optional = security
+            .iter()
+            .any(|s| s.as_object().is_some_and(Map::is_empty));
+        if optional {
+            add(401, &["invalid_token", "token_expired", "account_disabled"]);
+        } else {
+            add(
+                401,
+                &[
+                    "authentication_required",
+                    "invalid_token",
+                    "token_expired",
+                    "account_disabled",
+                ],
+            );
+        }
+    }
+    if has_header("Idempotency-Key") {
+        add(
+            400,
+            &["invalid_idempotency_key", "idempotency_key_requires_auth"],
+        );
+        add(409, &["request_in_progress"]);
+        add(422, &["idempotency_key_reused"]);
+    }
+    let id = op["operationId"].as_str().unwrap_or("");
+    if !matches!(id, "health" | "ready") {
+        add(429, &["rate_limited"]);
+    }
+    if let Some(doc) = doc {
+        for (status, codes) in doc.errors {
+            add(*status, codes);
+        }
+        if doc.database {
+            add(503, &["unavailable"]);
+        }
+    }
+    out
+}
+
+pub(super) fn responses(spec: &mut Value) {
+    for item in spec["paths"].as_object_mut().expect("paths").values_mut() {
+        for op in item
+            .as_object_mut()
+            .into_iter()
+            .flat_map(|o| o.values_mut())
+        {
+            let id = op["operationId"].as_str().unwrap_or("").to_owned();
+            let doc = OPERATIONS.iter().find(|d| d.id == id);
+            let errors = error_codes(op, doc);
+            let responses = op["responses"].as_object_mut().expect("responses");
+            responses.retain(|status, _| status.starts_with('2'));
+            for (status, schema) in doc.map(|d| d.success).unwrap_or_default() {
+                let mut r = json!({ "description": success_text(*status) });
+                if let Some(name) = schema {
+                    r["content"] = json!({ "application/json": { "schema": ref_to(name) } });
+                }
+                responses.insert(status.to_string(), r);
+            }
+            if id == "request_password_reset" {
+                responses.remove("200");
+            }
+            let mut lines = Vec::new();
+            for (status, codes) in &errors {
+                let list = codes
+                    .iter()
+                    .map(|c| format!("`{c}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                responses.insert(
+                    status.to_string(),
+                    json!({
+                        "description": format!("{} ({list})", status_text(*status)),
+                        "content": { "application/json": { "schema": ref_to("ErrorBody") } },
+                    }),
+                );
+                lines.push(format!("- {status}: {list}"));
+            }
+            if !lines.is_empty() {
+                let intro = op["description"].as_str().map(str::to_owned);
+                let table = format!("Error codes:\n{}", lines.join("\n"));
+                op["description"] = json!(match intro {
+                    Some(d) => format!("{d}\n\n{table}"),
+                    None => table,
+                });
+            }
+        }
+    }
+}
+
+fn success_text(status: u16) -> &'static str {
+    match status {
+        200 => "OK",
+        201 => "Created",
+        202 => "Accepted: the work goes on after the answer",
+        204 => "No Content",
+        _ => "Success",
+    }
+}
