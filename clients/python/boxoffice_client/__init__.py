@@ -20,11 +20,15 @@ __version__ = "0.1.0"
 __all__ = [
     "AuthApi",
     "BookingsApi",
-    "CatalogueApi",
-    "ImportApi",
+    "CitiesApi",
+    "EventsApi",
+    "ImportsApi",
     "OpsApi",
     "PaymentsApi",
+    "SeatsApi",
+    "ShowsApi",
     "UsersApi",
+    "VenuesApi",
     "ApiResponse",
     "ApiClient",
     "Configuration",
@@ -34,59 +38,55 @@ __all__ = [
     "ApiKeyError",
     "ApiAttributeError",
     "ApiException",
+    "AcceptedDto",
     "BookEvent",
     "BookingDto",
-    "BookingDtoItemsInner",
-    "BookingDtoPaymentsInner",
-    "BookingDtoPaymentsInnerRefundsInner",
     "BookingHistoryDto",
-    "BookingHistoryDtoItemsInner",
+    "BookingItemDto",
     "BookingList",
-    "BookingListItemsInner",
     "ChangeSeats",
     "CityDto",
     "CityList",
-    "CityListItemsInner",
     "ConfirmPayment",
     "CreateBooking",
     "CreateCity",
     "CreateEvent",
     "CreateShow",
-    "CreateShowSeatClassesInner",
-    "CreateShowSeatsInner",
     "CreateVenue",
     "ErrorBody",
-    "ErrorBodyError",
     "ErrorObject",
     "EventDetailDto",
-    "EventDetailDtoShowsInner",
-    "EventDetailDtoShowsInnerSeatClassesInner",
+    "EventDto",
     "EventList",
-    "EventListItemsInner",
     "HealthDto",
+    "HistoryEntryDto",
     "ImportResultDto",
     "InitiatePayment",
     "Login",
     "PasswordResetConfirm",
     "PasswordResetRequest",
     "PaymentDto",
+    "QuoteDto",
+    "QuoteRequest",
     "RefreshRequest",
+    "RefundDto",
     "RefundPayment",
+    "SeatClassDto",
+    "SeatClassInput",
     "SeatDetailDto",
-    "SeatDetailDtoPricing",
+    "SeatDto",
+    "SeatInput",
     "SeatList",
-    "SeatListItemsInner",
+    "SeatPricingDto",
     "ShowDto",
     "Signup",
     "TokenDto",
-    "TokenDtoUser",
     "UpdateMe",
     "UpdateUser",
     "UserDto",
     "UserList",
     "VenueDto",
     "VenueList",
-    "VenueListItemsInner",
     "WebhookAck",
     "WebhookEventBody",
 ]
@@ -94,11 +94,15 @@ __all__ = [
 # import apis into sdk package
 from boxoffice_client.api.auth_api import AuthApi as AuthApi
 from boxoffice_client.api.bookings_api import BookingsApi as BookingsApi
-from boxoffice_client.api.catalogue_api import CatalogueApi as CatalogueApi
-from boxoffice_client.api.import_api import ImportApi as ImportApi
+from boxoffice_client.api.cities_api import CitiesApi as CitiesApi
+from boxoffice_client.api.events_api import EventsApi as EventsApi
+from boxoffice_client.api.imports_api import ImportsApi as ImportsApi
 from boxoffice_client.api.ops_api import OpsApi as OpsApi
 from boxoffice_client.api.payments_api import PaymentsApi as PaymentsApi
+from boxoffice_client.api.seats_api import SeatsApi as SeatsApi
+from boxoffice_client.api.shows_api import ShowsApi as ShowsApi
 from boxoffice_client.api.users_api import UsersApi as UsersApi
+from boxoffice_client.api.venues_api import VenuesApi as VenuesApi
 
 # import ApiClient
 from boxoffice_client.api_response import ApiResponse as ApiResponse
@@ -112,59 +116,55 @@ from boxoffice_client.exceptions import ApiAttributeError as ApiAttributeError
 from boxoffice_client.exceptions import ApiException as ApiException
 
 # import models into sdk package
+from boxoffice_client.models.accepted_dto import AcceptedDto as AcceptedDto
 from boxoffice_client.models.book_event import BookEvent as BookEvent
 from boxoffice_client.models.booking_dto import BookingDto as BookingDto
-from boxoffice_client.models.booking_dto_items_inner import BookingDtoItemsInner as BookingDtoItemsInner
-from boxoffice_client.models.booking_dto_payments_inner import BookingDtoPaymentsInner as BookingDtoPaymentsInner
-from boxoffice_client.models.booking_dto_payments_inner_refunds_inner import BookingDtoPaymentsInnerRefundsInner as BookingDtoPaymentsInnerRefundsInner
 from boxoffice_client.models.booking_history_dto import BookingHistoryDto as BookingHistoryDto
-from boxoffice_client.models.booking_history_dto_items_inner import BookingHistoryDtoItemsInner as BookingHistoryDtoItemsInner
+from boxoffice_client.models.booking_item_dto import BookingItemDto as BookingItemDto
 from boxoffice_client.models.booking_list import BookingList as BookingList
-from boxoffice_client.models.booking_list_items_inner import BookingListItemsInner as BookingListItemsInner
 from boxoffice_client.models.change_seats import ChangeSeats as ChangeSeats
 from boxoffice_client.models.city_dto import CityDto as CityDto
 from boxoffice_client.models.city_list import CityList as CityList
-from boxoffice_client.models.city_list_items_inner import CityListItemsInner as CityListItemsInner
 from boxoffice_client.models.confirm_payment import ConfirmPayment as ConfirmPayment
 from boxoffice_client.models.create_booking import CreateBooking as CreateBooking
 from boxoffice_client.models.create_city import CreateCity as CreateCity
 from boxoffice_client.models.create_event import CreateEvent as CreateEvent
 from boxoffice_client.models.create_show import CreateShow as CreateShow
-from boxoffice_client.models.create_show_seat_classes_inner import CreateShowSeatClassesInner as CreateShowSeatClassesInner
-from boxoffice_client.models.create_show_seats_inner import CreateShowSeatsInner as CreateShowSeatsInner
 from boxoffice_client.models.create_venue import CreateVenue as CreateVenue
 from boxoffice_client.models.error_body import ErrorBody as ErrorBody
-from boxoffice_client.models.error_body_error import ErrorBodyError as ErrorBodyError
 from boxoffice_client.models.error_object import ErrorObject as ErrorObject
 from boxoffice_client.models.event_detail_dto import EventDetailDto as EventDetailDto
-from boxoffice_client.models.event_detail_dto_shows_inner import EventDetailDtoShowsInner as EventDetailDtoShowsInner
-from boxoffice_client.models.event_detail_dto_shows_inner_seat_classes_inner import EventDetailDtoShowsInnerSeatClassesInner as EventDetailDtoShowsInnerSeatClassesInner
+from boxoffice_client.models.event_dto import EventDto as EventDto
 from boxoffice_client.models.event_list import EventList as EventList
-from boxoffice_client.models.event_list_items_inner import EventListItemsInner as EventListItemsInner
 from boxoffice_client.models.health_dto import HealthDto as HealthDto
+from boxoffice_client.models.history_entry_dto import HistoryEntryDto as HistoryEntryDto
 from boxoffice_client.models.import_result_dto import ImportResultDto as ImportResultDto
 from boxoffice_client.models.initiate_payment import InitiatePayment as InitiatePayment
 from boxoffice_client.models.login import Login as Login
 from boxoffice_client.models.password_reset_confirm import PasswordResetConfirm as PasswordResetConfirm
 from boxoffice_client.models.password_reset_request import PasswordResetRequest as PasswordResetRequest
 from boxoffice_client.models.payment_dto import PaymentDto as PaymentDto
+from boxoffice_client.models.quote_dto import QuoteDto as QuoteDto
+from boxoffice_client.models.quote_request import QuoteRequest as QuoteRequest
 from boxoffice_client.models.refresh_request import RefreshRequest as RefreshRequest
+from boxoffice_client.models.refund_dto import RefundDto as RefundDto
 from boxoffice_client.models.refund_payment import RefundPayment as RefundPayment
+from boxoffice_client.models.seat_class_dto import SeatClassDto as SeatClassDto
+from boxoffice_client.models.seat_class_input import SeatClassInput as SeatClassInput
 from boxoffice_client.models.seat_detail_dto import SeatDetailDto as SeatDetailDto
-from boxoffice_client.models.seat_detail_dto_pricing import SeatDetailDtoPricing as SeatDetailDtoPricing
+from boxoffice_client.models.seat_dto import SeatDto as SeatDto
+from boxoffice_client.models.seat_input import SeatInput as SeatInput
 from boxoffice_client.models.seat_list import SeatList as SeatList
-from boxoffice_client.models.seat_list_items_inner import SeatListItemsInner as SeatListItemsInner
+from boxoffice_client.models.seat_pricing_dto import SeatPricingDto as SeatPricingDto
 from boxoffice_client.models.show_dto import ShowDto as ShowDto
 from boxoffice_client.models.signup import Signup as Signup
 from boxoffice_client.models.token_dto import TokenDto as TokenDto
-from boxoffice_client.models.token_dto_user import TokenDtoUser as TokenDtoUser
 from boxoffice_client.models.update_me import UpdateMe as UpdateMe
 from boxoffice_client.models.update_user import UpdateUser as UpdateUser
 from boxoffice_client.models.user_dto import UserDto as UserDto
 from boxoffice_client.models.user_list import UserList as UserList
 from boxoffice_client.models.venue_dto import VenueDto as VenueDto
 from boxoffice_client.models.venue_list import VenueList as VenueList
-from boxoffice_client.models.venue_list_items_inner import VenueListItemsInner as VenueListItemsInner
 from boxoffice_client.models.webhook_ack import WebhookAck as WebhookAck
 from boxoffice_client.models.webhook_event_body import WebhookEventBody as WebhookEventBody
 

@@ -574,7 +574,7 @@ class Configuration:
         return [
             {
                 'url': "",
-                'description': "No description provided",
+                'description': "The host that serves this document; every path carries its /api/v1 prefix (a client's base URL is the host alone, e.g. http://127.0.0.1:8080)",
             }
         ]
 

@@ -15,6 +15,7 @@ from pydantic import validate_call, Field, StrictFloat, StrictStr, StrictInt
 from typing import Any, Dict, List, Optional, Tuple, Union
 from typing_extensions import Annotated
 
+from boxoffice_client.models.accepted_dto import AcceptedDto
 from boxoffice_client.models.login import Login
 from boxoffice_client.models.password_reset_confirm import PasswordResetConfirm
 from boxoffice_client.models.password_reset_request import PasswordResetRequest
@@ -41,595 +42,7 @@ class AuthApi:
 
 
     @validate_call
-    def api_v1_auth_login_post(
-        self,
-        login: Login,
-        _request_timeout: Union[
-            None,
-            Annotated[StrictFloat, Field(gt=0)],
-            Tuple[
-                Annotated[StrictFloat, Field(gt=0)],
-                Annotated[StrictFloat, Field(gt=0)]
-            ]
-        ] = None,
-        _request_auth: Optional[Dict[StrictStr, Any]] = None,
-        _content_type: Optional[StrictStr] = None,
-        _headers: Optional[Dict[StrictStr, Any]] = None,
-        _host_index: Annotated[StrictInt, Field(ge=0, le=0)] = 0,
-    ) -> TokenDto:
-        """Sign in with email and password: an access token (JWT) and a refresh token
-
-
-        :param login: (required)
-        :type login: Login
-        :param _request_timeout: timeout setting for this request. If one
-                                 number provided, it will be total request
-                                 timeout. It can also be a pair (tuple) of
-                                 (connection, read) timeouts.
-        :type _request_timeout: int, tuple(int, int), optional
-        :param _request_auth: set to override the auth_settings for an a single
-                              request; this effectively ignores the
-                              authentication in the spec for a single request.
-        :type _request_auth: dict, optional
-        :param _content_type: force content-type for the request.
-        :type _content_type: str, Optional
-        :param _headers: set to override the headers for a single
-                         request; this effectively ignores the headers
-                         in the spec for a single request.
-        :type _headers: dict, optional
-        :param _host_index: set to override the host_index for a single
-                            request; this effectively ignores the host_index
-                            in the spec for a single request.
-        :type _host_index: int, optional
-        :return: Returns the result object.
-        """ # noqa: E501
-
-        _param = self._api_v1_auth_login_post_serialize(
-            login=login,
-            _request_auth=_request_auth,
-            _content_type=_content_type,
-            _headers=_headers,
-            _host_index=_host_index
-        )
-
-        _response_types_map: Dict[str, Optional[str]] = {
-            '200': "TokenDto",
-            '400': "ErrorBody",
-            '401': "ErrorBody",
-            '403': "ErrorBody",
-            '404': "ErrorBody",
-            '409': "ErrorBody",
-            '422': "ErrorBody",
-            '429': "ErrorBody",
-            '503': "ErrorBody",
-        }
-        response_data = self.api_client.call_api(
-            *_param,
-            _request_timeout=_request_timeout
-        )
-        response_data.read()
-        return self.api_client.response_deserialize(
-            response_data=response_data,
-            response_types_map=_response_types_map,
-        ).data
-
-
-    @validate_call
-    def api_v1_auth_login_post_with_http_info(
-        self,
-        login: Login,
-        _request_timeout: Union[
-            None,
-            Annotated[StrictFloat, Field(gt=0)],
-            Tuple[
-                Annotated[StrictFloat, Field(gt=0)],
-                Annotated[StrictFloat, Field(gt=0)]
-            ]
-        ] = None,
-        _request_auth: Optional[Dict[StrictStr, Any]] = None,
-        _content_type: Optional[StrictStr] = None,
-        _headers: Optional[Dict[StrictStr, Any]] = None,
-        _host_index: Annotated[StrictInt, Field(ge=0, le=0)] = 0,
-    ) -> ApiResponse[TokenDto]:
-        """Sign in with email and password: an access token (JWT) and a refresh token
-
-
-        :param login: (required)
-        :type login: Login
-        :param _request_timeout: timeout setting for this request. If one
-                                 number provided, it will be total request
-                                 timeout. It can also be a pair (tuple) of
-                                 (connection, read) timeouts.
-        :type _request_timeout: int, tuple(int, int), optional
-        :param _request_auth: set to override the auth_settings for an a single
-                              request; this effectively ignores the
-                              authentication in the spec for a single request.
-        :type _request_auth: dict, optional
-        :param _content_type: force content-type for the request.
-        :type _content_type: str, Optional
-        :param _headers: set to override the headers for a single
-                         request; this effectively ignores the headers
-                         in the spec for a single request.
-        :type _headers: dict, optional
-        :param _host_index: set to override the host_index for a single
-                            request; this effectively ignores the host_index
-                            in the spec for a single request.
-        :type _host_index: int, optional
-        :return: Returns the result object.
-        """ # noqa: E501
-
-        _param = self._api_v1_auth_login_post_serialize(
-            login=login,
-            _request_auth=_request_auth,
-            _content_type=_content_type,
-            _headers=_headers,
-            _host_index=_host_index
-        )
-
-        _response_types_map: Dict[str, Optional[str]] = {
-            '200': "TokenDto",
-            '400': "ErrorBody",
-            '401': "ErrorBody",
-            '403': "ErrorBody",
-            '404': "ErrorBody",
-            '409': "ErrorBody",
-            '422': "ErrorBody",
-            '429': "ErrorBody",
-            '503': "ErrorBody",
-        }
-        response_data = self.api_client.call_api(
-            *_param,
-            _request_timeout=_request_timeout
-        )
-        response_data.read()
-        return self.api_client.response_deserialize(
-            response_data=response_data,
-            response_types_map=_response_types_map,
-        )
-
-
-    @validate_call
-    def api_v1_auth_login_post_without_preload_content(
-        self,
-        login: Login,
-        _request_timeout: Union[
-            None,
-            Annotated[StrictFloat, Field(gt=0)],
-            Tuple[
-                Annotated[StrictFloat, Field(gt=0)],
-                Annotated[StrictFloat, Field(gt=0)]
-            ]
-        ] = None,
-        _request_auth: Optional[Dict[StrictStr, Any]] = None,
-        _content_type: Optional[StrictStr] = None,
-        _headers: Optional[Dict[StrictStr, Any]] = None,
-        _host_index: Annotated[StrictInt, Field(ge=0, le=0)] = 0,
-    ) -> RESTResponseType:
-        """Sign in with email and password: an access token (JWT) and a refresh token
-
-
-        :param login: (required)
-        :type login: Login
-        :param _request_timeout: timeout setting for this request. If one
-                                 number provided, it will be total request
-                                 timeout. It can also be a pair (tuple) of
-                                 (connection, read) timeouts.
-        :type _request_timeout: int, tuple(int, int), optional
-        :param _request_auth: set to override the auth_settings for an a single
-                              request; this effectively ignores the
-                              authentication in the spec for a single request.
-        :type _request_auth: dict, optional
-        :param _content_type: force content-type for the request.
-        :type _content_type: str, Optional
-        :param _headers: set to override the headers for a single
-                         request; this effectively ignores the headers
-                         in the spec for a single request.
-        :type _headers: dict, optional
-        :param _host_index: set to override the host_index for a single
-                            request; this effectively ignores the host_index
-                            in the spec for a single request.
-        :type _host_index: int, optional
-        :return: Returns the result object.
-        """ # noqa: E501
-
-        _param = self._api_v1_auth_login_post_serialize(
-            login=login,
-            _request_auth=_request_auth,
-            _content_type=_content_type,
-            _headers=_headers,
-            _host_index=_host_index
-        )
-
-        _response_types_map: Dict[str, Optional[str]] = {
-            '200': "TokenDto",
-            '400': "ErrorBody",
-            '401': "ErrorBody",
-            '403': "ErrorBody",
-            '404': "ErrorBody",
-            '409': "ErrorBody",
-            '422': "ErrorBody",
-            '429': "ErrorBody",
-            '503': "ErrorBody",
-        }
-        response_data = self.api_client.call_api(
-            *_param,
-            _request_timeout=_request_timeout
-        )
-        return response_data.response
-
-
-    def _api_v1_auth_login_post_serialize(
-        self,
-        login,
-        _request_auth,
-        _content_type,
-        _headers,
-        _host_index,
-    ) -> RequestSerialized:
-
-        _host = None
-
-        _collection_formats: Dict[str, str] = {
-        }
-
-        _path_params: Dict[str, str] = {}
-        _query_params: List[Tuple[str, str]] = []
-        _header_params: Dict[str, Optional[str]] = _headers or {}
-        _form_params: List[Tuple[str, str]] = []
-        _files: Dict[
-            str, Union[str, bytes, List[str], List[bytes], List[Tuple[str, bytes]]]
-        ] = {}
-        _body_params: Optional[bytes] = None
-
-        # process the path parameters
-        # process the query parameters
-        # process the header parameters
-        # process the form parameters
-        # process the body parameter
-        if login is not None:
-            _body_params = login
-
-
-        # set the HTTP header `Accept`
-        if 'Accept' not in _header_params:
-            _header_params['Accept'] = self.api_client.select_header_accept(
-                [
-                    'application/json'
-                ]
-            )
-
-        # set the HTTP header `Content-Type`
-        if _content_type:
-            _header_params['Content-Type'] = _content_type
-        else:
-            _default_content_type = (
-                self.api_client.select_header_content_type(
-                    [
-                        'application/json'
-                    ]
-                )
-            )
-            if _default_content_type is not None:
-                _header_params['Content-Type'] = _default_content_type
-
-        # authentication setting
-        _auth_settings: List[str] = [
-        ]
-
-        return self.api_client.param_serialize(
-            method='POST',
-            resource_path='/api/v1/auth/login',
-            path_params=_path_params,
-            query_params=_query_params,
-            header_params=_header_params,
-            body=_body_params,
-            post_params=_form_params,
-            files=_files,
-            auth_settings=_auth_settings,
-            collection_formats=_collection_formats,
-            _host=_host,
-            _request_auth=_request_auth
-        )
-
-
-
-
-    @validate_call
-    def api_v1_auth_logout_post(
-        self,
-        refresh_request: RefreshRequest,
-        _request_timeout: Union[
-            None,
-            Annotated[StrictFloat, Field(gt=0)],
-            Tuple[
-                Annotated[StrictFloat, Field(gt=0)],
-                Annotated[StrictFloat, Field(gt=0)]
-            ]
-        ] = None,
-        _request_auth: Optional[Dict[StrictStr, Any]] = None,
-        _content_type: Optional[StrictStr] = None,
-        _headers: Optional[Dict[StrictStr, Any]] = None,
-        _host_index: Annotated[StrictInt, Field(ge=0, le=0)] = 0,
-    ) -> None:
-        """Sign out: the refresh token (and every token of its sign-in) stops working. Always 204
-
-
-        :param refresh_request: (required)
-        :type refresh_request: RefreshRequest
-        :param _request_timeout: timeout setting for this request. If one
-                                 number provided, it will be total request
-                                 timeout. It can also be a pair (tuple) of
-                                 (connection, read) timeouts.
-        :type _request_timeout: int, tuple(int, int), optional
-        :param _request_auth: set to override the auth_settings for an a single
-                              request; this effectively ignores the
-                              authentication in the spec for a single request.
-        :type _request_auth: dict, optional
-        :param _content_type: force content-type for the request.
-        :type _content_type: str, Optional
-        :param _headers: set to override the headers for a single
-                         request; this effectively ignores the headers
-                         in the spec for a single request.
-        :type _headers: dict, optional
-        :param _host_index: set to override the host_index for a single
-                            request; this effectively ignores the host_index
-                            in the spec for a single request.
-        :type _host_index: int, optional
-        :return: Returns the result object.
-        """ # noqa: E501
-
-        _param = self._api_v1_auth_logout_post_serialize(
-            refresh_request=refresh_request,
-            _request_auth=_request_auth,
-            _content_type=_content_type,
-            _headers=_headers,
-            _host_index=_host_index
-        )
-
-        _response_types_map: Dict[str, Optional[str]] = {
-            '204': None,
-            '400': "ErrorBody",
-            '401': "ErrorBody",
-            '403': "ErrorBody",
-            '404': "ErrorBody",
-            '409': "ErrorBody",
-            '422': "ErrorBody",
-            '429': "ErrorBody",
-            '503': "ErrorBody",
-        }
-        response_data = self.api_client.call_api(
-            *_param,
-            _request_timeout=_request_timeout
-        )
-        response_data.read()
-        return self.api_client.response_deserialize(
-            response_data=response_data,
-            response_types_map=_response_types_map,
-        ).data
-
-
-    @validate_call
-    def api_v1_auth_logout_post_with_http_info(
-        self,
-        refresh_request: RefreshRequest,
-        _request_timeout: Union[
-            None,
-            Annotated[StrictFloat, Field(gt=0)],
-            Tuple[
-                Annotated[StrictFloat, Field(gt=0)],
-                Annotated[StrictFloat, Field(gt=0)]
-            ]
-        ] = None,
-        _request_auth: Optional[Dict[StrictStr, Any]] = None,
-        _content_type: Optional[StrictStr] = None,
-        _headers: Optional[Dict[StrictStr, Any]] = None,
-        _host_index: Annotated[StrictInt, Field(ge=0, le=0)] = 0,
-    ) -> ApiResponse[None]:
-        """Sign out: the refresh token (and every token of its sign-in) stops working. Always 204
-
-
-        :param refresh_request: (required)
-        :type refresh_request: RefreshRequest
-        :param _request_timeout: timeout setting for this request. If one
-                                 number provided, it will be total request
-                                 timeout. It can also be a pair (tuple) of
-                                 (connection, read) timeouts.
-        :type _request_timeout: int, tuple(int, int), optional
-        :param _request_auth: set to override the auth_settings for an a single
-                              request; this effectively ignores the
-                              authentication in the spec for a single request.
-        :type _request_auth: dict, optional
-        :param _content_type: force content-type for the request.
-        :type _content_type: str, Optional
-        :param _headers: set to override the headers for a single
-                         request; this effectively ignores the headers
-                         in the spec for a single request.
-        :type _headers: dict, optional
-        :param _host_index: set to override the host_index for a single
-                            request; this effectively ignores the host_index
-                            in the spec for a single request.
-        :type _host_index: int, optional
-        :return: Returns the result object.
-        """ # noqa: E501
-
-        _param = self._api_v1_auth_logout_post_serialize(
-            refresh_request=refresh_request,
-            _request_auth=_request_auth,
-            _content_type=_content_type,
-            _headers=_headers,
-            _host_index=_host_index
-        )
-
-        _response_types_map: Dict[str, Optional[str]] = {
-            '204': None,
-            '400': "ErrorBody",
-            '401': "ErrorBody",
-            '403': "ErrorBody",
-            '404': "ErrorBody",
-            '409': "ErrorBody",
-            '422': "ErrorBody",
-            '429': "ErrorBody",
-            '503': "ErrorBody",
-        }
-        response_data = self.api_client.call_api(
-            *_param,
-            _request_timeout=_request_timeout
-        )
-        response_data.read()
-        return self.api_client.response_deserialize(
-            response_data=response_data,
-            response_types_map=_response_types_map,
-        )
-
-
-    @validate_call
-    def api_v1_auth_logout_post_without_preload_content(
-        self,
-        refresh_request: RefreshRequest,
-        _request_timeout: Union[
-            None,
-            Annotated[StrictFloat, Field(gt=0)],
-            Tuple[
-                Annotated[StrictFloat, Field(gt=0)],
-                Annotated[StrictFloat, Field(gt=0)]
-            ]
-        ] = None,
-        _request_auth: Optional[Dict[StrictStr, Any]] = None,
-        _content_type: Optional[StrictStr] = None,
-        _headers: Optional[Dict[StrictStr, Any]] = None,
-        _host_index: Annotated[StrictInt, Field(ge=0, le=0)] = 0,
-    ) -> RESTResponseType:
-        """Sign out: the refresh token (and every token of its sign-in) stops working. Always 204
-
-
-        :param refresh_request: (required)
-        :type refresh_request: RefreshRequest
-        :param _request_timeout: timeout setting for this request. If one
-                                 number provided, it will be total request
-                                 timeout. It can also be a pair (tuple) of
-                                 (connection, read) timeouts.
-        :type _request_timeout: int, tuple(int, int), optional
-        :param _request_auth: set to override the auth_settings for an a single
-                              request; this effectively ignores the
-                              authentication in the spec for a single request.
-        :type _request_auth: dict, optional
-        :param _content_type: force content-type for the request.
-        :type _content_type: str, Optional
-        :param _headers: set to override the headers for a single
-                         request; this effectively ignores the headers
-                         in the spec for a single request.
-        :type _headers: dict, optional
-        :param _host_index: set to override the host_index for a single
-                            request; this effectively ignores the host_index
-                            in the spec for a single request.
-        :type _host_index: int, optional
-        :return: Returns the result object.
-        """ # noqa: E501
-
-        _param = self._api_v1_auth_logout_post_serialize(
-            refresh_request=refresh_request,
-            _request_auth=_request_auth,
-            _content_type=_content_type,
-            _headers=_headers,
-            _host_index=_host_index
-        )
-
-        _response_types_map: Dict[str, Optional[str]] = {
-            '204': None,
-            '400': "ErrorBody",
-            '401': "ErrorBody",
-            '403': "ErrorBody",
-            '404': "ErrorBody",
-            '409': "ErrorBody",
-            '422': "ErrorBody",
-            '429': "ErrorBody",
-            '503': "ErrorBody",
-        }
-        response_data = self.api_client.call_api(
-            *_param,
-            _request_timeout=_request_timeout
-        )
-        return response_data.response
-
-
-    def _api_v1_auth_logout_post_serialize(
-        self,
-        refresh_request,
-        _request_auth,
-        _content_type,
-        _headers,
-        _host_index,
-    ) -> RequestSerialized:
-
-        _host = None
-
-        _collection_formats: Dict[str, str] = {
-        }
-
-        _path_params: Dict[str, str] = {}
-        _query_params: List[Tuple[str, str]] = []
-        _header_params: Dict[str, Optional[str]] = _headers or {}
-        _form_params: List[Tuple[str, str]] = []
-        _files: Dict[
-            str, Union[str, bytes, List[str], List[bytes], List[Tuple[str, bytes]]]
-        ] = {}
-        _body_params: Optional[bytes] = None
-
-        # process the path parameters
-        # process the query parameters
-        # process the header parameters
-        # process the form parameters
-        # process the body parameter
-        if refresh_request is not None:
-            _body_params = refresh_request
-
-
-        # set the HTTP header `Accept`
-        if 'Accept' not in _header_params:
-            _header_params['Accept'] = self.api_client.select_header_accept(
-                [
-                    'application/json'
-                ]
-            )
-
-        # set the HTTP header `Content-Type`
-        if _content_type:
-            _header_params['Content-Type'] = _content_type
-        else:
-            _default_content_type = (
-                self.api_client.select_header_content_type(
-                    [
-                        'application/json'
-                    ]
-                )
-            )
-            if _default_content_type is not None:
-                _header_params['Content-Type'] = _default_content_type
-
-        # authentication setting
-        _auth_settings: List[str] = [
-        ]
-
-        return self.api_client.param_serialize(
-            method='POST',
-            resource_path='/api/v1/auth/logout',
-            path_params=_path_params,
-            query_params=_query_params,
-            header_params=_header_params,
-            body=_body_params,
-            post_params=_form_params,
-            files=_files,
-            auth_settings=_auth_settings,
-            collection_formats=_collection_formats,
-            _host=_host,
-            _request_auth=_request_auth
-        )
-
-
-
-
-    @validate_call
-    def api_v1_auth_password_reset_confirm_post(
+    def confirm_password_reset(
         self,
         password_reset_confirm: PasswordResetConfirm,
         _request_timeout: Union[
@@ -647,6 +60,7 @@ class AuthApi:
     ) -> None:
         """Set a new password with the emailed token (single use, 1 hour). Signs out every session
 
+        Error codes: - 400: `bad_request` - 401: `invalid_reset_token` - 413: `payload_too_large` - 415: `unsupported_media_type` - 422: `validation_failed` - 429: `rate_limited` - 503: `unavailable`
 
         :param password_reset_confirm: (required)
         :type password_reset_confirm: PasswordResetConfirm
@@ -672,7 +86,7 @@ class AuthApi:
         :return: Returns the result object.
         """ # noqa: E501
 
-        _param = self._api_v1_auth_password_reset_confirm_post_serialize(
+        _param = self._confirm_password_reset_serialize(
             password_reset_confirm=password_reset_confirm,
             _request_auth=_request_auth,
             _content_type=_content_type,
@@ -684,9 +98,8 @@ class AuthApi:
             '204': None,
             '400': "ErrorBody",
             '401': "ErrorBody",
-            '403': "ErrorBody",
-            '404': "ErrorBody",
-            '409': "ErrorBody",
+            '413': "ErrorBody",
+            '415': "ErrorBody",
             '422': "ErrorBody",
             '429': "ErrorBody",
             '503': "ErrorBody",
@@ -703,7 +116,7 @@ class AuthApi:
 
 
     @validate_call
-    def api_v1_auth_password_reset_confirm_post_with_http_info(
+    def confirm_password_reset_with_http_info(
         self,
         password_reset_confirm: PasswordResetConfirm,
         _request_timeout: Union[
@@ -721,6 +134,7 @@ class AuthApi:
     ) -> ApiResponse[None]:
         """Set a new password with the emailed token (single use, 1 hour). Signs out every session
 
+        Error codes: - 400: `bad_request` - 401: `invalid_reset_token` - 413: `payload_too_large` - 415: `unsupported_media_type` - 422: `validation_failed` - 429: `rate_limited` - 503: `unavailable`
 
         :param password_reset_confirm: (required)
         :type password_reset_confirm: PasswordResetConfirm
@@ -746,7 +160,7 @@ class AuthApi:
         :return: Returns the result object.
         """ # noqa: E501
 
-        _param = self._api_v1_auth_password_reset_confirm_post_serialize(
+        _param = self._confirm_password_reset_serialize(
             password_reset_confirm=password_reset_confirm,
             _request_auth=_request_auth,
             _content_type=_content_type,
@@ -758,9 +172,8 @@ class AuthApi:
             '204': None,
             '400': "ErrorBody",
             '401': "ErrorBody",
-            '403': "ErrorBody",
-            '404': "ErrorBody",
-            '409': "ErrorBody",
+            '413': "ErrorBody",
+            '415': "ErrorBody",
             '422': "ErrorBody",
             '429': "ErrorBody",
             '503': "ErrorBody",
@@ -777,7 +190,7 @@ class AuthApi:
 
 
     @validate_call
-    def api_v1_auth_password_reset_confirm_post_without_preload_content(
+    def confirm_password_reset_without_preload_content(
         self,
         password_reset_confirm: PasswordResetConfirm,
         _request_timeout: Union[
@@ -795,6 +208,7 @@ class AuthApi:
     ) -> RESTResponseType:
         """Set a new password with the emailed token (single use, 1 hour). Signs out every session
 
+        Error codes: - 400: `bad_request` - 401: `invalid_reset_token` - 413: `payload_too_large` - 415: `unsupported_media_type` - 422: `validation_failed` - 429: `rate_limited` - 503: `unavailable`
 
         :param password_reset_confirm: (required)
         :type password_reset_confirm: PasswordResetConfirm
@@ -820,7 +234,7 @@ class AuthApi:
         :return: Returns the result object.
         """ # noqa: E501
 
-        _param = self._api_v1_auth_password_reset_confirm_post_serialize(
+        _param = self._confirm_password_reset_serialize(
             password_reset_confirm=password_reset_confirm,
             _request_auth=_request_auth,
             _content_type=_content_type,
@@ -832,9 +246,8 @@ class AuthApi:
             '204': None,
             '400': "ErrorBody",
             '401': "ErrorBody",
-            '403': "ErrorBody",
-            '404': "ErrorBody",
-            '409': "ErrorBody",
+            '413': "ErrorBody",
+            '415': "ErrorBody",
             '422': "ErrorBody",
             '429': "ErrorBody",
             '503': "ErrorBody",
@@ -846,7 +259,7 @@ class AuthApi:
         return response_data.response
 
 
-    def _api_v1_auth_password_reset_confirm_post_serialize(
+    def _confirm_password_reset_serialize(
         self,
         password_reset_confirm,
         _request_auth,
@@ -923,9 +336,9 @@ class AuthApi:
 
 
     @validate_call
-    def api_v1_auth_password_reset_post(
+    def login(
         self,
-        password_reset_request: PasswordResetRequest,
+        login: Login,
         _request_timeout: Union[
             None,
             Annotated[StrictFloat, Field(gt=0)],
@@ -938,12 +351,13 @@ class AuthApi:
         _content_type: Optional[StrictStr] = None,
         _headers: Optional[Dict[StrictStr, Any]] = None,
         _host_index: Annotated[StrictInt, Field(ge=0, le=0)] = 0,
-    ) -> None:
-        """Ask for a password-reset email. The answer (202) is the same, and as fast, whether or not the email exists
+    ) -> TokenDto:
+        """Sign in with email and password: an access token (JWT) and a refresh token
 
+        Error codes: - 400: `bad_request` - 401: `account_disabled`, `invalid_credentials` - 413: `payload_too_large` - 415: `unsupported_media_type` - 422: `validation_failed` - 429: `rate_limited` - 503: `unavailable`
 
-        :param password_reset_request: (required)
-        :type password_reset_request: PasswordResetRequest
+        :param login: (required)
+        :type login: Login
         :param _request_timeout: timeout setting for this request. If one
                                  number provided, it will be total request
                                  timeout. It can also be a pair (tuple) of
@@ -966,8 +380,8 @@ class AuthApi:
         :return: Returns the result object.
         """ # noqa: E501
 
-        _param = self._api_v1_auth_password_reset_post_serialize(
-            password_reset_request=password_reset_request,
+        _param = self._login_serialize(
+            login=login,
             _request_auth=_request_auth,
             _content_type=_content_type,
             _headers=_headers,
@@ -975,11 +389,11 @@ class AuthApi:
         )
 
         _response_types_map: Dict[str, Optional[str]] = {
+            '200': "TokenDto",
             '400': "ErrorBody",
             '401': "ErrorBody",
-            '403': "ErrorBody",
-            '404': "ErrorBody",
-            '409': "ErrorBody",
+            '413': "ErrorBody",
+            '415': "ErrorBody",
             '422': "ErrorBody",
             '429': "ErrorBody",
             '503': "ErrorBody",
@@ -996,9 +410,9 @@ class AuthApi:
 
 
     @validate_call
-    def api_v1_auth_password_reset_post_with_http_info(
+    def login_with_http_info(
         self,
-        password_reset_request: PasswordResetRequest,
+        login: Login,
         _request_timeout: Union[
             None,
             Annotated[StrictFloat, Field(gt=0)],
@@ -1011,12 +425,13 @@ class AuthApi:
         _content_type: Optional[StrictStr] = None,
         _headers: Optional[Dict[StrictStr, Any]] = None,
         _host_index: Annotated[StrictInt, Field(ge=0, le=0)] = 0,
-    ) -> ApiResponse[None]:
-        """Ask for a password-reset email. The answer (202) is the same, and as fast, whether or not the email exists
+    ) -> ApiResponse[TokenDto]:
+        """Sign in with email and password: an access token (JWT) and a refresh token
 
+        Error codes: - 400: `bad_request` - 401: `account_disabled`, `invalid_credentials` - 413: `payload_too_large` - 415: `unsupported_media_type` - 422: `validation_failed` - 429: `rate_limited` - 503: `unavailable`
 
-        :param password_reset_request: (required)
-        :type password_reset_request: PasswordResetRequest
+        :param login: (required)
+        :type login: Login
         :param _request_timeout: timeout setting for this request. If one
                                  number provided, it will be total request
                                  timeout. It can also be a pair (tuple) of
@@ -1039,8 +454,8 @@ class AuthApi:
         :return: Returns the result object.
         """ # noqa: E501
 
-        _param = self._api_v1_auth_password_reset_post_serialize(
-            password_reset_request=password_reset_request,
+        _param = self._login_serialize(
+            login=login,
             _request_auth=_request_auth,
             _content_type=_content_type,
             _headers=_headers,
@@ -1048,11 +463,11 @@ class AuthApi:
         )
 
         _response_types_map: Dict[str, Optional[str]] = {
+            '200': "TokenDto",
             '400': "ErrorBody",
             '401': "ErrorBody",
-            '403': "ErrorBody",
-            '404': "ErrorBody",
-            '409': "ErrorBody",
+            '413': "ErrorBody",
+            '415': "ErrorBody",
             '422': "ErrorBody",
             '429': "ErrorBody",
             '503': "ErrorBody",
@@ -1069,9 +484,9 @@ class AuthApi:
 
 
     @validate_call
-    def api_v1_auth_password_reset_post_without_preload_content(
+    def login_without_preload_content(
         self,
-        password_reset_request: PasswordResetRequest,
+        login: Login,
         _request_timeout: Union[
             None,
             Annotated[StrictFloat, Field(gt=0)],
@@ -1085,11 +500,12 @@ class AuthApi:
         _headers: Optional[Dict[StrictStr, Any]] = None,
         _host_index: Annotated[StrictInt, Field(ge=0, le=0)] = 0,
     ) -> RESTResponseType:
-        """Ask for a password-reset email. The answer (202) is the same, and as fast, whether or not the email exists
+        """Sign in with email and password: an access token (JWT) and a refresh token
 
+        Error codes: - 400: `bad_request` - 401: `account_disabled`, `invalid_credentials` - 413: `payload_too_large` - 415: `unsupported_media_type` - 422: `validation_failed` - 429: `rate_limited` - 503: `unavailable`
 
-        :param password_reset_request: (required)
-        :type password_reset_request: PasswordResetRequest
+        :param login: (required)
+        :type login: Login
         :param _request_timeout: timeout setting for this request. If one
                                  number provided, it will be total request
                                  timeout. It can also be a pair (tuple) of
@@ -1112,8 +528,8 @@ class AuthApi:
         :return: Returns the result object.
         """ # noqa: E501
 
-        _param = self._api_v1_auth_password_reset_post_serialize(
-            password_reset_request=password_reset_request,
+        _param = self._login_serialize(
+            login=login,
             _request_auth=_request_auth,
             _content_type=_content_type,
             _headers=_headers,
@@ -1121,11 +537,11 @@ class AuthApi:
         )
 
         _response_types_map: Dict[str, Optional[str]] = {
+            '200': "TokenDto",
             '400': "ErrorBody",
             '401': "ErrorBody",
-            '403': "ErrorBody",
-            '404': "ErrorBody",
-            '409': "ErrorBody",
+            '413': "ErrorBody",
+            '415': "ErrorBody",
             '422': "ErrorBody",
             '429': "ErrorBody",
             '503': "ErrorBody",
@@ -1137,9 +553,9 @@ class AuthApi:
         return response_data.response
 
 
-    def _api_v1_auth_password_reset_post_serialize(
+    def _login_serialize(
         self,
-        password_reset_request,
+        login,
         _request_auth,
         _content_type,
         _headers,
@@ -1165,8 +581,8 @@ class AuthApi:
         # process the header parameters
         # process the form parameters
         # process the body parameter
-        if password_reset_request is not None:
-            _body_params = password_reset_request
+        if login is not None:
+            _body_params = login
 
 
         # set the HTTP header `Accept`
@@ -1197,7 +613,7 @@ class AuthApi:
 
         return self.api_client.param_serialize(
             method='POST',
-            resource_path='/api/v1/auth/password-reset',
+            resource_path='/api/v1/auth/login',
             path_params=_path_params,
             query_params=_query_params,
             header_params=_header_params,
@@ -1214,7 +630,298 @@ class AuthApi:
 
 
     @validate_call
-    def api_v1_auth_refresh_post(
+    def logout(
+        self,
+        refresh_request: RefreshRequest,
+        _request_timeout: Union[
+            None,
+            Annotated[StrictFloat, Field(gt=0)],
+            Tuple[
+                Annotated[StrictFloat, Field(gt=0)],
+                Annotated[StrictFloat, Field(gt=0)]
+            ]
+        ] = None,
+        _request_auth: Optional[Dict[StrictStr, Any]] = None,
+        _content_type: Optional[StrictStr] = None,
+        _headers: Optional[Dict[StrictStr, Any]] = None,
+        _host_index: Annotated[StrictInt, Field(ge=0, le=0)] = 0,
+    ) -> None:
+        """Sign out: the refresh token (and every token of its sign-in) stops working. Always 204
+
+        Error codes: - 400: `bad_request` - 413: `payload_too_large` - 415: `unsupported_media_type` - 422: `validation_failed` - 429: `rate_limited` - 503: `unavailable`
+
+        :param refresh_request: (required)
+        :type refresh_request: RefreshRequest
+        :param _request_timeout: timeout setting for this request. If one
+                                 number provided, it will be total request
+                                 timeout. It can also be a pair (tuple) of
+                                 (connection, read) timeouts.
+        :type _request_timeout: int, tuple(int, int), optional
+        :param _request_auth: set to override the auth_settings for an a single
+                              request; this effectively ignores the
+                              authentication in the spec for a single request.
+        :type _request_auth: dict, optional
+        :param _content_type: force content-type for the request.
+        :type _content_type: str, Optional
+        :param _headers: set to override the headers for a single
+                         request; this effectively ignores the headers
+                         in the spec for a single request.
+        :type _headers: dict, optional
+        :param _host_index: set to override the host_index for a single
+                            request; this effectively ignores the host_index
+                            in the spec for a single request.
+        :type _host_index: int, optional
+        :return: Returns the result object.
+        """ # noqa: E501
+
+        _param = self._logout_serialize(
+            refresh_request=refresh_request,
+            _request_auth=_request_auth,
+            _content_type=_content_type,
+            _headers=_headers,
+            _host_index=_host_index
+        )
+
+        _response_types_map: Dict[str, Optional[str]] = {
+            '204': None,
+            '400': "ErrorBody",
+            '413': "ErrorBody",
+            '415': "ErrorBody",
+            '422': "ErrorBody",
+            '429': "ErrorBody",
+            '503': "ErrorBody",
+        }
+        response_data = self.api_client.call_api(
+            *_param,
+            _request_timeout=_request_timeout
+        )
+        response_data.read()
+        return self.api_client.response_deserialize(
+            response_data=response_data,
+            response_types_map=_response_types_map,
+        ).data
+
+
+    @validate_call
+    def logout_with_http_info(
+        self,
+        refresh_request: RefreshRequest,
+        _request_timeout: Union[
+            None,
+            Annotated[StrictFloat, Field(gt=0)],
+            Tuple[
+                Annotated[StrictFloat, Field(gt=0)],
+                Annotated[StrictFloat, Field(gt=0)]
+            ]
+        ] = None,
+        _request_auth: Optional[Dict[StrictStr, Any]] = None,
+        _content_type: Optional[StrictStr] = None,
+        _headers: Optional[Dict[StrictStr, Any]] = None,
+        _host_index: Annotated[StrictInt, Field(ge=0, le=0)] = 0,
+    ) -> ApiResponse[None]:
+        """Sign out: the refresh token (and every token of its sign-in) stops working. Always 204
+
+        Error codes: - 400: `bad_request` - 413: `payload_too_large` - 415: `unsupported_media_type` - 422: `validation_failed` - 429: `rate_limited` - 503: `unavailable`
+
+        :param refresh_request: (required)
+        :type refresh_request: RefreshRequest
+        :param _request_timeout: timeout setting for this request. If one
+                                 number provided, it will be total request
+                                 timeout. It can also be a pair (tuple) of
+                                 (connection, read) timeouts.
+        :type _request_timeout: int, tuple(int, int), optional
+        :param _request_auth: set to override the auth_settings for an a single
+                              request; this effectively ignores the
+                              authentication in the spec for a single request.
+        :type _request_auth: dict, optional
+        :param _content_type: force content-type for the request.
+        :type _content_type: str, Optional
+        :param _headers: set to override the headers for a single
+                         request; this effectively ignores the headers
+                         in the spec for a single request.
+        :type _headers: dict, optional
+        :param _host_index: set to override the host_index for a single
+                            request; this effectively ignores the host_index
+                            in the spec for a single request.
+        :type _host_index: int, optional
+        :return: Returns the result object.
+        """ # noqa: E501
+
+        _param = self._logout_serialize(
+            refresh_request=refresh_request,
+            _request_auth=_request_auth,
+            _content_type=_content_type,
+            _headers=_headers,
+            _host_index=_host_index
+        )
+
+        _response_types_map: Dict[str, Optional[str]] = {
+            '204': None,
+            '400': "ErrorBody",
+            '413': "ErrorBody",
+            '415': "ErrorBody",
+            '422': "ErrorBody",
+            '429': "ErrorBody",
+            '503': "ErrorBody",
+        }
+        response_data = self.api_client.call_api(
+            *_param,
+            _request_timeout=_request_timeout
+        )
+        response_data.read()
+        return self.api_client.response_deserialize(
+            response_data=response_data,
+            response_types_map=_response_types_map,
+        )
+
+
+    @validate_call
+    def logout_without_preload_content(
+        self,
+        refresh_request: RefreshRequest,
+        _request_timeout: Union[
+            None,
+            Annotated[StrictFloat, Field(gt=0)],
+            Tuple[
+                Annotated[StrictFloat, Field(gt=0)],
+                Annotated[StrictFloat, Field(gt=0)]
+            ]
+        ] = None,
+        _request_auth: Optional[Dict[StrictStr, Any]] = None,
+        _content_type: Optional[StrictStr] = None,
+        _headers: Optional[Dict[StrictStr, Any]] = None,
+        _host_index: Annotated[StrictInt, Field(ge=0, le=0)] = 0,
+    ) -> RESTResponseType:
+        """Sign out: the refresh token (and every token of its sign-in) stops working. Always 204
+
+        Error codes: - 400: `bad_request` - 413: `payload_too_large` - 415: `unsupported_media_type` - 422: `validation_failed` - 429: `rate_limited` - 503: `unavailable`
+
+        :param refresh_request: (required)
+        :type refresh_request: RefreshRequest
+        :param _request_timeout: timeout setting for this request. If one
+                                 number provided, it will be total request
+                                 timeout. It can also be a pair (tuple) of
+                                 (connection, read) timeouts.
+        :type _request_timeout: int, tuple(int, int), optional
+        :param _request_auth: set to override the auth_settings for an a single
+                              request; this effectively ignores the
+                              authentication in the spec for a single request.
+        :type _request_auth: dict, optional
+        :param _content_type: force content-type for the request.
+        :type _content_type: str, Optional
+        :param _headers: set to override the headers for a single
+                         request; this effectively ignores the headers
+                         in the spec for a single request.
+        :type _headers: dict, optional
+        :param _host_index: set to override the host_index for a single
+                            request; this effectively ignores the host_index
+                            in the spec for a single request.
+        :type _host_index: int, optional
+        :return: Returns the result object.
+        """ # noqa: E501
+
+        _param = self._logout_serialize(
+            refresh_request=refresh_request,
+            _request_auth=_request_auth,
+            _content_type=_content_type,
+            _headers=_headers,
+            _host_index=_host_index
+        )
+
+        _response_types_map: Dict[str, Optional[str]] = {
+            '204': None,
+            '400': "ErrorBody",
+            '413': "ErrorBody",
+            '415': "ErrorBody",
+            '422': "ErrorBody",
+            '429': "ErrorBody",
+            '503': "ErrorBody",
+        }
+        response_data = self.api_client.call_api(
+            *_param,
+            _request_timeout=_request_timeout
+        )
+        return response_data.response
+
+
+    def _logout_serialize(
+        self,
+        refresh_request,
+        _request_auth,
+        _content_type,
+        _headers,
+        _host_index,
+    ) -> RequestSerialized:
+
+        _host = None
+
+        _collection_formats: Dict[str, str] = {
+        }
+
+        _path_params: Dict[str, str] = {}
+        _query_params: List[Tuple[str, str]] = []
+        _header_params: Dict[str, Optional[str]] = _headers or {}
+        _form_params: List[Tuple[str, str]] = []
+        _files: Dict[
+            str, Union[str, bytes, List[str], List[bytes], List[Tuple[str, bytes]]]
+        ] = {}
+        _body_params: Optional[bytes] = None
+
+        # process the path parameters
+        # process the query parameters
+        # process the header parameters
+        # process the form parameters
+        # process the body parameter
+        if refresh_request is not None:
+            _body_params = refresh_request
+
+
+        # set the HTTP header `Accept`
+        if 'Accept' not in _header_params:
+            _header_params['Accept'] = self.api_client.select_header_accept(
+                [
+                    'application/json'
+                ]
+            )
+
+        # set the HTTP header `Content-Type`
+        if _content_type:
+            _header_params['Content-Type'] = _content_type
+        else:
+            _default_content_type = (
+                self.api_client.select_header_content_type(
+                    [
+                        'application/json'
+                    ]
+                )
+            )
+            if _default_content_type is not None:
+                _header_params['Content-Type'] = _default_content_type
+
+        # authentication setting
+        _auth_settings: List[str] = [
+        ]
+
+        return self.api_client.param_serialize(
+            method='POST',
+            resource_path='/api/v1/auth/logout',
+            path_params=_path_params,
+            query_params=_query_params,
+            header_params=_header_params,
+            body=_body_params,
+            post_params=_form_params,
+            files=_files,
+            auth_settings=_auth_settings,
+            collection_formats=_collection_formats,
+            _host=_host,
+            _request_auth=_request_auth
+        )
+
+
+
+
+    @validate_call
+    def refresh_tokens(
         self,
         refresh_request: RefreshRequest,
         _request_timeout: Union[
@@ -1232,6 +939,7 @@ class AuthApi:
     ) -> TokenDto:
         """Trade a refresh token for a new pair; the old refresh token stops working. Presenting an already used one revokes that whole sign-in (401 `token_reused`)
 
+        Error codes: - 400: `bad_request` - 401: `account_disabled`, `invalid_token`, `token_reused` - 413: `payload_too_large` - 415: `unsupported_media_type` - 422: `validation_failed` - 429: `rate_limited` - 503: `unavailable`
 
         :param refresh_request: (required)
         :type refresh_request: RefreshRequest
@@ -1257,7 +965,7 @@ class AuthApi:
         :return: Returns the result object.
         """ # noqa: E501
 
-        _param = self._api_v1_auth_refresh_post_serialize(
+        _param = self._refresh_tokens_serialize(
             refresh_request=refresh_request,
             _request_auth=_request_auth,
             _content_type=_content_type,
@@ -1269,9 +977,8 @@ class AuthApi:
             '200': "TokenDto",
             '400': "ErrorBody",
             '401': "ErrorBody",
-            '403': "ErrorBody",
-            '404': "ErrorBody",
-            '409': "ErrorBody",
+            '413': "ErrorBody",
+            '415': "ErrorBody",
             '422': "ErrorBody",
             '429': "ErrorBody",
             '503': "ErrorBody",
@@ -1288,7 +995,7 @@ class AuthApi:
 
 
     @validate_call
-    def api_v1_auth_refresh_post_with_http_info(
+    def refresh_tokens_with_http_info(
         self,
         refresh_request: RefreshRequest,
         _request_timeout: Union[
@@ -1306,6 +1013,7 @@ class AuthApi:
     ) -> ApiResponse[TokenDto]:
         """Trade a refresh token for a new pair; the old refresh token stops working. Presenting an already used one revokes that whole sign-in (401 `token_reused`)
 
+        Error codes: - 400: `bad_request` - 401: `account_disabled`, `invalid_token`, `token_reused` - 413: `payload_too_large` - 415: `unsupported_media_type` - 422: `validation_failed` - 429: `rate_limited` - 503: `unavailable`
 
         :param refresh_request: (required)
         :type refresh_request: RefreshRequest
@@ -1331,7 +1039,7 @@ class AuthApi:
         :return: Returns the result object.
         """ # noqa: E501
 
-        _param = self._api_v1_auth_refresh_post_serialize(
+        _param = self._refresh_tokens_serialize(
             refresh_request=refresh_request,
             _request_auth=_request_auth,
             _content_type=_content_type,
@@ -1343,9 +1051,8 @@ class AuthApi:
             '200': "TokenDto",
             '400': "ErrorBody",
             '401': "ErrorBody",
-            '403': "ErrorBody",
-            '404': "ErrorBody",
-            '409': "ErrorBody",
+            '413': "ErrorBody",
+            '415': "ErrorBody",
             '422': "ErrorBody",
             '429': "ErrorBody",
             '503': "ErrorBody",
@@ -1362,7 +1069,7 @@ class AuthApi:
 
 
     @validate_call
-    def api_v1_auth_refresh_post_without_preload_content(
+    def refresh_tokens_without_preload_content(
         self,
         refresh_request: RefreshRequest,
         _request_timeout: Union[
@@ -1380,6 +1087,7 @@ class AuthApi:
     ) -> RESTResponseType:
         """Trade a refresh token for a new pair; the old refresh token stops working. Presenting an already used one revokes that whole sign-in (401 `token_reused`)
 
+        Error codes: - 400: `bad_request` - 401: `account_disabled`, `invalid_token`, `token_reused` - 413: `payload_too_large` - 415: `unsupported_media_type` - 422: `validation_failed` - 429: `rate_limited` - 503: `unavailable`
 
         :param refresh_request: (required)
         :type refresh_request: RefreshRequest
@@ -1405,7 +1113,7 @@ class AuthApi:
         :return: Returns the result object.
         """ # noqa: E501
 
-        _param = self._api_v1_auth_refresh_post_serialize(
+        _param = self._refresh_tokens_serialize(
             refresh_request=refresh_request,
             _request_auth=_request_auth,
             _content_type=_content_type,
@@ -1417,9 +1125,8 @@ class AuthApi:
             '200': "TokenDto",
             '400': "ErrorBody",
             '401': "ErrorBody",
-            '403': "ErrorBody",
-            '404': "ErrorBody",
-            '409': "ErrorBody",
+            '413': "ErrorBody",
+            '415': "ErrorBody",
             '422': "ErrorBody",
             '429': "ErrorBody",
             '503': "ErrorBody",
@@ -1431,7 +1138,7 @@ class AuthApi:
         return response_data.response
 
 
-    def _api_v1_auth_refresh_post_serialize(
+    def _refresh_tokens_serialize(
         self,
         refresh_request,
         _request_auth,
@@ -1508,7 +1215,295 @@ class AuthApi:
 
 
     @validate_call
-    def api_v1_auth_signup_post(
+    def request_password_reset(
+        self,
+        password_reset_request: PasswordResetRequest,
+        _request_timeout: Union[
+            None,
+            Annotated[StrictFloat, Field(gt=0)],
+            Tuple[
+                Annotated[StrictFloat, Field(gt=0)],
+                Annotated[StrictFloat, Field(gt=0)]
+            ]
+        ] = None,
+        _request_auth: Optional[Dict[StrictStr, Any]] = None,
+        _content_type: Optional[StrictStr] = None,
+        _headers: Optional[Dict[StrictStr, Any]] = None,
+        _host_index: Annotated[StrictInt, Field(ge=0, le=0)] = 0,
+    ) -> AcceptedDto:
+        """Ask for a password-reset email. The answer (202) is the same, and as fast, whether or not the email exists
+
+        Error codes: - 400: `bad_request` - 413: `payload_too_large` - 415: `unsupported_media_type` - 422: `validation_failed` - 429: `rate_limited`
+
+        :param password_reset_request: (required)
+        :type password_reset_request: PasswordResetRequest
+        :param _request_timeout: timeout setting for this request. If one
+                                 number provided, it will be total request
+                                 timeout. It can also be a pair (tuple) of
+                                 (connection, read) timeouts.
+        :type _request_timeout: int, tuple(int, int), optional
+        :param _request_auth: set to override the auth_settings for an a single
+                              request; this effectively ignores the
+                              authentication in the spec for a single request.
+        :type _request_auth: dict, optional
+        :param _content_type: force content-type for the request.
+        :type _content_type: str, Optional
+        :param _headers: set to override the headers for a single
+                         request; this effectively ignores the headers
+                         in the spec for a single request.
+        :type _headers: dict, optional
+        :param _host_index: set to override the host_index for a single
+                            request; this effectively ignores the host_index
+                            in the spec for a single request.
+        :type _host_index: int, optional
+        :return: Returns the result object.
+        """ # noqa: E501
+
+        _param = self._request_password_reset_serialize(
+            password_reset_request=password_reset_request,
+            _request_auth=_request_auth,
+            _content_type=_content_type,
+            _headers=_headers,
+            _host_index=_host_index
+        )
+
+        _response_types_map: Dict[str, Optional[str]] = {
+            '202': "AcceptedDto",
+            '400': "ErrorBody",
+            '413': "ErrorBody",
+            '415': "ErrorBody",
+            '422': "ErrorBody",
+            '429': "ErrorBody",
+        }
+        response_data = self.api_client.call_api(
+            *_param,
+            _request_timeout=_request_timeout
+        )
+        response_data.read()
+        return self.api_client.response_deserialize(
+            response_data=response_data,
+            response_types_map=_response_types_map,
+        ).data
+
+
+    @validate_call
+    def request_password_reset_with_http_info(
+        self,
+        password_reset_request: PasswordResetRequest,
+        _request_timeout: Union[
+            None,
+            Annotated[StrictFloat, Field(gt=0)],
+            Tuple[
+                Annotated[StrictFloat, Field(gt=0)],
+                Annotated[StrictFloat, Field(gt=0)]
+            ]
+        ] = None,
+        _request_auth: Optional[Dict[StrictStr, Any]] = None,
+        _content_type: Optional[StrictStr] = None,
+        _headers: Optional[Dict[StrictStr, Any]] = None,
+        _host_index: Annotated[StrictInt, Field(ge=0, le=0)] = 0,
+    ) -> ApiResponse[AcceptedDto]:
+        """Ask for a password-reset email. The answer (202) is the same, and as fast, whether or not the email exists
+
+        Error codes: - 400: `bad_request` - 413: `payload_too_large` - 415: `unsupported_media_type` - 422: `validation_failed` - 429: `rate_limited`
+
+        :param password_reset_request: (required)
+        :type password_reset_request: PasswordResetRequest
+        :param _request_timeout: timeout setting for this request. If one
+                                 number provided, it will be total request
+                                 timeout. It can also be a pair (tuple) of
+                                 (connection, read) timeouts.
+        :type _request_timeout: int, tuple(int, int), optional
+        :param _request_auth: set to override the auth_settings for an a single
+                              request; this effectively ignores the
+                              authentication in the spec for a single request.
+        :type _request_auth: dict, optional
+        :param _content_type: force content-type for the request.
+        :type _content_type: str, Optional
+        :param _headers: set to override the headers for a single
+                         request; this effectively ignores the headers
+                         in the spec for a single request.
+        :type _headers: dict, optional
+        :param _host_index: set to override the host_index for a single
+                            request; this effectively ignores the host_index
+                            in the spec for a single request.
+        :type _host_index: int, optional
+        :return: Returns the result object.
+        """ # noqa: E501
+
+        _param = self._request_password_reset_serialize(
+            password_reset_request=password_reset_request,
+            _request_auth=_request_auth,
+            _content_type=_content_type,
+            _headers=_headers,
+            _host_index=_host_index
+        )
+
+        _response_types_map: Dict[str, Optional[str]] = {
+            '202': "AcceptedDto",
+            '400': "ErrorBody",
+            '413': "ErrorBody",
+            '415': "ErrorBody",
+            '422': "ErrorBody",
+            '429': "ErrorBody",
+        }
+        response_data = self.api_client.call_api(
+            *_param,
+            _request_timeout=_request_timeout
+        )
+        response_data.read()
+        return self.api_client.response_deserialize(
+            response_data=response_data,
+            response_types_map=_response_types_map,
+        )
+
+
+    @validate_call
+    def request_password_reset_without_preload_content(
+        self,
+        password_reset_request: PasswordResetRequest,
+        _request_timeout: Union[
+            None,
+            Annotated[StrictFloat, Field(gt=0)],
+            Tuple[
+                Annotated[StrictFloat, Field(gt=0)],
+                Annotated[StrictFloat, Field(gt=0)]
+            ]
+        ] = None,
+        _request_auth: Optional[Dict[StrictStr, Any]] = None,
+        _content_type: Optional[StrictStr] = None,
+        _headers: Optional[Dict[StrictStr, Any]] = None,
+        _host_index: Annotated[StrictInt, Field(ge=0, le=0)] = 0,
+    ) -> RESTResponseType:
+        """Ask for a password-reset email. The answer (202) is the same, and as fast, whether or not the email exists
+
+        Error codes: - 400: `bad_request` - 413: `payload_too_large` - 415: `unsupported_media_type` - 422: `validation_failed` - 429: `rate_limited`
+
+        :param password_reset_request: (required)
+        :type password_reset_request: PasswordResetRequest
+        :param _request_timeout: timeout setting for this request. If one
+                                 number provided, it will be total request
+                                 timeout. It can also be a pair (tuple) of
+                                 (connection, read) timeouts.
+        :type _request_timeout: int, tuple(int, int), optional
+        :param _request_auth: set to override the auth_settings for an a single
+                              request; this effectively ignores the
+                              authentication in the spec for a single request.
+        :type _request_auth: dict, optional
+        :param _content_type: force content-type for the request.
+        :type _content_type: str, Optional
+        :param _headers: set to override the headers for a single
+                         request; this effectively ignores the headers
+                         in the spec for a single request.
+        :type _headers: dict, optional
+        :param _host_index: set to override the host_index for a single
+                            request; this effectively ignores the host_index
+                            in the spec for a single request.
+        :type _host_index: int, optional
+        :return: Returns the result object.
+        """ # noqa: E501
+
+        _param = self._request_password_reset_serialize(
+            password_reset_request=password_reset_request,
+            _request_auth=_request_auth,
+            _content_type=_content_type,
+            _headers=_headers,
+            _host_index=_host_index
+        )
+
+        _response_types_map: Dict[str, Optional[str]] = {
+            '202': "AcceptedDto",
+            '400': "ErrorBody",
+            '413': "ErrorBody",
+            '415': "ErrorBody",
+            '422': "ErrorBody",
+            '429': "ErrorBody",
+        }
+        response_data = self.api_client.call_api(
+            *_param,
+            _request_timeout=_request_timeout
+        )
+        return response_data.response
+
+
+    def _request_password_reset_serialize(
+        self,
+        password_reset_request,
+        _request_auth,
+        _content_type,
+        _headers,
+        _host_index,
+    ) -> RequestSerialized:
+
+        _host = None
+
+        _collection_formats: Dict[str, str] = {
+        }
+
+        _path_params: Dict[str, str] = {}
+        _query_params: List[Tuple[str, str]] = []
+        _header_params: Dict[str, Optional[str]] = _headers or {}
+        _form_params: List[Tuple[str, str]] = []
+        _files: Dict[
+            str, Union[str, bytes, List[str], List[bytes], List[Tuple[str, bytes]]]
+        ] = {}
+        _body_params: Optional[bytes] = None
+
+        # process the path parameters
+        # process the query parameters
+        # process the header parameters
+        # process the form parameters
+        # process the body parameter
+        if password_reset_request is not None:
+            _body_params = password_reset_request
+
+
+        # set the HTTP header `Accept`
+        if 'Accept' not in _header_params:
+            _header_params['Accept'] = self.api_client.select_header_accept(
+                [
+                    'application/json'
+                ]
+            )
+
+        # set the HTTP header `Content-Type`
+        if _content_type:
+            _header_params['Content-Type'] = _content_type
+        else:
+            _default_content_type = (
+                self.api_client.select_header_content_type(
+                    [
+                        'application/json'
+                    ]
+                )
+            )
+            if _default_content_type is not None:
+                _header_params['Content-Type'] = _default_content_type
+
+        # authentication setting
+        _auth_settings: List[str] = [
+        ]
+
+        return self.api_client.param_serialize(
+            method='POST',
+            resource_path='/api/v1/auth/password-reset',
+            path_params=_path_params,
+            query_params=_query_params,
+            header_params=_header_params,
+            body=_body_params,
+            post_params=_form_params,
+            files=_files,
+            auth_settings=_auth_settings,
+            collection_formats=_collection_formats,
+            _host=_host,
+            _request_auth=_request_auth
+        )
+
+
+
+
+    @validate_call
+    def signup(
         self,
         signup: Signup,
         _request_timeout: Union[
@@ -1526,6 +1521,7 @@ class AuthApi:
     ) -> TokenDto:
         """Create an account (customer or provider) and sign in
 
+        Error codes: - 400: `bad_request` - 409: `email_taken` - 413: `payload_too_large` - 415: `unsupported_media_type` - 422: `validation_failed` - 429: `rate_limited` - 503: `unavailable`
 
         :param signup: (required)
         :type signup: Signup
@@ -1551,7 +1547,7 @@ class AuthApi:
         :return: Returns the result object.
         """ # noqa: E501
 
-        _param = self._api_v1_auth_signup_post_serialize(
+        _param = self._signup_serialize(
             signup=signup,
             _request_auth=_request_auth,
             _content_type=_content_type,
@@ -1562,10 +1558,9 @@ class AuthApi:
         _response_types_map: Dict[str, Optional[str]] = {
             '201': "TokenDto",
             '400': "ErrorBody",
-            '401': "ErrorBody",
-            '403': "ErrorBody",
-            '404': "ErrorBody",
             '409': "ErrorBody",
+            '413': "ErrorBody",
+            '415': "ErrorBody",
             '422': "ErrorBody",
             '429': "ErrorBody",
             '503': "ErrorBody",
@@ -1582,7 +1577,7 @@ class AuthApi:
 
 
     @validate_call
-    def api_v1_auth_signup_post_with_http_info(
+    def signup_with_http_info(
         self,
         signup: Signup,
         _request_timeout: Union[
@@ -1600,6 +1595,7 @@ class AuthApi:
     ) -> ApiResponse[TokenDto]:
         """Create an account (customer or provider) and sign in
 
+        Error codes: - 400: `bad_request` - 409: `email_taken` - 413: `payload_too_large` - 415: `unsupported_media_type` - 422: `validation_failed` - 429: `rate_limited` - 503: `unavailable`
 
         :param signup: (required)
         :type signup: Signup
@@ -1625,7 +1621,7 @@ class AuthApi:
         :return: Returns the result object.
         """ # noqa: E501
 
-        _param = self._api_v1_auth_signup_post_serialize(
+        _param = self._signup_serialize(
             signup=signup,
             _request_auth=_request_auth,
             _content_type=_content_type,
@@ -1636,10 +1632,9 @@ class AuthApi:
         _response_types_map: Dict[str, Optional[str]] = {
             '201': "TokenDto",
             '400': "ErrorBody",
-            '401': "ErrorBody",
-            '403': "ErrorBody",
-            '404': "ErrorBody",
             '409': "ErrorBody",
+            '413': "ErrorBody",
+            '415': "ErrorBody",
             '422': "ErrorBody",
             '429': "ErrorBody",
             '503': "ErrorBody",
@@ -1656,7 +1651,7 @@ class AuthApi:
 
 
     @validate_call
-    def api_v1_auth_signup_post_without_preload_content(
+    def signup_without_preload_content(
         self,
         signup: Signup,
         _request_timeout: Union[
@@ -1674,6 +1669,7 @@ class AuthApi:
     ) -> RESTResponseType:
         """Create an account (customer or provider) and sign in
 
+        Error codes: - 400: `bad_request` - 409: `email_taken` - 413: `payload_too_large` - 415: `unsupported_media_type` - 422: `validation_failed` - 429: `rate_limited` - 503: `unavailable`
 
         :param signup: (required)
         :type signup: Signup
@@ -1699,7 +1695,7 @@ class AuthApi:
         :return: Returns the result object.
         """ # noqa: E501
 
-        _param = self._api_v1_auth_signup_post_serialize(
+        _param = self._signup_serialize(
             signup=signup,
             _request_auth=_request_auth,
             _content_type=_content_type,
@@ -1710,10 +1706,9 @@ class AuthApi:
         _response_types_map: Dict[str, Optional[str]] = {
             '201': "TokenDto",
             '400': "ErrorBody",
-            '401': "ErrorBody",
-            '403': "ErrorBody",
-            '404': "ErrorBody",
             '409': "ErrorBody",
+            '413': "ErrorBody",
+            '415': "ErrorBody",
             '422': "ErrorBody",
             '429': "ErrorBody",
             '503': "ErrorBody",
@@ -1725,7 +1720,7 @@ class AuthApi:
         return response_data.response
 
 
-    def _api_v1_auth_signup_post_serialize(
+    def _signup_serialize(
         self,
         signup,
         _request_auth,

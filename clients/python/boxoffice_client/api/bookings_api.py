@@ -15,9 +15,10 @@ from pydantic import validate_call, Field, StrictFloat, StrictStr, StrictInt
 from typing import Any, Dict, List, Optional, Tuple, Union
 from typing_extensions import Annotated
 
-from pydantic import Field, StrictInt, StrictStr, field_validator
+from pydantic import Field, StrictStr, field_validator
 from typing import Optional
 from typing_extensions import Annotated
+from uuid import UUID
 from boxoffice_client.models.book_event import BookEvent
 from boxoffice_client.models.booking_dto import BookingDto
 from boxoffice_client.models.booking_history_dto import BookingHistoryDto
@@ -44,12 +45,10 @@ class BookingsApi:
 
 
     @validate_call
-    def api_v1_bookings_get(
+    def book_event(
         self,
-        email: Optional[StrictStr] = None,
-        limit: Optional[StrictInt] = None,
-        offset: Optional[StrictInt] = None,
-        phone: Optional[StrictStr] = None,
+        id: Annotated[int, Field(strict=True, ge=1)],
+        book_event: BookEvent,
         _request_timeout: Union[
             None,
             Annotated[StrictFloat, Field(gt=0)],
@@ -62,18 +61,15 @@ class BookingsApi:
         _content_type: Optional[StrictStr] = None,
         _headers: Optional[Dict[StrictStr, Any]] = None,
         _host_index: Annotated[StrictInt, Field(ge=0, le=0)] = 0,
-    ) -> BookingList:
-        """Your bookings (signed in), newest first. `?email=` / `?phone=`: admins find anyone's bookings by contact; others may only give their own.
+    ) -> BookingDto:
+        """Book one general-admission place of an event that has exactly one show
 
+        Error codes: - 400: `bad_request` - 401: `account_disabled`, `invalid_token`, `token_expired` - 404: `not_found` - 409: `ambiguous_show`, `no_show`, `show_started`, `sold_out` - 413: `payload_too_large` - 415: `unsupported_media_type` - 422: `validation_failed` - 429: `rate_limited` - 503: `unavailable`
 
-        :param email:
-        :type email: str
-        :param limit:
-        :type limit: int
-        :param offset:
-        :type offset: int
-        :param phone:
-        :type phone: str
+        :param id: (required)
+        :type id: int
+        :param book_event: (required)
+        :type book_event: BookEvent
         :param _request_timeout: timeout setting for this request. If one
                                  number provided, it will be total request
                                  timeout. It can also be a pair (tuple) of
@@ -96,11 +92,9 @@ class BookingsApi:
         :return: Returns the result object.
         """ # noqa: E501
 
-        _param = self._api_v1_bookings_get_serialize(
-            email=email,
-            limit=limit,
-            offset=offset,
-            phone=phone,
+        _param = self._book_event_serialize(
+            id=id,
+            book_event=book_event,
             _request_auth=_request_auth,
             _content_type=_content_type,
             _headers=_headers,
@@ -108,12 +102,13 @@ class BookingsApi:
         )
 
         _response_types_map: Dict[str, Optional[str]] = {
-            '200': "BookingList",
+            '201': "BookingDto",
             '400': "ErrorBody",
             '401': "ErrorBody",
-            '403': "ErrorBody",
             '404': "ErrorBody",
             '409': "ErrorBody",
+            '413': "ErrorBody",
+            '415': "ErrorBody",
             '422': "ErrorBody",
             '429': "ErrorBody",
             '503': "ErrorBody",
@@ -130,12 +125,10 @@ class BookingsApi:
 
 
     @validate_call
-    def api_v1_bookings_get_with_http_info(
+    def book_event_with_http_info(
         self,
-        email: Optional[StrictStr] = None,
-        limit: Optional[StrictInt] = None,
-        offset: Optional[StrictInt] = None,
-        phone: Optional[StrictStr] = None,
+        id: Annotated[int, Field(strict=True, ge=1)],
+        book_event: BookEvent,
         _request_timeout: Union[
             None,
             Annotated[StrictFloat, Field(gt=0)],
@@ -148,18 +141,15 @@ class BookingsApi:
         _content_type: Optional[StrictStr] = None,
         _headers: Optional[Dict[StrictStr, Any]] = None,
         _host_index: Annotated[StrictInt, Field(ge=0, le=0)] = 0,
-    ) -> ApiResponse[BookingList]:
-        """Your bookings (signed in), newest first. `?email=` / `?phone=`: admins find anyone's bookings by contact; others may only give their own.
+    ) -> ApiResponse[BookingDto]:
+        """Book one general-admission place of an event that has exactly one show
 
+        Error codes: - 400: `bad_request` - 401: `account_disabled`, `invalid_token`, `token_expired` - 404: `not_found` - 409: `ambiguous_show`, `no_show`, `show_started`, `sold_out` - 413: `payload_too_large` - 415: `unsupported_media_type` - 422: `validation_failed` - 429: `rate_limited` - 503: `unavailable`
 
-        :param email:
-        :type email: str
-        :param limit:
-        :type limit: int
-        :param offset:
-        :type offset: int
-        :param phone:
-        :type phone: str
+        :param id: (required)
+        :type id: int
+        :param book_event: (required)
+        :type book_event: BookEvent
         :param _request_timeout: timeout setting for this request. If one
                                  number provided, it will be total request
                                  timeout. It can also be a pair (tuple) of
@@ -182,11 +172,9 @@ class BookingsApi:
         :return: Returns the result object.
         """ # noqa: E501
 
-        _param = self._api_v1_bookings_get_serialize(
-            email=email,
-            limit=limit,
-            offset=offset,
-            phone=phone,
+        _param = self._book_event_serialize(
+            id=id,
+            book_event=book_event,
             _request_auth=_request_auth,
             _content_type=_content_type,
             _headers=_headers,
@@ -194,12 +182,13 @@ class BookingsApi:
         )
 
         _response_types_map: Dict[str, Optional[str]] = {
-            '200': "BookingList",
+            '201': "BookingDto",
             '400': "ErrorBody",
             '401': "ErrorBody",
-            '403': "ErrorBody",
             '404': "ErrorBody",
             '409': "ErrorBody",
+            '413': "ErrorBody",
+            '415': "ErrorBody",
             '422': "ErrorBody",
             '429': "ErrorBody",
             '503': "ErrorBody",
@@ -216,12 +205,10 @@ class BookingsApi:
 
 
     @validate_call
-    def api_v1_bookings_get_without_preload_content(
+    def book_event_without_preload_content(
         self,
-        email: Optional[StrictStr] = None,
-        limit: Optional[StrictInt] = None,
-        offset: Optional[StrictInt] = None,
-        phone: Optional[StrictStr] = None,
+        id: Annotated[int, Field(strict=True, ge=1)],
+        book_event: BookEvent,
         _request_timeout: Union[
             None,
             Annotated[StrictFloat, Field(gt=0)],
@@ -235,17 +222,14 @@ class BookingsApi:
         _headers: Optional[Dict[StrictStr, Any]] = None,
         _host_index: Annotated[StrictInt, Field(ge=0, le=0)] = 0,
     ) -> RESTResponseType:
-        """Your bookings (signed in), newest first. `?email=` / `?phone=`: admins find anyone's bookings by contact; others may only give their own.
+        """Book one general-admission place of an event that has exactly one show
 
+        Error codes: - 400: `bad_request` - 401: `account_disabled`, `invalid_token`, `token_expired` - 404: `not_found` - 409: `ambiguous_show`, `no_show`, `show_started`, `sold_out` - 413: `payload_too_large` - 415: `unsupported_media_type` - 422: `validation_failed` - 429: `rate_limited` - 503: `unavailable`
 
-        :param email:
-        :type email: str
-        :param limit:
-        :type limit: int
-        :param offset:
-        :type offset: int
-        :param phone:
-        :type phone: str
+        :param id: (required)
+        :type id: int
+        :param book_event: (required)
+        :type book_event: BookEvent
         :param _request_timeout: timeout setting for this request. If one
                                  number provided, it will be total request
                                  timeout. It can also be a pair (tuple) of
@@ -268,11 +252,9 @@ class BookingsApi:
         :return: Returns the result object.
         """ # noqa: E501
 
-        _param = self._api_v1_bookings_get_serialize(
-            email=email,
-            limit=limit,
-            offset=offset,
-            phone=phone,
+        _param = self._book_event_serialize(
+            id=id,
+            book_event=book_event,
             _request_auth=_request_auth,
             _content_type=_content_type,
             _headers=_headers,
@@ -280,12 +262,13 @@ class BookingsApi:
         )
 
         _response_types_map: Dict[str, Optional[str]] = {
-            '200': "BookingList",
+            '201': "BookingDto",
             '400': "ErrorBody",
             '401': "ErrorBody",
-            '403': "ErrorBody",
             '404': "ErrorBody",
             '409': "ErrorBody",
+            '413': "ErrorBody",
+            '415': "ErrorBody",
             '422': "ErrorBody",
             '429': "ErrorBody",
             '503': "ErrorBody",
@@ -297,12 +280,10 @@ class BookingsApi:
         return response_data.response
 
 
-    def _api_v1_bookings_get_serialize(
+    def _book_event_serialize(
         self,
-        email,
-        limit,
-        offset,
-        phone,
+        id,
+        book_event,
         _request_auth,
         _content_type,
         _headers,
@@ -324,26 +305,14 @@ class BookingsApi:
         _body_params: Optional[bytes] = None
 
         # process the path parameters
+        if id is not None:
+            _path_params['id'] = id
         # process the query parameters
-        if email is not None:
-            
-            _query_params.append(('email', email))
-            
-        if limit is not None:
-            
-            _query_params.append(('limit', limit))
-            
-        if offset is not None:
-            
-            _query_params.append(('offset', offset))
-            
-        if phone is not None:
-            
-            _query_params.append(('phone', phone))
-            
         # process the header parameters
         # process the form parameters
         # process the body parameter
+        if book_event is not None:
+            _body_params = book_event
 
 
         # set the HTTP header `Accept`
@@ -354,6 +323,19 @@ class BookingsApi:
                 ]
             )
 
+        # set the HTTP header `Content-Type`
+        if _content_type:
+            _header_params['Content-Type'] = _content_type
+        else:
+            _default_content_type = (
+                self.api_client.select_header_content_type(
+                    [
+                        'application/json'
+                    ]
+                )
+            )
+            if _default_content_type is not None:
+                _header_params['Content-Type'] = _default_content_type
 
         # authentication setting
         _auth_settings: List[str] = [
@@ -361,8 +343,8 @@ class BookingsApi:
         ]
 
         return self.api_client.param_serialize(
-            method='GET',
-            resource_path='/api/v1/bookings',
+            method='POST',
+            resource_path='/api/v1/events/{id}/book',
             path_params=_path_params,
             query_params=_query_params,
             header_params=_header_params,
@@ -379,9 +361,9 @@ class BookingsApi:
 
 
     @validate_call
-    def api_v1_bookings_id_cancel_post(
+    def cancel_booking(
         self,
-        id: StrictStr,
+        id: UUID,
         x_booking_token: Annotated[Optional[StrictStr], Field(description="The guest token from the 201 response of a guest booking: gives access to that one booking")] = None,
         _request_timeout: Union[
             None,
@@ -398,9 +380,10 @@ class BookingsApi:
     ) -> BookingDto:
         """Cancel a booking (owner, guest-token holder or admin): it stays (status `cancelled`) and its seats/places are free again at once
 
+        Error codes: - 401: `account_disabled`, `invalid_token`, `token_expired` - 404: `not_found` - 409: `illegal_transition` - 429: `rate_limited` - 503: `unavailable`
 
         :param id: (required)
-        :type id: str
+        :type id: UUID
         :param x_booking_token: The guest token from the 201 response of a guest booking: gives access to that one booking
         :type x_booking_token: str
         :param _request_timeout: timeout setting for this request. If one
@@ -425,7 +408,7 @@ class BookingsApi:
         :return: Returns the result object.
         """ # noqa: E501
 
-        _param = self._api_v1_bookings_id_cancel_post_serialize(
+        _param = self._cancel_booking_serialize(
             id=id,
             x_booking_token=x_booking_token,
             _request_auth=_request_auth,
@@ -436,12 +419,9 @@ class BookingsApi:
 
         _response_types_map: Dict[str, Optional[str]] = {
             '200': "BookingDto",
-            '400': "ErrorBody",
             '401': "ErrorBody",
-            '403': "ErrorBody",
             '404': "ErrorBody",
             '409': "ErrorBody",
-            '422': "ErrorBody",
             '429': "ErrorBody",
             '503': "ErrorBody",
         }
@@ -457,9 +437,9 @@ class BookingsApi:
 
 
     @validate_call
-    def api_v1_bookings_id_cancel_post_with_http_info(
+    def cancel_booking_with_http_info(
         self,
-        id: StrictStr,
+        id: UUID,
         x_booking_token: Annotated[Optional[StrictStr], Field(description="The guest token from the 201 response of a guest booking: gives access to that one booking")] = None,
         _request_timeout: Union[
             None,
@@ -476,9 +456,10 @@ class BookingsApi:
     ) -> ApiResponse[BookingDto]:
         """Cancel a booking (owner, guest-token holder or admin): it stays (status `cancelled`) and its seats/places are free again at once
 
+        Error codes: - 401: `account_disabled`, `invalid_token`, `token_expired` - 404: `not_found` - 409: `illegal_transition` - 429: `rate_limited` - 503: `unavailable`
 
         :param id: (required)
-        :type id: str
+        :type id: UUID
         :param x_booking_token: The guest token from the 201 response of a guest booking: gives access to that one booking
         :type x_booking_token: str
         :param _request_timeout: timeout setting for this request. If one
@@ -503,7 +484,7 @@ class BookingsApi:
         :return: Returns the result object.
         """ # noqa: E501
 
-        _param = self._api_v1_bookings_id_cancel_post_serialize(
+        _param = self._cancel_booking_serialize(
             id=id,
             x_booking_token=x_booking_token,
             _request_auth=_request_auth,
@@ -514,12 +495,9 @@ class BookingsApi:
 
         _response_types_map: Dict[str, Optional[str]] = {
             '200': "BookingDto",
-            '400': "ErrorBody",
             '401': "ErrorBody",
-            '403': "ErrorBody",
             '404': "ErrorBody",
             '409': "ErrorBody",
-            '422': "ErrorBody",
             '429': "ErrorBody",
             '503': "ErrorBody",
         }
@@ -535,9 +513,9 @@ class BookingsApi:
 
 
     @validate_call
-    def api_v1_bookings_id_cancel_post_without_preload_content(
+    def cancel_booking_without_preload_content(
         self,
-        id: StrictStr,
+        id: UUID,
         x_booking_token: Annotated[Optional[StrictStr], Field(description="The guest token from the 201 response of a guest booking: gives access to that one booking")] = None,
         _request_timeout: Union[
             None,
@@ -554,9 +532,10 @@ class BookingsApi:
     ) -> RESTResponseType:
         """Cancel a booking (owner, guest-token holder or admin): it stays (status `cancelled`) and its seats/places are free again at once
 
+        Error codes: - 401: `account_disabled`, `invalid_token`, `token_expired` - 404: `not_found` - 409: `illegal_transition` - 429: `rate_limited` - 503: `unavailable`
 
         :param id: (required)
-        :type id: str
+        :type id: UUID
         :param x_booking_token: The guest token from the 201 response of a guest booking: gives access to that one booking
         :type x_booking_token: str
         :param _request_timeout: timeout setting for this request. If one
@@ -581,7 +560,7 @@ class BookingsApi:
         :return: Returns the result object.
         """ # noqa: E501
 
-        _param = self._api_v1_bookings_id_cancel_post_serialize(
+        _param = self._cancel_booking_serialize(
             id=id,
             x_booking_token=x_booking_token,
             _request_auth=_request_auth,
@@ -592,12 +571,9 @@ class BookingsApi:
 
         _response_types_map: Dict[str, Optional[str]] = {
             '200': "BookingDto",
-            '400': "ErrorBody",
             '401': "ErrorBody",
-            '403': "ErrorBody",
             '404': "ErrorBody",
             '409': "ErrorBody",
-            '422': "ErrorBody",
             '429': "ErrorBody",
             '503': "ErrorBody",
         }
@@ -608,7 +584,7 @@ class BookingsApi:
         return response_data.response
 
 
-    def _api_v1_bookings_id_cancel_post_serialize(
+    def _cancel_booking_serialize(
         self,
         id,
         x_booking_token,
@@ -676,900 +652,9 @@ class BookingsApi:
 
 
     @validate_call
-    def api_v1_bookings_id_delete(
+    def change_seats(
         self,
-        id: StrictStr,
-        x_booking_token: Annotated[Optional[StrictStr], Field(description="The guest token from the 201 response of a guest booking: gives access to that one booking")] = None,
-        _request_timeout: Union[
-            None,
-            Annotated[StrictFloat, Field(gt=0)],
-            Tuple[
-                Annotated[StrictFloat, Field(gt=0)],
-                Annotated[StrictFloat, Field(gt=0)]
-            ]
-        ] = None,
-        _request_auth: Optional[Dict[StrictStr, Any]] = None,
-        _content_type: Optional[StrictStr] = None,
-        _headers: Optional[Dict[StrictStr, Any]] = None,
-        _host_index: Annotated[StrictInt, Field(ge=0, le=0)] = 0,
-    ) -> BookingDto:
-        """Cancel a booking (same as `POST /bookings/{id}/cancel`)
-
-
-        :param id: (required)
-        :type id: str
-        :param x_booking_token: The guest token from the 201 response of a guest booking: gives access to that one booking
-        :type x_booking_token: str
-        :param _request_timeout: timeout setting for this request. If one
-                                 number provided, it will be total request
-                                 timeout. It can also be a pair (tuple) of
-                                 (connection, read) timeouts.
-        :type _request_timeout: int, tuple(int, int), optional
-        :param _request_auth: set to override the auth_settings for an a single
-                              request; this effectively ignores the
-                              authentication in the spec for a single request.
-        :type _request_auth: dict, optional
-        :param _content_type: force content-type for the request.
-        :type _content_type: str, Optional
-        :param _headers: set to override the headers for a single
-                         request; this effectively ignores the headers
-                         in the spec for a single request.
-        :type _headers: dict, optional
-        :param _host_index: set to override the host_index for a single
-                            request; this effectively ignores the host_index
-                            in the spec for a single request.
-        :type _host_index: int, optional
-        :return: Returns the result object.
-        """ # noqa: E501
-
-        _param = self._api_v1_bookings_id_delete_serialize(
-            id=id,
-            x_booking_token=x_booking_token,
-            _request_auth=_request_auth,
-            _content_type=_content_type,
-            _headers=_headers,
-            _host_index=_host_index
-        )
-
-        _response_types_map: Dict[str, Optional[str]] = {
-            '200': "BookingDto",
-            '400': "ErrorBody",
-            '401': "ErrorBody",
-            '403': "ErrorBody",
-            '404': "ErrorBody",
-            '409': "ErrorBody",
-            '422': "ErrorBody",
-            '429': "ErrorBody",
-            '503': "ErrorBody",
-        }
-        response_data = self.api_client.call_api(
-            *_param,
-            _request_timeout=_request_timeout
-        )
-        response_data.read()
-        return self.api_client.response_deserialize(
-            response_data=response_data,
-            response_types_map=_response_types_map,
-        ).data
-
-
-    @validate_call
-    def api_v1_bookings_id_delete_with_http_info(
-        self,
-        id: StrictStr,
-        x_booking_token: Annotated[Optional[StrictStr], Field(description="The guest token from the 201 response of a guest booking: gives access to that one booking")] = None,
-        _request_timeout: Union[
-            None,
-            Annotated[StrictFloat, Field(gt=0)],
-            Tuple[
-                Annotated[StrictFloat, Field(gt=0)],
-                Annotated[StrictFloat, Field(gt=0)]
-            ]
-        ] = None,
-        _request_auth: Optional[Dict[StrictStr, Any]] = None,
-        _content_type: Optional[StrictStr] = None,
-        _headers: Optional[Dict[StrictStr, Any]] = None,
-        _host_index: Annotated[StrictInt, Field(ge=0, le=0)] = 0,
-    ) -> ApiResponse[BookingDto]:
-        """Cancel a booking (same as `POST /bookings/{id}/cancel`)
-
-
-        :param id: (required)
-        :type id: str
-        :param x_booking_token: The guest token from the 201 response of a guest booking: gives access to that one booking
-        :type x_booking_token: str
-        :param _request_timeout: timeout setting for this request. If one
-                                 number provided, it will be total request
-                                 timeout. It can also be a pair (tuple) of
-                                 (connection, read) timeouts.
-        :type _request_timeout: int, tuple(int, int), optional
-        :param _request_auth: set to override the auth_settings for an a single
-                              request; this effectively ignores the
-                              authentication in the spec for a single request.
-        :type _request_auth: dict, optional
-        :param _content_type: force content-type for the request.
-        :type _content_type: str, Optional
-        :param _headers: set to override the headers for a single
-                         request; this effectively ignores the headers
-                         in the spec for a single request.
-        :type _headers: dict, optional
-        :param _host_index: set to override the host_index for a single
-                            request; this effectively ignores the host_index
-                            in the spec for a single request.
-        :type _host_index: int, optional
-        :return: Returns the result object.
-        """ # noqa: E501
-
-        _param = self._api_v1_bookings_id_delete_serialize(
-            id=id,
-            x_booking_token=x_booking_token,
-            _request_auth=_request_auth,
-            _content_type=_content_type,
-            _headers=_headers,
-            _host_index=_host_index
-        )
-
-        _response_types_map: Dict[str, Optional[str]] = {
-            '200': "BookingDto",
-            '400': "ErrorBody",
-            '401': "ErrorBody",
-            '403': "ErrorBody",
-            '404': "ErrorBody",
-            '409': "ErrorBody",
-            '422': "ErrorBody",
-            '429': "ErrorBody",
-            '503': "ErrorBody",
-        }
-        response_data = self.api_client.call_api(
-            *_param,
-            _request_timeout=_request_timeout
-        )
-        response_data.read()
-        return self.api_client.response_deserialize(
-            response_data=response_data,
-            response_types_map=_response_types_map,
-        )
-
-
-    @validate_call
-    def api_v1_bookings_id_delete_without_preload_content(
-        self,
-        id: StrictStr,
-        x_booking_token: Annotated[Optional[StrictStr], Field(description="The guest token from the 201 response of a guest booking: gives access to that one booking")] = None,
-        _request_timeout: Union[
-            None,
-            Annotated[StrictFloat, Field(gt=0)],
-            Tuple[
-                Annotated[StrictFloat, Field(gt=0)],
-                Annotated[StrictFloat, Field(gt=0)]
-            ]
-        ] = None,
-        _request_auth: Optional[Dict[StrictStr, Any]] = None,
-        _content_type: Optional[StrictStr] = None,
-        _headers: Optional[Dict[StrictStr, Any]] = None,
-        _host_index: Annotated[StrictInt, Field(ge=0, le=0)] = 0,
-    ) -> RESTResponseType:
-        """Cancel a booking (same as `POST /bookings/{id}/cancel`)
-
-
-        :param id: (required)
-        :type id: str
-        :param x_booking_token: The guest token from the 201 response of a guest booking: gives access to that one booking
-        :type x_booking_token: str
-        :param _request_timeout: timeout setting for this request. If one
-                                 number provided, it will be total request
-                                 timeout. It can also be a pair (tuple) of
-                                 (connection, read) timeouts.
-        :type _request_timeout: int, tuple(int, int), optional
-        :param _request_auth: set to override the auth_settings for an a single
-                              request; this effectively ignores the
-                              authentication in the spec for a single request.
-        :type _request_auth: dict, optional
-        :param _content_type: force content-type for the request.
-        :type _content_type: str, Optional
-        :param _headers: set to override the headers for a single
-                         request; this effectively ignores the headers
-                         in the spec for a single request.
-        :type _headers: dict, optional
-        :param _host_index: set to override the host_index for a single
-                            request; this effectively ignores the host_index
-                            in the spec for a single request.
-        :type _host_index: int, optional
-        :return: Returns the result object.
-        """ # noqa: E501
-
-        _param = self._api_v1_bookings_id_delete_serialize(
-            id=id,
-            x_booking_token=x_booking_token,
-            _request_auth=_request_auth,
-            _content_type=_content_type,
-            _headers=_headers,
-            _host_index=_host_index
-        )
-
-        _response_types_map: Dict[str, Optional[str]] = {
-            '200': "BookingDto",
-            '400': "ErrorBody",
-            '401': "ErrorBody",
-            '403': "ErrorBody",
-            '404': "ErrorBody",
-            '409': "ErrorBody",
-            '422': "ErrorBody",
-            '429': "ErrorBody",
-            '503': "ErrorBody",
-        }
-        response_data = self.api_client.call_api(
-            *_param,
-            _request_timeout=_request_timeout
-        )
-        return response_data.response
-
-
-    def _api_v1_bookings_id_delete_serialize(
-        self,
-        id,
-        x_booking_token,
-        _request_auth,
-        _content_type,
-        _headers,
-        _host_index,
-    ) -> RequestSerialized:
-
-        _host = None
-
-        _collection_formats: Dict[str, str] = {
-        }
-
-        _path_params: Dict[str, str] = {}
-        _query_params: List[Tuple[str, str]] = []
-        _header_params: Dict[str, Optional[str]] = _headers or {}
-        _form_params: List[Tuple[str, str]] = []
-        _files: Dict[
-            str, Union[str, bytes, List[str], List[bytes], List[Tuple[str, bytes]]]
-        ] = {}
-        _body_params: Optional[bytes] = None
-
-        # process the path parameters
-        if id is not None:
-            _path_params['id'] = id
-        # process the query parameters
-        # process the header parameters
-        if x_booking_token is not None:
-            _header_params['X-Booking-Token'] = x_booking_token
-        # process the form parameters
-        # process the body parameter
-
-
-        # set the HTTP header `Accept`
-        if 'Accept' not in _header_params:
-            _header_params['Accept'] = self.api_client.select_header_accept(
-                [
-                    'application/json'
-                ]
-            )
-
-
-        # authentication setting
-        _auth_settings: List[str] = [
-            'bearerAuth'
-        ]
-
-        return self.api_client.param_serialize(
-            method='DELETE',
-            resource_path='/api/v1/bookings/{id}',
-            path_params=_path_params,
-            query_params=_query_params,
-            header_params=_header_params,
-            body=_body_params,
-            post_params=_form_params,
-            files=_files,
-            auth_settings=_auth_settings,
-            collection_formats=_collection_formats,
-            _host=_host,
-            _request_auth=_request_auth
-        )
-
-
-
-
-    @validate_call
-    def api_v1_bookings_id_get(
-        self,
-        id: StrictStr,
-        x_booking_token: Annotated[Optional[StrictStr], Field(description="The guest token from the 201 response of a guest booking: gives access to that one booking")] = None,
-        _request_timeout: Union[
-            None,
-            Annotated[StrictFloat, Field(gt=0)],
-            Tuple[
-                Annotated[StrictFloat, Field(gt=0)],
-                Annotated[StrictFloat, Field(gt=0)]
-            ]
-        ] = None,
-        _request_auth: Optional[Dict[StrictStr, Any]] = None,
-        _content_type: Optional[StrictStr] = None,
-        _headers: Optional[Dict[StrictStr, Any]] = None,
-        _host_index: Annotated[StrictInt, Field(ge=0, le=0)] = 0,
-    ) -> BookingDto:
-        """One booking: its owner, the holder of its guest token (`X-Booking-Token`) or an admin; anyone else gets 404
-
-
-        :param id: (required)
-        :type id: str
-        :param x_booking_token: The guest token from the 201 response of a guest booking: gives access to that one booking
-        :type x_booking_token: str
-        :param _request_timeout: timeout setting for this request. If one
-                                 number provided, it will be total request
-                                 timeout. It can also be a pair (tuple) of
-                                 (connection, read) timeouts.
-        :type _request_timeout: int, tuple(int, int), optional
-        :param _request_auth: set to override the auth_settings for an a single
-                              request; this effectively ignores the
-                              authentication in the spec for a single request.
-        :type _request_auth: dict, optional
-        :param _content_type: force content-type for the request.
-        :type _content_type: str, Optional
-        :param _headers: set to override the headers for a single
-                         request; this effectively ignores the headers
-                         in the spec for a single request.
-        :type _headers: dict, optional
-        :param _host_index: set to override the host_index for a single
-                            request; this effectively ignores the host_index
-                            in the spec for a single request.
-        :type _host_index: int, optional
-        :return: Returns the result object.
-        """ # noqa: E501
-
-        _param = self._api_v1_bookings_id_get_serialize(
-            id=id,
-            x_booking_token=x_booking_token,
-            _request_auth=_request_auth,
-            _content_type=_content_type,
-            _headers=_headers,
-            _host_index=_host_index
-        )
-
-        _response_types_map: Dict[str, Optional[str]] = {
-            '200': "BookingDto",
-            '400': "ErrorBody",
-            '401': "ErrorBody",
-            '403': "ErrorBody",
-            '404': "ErrorBody",
-            '409': "ErrorBody",
-            '422': "ErrorBody",
-            '429': "ErrorBody",
-            '503': "ErrorBody",
-        }
-        response_data = self.api_client.call_api(
-            *_param,
-            _request_timeout=_request_timeout
-        )
-        response_data.read()
-        return self.api_client.response_deserialize(
-            response_data=response_data,
-            response_types_map=_response_types_map,
-        ).data
-
-
-    @validate_call
-    def api_v1_bookings_id_get_with_http_info(
-        self,
-        id: StrictStr,
-        x_booking_token: Annotated[Optional[StrictStr], Field(description="The guest token from the 201 response of a guest booking: gives access to that one booking")] = None,
-        _request_timeout: Union[
-            None,
-            Annotated[StrictFloat, Field(gt=0)],
-            Tuple[
-                Annotated[StrictFloat, Field(gt=0)],
-                Annotated[StrictFloat, Field(gt=0)]
-            ]
-        ] = None,
-        _request_auth: Optional[Dict[StrictStr, Any]] = None,
-        _content_type: Optional[StrictStr] = None,
-        _headers: Optional[Dict[StrictStr, Any]] = None,
-        _host_index: Annotated[StrictInt, Field(ge=0, le=0)] = 0,
-    ) -> ApiResponse[BookingDto]:
-        """One booking: its owner, the holder of its guest token (`X-Booking-Token`) or an admin; anyone else gets 404
-
-
-        :param id: (required)
-        :type id: str
-        :param x_booking_token: The guest token from the 201 response of a guest booking: gives access to that one booking
-        :type x_booking_token: str
-        :param _request_timeout: timeout setting for this request. If one
-                                 number provided, it will be total request
-                                 timeout. It can also be a pair (tuple) of
-                                 (connection, read) timeouts.
-        :type _request_timeout: int, tuple(int, int), optional
-        :param _request_auth: set to override the auth_settings for an a single
-                              request; this effectively ignores the
-                              authentication in the spec for a single request.
-        :type _request_auth: dict, optional
-        :param _content_type: force content-type for the request.
-        :type _content_type: str, Optional
-        :param _headers: set to override the headers for a single
-                         request; this effectively ignores the headers
-                         in the spec for a single request.
-        :type _headers: dict, optional
-        :param _host_index: set to override the host_index for a single
-                            request; this effectively ignores the host_index
-                            in the spec for a single request.
-        :type _host_index: int, optional
-        :return: Returns the result object.
-        """ # noqa: E501
-
-        _param = self._api_v1_bookings_id_get_serialize(
-            id=id,
-            x_booking_token=x_booking_token,
-            _request_auth=_request_auth,
-            _content_type=_content_type,
-            _headers=_headers,
-            _host_index=_host_index
-        )
-
-        _response_types_map: Dict[str, Optional[str]] = {
-            '200': "BookingDto",
-            '400': "ErrorBody",
-            '401': "ErrorBody",
-            '403': "ErrorBody",
-            '404': "ErrorBody",
-            '409': "ErrorBody",
-            '422': "ErrorBody",
-            '429': "ErrorBody",
-            '503': "ErrorBody",
-        }
-        response_data = self.api_client.call_api(
-            *_param,
-            _request_timeout=_request_timeout
-        )
-        response_data.read()
-        return self.api_client.response_deserialize(
-            response_data=response_data,
-            response_types_map=_response_types_map,
-        )
-
-
-    @validate_call
-    def api_v1_bookings_id_get_without_preload_content(
-        self,
-        id: StrictStr,
-        x_booking_token: Annotated[Optional[StrictStr], Field(description="The guest token from the 201 response of a guest booking: gives access to that one booking")] = None,
-        _request_timeout: Union[
-            None,
-            Annotated[StrictFloat, Field(gt=0)],
-            Tuple[
-                Annotated[StrictFloat, Field(gt=0)],
-                Annotated[StrictFloat, Field(gt=0)]
-            ]
-        ] = None,
-        _request_auth: Optional[Dict[StrictStr, Any]] = None,
-        _content_type: Optional[StrictStr] = None,
-        _headers: Optional[Dict[StrictStr, Any]] = None,
-        _host_index: Annotated[StrictInt, Field(ge=0, le=0)] = 0,
-    ) -> RESTResponseType:
-        """One booking: its owner, the holder of its guest token (`X-Booking-Token`) or an admin; anyone else gets 404
-
-
-        :param id: (required)
-        :type id: str
-        :param x_booking_token: The guest token from the 201 response of a guest booking: gives access to that one booking
-        :type x_booking_token: str
-        :param _request_timeout: timeout setting for this request. If one
-                                 number provided, it will be total request
-                                 timeout. It can also be a pair (tuple) of
-                                 (connection, read) timeouts.
-        :type _request_timeout: int, tuple(int, int), optional
-        :param _request_auth: set to override the auth_settings for an a single
-                              request; this effectively ignores the
-                              authentication in the spec for a single request.
-        :type _request_auth: dict, optional
-        :param _content_type: force content-type for the request.
-        :type _content_type: str, Optional
-        :param _headers: set to override the headers for a single
-                         request; this effectively ignores the headers
-                         in the spec for a single request.
-        :type _headers: dict, optional
-        :param _host_index: set to override the host_index for a single
-                            request; this effectively ignores the host_index
-                            in the spec for a single request.
-        :type _host_index: int, optional
-        :return: Returns the result object.
-        """ # noqa: E501
-
-        _param = self._api_v1_bookings_id_get_serialize(
-            id=id,
-            x_booking_token=x_booking_token,
-            _request_auth=_request_auth,
-            _content_type=_content_type,
-            _headers=_headers,
-            _host_index=_host_index
-        )
-
-        _response_types_map: Dict[str, Optional[str]] = {
-            '200': "BookingDto",
-            '400': "ErrorBody",
-            '401': "ErrorBody",
-            '403': "ErrorBody",
-            '404': "ErrorBody",
-            '409': "ErrorBody",
-            '422': "ErrorBody",
-            '429': "ErrorBody",
-            '503': "ErrorBody",
-        }
-        response_data = self.api_client.call_api(
-            *_param,
-            _request_timeout=_request_timeout
-        )
-        return response_data.response
-
-
-    def _api_v1_bookings_id_get_serialize(
-        self,
-        id,
-        x_booking_token,
-        _request_auth,
-        _content_type,
-        _headers,
-        _host_index,
-    ) -> RequestSerialized:
-
-        _host = None
-
-        _collection_formats: Dict[str, str] = {
-        }
-
-        _path_params: Dict[str, str] = {}
-        _query_params: List[Tuple[str, str]] = []
-        _header_params: Dict[str, Optional[str]] = _headers or {}
-        _form_params: List[Tuple[str, str]] = []
-        _files: Dict[
-            str, Union[str, bytes, List[str], List[bytes], List[Tuple[str, bytes]]]
-        ] = {}
-        _body_params: Optional[bytes] = None
-
-        # process the path parameters
-        if id is not None:
-            _path_params['id'] = id
-        # process the query parameters
-        # process the header parameters
-        if x_booking_token is not None:
-            _header_params['X-Booking-Token'] = x_booking_token
-        # process the form parameters
-        # process the body parameter
-
-
-        # set the HTTP header `Accept`
-        if 'Accept' not in _header_params:
-            _header_params['Accept'] = self.api_client.select_header_accept(
-                [
-                    'application/json'
-                ]
-            )
-
-
-        # authentication setting
-        _auth_settings: List[str] = [
-            'bearerAuth'
-        ]
-
-        return self.api_client.param_serialize(
-            method='GET',
-            resource_path='/api/v1/bookings/{id}',
-            path_params=_path_params,
-            query_params=_query_params,
-            header_params=_header_params,
-            body=_body_params,
-            post_params=_form_params,
-            files=_files,
-            auth_settings=_auth_settings,
-            collection_formats=_collection_formats,
-            _host=_host,
-            _request_auth=_request_auth
-        )
-
-
-
-
-    @validate_call
-    def api_v1_bookings_id_history_get(
-        self,
-        id: StrictStr,
-        x_booking_token: Annotated[Optional[StrictStr], Field(description="The guest token from the 201 response of a guest booking: gives access to that one booking")] = None,
-        _request_timeout: Union[
-            None,
-            Annotated[StrictFloat, Field(gt=0)],
-            Tuple[
-                Annotated[StrictFloat, Field(gt=0)],
-                Annotated[StrictFloat, Field(gt=0)]
-            ]
-        ] = None,
-        _request_auth: Optional[Dict[StrictStr, Any]] = None,
-        _content_type: Optional[StrictStr] = None,
-        _headers: Optional[Dict[StrictStr, Any]] = None,
-        _host_index: Annotated[StrictInt, Field(ge=0, le=0)] = 0,
-    ) -> BookingHistoryDto:
-        """The history of a booking, oldest first: every status change of the booking (and of its payments and refunds) with who caused it and why. Same access as `GET /bookings/{id}` (owner, `X-Booking-Token` holder or admin; anyone else gets 404)
-
-
-        :param id: (required)
-        :type id: str
-        :param x_booking_token: The guest token from the 201 response of a guest booking: gives access to that one booking
-        :type x_booking_token: str
-        :param _request_timeout: timeout setting for this request. If one
-                                 number provided, it will be total request
-                                 timeout. It can also be a pair (tuple) of
-                                 (connection, read) timeouts.
-        :type _request_timeout: int, tuple(int, int), optional
-        :param _request_auth: set to override the auth_settings for an a single
-                              request; this effectively ignores the
-                              authentication in the spec for a single request.
-        :type _request_auth: dict, optional
-        :param _content_type: force content-type for the request.
-        :type _content_type: str, Optional
-        :param _headers: set to override the headers for a single
-                         request; this effectively ignores the headers
-                         in the spec for a single request.
-        :type _headers: dict, optional
-        :param _host_index: set to override the host_index for a single
-                            request; this effectively ignores the host_index
-                            in the spec for a single request.
-        :type _host_index: int, optional
-        :return: Returns the result object.
-        """ # noqa: E501
-
-        _param = self._api_v1_bookings_id_history_get_serialize(
-            id=id,
-            x_booking_token=x_booking_token,
-            _request_auth=_request_auth,
-            _content_type=_content_type,
-            _headers=_headers,
-            _host_index=_host_index
-        )
-
-        _response_types_map: Dict[str, Optional[str]] = {
-            '200': "BookingHistoryDto",
-            '400': "ErrorBody",
-            '401': "ErrorBody",
-            '403': "ErrorBody",
-            '404': "ErrorBody",
-            '409': "ErrorBody",
-            '422': "ErrorBody",
-            '429': "ErrorBody",
-            '503': "ErrorBody",
-        }
-        response_data = self.api_client.call_api(
-            *_param,
-            _request_timeout=_request_timeout
-        )
-        response_data.read()
-        return self.api_client.response_deserialize(
-            response_data=response_data,
-            response_types_map=_response_types_map,
-        ).data
-
-
-    @validate_call
-    def api_v1_bookings_id_history_get_with_http_info(
-        self,
-        id: StrictStr,
-        x_booking_token: Annotated[Optional[StrictStr], Field(description="The guest token from the 201 response of a guest booking: gives access to that one booking")] = None,
-        _request_timeout: Union[
-            None,
-            Annotated[StrictFloat, Field(gt=0)],
-            Tuple[
-                Annotated[StrictFloat, Field(gt=0)],
-                Annotated[StrictFloat, Field(gt=0)]
-            ]
-        ] = None,
-        _request_auth: Optional[Dict[StrictStr, Any]] = None,
-        _content_type: Optional[StrictStr] = None,
-        _headers: Optional[Dict[StrictStr, Any]] = None,
-        _host_index: Annotated[StrictInt, Field(ge=0, le=0)] = 0,
-    ) -> ApiResponse[BookingHistoryDto]:
-        """The history of a booking, oldest first: every status change of the booking (and of its payments and refunds) with who caused it and why. Same access as `GET /bookings/{id}` (owner, `X-Booking-Token` holder or admin; anyone else gets 404)
-
-
-        :param id: (required)
-        :type id: str
-        :param x_booking_token: The guest token from the 201 response of a guest booking: gives access to that one booking
-        :type x_booking_token: str
-        :param _request_timeout: timeout setting for this request. If one
-                                 number provided, it will be total request
-                                 timeout. It can also be a pair (tuple) of
-                                 (connection, read) timeouts.
-        :type _request_timeout: int, tuple(int, int), optional
-        :param _request_auth: set to override the auth_settings for an a single
-                              request; this effectively ignores the
-                              authentication in the spec for a single request.
-        :type _request_auth: dict, optional
-        :param _content_type: force content-type for the request.
-        :type _content_type: str, Optional
-        :param _headers: set to override the headers for a single
-                         request; this effectively ignores the headers
-                         in the spec for a single request.
-        :type _headers: dict, optional
-        :param _host_index: set to override the host_index for a single
-                            request; this effectively ignores the host_index
-                            in the spec for a single request.
-        :type _host_index: int, optional
-        :return: Returns the result object.
-        """ # noqa: E501
-
-        _param = self._api_v1_bookings_id_history_get_serialize(
-            id=id,
-            x_booking_token=x_booking_token,
-            _request_auth=_request_auth,
-            _content_type=_content_type,
-            _headers=_headers,
-            _host_index=_host_index
-        )
-
-        _response_types_map: Dict[str, Optional[str]] = {
-            '200': "BookingHistoryDto",
-            '400': "ErrorBody",
-            '401': "ErrorBody",
-            '403': "ErrorBody",
-            '404': "ErrorBody",
-            '409': "ErrorBody",
-            '422': "ErrorBody",
-            '429': "ErrorBody",
-            '503': "ErrorBody",
-        }
-        response_data = self.api_client.call_api(
-            *_param,
-            _request_timeout=_request_timeout
-        )
-        response_data.read()
-        return self.api_client.response_deserialize(
-            response_data=response_data,
-            response_types_map=_response_types_map,
-        )
-
-
-    @validate_call
-    def api_v1_bookings_id_history_get_without_preload_content(
-        self,
-        id: StrictStr,
-        x_booking_token: Annotated[Optional[StrictStr], Field(description="The guest token from the 201 response of a guest booking: gives access to that one booking")] = None,
-        _request_timeout: Union[
-            None,
-            Annotated[StrictFloat, Field(gt=0)],
-            Tuple[
-                Annotated[StrictFloat, Field(gt=0)],
-                Annotated[StrictFloat, Field(gt=0)]
-            ]
-        ] = None,
-        _request_auth: Optional[Dict[StrictStr, Any]] = None,
-        _content_type: Optional[StrictStr] = None,
-        _headers: Optional[Dict[StrictStr, Any]] = None,
-        _host_index: Annotated[StrictInt, Field(ge=0, le=0)] = 0,
-    ) -> RESTResponseType:
-        """The history of a booking, oldest first: every status change of the booking (and of its payments and refunds) with who caused it and why. Same access as `GET /bookings/{id}` (owner, `X-Booking-Token` holder or admin; anyone else gets 404)
-
-
-        :param id: (required)
-        :type id: str
-        :param x_booking_token: The guest token from the 201 response of a guest booking: gives access to that one booking
-        :type x_booking_token: str
-        :param _request_timeout: timeout setting for this request. If one
-                                 number provided, it will be total request
-                                 timeout. It can also be a pair (tuple) of
-                                 (connection, read) timeouts.
-        :type _request_timeout: int, tuple(int, int), optional
-        :param _request_auth: set to override the auth_settings for an a single
-                              request; this effectively ignores the
-                              authentication in the spec for a single request.
-        :type _request_auth: dict, optional
-        :param _content_type: force content-type for the request.
-        :type _content_type: str, Optional
-        :param _headers: set to override the headers for a single
-                         request; this effectively ignores the headers
-                         in the spec for a single request.
-        :type _headers: dict, optional
-        :param _host_index: set to override the host_index for a single
-                            request; this effectively ignores the host_index
-                            in the spec for a single request.
-        :type _host_index: int, optional
-        :return: Returns the result object.
-        """ # noqa: E501
-
-        _param = self._api_v1_bookings_id_history_get_serialize(
-            id=id,
-            x_booking_token=x_booking_token,
-            _request_auth=_request_auth,
-            _content_type=_content_type,
-            _headers=_headers,
-            _host_index=_host_index
-        )
-
-        _response_types_map: Dict[str, Optional[str]] = {
-            '200': "BookingHistoryDto",
-            '400': "ErrorBody",
-            '401': "ErrorBody",
-            '403': "ErrorBody",
-            '404': "ErrorBody",
-            '409': "ErrorBody",
-            '422': "ErrorBody",
-            '429': "ErrorBody",
-            '503': "ErrorBody",
-        }
-        response_data = self.api_client.call_api(
-            *_param,
-            _request_timeout=_request_timeout
-        )
-        return response_data.response
-
-
-    def _api_v1_bookings_id_history_get_serialize(
-        self,
-        id,
-        x_booking_token,
-        _request_auth,
-        _content_type,
-        _headers,
-        _host_index,
-    ) -> RequestSerialized:
-
-        _host = None
-
-        _collection_formats: Dict[str, str] = {
-        }
-
-        _path_params: Dict[str, str] = {}
-        _query_params: List[Tuple[str, str]] = []
-        _header_params: Dict[str, Optional[str]] = _headers or {}
-        _form_params: List[Tuple[str, str]] = []
-        _files: Dict[
-            str, Union[str, bytes, List[str], List[bytes], List[Tuple[str, bytes]]]
-        ] = {}
-        _body_params: Optional[bytes] = None
-
-        # process the path parameters
-        if id is not None:
-            _path_params['id'] = id
-        # process the query parameters
-        # process the header parameters
-        if x_booking_token is not None:
-            _header_params['X-Booking-Token'] = x_booking_token
-        # process the form parameters
-        # process the body parameter
-
-
-        # set the HTTP header `Accept`
-        if 'Accept' not in _header_params:
-            _header_params['Accept'] = self.api_client.select_header_accept(
-                [
-                    'application/json'
-                ]
-            )
-
-
-        # authentication setting
-        _auth_settings: List[str] = [
-            'bearerAuth'
-        ]
-
-        return self.api_client.param_serialize(
-            method='GET',
-            resource_path='/api/v1/bookings/{id}/history',
-            path_params=_path_params,
-            query_params=_query_params,
-            header_params=_header_params,
-            body=_body_params,
-            post_params=_form_params,
-            files=_files,
-            auth_settings=_auth_settings,
-            collection_formats=_collection_formats,
-            _host=_host,
-            _request_auth=_request_auth
-        )
-
-
-
-
-    @validate_call
-    def api_v1_bookings_id_seats_put(
-        self,
-        id: StrictStr,
+        id: UUID,
         change_seats: ChangeSeats,
         x_booking_token: Annotated[Optional[StrictStr], Field(description="The guest token from the 201 response of a guest booking: gives access to that one booking")] = None,
         _request_timeout: Union[
@@ -1587,9 +672,10 @@ class BookingsApi:
     ) -> BookingDto:
         """Replace the seats of a held booking (owner, `X-Booking-Token` holder or admin), re-priced on the occupancy without its own old seats: all new seats are taken and the old ones freed, or nothing changes. 409 `booking_not_held` unless held with the hold running; 409 `payment_pending` while a payment is initiated; 409 `seat_unavailable` when a new seat is taken
 
+        Error codes: - 400: `bad_request` - 401: `account_disabled`, `invalid_token`, `token_expired` - 404: `not_found` - 409: `booking_not_held`, `not_for_sale`, `payment_pending`, `seat_unavailable` - 413: `payload_too_large` - 415: `unsupported_media_type` - 422: `validation_failed` - 429: `rate_limited` - 503: `unavailable`
 
         :param id: (required)
-        :type id: str
+        :type id: UUID
         :param change_seats: (required)
         :type change_seats: ChangeSeats
         :param x_booking_token: The guest token from the 201 response of a guest booking: gives access to that one booking
@@ -1616,7 +702,7 @@ class BookingsApi:
         :return: Returns the result object.
         """ # noqa: E501
 
-        _param = self._api_v1_bookings_id_seats_put_serialize(
+        _param = self._change_seats_serialize(
             id=id,
             change_seats=change_seats,
             x_booking_token=x_booking_token,
@@ -1630,9 +716,10 @@ class BookingsApi:
             '200': "BookingDto",
             '400': "ErrorBody",
             '401': "ErrorBody",
-            '403': "ErrorBody",
             '404': "ErrorBody",
             '409': "ErrorBody",
+            '413': "ErrorBody",
+            '415': "ErrorBody",
             '422': "ErrorBody",
             '429': "ErrorBody",
             '503': "ErrorBody",
@@ -1649,9 +736,9 @@ class BookingsApi:
 
 
     @validate_call
-    def api_v1_bookings_id_seats_put_with_http_info(
+    def change_seats_with_http_info(
         self,
-        id: StrictStr,
+        id: UUID,
         change_seats: ChangeSeats,
         x_booking_token: Annotated[Optional[StrictStr], Field(description="The guest token from the 201 response of a guest booking: gives access to that one booking")] = None,
         _request_timeout: Union[
@@ -1669,9 +756,10 @@ class BookingsApi:
     ) -> ApiResponse[BookingDto]:
         """Replace the seats of a held booking (owner, `X-Booking-Token` holder or admin), re-priced on the occupancy without its own old seats: all new seats are taken and the old ones freed, or nothing changes. 409 `booking_not_held` unless held with the hold running; 409 `payment_pending` while a payment is initiated; 409 `seat_unavailable` when a new seat is taken
 
+        Error codes: - 400: `bad_request` - 401: `account_disabled`, `invalid_token`, `token_expired` - 404: `not_found` - 409: `booking_not_held`, `not_for_sale`, `payment_pending`, `seat_unavailable` - 413: `payload_too_large` - 415: `unsupported_media_type` - 422: `validation_failed` - 429: `rate_limited` - 503: `unavailable`
 
         :param id: (required)
-        :type id: str
+        :type id: UUID
         :param change_seats: (required)
         :type change_seats: ChangeSeats
         :param x_booking_token: The guest token from the 201 response of a guest booking: gives access to that one booking
@@ -1698,7 +786,7 @@ class BookingsApi:
         :return: Returns the result object.
         """ # noqa: E501
 
-        _param = self._api_v1_bookings_id_seats_put_serialize(
+        _param = self._change_seats_serialize(
             id=id,
             change_seats=change_seats,
             x_booking_token=x_booking_token,
@@ -1712,9 +800,10 @@ class BookingsApi:
             '200': "BookingDto",
             '400': "ErrorBody",
             '401': "ErrorBody",
-            '403': "ErrorBody",
             '404': "ErrorBody",
             '409': "ErrorBody",
+            '413': "ErrorBody",
+            '415': "ErrorBody",
             '422': "ErrorBody",
             '429': "ErrorBody",
             '503': "ErrorBody",
@@ -1731,9 +820,9 @@ class BookingsApi:
 
 
     @validate_call
-    def api_v1_bookings_id_seats_put_without_preload_content(
+    def change_seats_without_preload_content(
         self,
-        id: StrictStr,
+        id: UUID,
         change_seats: ChangeSeats,
         x_booking_token: Annotated[Optional[StrictStr], Field(description="The guest token from the 201 response of a guest booking: gives access to that one booking")] = None,
         _request_timeout: Union[
@@ -1751,9 +840,10 @@ class BookingsApi:
     ) -> RESTResponseType:
         """Replace the seats of a held booking (owner, `X-Booking-Token` holder or admin), re-priced on the occupancy without its own old seats: all new seats are taken and the old ones freed, or nothing changes. 409 `booking_not_held` unless held with the hold running; 409 `payment_pending` while a payment is initiated; 409 `seat_unavailable` when a new seat is taken
 
+        Error codes: - 400: `bad_request` - 401: `account_disabled`, `invalid_token`, `token_expired` - 404: `not_found` - 409: `booking_not_held`, `not_for_sale`, `payment_pending`, `seat_unavailable` - 413: `payload_too_large` - 415: `unsupported_media_type` - 422: `validation_failed` - 429: `rate_limited` - 503: `unavailable`
 
         :param id: (required)
-        :type id: str
+        :type id: UUID
         :param change_seats: (required)
         :type change_seats: ChangeSeats
         :param x_booking_token: The guest token from the 201 response of a guest booking: gives access to that one booking
@@ -1780,7 +870,7 @@ class BookingsApi:
         :return: Returns the result object.
         """ # noqa: E501
 
-        _param = self._api_v1_bookings_id_seats_put_serialize(
+        _param = self._change_seats_serialize(
             id=id,
             change_seats=change_seats,
             x_booking_token=x_booking_token,
@@ -1794,9 +884,10 @@ class BookingsApi:
             '200': "BookingDto",
             '400': "ErrorBody",
             '401': "ErrorBody",
-            '403': "ErrorBody",
             '404': "ErrorBody",
             '409': "ErrorBody",
+            '413': "ErrorBody",
+            '415': "ErrorBody",
             '422': "ErrorBody",
             '429': "ErrorBody",
             '503': "ErrorBody",
@@ -1808,7 +899,7 @@ class BookingsApi:
         return response_data.response
 
 
-    def _api_v1_bookings_id_seats_put_serialize(
+    def _change_seats_serialize(
         self,
         id,
         change_seats,
@@ -1892,10 +983,10 @@ class BookingsApi:
 
 
     @validate_call
-    def api_v1_bookings_post(
+    def create_booking(
         self,
         create_booking: CreateBooking,
-        idempotency_key: Annotated[Optional[Annotated[str, Field(min_length=1, strict=True, max_length=255)]], Field(description="Makes the request safe to retry (signed-in callers only; 400 `idempotency_key_requires_auth` without a token). A retry with the same key and the byte-identical body gets the first answer again — same status, same body, header `Idempotent-Replayed: true` — and nothing is done twice; the same key with another body is 422 `idempotency_key_reused`; while the first request is still being worked on, 409 `request_in_progress`. Keys are per account and kept 24 h. Use a fresh random value (a UUID) per operation.")] = None,
+        idempotency_key: Annotated[Optional[Annotated[str, Field(min_length=1, strict=True, max_length=255)]], Field(description="Makes the request safe to retry. A retry with the same key and the byte-identical body gets the first answer again — same status, same body, header `Idempotent-Replayed: true` — and nothing is done twice; while the first request is still being worked on, 409 `request_in_progress`. Signed in, keys are per account, and the same key with another body is 422 `idempotency_key_reused`. As a guest (no bearer token), a key is scoped to the key plus a fingerprint of the request — method, path, SHA-256 of the body and the `X-Booking-Token` when sent — so only the same request replays (the same key with another body is another request), and the key must have at least 16 characters. Kept 24 h. Use a fresh random value (a UUID) per operation: for a guest it is what keeps the answer private.")] = None,
         _request_timeout: Union[
             None,
             Annotated[StrictFloat, Field(gt=0)],
@@ -1911,10 +1002,11 @@ class BookingsApi:
     ) -> BookingDto:
         """Book seats of a seated show or places of a general-admission show. Signed in: the booking is yours. As a guest: the 201 carries a `guest_token` for reading and cancelling it. Signed-in callers may send an `Idempotency-Key` to make retries safe (see its description).
 
+        Error codes: - 400: `bad_request`, `idempotency_key_requires_auth`, `invalid_idempotency_key` - 401: `account_disabled`, `invalid_token`, `token_expired` - 404: `not_found` - 409: `not_for_sale`, `request_in_progress`, `seat_unavailable`, `show_started`, `sold_out` - 413: `payload_too_large` - 415: `unsupported_media_type` - 422: `idempotency_key_reused`, `validation_failed` - 429: `rate_limited` - 503: `unavailable`
 
         :param create_booking: (required)
         :type create_booking: CreateBooking
-        :param idempotency_key: Makes the request safe to retry (signed-in callers only; 400 `idempotency_key_requires_auth` without a token). A retry with the same key and the byte-identical body gets the first answer again — same status, same body, header `Idempotent-Replayed: true` — and nothing is done twice; the same key with another body is 422 `idempotency_key_reused`; while the first request is still being worked on, 409 `request_in_progress`. Keys are per account and kept 24 h. Use a fresh random value (a UUID) per operation.
+        :param idempotency_key: Makes the request safe to retry. A retry with the same key and the byte-identical body gets the first answer again — same status, same body, header `Idempotent-Replayed: true` — and nothing is done twice; while the first request is still being worked on, 409 `request_in_progress`. Signed in, keys are per account, and the same key with another body is 422 `idempotency_key_reused`. As a guest (no bearer token), a key is scoped to the key plus a fingerprint of the request — method, path, SHA-256 of the body and the `X-Booking-Token` when sent — so only the same request replays (the same key with another body is another request), and the key must have at least 16 characters. Kept 24 h. Use a fresh random value (a UUID) per operation: for a guest it is what keeps the answer private.
         :type idempotency_key: str
         :param _request_timeout: timeout setting for this request. If one
                                  number provided, it will be total request
@@ -1938,7 +1030,7 @@ class BookingsApi:
         :return: Returns the result object.
         """ # noqa: E501
 
-        _param = self._api_v1_bookings_post_serialize(
+        _param = self._create_booking_serialize(
             create_booking=create_booking,
             idempotency_key=idempotency_key,
             _request_auth=_request_auth,
@@ -1951,9 +1043,10 @@ class BookingsApi:
             '201': "BookingDto",
             '400': "ErrorBody",
             '401': "ErrorBody",
-            '403': "ErrorBody",
             '404': "ErrorBody",
             '409': "ErrorBody",
+            '413': "ErrorBody",
+            '415': "ErrorBody",
             '422': "ErrorBody",
             '429': "ErrorBody",
             '503': "ErrorBody",
@@ -1970,10 +1063,10 @@ class BookingsApi:
 
 
     @validate_call
-    def api_v1_bookings_post_with_http_info(
+    def create_booking_with_http_info(
         self,
         create_booking: CreateBooking,
-        idempotency_key: Annotated[Optional[Annotated[str, Field(min_length=1, strict=True, max_length=255)]], Field(description="Makes the request safe to retry (signed-in callers only; 400 `idempotency_key_requires_auth` without a token). A retry with the same key and the byte-identical body gets the first answer again — same status, same body, header `Idempotent-Replayed: true` — and nothing is done twice; the same key with another body is 422 `idempotency_key_reused`; while the first request is still being worked on, 409 `request_in_progress`. Keys are per account and kept 24 h. Use a fresh random value (a UUID) per operation.")] = None,
+        idempotency_key: Annotated[Optional[Annotated[str, Field(min_length=1, strict=True, max_length=255)]], Field(description="Makes the request safe to retry. A retry with the same key and the byte-identical body gets the first answer again — same status, same body, header `Idempotent-Replayed: true` — and nothing is done twice; while the first request is still being worked on, 409 `request_in_progress`. Signed in, keys are per account, and the same key with another body is 422 `idempotency_key_reused`. As a guest (no bearer token), a key is scoped to the key plus a fingerprint of the request — method, path, SHA-256 of the body and the `X-Booking-Token` when sent — so only the same request replays (the same key with another body is another request), and the key must have at least 16 characters. Kept 24 h. Use a fresh random value (a UUID) per operation: for a guest it is what keeps the answer private.")] = None,
         _request_timeout: Union[
             None,
             Annotated[StrictFloat, Field(gt=0)],
@@ -1989,10 +1082,11 @@ class BookingsApi:
     ) -> ApiResponse[BookingDto]:
         """Book seats of a seated show or places of a general-admission show. Signed in: the booking is yours. As a guest: the 201 carries a `guest_token` for reading and cancelling it. Signed-in callers may send an `Idempotency-Key` to make retries safe (see its description).
 
+        Error codes: - 400: `bad_request`, `idempotency_key_requires_auth`, `invalid_idempotency_key` - 401: `account_disabled`, `invalid_token`, `token_expired` - 404: `not_found` - 409: `not_for_sale`, `request_in_progress`, `seat_unavailable`, `show_started`, `sold_out` - 413: `payload_too_large` - 415: `unsupported_media_type` - 422: `idempotency_key_reused`, `validation_failed` - 429: `rate_limited` - 503: `unavailable`
 
         :param create_booking: (required)
         :type create_booking: CreateBooking
-        :param idempotency_key: Makes the request safe to retry (signed-in callers only; 400 `idempotency_key_requires_auth` without a token). A retry with the same key and the byte-identical body gets the first answer again — same status, same body, header `Idempotent-Replayed: true` — and nothing is done twice; the same key with another body is 422 `idempotency_key_reused`; while the first request is still being worked on, 409 `request_in_progress`. Keys are per account and kept 24 h. Use a fresh random value (a UUID) per operation.
+        :param idempotency_key: Makes the request safe to retry. A retry with the same key and the byte-identical body gets the first answer again — same status, same body, header `Idempotent-Replayed: true` — and nothing is done twice; while the first request is still being worked on, 409 `request_in_progress`. Signed in, keys are per account, and the same key with another body is 422 `idempotency_key_reused`. As a guest (no bearer token), a key is scoped to the key plus a fingerprint of the request — method, path, SHA-256 of the body and the `X-Booking-Token` when sent — so only the same request replays (the same key with another body is another request), and the key must have at least 16 characters. Kept 24 h. Use a fresh random value (a UUID) per operation: for a guest it is what keeps the answer private.
         :type idempotency_key: str
         :param _request_timeout: timeout setting for this request. If one
                                  number provided, it will be total request
@@ -2016,7 +1110,7 @@ class BookingsApi:
         :return: Returns the result object.
         """ # noqa: E501
 
-        _param = self._api_v1_bookings_post_serialize(
+        _param = self._create_booking_serialize(
             create_booking=create_booking,
             idempotency_key=idempotency_key,
             _request_auth=_request_auth,
@@ -2029,9 +1123,10 @@ class BookingsApi:
             '201': "BookingDto",
             '400': "ErrorBody",
             '401': "ErrorBody",
-            '403': "ErrorBody",
             '404': "ErrorBody",
             '409': "ErrorBody",
+            '413': "ErrorBody",
+            '415': "ErrorBody",
             '422': "ErrorBody",
             '429': "ErrorBody",
             '503': "ErrorBody",
@@ -2048,10 +1143,10 @@ class BookingsApi:
 
 
     @validate_call
-    def api_v1_bookings_post_without_preload_content(
+    def create_booking_without_preload_content(
         self,
         create_booking: CreateBooking,
-        idempotency_key: Annotated[Optional[Annotated[str, Field(min_length=1, strict=True, max_length=255)]], Field(description="Makes the request safe to retry (signed-in callers only; 400 `idempotency_key_requires_auth` without a token). A retry with the same key and the byte-identical body gets the first answer again — same status, same body, header `Idempotent-Replayed: true` — and nothing is done twice; the same key with another body is 422 `idempotency_key_reused`; while the first request is still being worked on, 409 `request_in_progress`. Keys are per account and kept 24 h. Use a fresh random value (a UUID) per operation.")] = None,
+        idempotency_key: Annotated[Optional[Annotated[str, Field(min_length=1, strict=True, max_length=255)]], Field(description="Makes the request safe to retry. A retry with the same key and the byte-identical body gets the first answer again — same status, same body, header `Idempotent-Replayed: true` — and nothing is done twice; while the first request is still being worked on, 409 `request_in_progress`. Signed in, keys are per account, and the same key with another body is 422 `idempotency_key_reused`. As a guest (no bearer token), a key is scoped to the key plus a fingerprint of the request — method, path, SHA-256 of the body and the `X-Booking-Token` when sent — so only the same request replays (the same key with another body is another request), and the key must have at least 16 characters. Kept 24 h. Use a fresh random value (a UUID) per operation: for a guest it is what keeps the answer private.")] = None,
         _request_timeout: Union[
             None,
             Annotated[StrictFloat, Field(gt=0)],
@@ -2067,10 +1162,11 @@ class BookingsApi:
     ) -> RESTResponseType:
         """Book seats of a seated show or places of a general-admission show. Signed in: the booking is yours. As a guest: the 201 carries a `guest_token` for reading and cancelling it. Signed-in callers may send an `Idempotency-Key` to make retries safe (see its description).
 
+        Error codes: - 400: `bad_request`, `idempotency_key_requires_auth`, `invalid_idempotency_key` - 401: `account_disabled`, `invalid_token`, `token_expired` - 404: `not_found` - 409: `not_for_sale`, `request_in_progress`, `seat_unavailable`, `show_started`, `sold_out` - 413: `payload_too_large` - 415: `unsupported_media_type` - 422: `idempotency_key_reused`, `validation_failed` - 429: `rate_limited` - 503: `unavailable`
 
         :param create_booking: (required)
         :type create_booking: CreateBooking
-        :param idempotency_key: Makes the request safe to retry (signed-in callers only; 400 `idempotency_key_requires_auth` without a token). A retry with the same key and the byte-identical body gets the first answer again — same status, same body, header `Idempotent-Replayed: true` — and nothing is done twice; the same key with another body is 422 `idempotency_key_reused`; while the first request is still being worked on, 409 `request_in_progress`. Keys are per account and kept 24 h. Use a fresh random value (a UUID) per operation.
+        :param idempotency_key: Makes the request safe to retry. A retry with the same key and the byte-identical body gets the first answer again — same status, same body, header `Idempotent-Replayed: true` — and nothing is done twice; while the first request is still being worked on, 409 `request_in_progress`. Signed in, keys are per account, and the same key with another body is 422 `idempotency_key_reused`. As a guest (no bearer token), a key is scoped to the key plus a fingerprint of the request — method, path, SHA-256 of the body and the `X-Booking-Token` when sent — so only the same request replays (the same key with another body is another request), and the key must have at least 16 characters. Kept 24 h. Use a fresh random value (a UUID) per operation: for a guest it is what keeps the answer private.
         :type idempotency_key: str
         :param _request_timeout: timeout setting for this request. If one
                                  number provided, it will be total request
@@ -2094,7 +1190,7 @@ class BookingsApi:
         :return: Returns the result object.
         """ # noqa: E501
 
-        _param = self._api_v1_bookings_post_serialize(
+        _param = self._create_booking_serialize(
             create_booking=create_booking,
             idempotency_key=idempotency_key,
             _request_auth=_request_auth,
@@ -2107,9 +1203,10 @@ class BookingsApi:
             '201': "BookingDto",
             '400': "ErrorBody",
             '401': "ErrorBody",
-            '403': "ErrorBody",
             '404': "ErrorBody",
             '409': "ErrorBody",
+            '413': "ErrorBody",
+            '415': "ErrorBody",
             '422': "ErrorBody",
             '429': "ErrorBody",
             '503': "ErrorBody",
@@ -2121,7 +1218,7 @@ class BookingsApi:
         return response_data.response
 
 
-    def _api_v1_bookings_post_serialize(
+    def _create_booking_serialize(
         self,
         create_booking,
         idempotency_key,
@@ -2202,10 +1299,10 @@ class BookingsApi:
 
 
     @validate_call
-    def api_v1_events_id_book_post(
+    def delete_booking(
         self,
-        id: StrictInt,
-        book_event: BookEvent,
+        id: UUID,
+        x_booking_token: Annotated[Optional[StrictStr], Field(description="The guest token from the 201 response of a guest booking: gives access to that one booking")] = None,
         _request_timeout: Union[
             None,
             Annotated[StrictFloat, Field(gt=0)],
@@ -2219,13 +1316,14 @@ class BookingsApi:
         _headers: Optional[Dict[StrictStr, Any]] = None,
         _host_index: Annotated[StrictInt, Field(ge=0, le=0)] = 0,
     ) -> BookingDto:
-        """Book one general-admission place of an event that has exactly one show
+        """Cancel a booking (same as `POST /bookings/{id}/cancel`)
 
+        Error codes: - 401: `account_disabled`, `invalid_token`, `token_expired` - 404: `not_found` - 409: `illegal_transition` - 429: `rate_limited` - 503: `unavailable`
 
         :param id: (required)
-        :type id: int
-        :param book_event: (required)
-        :type book_event: BookEvent
+        :type id: UUID
+        :param x_booking_token: The guest token from the 201 response of a guest booking: gives access to that one booking
+        :type x_booking_token: str
         :param _request_timeout: timeout setting for this request. If one
                                  number provided, it will be total request
                                  timeout. It can also be a pair (tuple) of
@@ -2248,9 +1346,9 @@ class BookingsApi:
         :return: Returns the result object.
         """ # noqa: E501
 
-        _param = self._api_v1_events_id_book_post_serialize(
+        _param = self._delete_booking_serialize(
             id=id,
-            book_event=book_event,
+            x_booking_token=x_booking_token,
             _request_auth=_request_auth,
             _content_type=_content_type,
             _headers=_headers,
@@ -2258,13 +1356,10 @@ class BookingsApi:
         )
 
         _response_types_map: Dict[str, Optional[str]] = {
-            '201': "BookingDto",
-            '400': "ErrorBody",
+            '200': "BookingDto",
             '401': "ErrorBody",
-            '403': "ErrorBody",
             '404': "ErrorBody",
             '409': "ErrorBody",
-            '422': "ErrorBody",
             '429': "ErrorBody",
             '503': "ErrorBody",
         }
@@ -2280,10 +1375,10 @@ class BookingsApi:
 
 
     @validate_call
-    def api_v1_events_id_book_post_with_http_info(
+    def delete_booking_with_http_info(
         self,
-        id: StrictInt,
-        book_event: BookEvent,
+        id: UUID,
+        x_booking_token: Annotated[Optional[StrictStr], Field(description="The guest token from the 201 response of a guest booking: gives access to that one booking")] = None,
         _request_timeout: Union[
             None,
             Annotated[StrictFloat, Field(gt=0)],
@@ -2297,13 +1392,14 @@ class BookingsApi:
         _headers: Optional[Dict[StrictStr, Any]] = None,
         _host_index: Annotated[StrictInt, Field(ge=0, le=0)] = 0,
     ) -> ApiResponse[BookingDto]:
-        """Book one general-admission place of an event that has exactly one show
+        """Cancel a booking (same as `POST /bookings/{id}/cancel`)
 
+        Error codes: - 401: `account_disabled`, `invalid_token`, `token_expired` - 404: `not_found` - 409: `illegal_transition` - 429: `rate_limited` - 503: `unavailable`
 
         :param id: (required)
-        :type id: int
-        :param book_event: (required)
-        :type book_event: BookEvent
+        :type id: UUID
+        :param x_booking_token: The guest token from the 201 response of a guest booking: gives access to that one booking
+        :type x_booking_token: str
         :param _request_timeout: timeout setting for this request. If one
                                  number provided, it will be total request
                                  timeout. It can also be a pair (tuple) of
@@ -2326,9 +1422,9 @@ class BookingsApi:
         :return: Returns the result object.
         """ # noqa: E501
 
-        _param = self._api_v1_events_id_book_post_serialize(
+        _param = self._delete_booking_serialize(
             id=id,
-            book_event=book_event,
+            x_booking_token=x_booking_token,
             _request_auth=_request_auth,
             _content_type=_content_type,
             _headers=_headers,
@@ -2336,13 +1432,10 @@ class BookingsApi:
         )
 
         _response_types_map: Dict[str, Optional[str]] = {
-            '201': "BookingDto",
-            '400': "ErrorBody",
+            '200': "BookingDto",
             '401': "ErrorBody",
-            '403': "ErrorBody",
             '404': "ErrorBody",
             '409': "ErrorBody",
-            '422': "ErrorBody",
             '429': "ErrorBody",
             '503': "ErrorBody",
         }
@@ -2358,10 +1451,10 @@ class BookingsApi:
 
 
     @validate_call
-    def api_v1_events_id_book_post_without_preload_content(
+    def delete_booking_without_preload_content(
         self,
-        id: StrictInt,
-        book_event: BookEvent,
+        id: UUID,
+        x_booking_token: Annotated[Optional[StrictStr], Field(description="The guest token from the 201 response of a guest booking: gives access to that one booking")] = None,
         _request_timeout: Union[
             None,
             Annotated[StrictFloat, Field(gt=0)],
@@ -2375,13 +1468,14 @@ class BookingsApi:
         _headers: Optional[Dict[StrictStr, Any]] = None,
         _host_index: Annotated[StrictInt, Field(ge=0, le=0)] = 0,
     ) -> RESTResponseType:
-        """Book one general-admission place of an event that has exactly one show
+        """Cancel a booking (same as `POST /bookings/{id}/cancel`)
 
+        Error codes: - 401: `account_disabled`, `invalid_token`, `token_expired` - 404: `not_found` - 409: `illegal_transition` - 429: `rate_limited` - 503: `unavailable`
 
         :param id: (required)
-        :type id: int
-        :param book_event: (required)
-        :type book_event: BookEvent
+        :type id: UUID
+        :param x_booking_token: The guest token from the 201 response of a guest booking: gives access to that one booking
+        :type x_booking_token: str
         :param _request_timeout: timeout setting for this request. If one
                                  number provided, it will be total request
                                  timeout. It can also be a pair (tuple) of
@@ -2404,9 +1498,9 @@ class BookingsApi:
         :return: Returns the result object.
         """ # noqa: E501
 
-        _param = self._api_v1_events_id_book_post_serialize(
+        _param = self._delete_booking_serialize(
             id=id,
-            book_event=book_event,
+            x_booking_token=x_booking_token,
             _request_auth=_request_auth,
             _content_type=_content_type,
             _headers=_headers,
@@ -2414,13 +1508,10 @@ class BookingsApi:
         )
 
         _response_types_map: Dict[str, Optional[str]] = {
-            '201': "BookingDto",
-            '400': "ErrorBody",
+            '200': "BookingDto",
             '401': "ErrorBody",
-            '403': "ErrorBody",
             '404': "ErrorBody",
             '409': "ErrorBody",
-            '422': "ErrorBody",
             '429': "ErrorBody",
             '503': "ErrorBody",
         }
@@ -2431,10 +1522,10 @@ class BookingsApi:
         return response_data.response
 
 
-    def _api_v1_events_id_book_post_serialize(
+    def _delete_booking_serialize(
         self,
         id,
-        book_event,
+        x_booking_token,
         _request_auth,
         _content_type,
         _headers,
@@ -2460,10 +1551,10 @@ class BookingsApi:
             _path_params['id'] = id
         # process the query parameters
         # process the header parameters
+        if x_booking_token is not None:
+            _header_params['X-Booking-Token'] = x_booking_token
         # process the form parameters
         # process the body parameter
-        if book_event is not None:
-            _body_params = book_event
 
 
         # set the HTTP header `Accept`
@@ -2474,19 +1565,6 @@ class BookingsApi:
                 ]
             )
 
-        # set the HTTP header `Content-Type`
-        if _content_type:
-            _header_params['Content-Type'] = _content_type
-        else:
-            _default_content_type = (
-                self.api_client.select_header_content_type(
-                    [
-                        'application/json'
-                    ]
-                )
-            )
-            if _default_content_type is not None:
-                _header_params['Content-Type'] = _default_content_type
 
         # authentication setting
         _auth_settings: List[str] = [
@@ -2494,8 +1572,916 @@ class BookingsApi:
         ]
 
         return self.api_client.param_serialize(
-            method='POST',
-            resource_path='/api/v1/events/{id}/book',
+            method='DELETE',
+            resource_path='/api/v1/bookings/{id}',
+            path_params=_path_params,
+            query_params=_query_params,
+            header_params=_header_params,
+            body=_body_params,
+            post_params=_form_params,
+            files=_files,
+            auth_settings=_auth_settings,
+            collection_formats=_collection_formats,
+            _host=_host,
+            _request_auth=_request_auth
+        )
+
+
+
+
+    @validate_call
+    def get_booking(
+        self,
+        id: UUID,
+        x_booking_token: Annotated[Optional[StrictStr], Field(description="The guest token from the 201 response of a guest booking: gives access to that one booking")] = None,
+        _request_timeout: Union[
+            None,
+            Annotated[StrictFloat, Field(gt=0)],
+            Tuple[
+                Annotated[StrictFloat, Field(gt=0)],
+                Annotated[StrictFloat, Field(gt=0)]
+            ]
+        ] = None,
+        _request_auth: Optional[Dict[StrictStr, Any]] = None,
+        _content_type: Optional[StrictStr] = None,
+        _headers: Optional[Dict[StrictStr, Any]] = None,
+        _host_index: Annotated[StrictInt, Field(ge=0, le=0)] = 0,
+    ) -> BookingDto:
+        """One booking: its owner, the holder of its guest token (`X-Booking-Token`) or an admin; anyone else gets 404
+
+        Error codes: - 401: `account_disabled`, `invalid_token`, `token_expired` - 404: `not_found` - 429: `rate_limited` - 503: `unavailable`
+
+        :param id: (required)
+        :type id: UUID
+        :param x_booking_token: The guest token from the 201 response of a guest booking: gives access to that one booking
+        :type x_booking_token: str
+        :param _request_timeout: timeout setting for this request. If one
+                                 number provided, it will be total request
+                                 timeout. It can also be a pair (tuple) of
+                                 (connection, read) timeouts.
+        :type _request_timeout: int, tuple(int, int), optional
+        :param _request_auth: set to override the auth_settings for an a single
+                              request; this effectively ignores the
+                              authentication in the spec for a single request.
+        :type _request_auth: dict, optional
+        :param _content_type: force content-type for the request.
+        :type _content_type: str, Optional
+        :param _headers: set to override the headers for a single
+                         request; this effectively ignores the headers
+                         in the spec for a single request.
+        :type _headers: dict, optional
+        :param _host_index: set to override the host_index for a single
+                            request; this effectively ignores the host_index
+                            in the spec for a single request.
+        :type _host_index: int, optional
+        :return: Returns the result object.
+        """ # noqa: E501
+
+        _param = self._get_booking_serialize(
+            id=id,
+            x_booking_token=x_booking_token,
+            _request_auth=_request_auth,
+            _content_type=_content_type,
+            _headers=_headers,
+            _host_index=_host_index
+        )
+
+        _response_types_map: Dict[str, Optional[str]] = {
+            '200': "BookingDto",
+            '401': "ErrorBody",
+            '404': "ErrorBody",
+            '429': "ErrorBody",
+            '503': "ErrorBody",
+        }
+        response_data = self.api_client.call_api(
+            *_param,
+            _request_timeout=_request_timeout
+        )
+        response_data.read()
+        return self.api_client.response_deserialize(
+            response_data=response_data,
+            response_types_map=_response_types_map,
+        ).data
+
+
+    @validate_call
+    def get_booking_with_http_info(
+        self,
+        id: UUID,
+        x_booking_token: Annotated[Optional[StrictStr], Field(description="The guest token from the 201 response of a guest booking: gives access to that one booking")] = None,
+        _request_timeout: Union[
+            None,
+            Annotated[StrictFloat, Field(gt=0)],
+            Tuple[
+                Annotated[StrictFloat, Field(gt=0)],
+                Annotated[StrictFloat, Field(gt=0)]
+            ]
+        ] = None,
+        _request_auth: Optional[Dict[StrictStr, Any]] = None,
+        _content_type: Optional[StrictStr] = None,
+        _headers: Optional[Dict[StrictStr, Any]] = None,
+        _host_index: Annotated[StrictInt, Field(ge=0, le=0)] = 0,
+    ) -> ApiResponse[BookingDto]:
+        """One booking: its owner, the holder of its guest token (`X-Booking-Token`) or an admin; anyone else gets 404
+
+        Error codes: - 401: `account_disabled`, `invalid_token`, `token_expired` - 404: `not_found` - 429: `rate_limited` - 503: `unavailable`
+
+        :param id: (required)
+        :type id: UUID
+        :param x_booking_token: The guest token from the 201 response of a guest booking: gives access to that one booking
+        :type x_booking_token: str
+        :param _request_timeout: timeout setting for this request. If one
+                                 number provided, it will be total request
+                                 timeout. It can also be a pair (tuple) of
+                                 (connection, read) timeouts.
+        :type _request_timeout: int, tuple(int, int), optional
+        :param _request_auth: set to override the auth_settings for an a single
+                              request; this effectively ignores the
+                              authentication in the spec for a single request.
+        :type _request_auth: dict, optional
+        :param _content_type: force content-type for the request.
+        :type _content_type: str, Optional
+        :param _headers: set to override the headers for a single
+                         request; this effectively ignores the headers
+                         in the spec for a single request.
+        :type _headers: dict, optional
+        :param _host_index: set to override the host_index for a single
+                            request; this effectively ignores the host_index
+                            in the spec for a single request.
+        :type _host_index: int, optional
+        :return: Returns the result object.
+        """ # noqa: E501
+
+        _param = self._get_booking_serialize(
+            id=id,
+            x_booking_token=x_booking_token,
+            _request_auth=_request_auth,
+            _content_type=_content_type,
+            _headers=_headers,
+            _host_index=_host_index
+        )
+
+        _response_types_map: Dict[str, Optional[str]] = {
+            '200': "BookingDto",
+            '401': "ErrorBody",
+            '404': "ErrorBody",
+            '429': "ErrorBody",
+            '503': "ErrorBody",
+        }
+        response_data = self.api_client.call_api(
+            *_param,
+            _request_timeout=_request_timeout
+        )
+        response_data.read()
+        return self.api_client.response_deserialize(
+            response_data=response_data,
+            response_types_map=_response_types_map,
+        )
+
+
+    @validate_call
+    def get_booking_without_preload_content(
+        self,
+        id: UUID,
+        x_booking_token: Annotated[Optional[StrictStr], Field(description="The guest token from the 201 response of a guest booking: gives access to that one booking")] = None,
+        _request_timeout: Union[
+            None,
+            Annotated[StrictFloat, Field(gt=0)],
+            Tuple[
+                Annotated[StrictFloat, Field(gt=0)],
+                Annotated[StrictFloat, Field(gt=0)]
+            ]
+        ] = None,
+        _request_auth: Optional[Dict[StrictStr, Any]] = None,
+        _content_type: Optional[StrictStr] = None,
+        _headers: Optional[Dict[StrictStr, Any]] = None,
+        _host_index: Annotated[StrictInt, Field(ge=0, le=0)] = 0,
+    ) -> RESTResponseType:
+        """One booking: its owner, the holder of its guest token (`X-Booking-Token`) or an admin; anyone else gets 404
+
+        Error codes: - 401: `account_disabled`, `invalid_token`, `token_expired` - 404: `not_found` - 429: `rate_limited` - 503: `unavailable`
+
+        :param id: (required)
+        :type id: UUID
+        :param x_booking_token: The guest token from the 201 response of a guest booking: gives access to that one booking
+        :type x_booking_token: str
+        :param _request_timeout: timeout setting for this request. If one
+                                 number provided, it will be total request
+                                 timeout. It can also be a pair (tuple) of
+                                 (connection, read) timeouts.
+        :type _request_timeout: int, tuple(int, int), optional
+        :param _request_auth: set to override the auth_settings for an a single
+                              request; this effectively ignores the
+                              authentication in the spec for a single request.
+        :type _request_auth: dict, optional
+        :param _content_type: force content-type for the request.
+        :type _content_type: str, Optional
+        :param _headers: set to override the headers for a single
+                         request; this effectively ignores the headers
+                         in the spec for a single request.
+        :type _headers: dict, optional
+        :param _host_index: set to override the host_index for a single
+                            request; this effectively ignores the host_index
+                            in the spec for a single request.
+        :type _host_index: int, optional
+        :return: Returns the result object.
+        """ # noqa: E501
+
+        _param = self._get_booking_serialize(
+            id=id,
+            x_booking_token=x_booking_token,
+            _request_auth=_request_auth,
+            _content_type=_content_type,
+            _headers=_headers,
+            _host_index=_host_index
+        )
+
+        _response_types_map: Dict[str, Optional[str]] = {
+            '200': "BookingDto",
+            '401': "ErrorBody",
+            '404': "ErrorBody",
+            '429': "ErrorBody",
+            '503': "ErrorBody",
+        }
+        response_data = self.api_client.call_api(
+            *_param,
+            _request_timeout=_request_timeout
+        )
+        return response_data.response
+
+
+    def _get_booking_serialize(
+        self,
+        id,
+        x_booking_token,
+        _request_auth,
+        _content_type,
+        _headers,
+        _host_index,
+    ) -> RequestSerialized:
+
+        _host = None
+
+        _collection_formats: Dict[str, str] = {
+        }
+
+        _path_params: Dict[str, str] = {}
+        _query_params: List[Tuple[str, str]] = []
+        _header_params: Dict[str, Optional[str]] = _headers or {}
+        _form_params: List[Tuple[str, str]] = []
+        _files: Dict[
+            str, Union[str, bytes, List[str], List[bytes], List[Tuple[str, bytes]]]
+        ] = {}
+        _body_params: Optional[bytes] = None
+
+        # process the path parameters
+        if id is not None:
+            _path_params['id'] = id
+        # process the query parameters
+        # process the header parameters
+        if x_booking_token is not None:
+            _header_params['X-Booking-Token'] = x_booking_token
+        # process the form parameters
+        # process the body parameter
+
+
+        # set the HTTP header `Accept`
+        if 'Accept' not in _header_params:
+            _header_params['Accept'] = self.api_client.select_header_accept(
+                [
+                    'application/json'
+                ]
+            )
+
+
+        # authentication setting
+        _auth_settings: List[str] = [
+            'bearerAuth'
+        ]
+
+        return self.api_client.param_serialize(
+            method='GET',
+            resource_path='/api/v1/bookings/{id}',
+            path_params=_path_params,
+            query_params=_query_params,
+            header_params=_header_params,
+            body=_body_params,
+            post_params=_form_params,
+            files=_files,
+            auth_settings=_auth_settings,
+            collection_formats=_collection_formats,
+            _host=_host,
+            _request_auth=_request_auth
+        )
+
+
+
+
+    @validate_call
+    def get_booking_history(
+        self,
+        id: UUID,
+        x_booking_token: Annotated[Optional[StrictStr], Field(description="The guest token from the 201 response of a guest booking: gives access to that one booking")] = None,
+        _request_timeout: Union[
+            None,
+            Annotated[StrictFloat, Field(gt=0)],
+            Tuple[
+                Annotated[StrictFloat, Field(gt=0)],
+                Annotated[StrictFloat, Field(gt=0)]
+            ]
+        ] = None,
+        _request_auth: Optional[Dict[StrictStr, Any]] = None,
+        _content_type: Optional[StrictStr] = None,
+        _headers: Optional[Dict[StrictStr, Any]] = None,
+        _host_index: Annotated[StrictInt, Field(ge=0, le=0)] = 0,
+    ) -> BookingHistoryDto:
+        """The history of a booking, oldest first: every status change of the booking (and of its payments and refunds) with who caused it and why. Same access as `GET /bookings/{id}` (owner, `X-Booking-Token` holder or admin; anyone else gets 404)
+
+        Error codes: - 401: `account_disabled`, `invalid_token`, `token_expired` - 404: `not_found` - 429: `rate_limited` - 503: `unavailable`
+
+        :param id: (required)
+        :type id: UUID
+        :param x_booking_token: The guest token from the 201 response of a guest booking: gives access to that one booking
+        :type x_booking_token: str
+        :param _request_timeout: timeout setting for this request. If one
+                                 number provided, it will be total request
+                                 timeout. It can also be a pair (tuple) of
+                                 (connection, read) timeouts.
+        :type _request_timeout: int, tuple(int, int), optional
+        :param _request_auth: set to override the auth_settings for an a single
+                              request; this effectively ignores the
+                              authentication in the spec for a single request.
+        :type _request_auth: dict, optional
+        :param _content_type: force content-type for the request.
+        :type _content_type: str, Optional
+        :param _headers: set to override the headers for a single
+                         request; this effectively ignores the headers
+                         in the spec for a single request.
+        :type _headers: dict, optional
+        :param _host_index: set to override the host_index for a single
+                            request; this effectively ignores the host_index
+                            in the spec for a single request.
+        :type _host_index: int, optional
+        :return: Returns the result object.
+        """ # noqa: E501
+
+        _param = self._get_booking_history_serialize(
+            id=id,
+            x_booking_token=x_booking_token,
+            _request_auth=_request_auth,
+            _content_type=_content_type,
+            _headers=_headers,
+            _host_index=_host_index
+        )
+
+        _response_types_map: Dict[str, Optional[str]] = {
+            '200': "BookingHistoryDto",
+            '401': "ErrorBody",
+            '404': "ErrorBody",
+            '429': "ErrorBody",
+            '503': "ErrorBody",
+        }
+        response_data = self.api_client.call_api(
+            *_param,
+            _request_timeout=_request_timeout
+        )
+        response_data.read()
+        return self.api_client.response_deserialize(
+            response_data=response_data,
+            response_types_map=_response_types_map,
+        ).data
+
+
+    @validate_call
+    def get_booking_history_with_http_info(
+        self,
+        id: UUID,
+        x_booking_token: Annotated[Optional[StrictStr], Field(description="The guest token from the 201 response of a guest booking: gives access to that one booking")] = None,
+        _request_timeout: Union[
+            None,
+            Annotated[StrictFloat, Field(gt=0)],
+            Tuple[
+                Annotated[StrictFloat, Field(gt=0)],
+                Annotated[StrictFloat, Field(gt=0)]
+            ]
+        ] = None,
+        _request_auth: Optional[Dict[StrictStr, Any]] = None,
+        _content_type: Optional[StrictStr] = None,
+        _headers: Optional[Dict[StrictStr, Any]] = None,
+        _host_index: Annotated[StrictInt, Field(ge=0, le=0)] = 0,
+    ) -> ApiResponse[BookingHistoryDto]:
+        """The history of a booking, oldest first: every status change of the booking (and of its payments and refunds) with who caused it and why. Same access as `GET /bookings/{id}` (owner, `X-Booking-Token` holder or admin; anyone else gets 404)
+
+        Error codes: - 401: `account_disabled`, `invalid_token`, `token_expired` - 404: `not_found` - 429: `rate_limited` - 503: `unavailable`
+
+        :param id: (required)
+        :type id: UUID
+        :param x_booking_token: The guest token from the 201 response of a guest booking: gives access to that one booking
+        :type x_booking_token: str
+        :param _request_timeout: timeout setting for this request. If one
+                                 number provided, it will be total request
+                                 timeout. It can also be a pair (tuple) of
+                                 (connection, read) timeouts.
+        :type _request_timeout: int, tuple(int, int), optional
+        :param _request_auth: set to override the auth_settings for an a single
+                              request; this effectively ignores the
+                              authentication in the spec for a single request.
+        :type _request_auth: dict, optional
+        :param _content_type: force content-type for the request.
+        :type _content_type: str, Optional
+        :param _headers: set to override the headers for a single
+                         request; this effectively ignores the headers
+                         in the spec for a single request.
+        :type _headers: dict, optional
+        :param _host_index: set to override the host_index for a single
+                            request; this effectively ignores the host_index
+                            in the spec for a single request.
+        :type _host_index: int, optional
+        :return: Returns the result object.
+        """ # noqa: E501
+
+        _param = self._get_booking_history_serialize(
+            id=id,
+            x_booking_token=x_booking_token,
+            _request_auth=_request_auth,
+            _content_type=_content_type,
+            _headers=_headers,
+            _host_index=_host_index
+        )
+
+        _response_types_map: Dict[str, Optional[str]] = {
+            '200': "BookingHistoryDto",
+            '401': "ErrorBody",
+            '404': "ErrorBody",
+            '429': "ErrorBody",
+            '503': "ErrorBody",
+        }
+        response_data = self.api_client.call_api(
+            *_param,
+            _request_timeout=_request_timeout
+        )
+        response_data.read()
+        return self.api_client.response_deserialize(
+            response_data=response_data,
+            response_types_map=_response_types_map,
+        )
+
+
+    @validate_call
+    def get_booking_history_without_preload_content(
+        self,
+        id: UUID,
+        x_booking_token: Annotated[Optional[StrictStr], Field(description="The guest token from the 201 response of a guest booking: gives access to that one booking")] = None,
+        _request_timeout: Union[
+            None,
+            Annotated[StrictFloat, Field(gt=0)],
+            Tuple[
+                Annotated[StrictFloat, Field(gt=0)],
+                Annotated[StrictFloat, Field(gt=0)]
+            ]
+        ] = None,
+        _request_auth: Optional[Dict[StrictStr, Any]] = None,
+        _content_type: Optional[StrictStr] = None,
+        _headers: Optional[Dict[StrictStr, Any]] = None,
+        _host_index: Annotated[StrictInt, Field(ge=0, le=0)] = 0,
+    ) -> RESTResponseType:
+        """The history of a booking, oldest first: every status change of the booking (and of its payments and refunds) with who caused it and why. Same access as `GET /bookings/{id}` (owner, `X-Booking-Token` holder or admin; anyone else gets 404)
+
+        Error codes: - 401: `account_disabled`, `invalid_token`, `token_expired` - 404: `not_found` - 429: `rate_limited` - 503: `unavailable`
+
+        :param id: (required)
+        :type id: UUID
+        :param x_booking_token: The guest token from the 201 response of a guest booking: gives access to that one booking
+        :type x_booking_token: str
+        :param _request_timeout: timeout setting for this request. If one
+                                 number provided, it will be total request
+                                 timeout. It can also be a pair (tuple) of
+                                 (connection, read) timeouts.
+        :type _request_timeout: int, tuple(int, int), optional
+        :param _request_auth: set to override the auth_settings for an a single
+                              request; this effectively ignores the
+                              authentication in the spec for a single request.
+        :type _request_auth: dict, optional
+        :param _content_type: force content-type for the request.
+        :type _content_type: str, Optional
+        :param _headers: set to override the headers for a single
+                         request; this effectively ignores the headers
+                         in the spec for a single request.
+        :type _headers: dict, optional
+        :param _host_index: set to override the host_index for a single
+                            request; this effectively ignores the host_index
+                            in the spec for a single request.
+        :type _host_index: int, optional
+        :return: Returns the result object.
+        """ # noqa: E501
+
+        _param = self._get_booking_history_serialize(
+            id=id,
+            x_booking_token=x_booking_token,
+            _request_auth=_request_auth,
+            _content_type=_content_type,
+            _headers=_headers,
+            _host_index=_host_index
+        )
+
+        _response_types_map: Dict[str, Optional[str]] = {
+            '200': "BookingHistoryDto",
+            '401': "ErrorBody",
+            '404': "ErrorBody",
+            '429': "ErrorBody",
+            '503': "ErrorBody",
+        }
+        response_data = self.api_client.call_api(
+            *_param,
+            _request_timeout=_request_timeout
+        )
+        return response_data.response
+
+
+    def _get_booking_history_serialize(
+        self,
+        id,
+        x_booking_token,
+        _request_auth,
+        _content_type,
+        _headers,
+        _host_index,
+    ) -> RequestSerialized:
+
+        _host = None
+
+        _collection_formats: Dict[str, str] = {
+        }
+
+        _path_params: Dict[str, str] = {}
+        _query_params: List[Tuple[str, str]] = []
+        _header_params: Dict[str, Optional[str]] = _headers or {}
+        _form_params: List[Tuple[str, str]] = []
+        _files: Dict[
+            str, Union[str, bytes, List[str], List[bytes], List[Tuple[str, bytes]]]
+        ] = {}
+        _body_params: Optional[bytes] = None
+
+        # process the path parameters
+        if id is not None:
+            _path_params['id'] = id
+        # process the query parameters
+        # process the header parameters
+        if x_booking_token is not None:
+            _header_params['X-Booking-Token'] = x_booking_token
+        # process the form parameters
+        # process the body parameter
+
+
+        # set the HTTP header `Accept`
+        if 'Accept' not in _header_params:
+            _header_params['Accept'] = self.api_client.select_header_accept(
+                [
+                    'application/json'
+                ]
+            )
+
+
+        # authentication setting
+        _auth_settings: List[str] = [
+            'bearerAuth'
+        ]
+
+        return self.api_client.param_serialize(
+            method='GET',
+            resource_path='/api/v1/bookings/{id}/history',
+            path_params=_path_params,
+            query_params=_query_params,
+            header_params=_header_params,
+            body=_body_params,
+            post_params=_form_params,
+            files=_files,
+            auth_settings=_auth_settings,
+            collection_formats=_collection_formats,
+            _host=_host,
+            _request_auth=_request_auth
+        )
+
+
+
+
+    @validate_call
+    def list_bookings(
+        self,
+        email: Annotated[Optional[StrictStr], Field(description="Bookings made with this email (blank: no filter; with `phone` too, email is used and  both must be well-formed).")] = None,
+        limit: Optional[Annotated[int, Field(le=500, strict=True, ge=1)]] = None,
+        offset: Optional[Annotated[int, Field(strict=True, ge=0)]] = None,
+        phone: Annotated[Optional[Annotated[str, Field(strict=True)]], Field(description="Bookings made with this phone number (blank: no filter).")] = None,
+        _request_timeout: Union[
+            None,
+            Annotated[StrictFloat, Field(gt=0)],
+            Tuple[
+                Annotated[StrictFloat, Field(gt=0)],
+                Annotated[StrictFloat, Field(gt=0)]
+            ]
+        ] = None,
+        _request_auth: Optional[Dict[StrictStr, Any]] = None,
+        _content_type: Optional[StrictStr] = None,
+        _headers: Optional[Dict[StrictStr, Any]] = None,
+        _host_index: Annotated[StrictInt, Field(ge=0, le=0)] = 0,
+    ) -> BookingList:
+        """Your bookings (signed in; a guest reads a booking by id with its `X-Booking-Token`), newest first. `?email=` / `?phone=`: admins find anyone's bookings by contact; others may only give their own.
+
+        Error codes: - 400: `bad_request` - 401: `account_disabled`, `authentication_required`, `invalid_token`, `token_expired` - 403: `forbidden` - 422: `validation_failed` - 429: `rate_limited` - 503: `unavailable`
+
+        :param email: Bookings made with this email (blank: no filter; with `phone` too, email is used and  both must be well-formed).
+        :type email: str
+        :param limit:
+        :type limit: int
+        :param offset:
+        :type offset: int
+        :param phone: Bookings made with this phone number (blank: no filter).
+        :type phone: str
+        :param _request_timeout: timeout setting for this request. If one
+                                 number provided, it will be total request
+                                 timeout. It can also be a pair (tuple) of
+                                 (connection, read) timeouts.
+        :type _request_timeout: int, tuple(int, int), optional
+        :param _request_auth: set to override the auth_settings for an a single
+                              request; this effectively ignores the
+                              authentication in the spec for a single request.
+        :type _request_auth: dict, optional
+        :param _content_type: force content-type for the request.
+        :type _content_type: str, Optional
+        :param _headers: set to override the headers for a single
+                         request; this effectively ignores the headers
+                         in the spec for a single request.
+        :type _headers: dict, optional
+        :param _host_index: set to override the host_index for a single
+                            request; this effectively ignores the host_index
+                            in the spec for a single request.
+        :type _host_index: int, optional
+        :return: Returns the result object.
+        """ # noqa: E501
+
+        _param = self._list_bookings_serialize(
+            email=email,
+            limit=limit,
+            offset=offset,
+            phone=phone,
+            _request_auth=_request_auth,
+            _content_type=_content_type,
+            _headers=_headers,
+            _host_index=_host_index
+        )
+
+        _response_types_map: Dict[str, Optional[str]] = {
+            '200': "BookingList",
+            '400': "ErrorBody",
+            '401': "ErrorBody",
+            '403': "ErrorBody",
+            '422': "ErrorBody",
+            '429': "ErrorBody",
+            '503': "ErrorBody",
+        }
+        response_data = self.api_client.call_api(
+            *_param,
+            _request_timeout=_request_timeout
+        )
+        response_data.read()
+        return self.api_client.response_deserialize(
+            response_data=response_data,
+            response_types_map=_response_types_map,
+        ).data
+
+
+    @validate_call
+    def list_bookings_with_http_info(
+        self,
+        email: Annotated[Optional[StrictStr], Field(description="Bookings made with this email (blank: no filter; with `phone` too, email is used and  both must be well-formed).")] = None,
+        limit: Optional[Annotated[int, Field(le=500, strict=True, ge=1)]] = None,
+        offset: Optional[Annotated[int, Field(strict=True, ge=0)]] = None,
+        phone: Annotated[Optional[Annotated[str, Field(strict=True)]], Field(description="Bookings made with this phone number (blank: no filter).")] = None,
+        _request_timeout: Union[
+            None,
+            Annotated[StrictFloat, Field(gt=0)],
+            Tuple[
+                Annotated[StrictFloat, Field(gt=0)],
+                Annotated[StrictFloat, Field(gt=0)]
+            ]
+        ] = None,
+        _request_auth: Optional[Dict[StrictStr, Any]] = None,
+        _content_type: Optional[StrictStr] = None,
+        _headers: Optional[Dict[StrictStr, Any]] = None,
+        _host_index: Annotated[StrictInt, Field(ge=0, le=0)] = 0,
+    ) -> ApiResponse[BookingList]:
+        """Your bookings (signed in; a guest reads a booking by id with its `X-Booking-Token`), newest first. `?email=` / `?phone=`: admins find anyone's bookings by contact; others may only give their own.
+
+        Error codes: - 400: `bad_request` - 401: `account_disabled`, `authentication_required`, `invalid_token`, `token_expired` - 403: `forbidden` - 422: `validation_failed` - 429: `rate_limited` - 503: `unavailable`
+
+        :param email: Bookings made with this email (blank: no filter; with `phone` too, email is used and  both must be well-formed).
+        :type email: str
+        :param limit:
+        :type limit: int
+        :param offset:
+        :type offset: int
+        :param phone: Bookings made with this phone number (blank: no filter).
+        :type phone: str
+        :param _request_timeout: timeout setting for this request. If one
+                                 number provided, it will be total request
+                                 timeout. It can also be a pair (tuple) of
+                                 (connection, read) timeouts.
+        :type _request_timeout: int, tuple(int, int), optional
+        :param _request_auth: set to override the auth_settings for an a single
+                              request; this effectively ignores the
+                              authentication in the spec for a single request.
+        :type _request_auth: dict, optional
+        :param _content_type: force content-type for the request.
+        :type _content_type: str, Optional
+        :param _headers: set to override the headers for a single
+                         request; this effectively ignores the headers
+                         in the spec for a single request.
+        :type _headers: dict, optional
+        :param _host_index: set to override the host_index for a single
+                            request; this effectively ignores the host_index
+                            in the spec for a single request.
+        :type _host_index: int, optional
+        :return: Returns the result object.
+        """ # noqa: E501
+
+        _param = self._list_bookings_serialize(
+            email=email,
+            limit=limit,
+            offset=offset,
+            phone=phone,
+            _request_auth=_request_auth,
+            _content_type=_content_type,
+            _headers=_headers,
+            _host_index=_host_index
+        )
+
+        _response_types_map: Dict[str, Optional[str]] = {
+            '200': "BookingList",
+            '400': "ErrorBody",
+            '401': "ErrorBody",
+            '403': "ErrorBody",
+            '422': "ErrorBody",
+            '429': "ErrorBody",
+            '503': "ErrorBody",
+        }
+        response_data = self.api_client.call_api(
+            *_param,
+            _request_timeout=_request_timeout
+        )
+        response_data.read()
+        return self.api_client.response_deserialize(
+            response_data=response_data,
+            response_types_map=_response_types_map,
+        )
+
+
+    @validate_call
+    def list_bookings_without_preload_content(
+        self,
+        email: Annotated[Optional[StrictStr], Field(description="Bookings made with this email (blank: no filter; with `phone` too, email is used and  both must be well-formed).")] = None,
+        limit: Optional[Annotated[int, Field(le=500, strict=True, ge=1)]] = None,
+        offset: Optional[Annotated[int, Field(strict=True, ge=0)]] = None,
+        phone: Annotated[Optional[Annotated[str, Field(strict=True)]], Field(description="Bookings made with this phone number (blank: no filter).")] = None,
+        _request_timeout: Union[
+            None,
+            Annotated[StrictFloat, Field(gt=0)],
+            Tuple[
+                Annotated[StrictFloat, Field(gt=0)],
+                Annotated[StrictFloat, Field(gt=0)]
+            ]
+        ] = None,
+        _request_auth: Optional[Dict[StrictStr, Any]] = None,
+        _content_type: Optional[StrictStr] = None,
+        _headers: Optional[Dict[StrictStr, Any]] = None,
+        _host_index: Annotated[StrictInt, Field(ge=0, le=0)] = 0,
+    ) -> RESTResponseType:
+        """Your bookings (signed in; a guest reads a booking by id with its `X-Booking-Token`), newest first. `?email=` / `?phone=`: admins find anyone's bookings by contact; others may only give their own.
+
+        Error codes: - 400: `bad_request` - 401: `account_disabled`, `authentication_required`, `invalid_token`, `token_expired` - 403: `forbidden` - 422: `validation_failed` - 429: `rate_limited` - 503: `unavailable`
+
+        :param email: Bookings made with this email (blank: no filter; with `phone` too, email is used and  both must be well-formed).
+        :type email: str
+        :param limit:
+        :type limit: int
+        :param offset:
+        :type offset: int
+        :param phone: Bookings made with this phone number (blank: no filter).
+        :type phone: str
+        :param _request_timeout: timeout setting for this request. If one
+                                 number provided, it will be total request
+                                 timeout. It can also be a pair (tuple) of
+                                 (connection, read) timeouts.
+        :type _request_timeout: int, tuple(int, int), optional
+        :param _request_auth: set to override the auth_settings for an a single
+                              request; this effectively ignores the
+                              authentication in the spec for a single request.
+        :type _request_auth: dict, optional
+        :param _content_type: force content-type for the request.
+        :type _content_type: str, Optional
+        :param _headers: set to override the headers for a single
+                         request; this effectively ignores the headers
+                         in the spec for a single request.
+        :type _headers: dict, optional
+        :param _host_index: set to override the host_index for a single
+                            request; this effectively ignores the host_index
+                            in the spec for a single request.
+        :type _host_index: int, optional
+        :return: Returns the result object.
+        """ # noqa: E501
+
+        _param = self._list_bookings_serialize(
+            email=email,
+            limit=limit,
+            offset=offset,
+            phone=phone,
+            _request_auth=_request_auth,
+            _content_type=_content_type,
+            _headers=_headers,
+            _host_index=_host_index
+        )
+
+        _response_types_map: Dict[str, Optional[str]] = {
+            '200': "BookingList",
+            '400': "ErrorBody",
+            '401': "ErrorBody",
+            '403': "ErrorBody",
+            '422': "ErrorBody",
+            '429': "ErrorBody",
+            '503': "ErrorBody",
+        }
+        response_data = self.api_client.call_api(
+            *_param,
+            _request_timeout=_request_timeout
+        )
+        return response_data.response
+
+
+    def _list_bookings_serialize(
+        self,
+        email,
+        limit,
+        offset,
+        phone,
+        _request_auth,
+        _content_type,
+        _headers,
+        _host_index,
+    ) -> RequestSerialized:
+
+        _host = None
+
+        _collection_formats: Dict[str, str] = {
+        }
+
+        _path_params: Dict[str, str] = {}
+        _query_params: List[Tuple[str, str]] = []
+        _header_params: Dict[str, Optional[str]] = _headers or {}
+        _form_params: List[Tuple[str, str]] = []
+        _files: Dict[
+            str, Union[str, bytes, List[str], List[bytes], List[Tuple[str, bytes]]]
+        ] = {}
+        _body_params: Optional[bytes] = None
+
+        # process the path parameters
+        # process the query parameters
+        if email is not None:
+            
+            _query_params.append(('email', email))
+            
+        if limit is not None:
+            
+            _query_params.append(('limit', limit))
+            
+        if offset is not None:
+            
+            _query_params.append(('offset', offset))
+            
+        if phone is not None:
+            
+            _query_params.append(('phone', phone))
+            
+        # process the header parameters
+        # process the form parameters
+        # process the body parameter
+
+
+        # set the HTTP header `Accept`
+        if 'Accept' not in _header_params:
+            _header_params['Accept'] = self.api_client.select_header_accept(
+                [
+                    'application/json'
+                ]
+            )
+
+
+        # authentication setting
+        _auth_settings: List[str] = [
+            'bearerAuth'
+        ]
+
+        return self.api_client.param_serialize(
+            method='GET',
+            resource_path='/api/v1/bookings',
             path_params=_path_params,
             query_params=_query_params,
             header_params=_header_params,

@@ -36,7 +36,7 @@ class OpsApi:
 
 
     @validate_call
-    def health_get(
+    def health(
         self,
         _request_timeout: Union[
             None,
@@ -76,7 +76,7 @@ class OpsApi:
         :return: Returns the result object.
         """ # noqa: E501
 
-        _param = self._health_get_serialize(
+        _param = self._health_serialize(
             _request_auth=_request_auth,
             _content_type=_content_type,
             _headers=_headers,
@@ -85,14 +85,6 @@ class OpsApi:
 
         _response_types_map: Dict[str, Optional[str]] = {
             '200': "HealthDto",
-            '400': "ErrorBody",
-            '401': "ErrorBody",
-            '403': "ErrorBody",
-            '404': "ErrorBody",
-            '409': "ErrorBody",
-            '422': "ErrorBody",
-            '429': "ErrorBody",
-            '503': "ErrorBody",
         }
         response_data = self.api_client.call_api(
             *_param,
@@ -106,7 +98,7 @@ class OpsApi:
 
 
     @validate_call
-    def health_get_with_http_info(
+    def health_with_http_info(
         self,
         _request_timeout: Union[
             None,
@@ -146,7 +138,7 @@ class OpsApi:
         :return: Returns the result object.
         """ # noqa: E501
 
-        _param = self._health_get_serialize(
+        _param = self._health_serialize(
             _request_auth=_request_auth,
             _content_type=_content_type,
             _headers=_headers,
@@ -155,14 +147,6 @@ class OpsApi:
 
         _response_types_map: Dict[str, Optional[str]] = {
             '200': "HealthDto",
-            '400': "ErrorBody",
-            '401': "ErrorBody",
-            '403': "ErrorBody",
-            '404': "ErrorBody",
-            '409': "ErrorBody",
-            '422': "ErrorBody",
-            '429': "ErrorBody",
-            '503': "ErrorBody",
         }
         response_data = self.api_client.call_api(
             *_param,
@@ -176,7 +160,7 @@ class OpsApi:
 
 
     @validate_call
-    def health_get_without_preload_content(
+    def health_without_preload_content(
         self,
         _request_timeout: Union[
             None,
@@ -216,7 +200,7 @@ class OpsApi:
         :return: Returns the result object.
         """ # noqa: E501
 
-        _param = self._health_get_serialize(
+        _param = self._health_serialize(
             _request_auth=_request_auth,
             _content_type=_content_type,
             _headers=_headers,
@@ -225,14 +209,6 @@ class OpsApi:
 
         _response_types_map: Dict[str, Optional[str]] = {
             '200': "HealthDto",
-            '400': "ErrorBody",
-            '401': "ErrorBody",
-            '403': "ErrorBody",
-            '404': "ErrorBody",
-            '409': "ErrorBody",
-            '422': "ErrorBody",
-            '429': "ErrorBody",
-            '503': "ErrorBody",
         }
         response_data = self.api_client.call_api(
             *_param,
@@ -241,7 +217,7 @@ class OpsApi:
         return response_data.response
 
 
-    def _health_get_serialize(
+    def _health_serialize(
         self,
         _request_auth,
         _content_type,
@@ -302,7 +278,7 @@ class OpsApi:
 
 
     @validate_call
-    def ready_get(
+    def ready(
         self,
         _request_timeout: Union[
             None,
@@ -317,8 +293,9 @@ class OpsApi:
         _headers: Optional[Dict[StrictStr, Any]] = None,
         _host_index: Annotated[StrictInt, Field(ge=0, le=0)] = 0,
     ) -> HealthDto:
-        """Readiness: the database answers
+        """Readiness: the migrations are applied and the database answers within `database.ready_timeout_ms`. Otherwise 503 `unavailable` with `Retry-After` (never 500)
 
+        Error codes: - 503: `unavailable`
 
         :param _request_timeout: timeout setting for this request. If one
                                  number provided, it will be total request
@@ -342,7 +319,7 @@ class OpsApi:
         :return: Returns the result object.
         """ # noqa: E501
 
-        _param = self._ready_get_serialize(
+        _param = self._ready_serialize(
             _request_auth=_request_auth,
             _content_type=_content_type,
             _headers=_headers,
@@ -351,13 +328,6 @@ class OpsApi:
 
         _response_types_map: Dict[str, Optional[str]] = {
             '200': "HealthDto",
-            '400': "ErrorBody",
-            '401': "ErrorBody",
-            '403': "ErrorBody",
-            '404': "ErrorBody",
-            '409': "ErrorBody",
-            '422': "ErrorBody",
-            '429': "ErrorBody",
             '503': "ErrorBody",
         }
         response_data = self.api_client.call_api(
@@ -372,7 +342,7 @@ class OpsApi:
 
 
     @validate_call
-    def ready_get_with_http_info(
+    def ready_with_http_info(
         self,
         _request_timeout: Union[
             None,
@@ -387,8 +357,9 @@ class OpsApi:
         _headers: Optional[Dict[StrictStr, Any]] = None,
         _host_index: Annotated[StrictInt, Field(ge=0, le=0)] = 0,
     ) -> ApiResponse[HealthDto]:
-        """Readiness: the database answers
+        """Readiness: the migrations are applied and the database answers within `database.ready_timeout_ms`. Otherwise 503 `unavailable` with `Retry-After` (never 500)
 
+        Error codes: - 503: `unavailable`
 
         :param _request_timeout: timeout setting for this request. If one
                                  number provided, it will be total request
@@ -412,7 +383,7 @@ class OpsApi:
         :return: Returns the result object.
         """ # noqa: E501
 
-        _param = self._ready_get_serialize(
+        _param = self._ready_serialize(
             _request_auth=_request_auth,
             _content_type=_content_type,
             _headers=_headers,
@@ -421,13 +392,6 @@ class OpsApi:
 
         _response_types_map: Dict[str, Optional[str]] = {
             '200': "HealthDto",
-            '400': "ErrorBody",
-            '401': "ErrorBody",
-            '403': "ErrorBody",
-            '404': "ErrorBody",
-            '409': "ErrorBody",
-            '422': "ErrorBody",
-            '429': "ErrorBody",
             '503': "ErrorBody",
         }
         response_data = self.api_client.call_api(
@@ -442,7 +406,7 @@ class OpsApi:
 
 
     @validate_call
-    def ready_get_without_preload_content(
+    def ready_without_preload_content(
         self,
         _request_timeout: Union[
             None,
@@ -457,8 +421,9 @@ class OpsApi:
         _headers: Optional[Dict[StrictStr, Any]] = None,
         _host_index: Annotated[StrictInt, Field(ge=0, le=0)] = 0,
     ) -> RESTResponseType:
-        """Readiness: the database answers
+        """Readiness: the migrations are applied and the database answers within `database.ready_timeout_ms`. Otherwise 503 `unavailable` with `Retry-After` (never 500)
 
+        Error codes: - 503: `unavailable`
 
         :param _request_timeout: timeout setting for this request. If one
                                  number provided, it will be total request
@@ -482,7 +447,7 @@ class OpsApi:
         :return: Returns the result object.
         """ # noqa: E501
 
-        _param = self._ready_get_serialize(
+        _param = self._ready_serialize(
             _request_auth=_request_auth,
             _content_type=_content_type,
             _headers=_headers,
@@ -491,13 +456,6 @@ class OpsApi:
 
         _response_types_map: Dict[str, Optional[str]] = {
             '200': "HealthDto",
-            '400': "ErrorBody",
-            '401': "ErrorBody",
-            '403': "ErrorBody",
-            '404': "ErrorBody",
-            '409': "ErrorBody",
-            '422': "ErrorBody",
-            '429': "ErrorBody",
             '503': "ErrorBody",
         }
         response_data = self.api_client.call_api(
@@ -507,7 +465,7 @@ class OpsApi:
         return response_data.response
 
 
-    def _ready_get_serialize(
+    def _ready_serialize(
         self,
         _request_auth,
         _content_type,

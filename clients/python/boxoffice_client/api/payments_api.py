@@ -18,6 +18,7 @@ from typing_extensions import Annotated
 from pydantic import Field, StrictStr, field_validator
 from typing import Optional
 from typing_extensions import Annotated
+from uuid import UUID
 from boxoffice_client.models.confirm_payment import ConfirmPayment
 from boxoffice_client.models.initiate_payment import InitiatePayment
 from boxoffice_client.models.payment_dto import PaymentDto
@@ -44,11 +45,11 @@ class PaymentsApi:
 
 
     @validate_call
-    def api_v1_payments_confirm_post(
+    def confirm_payment(
         self,
         confirm_payment: ConfirmPayment,
         x_booking_token: Annotated[Optional[StrictStr], Field(description="The guest token from the 201 response of a guest booking: gives access to that one booking")] = None,
-        idempotency_key: Annotated[Optional[Annotated[str, Field(min_length=1, strict=True, max_length=255)]], Field(description="Makes the request safe to retry (signed-in callers only; 400 `idempotency_key_requires_auth` without a token). A retry with the same key and the byte-identical body gets the first answer again — same status, same body, header `Idempotent-Replayed: true` — and nothing is done twice; the same key with another body is 422 `idempotency_key_reused`; while the first request is still being worked on, 409 `request_in_progress`. Keys are per account and kept 24 h. Use a fresh random value (a UUID) per operation.")] = None,
+        idempotency_key: Annotated[Optional[Annotated[str, Field(min_length=1, strict=True, max_length=255)]], Field(description="Makes the request safe to retry. A retry with the same key and the byte-identical body gets the first answer again — same status, same body, header `Idempotent-Replayed: true` — and nothing is done twice; while the first request is still being worked on, 409 `request_in_progress`. Signed in, keys are per account, and the same key with another body is 422 `idempotency_key_reused`. As a guest (no bearer token), a key is scoped to the key plus a fingerprint of the request — method, path, SHA-256 of the body and the `X-Booking-Token` when sent — so only the same request replays (the same key with another body is another request), and the key must have at least 16 characters. Kept 24 h. Use a fresh random value (a UUID) per operation: for a guest it is what keeps the answer private.")] = None,
         _request_timeout: Union[
             None,
             Annotated[StrictFloat, Field(gt=0)],
@@ -64,12 +65,13 @@ class PaymentsApi:
     ) -> PaymentDto:
         """Confirm (charge) an initiated payment. 200 with the payment when it succeeded: its `outcome` says whether the booking was confirmed, revived after its hold expired, or (the seats were gone) refunded in full. 202 while the gateway has not decided (`tok_delayed`: the result comes through the webhook). 402 `card_declined` / `insufficient_funds` with the payment in `details`; the booking stays held until it expires. Confirming again answers the same; nothing is charged twice. Accepts `Idempotency-Key`
 
+        Error codes: - 400: `bad_request`, `idempotency_key_requires_auth`, `invalid_idempotency_key` - 401: `account_disabled`, `invalid_token`, `token_expired` - 402: `card_declined`, `insufficient_funds` - 404: `not_found` - 409: `illegal_transition`, `request_in_progress` - 413: `payload_too_large` - 415: `unsupported_media_type` - 422: `idempotency_key_reused`, `validation_failed` - 429: `rate_limited` - 503: `unavailable`
 
         :param confirm_payment: (required)
         :type confirm_payment: ConfirmPayment
         :param x_booking_token: The guest token from the 201 response of a guest booking: gives access to that one booking
         :type x_booking_token: str
-        :param idempotency_key: Makes the request safe to retry (signed-in callers only; 400 `idempotency_key_requires_auth` without a token). A retry with the same key and the byte-identical body gets the first answer again — same status, same body, header `Idempotent-Replayed: true` — and nothing is done twice; the same key with another body is 422 `idempotency_key_reused`; while the first request is still being worked on, 409 `request_in_progress`. Keys are per account and kept 24 h. Use a fresh random value (a UUID) per operation.
+        :param idempotency_key: Makes the request safe to retry. A retry with the same key and the byte-identical body gets the first answer again — same status, same body, header `Idempotent-Replayed: true` — and nothing is done twice; while the first request is still being worked on, 409 `request_in_progress`. Signed in, keys are per account, and the same key with another body is 422 `idempotency_key_reused`. As a guest (no bearer token), a key is scoped to the key plus a fingerprint of the request — method, path, SHA-256 of the body and the `X-Booking-Token` when sent — so only the same request replays (the same key with another body is another request), and the key must have at least 16 characters. Kept 24 h. Use a fresh random value (a UUID) per operation: for a guest it is what keeps the answer private.
         :type idempotency_key: str
         :param _request_timeout: timeout setting for this request. If one
                                  number provided, it will be total request
@@ -93,7 +95,7 @@ class PaymentsApi:
         :return: Returns the result object.
         """ # noqa: E501
 
-        _param = self._api_v1_payments_confirm_post_serialize(
+        _param = self._confirm_payment_serialize(
             confirm_payment=confirm_payment,
             x_booking_token=x_booking_token,
             idempotency_key=idempotency_key,
@@ -105,11 +107,14 @@ class PaymentsApi:
 
         _response_types_map: Dict[str, Optional[str]] = {
             '200': "PaymentDto",
+            '202': "PaymentDto",
             '400': "ErrorBody",
             '401': "ErrorBody",
-            '403': "ErrorBody",
+            '402': "ErrorBody",
             '404': "ErrorBody",
             '409': "ErrorBody",
+            '413': "ErrorBody",
+            '415': "ErrorBody",
             '422': "ErrorBody",
             '429': "ErrorBody",
             '503': "ErrorBody",
@@ -126,11 +131,11 @@ class PaymentsApi:
 
 
     @validate_call
-    def api_v1_payments_confirm_post_with_http_info(
+    def confirm_payment_with_http_info(
         self,
         confirm_payment: ConfirmPayment,
         x_booking_token: Annotated[Optional[StrictStr], Field(description="The guest token from the 201 response of a guest booking: gives access to that one booking")] = None,
-        idempotency_key: Annotated[Optional[Annotated[str, Field(min_length=1, strict=True, max_length=255)]], Field(description="Makes the request safe to retry (signed-in callers only; 400 `idempotency_key_requires_auth` without a token). A retry with the same key and the byte-identical body gets the first answer again — same status, same body, header `Idempotent-Replayed: true` — and nothing is done twice; the same key with another body is 422 `idempotency_key_reused`; while the first request is still being worked on, 409 `request_in_progress`. Keys are per account and kept 24 h. Use a fresh random value (a UUID) per operation.")] = None,
+        idempotency_key: Annotated[Optional[Annotated[str, Field(min_length=1, strict=True, max_length=255)]], Field(description="Makes the request safe to retry. A retry with the same key and the byte-identical body gets the first answer again — same status, same body, header `Idempotent-Replayed: true` — and nothing is done twice; while the first request is still being worked on, 409 `request_in_progress`. Signed in, keys are per account, and the same key with another body is 422 `idempotency_key_reused`. As a guest (no bearer token), a key is scoped to the key plus a fingerprint of the request — method, path, SHA-256 of the body and the `X-Booking-Token` when sent — so only the same request replays (the same key with another body is another request), and the key must have at least 16 characters. Kept 24 h. Use a fresh random value (a UUID) per operation: for a guest it is what keeps the answer private.")] = None,
         _request_timeout: Union[
             None,
             Annotated[StrictFloat, Field(gt=0)],
@@ -146,12 +151,13 @@ class PaymentsApi:
     ) -> ApiResponse[PaymentDto]:
         """Confirm (charge) an initiated payment. 200 with the payment when it succeeded: its `outcome` says whether the booking was confirmed, revived after its hold expired, or (the seats were gone) refunded in full. 202 while the gateway has not decided (`tok_delayed`: the result comes through the webhook). 402 `card_declined` / `insufficient_funds` with the payment in `details`; the booking stays held until it expires. Confirming again answers the same; nothing is charged twice. Accepts `Idempotency-Key`
 
+        Error codes: - 400: `bad_request`, `idempotency_key_requires_auth`, `invalid_idempotency_key` - 401: `account_disabled`, `invalid_token`, `token_expired` - 402: `card_declined`, `insufficient_funds` - 404: `not_found` - 409: `illegal_transition`, `request_in_progress` - 413: `payload_too_large` - 415: `unsupported_media_type` - 422: `idempotency_key_reused`, `validation_failed` - 429: `rate_limited` - 503: `unavailable`
 
         :param confirm_payment: (required)
         :type confirm_payment: ConfirmPayment
         :param x_booking_token: The guest token from the 201 response of a guest booking: gives access to that one booking
         :type x_booking_token: str
-        :param idempotency_key: Makes the request safe to retry (signed-in callers only; 400 `idempotency_key_requires_auth` without a token). A retry with the same key and the byte-identical body gets the first answer again — same status, same body, header `Idempotent-Replayed: true` — and nothing is done twice; the same key with another body is 422 `idempotency_key_reused`; while the first request is still being worked on, 409 `request_in_progress`. Keys are per account and kept 24 h. Use a fresh random value (a UUID) per operation.
+        :param idempotency_key: Makes the request safe to retry. A retry with the same key and the byte-identical body gets the first answer again — same status, same body, header `Idempotent-Replayed: true` — and nothing is done twice; while the first request is still being worked on, 409 `request_in_progress`. Signed in, keys are per account, and the same key with another body is 422 `idempotency_key_reused`. As a guest (no bearer token), a key is scoped to the key plus a fingerprint of the request — method, path, SHA-256 of the body and the `X-Booking-Token` when sent — so only the same request replays (the same key with another body is another request), and the key must have at least 16 characters. Kept 24 h. Use a fresh random value (a UUID) per operation: for a guest it is what keeps the answer private.
         :type idempotency_key: str
         :param _request_timeout: timeout setting for this request. If one
                                  number provided, it will be total request
@@ -175,7 +181,7 @@ class PaymentsApi:
         :return: Returns the result object.
         """ # noqa: E501
 
-        _param = self._api_v1_payments_confirm_post_serialize(
+        _param = self._confirm_payment_serialize(
             confirm_payment=confirm_payment,
             x_booking_token=x_booking_token,
             idempotency_key=idempotency_key,
@@ -187,11 +193,14 @@ class PaymentsApi:
 
         _response_types_map: Dict[str, Optional[str]] = {
             '200': "PaymentDto",
+            '202': "PaymentDto",
             '400': "ErrorBody",
             '401': "ErrorBody",
-            '403': "ErrorBody",
+            '402': "ErrorBody",
             '404': "ErrorBody",
             '409': "ErrorBody",
+            '413': "ErrorBody",
+            '415': "ErrorBody",
             '422': "ErrorBody",
             '429': "ErrorBody",
             '503': "ErrorBody",
@@ -208,11 +217,11 @@ class PaymentsApi:
 
 
     @validate_call
-    def api_v1_payments_confirm_post_without_preload_content(
+    def confirm_payment_without_preload_content(
         self,
         confirm_payment: ConfirmPayment,
         x_booking_token: Annotated[Optional[StrictStr], Field(description="The guest token from the 201 response of a guest booking: gives access to that one booking")] = None,
-        idempotency_key: Annotated[Optional[Annotated[str, Field(min_length=1, strict=True, max_length=255)]], Field(description="Makes the request safe to retry (signed-in callers only; 400 `idempotency_key_requires_auth` without a token). A retry with the same key and the byte-identical body gets the first answer again — same status, same body, header `Idempotent-Replayed: true` — and nothing is done twice; the same key with another body is 422 `idempotency_key_reused`; while the first request is still being worked on, 409 `request_in_progress`. Keys are per account and kept 24 h. Use a fresh random value (a UUID) per operation.")] = None,
+        idempotency_key: Annotated[Optional[Annotated[str, Field(min_length=1, strict=True, max_length=255)]], Field(description="Makes the request safe to retry. A retry with the same key and the byte-identical body gets the first answer again — same status, same body, header `Idempotent-Replayed: true` — and nothing is done twice; while the first request is still being worked on, 409 `request_in_progress`. Signed in, keys are per account, and the same key with another body is 422 `idempotency_key_reused`. As a guest (no bearer token), a key is scoped to the key plus a fingerprint of the request — method, path, SHA-256 of the body and the `X-Booking-Token` when sent — so only the same request replays (the same key with another body is another request), and the key must have at least 16 characters. Kept 24 h. Use a fresh random value (a UUID) per operation: for a guest it is what keeps the answer private.")] = None,
         _request_timeout: Union[
             None,
             Annotated[StrictFloat, Field(gt=0)],
@@ -228,12 +237,13 @@ class PaymentsApi:
     ) -> RESTResponseType:
         """Confirm (charge) an initiated payment. 200 with the payment when it succeeded: its `outcome` says whether the booking was confirmed, revived after its hold expired, or (the seats were gone) refunded in full. 202 while the gateway has not decided (`tok_delayed`: the result comes through the webhook). 402 `card_declined` / `insufficient_funds` with the payment in `details`; the booking stays held until it expires. Confirming again answers the same; nothing is charged twice. Accepts `Idempotency-Key`
 
+        Error codes: - 400: `bad_request`, `idempotency_key_requires_auth`, `invalid_idempotency_key` - 401: `account_disabled`, `invalid_token`, `token_expired` - 402: `card_declined`, `insufficient_funds` - 404: `not_found` - 409: `illegal_transition`, `request_in_progress` - 413: `payload_too_large` - 415: `unsupported_media_type` - 422: `idempotency_key_reused`, `validation_failed` - 429: `rate_limited` - 503: `unavailable`
 
         :param confirm_payment: (required)
         :type confirm_payment: ConfirmPayment
         :param x_booking_token: The guest token from the 201 response of a guest booking: gives access to that one booking
         :type x_booking_token: str
-        :param idempotency_key: Makes the request safe to retry (signed-in callers only; 400 `idempotency_key_requires_auth` without a token). A retry with the same key and the byte-identical body gets the first answer again — same status, same body, header `Idempotent-Replayed: true` — and nothing is done twice; the same key with another body is 422 `idempotency_key_reused`; while the first request is still being worked on, 409 `request_in_progress`. Keys are per account and kept 24 h. Use a fresh random value (a UUID) per operation.
+        :param idempotency_key: Makes the request safe to retry. A retry with the same key and the byte-identical body gets the first answer again — same status, same body, header `Idempotent-Replayed: true` — and nothing is done twice; while the first request is still being worked on, 409 `request_in_progress`. Signed in, keys are per account, and the same key with another body is 422 `idempotency_key_reused`. As a guest (no bearer token), a key is scoped to the key plus a fingerprint of the request — method, path, SHA-256 of the body and the `X-Booking-Token` when sent — so only the same request replays (the same key with another body is another request), and the key must have at least 16 characters. Kept 24 h. Use a fresh random value (a UUID) per operation: for a guest it is what keeps the answer private.
         :type idempotency_key: str
         :param _request_timeout: timeout setting for this request. If one
                                  number provided, it will be total request
@@ -257,7 +267,7 @@ class PaymentsApi:
         :return: Returns the result object.
         """ # noqa: E501
 
-        _param = self._api_v1_payments_confirm_post_serialize(
+        _param = self._confirm_payment_serialize(
             confirm_payment=confirm_payment,
             x_booking_token=x_booking_token,
             idempotency_key=idempotency_key,
@@ -269,11 +279,14 @@ class PaymentsApi:
 
         _response_types_map: Dict[str, Optional[str]] = {
             '200': "PaymentDto",
+            '202': "PaymentDto",
             '400': "ErrorBody",
             '401': "ErrorBody",
-            '403': "ErrorBody",
+            '402': "ErrorBody",
             '404': "ErrorBody",
             '409': "ErrorBody",
+            '413': "ErrorBody",
+            '415': "ErrorBody",
             '422': "ErrorBody",
             '429': "ErrorBody",
             '503': "ErrorBody",
@@ -285,7 +298,7 @@ class PaymentsApi:
         return response_data.response
 
 
-    def _api_v1_payments_confirm_post_serialize(
+    def _confirm_payment_serialize(
         self,
         confirm_payment,
         x_booking_token,
@@ -369,9 +382,9 @@ class PaymentsApi:
 
 
     @validate_call
-    def api_v1_payments_id_get(
+    def get_payment(
         self,
-        id: StrictStr,
+        id: UUID,
         x_booking_token: Annotated[Optional[StrictStr], Field(description="The guest token from the 201 response of a guest booking: gives access to that one booking")] = None,
         _request_timeout: Union[
             None,
@@ -388,9 +401,10 @@ class PaymentsApi:
     ) -> PaymentDto:
         """One payment with its refunds (same access as its booking; anyone else gets 404)
 
+        Error codes: - 401: `account_disabled`, `invalid_token`, `token_expired` - 404: `not_found` - 429: `rate_limited` - 503: `unavailable`
 
         :param id: (required)
-        :type id: str
+        :type id: UUID
         :param x_booking_token: The guest token from the 201 response of a guest booking: gives access to that one booking
         :type x_booking_token: str
         :param _request_timeout: timeout setting for this request. If one
@@ -415,7 +429,7 @@ class PaymentsApi:
         :return: Returns the result object.
         """ # noqa: E501
 
-        _param = self._api_v1_payments_id_get_serialize(
+        _param = self._get_payment_serialize(
             id=id,
             x_booking_token=x_booking_token,
             _request_auth=_request_auth,
@@ -426,12 +440,8 @@ class PaymentsApi:
 
         _response_types_map: Dict[str, Optional[str]] = {
             '200': "PaymentDto",
-            '400': "ErrorBody",
             '401': "ErrorBody",
-            '403': "ErrorBody",
             '404': "ErrorBody",
-            '409': "ErrorBody",
-            '422': "ErrorBody",
             '429': "ErrorBody",
             '503': "ErrorBody",
         }
@@ -447,9 +457,9 @@ class PaymentsApi:
 
 
     @validate_call
-    def api_v1_payments_id_get_with_http_info(
+    def get_payment_with_http_info(
         self,
-        id: StrictStr,
+        id: UUID,
         x_booking_token: Annotated[Optional[StrictStr], Field(description="The guest token from the 201 response of a guest booking: gives access to that one booking")] = None,
         _request_timeout: Union[
             None,
@@ -466,9 +476,10 @@ class PaymentsApi:
     ) -> ApiResponse[PaymentDto]:
         """One payment with its refunds (same access as its booking; anyone else gets 404)
 
+        Error codes: - 401: `account_disabled`, `invalid_token`, `token_expired` - 404: `not_found` - 429: `rate_limited` - 503: `unavailable`
 
         :param id: (required)
-        :type id: str
+        :type id: UUID
         :param x_booking_token: The guest token from the 201 response of a guest booking: gives access to that one booking
         :type x_booking_token: str
         :param _request_timeout: timeout setting for this request. If one
@@ -493,7 +504,7 @@ class PaymentsApi:
         :return: Returns the result object.
         """ # noqa: E501
 
-        _param = self._api_v1_payments_id_get_serialize(
+        _param = self._get_payment_serialize(
             id=id,
             x_booking_token=x_booking_token,
             _request_auth=_request_auth,
@@ -504,12 +515,8 @@ class PaymentsApi:
 
         _response_types_map: Dict[str, Optional[str]] = {
             '200': "PaymentDto",
-            '400': "ErrorBody",
             '401': "ErrorBody",
-            '403': "ErrorBody",
             '404': "ErrorBody",
-            '409': "ErrorBody",
-            '422': "ErrorBody",
             '429': "ErrorBody",
             '503': "ErrorBody",
         }
@@ -525,9 +532,9 @@ class PaymentsApi:
 
 
     @validate_call
-    def api_v1_payments_id_get_without_preload_content(
+    def get_payment_without_preload_content(
         self,
-        id: StrictStr,
+        id: UUID,
         x_booking_token: Annotated[Optional[StrictStr], Field(description="The guest token from the 201 response of a guest booking: gives access to that one booking")] = None,
         _request_timeout: Union[
             None,
@@ -544,9 +551,10 @@ class PaymentsApi:
     ) -> RESTResponseType:
         """One payment with its refunds (same access as its booking; anyone else gets 404)
 
+        Error codes: - 401: `account_disabled`, `invalid_token`, `token_expired` - 404: `not_found` - 429: `rate_limited` - 503: `unavailable`
 
         :param id: (required)
-        :type id: str
+        :type id: UUID
         :param x_booking_token: The guest token from the 201 response of a guest booking: gives access to that one booking
         :type x_booking_token: str
         :param _request_timeout: timeout setting for this request. If one
@@ -571,7 +579,7 @@ class PaymentsApi:
         :return: Returns the result object.
         """ # noqa: E501
 
-        _param = self._api_v1_payments_id_get_serialize(
+        _param = self._get_payment_serialize(
             id=id,
             x_booking_token=x_booking_token,
             _request_auth=_request_auth,
@@ -582,12 +590,8 @@ class PaymentsApi:
 
         _response_types_map: Dict[str, Optional[str]] = {
             '200': "PaymentDto",
-            '400': "ErrorBody",
             '401': "ErrorBody",
-            '403': "ErrorBody",
             '404': "ErrorBody",
-            '409': "ErrorBody",
-            '422': "ErrorBody",
             '429': "ErrorBody",
             '503': "ErrorBody",
         }
@@ -598,7 +602,7 @@ class PaymentsApi:
         return response_data.response
 
 
-    def _api_v1_payments_id_get_serialize(
+    def _get_payment_serialize(
         self,
         id,
         x_booking_token,
@@ -666,11 +670,11 @@ class PaymentsApi:
 
 
     @validate_call
-    def api_v1_payments_id_refund_post(
+    def initiate_payment(
         self,
-        id: StrictStr,
-        refund_payment: RefundPayment,
-        idempotency_key: Annotated[Optional[Annotated[str, Field(min_length=1, strict=True, max_length=255)]], Field(description="Makes the request safe to retry (signed-in callers only; 400 `idempotency_key_requires_auth` without a token). A retry with the same key and the byte-identical body gets the first answer again — same status, same body, header `Idempotent-Replayed: true` — and nothing is done twice; the same key with another body is 422 `idempotency_key_reused`; while the first request is still being worked on, 409 `request_in_progress`. Keys are per account and kept 24 h. Use a fresh random value (a UUID) per operation.")] = None,
+        initiate_payment: InitiatePayment,
+        x_booking_token: Annotated[Optional[StrictStr], Field(description="The guest token from the 201 response of a guest booking: gives access to that one booking")] = None,
+        idempotency_key: Annotated[Optional[Annotated[str, Field(min_length=1, strict=True, max_length=255)]], Field(description="Makes the request safe to retry. A retry with the same key and the byte-identical body gets the first answer again — same status, same body, header `Idempotent-Replayed: true` — and nothing is done twice; while the first request is still being worked on, 409 `request_in_progress`. Signed in, keys are per account, and the same key with another body is 422 `idempotency_key_reused`. As a guest (no bearer token), a key is scoped to the key plus a fingerprint of the request — method, path, SHA-256 of the body and the `X-Booking-Token` when sent — so only the same request replays (the same key with another body is another request), and the key must have at least 16 characters. Kept 24 h. Use a fresh random value (a UUID) per operation: for a guest it is what keeps the answer private.")] = None,
         _request_timeout: Union[
             None,
             Annotated[StrictFloat, Field(gt=0)],
@@ -684,14 +688,15 @@ class PaymentsApi:
         _headers: Optional[Dict[StrictStr, Any]] = None,
         _host_index: Annotated[StrictInt, Field(ge=0, le=0)] = 0,
     ) -> PaymentDto:
-        """Refund (part of) a succeeded payment: the event's provider or an admin. Without `amount`, everything that remains. Refunds never add up to more than was paid (409 `refund_exceeds_payment`; the database enforces it too). Answers the payment with its refunds; a refund the gateway could not be reached for stays `pending` and is retried by the background job. Accepts `Idempotency-Key`
+        """Start paying a held booking (its owner, the holder of its `X-Booking-Token`, or an admin): a payment `initiated` for the booking's total. 409 `booking_not_held` unless the booking is held and its hold still runs; 409 `payment_pending` while another payment of it is initiated or succeeded; 422 when `amount` differs from the total. Accepts `Idempotency-Key`
 
+        Error codes: - 400: `bad_request`, `idempotency_key_requires_auth`, `invalid_idempotency_key` - 401: `account_disabled`, `invalid_token`, `token_expired` - 404: `not_found` - 409: `booking_not_held`, `payment_pending`, `request_in_progress` - 413: `payload_too_large` - 415: `unsupported_media_type` - 422: `idempotency_key_reused`, `validation_failed` - 429: `rate_limited` - 503: `unavailable`
 
-        :param id: (required)
-        :type id: str
-        :param refund_payment: (required)
-        :type refund_payment: RefundPayment
-        :param idempotency_key: Makes the request safe to retry (signed-in callers only; 400 `idempotency_key_requires_auth` without a token). A retry with the same key and the byte-identical body gets the first answer again — same status, same body, header `Idempotent-Replayed: true` — and nothing is done twice; the same key with another body is 422 `idempotency_key_reused`; while the first request is still being worked on, 409 `request_in_progress`. Keys are per account and kept 24 h. Use a fresh random value (a UUID) per operation.
+        :param initiate_payment: (required)
+        :type initiate_payment: InitiatePayment
+        :param x_booking_token: The guest token from the 201 response of a guest booking: gives access to that one booking
+        :type x_booking_token: str
+        :param idempotency_key: Makes the request safe to retry. A retry with the same key and the byte-identical body gets the first answer again — same status, same body, header `Idempotent-Replayed: true` — and nothing is done twice; while the first request is still being worked on, 409 `request_in_progress`. Signed in, keys are per account, and the same key with another body is 422 `idempotency_key_reused`. As a guest (no bearer token), a key is scoped to the key plus a fingerprint of the request — method, path, SHA-256 of the body and the `X-Booking-Token` when sent — so only the same request replays (the same key with another body is another request), and the key must have at least 16 characters. Kept 24 h. Use a fresh random value (a UUID) per operation: for a guest it is what keeps the answer private.
         :type idempotency_key: str
         :param _request_timeout: timeout setting for this request. If one
                                  number provided, it will be total request
@@ -715,9 +720,9 @@ class PaymentsApi:
         :return: Returns the result object.
         """ # noqa: E501
 
-        _param = self._api_v1_payments_id_refund_post_serialize(
-            id=id,
-            refund_payment=refund_payment,
+        _param = self._initiate_payment_serialize(
+            initiate_payment=initiate_payment,
+            x_booking_token=x_booking_token,
             idempotency_key=idempotency_key,
             _request_auth=_request_auth,
             _content_type=_content_type,
@@ -729,9 +734,10 @@ class PaymentsApi:
             '201': "PaymentDto",
             '400': "ErrorBody",
             '401': "ErrorBody",
-            '403': "ErrorBody",
             '404': "ErrorBody",
             '409': "ErrorBody",
+            '413': "ErrorBody",
+            '415': "ErrorBody",
             '422': "ErrorBody",
             '429': "ErrorBody",
             '503': "ErrorBody",
@@ -748,336 +754,11 @@ class PaymentsApi:
 
 
     @validate_call
-    def api_v1_payments_id_refund_post_with_http_info(
-        self,
-        id: StrictStr,
-        refund_payment: RefundPayment,
-        idempotency_key: Annotated[Optional[Annotated[str, Field(min_length=1, strict=True, max_length=255)]], Field(description="Makes the request safe to retry (signed-in callers only; 400 `idempotency_key_requires_auth` without a token). A retry with the same key and the byte-identical body gets the first answer again — same status, same body, header `Idempotent-Replayed: true` — and nothing is done twice; the same key with another body is 422 `idempotency_key_reused`; while the first request is still being worked on, 409 `request_in_progress`. Keys are per account and kept 24 h. Use a fresh random value (a UUID) per operation.")] = None,
-        _request_timeout: Union[
-            None,
-            Annotated[StrictFloat, Field(gt=0)],
-            Tuple[
-                Annotated[StrictFloat, Field(gt=0)],
-                Annotated[StrictFloat, Field(gt=0)]
-            ]
-        ] = None,
-        _request_auth: Optional[Dict[StrictStr, Any]] = None,
-        _content_type: Optional[StrictStr] = None,
-        _headers: Optional[Dict[StrictStr, Any]] = None,
-        _host_index: Annotated[StrictInt, Field(ge=0, le=0)] = 0,
-    ) -> ApiResponse[PaymentDto]:
-        """Refund (part of) a succeeded payment: the event's provider or an admin. Without `amount`, everything that remains. Refunds never add up to more than was paid (409 `refund_exceeds_payment`; the database enforces it too). Answers the payment with its refunds; a refund the gateway could not be reached for stays `pending` and is retried by the background job. Accepts `Idempotency-Key`
-
-
-        :param id: (required)
-        :type id: str
-        :param refund_payment: (required)
-        :type refund_payment: RefundPayment
-        :param idempotency_key: Makes the request safe to retry (signed-in callers only; 400 `idempotency_key_requires_auth` without a token). A retry with the same key and the byte-identical body gets the first answer again — same status, same body, header `Idempotent-Replayed: true` — and nothing is done twice; the same key with another body is 422 `idempotency_key_reused`; while the first request is still being worked on, 409 `request_in_progress`. Keys are per account and kept 24 h. Use a fresh random value (a UUID) per operation.
-        :type idempotency_key: str
-        :param _request_timeout: timeout setting for this request. If one
-                                 number provided, it will be total request
-                                 timeout. It can also be a pair (tuple) of
-                                 (connection, read) timeouts.
-        :type _request_timeout: int, tuple(int, int), optional
-        :param _request_auth: set to override the auth_settings for an a single
-                              request; this effectively ignores the
-                              authentication in the spec for a single request.
-        :type _request_auth: dict, optional
-        :param _content_type: force content-type for the request.
-        :type _content_type: str, Optional
-        :param _headers: set to override the headers for a single
-                         request; this effectively ignores the headers
-                         in the spec for a single request.
-        :type _headers: dict, optional
-        :param _host_index: set to override the host_index for a single
-                            request; this effectively ignores the host_index
-                            in the spec for a single request.
-        :type _host_index: int, optional
-        :return: Returns the result object.
-        """ # noqa: E501
-
-        _param = self._api_v1_payments_id_refund_post_serialize(
-            id=id,
-            refund_payment=refund_payment,
-            idempotency_key=idempotency_key,
-            _request_auth=_request_auth,
-            _content_type=_content_type,
-            _headers=_headers,
-            _host_index=_host_index
-        )
-
-        _response_types_map: Dict[str, Optional[str]] = {
-            '201': "PaymentDto",
-            '400': "ErrorBody",
-            '401': "ErrorBody",
-            '403': "ErrorBody",
-            '404': "ErrorBody",
-            '409': "ErrorBody",
-            '422': "ErrorBody",
-            '429': "ErrorBody",
-            '503': "ErrorBody",
-        }
-        response_data = self.api_client.call_api(
-            *_param,
-            _request_timeout=_request_timeout
-        )
-        response_data.read()
-        return self.api_client.response_deserialize(
-            response_data=response_data,
-            response_types_map=_response_types_map,
-        )
-
-
-    @validate_call
-    def api_v1_payments_id_refund_post_without_preload_content(
-        self,
-        id: StrictStr,
-        refund_payment: RefundPayment,
-        idempotency_key: Annotated[Optional[Annotated[str, Field(min_length=1, strict=True, max_length=255)]], Field(description="Makes the request safe to retry (signed-in callers only; 400 `idempotency_key_requires_auth` without a token). A retry with the same key and the byte-identical body gets the first answer again — same status, same body, header `Idempotent-Replayed: true` — and nothing is done twice; the same key with another body is 422 `idempotency_key_reused`; while the first request is still being worked on, 409 `request_in_progress`. Keys are per account and kept 24 h. Use a fresh random value (a UUID) per operation.")] = None,
-        _request_timeout: Union[
-            None,
-            Annotated[StrictFloat, Field(gt=0)],
-            Tuple[
-                Annotated[StrictFloat, Field(gt=0)],
-                Annotated[StrictFloat, Field(gt=0)]
-            ]
-        ] = None,
-        _request_auth: Optional[Dict[StrictStr, Any]] = None,
-        _content_type: Optional[StrictStr] = None,
-        _headers: Optional[Dict[StrictStr, Any]] = None,
-        _host_index: Annotated[StrictInt, Field(ge=0, le=0)] = 0,
-    ) -> RESTResponseType:
-        """Refund (part of) a succeeded payment: the event's provider or an admin. Without `amount`, everything that remains. Refunds never add up to more than was paid (409 `refund_exceeds_payment`; the database enforces it too). Answers the payment with its refunds; a refund the gateway could not be reached for stays `pending` and is retried by the background job. Accepts `Idempotency-Key`
-
-
-        :param id: (required)
-        :type id: str
-        :param refund_payment: (required)
-        :type refund_payment: RefundPayment
-        :param idempotency_key: Makes the request safe to retry (signed-in callers only; 400 `idempotency_key_requires_auth` without a token). A retry with the same key and the byte-identical body gets the first answer again — same status, same body, header `Idempotent-Replayed: true` — and nothing is done twice; the same key with another body is 422 `idempotency_key_reused`; while the first request is still being worked on, 409 `request_in_progress`. Keys are per account and kept 24 h. Use a fresh random value (a UUID) per operation.
-        :type idempotency_key: str
-        :param _request_timeout: timeout setting for this request. If one
-                                 number provided, it will be total request
-                                 timeout. It can also be a pair (tuple) of
-                                 (connection, read) timeouts.
-        :type _request_timeout: int, tuple(int, int), optional
-        :param _request_auth: set to override the auth_settings for an a single
-                              request; this effectively ignores the
-                              authentication in the spec for a single request.
-        :type _request_auth: dict, optional
-        :param _content_type: force content-type for the request.
-        :type _content_type: str, Optional
-        :param _headers: set to override the headers for a single
-                         request; this effectively ignores the headers
-                         in the spec for a single request.
-        :type _headers: dict, optional
-        :param _host_index: set to override the host_index for a single
-                            request; this effectively ignores the host_index
-                            in the spec for a single request.
-        :type _host_index: int, optional
-        :return: Returns the result object.
-        """ # noqa: E501
-
-        _param = self._api_v1_payments_id_refund_post_serialize(
-            id=id,
-            refund_payment=refund_payment,
-            idempotency_key=idempotency_key,
-            _request_auth=_request_auth,
-            _content_type=_content_type,
-            _headers=_headers,
-            _host_index=_host_index
-        )
-
-        _response_types_map: Dict[str, Optional[str]] = {
-            '201': "PaymentDto",
-            '400': "ErrorBody",
-            '401': "ErrorBody",
-            '403': "ErrorBody",
-            '404': "ErrorBody",
-            '409': "ErrorBody",
-            '422': "ErrorBody",
-            '429': "ErrorBody",
-            '503': "ErrorBody",
-        }
-        response_data = self.api_client.call_api(
-            *_param,
-            _request_timeout=_request_timeout
-        )
-        return response_data.response
-
-
-    def _api_v1_payments_id_refund_post_serialize(
-        self,
-        id,
-        refund_payment,
-        idempotency_key,
-        _request_auth,
-        _content_type,
-        _headers,
-        _host_index,
-    ) -> RequestSerialized:
-
-        _host = None
-
-        _collection_formats: Dict[str, str] = {
-        }
-
-        _path_params: Dict[str, str] = {}
-        _query_params: List[Tuple[str, str]] = []
-        _header_params: Dict[str, Optional[str]] = _headers or {}
-        _form_params: List[Tuple[str, str]] = []
-        _files: Dict[
-            str, Union[str, bytes, List[str], List[bytes], List[Tuple[str, bytes]]]
-        ] = {}
-        _body_params: Optional[bytes] = None
-
-        # process the path parameters
-        if id is not None:
-            _path_params['id'] = id
-        # process the query parameters
-        # process the header parameters
-        if idempotency_key is not None:
-            _header_params['Idempotency-Key'] = idempotency_key
-        # process the form parameters
-        # process the body parameter
-        if refund_payment is not None:
-            _body_params = refund_payment
-
-
-        # set the HTTP header `Accept`
-        if 'Accept' not in _header_params:
-            _header_params['Accept'] = self.api_client.select_header_accept(
-                [
-                    'application/json'
-                ]
-            )
-
-        # set the HTTP header `Content-Type`
-        if _content_type:
-            _header_params['Content-Type'] = _content_type
-        else:
-            _default_content_type = (
-                self.api_client.select_header_content_type(
-                    [
-                        'application/json'
-                    ]
-                )
-            )
-            if _default_content_type is not None:
-                _header_params['Content-Type'] = _default_content_type
-
-        # authentication setting
-        _auth_settings: List[str] = [
-            'bearerAuth'
-        ]
-
-        return self.api_client.param_serialize(
-            method='POST',
-            resource_path='/api/v1/payments/{id}/refund',
-            path_params=_path_params,
-            query_params=_query_params,
-            header_params=_header_params,
-            body=_body_params,
-            post_params=_form_params,
-            files=_files,
-            auth_settings=_auth_settings,
-            collection_formats=_collection_formats,
-            _host=_host,
-            _request_auth=_request_auth
-        )
-
-
-
-
-    @validate_call
-    def api_v1_payments_initiate_post(
+    def initiate_payment_with_http_info(
         self,
         initiate_payment: InitiatePayment,
         x_booking_token: Annotated[Optional[StrictStr], Field(description="The guest token from the 201 response of a guest booking: gives access to that one booking")] = None,
-        idempotency_key: Annotated[Optional[Annotated[str, Field(min_length=1, strict=True, max_length=255)]], Field(description="Makes the request safe to retry (signed-in callers only; 400 `idempotency_key_requires_auth` without a token). A retry with the same key and the byte-identical body gets the first answer again — same status, same body, header `Idempotent-Replayed: true` — and nothing is done twice; the same key with another body is 422 `idempotency_key_reused`; while the first request is still being worked on, 409 `request_in_progress`. Keys are per account and kept 24 h. Use a fresh random value (a UUID) per operation.")] = None,
-        _request_timeout: Union[
-            None,
-            Annotated[StrictFloat, Field(gt=0)],
-            Tuple[
-                Annotated[StrictFloat, Field(gt=0)],
-                Annotated[StrictFloat, Field(gt=0)]
-            ]
-        ] = None,
-        _request_auth: Optional[Dict[StrictStr, Any]] = None,
-        _content_type: Optional[StrictStr] = None,
-        _headers: Optional[Dict[StrictStr, Any]] = None,
-        _host_index: Annotated[StrictInt, Field(ge=0, le=0)] = 0,
-    ) -> PaymentDto:
-        """Start paying a held booking (its owner, the holder of its `X-Booking-Token`, or an admin): a payment `initiated` for the booking's total. 409 `booking_not_held` unless the booking is held and its hold still runs; 409 `payment_pending` while another payment of it is initiated or succeeded; 422 when `amount` differs from the total. Accepts `Idempotency-Key`
-
-
-        :param initiate_payment: (required)
-        :type initiate_payment: InitiatePayment
-        :param x_booking_token: The guest token from the 201 response of a guest booking: gives access to that one booking
-        :type x_booking_token: str
-        :param idempotency_key: Makes the request safe to retry (signed-in callers only; 400 `idempotency_key_requires_auth` without a token). A retry with the same key and the byte-identical body gets the first answer again — same status, same body, header `Idempotent-Replayed: true` — and nothing is done twice; the same key with another body is 422 `idempotency_key_reused`; while the first request is still being worked on, 409 `request_in_progress`. Keys are per account and kept 24 h. Use a fresh random value (a UUID) per operation.
-        :type idempotency_key: str
-        :param _request_timeout: timeout setting for this request. If one
-                                 number provided, it will be total request
-                                 timeout. It can also be a pair (tuple) of
-                                 (connection, read) timeouts.
-        :type _request_timeout: int, tuple(int, int), optional
-        :param _request_auth: set to override the auth_settings for an a single
-                              request; this effectively ignores the
-                              authentication in the spec for a single request.
-        :type _request_auth: dict, optional
-        :param _content_type: force content-type for the request.
-        :type _content_type: str, Optional
-        :param _headers: set to override the headers for a single
-                         request; this effectively ignores the headers
-                         in the spec for a single request.
-        :type _headers: dict, optional
-        :param _host_index: set to override the host_index for a single
-                            request; this effectively ignores the host_index
-                            in the spec for a single request.
-        :type _host_index: int, optional
-        :return: Returns the result object.
-        """ # noqa: E501
-
-        _param = self._api_v1_payments_initiate_post_serialize(
-            initiate_payment=initiate_payment,
-            x_booking_token=x_booking_token,
-            idempotency_key=idempotency_key,
-            _request_auth=_request_auth,
-            _content_type=_content_type,
-            _headers=_headers,
-            _host_index=_host_index
-        )
-
-        _response_types_map: Dict[str, Optional[str]] = {
-            '201': "PaymentDto",
-            '400': "ErrorBody",
-            '401': "ErrorBody",
-            '403': "ErrorBody",
-            '404': "ErrorBody",
-            '409': "ErrorBody",
-            '422': "ErrorBody",
-            '429': "ErrorBody",
-            '503': "ErrorBody",
-        }
-        response_data = self.api_client.call_api(
-            *_param,
-            _request_timeout=_request_timeout
-        )
-        response_data.read()
-        return self.api_client.response_deserialize(
-            response_data=response_data,
-            response_types_map=_response_types_map,
-        ).data
-
-
-    @validate_call
-    def api_v1_payments_initiate_post_with_http_info(
-        self,
-        initiate_payment: InitiatePayment,
-        x_booking_token: Annotated[Optional[StrictStr], Field(description="The guest token from the 201 response of a guest booking: gives access to that one booking")] = None,
-        idempotency_key: Annotated[Optional[Annotated[str, Field(min_length=1, strict=True, max_length=255)]], Field(description="Makes the request safe to retry (signed-in callers only; 400 `idempotency_key_requires_auth` without a token). A retry with the same key and the byte-identical body gets the first answer again — same status, same body, header `Idempotent-Replayed: true` — and nothing is done twice; the same key with another body is 422 `idempotency_key_reused`; while the first request is still being worked on, 409 `request_in_progress`. Keys are per account and kept 24 h. Use a fresh random value (a UUID) per operation.")] = None,
+        idempotency_key: Annotated[Optional[Annotated[str, Field(min_length=1, strict=True, max_length=255)]], Field(description="Makes the request safe to retry. A retry with the same key and the byte-identical body gets the first answer again — same status, same body, header `Idempotent-Replayed: true` — and nothing is done twice; while the first request is still being worked on, 409 `request_in_progress`. Signed in, keys are per account, and the same key with another body is 422 `idempotency_key_reused`. As a guest (no bearer token), a key is scoped to the key plus a fingerprint of the request — method, path, SHA-256 of the body and the `X-Booking-Token` when sent — so only the same request replays (the same key with another body is another request), and the key must have at least 16 characters. Kept 24 h. Use a fresh random value (a UUID) per operation: for a guest it is what keeps the answer private.")] = None,
         _request_timeout: Union[
             None,
             Annotated[StrictFloat, Field(gt=0)],
@@ -1093,12 +774,13 @@ class PaymentsApi:
     ) -> ApiResponse[PaymentDto]:
         """Start paying a held booking (its owner, the holder of its `X-Booking-Token`, or an admin): a payment `initiated` for the booking's total. 409 `booking_not_held` unless the booking is held and its hold still runs; 409 `payment_pending` while another payment of it is initiated or succeeded; 422 when `amount` differs from the total. Accepts `Idempotency-Key`
 
+        Error codes: - 400: `bad_request`, `idempotency_key_requires_auth`, `invalid_idempotency_key` - 401: `account_disabled`, `invalid_token`, `token_expired` - 404: `not_found` - 409: `booking_not_held`, `payment_pending`, `request_in_progress` - 413: `payload_too_large` - 415: `unsupported_media_type` - 422: `idempotency_key_reused`, `validation_failed` - 429: `rate_limited` - 503: `unavailable`
 
         :param initiate_payment: (required)
         :type initiate_payment: InitiatePayment
         :param x_booking_token: The guest token from the 201 response of a guest booking: gives access to that one booking
         :type x_booking_token: str
-        :param idempotency_key: Makes the request safe to retry (signed-in callers only; 400 `idempotency_key_requires_auth` without a token). A retry with the same key and the byte-identical body gets the first answer again — same status, same body, header `Idempotent-Replayed: true` — and nothing is done twice; the same key with another body is 422 `idempotency_key_reused`; while the first request is still being worked on, 409 `request_in_progress`. Keys are per account and kept 24 h. Use a fresh random value (a UUID) per operation.
+        :param idempotency_key: Makes the request safe to retry. A retry with the same key and the byte-identical body gets the first answer again — same status, same body, header `Idempotent-Replayed: true` — and nothing is done twice; while the first request is still being worked on, 409 `request_in_progress`. Signed in, keys are per account, and the same key with another body is 422 `idempotency_key_reused`. As a guest (no bearer token), a key is scoped to the key plus a fingerprint of the request — method, path, SHA-256 of the body and the `X-Booking-Token` when sent — so only the same request replays (the same key with another body is another request), and the key must have at least 16 characters. Kept 24 h. Use a fresh random value (a UUID) per operation: for a guest it is what keeps the answer private.
         :type idempotency_key: str
         :param _request_timeout: timeout setting for this request. If one
                                  number provided, it will be total request
@@ -1122,7 +804,7 @@ class PaymentsApi:
         :return: Returns the result object.
         """ # noqa: E501
 
-        _param = self._api_v1_payments_initiate_post_serialize(
+        _param = self._initiate_payment_serialize(
             initiate_payment=initiate_payment,
             x_booking_token=x_booking_token,
             idempotency_key=idempotency_key,
@@ -1136,9 +818,10 @@ class PaymentsApi:
             '201': "PaymentDto",
             '400': "ErrorBody",
             '401': "ErrorBody",
-            '403': "ErrorBody",
             '404': "ErrorBody",
             '409': "ErrorBody",
+            '413': "ErrorBody",
+            '415': "ErrorBody",
             '422': "ErrorBody",
             '429': "ErrorBody",
             '503': "ErrorBody",
@@ -1155,11 +838,11 @@ class PaymentsApi:
 
 
     @validate_call
-    def api_v1_payments_initiate_post_without_preload_content(
+    def initiate_payment_without_preload_content(
         self,
         initiate_payment: InitiatePayment,
         x_booking_token: Annotated[Optional[StrictStr], Field(description="The guest token from the 201 response of a guest booking: gives access to that one booking")] = None,
-        idempotency_key: Annotated[Optional[Annotated[str, Field(min_length=1, strict=True, max_length=255)]], Field(description="Makes the request safe to retry (signed-in callers only; 400 `idempotency_key_requires_auth` without a token). A retry with the same key and the byte-identical body gets the first answer again — same status, same body, header `Idempotent-Replayed: true` — and nothing is done twice; the same key with another body is 422 `idempotency_key_reused`; while the first request is still being worked on, 409 `request_in_progress`. Keys are per account and kept 24 h. Use a fresh random value (a UUID) per operation.")] = None,
+        idempotency_key: Annotated[Optional[Annotated[str, Field(min_length=1, strict=True, max_length=255)]], Field(description="Makes the request safe to retry. A retry with the same key and the byte-identical body gets the first answer again — same status, same body, header `Idempotent-Replayed: true` — and nothing is done twice; while the first request is still being worked on, 409 `request_in_progress`. Signed in, keys are per account, and the same key with another body is 422 `idempotency_key_reused`. As a guest (no bearer token), a key is scoped to the key plus a fingerprint of the request — method, path, SHA-256 of the body and the `X-Booking-Token` when sent — so only the same request replays (the same key with another body is another request), and the key must have at least 16 characters. Kept 24 h. Use a fresh random value (a UUID) per operation: for a guest it is what keeps the answer private.")] = None,
         _request_timeout: Union[
             None,
             Annotated[StrictFloat, Field(gt=0)],
@@ -1175,12 +858,13 @@ class PaymentsApi:
     ) -> RESTResponseType:
         """Start paying a held booking (its owner, the holder of its `X-Booking-Token`, or an admin): a payment `initiated` for the booking's total. 409 `booking_not_held` unless the booking is held and its hold still runs; 409 `payment_pending` while another payment of it is initiated or succeeded; 422 when `amount` differs from the total. Accepts `Idempotency-Key`
 
+        Error codes: - 400: `bad_request`, `idempotency_key_requires_auth`, `invalid_idempotency_key` - 401: `account_disabled`, `invalid_token`, `token_expired` - 404: `not_found` - 409: `booking_not_held`, `payment_pending`, `request_in_progress` - 413: `payload_too_large` - 415: `unsupported_media_type` - 422: `idempotency_key_reused`, `validation_failed` - 429: `rate_limited` - 503: `unavailable`
 
         :param initiate_payment: (required)
         :type initiate_payment: InitiatePayment
         :param x_booking_token: The guest token from the 201 response of a guest booking: gives access to that one booking
         :type x_booking_token: str
-        :param idempotency_key: Makes the request safe to retry (signed-in callers only; 400 `idempotency_key_requires_auth` without a token). A retry with the same key and the byte-identical body gets the first answer again — same status, same body, header `Idempotent-Replayed: true` — and nothing is done twice; the same key with another body is 422 `idempotency_key_reused`; while the first request is still being worked on, 409 `request_in_progress`. Keys are per account and kept 24 h. Use a fresh random value (a UUID) per operation.
+        :param idempotency_key: Makes the request safe to retry. A retry with the same key and the byte-identical body gets the first answer again — same status, same body, header `Idempotent-Replayed: true` — and nothing is done twice; while the first request is still being worked on, 409 `request_in_progress`. Signed in, keys are per account, and the same key with another body is 422 `idempotency_key_reused`. As a guest (no bearer token), a key is scoped to the key plus a fingerprint of the request — method, path, SHA-256 of the body and the `X-Booking-Token` when sent — so only the same request replays (the same key with another body is another request), and the key must have at least 16 characters. Kept 24 h. Use a fresh random value (a UUID) per operation: for a guest it is what keeps the answer private.
         :type idempotency_key: str
         :param _request_timeout: timeout setting for this request. If one
                                  number provided, it will be total request
@@ -1204,7 +888,7 @@ class PaymentsApi:
         :return: Returns the result object.
         """ # noqa: E501
 
-        _param = self._api_v1_payments_initiate_post_serialize(
+        _param = self._initiate_payment_serialize(
             initiate_payment=initiate_payment,
             x_booking_token=x_booking_token,
             idempotency_key=idempotency_key,
@@ -1218,9 +902,10 @@ class PaymentsApi:
             '201': "PaymentDto",
             '400': "ErrorBody",
             '401': "ErrorBody",
-            '403': "ErrorBody",
             '404': "ErrorBody",
             '409': "ErrorBody",
+            '413': "ErrorBody",
+            '415': "ErrorBody",
             '422': "ErrorBody",
             '429': "ErrorBody",
             '503': "ErrorBody",
@@ -1232,7 +917,7 @@ class PaymentsApi:
         return response_data.response
 
 
-    def _api_v1_payments_initiate_post_serialize(
+    def _initiate_payment_serialize(
         self,
         initiate_payment,
         x_booking_token,
@@ -1316,7 +1001,7 @@ class PaymentsApi:
 
 
     @validate_call
-    def api_v1_payments_webhook_post(
+    def payment_webhook(
         self,
         webhook_event_body: WebhookEventBody,
         _request_timeout: Union[
@@ -1334,6 +1019,7 @@ class PaymentsApi:
     ) -> WebhookAck:
         """The payment gateway's notification of a charge's result, signed: `X-Boxoffice-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of \"<t>.<raw body>\">` with the webhook secret. 401 `invalid_signature` for a missing, wrong or older-than-5-minutes signature. Body: `{\"type\": \"payment.succeeded\"|\"payment.failed\", \"payment_id\", \"gateway_ref\", \"failure_code\"?}`. Repeats are harmless
 
+        Error codes: - 400: `bad_request` - 401: `invalid_signature` - 404: `not_found` - 409: `gateway_ref_mismatch` - 413: `payload_too_large` - 415: `unsupported_media_type` - 422: `validation_failed` - 429: `rate_limited` - 503: `unavailable`
 
         :param webhook_event_body: (required)
         :type webhook_event_body: WebhookEventBody
@@ -1359,7 +1045,7 @@ class PaymentsApi:
         :return: Returns the result object.
         """ # noqa: E501
 
-        _param = self._api_v1_payments_webhook_post_serialize(
+        _param = self._payment_webhook_serialize(
             webhook_event_body=webhook_event_body,
             _request_auth=_request_auth,
             _content_type=_content_type,
@@ -1371,9 +1057,10 @@ class PaymentsApi:
             '200': "WebhookAck",
             '400': "ErrorBody",
             '401': "ErrorBody",
-            '403': "ErrorBody",
             '404': "ErrorBody",
             '409': "ErrorBody",
+            '413': "ErrorBody",
+            '415': "ErrorBody",
             '422': "ErrorBody",
             '429': "ErrorBody",
             '503': "ErrorBody",
@@ -1390,7 +1077,7 @@ class PaymentsApi:
 
 
     @validate_call
-    def api_v1_payments_webhook_post_with_http_info(
+    def payment_webhook_with_http_info(
         self,
         webhook_event_body: WebhookEventBody,
         _request_timeout: Union[
@@ -1408,6 +1095,7 @@ class PaymentsApi:
     ) -> ApiResponse[WebhookAck]:
         """The payment gateway's notification of a charge's result, signed: `X-Boxoffice-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of \"<t>.<raw body>\">` with the webhook secret. 401 `invalid_signature` for a missing, wrong or older-than-5-minutes signature. Body: `{\"type\": \"payment.succeeded\"|\"payment.failed\", \"payment_id\", \"gateway_ref\", \"failure_code\"?}`. Repeats are harmless
 
+        Error codes: - 400: `bad_request` - 401: `invalid_signature` - 404: `not_found` - 409: `gateway_ref_mismatch` - 413: `payload_too_large` - 415: `unsupported_media_type` - 422: `validation_failed` - 429: `rate_limited` - 503: `unavailable`
 
         :param webhook_event_body: (required)
         :type webhook_event_body: WebhookEventBody
@@ -1433,7 +1121,7 @@ class PaymentsApi:
         :return: Returns the result object.
         """ # noqa: E501
 
-        _param = self._api_v1_payments_webhook_post_serialize(
+        _param = self._payment_webhook_serialize(
             webhook_event_body=webhook_event_body,
             _request_auth=_request_auth,
             _content_type=_content_type,
@@ -1445,9 +1133,10 @@ class PaymentsApi:
             '200': "WebhookAck",
             '400': "ErrorBody",
             '401': "ErrorBody",
-            '403': "ErrorBody",
             '404': "ErrorBody",
             '409': "ErrorBody",
+            '413': "ErrorBody",
+            '415': "ErrorBody",
             '422': "ErrorBody",
             '429': "ErrorBody",
             '503': "ErrorBody",
@@ -1464,7 +1153,7 @@ class PaymentsApi:
 
 
     @validate_call
-    def api_v1_payments_webhook_post_without_preload_content(
+    def payment_webhook_without_preload_content(
         self,
         webhook_event_body: WebhookEventBody,
         _request_timeout: Union[
@@ -1482,6 +1171,7 @@ class PaymentsApi:
     ) -> RESTResponseType:
         """The payment gateway's notification of a charge's result, signed: `X-Boxoffice-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of \"<t>.<raw body>\">` with the webhook secret. 401 `invalid_signature` for a missing, wrong or older-than-5-minutes signature. Body: `{\"type\": \"payment.succeeded\"|\"payment.failed\", \"payment_id\", \"gateway_ref\", \"failure_code\"?}`. Repeats are harmless
 
+        Error codes: - 400: `bad_request` - 401: `invalid_signature` - 404: `not_found` - 409: `gateway_ref_mismatch` - 413: `payload_too_large` - 415: `unsupported_media_type` - 422: `validation_failed` - 429: `rate_limited` - 503: `unavailable`
 
         :param webhook_event_body: (required)
         :type webhook_event_body: WebhookEventBody
@@ -1507,7 +1197,7 @@ class PaymentsApi:
         :return: Returns the result object.
         """ # noqa: E501
 
-        _param = self._api_v1_payments_webhook_post_serialize(
+        _param = self._payment_webhook_serialize(
             webhook_event_body=webhook_event_body,
             _request_auth=_request_auth,
             _content_type=_content_type,
@@ -1519,9 +1209,10 @@ class PaymentsApi:
             '200': "WebhookAck",
             '400': "ErrorBody",
             '401': "ErrorBody",
-            '403': "ErrorBody",
             '404': "ErrorBody",
             '409': "ErrorBody",
+            '413': "ErrorBody",
+            '415': "ErrorBody",
             '422': "ErrorBody",
             '429': "ErrorBody",
             '503': "ErrorBody",
@@ -1533,7 +1224,7 @@ class PaymentsApi:
         return response_data.response
 
 
-    def _api_v1_payments_webhook_post_serialize(
+    def _payment_webhook_serialize(
         self,
         webhook_event_body,
         _request_auth,
@@ -1594,6 +1285,340 @@ class PaymentsApi:
         return self.api_client.param_serialize(
             method='POST',
             resource_path='/api/v1/payments/webhook',
+            path_params=_path_params,
+            query_params=_query_params,
+            header_params=_header_params,
+            body=_body_params,
+            post_params=_form_params,
+            files=_files,
+            auth_settings=_auth_settings,
+            collection_formats=_collection_formats,
+            _host=_host,
+            _request_auth=_request_auth
+        )
+
+
+
+
+    @validate_call
+    def refund_payment(
+        self,
+        id: UUID,
+        refund_payment: RefundPayment,
+        idempotency_key: Annotated[Optional[Annotated[str, Field(min_length=1, strict=True, max_length=255)]], Field(description="Makes the request safe to retry. A retry with the same key and the byte-identical body gets the first answer again — same status, same body, header `Idempotent-Replayed: true` — and nothing is done twice; while the first request is still being worked on, 409 `request_in_progress`. Signed in, keys are per account, and the same key with another body is 422 `idempotency_key_reused`. As a guest (no bearer token), a key is scoped to the key plus a fingerprint of the request — method, path, SHA-256 of the body and the `X-Booking-Token` when sent — so only the same request replays (the same key with another body is another request), and the key must have at least 16 characters. Kept 24 h. Use a fresh random value (a UUID) per operation: for a guest it is what keeps the answer private.")] = None,
+        _request_timeout: Union[
+            None,
+            Annotated[StrictFloat, Field(gt=0)],
+            Tuple[
+                Annotated[StrictFloat, Field(gt=0)],
+                Annotated[StrictFloat, Field(gt=0)]
+            ]
+        ] = None,
+        _request_auth: Optional[Dict[StrictStr, Any]] = None,
+        _content_type: Optional[StrictStr] = None,
+        _headers: Optional[Dict[StrictStr, Any]] = None,
+        _host_index: Annotated[StrictInt, Field(ge=0, le=0)] = 0,
+    ) -> PaymentDto:
+        """Refund (part of) a succeeded payment: the event's provider or an admin. Without `amount`, everything that remains. Refunds never add up to more than was paid (409 `refund_exceeds_payment`; the database enforces it too). Answers the payment with its refunds; a refund the gateway could not be reached for stays `pending` and is retried by the background job. Accepts `Idempotency-Key`
+
+        Error codes: - 400: `bad_request`, `idempotency_key_requires_auth`, `invalid_idempotency_key` - 401: `account_disabled`, `invalid_token`, `token_expired` - 403: `forbidden` - 404: `not_found` - 409: `nothing_to_refund`, `payment_not_succeeded`, `refund_exceeds_payment`, `request_in_progress` - 413: `payload_too_large` - 415: `unsupported_media_type` - 422: `idempotency_key_reused`, `validation_failed` - 429: `rate_limited` - 503: `unavailable`
+
+        :param id: (required)
+        :type id: UUID
+        :param refund_payment: (required)
+        :type refund_payment: RefundPayment
+        :param idempotency_key: Makes the request safe to retry. A retry with the same key and the byte-identical body gets the first answer again — same status, same body, header `Idempotent-Replayed: true` — and nothing is done twice; while the first request is still being worked on, 409 `request_in_progress`. Signed in, keys are per account, and the same key with another body is 422 `idempotency_key_reused`. As a guest (no bearer token), a key is scoped to the key plus a fingerprint of the request — method, path, SHA-256 of the body and the `X-Booking-Token` when sent — so only the same request replays (the same key with another body is another request), and the key must have at least 16 characters. Kept 24 h. Use a fresh random value (a UUID) per operation: for a guest it is what keeps the answer private.
+        :type idempotency_key: str
+        :param _request_timeout: timeout setting for this request. If one
+                                 number provided, it will be total request
+                                 timeout. It can also be a pair (tuple) of
+                                 (connection, read) timeouts.
+        :type _request_timeout: int, tuple(int, int), optional
+        :param _request_auth: set to override the auth_settings for an a single
+                              request; this effectively ignores the
+                              authentication in the spec for a single request.
+        :type _request_auth: dict, optional
+        :param _content_type: force content-type for the request.
+        :type _content_type: str, Optional
+        :param _headers: set to override the headers for a single
+                         request; this effectively ignores the headers
+                         in the spec for a single request.
+        :type _headers: dict, optional
+        :param _host_index: set to override the host_index for a single
+                            request; this effectively ignores the host_index
+                            in the spec for a single request.
+        :type _host_index: int, optional
+        :return: Returns the result object.
+        """ # noqa: E501
+
+        _param = self._refund_payment_serialize(
+            id=id,
+            refund_payment=refund_payment,
+            idempotency_key=idempotency_key,
+            _request_auth=_request_auth,
+            _content_type=_content_type,
+            _headers=_headers,
+            _host_index=_host_index
+        )
+
+        _response_types_map: Dict[str, Optional[str]] = {
+            '201': "PaymentDto",
+            '400': "ErrorBody",
+            '401': "ErrorBody",
+            '403': "ErrorBody",
+            '404': "ErrorBody",
+            '409': "ErrorBody",
+            '413': "ErrorBody",
+            '415': "ErrorBody",
+            '422': "ErrorBody",
+            '429': "ErrorBody",
+            '503': "ErrorBody",
+        }
+        response_data = self.api_client.call_api(
+            *_param,
+            _request_timeout=_request_timeout
+        )
+        response_data.read()
+        return self.api_client.response_deserialize(
+            response_data=response_data,
+            response_types_map=_response_types_map,
+        ).data
+
+
+    @validate_call
+    def refund_payment_with_http_info(
+        self,
+        id: UUID,
+        refund_payment: RefundPayment,
+        idempotency_key: Annotated[Optional[Annotated[str, Field(min_length=1, strict=True, max_length=255)]], Field(description="Makes the request safe to retry. A retry with the same key and the byte-identical body gets the first answer again — same status, same body, header `Idempotent-Replayed: true` — and nothing is done twice; while the first request is still being worked on, 409 `request_in_progress`. Signed in, keys are per account, and the same key with another body is 422 `idempotency_key_reused`. As a guest (no bearer token), a key is scoped to the key plus a fingerprint of the request — method, path, SHA-256 of the body and the `X-Booking-Token` when sent — so only the same request replays (the same key with another body is another request), and the key must have at least 16 characters. Kept 24 h. Use a fresh random value (a UUID) per operation: for a guest it is what keeps the answer private.")] = None,
+        _request_timeout: Union[
+            None,
+            Annotated[StrictFloat, Field(gt=0)],
+            Tuple[
+                Annotated[StrictFloat, Field(gt=0)],
+                Annotated[StrictFloat, Field(gt=0)]
+            ]
+        ] = None,
+        _request_auth: Optional[Dict[StrictStr, Any]] = None,
+        _content_type: Optional[StrictStr] = None,
+        _headers: Optional[Dict[StrictStr, Any]] = None,
+        _host_index: Annotated[StrictInt, Field(ge=0, le=0)] = 0,
+    ) -> ApiResponse[PaymentDto]:
+        """Refund (part of) a succeeded payment: the event's provider or an admin. Without `amount`, everything that remains. Refunds never add up to more than was paid (409 `refund_exceeds_payment`; the database enforces it too). Answers the payment with its refunds; a refund the gateway could not be reached for stays `pending` and is retried by the background job. Accepts `Idempotency-Key`
+
+        Error codes: - 400: `bad_request`, `idempotency_key_requires_auth`, `invalid_idempotency_key` - 401: `account_disabled`, `invalid_token`, `token_expired` - 403: `forbidden` - 404: `not_found` - 409: `nothing_to_refund`, `payment_not_succeeded`, `refund_exceeds_payment`, `request_in_progress` - 413: `payload_too_large` - 415: `unsupported_media_type` - 422: `idempotency_key_reused`, `validation_failed` - 429: `rate_limited` - 503: `unavailable`
+
+        :param id: (required)
+        :type id: UUID
+        :param refund_payment: (required)
+        :type refund_payment: RefundPayment
+        :param idempotency_key: Makes the request safe to retry. A retry with the same key and the byte-identical body gets the first answer again — same status, same body, header `Idempotent-Replayed: true` — and nothing is done twice; while the first request is still being worked on, 409 `request_in_progress`. Signed in, keys are per account, and the same key with another body is 422 `idempotency_key_reused`. As a guest (no bearer token), a key is scoped to the key plus a fingerprint of the request — method, path, SHA-256 of the body and the `X-Booking-Token` when sent — so only the same request replays (the same key with another body is another request), and the key must have at least 16 characters. Kept 24 h. Use a fresh random value (a UUID) per operation: for a guest it is what keeps the answer private.
+        :type idempotency_key: str
+        :param _request_timeout: timeout setting for this request. If one
+                                 number provided, it will be total request
+                                 timeout. It can also be a pair (tuple) of
+                                 (connection, read) timeouts.
+        :type _request_timeout: int, tuple(int, int), optional
+        :param _request_auth: set to override the auth_settings for an a single
+                              request; this effectively ignores the
+                              authentication in the spec for a single request.
+        :type _request_auth: dict, optional
+        :param _content_type: force content-type for the request.
+        :type _content_type: str, Optional
+        :param _headers: set to override the headers for a single
+                         request; this effectively ignores the headers
+                         in the spec for a single request.
+        :type _headers: dict, optional
+        :param _host_index: set to override the host_index for a single
+                            request; this effectively ignores the host_index
+                            in the spec for a single request.
+        :type _host_index: int, optional
+        :return: Returns the result object.
+        """ # noqa: E501
+
+        _param = self._refund_payment_serialize(
+            id=id,
+            refund_payment=refund_payment,
+            idempotency_key=idempotency_key,
+            _request_auth=_request_auth,
+            _content_type=_content_type,
+            _headers=_headers,
+            _host_index=_host_index
+        )
+
+        _response_types_map: Dict[str, Optional[str]] = {
+            '201': "PaymentDto",
+            '400': "ErrorBody",
+            '401': "ErrorBody",
+            '403': "ErrorBody",
+            '404': "ErrorBody",
+            '409': "ErrorBody",
+            '413': "ErrorBody",
+            '415': "ErrorBody",
+            '422': "ErrorBody",
+            '429': "ErrorBody",
+            '503': "ErrorBody",
+        }
+        response_data = self.api_client.call_api(
+            *_param,
+            _request_timeout=_request_timeout
+        )
+        response_data.read()
+        return self.api_client.response_deserialize(
+            response_data=response_data,
+            response_types_map=_response_types_map,
+        )
+
+
+    @validate_call
+    def refund_payment_without_preload_content(
+        self,
+        id: UUID,
+        refund_payment: RefundPayment,
+        idempotency_key: Annotated[Optional[Annotated[str, Field(min_length=1, strict=True, max_length=255)]], Field(description="Makes the request safe to retry. A retry with the same key and the byte-identical body gets the first answer again — same status, same body, header `Idempotent-Replayed: true` — and nothing is done twice; while the first request is still being worked on, 409 `request_in_progress`. Signed in, keys are per account, and the same key with another body is 422 `idempotency_key_reused`. As a guest (no bearer token), a key is scoped to the key plus a fingerprint of the request — method, path, SHA-256 of the body and the `X-Booking-Token` when sent — so only the same request replays (the same key with another body is another request), and the key must have at least 16 characters. Kept 24 h. Use a fresh random value (a UUID) per operation: for a guest it is what keeps the answer private.")] = None,
+        _request_timeout: Union[
+            None,
+            Annotated[StrictFloat, Field(gt=0)],
+            Tuple[
+                Annotated[StrictFloat, Field(gt=0)],
+                Annotated[StrictFloat, Field(gt=0)]
+            ]
+        ] = None,
+        _request_auth: Optional[Dict[StrictStr, Any]] = None,
+        _content_type: Optional[StrictStr] = None,
+        _headers: Optional[Dict[StrictStr, Any]] = None,
+        _host_index: Annotated[StrictInt, Field(ge=0, le=0)] = 0,
+    ) -> RESTResponseType:
+        """Refund (part of) a succeeded payment: the event's provider or an admin. Without `amount`, everything that remains. Refunds never add up to more than was paid (409 `refund_exceeds_payment`; the database enforces it too). Answers the payment with its refunds; a refund the gateway could not be reached for stays `pending` and is retried by the background job. Accepts `Idempotency-Key`
+
+        Error codes: - 400: `bad_request`, `idempotency_key_requires_auth`, `invalid_idempotency_key` - 401: `account_disabled`, `invalid_token`, `token_expired` - 403: `forbidden` - 404: `not_found` - 409: `nothing_to_refund`, `payment_not_succeeded`, `refund_exceeds_payment`, `request_in_progress` - 413: `payload_too_large` - 415: `unsupported_media_type` - 422: `idempotency_key_reused`, `validation_failed` - 429: `rate_limited` - 503: `unavailable`
+
+        :param id: (required)
+        :type id: UUID
+        :param refund_payment: (required)
+        :type refund_payment: RefundPayment
+        :param idempotency_key: Makes the request safe to retry. A retry with the same key and the byte-identical body gets the first answer again — same status, same body, header `Idempotent-Replayed: true` — and nothing is done twice; while the first request is still being worked on, 409 `request_in_progress`. Signed in, keys are per account, and the same key with another body is 422 `idempotency_key_reused`. As a guest (no bearer token), a key is scoped to the key plus a fingerprint of the request — method, path, SHA-256 of the body and the `X-Booking-Token` when sent — so only the same request replays (the same key with another body is another request), and the key must have at least 16 characters. Kept 24 h. Use a fresh random value (a UUID) per operation: for a guest it is what keeps the answer private.
+        :type idempotency_key: str
+        :param _request_timeout: timeout setting for this request. If one
+                                 number provided, it will be total request
+                                 timeout. It can also be a pair (tuple) of
+                                 (connection, read) timeouts.
+        :type _request_timeout: int, tuple(int, int), optional
+        :param _request_auth: set to override the auth_settings for an a single
+                              request; this effectively ignores the
+                              authentication in the spec for a single request.
+        :type _request_auth: dict, optional
+        :param _content_type: force content-type for the request.
+        :type _content_type: str, Optional
+        :param _headers: set to override the headers for a single
+                         request; this effectively ignores the headers
+                         in the spec for a single request.
+        :type _headers: dict, optional
+        :param _host_index: set to override the host_index for a single
+                            request; this effectively ignores the host_index
+                            in the spec for a single request.
+        :type _host_index: int, optional
+        :return: Returns the result object.
+        """ # noqa: E501
+
+        _param = self._refund_payment_serialize(
+            id=id,
+            refund_payment=refund_payment,
+            idempotency_key=idempotency_key,
+            _request_auth=_request_auth,
+            _content_type=_content_type,
+            _headers=_headers,
+            _host_index=_host_index
+        )
+
+        _response_types_map: Dict[str, Optional[str]] = {
+            '201': "PaymentDto",
+            '400': "ErrorBody",
+            '401': "ErrorBody",
+            '403': "ErrorBody",
+            '404': "ErrorBody",
+            '409': "ErrorBody",
+            '413': "ErrorBody",
+            '415': "ErrorBody",
+            '422': "ErrorBody",
+            '429': "ErrorBody",
+            '503': "ErrorBody",
+        }
+        response_data = self.api_client.call_api(
+            *_param,
+            _request_timeout=_request_timeout
+        )
+        return response_data.response
+
+
+    def _refund_payment_serialize(
+        self,
+        id,
+        refund_payment,
+        idempotency_key,
+        _request_auth,
+        _content_type,
+        _headers,
+        _host_index,
+    ) -> RequestSerialized:
+
+        _host = None
+
+        _collection_formats: Dict[str, str] = {
+        }
+
+        _path_params: Dict[str, str] = {}
+        _query_params: List[Tuple[str, str]] = []
+        _header_params: Dict[str, Optional[str]] = _headers or {}
+        _form_params: List[Tuple[str, str]] = []
+        _files: Dict[
+            str, Union[str, bytes, List[str], List[bytes], List[Tuple[str, bytes]]]
+        ] = {}
+        _body_params: Optional[bytes] = None
+
+        # process the path parameters
+        if id is not None:
+            _path_params['id'] = id
+        # process the query parameters
+        # process the header parameters
+        if idempotency_key is not None:
+            _header_params['Idempotency-Key'] = idempotency_key
+        # process the form parameters
+        # process the body parameter
+        if refund_payment is not None:
+            _body_params = refund_payment
+
+
+        # set the HTTP header `Accept`
+        if 'Accept' not in _header_params:
+            _header_params['Accept'] = self.api_client.select_header_accept(
+                [
+                    'application/json'
+                ]
+            )
+
+        # set the HTTP header `Content-Type`
+        if _content_type:
+            _header_params['Content-Type'] = _content_type
+        else:
+            _default_content_type = (
+                self.api_client.select_header_content_type(
+                    [
+                        'application/json'
+                    ]
+                )
+            )
+            if _default_content_type is not None:
+                _header_params['Content-Type'] = _default_content_type
+
+        # authentication setting
+        _auth_settings: List[str] = [
+            'bearerAuth'
+        ]
+
+        return self.api_client.param_serialize(
+            method='POST',
+            resource_path='/api/v1/payments/{id}/refund',
             path_params=_path_params,
             query_params=_query_params,
             header_params=_header_params,

@@ -17,8 +17,9 @@ import pprint
 import re  # noqa: F401
 import json
 
-from pydantic import BaseModel, ConfigDict, StrictStr
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 from typing import Any, ClassVar, Dict, List, Optional
+from typing_extensions import Annotated
 from typing import Optional, Set
 from typing_extensions import Self
 from pydantic_core import to_jsonable_python
@@ -27,10 +28,40 @@ class BookEvent(BaseModel):
     """
     Book one general-admission place of an event that has exactly one show.
     """ # noqa: E501
-    email: Optional[StrictStr] = None
-    name: Optional[StrictStr] = None
-    phone: Optional[StrictStr] = None
+    email: Optional[Annotated[str, Field(strict=True)]] = Field(default=None, description="An email address; blank means none. Guests give at least one of `phone` and `email`.")
+    name: Optional[Annotated[str, Field(min_length=1, strict=True, max_length=200)]] = Field(default=None, description="The buyer's name: required for guests; a signed-in caller's defaults to the profile.")
+    phone: Optional[Annotated[str, Field(strict=True)]] = Field(default=None, description="7 to 15 digits, optionally after a `+`; spaces, dashes, dots and parentheses are separators. Blank means none.")
     __properties: ClassVar[List[str]] = ["email", "name", "phone"]
+
+    @field_validator('email', mode="before")
+    def email_validate_regular_expression(cls, value):
+        """Validates the regular expression"""
+        if value is None:
+            return value
+
+        if isinstance(value, str) and not re.match(r"^\s*([^@\s]+@[^@\s]+)?\s*$", value):
+            raise ValueError(r"must validate the regular expression /^\s*([^@\s]+@[^@\s]+)?\s*$/")
+        return value
+
+    @field_validator('name', mode="before")
+    def name_validate_regular_expression(cls, value):
+        """Validates the regular expression"""
+        if value is None:
+            return value
+
+        if isinstance(value, str) and not re.match(r"^[^\x00-\x1F\x7F-\x9F]*[^\s\x00-\x1F\x7F-\x9F][^\x00-\x1F\x7F-\x9F]*$", value):
+            raise ValueError(r"must validate the regular expression /^[^\x00-\x1F\x7F-\x9F]*[^\s\x00-\x1F\x7F-\x9F][^\x00-\x1F\x7F-\x9F]*$/")
+        return value
+
+    @field_validator('phone', mode="before")
+    def phone_validate_regular_expression(cls, value):
+        """Validates the regular expression"""
+        if value is None:
+            return value
+
+        if isinstance(value, str) and not re.match(r"^\s*(\+?(?:[ ().-]*[0-9]){7,15}[ ().-]*)?\s*$", value):
+            raise ValueError(r"must validate the regular expression /^\s*(\+?(?:[ ().-]*[0-9]){7,15}[ ().-]*)?\s*$/")
+        return value
 
     model_config = ConfigDict(
         validate_by_name=True,
@@ -71,6 +102,21 @@ class BookEvent(BaseModel):
             exclude=excluded_fields,
             exclude_none=True,
         )
+        # set to None if email (nullable) is None
+        # and model_fields_set contains the field
+        if self.email is None and "email" in self.model_fields_set:
+            _dict['email'] = None
+
+        # set to None if name (nullable) is None
+        # and model_fields_set contains the field
+        if self.name is None and "name" in self.model_fields_set:
+            _dict['name'] = None
+
+        # set to None if phone (nullable) is None
+        # and model_fields_set contains the field
+        if self.phone is None and "phone" in self.model_fields_set:
+            _dict['phone'] = None
+
         return _dict
 
     @classmethod

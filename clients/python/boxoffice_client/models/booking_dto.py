@@ -18,11 +18,12 @@ import re  # noqa: F401
 import json
 
 from datetime import datetime
-from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr, field_validator
 from typing import Any, ClassVar, Dict, List, Optional
+from typing_extensions import Annotated
 from uuid import UUID
-from boxoffice_client.models.booking_dto_items_inner import BookingDtoItemsInner
-from boxoffice_client.models.booking_dto_payments_inner import BookingDtoPaymentsInner
+from boxoffice_client.models.booking_item_dto import BookingItemDto
+from boxoffice_client.models.payment_dto import PaymentDto
 from typing import Optional, Set
 from typing_extensions import Self
 from pydantic_core import to_jsonable_python
@@ -39,18 +40,25 @@ class BookingDto(BaseModel):
     expires_at: Optional[datetime] = Field(default=None, description="When the hold ends (a booking with something to pay is held until it is paid); kept  after it is paid or expires. Null for a booking that was free (confirmed at once).")
     guest_token: Optional[StrictStr] = Field(default=None, description="Only in the 201 response of a guest booking, and only then: send it as the  `X-Booking-Token` header to read or cancel this booking. It is not stored in clear and  cannot be shown again.")
     id: UUID
-    items: List[BookingDtoItemsInner]
+    items: List[BookingItemDto]
     name: StrictStr
-    payments: List[BookingDtoPaymentsInner] = Field(description="The booking's payments, oldest first, each with its refunds.")
+    payments: List[PaymentDto] = Field(description="The booking's payments, oldest first, each with its refunds.")
     phone: Optional[StrictStr] = None
     quantity: StrictInt
     reference: StrictStr = Field(description="Short human reference, e.g. BX-7KQ2M9AB3F.")
     show_id: StrictInt
     status: StrictStr = Field(description="held, confirmed, completed, expired or cancelled")
-    total_amount: StrictInt
+    total_amount: Annotated[int, Field(strict=True, ge=0)]
     updated_at: datetime
     user_id: Optional[UUID] = Field(default=None, description="The account that owns the booking; absent for a guest booking.")
     __properties: ClassVar[List[str]] = ["cancelled_at", "created_at", "currency", "email", "event_id", "expires_at", "guest_token", "id", "items", "name", "payments", "phone", "quantity", "reference", "show_id", "status", "total_amount", "updated_at", "user_id"]
+
+    @field_validator('status')
+    def status_validate_enum(cls, value):
+        """Validates the enum"""
+        if value not in set(['held', 'confirmed', 'completed', 'expired', 'cancelled']):
+            raise ValueError("must be one of enum values ('held', 'confirmed', 'completed', 'expired', 'cancelled')")
+        return value
 
     model_config = ConfigDict(
         validate_by_name=True,
@@ -103,6 +111,36 @@ class BookingDto(BaseModel):
             for _item_payments in self.payments:
                 _items.append(_item_payments.to_dict() if _item_payments is not None else None)
             _dict['payments'] = _items
+        # set to None if cancelled_at (nullable) is None
+        # and model_fields_set contains the field
+        if self.cancelled_at is None and "cancelled_at" in self.model_fields_set:
+            _dict['cancelled_at'] = None
+
+        # set to None if email (nullable) is None
+        # and model_fields_set contains the field
+        if self.email is None and "email" in self.model_fields_set:
+            _dict['email'] = None
+
+        # set to None if expires_at (nullable) is None
+        # and model_fields_set contains the field
+        if self.expires_at is None and "expires_at" in self.model_fields_set:
+            _dict['expires_at'] = None
+
+        # set to None if guest_token (nullable) is None
+        # and model_fields_set contains the field
+        if self.guest_token is None and "guest_token" in self.model_fields_set:
+            _dict['guest_token'] = None
+
+        # set to None if phone (nullable) is None
+        # and model_fields_set contains the field
+        if self.phone is None and "phone" in self.model_fields_set:
+            _dict['phone'] = None
+
+        # set to None if user_id (nullable) is None
+        # and model_fields_set contains the field
+        if self.user_id is None and "user_id" in self.model_fields_set:
+            _dict['user_id'] = None
+
         return _dict
 
     @classmethod
@@ -123,9 +161,9 @@ class BookingDto(BaseModel):
             "expires_at": obj.get("expires_at"),
             "guest_token": obj.get("guest_token"),
             "id": obj.get("id"),
-            "items": [BookingDtoItemsInner.from_dict(_item) for _item in obj["items"]] if obj.get("items") is not None else None,
+            "items": [BookingItemDto.from_dict(_item) for _item in obj["items"]] if obj.get("items") is not None else None,
             "name": obj.get("name"),
-            "payments": [BookingDtoPaymentsInner.from_dict(_item) for _item in obj["payments"]] if obj.get("payments") is not None else None,
+            "payments": [PaymentDto.from_dict(_item) for _item in obj["payments"]] if obj.get("payments") is not None else None,
             "phone": obj.get("phone"),
             "quantity": obj.get("quantity"),
             "reference": obj.get("reference"),

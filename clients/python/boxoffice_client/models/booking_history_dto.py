@@ -19,7 +19,7 @@ import json
 
 from pydantic import BaseModel, ConfigDict
 from typing import Any, ClassVar, Dict, List
-from boxoffice_client.models.booking_history_dto_items_inner import BookingHistoryDtoItemsInner
+from boxoffice_client.models.history_entry_dto import HistoryEntryDto
 from typing import Optional, Set
 from typing_extensions import Self
 from pydantic_core import to_jsonable_python
@@ -28,7 +28,7 @@ class BookingHistoryDto(BaseModel):
     """
     The history of a booking, oldest first.
     """ # noqa: E501
-    items: List[BookingHistoryDtoItemsInner]
+    items: List[HistoryEntryDto]
     __properties: ClassVar[List[str]] = ["items"]
 
     model_config = ConfigDict(
@@ -88,7 +88,7 @@ class BookingHistoryDto(BaseModel):
             return cls.model_validate(obj)
 
         _obj = cls.model_validate({
-            "items": [BookingHistoryDtoItemsInner.from_dict(_item) for _item in obj["items"]] if obj.get("items") is not None else None
+            "items": [HistoryEntryDto.from_dict(_item) for _item in obj["items"]] if obj.get("items") is not None else None
         })
         return _obj
 

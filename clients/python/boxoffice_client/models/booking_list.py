@@ -19,7 +19,7 @@ import json
 
 from pydantic import BaseModel, ConfigDict, StrictInt
 from typing import Any, ClassVar, Dict, List
-from boxoffice_client.models.booking_list_items_inner import BookingListItemsInner
+from boxoffice_client.models.booking_dto import BookingDto
 from typing import Optional, Set
 from typing_extensions import Self
 from pydantic_core import to_jsonable_python
@@ -28,7 +28,7 @@ class BookingList(BaseModel):
     """
     A page of a list: `items`, the `total` of matching rows, `limit` and `offset`.
     """ # noqa: E501
-    items: List[BookingListItemsInner]
+    items: List[BookingDto]
     limit: StrictInt
     offset: StrictInt
     total: StrictInt
@@ -91,7 +91,7 @@ class BookingList(BaseModel):
             return cls.model_validate(obj)
 
         _obj = cls.model_validate({
-            "items": [BookingListItemsInner.from_dict(_item) for _item in obj["items"]] if obj.get("items") is not None else None,
+            "items": [BookingDto.from_dict(_item) for _item in obj["items"]] if obj.get("items") is not None else None,
             "limit": obj.get("limit"),
             "offset": obj.get("offset"),
             "total": obj.get("total")

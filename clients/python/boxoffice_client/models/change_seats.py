@@ -17,8 +17,9 @@ import pprint
 import re  # noqa: F401
 import json
 
-from pydantic import BaseModel, ConfigDict, StrictInt, StrictStr
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 from typing import Any, ClassVar, Dict, List, Optional
+from typing_extensions import Annotated
 from typing import Optional, Set
 from typing_extensions import Self
 from pydantic_core import to_jsonable_python
@@ -27,8 +28,8 @@ class ChangeSeats(BaseModel):
     """
     The new seats of a held booking: exactly one of `seat_ids` or `seat_labels`.
     """ # noqa: E501
-    seat_ids: Optional[List[StrictInt]] = None
-    seat_labels: Optional[List[StrictStr]] = None
+    seat_ids: Optional[Annotated[List[Annotated[int, Field(strict=True, ge=1)]], Field(min_length=1)]] = Field(default=None, description="The new seats by id. Give exactly one of `seat_ids` or `seat_labels`.")
+    seat_labels: Optional[Annotated[List[Annotated[str, Field(strict=True)]], Field(min_length=1)]] = Field(default=None, description="The new seats by label. Give exactly one of `seat_ids` or `seat_labels`.")
     __properties: ClassVar[List[str]] = ["seat_ids", "seat_labels"]
 
     model_config = ConfigDict(
@@ -70,6 +71,16 @@ class ChangeSeats(BaseModel):
             exclude=excluded_fields,
             exclude_none=True,
         )
+        # set to None if seat_ids (nullable) is None
+        # and model_fields_set contains the field
+        if self.seat_ids is None and "seat_ids" in self.model_fields_set:
+            _dict['seat_ids'] = None
+
+        # set to None if seat_labels (nullable) is None
+        # and model_fields_set contains the field
+        if self.seat_labels is None and "seat_labels" in self.model_fields_set:
+            _dict['seat_labels'] = None
+
         return _dict
 
     @classmethod

@@ -17,8 +17,9 @@ import pprint
 import re  # noqa: F401
 import json
 
-from pydantic import BaseModel, ConfigDict, StrictInt, StrictStr
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 from typing import Any, ClassVar, Dict, List, Optional
+from typing_extensions import Annotated
 from typing import Optional, Set
 from typing_extensions import Self
 from pydantic_core import to_jsonable_python
@@ -27,14 +28,44 @@ class CreateBooking(BaseModel):
     """
     Book seats (`seat_ids` or `seat_labels`) of a seated show, or a `quantity` of a  general-admission show. Guests give `name` and at least one of `phone`/`email`; for a  signed-in caller they default to the profile and the booking belongs to the account.
     """ # noqa: E501
-    email: Optional[StrictStr] = None
-    name: Optional[StrictStr] = None
-    phone: Optional[StrictStr] = None
-    quantity: Optional[StrictInt] = None
-    seat_ids: Optional[List[StrictInt]] = None
-    seat_labels: Optional[List[StrictStr]] = None
-    show_id: StrictInt
+    email: Optional[Annotated[str, Field(strict=True)]] = Field(default=None, description="An email address; blank means none. Guests give at least one of `phone` and `email`.")
+    name: Optional[Annotated[str, Field(min_length=1, strict=True, max_length=200)]] = Field(default=None, description="The buyer's name: required for guests; a signed-in caller's defaults to the profile.")
+    phone: Optional[Annotated[str, Field(strict=True)]] = Field(default=None, description="7 to 15 digits, optionally after a `+`; spaces, dashes, dots and parentheses are separators. Blank means none.")
+    quantity: Optional[Annotated[int, Field(strict=True, ge=1)]] = Field(default=None, description="Places of a general-admission show. Give exactly one of `seat_ids`, `seat_labels` or  `quantity`.")
+    seat_ids: Optional[Annotated[List[Annotated[int, Field(strict=True, ge=1)]], Field(min_length=1)]] = Field(default=None, description="Seats by id. Give exactly one of `seat_ids`, `seat_labels` (seated shows) or `quantity`  (general admission).")
+    seat_labels: Optional[Annotated[List[Annotated[str, Field(strict=True)]], Field(min_length=1)]] = Field(default=None, description="Seats by label (`A1`). Give exactly one of `seat_ids`, `seat_labels` or `quantity`.")
+    show_id: Annotated[int, Field(strict=True, ge=1)]
     __properties: ClassVar[List[str]] = ["email", "name", "phone", "quantity", "seat_ids", "seat_labels", "show_id"]
+
+    @field_validator('email', mode="before")
+    def email_validate_regular_expression(cls, value):
+        """Validates the regular expression"""
+        if value is None:
+            return value
+
+        if isinstance(value, str) and not re.match(r"^\s*([^@\s]+@[^@\s]+)?\s*$", value):
+            raise ValueError(r"must validate the regular expression /^\s*([^@\s]+@[^@\s]+)?\s*$/")
+        return value
+
+    @field_validator('name', mode="before")
+    def name_validate_regular_expression(cls, value):
+        """Validates the regular expression"""
+        if value is None:
+            return value
+
+        if isinstance(value, str) and not re.match(r"^[^\x00-\x1F\x7F-\x9F]*[^\s\x00-\x1F\x7F-\x9F][^\x00-\x1F\x7F-\x9F]*$", value):
+            raise ValueError(r"must validate the regular expression /^[^\x00-\x1F\x7F-\x9F]*[^\s\x00-\x1F\x7F-\x9F][^\x00-\x1F\x7F-\x9F]*$/")
+        return value
+
+    @field_validator('phone', mode="before")
+    def phone_validate_regular_expression(cls, value):
+        """Validates the regular expression"""
+        if value is None:
+            return value
+
+        if isinstance(value, str) and not re.match(r"^\s*(\+?(?:[ ().-]*[0-9]){7,15}[ ().-]*)?\s*$", value):
+            raise ValueError(r"must validate the regular expression /^\s*(\+?(?:[ ().-]*[0-9]){7,15}[ ().-]*)?\s*$/")
+        return value
 
     model_config = ConfigDict(
         validate_by_name=True,
@@ -75,6 +106,36 @@ class CreateBooking(BaseModel):
             exclude=excluded_fields,
             exclude_none=True,
         )
+        # set to None if email (nullable) is None
+        # and model_fields_set contains the field
+        if self.email is None and "email" in self.model_fields_set:
+            _dict['email'] = None
+
+        # set to None if name (nullable) is None
+        # and model_fields_set contains the field
+        if self.name is None and "name" in self.model_fields_set:
+            _dict['name'] = None
+
+        # set to None if phone (nullable) is None
+        # and model_fields_set contains the field
+        if self.phone is None and "phone" in self.model_fields_set:
+            _dict['phone'] = None
+
+        # set to None if quantity (nullable) is None
+        # and model_fields_set contains the field
+        if self.quantity is None and "quantity" in self.model_fields_set:
+            _dict['quantity'] = None
+
+        # set to None if seat_ids (nullable) is None
+        # and model_fields_set contains the field
+        if self.seat_ids is None and "seat_ids" in self.model_fields_set:
+            _dict['seat_ids'] = None
+
+        # set to None if seat_labels (nullable) is None
+        # and model_fields_set contains the field
+        if self.seat_labels is None and "seat_labels" in self.model_fields_set:
+            _dict['seat_labels'] = None
+
         return _dict
 
     @classmethod

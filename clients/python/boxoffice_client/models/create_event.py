@@ -18,8 +18,9 @@ import re  # noqa: F401
 import json
 
 from datetime import datetime
-from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr
+from pydantic import BaseModel, ConfigDict, Field, StrictStr, field_validator
 from typing import Any, ClassVar, Dict, List, Optional
+from typing_extensions import Annotated
 from typing import Optional, Set
 from typing_extensions import Self
 from pydantic_core import to_jsonable_python
@@ -28,17 +29,51 @@ class CreateEvent(BaseModel):
     """
     An event. With `total_seats` and `date` it also gets one general-admission show of that  capacity starting at `date` (ending at `ends_at`, default two hours later).
     """ # noqa: E501
-    city_id: StrictInt
-    currency: Optional[StrictStr] = Field(default=None, description="ISO 4217 code; default from config.")
-    var_date: Optional[datetime] = Field(default=None, alias="date")
-    description: Optional[StrictStr] = None
-    ends_at: Optional[datetime] = None
+    city_id: Annotated[int, Field(strict=True, ge=1)]
+    currency: Optional[Annotated[str, Field(strict=True)]] = Field(default=None, description="ISO 4217 code such as EUR (default from the server's config)")
+    var_date: Optional[datetime] = Field(default=None, description="RFC 3339, years 1 to 9998", alias="date")
+    description: Optional[Annotated[str, Field(strict=True, max_length=10000)]] = None
+    ends_at: Optional[datetime] = Field(default=None, description="RFC 3339, years 1 to 9998")
     event_type: StrictStr = Field(description="movie, concert, sport, standup, theatre or other")
-    price: Optional[StrictInt] = Field(default=None, description="Price of one general-admission place in minor units (absent = free).")
-    title: StrictStr
-    total_seats: Optional[StrictInt] = None
-    venue_id: Optional[StrictInt] = None
+    price: Optional[Annotated[int, Field(le=1000000000000, strict=True, ge=0)]] = Field(default=None, description="Price of one general-admission place in minor units (absent = free).")
+    title: Annotated[str, Field(min_length=1, strict=True, max_length=200)]
+    total_seats: Optional[Annotated[int, Field(le=100000, strict=True, ge=1)]] = None
+    venue_id: Optional[Annotated[int, Field(strict=True, ge=1)]] = None
     __properties: ClassVar[List[str]] = ["city_id", "currency", "date", "description", "ends_at", "event_type", "price", "title", "total_seats", "venue_id"]
+
+    @field_validator('currency', mode="before")
+    def currency_validate_regular_expression(cls, value):
+        """Validates the regular expression"""
+        if value is None:
+            return value
+
+        if isinstance(value, str) and not re.match(r"^\s*[A-Za-z]{3}\s*$", value):
+            raise ValueError(r"must validate the regular expression /^\s*[A-Za-z]{3}\s*$/")
+        return value
+
+    @field_validator('description', mode="before")
+    def description_validate_regular_expression(cls, value):
+        """Validates the regular expression"""
+        if value is None:
+            return value
+
+        if isinstance(value, str) and not re.match(r"^[^\x00-\x1F\x7F-\x9F]*$", value):
+            raise ValueError(r"must validate the regular expression /^[^\x00-\x1F\x7F-\x9F]*$/")
+        return value
+
+    @field_validator('event_type')
+    def event_type_validate_enum(cls, value):
+        """Validates the enum"""
+        if value not in set(['movie', 'concert', 'sport', 'standup', 'theatre', 'other']):
+            raise ValueError("must be one of enum values ('movie', 'concert', 'sport', 'standup', 'theatre', 'other')")
+        return value
+
+    @field_validator('title', mode="before")
+    def title_validate_regular_expression(cls, value):
+        """Validates the regular expression"""
+        if isinstance(value, str) and not re.match(r"^[^\x00-\x1F\x7F-\x9F]*[^\s\x00-\x1F\x7F-\x9F][^\x00-\x1F\x7F-\x9F]*$", value):
+            raise ValueError(r"must validate the regular expression /^[^\x00-\x1F\x7F-\x9F]*[^\s\x00-\x1F\x7F-\x9F][^\x00-\x1F\x7F-\x9F]*$/")
+        return value
 
     model_config = ConfigDict(
         validate_by_name=True,
@@ -79,6 +114,41 @@ class CreateEvent(BaseModel):
             exclude=excluded_fields,
             exclude_none=True,
         )
+        # set to None if currency (nullable) is None
+        # and model_fields_set contains the field
+        if self.currency is None and "currency" in self.model_fields_set:
+            _dict['currency'] = None
+
+        # set to None if var_date (nullable) is None
+        # and model_fields_set contains the field
+        if self.var_date is None and "var_date" in self.model_fields_set:
+            _dict['date'] = None
+
+        # set to None if description (nullable) is None
+        # and model_fields_set contains the field
+        if self.description is None and "description" in self.model_fields_set:
+            _dict['description'] = None
+
+        # set to None if ends_at (nullable) is None
+        # and model_fields_set contains the field
+        if self.ends_at is None and "ends_at" in self.model_fields_set:
+            _dict['ends_at'] = None
+
+        # set to None if price (nullable) is None
+        # and model_fields_set contains the field
+        if self.price is None and "price" in self.model_fields_set:
+            _dict['price'] = None
+
+        # set to None if total_seats (nullable) is None
+        # and model_fields_set contains the field
+        if self.total_seats is None and "total_seats" in self.model_fields_set:
+            _dict['total_seats'] = None
+
+        # set to None if venue_id (nullable) is None
+        # and model_fields_set contains the field
+        if self.venue_id is None and "venue_id" in self.model_fields_set:
+            _dict['venue_id'] = None
+
         return _dict
 
     @classmethod

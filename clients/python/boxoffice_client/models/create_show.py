@@ -18,28 +18,49 @@ import re  # noqa: F401
 import json
 
 from datetime import datetime
-from pydantic import BaseModel, ConfigDict, StrictInt, StrictStr
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 from typing import Any, ClassVar, Dict, List, Optional
-from boxoffice_client.models.create_show_seat_classes_inner import CreateShowSeatClassesInner
-from boxoffice_client.models.create_show_seats_inner import CreateShowSeatsInner
+from typing_extensions import Annotated
+from boxoffice_client.models.seat_class_input import SeatClassInput
+from boxoffice_client.models.seat_input import SeatInput
 from typing import Optional, Set
 from typing_extensions import Self
 from pydantic_core import to_jsonable_python
 
 class CreateShow(BaseModel):
     """
-    A show: either `capacity` (general admission, optional `price`) or a seat map  (`seat_classes`, plus `seats` and/or per-class `rows`/`seats_per_row`).
+    A show: either `capacity` (general admission, optional `price`) or a seat map  (`seat_classes`, plus `seats` and/or per-class `rows`/`seats_per_row`). `seat_classes: []`  makes an empty seated show, filled later by the seats and pricing CSV imports.
     """ # noqa: E501
-    capacity: Optional[StrictInt] = None
-    currency: Optional[StrictStr] = None
-    ends_at: datetime
-    price: Optional[StrictInt] = None
-    screen_name: Optional[StrictStr] = None
-    seat_classes: Optional[List[CreateShowSeatClassesInner]] = None
-    seats: Optional[List[CreateShowSeatsInner]] = None
-    starts_at: datetime
-    venue_id: Optional[StrictInt] = None
+    capacity: Optional[Annotated[int, Field(le=100000, strict=True, ge=1)]] = None
+    currency: Optional[Annotated[str, Field(strict=True)]] = Field(default=None, description="ISO 4217 code such as EUR (default from the server's config)")
+    ends_at: datetime = Field(description="RFC 3339, years 1 to 9998")
+    price: Optional[Annotated[int, Field(le=1000000000000, strict=True, ge=0)]] = None
+    screen_name: Optional[Annotated[str, Field(strict=True, max_length=200)]] = None
+    seat_classes: Optional[Annotated[List[SeatClassInput], Field(min_length=1)]] = None
+    seats: Optional[Annotated[List[SeatInput], Field(max_length=100000)]] = None
+    starts_at: datetime = Field(description="RFC 3339, years 1 to 9998")
+    venue_id: Optional[Annotated[int, Field(strict=True, ge=1)]] = None
     __properties: ClassVar[List[str]] = ["capacity", "currency", "ends_at", "price", "screen_name", "seat_classes", "seats", "starts_at", "venue_id"]
+
+    @field_validator('currency', mode="before")
+    def currency_validate_regular_expression(cls, value):
+        """Validates the regular expression"""
+        if value is None:
+            return value
+
+        if isinstance(value, str) and not re.match(r"^\s*[A-Za-z]{3}\s*$", value):
+            raise ValueError(r"must validate the regular expression /^\s*[A-Za-z]{3}\s*$/")
+        return value
+
+    @field_validator('screen_name', mode="before")
+    def screen_name_validate_regular_expression(cls, value):
+        """Validates the regular expression"""
+        if value is None:
+            return value
+
+        if isinstance(value, str) and not re.match(r"^[^\x00-\x1F\x7F-\x9F]*$", value):
+            raise ValueError(r"must validate the regular expression /^[^\x00-\x1F\x7F-\x9F]*$/")
+        return value
 
     model_config = ConfigDict(
         validate_by_name=True,
@@ -92,6 +113,41 @@ class CreateShow(BaseModel):
             for _item_seats in self.seats:
                 _items.append(_item_seats.to_dict() if _item_seats is not None else None)
             _dict['seats'] = _items
+        # set to None if capacity (nullable) is None
+        # and model_fields_set contains the field
+        if self.capacity is None and "capacity" in self.model_fields_set:
+            _dict['capacity'] = None
+
+        # set to None if currency (nullable) is None
+        # and model_fields_set contains the field
+        if self.currency is None and "currency" in self.model_fields_set:
+            _dict['currency'] = None
+
+        # set to None if price (nullable) is None
+        # and model_fields_set contains the field
+        if self.price is None and "price" in self.model_fields_set:
+            _dict['price'] = None
+
+        # set to None if screen_name (nullable) is None
+        # and model_fields_set contains the field
+        if self.screen_name is None and "screen_name" in self.model_fields_set:
+            _dict['screen_name'] = None
+
+        # set to None if seat_classes (nullable) is None
+        # and model_fields_set contains the field
+        if self.seat_classes is None and "seat_classes" in self.model_fields_set:
+            _dict['seat_classes'] = None
+
+        # set to None if seats (nullable) is None
+        # and model_fields_set contains the field
+        if self.seats is None and "seats" in self.model_fields_set:
+            _dict['seats'] = None
+
+        # set to None if venue_id (nullable) is None
+        # and model_fields_set contains the field
+        if self.venue_id is None and "venue_id" in self.model_fields_set:
+            _dict['venue_id'] = None
+
         return _dict
 
     @classmethod
@@ -109,8 +165,8 @@ class CreateShow(BaseModel):
             "ends_at": obj.get("ends_at"),
             "price": obj.get("price"),
             "screen_name": obj.get("screen_name"),
-            "seat_classes": [CreateShowSeatClassesInner.from_dict(_item) for _item in obj["seat_classes"]] if obj.get("seat_classes") is not None else None,
-            "seats": [CreateShowSeatsInner.from_dict(_item) for _item in obj["seats"]] if obj.get("seats") is not None else None,
+            "seat_classes": [SeatClassInput.from_dict(_item) for _item in obj["seat_classes"]] if obj.get("seat_classes") is not None else None,
+            "seats": [SeatInput.from_dict(_item) for _item in obj["seats"]] if obj.get("seats") is not None else None,
             "starts_at": obj.get("starts_at"),
             "venue_id": obj.get("venue_id")
         })

@@ -19,7 +19,7 @@ import json
 
 from pydantic import BaseModel, ConfigDict
 from typing import Any, ClassVar, Dict, List
-from boxoffice_client.models.error_body_error import ErrorBodyError
+from boxoffice_client.models.error_object import ErrorObject
 from typing import Optional, Set
 from typing_extensions import Self
 from pydantic_core import to_jsonable_python
@@ -28,7 +28,7 @@ class ErrorBody(BaseModel):
     """
     The JSON error body.
     """ # noqa: E501
-    error: ErrorBodyError
+    error: ErrorObject
     __properties: ClassVar[List[str]] = ["error"]
 
     model_config = ConfigDict(
@@ -85,7 +85,7 @@ class ErrorBody(BaseModel):
             return cls.model_validate(obj)
 
         _obj = cls.model_validate({
-            "error": ErrorBodyError.from_dict(obj["error"]) if obj.get("error") is not None else None
+            "error": ErrorObject.from_dict(obj["error"]) if obj.get("error") is not None else None
         })
         return _obj
 

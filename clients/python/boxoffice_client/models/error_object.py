@@ -71,6 +71,11 @@ class ErrorObject(BaseModel):
             exclude=excluded_fields,
             exclude_none=True,
         )
+        # set to None if details (nullable) is None
+        # and model_fields_set contains the field
+        if self.details is None and "details" in self.model_fields_set:
+            _dict['details'] = None
+
         return _dict
 
     @classmethod

@@ -18,10 +18,10 @@ import re  # noqa: F401
 import json
 
 from datetime import datetime
-from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr, field_validator
 from typing import Any, ClassVar, Dict, List, Optional
 from uuid import UUID
-from boxoffice_client.models.event_detail_dto_shows_inner import EventDetailDtoShowsInner
+from boxoffice_client.models.show_dto import ShowDto
 from typing import Optional, Set
 from typing_extensions import Self
 from pydantic_core import to_jsonable_python
@@ -37,11 +37,18 @@ class EventDetailDto(BaseModel):
     event_type: StrictStr
     id: StrictInt
     organizer_id: Optional[UUID] = None
-    shows: List[EventDetailDtoShowsInner]
+    shows: List[ShowDto]
     title: StrictStr
     total_seats: StrictInt = Field(description="Summed over the shows.")
     venue_id: Optional[StrictInt] = None
     __properties: ClassVar[List[str]] = ["available_seats", "city_id", "created_at", "description", "event_type", "id", "organizer_id", "shows", "title", "total_seats", "venue_id"]
+
+    @field_validator('event_type')
+    def event_type_validate_enum(cls, value):
+        """Validates the enum"""
+        if value not in set(['movie', 'concert', 'sport', 'standup', 'theatre', 'other']):
+            raise ValueError("must be one of enum values ('movie', 'concert', 'sport', 'standup', 'theatre', 'other')")
+        return value
 
     model_config = ConfigDict(
         validate_by_name=True,
@@ -88,6 +95,16 @@ class EventDetailDto(BaseModel):
             for _item_shows in self.shows:
                 _items.append(_item_shows.to_dict() if _item_shows is not None else None)
             _dict['shows'] = _items
+        # set to None if organizer_id (nullable) is None
+        # and model_fields_set contains the field
+        if self.organizer_id is None and "organizer_id" in self.model_fields_set:
+            _dict['organizer_id'] = None
+
+        # set to None if venue_id (nullable) is None
+        # and model_fields_set contains the field
+        if self.venue_id is None and "venue_id" in self.model_fields_set:
+            _dict['venue_id'] = None
+
         return _dict
 
     @classmethod
@@ -107,7 +124,7 @@ class EventDetailDto(BaseModel):
             "event_type": obj.get("event_type"),
             "id": obj.get("id"),
             "organizer_id": obj.get("organizer_id"),
-            "shows": [EventDetailDtoShowsInner.from_dict(_item) for _item in obj["shows"]] if obj.get("shows") is not None else None,
+            "shows": [ShowDto.from_dict(_item) for _item in obj["shows"]] if obj.get("shows") is not None else None,
             "title": obj.get("title"),
             "total_seats": obj.get("total_seats"),
             "venue_id": obj.get("venue_id")

@@ -19,7 +19,7 @@ import json
 
 from pydantic import BaseModel, ConfigDict, StrictInt
 from typing import Any, ClassVar, Dict, List
-from boxoffice_client.models.event_list_items_inner import EventListItemsInner
+from boxoffice_client.models.event_dto import EventDto
 from typing import Optional, Set
 from typing_extensions import Self
 from pydantic_core import to_jsonable_python
@@ -28,7 +28,7 @@ class EventList(BaseModel):
     """
     A page of a list: `items`, the `total` of matching rows, `limit` and `offset`.
     """ # noqa: E501
-    items: List[EventListItemsInner]
+    items: List[EventDto]
     limit: StrictInt
     offset: StrictInt
     total: StrictInt
@@ -91,7 +91,7 @@ class EventList(BaseModel):
             return cls.model_validate(obj)
 
         _obj = cls.model_validate({
-            "items": [EventListItemsInner.from_dict(_item) for _item in obj["items"]] if obj.get("items") is not None else None,
+            "items": [EventDto.from_dict(_item) for _item in obj["items"]] if obj.get("items") is not None else None,
             "limit": obj.get("limit"),
             "offset": obj.get("offset"),
             "total": obj.get("total")

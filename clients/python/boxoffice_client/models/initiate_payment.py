@@ -17,8 +17,9 @@ import pprint
 import re  # noqa: F401
 import json
 
-from pydantic import BaseModel, ConfigDict, StrictInt, StrictStr
+from pydantic import BaseModel, ConfigDict, Field, StrictStr, field_validator
 from typing import Any, ClassVar, Dict, List, Optional
+from typing_extensions import Annotated
 from uuid import UUID
 from typing import Optional, Set
 from typing_extensions import Self
@@ -28,10 +29,17 @@ class InitiatePayment(BaseModel):
     """
     Start paying a held booking: `payment_method` is a test token of the mock gateway;  `amount` (minor units), when given, must equal the booking's total.
     """ # noqa: E501
-    amount: Optional[StrictInt] = None
+    amount: Optional[Annotated[int, Field(le=1000000000000, strict=True, ge=0)]] = None
     booking_id: UUID
     payment_method: StrictStr
     __properties: ClassVar[List[str]] = ["amount", "booking_id", "payment_method"]
+
+    @field_validator('payment_method')
+    def payment_method_validate_enum(cls, value):
+        """Validates the enum"""
+        if value not in set(['tok_success', 'tok_declined', 'tok_insufficient_funds', 'tok_delayed']):
+            raise ValueError("must be one of enum values ('tok_success', 'tok_declined', 'tok_insufficient_funds', 'tok_delayed')")
+        return value
 
     model_config = ConfigDict(
         validate_by_name=True,
@@ -72,6 +80,11 @@ class InitiatePayment(BaseModel):
             exclude=excluded_fields,
             exclude_none=True,
         )
+        # set to None if amount (nullable) is None
+        # and model_fields_set contains the field
+        if self.amount is None and "amount" in self.model_fields_set:
+            _dict['amount'] = None
+
         return _dict
 
     @classmethod

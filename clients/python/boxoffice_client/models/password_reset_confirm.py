@@ -19,6 +19,7 @@ import json
 
 from pydantic import BaseModel, ConfigDict, Field, StrictStr
 from typing import Any, ClassVar, Dict, List
+from typing_extensions import Annotated
 from typing import Optional, Set
 from typing_extensions import Self
 from pydantic_core import to_jsonable_python
@@ -27,7 +28,7 @@ class PasswordResetConfirm(BaseModel):
     """
     PasswordResetConfirm
     """ # noqa: E501
-    new_password: StrictStr = Field(description="8 to 128 characters.")
+    new_password: Annotated[str, Field(min_length=8, strict=True, max_length=72)] = Field(description="8 to 72 characters and at most 72 bytes in UTF-8 (bcrypt reads no more)")
     token: StrictStr = Field(description="The token from the reset email.")
     __properties: ClassVar[List[str]] = ["new_password", "token"]
 

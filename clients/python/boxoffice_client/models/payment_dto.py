@@ -18,10 +18,11 @@ import re  # noqa: F401
 import json
 
 from datetime import datetime
-from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr, field_validator
 from typing import Any, ClassVar, Dict, List, Optional
+from typing_extensions import Annotated
 from uuid import UUID
-from boxoffice_client.models.booking_dto_payments_inner_refunds_inner import BookingDtoPaymentsInnerRefundsInner
+from boxoffice_client.models.refund_dto import RefundDto
 from typing import Optional, Set
 from typing_extensions import Self
 from pydantic_core import to_jsonable_python
@@ -30,7 +31,7 @@ class PaymentDto(BaseModel):
     """
     A payment of a booking's total.
     """ # noqa: E501
-    amount: StrictInt = Field(description="Minor units.")
+    amount: Annotated[int, Field(strict=True, ge=0)] = Field(description="Minor units.")
     booking_id: UUID
     created_at: datetime
     currency: StrictStr
@@ -40,10 +41,44 @@ class PaymentDto(BaseModel):
     outcome: Optional[StrictStr] = Field(default=None, description="For a succeeded payment, what it did to the booking: booking_confirmed, booking_revived  (paid after the hold expired, the same seats were still free), refunded_booking_expired  (paid after the hold expired, the seats were gone: refunded in full) or  refunded_booking_cancelled (the booking was no longer payable: refunded in full).")
     payment_method: StrictStr = Field(description="The test payment method: tok_success, tok_declined, tok_insufficient_funds, tok_delayed")
     refunded_amount: StrictInt = Field(description="The sum of the pending and succeeded refunds (minor units).")
-    refunds: List[BookingDtoPaymentsInnerRefundsInner] = Field(description="Oldest first.")
+    refunds: List[RefundDto] = Field(description="Oldest first.")
     status: StrictStr = Field(description="initiated, succeeded or failed")
     updated_at: datetime
     __properties: ClassVar[List[str]] = ["amount", "booking_id", "created_at", "currency", "failure_code", "gateway_ref", "id", "outcome", "payment_method", "refunded_amount", "refunds", "status", "updated_at"]
+
+    @field_validator('failure_code')
+    def failure_code_validate_enum(cls, value):
+        """Validates the enum"""
+        if value is None:
+            return value
+
+        if value not in set(['card_declined', 'insufficient_funds']):
+            raise ValueError("must be one of enum values ('card_declined', 'insufficient_funds')")
+        return value
+
+    @field_validator('outcome')
+    def outcome_validate_enum(cls, value):
+        """Validates the enum"""
+        if value is None:
+            return value
+
+        if value not in set(['booking_confirmed', 'booking_revived', 'refunded_booking_expired', 'refunded_booking_cancelled']):
+            raise ValueError("must be one of enum values ('booking_confirmed', 'booking_revived', 'refunded_booking_expired', 'refunded_booking_cancelled')")
+        return value
+
+    @field_validator('payment_method')
+    def payment_method_validate_enum(cls, value):
+        """Validates the enum"""
+        if value not in set(['tok_success', 'tok_declined', 'tok_insufficient_funds', 'tok_delayed']):
+            raise ValueError("must be one of enum values ('tok_success', 'tok_declined', 'tok_insufficient_funds', 'tok_delayed')")
+        return value
+
+    @field_validator('status')
+    def status_validate_enum(cls, value):
+        """Validates the enum"""
+        if value not in set(['initiated', 'succeeded', 'failed']):
+            raise ValueError("must be one of enum values ('initiated', 'succeeded', 'failed')")
+        return value
 
     model_config = ConfigDict(
         validate_by_name=True,
@@ -90,6 +125,21 @@ class PaymentDto(BaseModel):
             for _item_refunds in self.refunds:
                 _items.append(_item_refunds.to_dict() if _item_refunds is not None else None)
             _dict['refunds'] = _items
+        # set to None if failure_code (nullable) is None
+        # and model_fields_set contains the field
+        if self.failure_code is None and "failure_code" in self.model_fields_set:
+            _dict['failure_code'] = None
+
+        # set to None if gateway_ref (nullable) is None
+        # and model_fields_set contains the field
+        if self.gateway_ref is None and "gateway_ref" in self.model_fields_set:
+            _dict['gateway_ref'] = None
+
+        # set to None if outcome (nullable) is None
+        # and model_fields_set contains the field
+        if self.outcome is None and "outcome" in self.model_fields_set:
+            _dict['outcome'] = None
+
         return _dict
 
     @classmethod
@@ -112,7 +162,7 @@ class PaymentDto(BaseModel):
             "outcome": obj.get("outcome"),
             "payment_method": obj.get("payment_method"),
             "refunded_amount": obj.get("refunded_amount"),
-            "refunds": [BookingDtoPaymentsInnerRefundsInner.from_dict(_item) for _item in obj["refunds"]] if obj.get("refunds") is not None else None,
+            "refunds": [RefundDto.from_dict(_item) for _item in obj["refunds"]] if obj.get("refunds") is not None else None,
             "status": obj.get("status"),
             "updated_at": obj.get("updated_at")
         })

@@ -17,8 +17,9 @@ import pprint
 import re  # noqa: F401
 import json
 
-from pydantic import BaseModel, ConfigDict, StrictInt, StrictStr
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 from typing import Any, ClassVar, Dict, List, Optional
+from typing_extensions import Annotated
 from typing import Optional, Set
 from typing_extensions import Self
 from pydantic_core import to_jsonable_python
@@ -27,9 +28,16 @@ class RefundPayment(BaseModel):
     """
     Refund (part of) a succeeded payment: `amount` in minor units (default: all that remains),  and why.
     """ # noqa: E501
-    amount: Optional[StrictInt] = None
-    reason: StrictStr
+    amount: Optional[Annotated[int, Field(le=1000000000000, strict=True, ge=1)]] = None
+    reason: Annotated[str, Field(min_length=1, strict=True, max_length=500)]
     __properties: ClassVar[List[str]] = ["amount", "reason"]
+
+    @field_validator('reason', mode="before")
+    def reason_validate_regular_expression(cls, value):
+        """Validates the regular expression"""
+        if isinstance(value, str) and not re.match(r"^[^\x00-\x1F\x7F-\x9F]*[^\s\x00-\x1F\x7F-\x9F][^\x00-\x1F\x7F-\x9F]*$", value):
+            raise ValueError(r"must validate the regular expression /^[^\x00-\x1F\x7F-\x9F]*[^\s\x00-\x1F\x7F-\x9F][^\x00-\x1F\x7F-\x9F]*$/")
+        return value
 
     model_config = ConfigDict(
         validate_by_name=True,
@@ -70,6 +78,11 @@ class RefundPayment(BaseModel):
             exclude=excluded_fields,
             exclude_none=True,
         )
+        # set to None if amount (nullable) is None
+        # and model_fields_set contains the field
+        if self.amount is None and "amount" in self.model_fields_set:
+            _dict['amount'] = None
+
         return _dict
 
     @classmethod

@@ -17,9 +17,9 @@ import pprint
 import re  # noqa: F401
 import json
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr, field_validator
 from typing import Any, ClassVar, Dict, List
-from boxoffice_client.models.seat_detail_dto_pricing import SeatDetailDtoPricing
+from boxoffice_client.models.seat_pricing_dto import SeatPricingDto
 from typing import Optional, Set
 from typing_extensions import Self
 from pydantic_core import to_jsonable_python
@@ -33,10 +33,17 @@ class SeatDetailDto(BaseModel):
     id: StrictInt
     is_booked: StrictBool
     label: StrictStr
-    pricing: SeatDetailDtoPricing
+    pricing: SeatPricingDto
     show_id: StrictInt
     status: StrictStr
     __properties: ClassVar[List[str]] = ["class", "currency", "id", "is_booked", "label", "pricing", "show_id", "status"]
+
+    @field_validator('status')
+    def status_validate_enum(cls, value):
+        """Validates the enum"""
+        if value not in set(['available', 'held', 'booked']):
+            raise ValueError("must be one of enum values ('available', 'held', 'booked')")
+        return value
 
     model_config = ConfigDict(
         validate_by_name=True,
@@ -97,7 +104,7 @@ class SeatDetailDto(BaseModel):
             "id": obj.get("id"),
             "is_booked": obj.get("is_booked"),
             "label": obj.get("label"),
-            "pricing": SeatDetailDtoPricing.from_dict(obj["pricing"]) if obj.get("pricing") is not None else None,
+            "pricing": SeatPricingDto.from_dict(obj["pricing"]) if obj.get("pricing") is not None else None,
             "show_id": obj.get("show_id"),
             "status": obj.get("status")
         })

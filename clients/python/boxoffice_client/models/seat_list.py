@@ -19,7 +19,7 @@ import json
 
 from pydantic import BaseModel, ConfigDict, StrictInt
 from typing import Any, ClassVar, Dict, List
-from boxoffice_client.models.seat_list_items_inner import SeatListItemsInner
+from boxoffice_client.models.seat_dto import SeatDto
 from typing import Optional, Set
 from typing_extensions import Self
 from pydantic_core import to_jsonable_python
@@ -28,7 +28,7 @@ class SeatList(BaseModel):
     """
     A page of a list: `items`, the `total` of matching rows, `limit` and `offset`.
     """ # noqa: E501
-    items: List[SeatListItemsInner]
+    items: List[SeatDto]
     limit: StrictInt
     offset: StrictInt
     total: StrictInt
@@ -91,7 +91,7 @@ class SeatList(BaseModel):
             return cls.model_validate(obj)
 
         _obj = cls.model_validate({
-            "items": [SeatListItemsInner.from_dict(_item) for _item in obj["items"]] if obj.get("items") is not None else None,
+            "items": [SeatDto.from_dict(_item) for _item in obj["items"]] if obj.get("items") is not None else None,
             "limit": obj.get("limit"),
             "offset": obj.get("offset"),
             "total": obj.get("total")

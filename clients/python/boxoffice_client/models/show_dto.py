@@ -18,9 +18,9 @@ import re  # noqa: F401
 import json
 
 from datetime import datetime
-from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr, field_validator
 from typing import Any, ClassVar, Dict, List, Optional
-from boxoffice_client.models.event_detail_dto_shows_inner_seat_classes_inner import EventDetailDtoShowsInnerSeatClassesInner
+from boxoffice_client.models.seat_class_dto import SeatClassDto
 from typing import Optional, Set
 from typing_extensions import Self
 from pydantic_core import to_jsonable_python
@@ -37,11 +37,18 @@ class ShowDto(BaseModel):
     kind: StrictStr = Field(description="seated or general")
     price: Optional[StrictInt] = Field(default=None, description="General admission: price of one place (None = free).")
     screen_name: StrictStr
-    seat_classes: List[EventDetailDtoShowsInnerSeatClassesInner]
+    seat_classes: List[SeatClassDto]
     starts_at: datetime
     total_seats: StrictInt = Field(description="Seats (seated) or capacity (general admission).")
     venue_id: Optional[StrictInt] = None
     __properties: ClassVar[List[str]] = ["available_seats", "currency", "ends_at", "event_id", "id", "kind", "price", "screen_name", "seat_classes", "starts_at", "total_seats", "venue_id"]
+
+    @field_validator('kind')
+    def kind_validate_enum(cls, value):
+        """Validates the enum"""
+        if value not in set(['seated', 'general']):
+            raise ValueError("must be one of enum values ('seated', 'general')")
+        return value
 
     model_config = ConfigDict(
         validate_by_name=True,
@@ -88,6 +95,16 @@ class ShowDto(BaseModel):
             for _item_seat_classes in self.seat_classes:
                 _items.append(_item_seat_classes.to_dict() if _item_seat_classes is not None else None)
             _dict['seat_classes'] = _items
+        # set to None if price (nullable) is None
+        # and model_fields_set contains the field
+        if self.price is None and "price" in self.model_fields_set:
+            _dict['price'] = None
+
+        # set to None if venue_id (nullable) is None
+        # and model_fields_set contains the field
+        if self.venue_id is None and "venue_id" in self.model_fields_set:
+            _dict['venue_id'] = None
+
         return _dict
 
     @classmethod
@@ -108,7 +125,7 @@ class ShowDto(BaseModel):
             "kind": obj.get("kind"),
             "price": obj.get("price"),
             "screen_name": obj.get("screen_name"),
-            "seat_classes": [EventDetailDtoShowsInnerSeatClassesInner.from_dict(_item) for _item in obj["seat_classes"]] if obj.get("seat_classes") is not None else None,
+            "seat_classes": [SeatClassDto.from_dict(_item) for _item in obj["seat_classes"]] if obj.get("seat_classes") is not None else None,
             "starts_at": obj.get("starts_at"),
             "total_seats": obj.get("total_seats"),
             "venue_id": obj.get("venue_id")

@@ -17,8 +17,9 @@ import pprint
 import re  # noqa: F401
 import json
 
-from pydantic import BaseModel, ConfigDict, Field, StrictStr
+from pydantic import BaseModel, ConfigDict, Field, StrictStr, field_validator
 from typing import Any, ClassVar, Dict, List, Optional
+from typing_extensions import Annotated
 from typing import Optional, Set
 from typing_extensions import Self
 from pydantic_core import to_jsonable_python
@@ -27,14 +28,64 @@ class Signup(BaseModel):
     """
     Sign up as a customer (default) or a provider. Admins are made by an admin.
     """ # noqa: E501
-    address: Optional[StrictStr] = None
+    address: Optional[Annotated[str, Field(strict=True, max_length=500)]] = None
     email: StrictStr
-    first_name: Optional[StrictStr] = None
-    last_name: Optional[StrictStr] = None
-    password: StrictStr = Field(description="8 to 128 characters.")
-    phone: Optional[StrictStr] = None
-    role: Optional[StrictStr] = Field(default=None, description="customer (default) or provider")
+    first_name: Optional[Annotated[str, Field(strict=True, max_length=100)]] = None
+    last_name: Optional[Annotated[str, Field(strict=True, max_length=100)]] = None
+    password: Annotated[str, Field(min_length=8, strict=True, max_length=72)] = Field(description="8 to 72 characters and at most 72 bytes in UTF-8 (bcrypt reads no more)")
+    phone: Optional[Annotated[str, Field(strict=True)]] = Field(default=None, description="7 to 15 digits, optionally after a `+`; spaces, dashes, dots and parentheses are separators. Blank means none.")
+    role: Optional[StrictStr] = Field(default=None, description="customer (default; also when blank) or provider")
     __properties: ClassVar[List[str]] = ["address", "email", "first_name", "last_name", "password", "phone", "role"]
+
+    @field_validator('address', mode="before")
+    def address_validate_regular_expression(cls, value):
+        """Validates the regular expression"""
+        if value is None:
+            return value
+
+        if isinstance(value, str) and not re.match(r"^[^\x00-\x1F\x7F-\x9F]*$", value):
+            raise ValueError(r"must validate the regular expression /^[^\x00-\x1F\x7F-\x9F]*$/")
+        return value
+
+    @field_validator('first_name', mode="before")
+    def first_name_validate_regular_expression(cls, value):
+        """Validates the regular expression"""
+        if value is None:
+            return value
+
+        if isinstance(value, str) and not re.match(r"^[^\x00-\x1F\x7F-\x9F]*$", value):
+            raise ValueError(r"must validate the regular expression /^[^\x00-\x1F\x7F-\x9F]*$/")
+        return value
+
+    @field_validator('last_name', mode="before")
+    def last_name_validate_regular_expression(cls, value):
+        """Validates the regular expression"""
+        if value is None:
+            return value
+
+        if isinstance(value, str) and not re.match(r"^[^\x00-\x1F\x7F-\x9F]*$", value):
+            raise ValueError(r"must validate the regular expression /^[^\x00-\x1F\x7F-\x9F]*$/")
+        return value
+
+    @field_validator('phone', mode="before")
+    def phone_validate_regular_expression(cls, value):
+        """Validates the regular expression"""
+        if value is None:
+            return value
+
+        if isinstance(value, str) and not re.match(r"^\s*(\+?(?:[ ().-]*[0-9]){7,15}[ ().-]*)?\s*$", value):
+            raise ValueError(r"must validate the regular expression /^\s*(\+?(?:[ ().-]*[0-9]){7,15}[ ().-]*)?\s*$/")
+        return value
+
+    @field_validator('role')
+    def role_validate_enum(cls, value):
+        """Validates the enum"""
+        if value is None:
+            return value
+
+        if value not in set(['customer', 'provider', '']):
+            raise ValueError("must be one of enum values ('customer', 'provider', '')")
+        return value
 
     model_config = ConfigDict(
         validate_by_name=True,
@@ -75,6 +126,31 @@ class Signup(BaseModel):
             exclude=excluded_fields,
             exclude_none=True,
         )
+        # set to None if address (nullable) is None
+        # and model_fields_set contains the field
+        if self.address is None and "address" in self.model_fields_set:
+            _dict['address'] = None
+
+        # set to None if first_name (nullable) is None
+        # and model_fields_set contains the field
+        if self.first_name is None and "first_name" in self.model_fields_set:
+            _dict['first_name'] = None
+
+        # set to None if last_name (nullable) is None
+        # and model_fields_set contains the field
+        if self.last_name is None and "last_name" in self.model_fields_set:
+            _dict['last_name'] = None
+
+        # set to None if phone (nullable) is None
+        # and model_fields_set contains the field
+        if self.phone is None and "phone" in self.model_fields_set:
+            _dict['phone'] = None
+
+        # set to None if role (nullable) is None
+        # and model_fields_set contains the field
+        if self.role is None and "role" in self.model_fields_set:
+            _dict['role'] = None
+
         return _dict
 
     @classmethod

@@ -19,7 +19,7 @@ import json
 
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr
 from typing import Any, ClassVar, Dict, List
-from boxoffice_client.models.token_dto_user import TokenDtoUser
+from boxoffice_client.models.user_dto import UserDto
 from typing import Optional, Set
 from typing_extensions import Self
 from pydantic_core import to_jsonable_python
@@ -33,7 +33,7 @@ class TokenDto(BaseModel):
     refresh_expires_in: StrictInt = Field(description="Seconds until the refresh token expires.")
     refresh_token: StrictStr
     token_type: StrictStr = Field(description="Always `Bearer`.")
-    user: TokenDtoUser
+    user: UserDto
     __properties: ClassVar[List[str]] = ["access_token", "expires_in", "refresh_expires_in", "refresh_token", "token_type", "user"]
 
     model_config = ConfigDict(
@@ -95,7 +95,7 @@ class TokenDto(BaseModel):
             "refresh_expires_in": obj.get("refresh_expires_in"),
             "refresh_token": obj.get("refresh_token"),
             "token_type": obj.get("token_type"),
-            "user": TokenDtoUser.from_dict(obj["user"]) if obj.get("user") is not None else None
+            "user": UserDto.from_dict(obj["user"]) if obj.get("user") is not None else None
         })
         return _obj
 

@@ -18,7 +18,7 @@ import re  # noqa: F401
 import json
 
 from datetime import datetime
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictStr
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictStr, field_validator
 from typing import Any, ClassVar, Dict, List, Optional
 from uuid import UUID
 from typing import Optional, Set
@@ -40,6 +40,13 @@ class UserDto(BaseModel):
     role: StrictStr = Field(description="customer, provider or admin")
     updated_at: datetime
     __properties: ClassVar[List[str]] = ["active", "address", "created_at", "email", "first_name", "id", "last_name", "phone", "role", "updated_at"]
+
+    @field_validator('role')
+    def role_validate_enum(cls, value):
+        """Validates the enum"""
+        if value not in set(['customer', 'provider', 'admin']):
+            raise ValueError("must be one of enum values ('customer', 'provider', 'admin')")
+        return value
 
     model_config = ConfigDict(
         validate_by_name=True,
@@ -80,6 +87,11 @@ class UserDto(BaseModel):
             exclude=excluded_fields,
             exclude_none=True,
         )
+        # set to None if phone (nullable) is None
+        # and model_fields_set contains the field
+        if self.phone is None and "phone" in self.model_fields_set:
+            _dict['phone'] = None
+
         return _dict
 
     @classmethod

@@ -19,7 +19,7 @@ import json
 
 from pydantic import BaseModel, ConfigDict, StrictInt
 from typing import Any, ClassVar, Dict, List
-from boxoffice_client.models.venue_list_items_inner import VenueListItemsInner
+from boxoffice_client.models.venue_dto import VenueDto
 from typing import Optional, Set
 from typing_extensions import Self
 from pydantic_core import to_jsonable_python
@@ -28,7 +28,7 @@ class VenueList(BaseModel):
     """
     A page of a list: `items`, the `total` of matching rows, `limit` and `offset`.
     """ # noqa: E501
-    items: List[VenueListItemsInner]
+    items: List[VenueDto]
     limit: StrictInt
     offset: StrictInt
     total: StrictInt
@@ -91,7 +91,7 @@ class VenueList(BaseModel):
             return cls.model_validate(obj)
 
         _obj = cls.model_validate({
-            "items": [VenueListItemsInner.from_dict(_item) for _item in obj["items"]] if obj.get("items") is not None else None,
+            "items": [VenueDto.from_dict(_item) for _item in obj["items"]] if obj.get("items") is not None else None,
             "limit": obj.get("limit"),
             "offset": obj.get("offset"),
             "total": obj.get("total")

@@ -19,7 +19,7 @@ import json
 
 from pydantic import BaseModel, ConfigDict, StrictBool
 from typing import Any, ClassVar, Dict, List
-from boxoffice_client.models.booking_dto_payments_inner import BookingDtoPaymentsInner
+from boxoffice_client.models.payment_dto import PaymentDto
 from typing import Optional, Set
 from typing_extensions import Self
 from pydantic_core import to_jsonable_python
@@ -28,7 +28,7 @@ class WebhookAck(BaseModel):
     """
     The answer to a webhook: the payment as it stands after the event.
     """ # noqa: E501
-    payment: BookingDtoPaymentsInner
+    payment: PaymentDto
     received: StrictBool
     __properties: ClassVar[List[str]] = ["payment", "received"]
 
@@ -86,7 +86,7 @@ class WebhookAck(BaseModel):
             return cls.model_validate(obj)
 
         _obj = cls.model_validate({
-            "payment": BookingDtoPaymentsInner.from_dict(obj["payment"]) if obj.get("payment") is not None else None,
+            "payment": PaymentDto.from_dict(obj["payment"]) if obj.get("payment") is not None else None,
             "received": obj.get("received")
         })
         return _obj

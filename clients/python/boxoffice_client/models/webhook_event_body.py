@@ -17,7 +17,7 @@ import pprint
 import re  # noqa: F401
 import json
 
-from pydantic import BaseModel, ConfigDict, Field, StrictStr
+from pydantic import BaseModel, ConfigDict, Field, StrictStr, field_validator
 from typing import Any, ClassVar, Dict, List, Optional
 from uuid import UUID
 from typing import Optional, Set
@@ -33,6 +33,16 @@ class WebhookEventBody(BaseModel):
     payment_id: UUID
     type: StrictStr = Field(description="payment.succeeded or payment.failed")
     __properties: ClassVar[List[str]] = ["failure_code", "gateway_ref", "payment_id", "type"]
+
+    @field_validator('failure_code')
+    def failure_code_validate_enum(cls, value):
+        """Validates the enum"""
+        if value is None:
+            return value
+
+        if value not in set(['card_declined', 'insufficient_funds']):
+            raise ValueError("must be one of enum values ('card_declined', 'insufficient_funds')")
+        return value
 
     model_config = ConfigDict(
         validate_by_name=True,
@@ -73,6 +83,11 @@ class WebhookEventBody(BaseModel):
             exclude=excluded_fields,
             exclude_none=True,
         )
+        # set to None if failure_code (nullable) is None
+        # and model_fields_set contains the field
+        if self.failure_code is None and "failure_code" in self.model_fields_set:
+            _dict['failure_code'] = None
+
         return _dict
 
     @classmethod
