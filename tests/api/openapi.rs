@@ -390,7 +390,7 @@ fn the_server_s_rules_are_in_the_schemas() {
     assert_eq!(prop("Signup", "password")["minLength"], 8);
     assert_eq!(
         prop("Signup", "password")["maxLength"],
-        boxoffice_domain::limits::PASSWORD_MAX_BYTES
+        boxoffice_domain::account::PASSWORD_MAX_CHARS
     );
     assert_eq!(prop("Signup", "email")["format"], "email");
     assert_eq!(prop("CreateCity", "latitude")["maximum"], 90.0);

@@ -7,9 +7,9 @@ use std::sync::Arc;
 
 use actix_web::dev::Payload;
 use actix_web::{FromRequest, HttpRequest};
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use base64::Engine;
-use boxoffice_domain::account::{Actor, User};
+use boxoffice_domain::account::{Actor, User, PASSWORD_MAX_BYTES};
 use boxoffice_domain::ports::{PasswordHasher, TokenGenerator};
 use boxoffice_domain::DomainError;
 use chrono::{DateTime, Utc};
@@ -21,6 +21,7 @@ use paperclip::v2::models::{DefaultOperationRaw, Either, Parameter, ParameterIn,
 use paperclip::v2::schema::Apiv2Schema;
 use rand::RngCore;
 use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 use crate::error::ApiError;
@@ -355,7 +356,22 @@ impl OperationModifier for GuestToken {
     }
 }
 
-/// bcrypt, run on the blocking thread pool (a cost-12 hash takes ~250 ms of CPU).
+/// What bcrypt is given for `password`: the password itself when bcrypt reads all of it (at most
+/// [`PASSWORD_MAX_BYTES`] bytes), otherwise a SHA-256 of it (domain-separated, base64: 44
+/// bytes), so that every character of a long password counts and none is silently cut off.
+pub fn bcrypt_input(password: &str) -> std::borrow::Cow<'_, str> {
+    if password.len() <= PASSWORD_MAX_BYTES {
+        return std::borrow::Cow::Borrowed(password);
+    }
+    let digest = Sha256::new()
+        .chain_update(b"boxoffice bcrypt pre-hash v1\0")
+        .chain_update(password.as_bytes())
+        .finalize();
+    std::borrow::Cow::Owned(STANDARD.encode(digest))
+}
+
+/// bcrypt, run on the blocking thread pool (a cost-12 hash takes ~250 ms of CPU), over
+/// [`bcrypt_input`] of the password.
 pub struct BcryptHasher {
     cost: u32,
     /// A hash of a random password, made on the first unknown-account login (not at start-up:
@@ -381,7 +397,7 @@ impl PasswordHasher for BcryptHasher {
     async fn hash(&self, password: &str) -> Result<String, DomainError> {
         let password = password.to_owned();
         let cost = self.cost;
-        tokio::task::spawn_blocking(move || bcrypt::hash(password, cost))
+        tokio::task::spawn_blocking(move || bcrypt::hash(bcrypt_input(&password).as_bytes(), cost))
             .await
             .map_err(|e| DomainError::Internal(format!("hashing task: {e}")))?
             .map_err(|e| DomainError::Internal(format!("bcrypt: {e}")))
@@ -398,7 +414,7 @@ impl PasswordHasher for BcryptHasher {
                     .get_or_init(|| bcrypt::hash(OsTokens.token(), cost).unwrap_or_default())
                     .clone()
             });
-            bcrypt::verify(password, &hash).unwrap_or(false)
+            bcrypt::verify(bcrypt_input(&password).as_bytes(), &hash).unwrap_or(false)
         })
         .await
         .map_err(|e| DomainError::Internal(format!("hashing task: {e}")))?;
@@ -418,5 +434,37 @@ impl TokenGenerator for OsTokens {
     }
     fn uuid(&self) -> Uuid {
         Uuid::new_v4()
+    }
+}
+
+#[cfg(test)]
+mod bcrypt_tests {
+    use super::*;
+
+    #[test]
+    fn passwords_bcrypt_reads_whole_are_given_as_they_are() {
+        let p = "x".repeat(PASSWORD_MAX_BYTES);
+        assert_eq!(bcrypt_input(&p), p.as_str());
+    }
+
+    #[test]
+    fn longer_passwords_are_pre_hashed_so_their_ends_count() {
+        let base = "y".repeat(PASSWORD_MAX_BYTES);
+        let (a, b) = (format!("{base}a"), format!("{base}b"));
+        let (ia, ib) = (bcrypt_input(&a), bcrypt_input(&b));
+        assert_ne!(ia, ib);
+        assert_eq!(ia.len(), 44);
+        assert!(ia.len() <= PASSWORD_MAX_BYTES && !ia.contains('\0'));
+        assert_eq!(bcrypt_input(&a), ia, "stable");
+    }
+
+    #[tokio::test]
+    async fn a_long_password_signs_in_only_with_its_own_end() {
+        let hasher = BcryptHasher::new(4).unwrap();
+        let long = format!("{}-the-end", "z".repeat(100));
+        let hash = hasher.hash(&long).await.unwrap();
+        assert!(hasher.verify(&long, Some(hash.clone())).await.unwrap());
+        let other = format!("{}-other", "z".repeat(100));
+        assert!(!hasher.verify(&other, Some(hash)).await.unwrap());
     }
 }

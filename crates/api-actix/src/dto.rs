@@ -814,7 +814,8 @@ list_type!(UserList, UserDto);
 #[serde(deny_unknown_fields)]
 pub struct Signup {
     pub email: String,
-    /// 8 characters to 72 bytes of UTF-8 (what bcrypt reads; longer is refused, never cut).
+    /// 8 to 128 characters; every one counts (a password longer than the 72 bytes bcrypt reads
+    /// is pre-hashed, never cut).
     pub password: String,
     /// customer (default; also when blank) or provider
     pub role: Option<String>,
@@ -873,7 +874,8 @@ pub struct PasswordResetRequest {
 pub struct PasswordResetConfirm {
     /// The token from the reset email.
     pub token: String,
-    /// 8 characters to 72 bytes of UTF-8 (what bcrypt reads; longer is refused, never cut).
+    /// 8 to 128 characters; every one counts (a password longer than the 72 bytes bcrypt reads
+    /// is pre-hashed, never cut).
     pub new_password: String,
 }
 

@@ -159,7 +159,7 @@ fn main() -> anyhow::Result<()> {
         } => {
             use std::io::{BufRead, IsTerminal, Write};
             if std::io::stdin().is_terminal() {
-                eprint!("password for {email} (8 characters to 72 bytes; it is echoed — pipe it in to avoid that): ");
+                eprint!("password for {email} (8 to 128 characters; it is echoed — pipe it in to avoid that): ");
                 std::io::stderr().flush().ok();
             }
             let mut password = String::new();

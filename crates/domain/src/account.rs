@@ -89,10 +89,10 @@ impl User {
 
 /// Shortest password, in characters.
 pub const PASSWORD_MIN_CHARS: usize = 8;
-/// Longest password, in characters: as many as fit in [`PASSWORD_MAX_BYTES`] bytes of UTF-8
-/// (what bcrypt reads), which is this many for ASCII and fewer for other letters (2 to 4 bytes
-/// each). The byte limit is the rule.
-pub const PASSWORD_MAX_CHARS: usize = PASSWORD_MAX_BYTES;
+/// Longest password, in characters. Every character counts: bcrypt reads at most
+/// [`PASSWORD_MAX_BYTES`] bytes, so the hashing adapter pre-hashes a longer password
+/// (`docs/security.md`) instead of letting bcrypt cut it.
+pub const PASSWORD_MAX_CHARS: usize = 128;
 pub use crate::limits::PASSWORD_MAX_BYTES;
 
 /// A password that meets the rules. Its `Debug` never shows it.
@@ -111,23 +111,15 @@ impl Password {
                 "the password must have at least {PASSWORD_MIN_CHARS} characters"
             ));
         }
-        if !Self::fits(value) {
+        if n > PASSWORD_MAX_CHARS {
             return Err(format!(
-                "the password must be at most {PASSWORD_MAX_BYTES} bytes of UTF-8 (bcrypt reads no \
-                 more; this one has {} bytes, and letters outside ASCII take 2 to 4 bytes each)",
-                value.len()
+                "the password must have at most {PASSWORD_MAX_CHARS} characters"
             ));
         }
         if value.trim().is_empty() {
             return Err("the password must not be only spaces".to_owned());
         }
         Ok(Self(value.to_owned()))
-    }
-
-    /// Whether `value` fits in what bcrypt reads ([`PASSWORD_MAX_BYTES`] bytes). A longer one is
-    /// refused when it is set, and never matches at sign-in (its end would not count).
-    pub fn fits(value: &str) -> bool {
-        value.len() <= PASSWORD_MAX_BYTES
     }
 
     /// Like [`Password::parse`] but reports the error under `field`.

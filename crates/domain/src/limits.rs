@@ -19,8 +19,9 @@ pub const MIN_YEAR: i32 = 1;
 /// (its start + 2 h) must still fit, so inputs stop a year earlier.
 pub const MAX_YEAR: i32 = 9998;
 
-/// bcrypt reads only the first 72 bytes of a password: longer ones are refused (422), never
-/// silently truncated.
+/// bcrypt reads only the first 72 bytes of a password. A longer password (up to
+/// [`crate::account::PASSWORD_MAX_CHARS`] characters) is pre-hashed by the hashing adapter, so no
+/// part of it is ever silently ignored.
 pub const PASSWORD_MAX_BYTES: usize = 72;
 
 /// The largest |latitude| of a city or venue, in degrees.

@@ -106,8 +106,10 @@ pub(super) fn property_rules() -> Vec<(&'static str, &'static str, Value)> {
         "minLength": PASSWORD_MIN_CHARS,
         "maxLength": PASSWORD_MAX_CHARS,
         "description": format!(
-            "{PASSWORD_MIN_CHARS} to {PASSWORD_MAX_CHARS} characters and at most {} bytes \
-             in UTF-8 (bcrypt reads no more)", limits::PASSWORD_MAX_BYTES),
+            "{PASSWORD_MIN_CHARS} to {PASSWORD_MAX_CHARS} characters, every one of which counts \
+             (bcrypt reads {} bytes: a longer password is pre-hashed, never cut)",
+            limits::PASSWORD_MAX_BYTES
+        ),
     });
     let seat_ids = json!({ "minItems": 1, "uniqueItems": true, "items": id() });
     let seat_labels = json!({ "minItems": 1, "uniqueItems": true, "items": seat_label() });
