@@ -3,7 +3,7 @@ SHELL := /usr/bin/env bash
 .SHELLFLAGS := -euo pipefail -c
 .DEFAULT_GOAL := help
 
-.PHONY: help run test lint coverage fuzz openapi bench bench-db fmt db db-status db-stop clean-db
+.PHONY: help run test lint coverage fuzz openapi sdk sdk-test postman bench bench-db fmt db db-status db-stop clean-db
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{ printf "  make %-10s %s\n", $$1, $$2 }'
@@ -28,6 +28,15 @@ openapi: ## write docs/openapi.json from the binary (no database needed)
 	cargo run -q -p boxoffice -- openapi > docs/openapi.json.tmp && \
 	mv docs/openapi.json.tmp docs/openapi.json && echo "wrote docs/openapi.json" || \
 	{ rm -f docs/openapi.json.tmp; exit 1; }
+
+sdk: ## regenerate the Python SDK in clients/python from docs/openapi.json (OpenAPI Generator)
+	scripts/gen-sdk.sh
+
+sdk-test: ## the Python SDK's tests and quickstart against a live server
+	scripts/sdk-test.sh
+
+postman: ## regenerate docs/postman_collection.json + docs/postman_environment.json
+	scripts/gen-postman.sh
 
 bench: ## pgbench baseline + HTTP flash sale / reads / GA oversell (docs/performance.md)
 	scripts/bench.sh

@@ -7,6 +7,11 @@ source "$(dirname "$0")/lib.sh"
 cd "$REPO"
 ensure_cargo
 
+bin="$(target_dir)/release/boxoffice"
+if [ ! -x "$bin" ]; then
+    say "first run: building the release binary takes several minutes (later runs reuse it and start in seconds)"
+fi
+
 BIND="${BIND:-127.0.0.1:8080}"
 given="${DATABASE_URL:-}"
 url="$(scripts/pg.sh ensure)"
@@ -26,7 +31,6 @@ fi
 
 say "cargo build --release -p boxoffice"
 cargo build --release -p boxoffice
-bin="$(target_dir)/release/boxoffice"
 
 say "migrate"
 "$bin" migrate

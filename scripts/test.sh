@@ -3,7 +3,8 @@
 #
 #   scripts/test.sh              fmt check, clippy -D warnings, domain purity, tests under
 #                                coverage (run ONCE, instrumented), then the total line coverage,
-#                                then schemathesis against a live server (scripts/fuzz.sh)
+#                                then the generated clients' staleness checks (Python SDK,
+#                                Postman), the SDK's tests and schemathesis against a live server
 #   scripts/test.sh --lint       fmt check + clippy only
 #   scripts/test.sh --coverage   tests under coverage + total only
 #
@@ -102,7 +103,10 @@ case "$mode" in
         lint
         domain_purity
         coverage
-        scripts/fuzz.sh
+        scripts/gen-sdk.sh --check     # clients/python is current with docs/openapi.json
+        scripts/gen-postman.sh --check # docs/postman_*.json too
+        scripts/sdk-test.sh            # the Python SDK against a live server
+        scripts/fuzz.sh                # schemathesis, every check, anonymous and as an admin
         ;;
 esac
 echo "scripts/test.sh $mode: OK in $(( SECONDS - started ))s" >&2

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use boxoffice_domain::lifecycle::SweepReport;
 use boxoffice_domain::payment::sign_webhook;
 use boxoffice_domain::ports::Clock;
-use boxoffice_infra_payments::{MockGateway, MockGatewaySettings};
+use boxoffice_infra_payments::MockGateway;
 use boxoffice_infra_postgres::TestDb;
 use chrono::{DateTime, Duration, Utc};
 use reqwest::StatusCode;
@@ -93,10 +93,9 @@ pub async fn spawn_app_with(tweak: impl FnOnce(&mut boxoffice::Settings)) -> Tes
     let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
     let port = listener.local_addr().expect("addr").port();
     let clock = Arc::new(TestClock::default());
-    let gateway = Arc::new(MockGateway::new(MockGatewaySettings {
-        delay_ms: settings.payments.gateway_delay_ms,
-        fail_rate_percent: settings.payments.gateway_fail_rate_percent,
-    }));
+    // The server's own gateway: the mock, its ledger in the test database.
+    let pool = boxoffice::connect_for_command(db.url(), &settings).expect("pool");
+    let gateway = Arc::new(boxoffice::mock_gateway(&settings, &pool));
     let parts = boxoffice::Parts {
         clock: clock.clone(),
         gateway: gateway.clone(),
@@ -106,7 +105,6 @@ pub async fn spawn_app_with(tweak: impl FnOnce(&mut boxoffice::Settings)) -> Tes
         .expect("start server");
     tokio::spawn(server);
     // The first admin, made the way `boxoffice create-admin` makes it.
-    let pool = boxoffice::connect_for_command(db.url(), &settings).expect("pool");
     let state = boxoffice::state(&pool, &settings).expect("state");
     state
         .accounts

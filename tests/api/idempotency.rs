@@ -454,23 +454,53 @@ async fn the_header_sent_twice_is_400() {
 }
 
 #[tokio::test]
-async fn anonymous_callers_may_not_send_a_key() {
+async fn a_guest_that_lost_the_answer_retries_and_gets_the_same_booking() {
     let app = spawn_app().await;
-    let show = app.simple_seated_show().await;
-    let body =
-        json!({"show_id": show, "seat_labels": ["A1"], "name": "Gus", "email": "gus@example.com"})
-            .to_string();
-    let refused = post(&app, None, Some(b"guest-key"), &body).await;
-    assert_eq!(refused.status, StatusCode::BAD_REQUEST, "{}", refused.body);
-    assert_eq!(refused.code(), "idempotency_key_requires_auth");
-    assert!(booked_labels(&app, show).await.is_empty());
-    assert_eq!(count_keys(&app, "true").await, 0);
-    // Without the key a guest books as before, and gets the guest token.
-    let ok = post(&app, None, None, &body).await;
-    assert_eq!(ok.status, StatusCode::CREATED, "{}", ok.body);
-    assert!(ok.body["guest_token"].is_string());
+    let event = app.quick_event().await;
+    let show = app.ga_show(event, 50, Some(500)).await["id"]
+        .as_i64()
+        .unwrap();
+    let body = json!({"show_id": show, "quantity": 2, "name": "Gus", "email": "gus@example.com"})
+        .to_string();
+    let key = b"7f0c1c2e-guest-retry-5b1e-4d6a-9f70-3c2b1a0e9d8c";
+    let first = post(&app, None, Some(key), &body).await;
+    assert_eq!(first.status, StatusCode::CREATED, "{}", first.body);
+    assert!(!first.replayed);
+    let token = first.body["guest_token"].as_str().expect("guest_token");
+    // The answer was lost: the same key and body gets the same booking and the same token,
+    // byte for byte, and nothing is booked twice.
+    let again = post(&app, None, Some(key), &body).await;
+    assert_eq!(again.status, StatusCode::CREATED, "{}", again.body);
+    assert!(again.replayed);
+    assert_eq!(again.bytes, first.bytes);
+    assert_eq!(again.body["guest_token"], token);
+    assert_eq!(app.show(show).await["available_seats"], 48);
+    // Kept under a hash of the key, the answer sealed: neither the key as sent nor the guest
+    // token is in the table.
+    assert_eq!(count_keys(&app, "scope LIKE 'anon:%'").await, 1);
+    let raw = std::str::from_utf8(key).unwrap();
+    assert_eq!(count_keys(&app, &format!("key = '{raw}'")).await, 0);
+    let in_clear = format!("position(convert_to('{token}', 'UTF8') in response_body) > 0");
+    assert_eq!(count_keys(&app, &in_clear).await, 0);
+    // The key is scoped to the request: another body with the same key is another request
+    // (another guest's booking, not the first one's answer), and a signed-in caller with the
+    // same key and body does not get the guest's answer either.
+    let other = json!({"show_id": show, "quantity": 1, "name": "Ida", "email": "ida@example.com"})
+        .to_string();
+    let second = post(&app, None, Some(key), &other).await;
+    assert_eq!(second.status, StatusCode::CREATED, "{}", second.body);
+    assert!(!second.replayed);
+    assert_ne!(second.id(), first.id());
+    assert_ne!(second.body["guest_token"], token);
+    let ann = app.signup("ann@example.com", "customer").await;
+    let signed_in = post(&app, Some(&ann.access_token), Some(key), &body).await;
+    assert_eq!(signed_in.status, StatusCode::CREATED, "{}", signed_in.body);
+    assert!(!signed_in.replayed);
+    assert_ne!(signed_in.id(), first.id());
+    assert!(signed_in.body["guest_token"].is_null());
+    assert_eq!(app.show(show).await["available_seats"], 45);
     // A bad token is still a 401, key or not.
-    let bad = post(&app, Some("not-a-token"), Some(b"guest-key"), &body).await;
+    let bad = post(&app, Some("not-a-token"), Some(key), &body).await;
     assert_eq!(bad.status, StatusCode::UNAUTHORIZED);
 }
 

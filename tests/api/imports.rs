@@ -6,7 +6,7 @@ use serde_json::{json, Value};
 
 use crate::helpers::*;
 
-/// A seated show with one seat `Z1` of class `Z` (a seated show needs at least one seat).
+/// A seated show with one seat `Z1` of class `Z`.
 async fn empty_seated_show(app: &TestApp) -> i64 {
     let event = app.quick_event().await;
     app.seated_show(

@@ -93,7 +93,7 @@ async fn a_held_booking_is_paid_and_confirmed() {
     assert_eq!(paid["refunded_amount"], 0);
     let charge = gateway_ref(&paid);
     assert!(charge.starts_with("pay_"), "{charge}");
-    assert_eq!(app.gateway.refundable(&charge), Some(200));
+    assert_eq!(app.gateway.refundable(&charge).await.unwrap(), Some(200));
 
     let read = me.booking(&id).await;
     assert_eq!(read["status"], "confirmed");
@@ -214,7 +214,10 @@ async fn a_declined_payment_answers_402_and_leaves_the_booking_held() {
         assert_eq!(failed["amount"], 300);
         assert_eq!(failed["payment_method"], method);
         // Nothing was taken.
-        assert_eq!(app.gateway.refundable(&gateway_ref(failed)), Some(0));
+        assert_eq!(
+            app.gateway.refundable(&gateway_ref(failed)).await.unwrap(),
+            Some(0)
+        );
         // Confirming again says the same.
         let again = me.confirm(&pid).await;
         assert_error(&again, 402, code);
@@ -233,7 +236,10 @@ async fn a_declined_payment_answers_402_and_leaves_the_booking_held() {
     // Another payment may be started and succeed.
     let paid = me.pay(&id).await;
     assert_eq!(paid["outcome"], "booking_confirmed");
-    assert_eq!(app.gateway.refundable(&gateway_ref(&paid)), Some(300));
+    assert_eq!(
+        app.gateway.refundable(&gateway_ref(&paid)).await.unwrap(),
+        Some(300)
+    );
     let read = me.booking(&id).await;
     assert_eq!(read["status"], "confirmed");
     let statuses: Vec<&str> = read["payments"]
@@ -270,7 +276,10 @@ async fn confirming_twice_answers_the_same_payment_and_charges_once() {
     let (status, second) = me.confirm(&pid).await;
     assert_eq!(status, StatusCode::OK, "{second}");
     assert_eq!(second, first);
-    assert_eq!(app.gateway.refundable(&gateway_ref(&first)), Some(200));
+    assert_eq!(
+        app.gateway.refundable(&gateway_ref(&first)).await.unwrap(),
+        Some(200)
+    );
 
     // Ten confirmations at once of another booking's payment: one charge, one confirmation.
     let other = me.hold(show, &["A5"]).await;
@@ -291,7 +300,10 @@ async fn confirming_twice_answers_the_same_payment_and_charges_once() {
         assert_eq!(a.body["gateway_ref"], answers[0].body["gateway_ref"]);
     }
     assert_eq!(
-        app.gateway.refundable(&gateway_ref(&answers[0].body)),
+        app.gateway
+            .refundable(&gateway_ref(&answers[0].body))
+            .await
+            .unwrap(),
         Some(100)
     );
     let history = me.history(&oid).await;
@@ -454,7 +466,10 @@ async fn a_payment_after_expiry_revives_the_booking_when_its_seats_are_still_fre
     assert_eq!(paid["outcome"], "booking_revived");
     assert_eq!(paid["refunds"], json!([]));
     assert_eq!(paid["refunded_amount"], 0);
-    assert_eq!(app.gateway.refundable(&gateway_ref(&paid)), Some(200));
+    assert_eq!(
+        app.gateway.refundable(&gateway_ref(&paid)).await.unwrap(),
+        Some(200)
+    );
 
     let read = me.booking(&id).await;
     assert_eq!(read["status"], "confirmed", "{read}");
@@ -552,7 +567,10 @@ async fn a_payment_after_expiry_is_refunded_in_full_when_the_seats_were_taken() 
     assert!(refunds[0]["gateway_ref"]
         .as_str()
         .is_some_and(|r| r.starts_with("re_")));
-    assert_eq!(app.gateway.refundable(&gateway_ref(&paid)), Some(0));
+    assert_eq!(
+        app.gateway.refundable(&gateway_ref(&paid)).await.unwrap(),
+        Some(0)
+    );
     assert_eq!(refunds_sum(&app, &pid).await, 200);
 
     // Ann's booking stays expired; Bob keeps A2; A1 is free.
@@ -655,7 +673,7 @@ async fn a_delayed_payment_is_settled_by_the_signed_webhook() {
         .collect();
     assert_eq!(succeeded.len(), 1, "{history:?}");
     assert_eq!(succeeded[0]["actor"], "webhook");
-    assert_eq!(app.gateway.refundable(&charge), Some(100));
+    assert_eq!(app.gateway.refundable(&charge).await.unwrap(), Some(100));
 }
 
 #[tokio::test]
@@ -876,7 +894,10 @@ async fn cancelling_a_day_or_more_before_the_start_refunds_everything() {
     assert_eq!(refunds.len(), 1, "{cancelled}");
     assert_eq!(refunds[0]["amount"], 1001);
     assert_eq!(refunds[0]["status"], "succeeded");
-    assert_eq!(app.gateway.refundable(&gateway_ref(&paid)), Some(0));
+    assert_eq!(
+        app.gateway.refundable(&gateway_ref(&paid)).await.unwrap(),
+        Some(0)
+    );
     // Read back the same.
     let read = me.booking(&id).await;
     assert_eq!(read["payments"][0]["refunds"][0]["status"], "succeeded");
@@ -907,7 +928,10 @@ async fn cancelling_less_than_a_day_before_the_start_refunds_half_rounded_up() {
     assert_eq!(refunds.len(), 1, "{cancelled}");
     assert_eq!(refunds[0]["amount"], 501);
     assert_eq!(refunds[0]["status"], "succeeded");
-    assert_eq!(app.gateway.refundable(&gateway_ref(&paid)), Some(500));
+    assert_eq!(
+        app.gateway.refundable(&gateway_ref(&paid)).await.unwrap(),
+        Some(500)
+    );
     assert_eq!(refunds_sum(&app, &id_of(&paid)).await, 501);
     // What is left may still be refunded by an admin, no more.
     let r = app
@@ -933,7 +957,10 @@ async fn cancelling_after_the_start_refunds_nothing() {
     let payment = &cancelled["payments"][0];
     assert_eq!(payment["refunds"], json!([]), "{cancelled}");
     assert_eq!(payment["refunded_amount"], 0);
-    assert_eq!(app.gateway.refundable(&gateway_ref(&paid)), Some(1001));
+    assert_eq!(
+        app.gateway.refundable(&gateway_ref(&paid)).await.unwrap(),
+        Some(1001)
+    );
     assert_eq!(
         app.count_sql("SELECT count(*) AS n FROM refunds".to_owned())
             .await,
@@ -951,7 +978,10 @@ async fn cancelling_after_the_start_refunds_nothing() {
         .await;
     assert_eq!(status, StatusCode::CREATED, "{refunded}");
     assert_eq!(refunded["refunded_amount"], 300);
-    assert_eq!(app.gateway.refundable(&gateway_ref(&paid)), Some(701));
+    assert_eq!(
+        app.gateway.refundable(&gateway_ref(&paid)).await.unwrap(),
+        Some(701)
+    );
 }
 
 /// A provider with an event and a general-admission show of 10 places at `price` in 7 days.
@@ -1047,7 +1077,7 @@ async fn the_provider_and_admins_refund_in_parts_up_to_the_amount_paid() {
             .await,
         "reason",
     );
-    assert_eq!(app.gateway.refundable(&charge), Some(1000));
+    assert_eq!(app.gateway.refundable(&charge).await.unwrap(), Some(1000));
 
     // The organiser: 300.
     let (status, after) = app
@@ -1060,7 +1090,7 @@ async fn the_provider_and_admins_refund_in_parts_up_to_the_amount_paid() {
     assert_eq!(after["refunds"][0]["amount"], 300);
     assert_eq!(after["refunds"][0]["status"], "succeeded");
     assert_eq!(after["refunds"][0]["reason"], "goodwill");
-    assert_eq!(app.gateway.refundable(&charge), Some(700));
+    assert_eq!(app.gateway.refundable(&charge).await.unwrap(), Some(700));
     // Above what remains: 422, nothing written.
     assert_invalid(
         &app.as_admin().refund(&pid, Some(701), "too much").await,
@@ -1071,7 +1101,7 @@ async fn the_provider_and_admins_refund_in_parts_up_to_the_amount_paid() {
     assert_eq!(status, StatusCode::CREATED, "{after}");
     assert_eq!(after["refunded_amount"], 1000);
     assert_eq!(after["refunds"].as_array().unwrap().len(), 2);
-    assert_eq!(app.gateway.refundable(&charge), Some(0));
+    assert_eq!(app.gateway.refundable(&charge).await.unwrap(), Some(0));
     // Nothing left.
     assert_error(
         &app.as_admin().refund(&pid, None, "more").await,
@@ -1135,7 +1165,10 @@ async fn concurrent_refunds_never_exceed_the_amount_paid() {
     assert_eq!(read["refunded_amount"], 200, "{read}");
     assert_eq!(read["refunds"].as_array().unwrap().len(), 1, "{read}");
     assert_eq!(refunds_sum(&app, &pid).await, 200);
-    assert_eq!(app.gateway.refundable(&gateway_ref(&paid)), Some(0));
+    assert_eq!(
+        app.gateway.refundable(&gateway_ref(&paid)).await.unwrap(),
+        Some(0)
+    );
 
     // Ten partial refunds of 300 at once against 1000: three fit.
     let event = app.quick_event().await;
@@ -1168,7 +1201,10 @@ async fn concurrent_refunds_never_exceed_the_amount_paid() {
     let (_, read) = me.get(&format!("/payments/{pid}")).await;
     assert_eq!(read["refunded_amount"], 900, "{read}");
     assert_eq!(refunds_sum(&app, &pid).await, 900);
-    assert_eq!(app.gateway.refundable(&gateway_ref(&paid)), Some(100));
+    assert_eq!(
+        app.gateway.refundable(&gateway_ref(&paid)).await.unwrap(),
+        Some(100)
+    );
 }
 
 // --- idempotency on the payment routes ----------------------------------------------------------
@@ -1252,7 +1288,10 @@ async fn concurrent_identical_initiates_and_confirms_with_one_key_do_the_work_on
     );
     assert_eq!(done[0].body["outcome"], "booking_confirmed");
     assert_eq!(
-        app.gateway.refundable(&gateway_ref(&done[0].body)),
+        app.gateway
+            .refundable(&gateway_ref(&done[0].body))
+            .await
+            .unwrap(),
         Some(200)
     );
     let history = me.history(&id).await;
@@ -1317,7 +1356,10 @@ async fn a_refund_with_an_idempotency_key_is_made_once() {
     assert_eq!(other.status.as_u16(), 422, "{}", other.body);
     assert_eq!(other.body["error"]["code"], "idempotency_key_reused");
     assert_eq!(refunds_sum(&app, &pid).await, 50);
-    assert_eq!(app.gateway.refundable(&gateway_ref(&paid)), Some(150));
+    assert_eq!(
+        app.gateway.refundable(&gateway_ref(&paid)).await.unwrap(),
+        Some(150)
+    );
 }
 
 // --- guests ---------------------------------------------------------------------------------------
@@ -1347,16 +1389,20 @@ async fn a_guest_pays_with_the_booking_token() {
         404,
         "not_found",
     );
-    // An idempotency key needs someone to scope it to.
-    let r = send_for_answer(
+    // Without the token a key is a guest's key, scoped to the request alone: a short one is
+    // refused, and with a long one the booking is still not found.
+    let without_token = |key: &str| {
         app.anon()
             .request(reqwest::Method::POST, "/payments/initiate")
-            .header("Idempotency-Key", "guest-key")
-            .json(&json!({"booking_id": id, "payment_method": "tok_success"})),
-    )
-    .await;
+            .header("Idempotency-Key", key)
+            .json(&json!({"booking_id": id, "payment_method": "tok_success"}))
+    };
+    let r = send_for_answer(without_token("guest-key")).await;
     assert_eq!(r.status.as_u16(), 400, "{}", r.body);
-    assert_eq!(r.body["error"]["code"], "idempotency_key_requires_auth");
+    assert_eq!(r.body["error"]["code"], "invalid_idempotency_key");
+    let r = send_for_answer(without_token("a-long-enough-guest-key")).await;
+    assert_eq!(r.status.as_u16(), 404, "{}", r.body);
+    assert_eq!(r.body["error"]["code"], "not_found");
     assert_eq!(payments_of_booking(&app, &id).await, 0);
 
     // With the token and a key: created once, replayed after.
@@ -1434,7 +1480,10 @@ async fn a_payment_of_a_booking_cancelled_meanwhile_is_refunded_in_full() {
     assert_eq!(paid["refunded_amount"], 200);
     assert_eq!(paid["refunds"][0]["amount"], 200);
     assert_eq!(paid["refunds"][0]["status"], "succeeded");
-    assert_eq!(app.gateway.refundable(&gateway_ref(&paid)), Some(0));
+    assert_eq!(
+        app.gateway.refundable(&gateway_ref(&paid)).await.unwrap(),
+        Some(0)
+    );
     let read = me.booking(&id).await;
     assert_eq!(read["status"], "cancelled");
     assert_eq!(read["payments"][0], paid);
@@ -1460,7 +1509,10 @@ async fn a_payment_that_arrives_after_the_show_started_is_refunded_in_full() {
     assert_eq!(paid["refunded_amount"], 100);
     assert_eq!(paid["refunds"][0]["status"], "succeeded");
     assert_eq!(me.booking(&id).await["status"], "expired");
-    assert_eq!(app.gateway.refundable(&gateway_ref(&paid)), Some(0));
+    assert_eq!(
+        app.gateway.refundable(&gateway_ref(&paid)).await.unwrap(),
+        Some(0)
+    );
 }
 
 #[tokio::test]
@@ -1485,7 +1537,10 @@ async fn a_cancellation_refund_never_exceeds_what_remains() {
         .collect();
     assert_eq!(amounts, vec![800, 201]);
     assert_eq!(refunds_sum(&app, &pid).await, 1001);
-    assert_eq!(app.gateway.refundable(&gateway_ref(&paid)), Some(0));
+    assert_eq!(
+        app.gateway.refundable(&gateway_ref(&paid)).await.unwrap(),
+        Some(0)
+    );
 }
 
 #[tokio::test]
@@ -1503,7 +1558,10 @@ async fn a_gateway_outage_leaves_the_payment_initiated_and_the_refund_pending_un
     assert_eq!(refund["status"], "pending", "{cancelled}");
     assert_eq!(refund["amount"], 1001);
     assert_eq!(cancelled["payments"][0]["refunded_amount"], 1001);
-    assert_eq!(app.gateway.refundable(&gateway_ref(&paid)), Some(1001));
+    assert_eq!(
+        app.gateway.refundable(&gateway_ref(&paid)).await.unwrap(),
+        Some(1001)
+    );
     let r = app.as_admin().refund(&id_of(&paid), Some(1), "more").await;
     assert_error(&r, 409, "nothing_to_refund");
     // Too fresh for the sweep (the request that wrote it may still be at it).
@@ -1516,7 +1574,10 @@ async fn a_gateway_outage_leaves_the_payment_initiated_and_the_refund_pending_un
     let read = me.booking(&id).await;
     assert_eq!(read["payments"][0]["refunds"][0]["status"], "succeeded");
     assert_eq!(read["payments"][0]["refunded_amount"], 1001);
-    assert_eq!(app.gateway.refundable(&gateway_ref(&paid)), Some(0));
+    assert_eq!(
+        app.gateway.refundable(&gateway_ref(&paid)).await.unwrap(),
+        Some(0)
+    );
     let history = me.history(&id).await;
     let last = history.last().unwrap();
     assert_eq!(last["entity"], "refund", "{last}");
@@ -1555,5 +1616,11 @@ async fn a_gateway_outage_leaves_the_payment_initiated_and_the_refund_pending_un
     assert!(!up.replayed);
     assert_eq!(up.body["outcome"], "booking_confirmed");
     assert_eq!(me.booking(&bid).await["status"], "confirmed");
-    assert_eq!(app.gateway.refundable(&gateway_ref(&up.body)), Some(700));
+    assert_eq!(
+        app.gateway
+            .refundable(&gateway_ref(&up.body))
+            .await
+            .unwrap(),
+        Some(700)
+    );
 }

@@ -15,6 +15,8 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 use validator::Validate;
 
+use crate::timestamp;
+
 // ---------- requests ----------
 
 #[derive(Debug, Deserialize, Apiv2Schema, Validate)]
@@ -86,7 +88,8 @@ pub struct SeatInput {
 }
 
 /// A show: either `capacity` (general admission, optional `price`) or a seat map
-/// (`seat_classes`, plus `seats` and/or per-class `rows`/`seats_per_row`).
+/// (`seat_classes`, plus `seats` and/or per-class `rows`/`seats_per_row`). `seat_classes: []`
+/// makes an empty seated show, filled later by the seats and pricing CSV imports.
 #[derive(Debug, Deserialize, Apiv2Schema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateShow {
@@ -189,6 +192,7 @@ pub struct CityDto {
     pub country: String,
     pub latitude: f64,
     pub longitude: f64,
+    #[serde(serialize_with = "timestamp::serialize")]
     pub created_at: DateTime<Utc>,
 }
 
@@ -213,6 +217,7 @@ pub struct VenueDto {
     pub address: String,
     pub latitude: f64,
     pub longitude: f64,
+    #[serde(serialize_with = "timestamp::serialize")]
     pub created_at: DateTime<Utc>,
 }
 
@@ -240,6 +245,7 @@ pub struct EventDto {
     pub venue_id: Option<i64>,
     /// The provider (user id) who organises the event.
     pub organizer_id: Option<Uuid>,
+    #[serde(serialize_with = "timestamp::serialize")]
     pub created_at: DateTime<Utc>,
 }
 
@@ -304,7 +310,9 @@ pub struct ShowDto {
     pub event_id: i64,
     pub venue_id: Option<i64>,
     pub screen_name: String,
+    #[serde(serialize_with = "timestamp::serialize")]
     pub starts_at: DateTime<Utc>,
+    #[serde(serialize_with = "timestamp::serialize")]
     pub ends_at: DateTime<Utc>,
     /// seated or general
     pub kind: String,
@@ -348,6 +356,7 @@ pub struct EventDetailDto {
     pub city_id: i64,
     pub venue_id: Option<i64>,
     pub organizer_id: Option<Uuid>,
+    #[serde(serialize_with = "timestamp::serialize")]
     pub created_at: DateTime<Utc>,
     /// Summed over the shows.
     pub total_seats: u64,
@@ -388,6 +397,7 @@ pub struct SeatDto {
     /// available, held or booked
     pub status: String,
     /// For a held seat: when its hold ends (it is free again then unless paid).
+    #[serde(serialize_with = "timestamp::serialize_option")]
     pub held_until: Option<DateTime<Utc>>,
     pub is_booked: bool,
     /// Current price of the seat's class in minor units (None: not for sale).
@@ -510,13 +520,17 @@ pub struct BookingDto {
     pub total_amount: i64,
     pub currency: String,
     pub items: Vec<BookingItemDto>,
+    #[serde(serialize_with = "timestamp::serialize")]
     pub created_at: DateTime<Utc>,
+    #[serde(serialize_with = "timestamp::serialize")]
     pub updated_at: DateTime<Utc>,
+    #[serde(serialize_with = "timestamp::serialize_option")]
     pub cancelled_at: Option<DateTime<Utc>>,
     /// The account that owns the booking; absent for a guest booking.
     pub user_id: Option<Uuid>,
     /// When the hold ends (a booking with something to pay is held until it is paid); kept
     /// after it is paid or expires. Null for a booking that was free (confirmed at once).
+    #[serde(serialize_with = "timestamp::serialize_option")]
     pub expires_at: Option<DateTime<Utc>>,
     /// The booking's payments, oldest first, each with its refunds.
     pub payments: Vec<PaymentDto>,
@@ -567,7 +581,9 @@ pub struct RefundDto {
     pub gateway_ref: Option<String>,
     /// Why the gateway refused it, for a failed refund.
     pub failure_code: Option<String>,
+    #[serde(serialize_with = "timestamp::serialize")]
     pub created_at: DateTime<Utc>,
+    #[serde(serialize_with = "timestamp::serialize")]
     pub updated_at: DateTime<Utc>,
 }
 
@@ -612,7 +628,9 @@ pub struct PaymentDto {
     pub refunds: Vec<RefundDto>,
     /// The sum of the pending and succeeded refunds (minor units).
     pub refunded_amount: i64,
+    #[serde(serialize_with = "timestamp::serialize")]
     pub created_at: DateTime<Utc>,
+    #[serde(serialize_with = "timestamp::serialize")]
     pub updated_at: DateTime<Utc>,
 }
 
@@ -697,6 +715,7 @@ pub struct WebhookAck {
 #[derive(Debug, Serialize, Apiv2Schema)]
 pub struct HistoryEntryDto {
     /// When the change happened (UTC).
+    #[serde(serialize_with = "timestamp::serialize")]
     pub at: DateTime<Utc>,
     /// booking, payment or refund
     pub entity: String,
@@ -795,7 +814,7 @@ list_type!(UserList, UserDto);
 #[serde(deny_unknown_fields)]
 pub struct Signup {
     pub email: String,
-    /// 8 to 128 characters.
+    /// 8 characters to 72 bytes of UTF-8 (what bcrypt reads; longer is refused, never cut).
     pub password: String,
     /// customer (default; also when blank) or provider
     pub role: Option<String>,
@@ -854,7 +873,7 @@ pub struct PasswordResetRequest {
 pub struct PasswordResetConfirm {
     /// The token from the reset email.
     pub token: String,
-    /// 8 to 128 characters.
+    /// 8 characters to 72 bytes of UTF-8 (what bcrypt reads; longer is refused, never cut).
     pub new_password: String,
 }
 
@@ -909,7 +928,9 @@ pub struct UserDto {
     /// customer, provider or admin
     pub role: String,
     pub active: bool,
+    #[serde(serialize_with = "timestamp::serialize")]
     pub created_at: DateTime<Utc>,
+    #[serde(serialize_with = "timestamp::serialize")]
     pub updated_at: DateTime<Utc>,
 }
 

@@ -115,7 +115,7 @@ pub fn cors(settings: &EdgeSettings) -> actix_cors::Cors {
 
 /// Security headers added to every response (unless the handler already set them).
 ///
-/// No `Content-Security-Policy`: `/swagger` serves an HTML UI with inline scripts.
+/// No global `Content-Security-Policy` (JSON answers need none); `/swagger` sets its own (`swagger.rs`).
 pub fn security_headers(settings: &EdgeSettings) -> DefaultHeaders {
     let mut headers = DefaultHeaders::new()
         .add((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))

@@ -109,6 +109,10 @@ impl ApiError {
     }
 }
 
+/// `Retry-After` (seconds) of every 503: long enough for a restarting database or a failover
+/// to come back, short enough that a client's retry is not late.
+pub const RETRY_AFTER_SECS: u32 = 2;
+
 impl ResponseError for ApiError {
     fn status_code(&self) -> StatusCode {
         self.status
@@ -128,6 +132,9 @@ impl ResponseError for ApiError {
                 ),
             };
             res.insert_header((actix_web::http::header::WWW_AUTHENTICATE, challenge));
+        }
+        if self.status == StatusCode::SERVICE_UNAVAILABLE {
+            res.insert_header((actix_web::http::header::RETRY_AFTER, RETRY_AFTER_SECS));
         }
         res.json(self.body())
     }
@@ -219,7 +226,9 @@ impl From<DomainError> for ApiError {
             )
             .with_details(json!({ "payment": crate::dto::PaymentDto::from(*payment) })),
             DomainError::Unavailable(cause) => {
-                tracing::error!(%cause, "dependency unavailable");
+                // DEBUG, not ERROR per request: a database outage is logged once by the pool
+                // (boxoffice_infra_postgres::OutageLog); the request's own line has its 503.
+                tracing::debug!(%cause, "dependency unavailable");
                 ApiError::new(
                     S::SERVICE_UNAVAILABLE,
                     "unavailable",

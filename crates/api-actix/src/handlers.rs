@@ -5,12 +5,12 @@ use actix_web::HttpRequest;
 use boxoffice_domain::account::{Actor, SecretToken};
 use boxoffice_domain::booking::BookingRequest;
 use boxoffice_domain::catalog::{
-    generate_seats, EventFilter, EventType, Layout, NewCity, NewEvent, NewSeat, NewSeatClass,
-    NewShow, NewVenue, Page,
+    default_show_end, generate_seats, EventFilter, EventType, Layout, NewCity, NewEvent, NewSeat,
+    NewSeatClass, NewShow, NewVenue, Page,
 };
 use boxoffice_domain::pricing::TierPrices;
 use boxoffice_domain::service::Booked;
-use boxoffice_domain::values::{Currency, SeatLabel};
+use boxoffice_domain::values::{parse_instant, Currency, SeatLabel};
 use boxoffice_domain::DomainError;
 use futures_util::StreamExt;
 use paperclip::actix::{api_v2_operation, web, CreatedJson};
@@ -143,11 +143,14 @@ pub async fn create_event(
                 .ok_or_else(|| {
                     ApiError::invalid("total_seats", "total_seats must be at least 1")
                 })?;
+            // The event's field is `date`: its range is checked here to name it.
+            let date =
+                parse_instant(date, "date").map_err(|e| ApiError::invalid("date", e.message))?;
             Some(NewShow {
                 venue_id: b.venue_id,
                 screen_name: String::new(),
                 starts_at: date,
-                ends_at: b.ends_at.unwrap_or(date + chrono::Duration::hours(2)),
+                ends_at: b.ends_at.unwrap_or_else(|| default_show_end(date)),
                 currency: currency(&state, b.currency.as_deref())?,
                 layout: Layout::General {
                     capacity,
@@ -208,7 +211,7 @@ fn new_show(state: &ApiState, b: CreateShow) -> Res<NewShow> {
         (None, None) => {
             return Err(ApiError::invalid(
                 "capacity",
-                "give capacity (general admission) or seat_classes (seated)",
+                "give capacity (general admission) or seat_classes (seated; [] for an empty seat map to fill by CSV import)",
             ))
         }
         (Some(capacity), None) => {
@@ -667,10 +670,16 @@ pub async fn health() -> Res<Json<HealthDto>> {
     }))
 }
 
-/// Readiness: the database answers
+/// Readiness: the migrations are applied and the database answers within
+/// `database.ready_timeout_ms`. Otherwise 503 `unavailable` with `Retry-After` (never 500)
 #[api_v2_operation(operation_id = "ready", tags(Ops))]
 pub async fn ready(state: web::Data<ApiState>) -> Res<Json<HealthDto>> {
-    state.health.ready().await?;
+    // Whatever the cause, a not-ready instance says 503 so that a balancer routes around it.
+    use boxoffice_domain::DomainError;
+    state.health.ready().await.map_err(|e| match e {
+        DomainError::Unavailable(_) => e,
+        other => DomainError::Unavailable(other.to_string()),
+    })?;
     Ok(Json(HealthDto {
         status: "ready".into(),
     }))

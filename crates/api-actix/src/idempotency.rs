@@ -21,9 +21,9 @@ use actix_web::dev::Payload;
 use actix_web::http::header::{HeaderName, HeaderValue, CONTENT_TYPE};
 use actix_web::http::StatusCode;
 use actix_web::{FromRequest, HttpRequest, HttpResponse, Responder, ResponseError};
-use boxoffice_domain::account::Actor;
+use boxoffice_domain::account::{Actor, TokenHash};
 use boxoffice_domain::idempotency::{
-    request_hash, Begin, IdempotencyKey, IdempotencyScope, IdempotencyService, Lease,
+    request_hash, Begin, IdempotencyKey, IdempotencyScope, IdempotencyService, Lease, RequestHash,
     StoredResponse, MAX_KEY_LEN,
 };
 use boxoffice_domain::DomainError;
@@ -80,13 +80,17 @@ impl OperationModifier for IdempotencyKeyHeader {
     fn update_parameter(op: &mut DefaultOperationRaw) {
         op.parameters.push(Either::Right(Parameter {
             description: Some(
-                "Makes the request safe to retry (signed-in callers only; 400 \
-                 `idempotency_key_requires_auth` without a token). A retry with the same key and \
-                 the byte-identical body gets the first answer again — same status, same body, \
-                 header `Idempotent-Replayed: true` — and nothing is done twice; the same key with \
-                 another body is 422 `idempotency_key_reused`; while the first request is still \
-                 being worked on, 409 `request_in_progress`. Keys are per account and kept 24 h. \
-                 Use a fresh random value (a UUID) per operation."
+                "Makes the request safe to retry. A retry with the same key and the \
+                 byte-identical body gets the first answer again — same status, same body, \
+                 header `Idempotent-Replayed: true` — and nothing is done twice; while the first \
+                 request is still being worked on, 409 `request_in_progress`. Signed in, keys \
+                 are per account, and the same key with another body is 422 \
+                 `idempotency_key_reused`. As a guest (no bearer token), a key is scoped to the \
+                 key plus a fingerprint of the request — method, path, SHA-256 of the body and \
+                 the `X-Booking-Token` when sent — so only the same request replays (the same \
+                 key with another body is another request), and the key must have at least 16 \
+                 characters. Kept 24 h. Use a fresh random value (a UUID) per operation: for a \
+                 guest it is what keeps the answer private."
                     .into(),
             ),
             in_: ParameterIn::Header,
@@ -159,6 +163,93 @@ impl<T: OperationModifier> OperationModifier for Replayable<T> {
     }
 }
 
+/// How a guest's key and answer are kept. A guest's answer can hold what grants control of a
+/// booking (its `guest_token`), which is otherwise stored only as a hash; so for an anonymous
+/// caller the key is the secret: the row is stored under a hash of the key (HKDF-SHA256, label
+/// `lookup`), and the answer's body is sealed with ChaCha20-Poly1305 under a key derived from
+/// the Idempotency-Key and the request hash (label `seal`; random nonce stored in front). A
+/// database reader without the client's key can neither read nor recognise the answer.
+struct GuestSeal {
+    lookup: [u8; 32],
+    key: ring::aead::LessSafeKey,
+}
+
+/// The key length HKDF expands to (ring's `KeyType`).
+struct Len(usize);
+
+impl ring::hkdf::KeyType for Len {
+    fn len(&self) -> usize {
+        self.0
+    }
+}
+
+const SEAL_SALT: &[u8] = b"boxoffice idempotency guest v1";
+
+impl GuestSeal {
+    fn new(key: &IdempotencyKey, hash: &RequestHash) -> Self {
+        use ring::{aead, hkdf};
+        let prk = hkdf::Salt::new(hkdf::HKDF_SHA256, SEAL_SALT).extract(key.as_str().as_bytes());
+        let mut lookup = [0u8; 32];
+        prk.expand(&[b"lookup"], Len(32))
+            .and_then(|okm| okm.fill(&mut lookup))
+            .expect("HKDF-SHA256 expands to 32 bytes");
+        let unbound: aead::UnboundKey = prk
+            .expand(&[b"seal", hash.as_bytes()], &aead::CHACHA20_POLY1305)
+            .expect("HKDF-SHA256 expands to a ChaCha20-Poly1305 key")
+            .into();
+        Self {
+            lookup,
+            key: aead::LessSafeKey::new(unbound),
+        }
+    }
+
+    /// The key the row is stored under: 64 hex digits.
+    fn stored_key(&self) -> IdempotencyKey {
+        let hex: String = self.lookup.iter().map(|b| format!("{b:02x}")).collect();
+        IdempotencyKey::parse(&hex).expect("hex digits are a valid key")
+    }
+
+    fn seal(&self, mut stored: StoredResponse) -> Result<StoredResponse, DomainError> {
+        use ring::aead::{Aad, Nonce, NONCE_LEN};
+        use ring::rand::{SecureRandom, SystemRandom};
+        let mut nonce = [0u8; NONCE_LEN];
+        SystemRandom::new()
+            .fill(&mut nonce)
+            .map_err(|_| DomainError::Internal("no randomness for a nonce".into()))?;
+        let mut body = std::mem::take(&mut stored.body);
+        self.key
+            .seal_in_place_append_tag(
+                Nonce::assume_unique_for_key(nonce),
+                Aad::from(stored.status.to_be_bytes()),
+                &mut body,
+            )
+            .map_err(|_| DomainError::Internal("sealing an answer failed".into()))?;
+        stored.body = nonce.to_vec();
+        stored.body.extend_from_slice(&body);
+        Ok(stored)
+    }
+
+    fn open(&self, mut stored: StoredResponse) -> Result<StoredResponse, ApiError> {
+        use ring::aead::{Aad, Nonce, NONCE_LEN};
+        let failed = || {
+            ApiError::from(DomainError::Internal(
+                "a stored answer does not open".into(),
+            ))
+        };
+        if stored.body.len() < NONCE_LEN {
+            return Err(failed());
+        }
+        let mut body = stored.body.split_off(NONCE_LEN);
+        let nonce = Nonce::try_assume_unique_for_key(&stored.body).map_err(|_| failed())?;
+        let plain = self
+            .key
+            .open_in_place(nonce, Aad::from(stored.status.to_be_bytes()), &mut body)
+            .map_err(|_| failed())?;
+        stored.body = plain.to_vec();
+        Ok(stored)
+    }
+}
+
 /// The answer to give again.
 fn replay(stored: StoredResponse) -> HttpResponse {
     let status = StatusCode::from_u16(stored.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
@@ -200,15 +291,6 @@ async fn capture<B: MessageBody>(
     Ok((stored, res.set_body(bytes).map_into_boxed_body()))
 }
 
-fn requires_auth() -> ApiError {
-    ApiError::new(
-        StatusCode::BAD_REQUEST,
-        "idempotency_key_requires_auth",
-        "Idempotency-Key is only accepted from signed-in callers (or, when paying a guest \
-         booking, with its X-Booking-Token): sign in, or send the request without it",
-    )
-}
-
 fn reused() -> ApiError {
     ApiError::new(
         StatusCode::UNPROCESSABLE_ENTITY,
@@ -231,7 +313,8 @@ async fn claim(
     service: &IdempotencyService,
     scope: &IdempotencyScope,
     key: &IdempotencyKey,
-    hash: boxoffice_domain::idempotency::RequestHash,
+    hash: RequestHash,
+    seal: Option<&GuestSeal>,
 ) -> Result<Result<Lease, HttpResponse>, ApiError> {
     let wait = service
         .rules()
@@ -243,7 +326,13 @@ async fn claim(
     loop {
         match service.begin(scope, key, hash).await? {
             Begin::Begun(lease) => return Ok(Ok(lease)),
-            Begin::Replay(stored) => return Ok(Err(replay(stored))),
+            Begin::Replay(stored) => {
+                let stored = match seal {
+                    Some(seal) => seal.open(stored)?,
+                    None => stored,
+                };
+                return Ok(Err(replay(stored)));
+            }
             Begin::Mismatch => return Err(reused()),
             Begin::InProgress => {
                 let now = tokio::time::Instant::now();
@@ -260,7 +349,9 @@ async fn claim(
 /// Runs `work` at most once per (caller, key, request), answering retries from the store.
 ///
 /// - Without an `Idempotency-Key`, runs `work` as if this wrapper were not there.
-/// - With one, from an anonymous caller: 400 `idempotency_key_requires_auth`.
+/// - The keys of a signed-in caller are their account's; an anonymous caller's are scoped to
+///   the request's fingerprint (`IdempotencyScope::guest_request`: method, path, body and
+///   `X-Booking-Token`).
 /// - The request is identified by SHA-256 of its method, path and `body` (the raw bytes as
 ///   received). A key seen before with the same request replays the stored answer (header
 ///   `Idempotent-Replayed: true`); with another request, 422 `idempotency_key_reused`; still in
@@ -287,7 +378,8 @@ where
 }
 
 /// [`idempotent`] with the keys' scope chosen by the route (e.g. a guest booking identified by
-/// its `X-Booking-Token`); `None` refuses a key with 400 `idempotency_key_requires_auth`.
+/// its `X-Booking-Token`); `None` (an anonymous caller the route cannot identify) scopes the key
+/// to the request's fingerprint.
 pub async fn idempotent_in<T, F, Fut>(
     state: &ApiState,
     scope: Option<IdempotencyScope>,
@@ -305,10 +397,25 @@ where
         let done = work().await?;
         return Ok(Replayable::new(done.respond_to(req).map_into_boxed_body()));
     };
-    let scope = scope.ok_or_else(requires_auth)?;
     let hash = request_hash(req.method().as_str(), req.path(), body);
+    // An anonymous caller's key: scoped to the request's fingerprint, stored as a hash, its
+    // answer sealed with a key derived from it (see `GuestSeal`).
+    let (scope, key, seal) = match scope {
+        Some(scope) => (scope, key, None),
+        None => {
+            key.check_for_guest()
+                .map_err(|e| invalid_key(e.to_string()))?;
+            let token = req
+                .headers()
+                .get(crate::auth::GUEST_TOKEN_HEADER)
+                .map(|v| TokenHash::of(&String::from_utf8_lossy(v.as_bytes())));
+            let seal = GuestSeal::new(&key, &hash);
+            let scope = IdempotencyScope::guest_request(&hash, token.as_ref());
+            (scope, seal.stored_key(), Some(seal))
+        }
+    };
     let service = state.idempotency.clone();
-    let lease = match claim(&service, &scope, &key, hash).await? {
+    let lease = match claim(&service, &scope, &key, hash, seal.as_ref()).await? {
         Ok(lease) => lease,
         Err(replayed) => return Ok(Replayable::new(replayed)),
     };
@@ -320,18 +427,31 @@ where
             Ok(done) => capture(done.respond_to(&task_req)).await,
             Err(e) => Err(e),
         };
+        let sealed = |stored: StoredResponse| match &seal {
+            Some(seal) => seal.seal(stored),
+            None => Ok(stored),
+        };
         let finished = match &outcome {
-            Ok((stored, _)) => service.finish(&scope, &key, lease, stored.clone()).await,
-            Err(e) if e.status.is_server_error() => service.abandon(&scope, &key, lease).await,
-            Err(e) => match capture(e.error_response()).await {
-                Ok((stored, _)) => service.finish(&scope, &key, lease, stored).await,
+            Ok((stored, _)) => match sealed(stored.clone()) {
+                Ok(stored) => service.finish(&scope, &key, lease, stored).await,
                 Err(_) => service.abandon(&scope, &key, lease).await,
             },
+            Err(e) if e.status.is_server_error() => service.abandon(&scope, &key, lease).await,
+            Err(e) => match capture(e.error_response()).await.map(|(s, _)| sealed(s)) {
+                Ok(Ok(stored)) => service.finish(&scope, &key, lease, stored).await,
+                _ => service.abandon(&scope, &key, lease).await,
+            },
         };
-        if let Err(e) = finished {
+        match finished {
             // The answer stands; a retry finds the key in progress and, after the takeover
-            // age, does the work again.
-            tracing::error!(error = %e, "could not record the answer of an idempotent request");
+            // age, does the work again. A database outage is logged once by the pool.
+            Err(DomainError::Unavailable(e)) => {
+                tracing::debug!(error = %e, "could not record the answer of an idempotent request")
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "could not record the answer of an idempotent request")
+            }
+            Ok(()) => {}
         }
         outcome.map(|(_, res)| res)
     });

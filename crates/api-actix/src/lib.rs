@@ -27,9 +27,13 @@ pub mod error;
 pub mod extract;
 pub mod handlers;
 pub mod idempotency;
+pub mod logging;
 pub mod openapi;
 pub mod payments;
+pub mod quote;
 pub mod ratelimit;
+pub mod swagger;
+pub mod timestamp;
 
 use error::ApiError;
 use handlers as h;
@@ -128,6 +132,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .service(web::resource("/events/{id}/book").route(web::post().to(h::book_event)))
             .service(web::resource("/shows/{id}").route(web::get().to(h::get_show)))
             .service(web::resource("/shows/{id}/seats").route(web::get().to(h::list_seats)))
+            .service(web::resource("/shows/{id}/quote").route(web::post().to(quote::quote_booking)))
             .service(
                 web::resource("/shows/{id}/seats/import").route(web::post().to(h::import_seats)),
             )
@@ -229,27 +234,6 @@ pub fn openapi_spec() -> serde_json::Value {
     out
 }
 
-/// Files of the embedded Swagger UI; anything else under `/swagger/` is a JSON 404 (the
-/// embedded file server would otherwise panic on an unknown name).
-const SWAGGER_FILES: &[&str] = &[
-    "index.html",
-    "swagger-ui.css",
-    "swagger-ui-bundle.js",
-    "swagger-ui-standalone-preset.js",
-    "swagger-ui.js",
-    "favicon-16x16.png",
-    "favicon-32x32.png",
-    "oauth2-redirect.html",
-];
-
-fn swagger_path_ok(path: &str) -> bool {
-    match path.strip_prefix("/swagger") {
-        None => true,
-        Some("") | Some("/") => true,
-        Some(rest) => SWAGGER_FILES.contains(&rest.trim_start_matches('/')),
-    }
-}
-
 async fn not_found() -> HttpResponse {
     actix_web::ResponseError::error_response(&ApiError::not_found("no such route"))
 }
@@ -296,34 +280,19 @@ pub fn serve(
                     }
                 }),
             )
-            // Innermost first: rate limit, request id + swagger allowlist, CORS (preflights
+            .configure(swagger::routes)
+            // Innermost first: rate limit, request id, CORS (preflights
             // are answered there and cost no tokens), the request log, and security headers
             // outermost (every answer gets them, 429s included).
             .wrap(rate_limit.clone())
             .wrap_fn(|req, srv| {
-                let swagger_ok = swagger_path_ok(req.path());
                 let request_id = req
                     .extensions()
                     .get::<tracing_actix_web::RequestId>()
                     .map(|r| r.to_string());
-                let (fut, req_parts) = if swagger_ok {
-                    (Some(srv.call(req)), None)
-                } else {
-                    (None, Some(req.into_parts()))
-                };
+                let fut = srv.call(req);
                 async move {
-                    let mut res = match fut {
-                        Some(f) => f.await?.map_into_boxed_body(),
-                        None => {
-                            // An answer, not an error: outer middlewares still add headers.
-                            let (req, _) = req_parts.expect("set when not forwarded");
-                            let body = actix_web::ResponseError::error_response(
-                                &ApiError::not_found("no such file"),
-                            );
-                            return Ok(actix_web::dev::ServiceResponse::new(req, body)
-                                .map_into_boxed_body());
-                        }
-                    };
+                    let mut res = fut.await?.map_into_boxed_body();
                     if let Some(id) = request_id.and_then(|r| HeaderValue::from_str(&r).ok()) {
                         res.headers_mut()
                             .insert(HeaderName::from_static("x-request-id"), id);
@@ -333,12 +302,11 @@ pub fn serve(
                 .boxed_local()
             })
             .wrap(edges::cors(&edges))
-            .wrap(tracing_actix_web::TracingLogger::default())
+            .wrap(tracing_actix_web::TracingLogger::<logging::RequestSpans>::new())
             .wrap(edges::security_headers(&edges))
             .wrap_api_with_spec(base_spec())
             .configure(routes)
             .with_json_spec_v3_at("/openapi.json")
-            .with_swagger_ui_at("/swagger")
             .default_service(actix_web::web::route().to(not_found))
             .build()
     });
@@ -351,15 +319,6 @@ pub fn serve(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn swagger_allowlist() {
-        assert!(swagger_path_ok("/api/v1/cities"));
-        assert!(swagger_path_ok("/swagger"));
-        assert!(swagger_path_ok("/swagger/index.html"));
-        assert!(!swagger_path_ok("/swagger/../../etc/passwd"));
-        assert!(!swagger_path_ok("/swagger/nope.js"));
-    }
 
     #[test]
     fn spec_documents_every_route() {

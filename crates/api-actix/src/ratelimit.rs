@@ -19,7 +19,7 @@
 //! first; from the outside in, the order is:
 //!
 //! ```text
-//! security_headers → TracingLogger → Cors → (request-id / swagger wrap_fn) → RateLimit → routes
+//! security_headers → TracingLogger → Cors → (request-id wrap_fn) → RateLimit → routes
 //! ```
 //!
 //! i.e. `.wrap(rate_limit.clone())` is the first `.wrap()` call (before the existing `wrap_fn`),
@@ -761,7 +761,7 @@ mod tests {
         let rl = RateLimit::new(settings(5, 5, 5), false, user_key());
         let app = init_service(
             App::new()
-                // Inner: fails like the swagger allow-list of `serve()` does.
+                // Inner: a middleware that fails with an error, not a response.
                 .wrap_fn(|_req, _srv| {
                     futures_util::future::ready(Err::<ServiceResponse, Error>(
                         ApiError::not_found("no such file").into(),

@@ -5,7 +5,6 @@ use std::net::TcpListener;
 use std::sync::Arc;
 use std::time::Duration;
 
-use anyhow::Context;
 use boxoffice_api::auth::{BcryptHasher, JwtKeys, OsTokens};
 use boxoffice_api::{ApiState, HttpSettings};
 use boxoffice_domain::account::{Actor, AuthRules, Role, User};
@@ -16,9 +15,10 @@ use boxoffice_domain::payment::{PaymentGateway, RefundPolicy};
 use boxoffice_domain::ports::{Clock, SystemClock};
 use boxoffice_domain::service::{BookingRules, BookingService, CatalogService};
 use boxoffice_domain::values::Currency;
+use boxoffice_domain::DomainError;
 use boxoffice_infra_payments::{MockGateway, MockGatewaySettings};
 use boxoffice_infra_postgres::{
-    Db, PgAccountRepository, PgBookingRepository, PgCatalogRepository, PgHealth,
+    ClientDeadlines, Db, PgAccountRepository, PgBookingRepository, PgCatalogRepository, PgHealth,
     PgIdempotencyStore, PgPaymentRepository, PoolConfig,
 };
 
@@ -43,20 +43,36 @@ pub fn connect_for_command(database_url: &str, settings: &Settings) -> anyhow::R
     open_pool(database_url, settings, 0)
 }
 
-fn open_pool(database_url: &str, settings: &Settings, min_idle: u32) -> anyhow::Result<Db> {
-    Db::connect(
-        database_url,
-        &PoolConfig {
-            max_size: settings.database.pool_size,
-            min_idle: Some(min_idle),
-            connect_timeout: Duration::from_secs(settings.database.connect_timeout_secs),
+/// The pool settings of `database.*`.
+pub fn pool_config(settings: &Settings, min_idle: u32) -> PoolConfig {
+    let d = &settings.database;
+    let connect_timeout = Duration::from_secs(d.connect_timeout_secs);
+    PoolConfig {
+        max_size: d.pool_size,
+        min_idle: Some(min_idle),
+        connect_timeout,
+        test_on_checkout: d.test_on_checkout,
+        statement_timeout: Duration::from_millis(d.statement_timeout_ms),
+        lock_timeout: Duration::from_millis(d.lock_timeout_ms),
+        call_timeout: Duration::from_millis(d.call_timeout_ms),
+        bulk_timeout: Duration::from_millis(d.bulk_timeout_ms),
+        client: ClientDeadlines {
+            connect_timeout,
+            keepalives_idle: Duration::from_secs(d.keepalives_idle_secs),
+            keepalives_interval: Duration::from_secs(d.keepalives_interval_secs),
+            keepalives_count: d.keepalives_count,
+            tcp_user_timeout: Duration::from_millis(d.tcp_user_timeout_ms),
         },
-    )
-    .map_err(|e| anyhow::anyhow!("{e}"))
+    }
+}
+
+fn open_pool(database_url: &str, settings: &Settings, min_idle: u32) -> anyhow::Result<Db> {
+    Db::connect(database_url, &pool_config(settings, min_idle)).map_err(|e| anyhow::anyhow!("{e}"))
 }
 
 /// What the service runs on besides the database: the clock and the payment gateway. The
-/// server uses the wall clock and the mock gateway of the settings; tests bring their own.
+/// server uses the wall clock and the mock gateway of the settings, its ledger in the
+/// database; tests bring their own.
 #[derive(Clone)]
 pub struct Parts {
     pub clock: Arc<dyn Clock>,
@@ -64,15 +80,25 @@ pub struct Parts {
 }
 
 impl Parts {
-    pub fn for_settings(settings: &Settings) -> Self {
+    /// The wall clock and [`mock_gateway`] over `db`.
+    pub fn for_settings(settings: &Settings, db: &Db) -> Self {
         Self {
             clock: Arc::new(SystemClock),
-            gateway: Arc::new(MockGateway::new(MockGatewaySettings {
-                delay_ms: settings.payments.gateway_delay_ms,
-                fail_rate_percent: settings.payments.gateway_fail_rate_percent,
-            })),
+            gateway: Arc::new(mock_gateway(settings, db)),
         }
     }
+}
+
+/// The mock payment gateway of the settings, its ledger kept in `db` (tables
+/// `mock_gateway_*`), so that refunds of charges made before a restart work.
+pub fn mock_gateway(settings: &Settings, db: &Db) -> MockGateway {
+    MockGateway::in_postgres(
+        MockGatewaySettings {
+            delay_ms: settings.payments.gateway_delay_ms,
+            fail_rate_percent: settings.payments.gateway_fail_rate_percent,
+        },
+        db.clone(),
+    )
 }
 
 /// The refund policy of the settings.
@@ -85,7 +111,7 @@ pub fn refund_policy(settings: &Settings) -> RefundPolicy {
 
 /// Wires the use cases over the PostgreSQL adapters and the notifier.
 pub fn state(db: &Db, settings: &Settings) -> anyhow::Result<ApiState> {
-    state_with(db, settings, &Parts::for_settings(settings))
+    state_with(db, settings, &Parts::for_settings(settings, db))
 }
 
 fn payment_service(db: &Db, settings: &Settings, parts: &Parts) -> PaymentService {
@@ -159,7 +185,10 @@ pub fn state_with(db: &Db, settings: &Settings, parts: &Parts) -> anyhow::Result
         accounts,
         idempotency,
         jwt: Arc::new(jwt),
-        health: Arc::new(PgHealth::new(db.clone())),
+        health: Arc::new(PgHealth::new(
+            db.clone(),
+            Duration::from_millis(settings.database.ready_timeout_ms),
+        )),
         default_currency: Currency::parse(&settings.booking.default_currency)
             .map_err(|e| anyhow::anyhow!("default currency: {e}"))?,
         csv_limit: settings.server.csv_limit_bytes,
@@ -193,20 +222,74 @@ pub fn migrate(db: &Db) -> anyhow::Result<Vec<String>> {
     db.migrate_blocking().map_err(|e| anyhow::anyhow!("{e}"))
 }
 
-/// Migrates, then starts the HTTP server on `listener` (and the background sweep when
-/// `jobs.enabled`); returns the running server.
+/// Starts the HTTP server on `listener` (and the background sweep when `jobs.enabled`) and
+/// applies the migrations ([`migrate_in_background`]); returns the running server.
 pub async fn start(
     listener: TcpListener,
     database_url: &str,
     settings: &Settings,
 ) -> anyhow::Result<actix_web::dev::Server> {
-    start_with(
-        listener,
-        database_url,
-        settings,
-        Parts::for_settings(settings),
-    )
-    .await
+    let db = connect(database_url, settings)?;
+    start_on(listener, db, settings, None).await
+}
+
+/// The pause between two attempts at the migrations while the database cannot be reached:
+/// doubling from the first to the last.
+const MIGRATE_RETRY_FIRST: Duration = Duration::from_millis(250);
+const MIGRATE_RETRY_MAX: Duration = Duration::from_secs(10);
+
+/// How long the first attempt at the migrations waits for a connection before the server
+/// starts without them.
+const MIGRATE_FIRST_WAIT: Duration = Duration::from_secs(1);
+
+/// One attempt at the migrations (on the blocking pool), waiting at most `wait` for a
+/// connection; logs what it applied.
+async fn migrate_once(db: &Db, wait: Duration) -> Result<(), DomainError> {
+    let migrate_db = db.clone();
+    let applied = tokio::task::spawn_blocking(move || migrate_db.migrate_blocking_waiting(wait))
+        .await
+        .map_err(|e| DomainError::Internal(format!("migration task: {e}")))??;
+    if !applied.is_empty() {
+        tracing::info!(?applied, "applied migrations");
+    }
+    Ok(())
+}
+
+/// Applies the migrations now when the database answers; otherwise the server starts anyway
+/// and keeps trying in the background (backing off up to 10 s between attempts), every
+/// database call answering 503 `unavailable` — and `/ready` 503 — until they are applied.
+/// The failed attempts are logged by the pool's outage log (once per outage). A migration
+/// that fails for another reason than an unreachable database is logged at ERROR and retried
+/// the same way (the server stays not-ready).
+pub async fn migrate_in_background(db: &Db) -> anyhow::Result<()> {
+    db.await_schema();
+    let first = migrate_once(db, MIGRATE_FIRST_WAIT).await;
+    if first.is_ok() {
+        db.schema_applied();
+        return Ok(());
+    }
+    let db = db.clone();
+    tokio::spawn(async move {
+        let mut pause = MIGRATE_RETRY_FIRST;
+        let mut outcome = first;
+        loop {
+            match outcome {
+                Ok(()) => {
+                    db.schema_applied();
+                    tracing::info!("migrations applied: ready");
+                    return;
+                }
+                Err(DomainError::Unavailable(e)) => {
+                    tracing::debug!(error = %e, "migrations wait for the database")
+                }
+                Err(e) => tracing::error!(error = %e, "migrations failed; retrying"),
+            }
+            tokio::time::sleep(pause).await;
+            pause = (pause * 2).min(MIGRATE_RETRY_MAX);
+            outcome = migrate_once(&db, MIGRATE_RETRY_MAX).await;
+        }
+    });
+    Ok(())
 }
 
 /// Runs the sweep every `jobs.sweep_interval_secs` until the process ends.
@@ -238,13 +321,18 @@ pub async fn start_with(
     parts: Parts,
 ) -> anyhow::Result<actix_web::dev::Server> {
     let db = connect(database_url, settings)?;
-    let migrate_db = db.clone();
-    let applied = tokio::task::spawn_blocking(move || migrate(&migrate_db))
-        .await
-        .context("migration task")??;
-    if !applied.is_empty() {
-        tracing::info!(?applied, "applied migrations");
-    }
+    start_on(listener, db, settings, Some(parts)).await
+}
+
+/// Migrates `db`, then serves; `parts` default to [`Parts::for_settings`] over `db`.
+async fn start_on(
+    listener: TcpListener,
+    db: Db,
+    settings: &Settings,
+    parts: Option<Parts>,
+) -> anyhow::Result<actix_web::dev::Server> {
+    let parts = parts.unwrap_or_else(|| Parts::for_settings(settings, &db));
+    migrate_in_background(&db).await?;
     let state = state_with(&db, settings, &parts)?;
     if settings.jobs.enabled {
         spawn_jobs(
@@ -272,9 +360,11 @@ pub fn init_tracing(settings: &Settings) {
         .unwrap_or_else(|_| EnvFilter::new(settings.log.level.clone()));
     // One line per request when its span closes, carrying request_id, method, route, status
     // and latency (tracing-actix-web's root span); events inside a request carry its fields too.
+    // Colours only for a terminal: piped or redirected logs stay plain text.
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_span_events(tracing_subscriber::fmt::format::FmtSpan::CLOSE)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .with_writer(std::io::stderr);
     let _ = if settings.log.format == "json" {
         builder

@@ -19,7 +19,8 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Apply pending migrations, then serve HTTP.
+    /// Serve HTTP, applying pending migrations first (while the database cannot be reached, the
+    /// server starts anyway, answers 503, and applies them in the background).
     Serve {
         /// Address to listen on (default: server.bind from config, 127.0.0.1:8080).
         #[arg(long)]
@@ -37,7 +38,7 @@ enum Command {
     /// Load the demo data set (idempotent).
     Seed,
     /// Run the background sweep once: write down expired holds and complete bookings of shows
-    /// that ended (pending refunds are retried by the running server's sweep).
+    /// that ended, and retry pending refunds.
     Sweep,
     /// Create an admin account; the password is read from standard input (first line).
     CreateAdmin {
@@ -110,16 +111,14 @@ fn main() -> anyhow::Result<()> {
         }),
         Command::Sweep => runtime()?.block_on(async {
             let db = connect_for_command(&url, &settings)?;
-            let parts = boxoffice::Parts::for_settings(&settings);
-            // Pending refunds are left to the server's own sweep: the mock gateway's ledger of
-            // charges lives in the server process, not in this one.
-            let mut sweeper = boxoffice::sweeper(&db, &settings, &parts);
-            sweeper.retry_refunds = false;
-            let report = sweeper.run_once().await?;
+            let parts = boxoffice::Parts::for_settings(&settings, &db);
+            // The mock gateway's ledger is in the database: this process can retry refunds.
+            let report = boxoffice::sweeper(&db, &settings, &parts)
+                .run_once()
+                .await?;
             println!(
-                "expired {} holds, completed {} bookings (pending refunds are retried by the \
-                 server's sweep)",
-                report.expired, report.completed
+                "expired {} holds, completed {} bookings, retried {} pending refunds",
+                report.expired, report.completed, report.refunds_retried
             );
             Ok(())
         }),
@@ -160,7 +159,7 @@ fn main() -> anyhow::Result<()> {
         } => {
             use std::io::{BufRead, IsTerminal, Write};
             if std::io::stdin().is_terminal() {
-                eprint!("password for {email} (8-128 characters; it is echoed — pipe it in to avoid that): ");
+                eprint!("password for {email} (8 characters to 72 bytes; it is echoed — pipe it in to avoid that): ");
                 std::io::stderr().flush().ok();
             }
             let mut password = String::new();

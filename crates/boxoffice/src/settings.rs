@@ -79,7 +79,26 @@ pub struct DatabaseSettings {
     pub pool_size: u32,
     /// Idle connections the pool keeps open (opened in the background; capped at pool_size).
     pub min_idle: u32,
+    /// The longest wait for a pooled connection, and libpq's `connect_timeout`.
     pub connect_timeout_secs: u64,
+    /// Test each connection with a round trip before handing it out (a connection the server
+    /// dropped is discarded instead of failing a request; ADR 0009).
+    pub test_on_checkout: bool,
+    /// Server-side deadlines of every connection (`statement_timeout`, `lock_timeout`).
+    pub statement_timeout_ms: u64,
+    pub lock_timeout_ms: u64,
+    /// The deadline of one database call of a request, waiting for a connection included:
+    /// past it the request answers 503 even if the database never answers.
+    pub call_timeout_ms: u64,
+    /// The deadline of a CSV import's transaction (a bulk write).
+    pub bulk_timeout_ms: u64,
+    /// The deadline of `GET /ready`'s check.
+    pub ready_timeout_ms: u64,
+    /// libpq's TCP keepalives and `tcp_user_timeout` (a peer that stopped answering).
+    pub keepalives_idle_secs: u64,
+    pub keepalives_interval_secs: u64,
+    pub keepalives_count: u32,
+    pub tcp_user_timeout_ms: u64,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -141,9 +160,10 @@ impl Settings {
     }
 
     fn validate(&self) -> anyhow::Result<()> {
+        let most = boxoffice_domain::limits::MAX_PLACES_PER_BOOKING;
         anyhow::ensure!(
-            (1..=100).contains(&self.booking.max_seats_per_booking),
-            "booking.max_seats_per_booking must be 1..=100"
+            (1..=most).contains(&self.booking.max_seats_per_booking),
+            "booking.max_seats_per_booking must be 1..={most}"
         );
         boxoffice_domain::values::Currency::parse(&self.booking.default_currency)
             .map_err(|e| anyhow::anyhow!("booking.default_currency: {e}"))?;
@@ -181,6 +201,25 @@ impl Settings {
         anyhow::ensure!(
             self.database.pool_size >= 1,
             "database.pool_size must be >= 1"
+        );
+        let d = &self.database;
+        anyhow::ensure!(
+            d.connect_timeout_secs >= 1
+                && d.statement_timeout_ms >= 100
+                && d.lock_timeout_ms >= 100
+                && d.call_timeout_ms >= 100
+                && d.bulk_timeout_ms >= 100
+                && d.ready_timeout_ms >= 100,
+            "database.connect_timeout_secs must be >= 1 and database.statement_timeout_ms, \
+             lock_timeout_ms, call_timeout_ms, bulk_timeout_ms and ready_timeout_ms >= 100"
+        );
+        anyhow::ensure!(
+            d.keepalives_idle_secs >= 1
+                && d.keepalives_interval_secs >= 1
+                && d.keepalives_count >= 1
+                && d.tcp_user_timeout_ms >= 1000,
+            "database.keepalives_idle_secs, keepalives_interval_secs and keepalives_count must \
+             be >= 1 and database.tcp_user_timeout_ms >= 1000"
         );
         anyhow::ensure!(
             matches!(self.log.format.as_str(), "pretty" | "json"),
@@ -242,6 +281,8 @@ mod tests {
         assert_eq!(s.auth.bcrypt_cost, 12);
         assert_eq!(s.auth.access_token_ttl_secs, 900);
         assert!(s.server.edges.cors_allowed_origins.is_empty());
+        assert!(s.database.test_on_checkout);
+        assert!(s.database.call_timeout_ms > s.database.statement_timeout_ms);
     }
 
     #[test]

@@ -11,7 +11,7 @@ use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 use crate::error::{DomainError, Violations};
-use crate::values::{parse_text, Email, Phone};
+use crate::values::{Email, Phone, TextRule};
 
 /// What a user may do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -87,9 +87,13 @@ impl User {
     }
 }
 
-/// Shortest and longest password, in characters.
+/// Shortest password, in characters.
 pub const PASSWORD_MIN_CHARS: usize = 8;
-pub const PASSWORD_MAX_CHARS: usize = 128;
+/// Longest password, in characters: as many as fit in [`PASSWORD_MAX_BYTES`] bytes of UTF-8
+/// (what bcrypt reads), which is this many for ASCII and fewer for other letters (2 to 4 bytes
+/// each). The byte limit is the rule.
+pub const PASSWORD_MAX_CHARS: usize = PASSWORD_MAX_BYTES;
+pub use crate::limits::PASSWORD_MAX_BYTES;
 
 /// A password that meets the rules. Its `Debug` never shows it.
 #[derive(Clone, PartialEq, Eq)]
@@ -107,15 +111,23 @@ impl Password {
                 "the password must have at least {PASSWORD_MIN_CHARS} characters"
             ));
         }
-        if n > PASSWORD_MAX_CHARS {
+        if !Self::fits(value) {
             return Err(format!(
-                "the password must have at most {PASSWORD_MAX_CHARS} characters"
+                "the password must be at most {PASSWORD_MAX_BYTES} bytes of UTF-8 (bcrypt reads no \
+                 more; this one has {} bytes, and letters outside ASCII take 2 to 4 bytes each)",
+                value.len()
             ));
         }
         if value.trim().is_empty() {
             return Err("the password must not be only spaces".to_owned());
         }
         Ok(Self(value.to_owned()))
+    }
+
+    /// Whether `value` fits in what bcrypt reads ([`PASSWORD_MAX_BYTES`] bytes). A longer one is
+    /// refused when it is set, and never matches at sign-in (its end would not count).
+    pub fn fits(value: &str) -> bool {
+        value.len() <= PASSWORD_MAX_BYTES
     }
 
     /// Like [`Password::parse`] but reports the error under `field`.
@@ -191,13 +203,13 @@ impl fmt::Debug for TokenHash {
     }
 }
 
-fn profile_text(v: &mut Violations, field: &str, value: Option<&str>, max: usize) -> String {
-    match value.map(str::trim).filter(|s| !s.is_empty()) {
-        None => String::new(),
-        Some(s) => v
-            .check(field, parse_text(s, field, max))
-            .unwrap_or_default(),
-    }
+/// First and last names: one line, at most 100 characters; an empty one clears the field.
+const PROFILE_NAME_RULE: TextRule = TextRule::optional_line(crate::limits::PERSON_NAME_MAX_CHARS);
+/// A postal address: several lines allowed, at most 500 characters (like a venue's).
+const PROFILE_ADDRESS_RULE: TextRule = TextRule::optional_lines(crate::limits::ADDRESS_MAX_CHARS);
+
+fn profile_text(v: &mut Violations, field: &str, value: &str, rule: TextRule) -> String {
+    v.check(field, rule.parse(value, field)).unwrap_or_default()
 }
 
 /// Profile fields shared by signup and updates.
@@ -326,26 +338,18 @@ fn parse_profile(v: &mut Violations, p: &ProfileInput) -> ParsedProfile {
             v.check("phone", Phone::parse(s))
         }
     });
-    let first = p.first_name.as_deref().map(|s| {
-        profile_text(
-            v,
-            "first_name",
-            Some(s),
-            crate::limits::PERSON_NAME_MAX_CHARS,
-        )
-    });
-    let last = p.last_name.as_deref().map(|s| {
-        profile_text(
-            v,
-            "last_name",
-            Some(s),
-            crate::limits::PERSON_NAME_MAX_CHARS,
-        )
-    });
+    let first = p
+        .first_name
+        .as_deref()
+        .map(|s| profile_text(v, "first_name", s, PROFILE_NAME_RULE));
+    let last = p
+        .last_name
+        .as_deref()
+        .map(|s| profile_text(v, "last_name", s, PROFILE_NAME_RULE));
     let address = p
         .address
         .as_deref()
-        .map(|s| profile_text(v, "address", Some(s), crate::limits::ADDRESS_MAX_CHARS));
+        .map(|s| profile_text(v, "address", s, PROFILE_ADDRESS_RULE));
     (phone, first, last, address)
 }
 

@@ -134,6 +134,7 @@ impl AccountService {
             Ok(e) => self.repo.find_credentials(&e).await?,
             Err(_) => None,
         };
+        let found = found.filter(|_| Password::fits(password));
         let Some((user, hash)) = found else {
             // Same work as for a real account: no timing difference to probe emails with.
             let _ = self.hasher.verify(password, None).await;

@@ -14,7 +14,7 @@ use crate::catalog::ShowKind;
 use crate::error::{DomainError, Violations};
 use crate::payment::{HistoryEntity, HistoryEntry, Payment};
 use crate::pricing::{Tier, TierPrices};
-use crate::values::{natural_cmp, Currency, Email, Name, Phone, SeatLabel};
+use crate::values::{natural_cmp, total_overflows, Currency, Email, Name, Phone, SeatLabel};
 
 /// Booking states (ARCHITECTURE.md, docs/lifecycle.md):
 /// `held --pay--> confirmed --show ends--> completed`, `held --expire--> expired`,
@@ -171,6 +171,87 @@ pub struct BookingRequest {
     pub email: Option<String>,
 }
 
+/// The places of a booking request (or a quote): exactly one of `seat_ids`, `seat_labels` or
+/// `quantity`, 1..=`max_places` of them, distinct and well-formed. Failures go to `v`.
+pub fn parse_places(
+    seat_ids: Option<Vec<i64>>,
+    seat_labels: Option<Vec<String>>,
+    quantity: Option<i64>,
+    max_places: u32,
+    v: &mut Violations,
+) -> Option<Places> {
+    let count_rule = |n: usize, field: &str, v: &mut Violations| {
+        if n == 0 {
+            v.add(field, "ask for at least one seat");
+        } else if n > max_places as usize {
+            v.add(
+                field,
+                format!("at most {max_places} seats or places per booking"),
+            );
+        }
+    };
+    let given = [
+        seat_ids.is_some(),
+        seat_labels.is_some(),
+        quantity.is_some(),
+    ]
+    .iter()
+    .filter(|b| **b)
+    .count();
+    if given != 1 {
+        v.add(
+            "seat_ids",
+            "give exactly one of seat_ids, seat_labels (seated shows) or quantity (general admission)",
+        );
+        None
+    } else if let Some(ids) = seat_ids {
+        count_rule(ids.len(), "seat_ids", v);
+        let distinct: HashSet<i64> = ids.iter().copied().collect();
+        if distinct.len() != ids.len() {
+            v.add("seat_ids", "seats must be distinct");
+        }
+        if ids.iter().any(|id| *id <= 0) {
+            v.add("seat_ids", "seat ids are positive integers");
+        }
+        Some(Places::SeatIds(ids))
+    } else if let Some(labels) = seat_labels {
+        count_rule(labels.len(), "seat_labels", v);
+        let parsed: Vec<SeatLabel> = labels
+            .iter()
+            .filter_map(|l| v.check("seat_labels", SeatLabel::parse(l)))
+            .collect();
+        let distinct: HashSet<&str> = parsed.iter().map(SeatLabel::as_str).collect();
+        if distinct.len() != parsed.len() {
+            v.add("seat_labels", "seats must be distinct");
+        }
+        Some(Places::SeatLabels(parsed))
+    } else {
+        let q = quantity.unwrap_or(0);
+        if q <= 0 {
+            v.add("quantity", "quantity must be at least 1");
+        } else if q > i64::from(max_places) {
+            v.add(
+                "quantity",
+                format!("at most {max_places} seats or places per booking"),
+            );
+        }
+        Some(Places::Quantity(q.clamp(0, i64::from(u32::MAX)) as u32))
+    }
+}
+
+/// [`parse_places`] alone, for a quote: the places and nothing else.
+pub fn parse_places_only(
+    seat_ids: Option<Vec<i64>>,
+    seat_labels: Option<Vec<String>>,
+    quantity: Option<i64>,
+    max_places: u32,
+) -> Result<Places, DomainError> {
+    let mut v = Violations::new();
+    let places = parse_places(seat_ids, seat_labels, quantity, max_places, &mut v);
+    v.finish()?;
+    places.ok_or_else(|| DomainError::Internal("unreachable: violations empty".into()))
+}
+
 fn blank_to_none(v: &Option<String>) -> Option<&str> {
     v.as_deref().map(str::trim).filter(|s| !s.is_empty())
 }
@@ -186,63 +267,13 @@ impl BookingRequest {
         if blank_to_none(&self.phone).is_none() && blank_to_none(&self.email).is_none() {
             v.add("email", "give at least one of phone or email");
         }
-        let count_rule = |n: usize, field: &str, v: &mut Violations| {
-            if n == 0 {
-                v.add(field, "ask for at least one seat");
-            } else if n > max_places as usize {
-                v.add(
-                    field,
-                    format!("at most {max_places} seats or places per booking"),
-                );
-            }
-        };
-        let given = [
-            self.seat_ids.is_some(),
-            self.seat_labels.is_some(),
-            self.quantity.is_some(),
-        ]
-        .iter()
-        .filter(|b| **b)
-        .count();
-        let places = if given != 1 {
-            v.add(
-                "seat_ids",
-                "give exactly one of seat_ids, seat_labels (seated shows) or quantity (general admission)",
-            );
-            None
-        } else if let Some(ids) = self.seat_ids {
-            count_rule(ids.len(), "seat_ids", &mut v);
-            let distinct: HashSet<i64> = ids.iter().copied().collect();
-            if distinct.len() != ids.len() {
-                v.add("seat_ids", "seats must be distinct");
-            }
-            if ids.iter().any(|id| *id <= 0) {
-                v.add("seat_ids", "seat ids are positive integers");
-            }
-            Some(Places::SeatIds(ids))
-        } else if let Some(labels) = self.seat_labels {
-            count_rule(labels.len(), "seat_labels", &mut v);
-            let parsed: Vec<SeatLabel> = labels
-                .iter()
-                .filter_map(|l| v.check("seat_labels", SeatLabel::parse(l)))
-                .collect();
-            let distinct: HashSet<&str> = parsed.iter().map(SeatLabel::as_str).collect();
-            if distinct.len() != parsed.len() {
-                v.add("seat_labels", "seats must be distinct");
-            }
-            Some(Places::SeatLabels(parsed))
-        } else {
-            let q = self.quantity.unwrap_or(0);
-            if q <= 0 {
-                v.add("quantity", "quantity must be at least 1");
-            } else if q > i64::from(max_places) {
-                v.add(
-                    "quantity",
-                    format!("at most {max_places} seats or places per booking"),
-                );
-            }
-            Some(Places::Quantity(q.clamp(0, i64::from(u32::MAX)) as u32))
-        };
+        let places = parse_places(
+            self.seat_ids,
+            self.seat_labels,
+            self.quantity,
+            max_places,
+            &mut v,
+        );
         if self.show_id <= 0 {
             v.add("show_id", "show_id is a positive integer");
         }
@@ -497,9 +528,7 @@ pub fn plan_seated(
                 seats: vec![seat.label.clone()],
             })?;
         *before += 1;
-        total = total
-            .checked_add(quote.price)
-            .ok_or_else(|| DomainError::Internal("total overflows".into()))?;
+        total = total.checked_add(quote.price).ok_or_else(total_overflows)?;
         items.push(PlannedItem {
             seat_id: Some(seat.id),
             class_id: Some(class.id),
@@ -581,7 +610,7 @@ pub fn plan_general(
     let price = show.price.unwrap_or(0);
     let total = price
         .checked_mul(i64::from(quantity))
-        .ok_or_else(|| DomainError::Internal("total overflows".into()))?;
+        .ok_or_else(total_overflows)?;
     Ok(BookingPlan {
         status: BookingStatus::initial(total),
         items: vec![PlannedItem {

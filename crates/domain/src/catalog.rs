@@ -9,10 +9,21 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{DomainError, Violations};
 use crate::pricing::{Quote, Tier, TierPrices};
-use crate::values::{parse_text, Currency, Name, SeatLabel};
+use crate::values::{check_amount, parse_instant, parse_text, Currency, Name, SeatLabel, TextRule};
 
 /// Most seats one show may have (a stadium is ~100k).
 pub const MAX_SEATS_PER_SHOW: usize = 100_000;
+
+/// A venue's address: multi-line, may be empty.
+pub const ADDRESS_RULE: TextRule = TextRule::optional_lines(crate::limits::ADDRESS_MAX_CHARS);
+/// An event's description: multi-line, may be empty.
+pub const DESCRIPTION_RULE: TextRule =
+    TextRule::optional_lines(crate::limits::DESCRIPTION_MAX_CHARS);
+/// A show's screen (hall, stage) name: one line, may be empty.
+pub const SCREEN_NAME_RULE: TextRule =
+    TextRule::optional_line(crate::limits::SCREEN_NAME_MAX_CHARS);
+/// A seat's reference in another system (`seats[].external_ref`, the `id` column of a CSV file).
+pub const EXTERNAL_REF_RULE: TextRule = TextRule::optional_line(200);
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct City {
@@ -96,15 +107,13 @@ impl NewVenue {
     ) -> Result<Self, DomainError> {
         let mut v = Violations::new();
         let name = v.check("name", Name::parse(name));
-        if address.trim().chars().count() > crate::limits::ADDRESS_MAX_CHARS {
-            v.add("address", "address must be at most 500 characters");
-        }
+        let address = v.check("address", ADDRESS_RULE.parse(address, "address"));
         check_coordinates(&mut v, latitude, longitude);
         v.finish()?;
         Ok(Self {
             city_id,
             name: name.expect("checked"),
-            address: address.trim().to_owned(),
+            address: address.expect("checked"),
             latitude,
             longitude,
         })
@@ -200,12 +209,10 @@ impl NewEvent {
             "title",
             parse_text(title, "title", crate::limits::TITLE_MAX_CHARS),
         );
-        if description.trim().chars().count() > crate::limits::DESCRIPTION_MAX_CHARS {
-            v.add(
-                "description",
-                "description must be at most 10000 characters",
-            );
-        }
+        let description = v.check(
+            "description",
+            DESCRIPTION_RULE.parse(description, "description"),
+        );
         let event_type = match EventType::parse(event_type) {
             Ok(t) => Some(t),
             Err(_) => {
@@ -219,7 +226,7 @@ impl NewEvent {
         v.finish()?;
         Ok(Self {
             title: title.expect("checked"),
-            description: description.trim().to_owned(),
+            description: description.expect("checked"),
             event_type: event_type.expect("checked"),
             city_id,
             venue_id,
@@ -237,6 +244,24 @@ pub struct EventFilter {
     pub from: Option<DateTime<Utc>>,
     /// Events with a show starting before this instant.
     pub to: Option<DateTime<Utc>>,
+}
+
+impl EventFilter {
+    /// `from` and `to` within the timestamp range ([`parse_instant`]), `to` not before `from`.
+    pub fn validate(&self) -> Result<(), DomainError> {
+        let mut v = Violations::new();
+        for (field, value) in [("from", self.from), ("to", self.to)] {
+            if let Some(t) = value {
+                v.check(field, parse_instant(t, field));
+            }
+        }
+        if let (Some(from), Some(to)) = (self.from, self.to) {
+            if to < from {
+                v.add("to", "to must not be before from");
+            }
+        }
+        v.finish()
+    }
 }
 
 /// Pagination of a list.
@@ -494,23 +519,79 @@ fn check_prices(v: &mut Violations, field: &str, p: &TierPrices) {
         ("normal_price", p.normal_price),
         ("max_price", p.max_price),
     ] {
-        if value.is_some_and(|x| x < 0) {
-            v.add(format!("{field}.{what}"), "prices must not be negative");
+        if let Some(x) = value {
+            v.check(&format!("{field}.{what}"), check_amount(x));
         }
     }
 }
 
+/// How long a show lasts when only its start is given (an event created with a `date`).
+pub const DEFAULT_SHOW_HOURS: i64 = 2;
+
+/// The end of a show whose end is not given: [`DEFAULT_SHOW_HOURS`] after its start (the start
+/// itself if that would leave chrono's range, which the start's own check then refuses).
+pub fn default_show_end(starts_at: DateTime<Utc>) -> DateTime<Utc> {
+    starts_at
+        .checked_add_signed(chrono::Duration::hours(DEFAULT_SHOW_HOURS))
+        .unwrap_or(starts_at)
+}
+
 impl NewShow {
-    /// Checks the rules of a new show: ends after it starts, a positive capacity, or a seat map
+    /// The start and end as they will be stored (whole microseconds), recording why not under
+    /// `starts_at`/`ends_at`: both within the years of [`parse_instant`], except that the
+    /// default end ([`default_show_end`] of a permitted start) may fall in the year after
+    /// [`crate::limits::MAX_YEAR`].
+    fn times(&self, v: &mut Violations) -> (Option<DateTime<Utc>>, Option<DateTime<Utc>>) {
+        let starts = v.check("starts_at", parse_instant(self.starts_at, "starts_at"));
+        let ends = if starts.is_some() && self.ends_at == default_show_end(self.starts_at) {
+            starts.map(default_show_end)
+        } else {
+            v.check("ends_at", parse_instant(self.ends_at, "ends_at"))
+        };
+        (starts, ends)
+    }
+
+    /// The show with its times truncated to microseconds and its texts trimmed, once it passes
+    /// [`NewShow::validate`]. The use cases store what this returns.
+    pub fn validated(mut self) -> Result<Self, DomainError> {
+        self.validate()?;
+        // Checked by validate: both are within the range.
+        let mut v = Violations::new();
+        let (starts, ends) = self.times(&mut v);
+        v.finish()?;
+        // Both are Some once no violation was recorded.
+        self.starts_at = starts.unwrap_or(self.starts_at);
+        self.ends_at = ends.unwrap_or(self.ends_at);
+        self.screen_name = self.screen_name.trim().to_owned();
+        if let Layout::Seated { seats, .. } = &mut self.layout {
+            for s in seats {
+                s.external_ref = s
+                    .external_ref
+                    .take()
+                    .map(|r| r.trim().to_owned())
+                    .filter(|r| !r.is_empty());
+            }
+        }
+        Ok(self)
+    }
+
+    /// Checks the rules of a new show: times within the range, ends after it starts, a positive
+    /// capacity, prices within the ceiling, texts without control characters, or a seat map
     /// whose class names and seat labels are unique and whose seats all name a declared class.
+    /// A seat map may be empty (no class, no seat): the seats come later from a CSV import.
     pub fn validate(&self) -> Result<(), DomainError> {
         let mut v = Violations::new();
-        if self.ends_at <= self.starts_at {
-            v.add("ends_at", "ends_at must be after starts_at");
+        let (starts, ends) = self.times(&mut v);
+        // Compared as stored (whole microseconds).
+        if let (Some(starts), Some(ends)) = (starts, ends) {
+            if ends <= starts {
+                v.add("ends_at", "ends_at must be after starts_at");
+            }
         }
-        if self.screen_name.chars().count() > crate::limits::SCREEN_NAME_MAX_CHARS {
-            v.add("screen_name", "screen_name must be at most 200 characters");
-        }
+        v.check(
+            "screen_name",
+            SCREEN_NAME_RULE.parse(&self.screen_name, "screen_name"),
+        );
         match &self.layout {
             Layout::General { capacity, price } => {
                 if *capacity == 0 {
@@ -522,17 +603,11 @@ impl NewShow {
                         format!("capacity must be at most {MAX_SEATS_PER_SHOW}"),
                     );
                 }
-                if price.is_some_and(|p| p < 0) {
-                    v.add("price", "price must not be negative");
+                if let Some(p) = price {
+                    v.check("price", check_amount(*p));
                 }
             }
             Layout::Seated { classes, seats } => {
-                if classes.is_empty() {
-                    v.add(
-                        "seat_classes",
-                        "a seated show needs at least one seat class",
-                    );
-                }
                 let mut names = HashSet::new();
                 for (i, c) in classes.iter().enumerate() {
                     if let Err(DomainError::Validation(fs)) = parse_class_name(&c.name) {
@@ -548,9 +623,6 @@ impl NewShow {
                     }
                     check_prices(&mut v, &format!("seat_classes[{i}]"), &c.prices);
                 }
-                if seats.is_empty() {
-                    v.add("seats", "a seated show needs at least one seat");
-                }
                 if seats.len() > MAX_SEATS_PER_SHOW {
                     v.add(
                         "seats",
@@ -558,7 +630,13 @@ impl NewShow {
                     );
                 }
                 let mut labels = HashSet::new();
-                for s in seats {
+                for (i, s) in seats.iter().enumerate() {
+                    if let Some(r) = &s.external_ref {
+                        v.check(
+                            &format!("seats[{i}].external_ref"),
+                            EXTERNAL_REF_RULE.parse(r, "external_ref"),
+                        );
+                    }
                     if !labels.insert(s.label.as_str()) {
                         v.add("seats", format!("seat label '{}' is used twice", s.label));
                     }

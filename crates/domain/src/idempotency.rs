@@ -14,12 +14,17 @@ use chrono::{DateTime, Duration, Utc};
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
-use crate::account::Actor;
+use crate::account::{Actor, TokenHash};
 use crate::error::DomainError;
 use crate::ports::{Clock, IdempotencyStore};
 
 /// The longest key accepted, in characters (bytes: keys are ASCII).
 pub const MAX_KEY_LEN: usize = 255;
+
+/// The shortest key accepted from an anonymous caller: for a guest the key is the secret that
+/// guards the stored answer (which carries a `guest_token`), so `1` or `order-42` will not do.
+/// A UUID has 36 characters.
+pub const MIN_GUEST_KEY_LEN: usize = 16;
 
 /// A client's idempotency key: 1 to [`MAX_KEY_LEN`] visible ASCII characters (`!` to `~`; no
 /// spaces, no control characters, nothing outside ASCII).
@@ -35,6 +40,10 @@ pub enum InvalidKey {
     TooLong,
     #[error("the Idempotency-Key header may only hold visible ASCII characters (no spaces)")]
     NotVisibleAscii,
+    #[error(
+        "a guest's Idempotency-Key must be at least 16 characters: send a random value (a UUID)"
+    )]
+    TooShortForGuest,
 }
 
 impl IdempotencyKey {
@@ -63,6 +72,14 @@ impl IdempotencyKey {
     pub fn as_str(&self) -> &str {
         &self.0
     }
+
+    /// Whether the key may be used by an anonymous caller ([`MIN_GUEST_KEY_LEN`]).
+    pub fn check_for_guest(&self) -> Result<(), InvalidKey> {
+        if self.0.len() < MIN_GUEST_KEY_LEN {
+            return Err(InvalidKey::TooShortForGuest);
+        }
+        Ok(())
+    }
 }
 
 /// Whose keys these are: a key means something only together with its scope, so two callers
@@ -84,21 +101,50 @@ impl IdempotencyScope {
 
     /// The keys of whoever holds one guest token (the hash identifies the holder without
     /// storing the token): only the holder can replay the answers kept under it.
-    pub fn guest_token(hash: &crate::account::TokenHash) -> Self {
+    pub fn guest_token(hash: &TokenHash) -> Self {
         let hex: String = hash.as_bytes().iter().map(|b| format!("{b:02x}")).collect();
         Self(format!("guest:{hex}"))
     }
 
-    /// The scope of a caller: their account when signed in. Anonymous callers have none —
-    /// nothing tells one guest from another, and a guest booking's answer carries its
-    /// `guest_token`, so a scope shared by all guests would hand one guest's token to whoever
-    /// sends the same key and body. The HTTP edge refuses the header from anonymous callers
-    /// (`docs/security.md`).
+    /// The scope of a caller's account when signed in. Anonymous callers have none: nothing
+    /// tells one guest from another, so their keys are scoped to the request instead
+    /// ([`IdempotencyScope::guest_request`]).
     pub fn for_actor(actor: &Actor) -> Option<Self> {
         match actor {
             Actor::User(u) => Some(Self::user(u.id)),
             Actor::Anonymous => None,
         }
+    }
+
+    /// The keys of an anonymous caller, for one request: the scope is a fingerprint of the
+    /// request — its [`request_hash`] (method, path, exact body bytes) and the hash of the
+    /// `X-Booking-Token` it presents, if any. A replay therefore needs the key AND the
+    /// byte-identical request (and token): a guest booking's answer, which carries its
+    /// `guest_token`, goes only to whoever sends the same random key with the same body
+    /// (`docs/security.md`). The same key with another body is simply another request.
+    pub fn guest_request(request: &RequestHash, booking_token: Option<&TokenHash>) -> Self {
+        let mut h = Sha256::new();
+        h.update(b"guest-request\0");
+        h.update(request.as_bytes());
+        match booking_token {
+            Some(t) => {
+                h.update([1]);
+                h.update(t.as_bytes());
+            }
+            None => h.update([0]),
+        }
+        let hex: String = h.finalize().iter().map(|b| format!("{b:02x}")).collect();
+        Self(format!("anon:{hex}"))
+    }
+
+    /// The scope of `actor`'s key for a request: the account when signed in, else
+    /// [`IdempotencyScope::guest_request`].
+    pub fn for_request(
+        actor: &Actor,
+        request: &RequestHash,
+        booking_token: Option<&TokenHash>,
+    ) -> Self {
+        Self::for_actor(actor).unwrap_or_else(|| Self::guest_request(request, booking_token))
     }
 
     pub fn as_str(&self) -> &str {

@@ -10,10 +10,10 @@
 
 use std::collections::HashMap;
 
-use crate::catalog::parse_class_name;
+use crate::catalog::{parse_class_name, EXTERNAL_REF_RULE};
 use crate::error::DomainError;
 use crate::pricing::TierPrices;
-use crate::values::{parse_price, SeatLabel};
+use crate::values::{check_chars, parse_price, Lines, SeatLabel};
 
 /// A seat row of the seats file.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -70,7 +70,10 @@ fn read_table(bytes: &[u8], required: &[&str]) -> Result<Table, DomainError> {
         .map_err(|e| err(1, None, format!("unreadable header: {e}")))?
         .clone();
     let mut columns = HashMap::new();
+    let mut names = Vec::with_capacity(headers.len());
     for (i, h) in headers.iter().enumerate() {
+        check_chars(h, "a column name", Lines::One).map_err(|e| err(1, None, e.message))?;
+        names.push(h.trim().to_ascii_lowercase());
         let key = h.trim().to_ascii_lowercase();
         if !key.is_empty() && columns.insert(key.clone(), i).is_some() {
             return Err(err(1, Some(&key), format!("column '{key}' appears twice")));
@@ -114,6 +117,10 @@ fn read_table(bytes: &[u8], required: &[&str]) -> Result<Table, DomainError> {
                 format!("expected {} fields, found {}", headers.len(), record.len()),
             ));
         }
+        // The text rule of every cell, read or not: no NUL, no control characters.
+        for (name, cell) in names.iter().zip(record.iter()) {
+            check_chars(cell, name, Lines::One).map_err(|e| err(line, Some(name), e.message))?;
+        }
         rows.push((line, record));
     }
     if rows.is_empty() {
@@ -132,8 +139,12 @@ impl Table {
     }
 }
 
-fn optional(s: &str) -> Option<String> {
-    (!s.is_empty()).then(|| s.to_owned())
+/// The optional `id` cell: a reference in another system ([`EXTERNAL_REF_RULE`]).
+fn external_id(line: u64, s: &str) -> Result<Option<String>, DomainError> {
+    let id = EXTERNAL_REF_RULE
+        .parse(s, "id")
+        .map_err(|e| err(line, Some("id"), e.message))?;
+    Ok((!id.is_empty()).then_some(id))
 }
 
 /// Parses a seats file.
@@ -170,7 +181,7 @@ pub fn parse_seats_csv(bytes: &[u8]) -> Result<Vec<SeatRow>, DomainError> {
         }
         out.push(SeatRow {
             line,
-            external_id: optional(table.get(record, "id")),
+            external_id: external_id(line, table.get(record, "id"))?,
             label,
             class,
         });
@@ -212,7 +223,7 @@ pub fn parse_pricing_csv(bytes: &[u8]) -> Result<Vec<PricingRow>, DomainError> {
         }
         out.push(PricingRow {
             line,
-            external_id: optional(table.get(record, "id")),
+            external_id: external_id(line, table.get(record, "id"))?,
             class,
             prices,
         });

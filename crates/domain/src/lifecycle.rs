@@ -14,7 +14,7 @@ use uuid::Uuid;
 
 use crate::account::Actor;
 use crate::booking::{Booking, HISTORY_ACTOR_SYSTEM};
-use crate::error::DomainError;
+use crate::error::{DomainError, Violations};
 use crate::payment::{
     verify_webhook, ChargeRequest, DeclineCode, GatewayOutcome, Payment, PaymentGateway,
     PaymentMethod, PaymentStatus, Refund, RefundRequest, WebhookEvent, WEBHOOK_TOLERANCE_SECS,
@@ -24,6 +24,7 @@ use crate::ports::{
     RefundAsk, TokenGenerator,
 };
 use crate::service::readable_booking;
+use crate::values::{check_amount, TextRule};
 
 /// The history actor of changes reported by the gateway's webhook.
 pub const HISTORY_ACTOR_WEBHOOK: &str = "webhook";
@@ -126,6 +127,9 @@ impl std::fmt::Debug for WebhookRules {
 /// The longest refund reason.
 pub const MAX_REASON_CHARS: usize = 500;
 
+/// A refund's reason: required, several lines allowed, at most [`MAX_REASON_CHARS`].
+pub const REASON_RULE: TextRule = TextRule::lines(MAX_REASON_CHARS);
+
 /// Payment and refund use cases.
 #[derive(Clone)]
 pub struct PaymentService {
@@ -223,6 +227,7 @@ impl PaymentService {
             .await?;
         let method = PaymentMethod::parse(payment_method)?;
         if let Some(a) = amount {
+            check_amount(a).map_err(|e| DomainError::invalid("amount", e.message))?;
             if a != booking.total_amount {
                 return Err(DomainError::invalid(
                     "amount",
@@ -377,13 +382,13 @@ impl PaymentService {
         let booking = self.bookings.get_booking(payment.booking_id).await?;
         let organizer = self.catalog.show_organizer(booking.show_id).await?;
         actor.require_event_manager(organizer)?;
-        let reason = reason.trim();
-        if reason.is_empty() || reason.chars().count() > MAX_REASON_CHARS {
-            return Err(DomainError::invalid(
-                "reason",
-                format!("give a reason of 1 to {MAX_REASON_CHARS} characters"),
-            ));
+        let mut v = Violations::new();
+        if let Some(a) = amount {
+            v.check("amount", check_amount(a));
         }
+        let reason = v.check("reason", REASON_RULE.parse(reason, "reason"));
+        v.finish()?;
+        let reason = reason.unwrap_or_default();
         let label = actor.history_label();
         let pending = self
             .payments
@@ -392,7 +397,7 @@ impl PaymentService {
                     id: self.ids.uuid(),
                     payment_id,
                     amount,
-                    reason: reason.to_owned(),
+                    reason,
                     actor: label.clone(),
                 },
                 self.clock.now(),

@@ -7,6 +7,11 @@
 /// permitted booking can overflow 64 bits (10^12 × 10^5 = 10^17 < 2^63 ≈ 9.2 × 10^18).
 pub const MAX_AMOUNT: i64 = 1_000_000_000_000;
 
+/// The most seats or places one booking may have (the ceiling of the setting
+/// `booking.max_seats_per_booking`); with [`MAX_AMOUNT`] per place a booking's total stays far
+/// below 2^63, and it is below [`crate::catalog::MAX_SEATS_PER_SHOW`] as well.
+pub const MAX_PLACES_PER_BOOKING: u32 = 100;
+
 /// The earliest year a timestamp may have: RFC 3339 has no year 0 or negative years.
 pub const MIN_YEAR: i32 = 1;
 
@@ -48,6 +53,8 @@ mod tests {
     fn no_permitted_total_overflows() {
         let places = i64::try_from(crate::catalog::MAX_SEATS_PER_SHOW).unwrap();
         assert!(MAX_AMOUNT.checked_mul(places).is_some());
+        let per_booking = usize::try_from(MAX_PLACES_PER_BOOKING).unwrap();
+        assert!(per_booking <= crate::catalog::MAX_SEATS_PER_SHOW);
     }
 
     /// The `ALL` arrays the OpenAPI document lists as enums hold every value once.

@@ -21,7 +21,7 @@ use sha2::Sha256;
 use uuid::Uuid;
 
 use crate::error::DomainError;
-use crate::values::Currency;
+use crate::values::{Currency, TextRule};
 
 // ---------------------------------------------------------------------------------------------
 // State machines
@@ -355,13 +355,14 @@ impl WebhookEvent {
     /// The event as the gateway's answer to the charge; a `Validation` error for an unknown
     /// type or failure code.
     pub fn outcome(&self) -> Result<GatewayOutcome, DomainError> {
-        let gateway_ref = self.gateway_ref.trim().to_owned();
-        if gateway_ref.is_empty() || gateway_ref.len() > 100 {
-            return Err(DomainError::invalid(
-                "gateway_ref",
-                "give the gateway's charge id (1-100 characters)",
-            ));
-        }
+        let gateway_ref = TextRule::line(100)
+            .parse(&self.gateway_ref, "gateway_ref")
+            .map_err(|e| {
+                DomainError::invalid(
+                    "gateway_ref",
+                    format!("give the gateway's charge id: {}", e.message),
+                )
+            })?;
         match self.kind.as_str() {
             "payment.succeeded" => Ok(GatewayOutcome::Succeeded { gateway_ref }),
             "payment.failed" => {

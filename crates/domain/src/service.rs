@@ -6,7 +6,7 @@ use std::sync::Arc;
 use uuid::Uuid;
 
 use crate::account::{cancellation_reason, may_access_booking, Actor, Role, SecretToken};
-use crate::booking::{Booking, BookingRequest};
+use crate::booking::{parse_places_only, Booking, BookingRequest};
 use crate::booking::{Places, DEFAULT_HOLD_MINUTES};
 use crate::catalog::{
     City, Event, EventDetail, EventFilter, Layout, NewCity, NewEvent, NewShow, NewVenue, Page,
@@ -20,6 +20,7 @@ use crate::ports::{
     BookingFilter, BookingRepository, CatalogRepository, Clock, ContactQuery, SystemClock,
     TokenGenerator,
 };
+use crate::pricing::{quote_booking, BookingQuote};
 use crate::values::SeatLabel;
 use crate::values::{Email, Phone};
 
@@ -160,15 +161,18 @@ impl CatalogService {
         show: Option<NewShow>,
     ) -> Result<EventDetail, DomainError> {
         event.organizer_id = Some(actor.require_organiser()?.id);
-        if let Some(s) = &show {
-            if !matches!(s.layout, Layout::General { .. }) {
-                return Err(DomainError::invalid(
-                    "total_seats",
-                    "an event created with total_seats gets a general-admission show",
-                ));
+        let show = match show {
+            Some(s) => {
+                if !matches!(s.layout, Layout::General { .. }) {
+                    return Err(DomainError::invalid(
+                        "total_seats",
+                        "an event created with total_seats gets a general-admission show",
+                    ));
+                }
+                Some(s.validated()?)
             }
-            s.validate()?;
-        }
+            None => None,
+        };
         self.repo.create_event(event, show).await
     }
 
@@ -177,11 +181,7 @@ impl CatalogService {
         filter: EventFilter,
         page: Page,
     ) -> Result<Paged<Event>, DomainError> {
-        if let (Some(from), Some(to)) = (filter.from, filter.to) {
-            if to < from {
-                return Err(DomainError::invalid("to", "to must not be before from"));
-            }
-        }
+        filter.validate()?;
         self.repo.list_events(filter, page).await
     }
 
@@ -199,7 +199,7 @@ impl CatalogService {
         actor.require_user()?;
         let organizer = self.repo.event_organizer(event_id).await?;
         actor.require_event_manager(organizer)?;
-        show.validate()?;
+        let show = show.validated()?;
         self.repo.create_show(event_id, show).await
     }
 
@@ -332,6 +332,27 @@ impl BookingService {
             booking,
             guest_token,
         })
+    }
+
+    /// Prices a prospective booking of the show (anyone may ask): the places are parsed as a
+    /// booking's are, then priced by [`crate::pricing::quote_booking`] on the show as it
+    /// stands now. Nothing is held or written.
+    pub async fn quote(
+        &self,
+        show_id: i64,
+        seat_ids: Option<Vec<i64>>,
+        seat_labels: Option<Vec<String>>,
+        quantity: Option<i64>,
+    ) -> Result<BookingQuote, DomainError> {
+        let places = parse_places_only(
+            seat_ids,
+            seat_labels,
+            quantity,
+            self.rules.max_seats_per_booking,
+        )?;
+        let now = self.clock.now();
+        let inputs = self.repo.quote_inputs(show_id, places.clone(), now).await?;
+        quote_booking(&inputs, &places, now)
     }
 
     /// One booking, for its owner, its guest-token holder or an admin; anyone else gets the same

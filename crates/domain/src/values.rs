@@ -3,7 +3,10 @@
 use std::cmp::Ordering;
 use std::fmt;
 
+use chrono::{DateTime, Datelike, Timelike, Utc};
 use serde::{Deserialize, Serialize};
+
+use crate::limits::{MAX_AMOUNT, MAX_YEAR, MIN_YEAR};
 
 /// Why a value was rejected; `field` is filled in by the caller that knows the field name.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -72,12 +75,35 @@ pub struct Money {
     pub currency: Currency,
 }
 
+/// The one rule of a money amount that comes in (a price, a payment or refund amount, JSON or
+/// CSV): integer minor units from 0 to [`MAX_AMOUNT`]. With at most
+/// [`crate::catalog::MAX_SEATS_PER_SHOW`] places per booking, no total of a permitted booking can
+/// overflow.
+pub fn check_amount(amount_minor: i64) -> Result<i64, InvalidValue> {
+    if amount_minor < 0 {
+        return Err(InvalidValue::new("amount must not be negative"));
+    }
+    if amount_minor > MAX_AMOUNT {
+        return Err(InvalidValue::new(format!(
+            "amount must be at most {MAX_AMOUNT} (minor units)"
+        )));
+    }
+    Ok(amount_minor)
+}
+
+/// The error of a total that does not fit in 64 bits (only possible with amounts stored before
+/// the ceiling existed): a 422 on `total`, never an internal error.
+pub fn total_overflows() -> crate::error::DomainError {
+    crate::error::DomainError::invalid(
+        "total",
+        format!("the total is too large: amounts are at most {MAX_AMOUNT} minor units"),
+    )
+}
+
 impl Money {
-    /// A non-negative amount; prices and totals are never negative.
+    /// An amount within [`check_amount`]; prices and totals are never negative.
     pub fn new(amount_minor: i64, currency: Currency) -> Result<Self, InvalidValue> {
-        if amount_minor < 0 {
-            return Err(InvalidValue::new("amount must not be negative"));
-        }
+        check_amount(amount_minor)?;
         Ok(Self {
             amount_minor,
             currency,
@@ -153,25 +179,124 @@ pub fn parse_price(text: &str) -> Result<Option<i64>, InvalidValue> {
     if frac.len() == 1 {
         cents *= 10;
     }
-    Ok(Some(whole * 100 + cents))
+    let amount = whole
+        .checked_mul(100)
+        .and_then(|w| w.checked_add(cents))
+        .ok_or_else(|| InvalidValue::new(format!("'{text}' is not a price")))?;
+    check_amount(amount)
+        .map(Some)
+        .map_err(|e| InvalidValue::new(format!("price '{text}': {}", e.message)))
+}
+
+/// The one rule of a timestamp that comes in (a show's start and end, an event's date, a list
+/// filter): its year is within [`MIN_YEAR`]..=[`MAX_YEAR`] (what RFC 3339 and PostgreSQL both
+/// represent, with room for a default end two hours later), and it is truncated to whole
+/// microseconds, the precision PostgreSQL stores, so that what is answered at once and what is
+/// read back later are the same instant.
+pub fn parse_instant(value: DateTime<Utc>, what: &str) -> Result<DateTime<Utc>, InvalidValue> {
+    if !(MIN_YEAR..=MAX_YEAR).contains(&value.year()) {
+        return Err(InvalidValue::new(format!(
+            "{what} must be within the years {MIN_YEAR} to {MAX_YEAR}"
+        )));
+    }
+    // Not `DurationRound`: it works on nanoseconds since 1970 (years 1677 to 2262 only).
+    value
+        .with_nanosecond(value.nanosecond() / 1_000 * 1_000)
+        .ok_or_else(|| InvalidValue::new(format!("{what} is not a valid instant")))
+}
+
+/// Whether a text field may span lines.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lines {
+    /// Names, labels, references, contacts: no control character at all.
+    One,
+    /// Addresses, descriptions, reasons: line breaks and tabs (`\n`, `\r`, `\t`) are allowed.
+    Many,
+}
+
+/// The one character rule of every text that comes in (JSON fields, query strings, CSV cells):
+/// no NUL and no other control character (Unicode `Cc`: U+0000–U+001F, U+007F–U+009F), except
+/// `\n`, `\r` and `\t` in a multi-line field. PostgreSQL cannot store NUL, and the others
+/// only hide text from people reading it.
+pub fn check_chars(value: &str, what: &str, lines: Lines) -> Result<(), InvalidValue> {
+    let allowed = |c: char| lines == Lines::Many && matches!(c, '\n' | '\r' | '\t');
+    match value.chars().find(|c| c.is_control() && !allowed(*c)) {
+        None => Ok(()),
+        Some(c) => Err(InvalidValue::new(format!(
+            "{what} must not contain control characters (found U+{:04X}){}",
+            u32::from(c),
+            if lines == Lines::Many {
+                "; only line breaks and tabs are allowed"
+            } else {
+                ""
+            }
+        ))),
+    }
+}
+
+/// The shape of a free-text field: its longest length (characters, after trimming), whether it
+/// may be empty, and whether it may span lines. Every free-text field is parsed by
+/// [`TextRule::parse`] (or [`parse_text`], the required one-line case).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TextRule {
+    pub max_chars: usize,
+    pub optional: bool,
+    pub lines: Lines,
+}
+
+impl TextRule {
+    /// A required one-line text (a name, a title).
+    pub const fn line(max_chars: usize) -> Self {
+        Self {
+            max_chars,
+            optional: false,
+            lines: Lines::One,
+        }
+    }
+    /// A one-line text that may be empty (a screen name, an external reference).
+    pub const fn optional_line(max_chars: usize) -> Self {
+        Self {
+            max_chars,
+            optional: true,
+            lines: Lines::One,
+        }
+    }
+    /// A multi-line text that may be empty (an address, a description).
+    pub const fn optional_lines(max_chars: usize) -> Self {
+        Self {
+            max_chars,
+            optional: true,
+            lines: Lines::Many,
+        }
+    }
+    /// A required multi-line text (a refund reason).
+    pub const fn lines(max_chars: usize) -> Self {
+        Self {
+            max_chars,
+            optional: false,
+            lines: Lines::Many,
+        }
+    }
+
+    /// The trimmed text, or why it breaks the rule (`what` names the field in the message).
+    pub fn parse(self, value: &str, what: &str) -> Result<String, InvalidValue> {
+        let v = value.trim();
+        if v.is_empty() && !self.optional {
+            return Err(InvalidValue::new(format!("{what} must not be empty")));
+        }
+        if v.chars().count() > self.max_chars {
+            return Err(InvalidValue::new(format!(
+                "{what} must be at most {} characters",
+                self.max_chars
+            )));
+        }
+        check_chars(v, what, self.lines)?;
+        Ok(v.to_owned())
+    }
 }
 
 fn bounded_text(value: &str, what: &str, max: usize) -> Result<String, InvalidValue> {
-    let v = value.trim();
-    if v.is_empty() {
-        return Err(InvalidValue::new(format!("{what} must not be empty")));
-    }
-    if v.chars().count() > max {
-        return Err(InvalidValue::new(format!(
-            "{what} must be at most {max} characters"
-        )));
-    }
-    if v.chars().any(|c| c.is_control()) {
-        return Err(InvalidValue::new(format!(
-            "{what} must not contain control characters"
-        )));
-    }
-    Ok(v.to_owned())
+    TextRule::line(max).parse(value, what)
 }
 
 /// A person's or a thing's name: trimmed, non-empty, at most 200 characters.
@@ -202,9 +327,10 @@ pub struct Email(String);
 
 impl Email {
     pub fn parse(value: &str) -> Result<Self, InvalidValue> {
+        check_chars(value.trim(), "email", Lines::One)?;
         let v = value.trim().to_lowercase();
         let bad = || InvalidValue::new(format!("'{}' is not a valid email address", value.trim()));
-        if v.len() > 254 || v.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        if v.len() > 254 || v.chars().any(char::is_whitespace) {
             return Err(bad());
         }
         let (local, domain) = v.split_once('@').ok_or_else(bad)?;
@@ -239,6 +365,7 @@ impl Phone {
     pub const MAX_DIGITS: usize = 15;
 
     pub fn parse(value: &str) -> Result<Self, InvalidValue> {
+        check_chars(value.trim(), "phone", Lines::One)?;
         let v = value.trim();
         let bad = || InvalidValue::new(format!("'{v}' is not a valid phone number"));
         let (plus, rest) = match v.strip_prefix('+') {
@@ -279,6 +406,7 @@ impl SeatLabel {
     pub const MAX: usize = 20;
 
     pub fn parse(value: &str) -> Result<Self, InvalidValue> {
+        check_chars(value.trim(), "seat label", Lines::One)?;
         let v = value.trim();
         if v.is_empty() || v.len() > Self::MAX {
             return Err(InvalidValue::new(format!(
@@ -393,7 +521,14 @@ mod tests {
         let a = Money::new(150, usd).unwrap();
         assert_eq!(a.checked_add(a).unwrap().amount_minor, 300);
         assert!(a.checked_add(Money::zero(eur)).is_none());
-        assert!(Money::new(i64::MAX, usd).unwrap().checked_add(a).is_none());
+        assert!(Money::new(MAX_AMOUNT + 1, usd).is_err());
+        let most = Money::new(MAX_AMOUNT, usd).unwrap();
+        assert!(Money {
+            amount_minor: i64::MAX,
+            ..most
+        }
+        .checked_add(a)
+        .is_none());
     }
 
     #[test]

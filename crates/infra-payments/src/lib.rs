@@ -3,23 +3,29 @@
 //! [`MockGateway`] behaves like a real card gateway without talking to one: it issues charge ids
 //! (`pay_…`) and refund ids (`re_…`), understands the test payment methods (`tok_success`,
 //! `tok_declined`, `tok_insufficient_funds`, `tok_delayed`), answers after a configurable delay,
-//! can be made to fail a share of the calls, and remembers its charges (in memory) so that it never
-//! refunds more than it charged. A real gateway adapter would implement the same port.
-//! See `docs/decisions/0007-payment-gateway-adapter-crate.md`.
+//! can be made to fail a share of the calls, and remembers its charges so that it never refunds
+//! more than it charged. Its ledger is a [`LedgerStore`]: in PostgreSQL for the server
+//! ([`PgLedger`], tables `mock_gateway_*`, so that a refund after a restart finds its charge),
+//! in memory for unit tests ([`MemoryLedger`]). A real gateway adapter would implement the same
+//! port. See `docs/decisions/0007-payment-gateway-adapter-crate.md`.
 
-use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Mutex, MutexGuard};
+use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
 use boxoffice_domain::payment::{
-    ChargeRequest, DeclineCode, GatewayOutcome, PaymentGateway, PaymentMethod, RefundOutcome,
-    RefundRequest,
+    ChargeRequest, GatewayOutcome, PaymentGateway, RefundOutcome, RefundRequest,
 };
-use boxoffice_domain::values::Currency;
 use boxoffice_domain::DomainError;
+use boxoffice_infra_postgres::Db;
 use uuid::Uuid;
+
+mod ledger;
+mod postgres;
+
+pub use ledger::{Charge, ChargeStep, LedgerStore, MemoryLedger, RefundStep, StoredRefund};
+pub use postgres::PgLedger;
 
 /// How the mock gateway behaves.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -37,45 +43,38 @@ pub struct MockGatewaySettings {
 /// The error message of a simulated outage.
 pub const UNAVAILABLE: &str = "payment gateway unavailable";
 
-/// A charge as the mock gateway remembers it.
-#[derive(Debug, Clone)]
-struct Charge {
-    payment_id: Uuid,
-    amount: i64,
-    currency: Currency,
-    method: PaymentMethod,
-    outcome: GatewayOutcome,
-    /// What may be refunded in total: the amount for a succeeded or delayed charge (the mock's
-    /// delayed charges settle successfully), zero for a declined one.
-    captured: i64,
-    refunded: i64,
-}
-
-#[derive(Debug, Default)]
-struct Ledger {
-    /// By gateway ref (`pay_…`).
-    charges: HashMap<String, Charge>,
-    /// Our payment id → gateway ref, so that a retried charge is the same charge.
-    by_payment: HashMap<Uuid, String>,
-    /// Our refund id → the request and its answer, so that a retried refund is the same refund.
-    refunds: HashMap<Uuid, (RefundRequest, RefundOutcome)>,
-}
-
-/// An in-memory gateway for development and tests. Cheap to share (`Arc<MockGateway>`); state
-/// lives as long as the value.
-#[derive(Debug)]
+/// The mock gateway. Cheap to share (`Arc<MockGateway>`); what it remembers lives in its
+/// [`LedgerStore`].
 pub struct MockGateway {
     settings: MockGatewaySettings,
     calls: AtomicU64,
-    ledger: Mutex<Ledger>,
+    ledger: Arc<dyn LedgerStore>,
+}
+
+impl std::fmt::Debug for MockGateway {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MockGateway")
+            .field("settings", &self.settings)
+            .finish_non_exhaustive()
+    }
 }
 
 impl MockGateway {
+    /// A gateway whose ledger lives in memory, as long as the value (unit tests).
     pub fn new(settings: MockGatewaySettings) -> Self {
+        Self::with_ledger(settings, Arc::new(MemoryLedger::default()))
+    }
+
+    /// A gateway whose ledger is kept in PostgreSQL (the server): it survives restarts.
+    pub fn in_postgres(settings: MockGatewaySettings, db: Db) -> Self {
+        Self::with_ledger(settings, Arc::new(PgLedger::new(db)))
+    }
+
+    pub fn with_ledger(settings: MockGatewaySettings, ledger: Arc<dyn LedgerStore>) -> Self {
         Self {
             settings,
             calls: AtomicU64::new(0),
-            ledger: Mutex::new(Ledger::default()),
+            ledger,
         }
     }
 
@@ -84,16 +83,12 @@ impl MockGateway {
     }
 
     /// What can still be refunded of the charge `gateway_ref`, or `None` for an unknown charge.
-    pub fn refundable(&self, gateway_ref: &str) -> Option<i64> {
-        self.ledger()
-            .charges
-            .get(gateway_ref)
-            .map(|c| c.captured - c.refunded)
-    }
-
-    fn ledger(&self) -> MutexGuard<'_, Ledger> {
-        // The ledger is only mutated in short critical sections that cannot panic half-way.
-        self.ledger.lock().unwrap_or_else(|e| e.into_inner())
+    pub async fn refundable(&self, gateway_ref: &str) -> Result<Option<i64>, DomainError> {
+        Ok(self
+            .ledger
+            .charge_by_ref(gateway_ref)
+            .await?
+            .map(|c| c.captured - c.refunded))
     }
 
     /// Waits the configured delay, then decides whether this call is one of the failing share.
@@ -123,27 +118,8 @@ impl Default for MockGateway {
     }
 }
 
-fn new_ref(prefix: &str) -> String {
+pub(crate) fn new_ref(prefix: &str) -> String {
     format!("{prefix}_{}", Uuid::new_v4().simple())
-}
-
-fn outcome_for(method: PaymentMethod, gateway_ref: String) -> GatewayOutcome {
-    match method {
-        PaymentMethod::Success => GatewayOutcome::Succeeded { gateway_ref },
-        PaymentMethod::Declined => GatewayOutcome::Declined {
-            code: DeclineCode::CardDeclined,
-            gateway_ref,
-        },
-        PaymentMethod::InsufficientFunds => GatewayOutcome::Declined {
-            code: DeclineCode::InsufficientFunds,
-            gateway_ref,
-        },
-        PaymentMethod::Delayed => GatewayOutcome::Pending { gateway_ref },
-    }
-}
-
-fn refund_failed(code: &str) -> RefundOutcome {
-    RefundOutcome::Failed { code: code.into() }
 }
 
 #[async_trait]
@@ -151,7 +127,7 @@ impl PaymentGateway for MockGateway {
     /// Charges per the test token. A charge repeated with the same `payment_id` (a retry) gets
     /// the first answer and charges nothing more; repeated with a different amount, currency or
     /// method it is a `Conflict { code: "gateway_idempotency_mismatch" }`. A non-positive amount
-    /// is a `Validation` error on `amount`.
+    /// is a `Validation` error on `amount`. ([`ledger::decide_charge`] decides.)
     async fn charge(&self, request: ChargeRequest) -> Result<GatewayOutcome, DomainError> {
         self.answer_or_fail("charge").await?;
         if request.amount <= 0 {
@@ -160,53 +136,19 @@ impl PaymentGateway for MockGateway {
                 "the gateway charges positive amounts only",
             ));
         }
-        let mut ledger = self.ledger();
-        if let Some(existing) = ledger
-            .by_payment
-            .get(&request.payment_id)
-            .and_then(|r| ledger.charges.get(r))
-        {
-            if existing.amount != request.amount
-                || existing.currency != request.currency
-                || existing.method != request.method
-            {
-                return Err(DomainError::Conflict {
-                    code: "gateway_idempotency_mismatch",
-                    message: format!(
-                        "payment {} was charged before with other parameters",
-                        request.payment_id
-                    ),
-                });
-            }
-            return Ok(existing.outcome.clone());
-        }
-        let gateway_ref = new_ref("pay");
-        let outcome = outcome_for(request.method, gateway_ref.clone());
-        let captured = match outcome {
-            GatewayOutcome::Declined { .. } => 0,
-            GatewayOutcome::Succeeded { .. } | GatewayOutcome::Pending { .. } => request.amount,
-        };
-        ledger.charges.insert(
-            gateway_ref.clone(),
-            Charge {
-                payment_id: request.payment_id,
-                amount: request.amount,
-                currency: request.currency,
-                method: request.method,
-                outcome: outcome.clone(),
-                captured,
-                refunded: 0,
-            },
+        let (payment_id, amount, currency, method) = (
+            request.payment_id,
+            request.amount,
+            request.currency,
+            request.method,
         );
-        ledger
-            .by_payment
-            .insert(request.payment_id, gateway_ref.clone());
+        let outcome = self.ledger.charge(request).await?;
         tracing::info!(
-            payment_id = %request.payment_id,
-            gateway_ref,
-            amount = request.amount,
-            currency = %request.currency,
-            method = %request.method,
+            payment_id = %payment_id,
+            gateway_ref = outcome.gateway_ref(),
+            amount,
+            currency = %currency,
+            method = %method,
             status = %outcome.payment_status(),
             "mock payment gateway: charge"
         );
@@ -218,60 +160,33 @@ impl PaymentGateway for MockGateway {
     /// `currency_mismatch`, and `amount_exceeds_charge` when the charge's earlier refunds plus
     /// this one would exceed what was taken (a declined charge took nothing). A refund repeated
     /// with the same `refund_id` gets the first answer; with other parameters it is a
-    /// `Conflict { code: "gateway_idempotency_mismatch" }`.
+    /// `Conflict { code: "gateway_idempotency_mismatch" }`. ([`ledger::decide_refund`] decides.)
     async fn refund(&self, request: RefundRequest) -> Result<RefundOutcome, DomainError> {
         self.answer_or_fail("refund").await?;
-        let mut ledger = self.ledger();
-        if let Some((earlier, outcome)) = ledger.refunds.get(&request.refund_id) {
-            if *earlier != request {
-                return Err(DomainError::Conflict {
-                    code: "gateway_idempotency_mismatch",
-                    message: format!(
-                        "refund {} was asked for before with other parameters",
-                        request.refund_id
-                    ),
-                });
-            }
-            return Ok(outcome.clone());
-        }
-        let outcome = match ledger.charges.get_mut(&request.gateway_ref) {
-            _ if request.amount <= 0 => refund_failed("invalid_amount"),
-            None => refund_failed("unknown_charge"),
-            Some(charge) if charge.currency != request.currency => {
-                refund_failed("currency_mismatch")
-            }
-            Some(charge) if request.amount > charge.captured - charge.refunded => {
-                refund_failed("amount_exceeds_charge")
-            }
-            Some(charge) => {
-                charge.refunded += request.amount;
-                tracing::info!(
-                    payment_id = %charge.payment_id,
-                    charge = request.gateway_ref,
-                    amount = request.amount,
-                    refunded_total = charge.refunded,
-                    "mock payment gateway: refund"
-                );
-                RefundOutcome::Succeeded {
-                    gateway_ref: new_ref("re"),
-                }
-            }
-        };
-        if let RefundOutcome::Failed { code } = &outcome {
-            tracing::info!(
-                refund_id = %request.refund_id,
-                charge = request.gateway_ref,
-                amount = request.amount,
+        let (refund_id, charge, amount) = (
+            request.refund_id,
+            request.gateway_ref.clone(),
+            request.amount,
+        );
+        let outcome = self.ledger.refund(request).await?;
+        match &outcome {
+            RefundOutcome::Succeeded { gateway_ref } => tracing::info!(
+                refund_id = %refund_id,
+                charge,
+                amount,
+                gateway_ref,
+                "mock payment gateway: refund"
+            ),
+            RefundOutcome::Failed { code } => tracing::info!(
+                refund_id = %refund_id,
+                charge,
+                amount,
                 code,
                 "mock payment gateway: refund refused"
-            );
+            ),
         }
-        ledger
-            .refunds
-            .insert(request.refund_id, (request, outcome.clone()));
         Ok(outcome)
     }
 }
-
 #[cfg(test)]
 mod tests;

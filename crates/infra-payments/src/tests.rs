@@ -14,7 +14,7 @@ use boxoffice_domain::DomainError;
 use tokio::time::Instant;
 use uuid::Uuid;
 
-use crate::{MockGateway, MockGatewaySettings, UNAVAILABLE};
+use crate::{MemoryLedger, MockGateway, MockGatewaySettings, UNAVAILABLE};
 
 fn usd() -> Currency {
     Currency::parse("USD").unwrap()
@@ -78,7 +78,7 @@ async fn tok_success_succeeds_with_a_pay_ref() {
     let gw = gateway();
     let r = charge_ok(&gw, 2500).await;
     assert_ref(&r, "pay");
-    assert_eq!(gw.refundable(&r), Some(2500));
+    assert_eq!(gw.refundable(&r).await.unwrap(), Some(2500));
 }
 
 #[tokio::test]
@@ -92,7 +92,7 @@ async fn tok_declined_is_declined_card_declined() {
         GatewayOutcome::Declined { code, gateway_ref } => {
             assert_eq!(code, DeclineCode::CardDeclined);
             assert_ref(&gateway_ref, "pay");
-            assert_eq!(gw.refundable(&gateway_ref), Some(0));
+            assert_eq!(gw.refundable(&gateway_ref).await.unwrap(), Some(0));
         }
         other => panic!("expected a decline, got {other:?}"),
     }
@@ -154,7 +154,7 @@ async fn a_retried_charge_is_the_same_charge() {
     let first = gw.charge(req.clone()).await.unwrap();
     let again = gw.charge(req.clone()).await.unwrap();
     assert_eq!(first, again);
-    assert_eq!(gw.refundable(first.gateway_ref()), Some(700));
+    assert_eq!(gw.refundable(first.gateway_ref()).await.unwrap(), Some(700));
     let mut changed = req;
     changed.amount = 701;
     assert!(matches!(
@@ -220,13 +220,20 @@ fn failing(rate: u32) -> MockGateway {
 
 #[tokio::test]
 async fn a_fail_rate_of_100_always_fails_and_records_nothing() {
-    let gw = failing(100);
+    let ledger = Arc::new(MemoryLedger::default());
+    let gw = MockGateway::with_ledger(
+        MockGatewaySettings {
+            delay_ms: 0,
+            fail_rate_percent: 100,
+        },
+        ledger.clone(),
+    );
     assert_eq!(count_failures(&gw, 20).await, 20);
     assert_eq!(
         gw.refund(refund_req("pay_x", 1)).await,
         Err(DomainError::Unavailable(UNAVAILABLE.into()))
     );
-    assert_eq!(gw.ledger().charges.len(), 0);
+    assert_eq!(ledger.recorded(), (0, 0));
 }
 
 #[tokio::test]
@@ -278,7 +285,7 @@ async fn a_full_refund_succeeds_once() {
         RefundOutcome::Succeeded { gateway_ref } => assert_ref(&gateway_ref, "re"),
         other => panic!("expected a refund, got {other:?}"),
     }
-    assert_eq!(gw.refundable(&r), Some(0));
+    assert_eq!(gw.refundable(&r).await.unwrap(), Some(0));
     assert_eq!(
         failure_code(gw.refund(refund_req(&r, 1)).await.unwrap()),
         "amount_exceeds_charge"
@@ -295,13 +302,13 @@ async fn partial_refunds_add_up_to_the_charge_and_no_further() {
             RefundOutcome::Succeeded { .. }
         ));
     }
-    assert_eq!(gw.refundable(&r), Some(100));
+    assert_eq!(gw.refundable(&r).await.unwrap(), Some(100));
     assert_eq!(
         failure_code(gw.refund(refund_req(&r, 101)).await.unwrap()),
         "amount_exceeds_charge"
     );
     assert_eq!(
-        gw.refundable(&r),
+        gw.refundable(&r).await.unwrap(),
         Some(100),
         "a refused refund takes nothing"
     );
@@ -309,7 +316,7 @@ async fn partial_refunds_add_up_to_the_charge_and_no_further() {
         gw.refund(refund_req(&r, 100)).await.unwrap(),
         RefundOutcome::Succeeded { .. }
     ));
-    assert_eq!(gw.refundable(&r), Some(0));
+    assert_eq!(gw.refundable(&r).await.unwrap(), Some(0));
 }
 
 #[tokio::test]
@@ -320,7 +327,7 @@ async fn a_refund_above_the_charge_is_refused() {
         failure_code(gw.refund(refund_req(&r, 1001)).await.unwrap()),
         "amount_exceeds_charge"
     );
-    assert_eq!(gw.refundable(&r), Some(1000));
+    assert_eq!(gw.refundable(&r).await.unwrap(), Some(1000));
 }
 
 #[tokio::test]
@@ -380,7 +387,7 @@ async fn refunds_in_another_currency_or_of_nothing_are_refused() {
             "invalid_amount"
         );
     }
-    assert_eq!(gw.refundable(&r), Some(1000));
+    assert_eq!(gw.refundable(&r).await.unwrap(), Some(1000));
 }
 
 #[tokio::test]
@@ -391,7 +398,7 @@ async fn a_retried_refund_is_the_same_refund() {
     let first = gw.refund(req.clone()).await.unwrap();
     let again = gw.refund(req.clone()).await.unwrap();
     assert_eq!(first, again);
-    assert_eq!(gw.refundable(&r), Some(400), "refunded once");
+    assert_eq!(gw.refundable(&r).await.unwrap(), Some(400), "refunded once");
     let mut changed = req;
     changed.amount = 400;
     assert!(matches!(
@@ -424,7 +431,7 @@ async fn concurrent_refunds_never_exceed_the_charge() {
         }
     }
     assert_eq!(succeeded, 10);
-    assert_eq!(gw.refundable(&r), Some(0));
+    assert_eq!(gw.refundable(&r).await.unwrap(), Some(0));
 }
 
 #[tokio::test]

@@ -56,7 +56,7 @@ impl PgBookingRepository {
     }
 }
 
-fn snapshot(show: &Show) -> ShowSnapshot {
+pub(crate) fn snapshot(show: &Show) -> ShowSnapshot {
     ShowSnapshot {
         id: show.id,
         kind: show.kind,
@@ -67,7 +67,7 @@ fn snapshot(show: &Show) -> ShowSnapshot {
     }
 }
 
-fn load_show(conn: &mut PgConnection, id: i64) -> Result<Show, TxError> {
+pub(crate) fn load_show(conn: &mut PgConnection, id: i64) -> Result<Show, TxError> {
     let row = shows::table
         .find(id)
         .select(ShowRow::as_select())
@@ -109,7 +109,7 @@ type ClassNames = HashMap<i64, String>;
 type Holder = (i64, Uuid, String, Option<DateTime<Utc>>);
 
 /// Active items of `seat_ids` with their booking's status and deadline.
-fn holders(conn: &mut PgConnection, seat_ids: &[i64]) -> Result<Vec<Holder>, TxError> {
+pub(crate) fn holders(conn: &mut PgConnection, seat_ids: &[i64]) -> Result<Vec<Holder>, TxError> {
     type Row = (Option<i64>, Uuid, String, Option<DateTime<Utc>>);
     let rows: Vec<Row> = booking_items::table
         .inner_join(bookings::table)
@@ -128,7 +128,11 @@ fn holders(conn: &mut PgConnection, seat_ids: &[i64]) -> Result<Vec<Holder>, TxE
         .collect())
 }
 
-fn is_past_due(status: &str, expires_at: Option<DateTime<Utc>>, now: DateTime<Utc>) -> bool {
+pub(crate) fn is_past_due(
+    status: &str,
+    expires_at: Option<DateTime<Utc>>,
+    now: DateTime<Utc>,
+) -> bool {
     status == BookingStatus::Held.as_str() && expires_at.is_some_and(|e| e <= now)
 }
 
@@ -201,7 +205,7 @@ fn lock_seats(conn: &mut PgConnection, ids: &[i64]) -> Result<Vec<SeatSnapshot>,
 
 /// Prices and occupancy of the classes of `seats` that belong to `show` (past-due holds
 /// not counted).
-fn class_snapshots(
+pub(crate) fn class_snapshots(
     conn: &mut PgConnection,
     show: &Show,
     seats: &[SeatSnapshot],
@@ -392,7 +396,11 @@ fn seats_on_general_admission(show: &Show) -> TxError {
 }
 
 /// Seat ids of `places` in `show` (labels resolved); general admission refuses seats.
-fn seat_ids_of(conn: &mut PgConnection, show: &Show, places: &Places) -> Result<Vec<i64>, TxError> {
+pub(crate) fn seat_ids_of(
+    conn: &mut PgConnection,
+    show: &Show,
+    places: &Places,
+) -> Result<Vec<i64>, TxError> {
     match places {
         Places::Quantity(_) => {
             Err(DomainError::invalid("seat_ids", "give seats (seat_ids or seat_labels)").into())
@@ -892,7 +900,11 @@ impl BookingRepository for PgBookingRepository {
                 let mut attempt = 0;
                 loop {
                     attempt += 1;
-                    match conn.transaction::<_, TxError, _>(|c| book_tx(c, &command, now)) {
+                    match conn.transaction::<_, TxError, _>(|c| {
+                        let booked = book_tx(c, &command, now)?;
+                        crate::within_deadline()?;
+                        Ok(booked)
+                    }) {
                         Ok(b) => return Ok(b),
                         // 50 random bits: a clash is rare; try again with a new reference.
                         Err(e) if attempt < 3 && is_reference_clash(&e) => continue,
@@ -994,6 +1006,17 @@ impl BookingRepository for PgBookingRepository {
     async fn history(&self, booking_id: Uuid) -> Result<Vec<HistoryEntry>, DomainError> {
         self.db
             .run(move |conn| load_history(conn, booking_id).map_err(TxError::into_domain))
+            .await
+    }
+
+    async fn quote_inputs(
+        &self,
+        show_id: i64,
+        places: Places,
+        now: DateTime<Utc>,
+    ) -> Result<boxoffice_domain::pricing::QuoteInputs, DomainError> {
+        self.db
+            .transaction(move |conn| crate::quote::quote_inputs_tx(conn, show_id, &places, now))
             .await
     }
 }

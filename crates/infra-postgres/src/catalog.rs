@@ -98,7 +98,7 @@ pub(crate) fn class_counts(
 }
 
 /// Adds the places of past-due general-admission holds back to `free_places`.
-fn free_due_places(
+pub(crate) fn free_due_places(
     conn: &mut PgConnection,
     shows: &mut [Show],
     now: DateTime<Utc>,
@@ -900,7 +900,7 @@ impl CatalogRepository for PgCatalogRepository {
         rows: Vec<SeatRow>,
     ) -> Result<ImportSummary, DomainError> {
         self.db
-            .transaction(move |conn| import_seats_tx(conn, show_id, rows))
+            .bulk_transaction(move |conn| import_seats_tx(conn, show_id, rows))
             .await
     }
 
@@ -910,7 +910,7 @@ impl CatalogRepository for PgCatalogRepository {
         rows: Vec<PricingRow>,
     ) -> Result<ImportSummary, DomainError> {
         self.db
-            .transaction(move |conn| import_pricing_tx(conn, show_id, rows))
+            .bulk_transaction(move |conn| import_pricing_tx(conn, show_id, rows))
             .await
     }
 }

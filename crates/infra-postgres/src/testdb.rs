@@ -51,6 +51,7 @@ fn template_name() -> String {
         include_str!("../../../migrations/2026-11-22-000004_idempotency/up.sql"),
         include_str!("../../../migrations/2026-11-22-000005_booking_history/up.sql"),
         include_str!("../../../migrations/2026-11-22-000006_holds_payments/up.sql"),
+        include_str!("../../../migrations/2026-12-06-030000_mock_gateway_ledger/up.sql"),
     ] {
         for b in sql.bytes() {
             h = (h ^ u64::from(b)).wrapping_mul(0x100000001b3);

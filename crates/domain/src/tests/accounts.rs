@@ -9,7 +9,8 @@ use uuid::Uuid;
 
 use crate::account::{
     Actor, AuthRules, NewRefreshToken, NewUser, Password, ProfileInput, Role, Rotation,
-    SecretToken, SignupRequest, TokenHash, User, UserPatch, PASSWORD_MAX_CHARS, PASSWORD_MIN_CHARS,
+    SecretToken, SignupRequest, TokenHash, User, UserPatch, PASSWORD_MAX_BYTES, PASSWORD_MAX_CHARS,
+    PASSWORD_MIN_CHARS,
 };
 use crate::accounts::AccountService;
 use crate::catalog::{Page, Paged};
@@ -24,8 +25,11 @@ use super::support::{actor, admin, failing_fields, is_forbidden, t0, unauthorize
 // --- Password -----------------------------------------------------------------------------------
 
 #[test]
-fn password_limits_are_eight_and_128_characters() {
-    assert_eq!((PASSWORD_MIN_CHARS, PASSWORD_MAX_CHARS), (8, 128));
+fn password_limits_are_eight_characters_and_72_bytes() {
+    assert_eq!(
+        (PASSWORD_MIN_CHARS, PASSWORD_MAX_CHARS, PASSWORD_MAX_BYTES),
+        (8, 72, 72)
+    );
 }
 
 #[test]
@@ -39,21 +43,33 @@ fn password_of_eight_characters_is_accepted() {
 }
 
 #[test]
-fn password_of_128_characters_is_accepted() {
-    let p = "x".repeat(128);
+fn password_of_72_bytes_is_accepted() {
+    let p = "x".repeat(72);
     assert_eq!(Password::parse(&p).unwrap().expose(), p);
+    assert!(Password::fits(&p));
 }
 
 #[test]
-fn password_of_129_characters_is_rejected() {
+fn password_of_73_bytes_is_rejected_with_the_reason() {
+    let p = "x".repeat(73);
+    assert!(!Password::fits(&p));
+    let Err(DomainError::Validation(errors)) = Password::parse(&p) else {
+        panic!("73 bytes accepted");
+    };
+    assert_eq!(errors[0].field, "password");
+    assert!(
+        errors[0].message.contains("72 bytes"),
+        "{}",
+        errors[0].message
+    );
     assert_eq!(
-        failing_fields(Password::parse(&"x".repeat(129))),
-        ["password"]
+        failing_fields(Password::parse_field(&p, "new_password")),
+        ["new_password"]
     );
 }
 
 #[test]
-fn password_length_counts_characters_not_bytes() {
+fn password_length_counts_characters_for_the_minimum_and_bytes_for_the_maximum() {
     // 8 characters, 16 bytes.
     let eight = "é".repeat(8);
     assert_eq!(eight.len(), 16);
@@ -63,12 +79,16 @@ fn password_length_counts_characters_not_bytes() {
         failing_fields(Password::parse(&"é".repeat(7))),
         ["password"]
     );
-    // 128 characters, 256 bytes: still accepted; 129 characters is not.
-    assert!(Password::parse(&"é".repeat(128)).is_ok());
+    // 36 characters, 72 bytes: accepted; 37 characters (74 bytes) is not: bcrypt would not
+    // read its end.
+    assert!(Password::parse(&"é".repeat(36)).is_ok());
     assert_eq!(
-        failing_fields(Password::parse(&"é".repeat(129))),
+        failing_fields(Password::parse(&"é".repeat(37))),
         ["password"]
     );
+    // 4-byte characters: 18 fit, 19 do not.
+    assert!(Password::parse(&"🎟".repeat(18)).is_ok());
+    assert!(Password::parse(&"🎟".repeat(19)).is_err());
 }
 
 #[test]
@@ -603,6 +623,29 @@ fn login_with_a_wrong_password_is_invalid_credentials() {
         let svc = m.service();
         assert_eq!(
             unauthorized_code(svc.login("a@example.com", "wrong password").await),
+            "invalid_credentials"
+        );
+    })
+}
+
+#[test]
+fn login_with_a_password_over_72_bytes_is_invalid_credentials_even_if_its_start_matches() {
+    block_on(async {
+        let mut m = Mocks::new();
+        m.repo
+            .expect_find_credentials()
+            .returning(|_| Ok(Some((known(true), HASH.to_owned()))));
+        // Only the dummy hash is verified: the stored hash is never compared with a password
+        // whose end bcrypt would not read.
+        m.hasher
+            .expect_verify()
+            .withf(|_, h| h.is_none())
+            .times(1)
+            .returning(|_, _| Ok(true));
+        m.repo.expect_store_refresh_token().times(0);
+        let svc = m.service();
+        assert_eq!(
+            unauthorized_code(svc.login("a@example.com", &"x".repeat(73)).await),
             "invalid_credentials"
         );
     })

@@ -83,6 +83,46 @@ fn each_account_has_its_own_scope_and_anonymous_callers_none() {
     assert_eq!(booking.as_str(), format!("booking:{}", a.id));
 }
 
+#[test]
+fn a_guest_key_is_scoped_to_the_request_and_its_booking_token() {
+    use crate::account::TokenHash;
+    let h = request_hash("POST", "/api/v1/bookings", br#"{"show_id":1}"#);
+    let other = request_hash("POST", "/api/v1/bookings", br#"{"show_id":2}"#);
+    let guest = IdempotencyScope::guest_request(&h, None);
+    // Same request, same scope: a retry finds the first answer.
+    assert_eq!(guest, IdempotencyScope::guest_request(&h, None));
+    assert!(guest.as_str().starts_with("anon:"));
+    // Another body, or a booking token, or another token: another scope.
+    assert_ne!(guest, IdempotencyScope::guest_request(&other, None));
+    let t = TokenHash::of("token-a");
+    assert_ne!(guest, IdempotencyScope::guest_request(&h, Some(&t)));
+    assert_ne!(
+        IdempotencyScope::guest_request(&h, Some(&t)),
+        IdempotencyScope::guest_request(&h, Some(&TokenHash::of("token-b")))
+    );
+    // A guest's key is at least 16 characters (a UUID has 36).
+    assert_eq!(
+        IdempotencyKey::parse("order-42").unwrap().check_for_guest(),
+        Err(InvalidKey::TooShortForGuest)
+    );
+    assert!(
+        IdempotencyKey::parse("0b6a8f0e-3c1d-4d6f-9c1e-2f4a7b9d1e55")
+            .unwrap()
+            .check_for_guest()
+            .is_ok()
+    );
+    // Signed in, the account's scope whatever the request.
+    let u = user(Role::Customer);
+    assert_eq!(
+        IdempotencyScope::for_request(&Actor::User(u.clone()), &h, Some(&t)),
+        IdempotencyScope::user(u.id)
+    );
+    assert_eq!(
+        IdempotencyScope::for_request(&Actor::Anonymous, &h, None),
+        guest
+    );
+}
+
 // --- the request hash ---------------------------------------------------------------------------
 
 #[test]

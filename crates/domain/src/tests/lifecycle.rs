@@ -2308,6 +2308,30 @@ fn a_refund_needs_a_reason_of_1_to_500_characters() {
 }
 
 #[test]
+fn a_refund_reason_with_nul_or_an_amount_above_the_ceiling_is_refused_before_anything_is_written() {
+    block_on(async {
+        let organiser = Actor::User(user(Role::Provider));
+        let (mut ports, p) = refund_ports(organiser.user_id());
+        ports.serve_payment(&p);
+        ports.payments.expect_create_refund().never();
+        ports.gateway.expect_refund().never();
+        let svc = ports.service();
+        for reason in ["moved\u{0}", "a\u{7}b", "\u{1b}[31mred"] {
+            assert_eq!(
+                failing_fields(svc.refund(&organiser, p.id, None, reason).await),
+                ["reason"],
+                "{reason:?}"
+            );
+        }
+        let over = crate::limits::MAX_AMOUNT + 1;
+        assert_eq!(
+            failing_fields(svc.refund(&organiser, p.id, Some(over), "moved").await),
+            ["amount"]
+        );
+    })
+}
+
+#[test]
 fn a_reason_of_exactly_500_characters_counts_characters_not_bytes() {
     block_on(async {
         let organiser = Actor::User(user(Role::Provider));

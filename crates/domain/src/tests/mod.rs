@@ -10,6 +10,7 @@ mod catalog_rules;
 mod idempotency;
 mod import_csv;
 mod lifecycle;
+mod limits;
 mod payments;
 mod planning;
 mod pricing_props;

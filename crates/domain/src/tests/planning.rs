@@ -448,10 +448,45 @@ fn seated_show_given_to_plan_general_is_a_validation_error() {
     );
 }
 
+// Prices above the ceiling are refused at every entry; a total that still overflows (a price
+// stored before the ceiling existed) is a 422 on `total`, never an internal error.
+
 #[test]
-fn general_total_overflow_is_internal_not_a_panic() {
-    let res = plan_general(&general_show(10, Some(i64::MAX)), 2, t0());
-    assert!(matches!(res, Err(DomainError::Internal(_))), "{res:?}");
+fn general_total_overflow_is_a_validation_error_on_total() {
+    let res = plan_general(&general_show(10, Some(4_611_686_018_427_387_904)), 2, t0());
+    assert_eq!(failing_fields(res), ["total"]);
+}
+
+#[test]
+fn seated_total_overflow_is_a_validation_error_on_total() {
+    let dear = TierPrices {
+        min_price: Some(i64::MAX),
+        normal_price: None,
+        max_price: None,
+    };
+    let res = plan_seated(
+        &seated_show(),
+        &[1, 2],
+        &[seat(1, "A1", 7), seat(2, "A2", 7)],
+        &[class(7, 100, 0, dear)],
+        t0(),
+    );
+    assert_eq!(failing_fields(res), ["total"]);
+}
+
+#[test]
+fn the_largest_permitted_booking_does_not_overflow() {
+    let places = u32::try_from(crate::catalog::MAX_SEATS_PER_SHOW).unwrap();
+    let plan = plan_general(
+        &general_show(places, Some(crate::limits::MAX_AMOUNT)),
+        places,
+        t0(),
+    )
+    .unwrap();
+    assert_eq!(
+        plan.total_amount,
+        crate::limits::MAX_AMOUNT * i64::from(places)
+    );
 }
 
 // --- booking references ---------------------------------------------------------------------------

@@ -1,0 +1,2 @@
+DROP TABLE mock_gateway_refunds;
+DROP TABLE mock_gateway_charges;
