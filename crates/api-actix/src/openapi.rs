@@ -1,5 +1,5 @@
 //! The one post-processing step of paperclip's OpenAPI 3 document
-//! (docs/decisions/0009-openapi-post-processing.md).
+//! (docs/decisions/0010-openapi-post-processing.md).
 //!
 //! paperclip generates the paths, operations (ids, tags, summaries), parameters, security and the
 //! shapes of the request and response types from the code. What it cannot say is added here, on
