@@ -28,7 +28,7 @@ class PasswordResetConfirm(BaseModel):
     """
     PasswordResetConfirm
     """ # noqa: E501
-    new_password: Annotated[str, Field(min_length=8, strict=True, max_length=72)] = Field(description="8 to 72 characters and at most 72 bytes in UTF-8 (bcrypt reads no more)")
+    new_password: Annotated[str, Field(min_length=8, strict=True, max_length=128)] = Field(description="8 to 128 characters, every one of which counts (bcrypt reads 72 bytes: a longer password is pre-hashed, never cut)")
     token: StrictStr = Field(description="The token from the reset email.")
     __properties: ClassVar[List[str]] = ["new_password", "token"]
 

@@ -32,7 +32,7 @@ class Signup(BaseModel):
     email: StrictStr
     first_name: Optional[Annotated[str, Field(strict=True, max_length=100)]] = None
     last_name: Optional[Annotated[str, Field(strict=True, max_length=100)]] = None
-    password: Annotated[str, Field(min_length=8, strict=True, max_length=72)] = Field(description="8 to 72 characters and at most 72 bytes in UTF-8 (bcrypt reads no more)")
+    password: Annotated[str, Field(min_length=8, strict=True, max_length=128)] = Field(description="8 to 128 characters, every one of which counts (bcrypt reads 72 bytes: a longer password is pre-hashed, never cut)")
     phone: Optional[Annotated[str, Field(strict=True)]] = Field(default=None, description="7 to 15 digits, optionally after a `+`; spaces, dashes, dots and parentheses are separators. Blank means none.")
     role: Optional[StrictStr] = Field(default=None, description="customer (default; also when blank) or provider")
     __properties: ClassVar[List[str]] = ["address", "email", "first_name", "last_name", "password", "phone", "role"]
