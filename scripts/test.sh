@@ -103,6 +103,12 @@ case "$mode" in
         lint
         domain_purity
         coverage
+        # The live checks below run the server binary the coverage step just built (no second
+        # build); its profile data goes to target/, not the working tree.
+        if [ -x "$(target_dir)/llvm-cov-target/debug/boxoffice" ]; then
+            export LIVE_BIN="$(target_dir)/llvm-cov-target/debug/boxoffice"
+            export LLVM_PROFILE_FILE="$(target_dir)/live-checks-%p.profraw"
+        fi
         scripts/gen-sdk.sh --check     # clients/python is current with docs/openapi.json
         scripts/gen-postman.sh --check # docs/postman_*.json too
         scripts/sdk-test.sh            # the Python SDK against a live server
