@@ -1,14 +1,13 @@
 //! Request and response bodies of the HTTP API, and their conversion from/into domain types.
 //! Requests reject unknown fields (422 naming the field).
 
-use boxoffice_domain::account::User;
 use boxoffice_domain::booking::{Booking, BookingItem};
 use boxoffice_domain::catalog::{
     City, Event, EventDetail, SeatClassAvailability, SeatDetail, SeatStatus, SeatView, ShowDetail,
     Venue,
 };
 use boxoffice_domain::import::ImportSummary;
-use boxoffice_domain::payment::{HistoryEntry, Payment, Refund};
+use boxoffice_domain::payment::HistoryEntry;
 use chrono::{DateTime, Utc};
 use paperclip::actix::Apiv2Schema;
 use serde::{Deserialize, Serialize};
@@ -16,6 +15,12 @@ use uuid::Uuid;
 use validator::Validate;
 
 use crate::timestamp;
+
+mod accounts;
+mod payments;
+
+pub use accounts::*;
+pub use payments::*;
 
 // ---------- requests ----------
 
@@ -567,150 +572,6 @@ impl From<Booking> for BookingDto {
     }
 }
 
-/// Money given back against a payment.
-#[derive(Debug, Clone, Serialize, Apiv2Schema)]
-pub struct RefundDto {
-    pub id: Uuid,
-    pub payment_id: Uuid,
-    /// Minor units, in the payment's currency.
-    pub amount: i64,
-    /// pending, succeeded or failed
-    pub status: String,
-    pub reason: String,
-    /// The gateway's id of the refund (re_…), once it accepted it.
-    pub gateway_ref: Option<String>,
-    /// Why the gateway refused it, for a failed refund.
-    pub failure_code: Option<String>,
-    #[serde(serialize_with = "timestamp::serialize")]
-    pub created_at: DateTime<Utc>,
-    #[serde(serialize_with = "timestamp::serialize")]
-    pub updated_at: DateTime<Utc>,
-}
-
-impl From<Refund> for RefundDto {
-    fn from(r: Refund) -> Self {
-        Self {
-            id: r.id,
-            payment_id: r.payment_id,
-            amount: r.amount,
-            status: r.status.as_str().to_owned(),
-            reason: r.reason,
-            gateway_ref: r.gateway_ref,
-            failure_code: r.failure_code,
-            created_at: r.created_at,
-            updated_at: r.updated_at,
-        }
-    }
-}
-
-/// A payment of a booking's total.
-#[derive(Debug, Clone, Serialize, Apiv2Schema)]
-pub struct PaymentDto {
-    pub id: Uuid,
-    pub booking_id: Uuid,
-    /// Minor units.
-    pub amount: i64,
-    pub currency: String,
-    /// initiated, succeeded or failed
-    pub status: String,
-    /// The test payment method: tok_success, tok_declined, tok_insufficient_funds, tok_delayed
-    pub payment_method: String,
-    /// The gateway's id of the charge (pay_…), once it answered.
-    pub gateway_ref: Option<String>,
-    /// For a failed payment: card_declined or insufficient_funds.
-    pub failure_code: Option<String>,
-    /// For a succeeded payment, what it did to the booking: booking_confirmed, booking_revived
-    /// (paid after the hold expired, the same seats were still free), refunded_booking_expired
-    /// (paid after the hold expired, the seats were gone: refunded in full) or
-    /// refunded_booking_cancelled (the booking was no longer payable: refunded in full).
-    pub outcome: Option<String>,
-    /// Oldest first.
-    pub refunds: Vec<RefundDto>,
-    /// The sum of the pending and succeeded refunds (minor units).
-    pub refunded_amount: i64,
-    #[serde(serialize_with = "timestamp::serialize")]
-    pub created_at: DateTime<Utc>,
-    #[serde(serialize_with = "timestamp::serialize")]
-    pub updated_at: DateTime<Utc>,
-}
-
-impl From<Payment> for PaymentDto {
-    fn from(p: Payment) -> Self {
-        Self {
-            refunded_amount: p.refunded_amount(),
-            id: p.id,
-            booking_id: p.booking_id,
-            amount: p.amount,
-            currency: p.currency.as_str().to_owned(),
-            status: p.status.as_str().to_owned(),
-            payment_method: p.method.as_str().to_owned(),
-            gateway_ref: p.gateway_ref,
-            failure_code: p.failure_code,
-            outcome: p.outcome.map(|o| o.as_str().to_owned()),
-            refunds: p.refunds.into_iter().map(RefundDto::from).collect(),
-            created_at: p.created_at,
-            updated_at: p.updated_at,
-        }
-    }
-}
-
-/// Start paying a held booking: `payment_method` is a test token of the mock gateway;
-/// `amount` (minor units), when given, must equal the booking's total.
-#[derive(Debug, Deserialize, Apiv2Schema)]
-#[serde(deny_unknown_fields)]
-pub struct InitiatePayment {
-    pub booking_id: Uuid,
-    pub payment_method: String,
-    pub amount: Option<i64>,
-}
-
-/// Confirm (charge) an initiated payment.
-#[derive(Debug, Deserialize, Apiv2Schema)]
-#[serde(deny_unknown_fields)]
-pub struct ConfirmPayment {
-    pub payment_id: Uuid,
-}
-
-/// Refund (part of) a succeeded payment: `amount` in minor units (default: all that remains),
-/// and why.
-#[derive(Debug, Deserialize, Apiv2Schema)]
-#[serde(deny_unknown_fields)]
-pub struct RefundPayment {
-    pub amount: Option<i64>,
-    pub reason: String,
-}
-
-/// The new seats of a held booking: exactly one of `seat_ids` or `seat_labels`.
-#[derive(Debug, Deserialize, Apiv2Schema)]
-#[serde(deny_unknown_fields)]
-pub struct ChangeSeats {
-    /// The new seats by id. Give exactly one of `seat_ids` or `seat_labels`.
-    pub seat_ids: Option<Vec<i64>>,
-    /// The new seats by label. Give exactly one of `seat_ids` or `seat_labels`.
-    pub seat_labels: Option<Vec<String>>,
-}
-
-/// A gateway's notification (`POST /payments/webhook`), signed over its raw bytes.
-#[derive(Debug, Deserialize, Apiv2Schema)]
-#[serde(deny_unknown_fields)]
-pub struct WebhookEventBody {
-    /// payment.succeeded or payment.failed
-    #[serde(rename = "type")]
-    pub kind: String,
-    pub payment_id: Uuid,
-    /// The gateway's id of the charge.
-    pub gateway_ref: String,
-    /// For payment.failed: card_declined or insufficient_funds.
-    pub failure_code: Option<String>,
-}
-
-/// The answer to a webhook: the payment as it stands after the event.
-#[derive(Debug, Serialize, Apiv2Schema)]
-pub struct WebhookAck {
-    pub received: bool,
-    pub payment: PaymentDto,
-}
-
 /// One status change of a booking, or of one of its payments or refunds.
 #[derive(Debug, Serialize, Apiv2Schema)]
 pub struct HistoryEntryDto {
@@ -806,181 +667,3 @@ list_type!(EventList, EventDto);
 list_type!(SeatList, SeatDto);
 list_type!(BookingList, BookingDto);
 list_type!(UserList, UserDto);
-
-// ---------- accounts ----------
-
-/// Sign up as a customer (default) or a provider. Admins are made by an admin.
-#[derive(Deserialize, Apiv2Schema)]
-#[serde(deny_unknown_fields)]
-pub struct Signup {
-    pub email: String,
-    /// 8 to 128 characters; every one counts (a password longer than the 72 bytes bcrypt reads
-    /// is pre-hashed, never cut).
-    pub password: String,
-    /// customer (default; also when blank) or provider
-    pub role: Option<String>,
-    pub phone: Option<String>,
-    pub first_name: Option<String>,
-    pub last_name: Option<String>,
-    pub address: Option<String>,
-}
-
-impl std::fmt::Debug for Signup {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Signup")
-            .field("email", &self.email)
-            .field("password", &"<redacted>")
-            .finish_non_exhaustive()
-    }
-}
-
-#[derive(Deserialize, Apiv2Schema)]
-#[serde(deny_unknown_fields)]
-pub struct Login {
-    pub email: String,
-    pub password: String,
-}
-
-impl std::fmt::Debug for Login {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Login")
-            .field("email", &self.email)
-            .field("password", &"<redacted>")
-            .finish()
-    }
-}
-
-/// A refresh token (for `/auth/refresh` and `/auth/logout`).
-#[derive(Deserialize, Apiv2Schema)]
-#[serde(deny_unknown_fields)]
-pub struct RefreshRequest {
-    pub refresh_token: String,
-}
-
-impl std::fmt::Debug for RefreshRequest {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("RefreshRequest { refresh_token: <redacted> }")
-    }
-}
-
-#[derive(Debug, Deserialize, Apiv2Schema)]
-#[serde(deny_unknown_fields)]
-pub struct PasswordResetRequest {
-    pub email: String,
-}
-
-#[derive(Deserialize, Apiv2Schema)]
-#[serde(deny_unknown_fields)]
-pub struct PasswordResetConfirm {
-    /// The token from the reset email.
-    pub token: String,
-    /// 8 to 128 characters; every one counts (a password longer than the 72 bytes bcrypt reads
-    /// is pre-hashed, never cut).
-    pub new_password: String,
-}
-
-impl std::fmt::Debug for PasswordResetConfirm {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("PasswordResetConfirm { <redacted> }")
-    }
-}
-
-/// Changes to the caller's own profile. Absent fields stay; an empty string clears a field.
-#[derive(Debug, Deserialize, Apiv2Schema)]
-#[serde(deny_unknown_fields)]
-pub struct UpdateMe {
-    pub phone: Option<String>,
-    pub first_name: Option<String>,
-    pub last_name: Option<String>,
-    pub address: Option<String>,
-}
-
-/// An admin's changes to a user: role, `active` (false = deactivated: their tokens stop
-/// working at once) and profile fields.
-#[derive(Debug, Deserialize, Apiv2Schema)]
-#[serde(deny_unknown_fields)]
-pub struct UpdateUser {
-    /// customer, provider or admin
-    pub role: Option<String>,
-    pub active: Option<bool>,
-    pub phone: Option<String>,
-    pub first_name: Option<String>,
-    pub last_name: Option<String>,
-    pub address: Option<String>,
-}
-
-#[derive(Debug, Deserialize, Apiv2Schema, Validate)]
-pub struct UserQuery {
-    /// Only users of this role.
-    pub role: Option<String>,
-    #[validate(range(min = 1, max = 500, message = "limit must be between 1 and 500"))]
-    pub limit: Option<i64>,
-    #[validate(range(min = 0, message = "offset must not be negative"))]
-    pub offset: Option<i64>,
-}
-
-#[derive(Debug, Serialize, Apiv2Schema)]
-pub struct UserDto {
-    pub id: Uuid,
-    pub email: String,
-    pub phone: Option<String>,
-    pub first_name: String,
-    pub last_name: String,
-    pub address: String,
-    /// customer, provider or admin
-    pub role: String,
-    pub active: bool,
-    #[serde(serialize_with = "timestamp::serialize")]
-    pub created_at: DateTime<Utc>,
-    #[serde(serialize_with = "timestamp::serialize")]
-    pub updated_at: DateTime<Utc>,
-}
-
-impl From<User> for UserDto {
-    fn from(u: User) -> Self {
-        Self {
-            id: u.id,
-            email: u.email,
-            phone: u.phone,
-            first_name: u.first_name,
-            last_name: u.last_name,
-            address: u.address,
-            role: u.role.as_str().to_owned(),
-            active: u.active,
-            created_at: u.created_at,
-            updated_at: u.updated_at,
-        }
-    }
-}
-
-/// A signed-in session. Send `access_token` as `Authorization: Bearer <access_token>`; when it
-/// expires, trade `refresh_token` at `/auth/refresh` for a new pair (the old one stops working).
-#[derive(Serialize, Apiv2Schema)]
-pub struct TokenDto {
-    pub access_token: String,
-    /// Always `Bearer`.
-    pub token_type: String,
-    /// Seconds until the access token expires.
-    pub expires_in: i64,
-    pub refresh_token: String,
-    /// Seconds until the refresh token expires.
-    pub refresh_expires_in: i64,
-    pub user: UserDto,
-}
-
-impl std::fmt::Debug for TokenDto {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("TokenDto { <redacted> }")
-    }
-}
-
-#[derive(Debug, Serialize, Apiv2Schema)]
-pub struct AcceptedDto {
-    pub status: String,
-    pub message: String,
-}
-
-#[derive(Debug, Serialize, Apiv2Schema)]
-pub struct HealthDto {
-    pub status: String,
-}
