@@ -1002,7 +1002,7 @@ class BookingsApi:
     ) -> BookingDto:
         """Book seats of a seated show or places of a general-admission show. Signed in: the booking is yours. As a guest: the 201 carries a `guest_token` for reading and cancelling it. Signed-in callers may send an `Idempotency-Key` to make retries safe (see its description).
 
-        Error codes: - 400: `bad_request`, `idempotency_key_requires_auth`, `invalid_idempotency_key` - 401: `account_disabled`, `invalid_token`, `token_expired` - 404: `not_found` - 409: `not_for_sale`, `request_in_progress`, `seat_unavailable`, `show_started`, `sold_out` - 413: `payload_too_large` - 415: `unsupported_media_type` - 422: `idempotency_key_reused`, `validation_failed` - 429: `rate_limited` - 503: `unavailable`
+        Error codes: - 400: `bad_request`, `invalid_idempotency_key` - 401: `account_disabled`, `invalid_token`, `token_expired` - 404: `not_found` - 409: `not_for_sale`, `request_in_progress`, `seat_unavailable`, `show_started`, `sold_out` - 413: `payload_too_large` - 415: `unsupported_media_type` - 422: `idempotency_key_reused`, `validation_failed` - 429: `rate_limited` - 503: `unavailable`
 
         :param create_booking: (required)
         :type create_booking: CreateBooking
@@ -1082,7 +1082,7 @@ class BookingsApi:
     ) -> ApiResponse[BookingDto]:
         """Book seats of a seated show or places of a general-admission show. Signed in: the booking is yours. As a guest: the 201 carries a `guest_token` for reading and cancelling it. Signed-in callers may send an `Idempotency-Key` to make retries safe (see its description).
 
-        Error codes: - 400: `bad_request`, `idempotency_key_requires_auth`, `invalid_idempotency_key` - 401: `account_disabled`, `invalid_token`, `token_expired` - 404: `not_found` - 409: `not_for_sale`, `request_in_progress`, `seat_unavailable`, `show_started`, `sold_out` - 413: `payload_too_large` - 415: `unsupported_media_type` - 422: `idempotency_key_reused`, `validation_failed` - 429: `rate_limited` - 503: `unavailable`
+        Error codes: - 400: `bad_request`, `invalid_idempotency_key` - 401: `account_disabled`, `invalid_token`, `token_expired` - 404: `not_found` - 409: `not_for_sale`, `request_in_progress`, `seat_unavailable`, `show_started`, `sold_out` - 413: `payload_too_large` - 415: `unsupported_media_type` - 422: `idempotency_key_reused`, `validation_failed` - 429: `rate_limited` - 503: `unavailable`
 
         :param create_booking: (required)
         :type create_booking: CreateBooking
@@ -1162,7 +1162,7 @@ class BookingsApi:
     ) -> RESTResponseType:
         """Book seats of a seated show or places of a general-admission show. Signed in: the booking is yours. As a guest: the 201 carries a `guest_token` for reading and cancelling it. Signed-in callers may send an `Idempotency-Key` to make retries safe (see its description).
 
-        Error codes: - 400: `bad_request`, `idempotency_key_requires_auth`, `invalid_idempotency_key` - 401: `account_disabled`, `invalid_token`, `token_expired` - 404: `not_found` - 409: `not_for_sale`, `request_in_progress`, `seat_unavailable`, `show_started`, `sold_out` - 413: `payload_too_large` - 415: `unsupported_media_type` - 422: `idempotency_key_reused`, `validation_failed` - 429: `rate_limited` - 503: `unavailable`
+        Error codes: - 400: `bad_request`, `invalid_idempotency_key` - 401: `account_disabled`, `invalid_token`, `token_expired` - 404: `not_found` - 409: `not_for_sale`, `request_in_progress`, `seat_unavailable`, `show_started`, `sold_out` - 413: `payload_too_large` - 415: `unsupported_media_type` - 422: `idempotency_key_reused`, `validation_failed` - 429: `rate_limited` - 503: `unavailable`
 
         :param create_booking: (required)
         :type create_booking: CreateBooking

@@ -65,7 +65,7 @@ class PaymentsApi:
     ) -> PaymentDto:
         """Confirm (charge) an initiated payment. 200 with the payment when it succeeded: its `outcome` says whether the booking was confirmed, revived after its hold expired, or (the seats were gone) refunded in full. 202 while the gateway has not decided (`tok_delayed`: the result comes through the webhook). 402 `card_declined` / `insufficient_funds` with the payment in `details`; the booking stays held until it expires. Confirming again answers the same; nothing is charged twice. Accepts `Idempotency-Key`
 
-        Error codes: - 400: `bad_request`, `idempotency_key_requires_auth`, `invalid_idempotency_key` - 401: `account_disabled`, `invalid_token`, `token_expired` - 402: `card_declined`, `insufficient_funds` - 404: `not_found` - 409: `illegal_transition`, `request_in_progress` - 413: `payload_too_large` - 415: `unsupported_media_type` - 422: `idempotency_key_reused`, `validation_failed` - 429: `rate_limited` - 503: `unavailable`
+        Error codes: - 400: `bad_request`, `invalid_idempotency_key` - 401: `account_disabled`, `invalid_token`, `token_expired` - 402: `card_declined`, `insufficient_funds` - 404: `not_found` - 409: `illegal_transition`, `request_in_progress` - 413: `payload_too_large` - 415: `unsupported_media_type` - 422: `idempotency_key_reused`, `validation_failed` - 429: `rate_limited` - 503: `unavailable`
 
         :param confirm_payment: (required)
         :type confirm_payment: ConfirmPayment
@@ -151,7 +151,7 @@ class PaymentsApi:
     ) -> ApiResponse[PaymentDto]:
         """Confirm (charge) an initiated payment. 200 with the payment when it succeeded: its `outcome` says whether the booking was confirmed, revived after its hold expired, or (the seats were gone) refunded in full. 202 while the gateway has not decided (`tok_delayed`: the result comes through the webhook). 402 `card_declined` / `insufficient_funds` with the payment in `details`; the booking stays held until it expires. Confirming again answers the same; nothing is charged twice. Accepts `Idempotency-Key`
 
-        Error codes: - 400: `bad_request`, `idempotency_key_requires_auth`, `invalid_idempotency_key` - 401: `account_disabled`, `invalid_token`, `token_expired` - 402: `card_declined`, `insufficient_funds` - 404: `not_found` - 409: `illegal_transition`, `request_in_progress` - 413: `payload_too_large` - 415: `unsupported_media_type` - 422: `idempotency_key_reused`, `validation_failed` - 429: `rate_limited` - 503: `unavailable`
+        Error codes: - 400: `bad_request`, `invalid_idempotency_key` - 401: `account_disabled`, `invalid_token`, `token_expired` - 402: `card_declined`, `insufficient_funds` - 404: `not_found` - 409: `illegal_transition`, `request_in_progress` - 413: `payload_too_large` - 415: `unsupported_media_type` - 422: `idempotency_key_reused`, `validation_failed` - 429: `rate_limited` - 503: `unavailable`
 
         :param confirm_payment: (required)
         :type confirm_payment: ConfirmPayment
@@ -237,7 +237,7 @@ class PaymentsApi:
     ) -> RESTResponseType:
         """Confirm (charge) an initiated payment. 200 with the payment when it succeeded: its `outcome` says whether the booking was confirmed, revived after its hold expired, or (the seats were gone) refunded in full. 202 while the gateway has not decided (`tok_delayed`: the result comes through the webhook). 402 `card_declined` / `insufficient_funds` with the payment in `details`; the booking stays held until it expires. Confirming again answers the same; nothing is charged twice. Accepts `Idempotency-Key`
 
-        Error codes: - 400: `bad_request`, `idempotency_key_requires_auth`, `invalid_idempotency_key` - 401: `account_disabled`, `invalid_token`, `token_expired` - 402: `card_declined`, `insufficient_funds` - 404: `not_found` - 409: `illegal_transition`, `request_in_progress` - 413: `payload_too_large` - 415: `unsupported_media_type` - 422: `idempotency_key_reused`, `validation_failed` - 429: `rate_limited` - 503: `unavailable`
+        Error codes: - 400: `bad_request`, `invalid_idempotency_key` - 401: `account_disabled`, `invalid_token`, `token_expired` - 402: `card_declined`, `insufficient_funds` - 404: `not_found` - 409: `illegal_transition`, `request_in_progress` - 413: `payload_too_large` - 415: `unsupported_media_type` - 422: `idempotency_key_reused`, `validation_failed` - 429: `rate_limited` - 503: `unavailable`
 
         :param confirm_payment: (required)
         :type confirm_payment: ConfirmPayment
@@ -690,7 +690,7 @@ class PaymentsApi:
     ) -> PaymentDto:
         """Start paying a held booking (its owner, the holder of its `X-Booking-Token`, or an admin): a payment `initiated` for the booking's total. 409 `booking_not_held` unless the booking is held and its hold still runs; 409 `payment_pending` while another payment of it is initiated or succeeded; 422 when `amount` differs from the total. Accepts `Idempotency-Key`
 
-        Error codes: - 400: `bad_request`, `idempotency_key_requires_auth`, `invalid_idempotency_key` - 401: `account_disabled`, `invalid_token`, `token_expired` - 404: `not_found` - 409: `booking_not_held`, `payment_pending`, `request_in_progress` - 413: `payload_too_large` - 415: `unsupported_media_type` - 422: `idempotency_key_reused`, `validation_failed` - 429: `rate_limited` - 503: `unavailable`
+        Error codes: - 400: `bad_request`, `invalid_idempotency_key` - 401: `account_disabled`, `invalid_token`, `token_expired` - 404: `not_found` - 409: `booking_not_held`, `payment_pending`, `request_in_progress` - 413: `payload_too_large` - 415: `unsupported_media_type` - 422: `idempotency_key_reused`, `validation_failed` - 429: `rate_limited` - 503: `unavailable`
 
         :param initiate_payment: (required)
         :type initiate_payment: InitiatePayment
@@ -774,7 +774,7 @@ class PaymentsApi:
     ) -> ApiResponse[PaymentDto]:
         """Start paying a held booking (its owner, the holder of its `X-Booking-Token`, or an admin): a payment `initiated` for the booking's total. 409 `booking_not_held` unless the booking is held and its hold still runs; 409 `payment_pending` while another payment of it is initiated or succeeded; 422 when `amount` differs from the total. Accepts `Idempotency-Key`
 
-        Error codes: - 400: `bad_request`, `idempotency_key_requires_auth`, `invalid_idempotency_key` - 401: `account_disabled`, `invalid_token`, `token_expired` - 404: `not_found` - 409: `booking_not_held`, `payment_pending`, `request_in_progress` - 413: `payload_too_large` - 415: `unsupported_media_type` - 422: `idempotency_key_reused`, `validation_failed` - 429: `rate_limited` - 503: `unavailable`
+        Error codes: - 400: `bad_request`, `invalid_idempotency_key` - 401: `account_disabled`, `invalid_token`, `token_expired` - 404: `not_found` - 409: `booking_not_held`, `payment_pending`, `request_in_progress` - 413: `payload_too_large` - 415: `unsupported_media_type` - 422: `idempotency_key_reused`, `validation_failed` - 429: `rate_limited` - 503: `unavailable`
 
         :param initiate_payment: (required)
         :type initiate_payment: InitiatePayment
@@ -858,7 +858,7 @@ class PaymentsApi:
     ) -> RESTResponseType:
         """Start paying a held booking (its owner, the holder of its `X-Booking-Token`, or an admin): a payment `initiated` for the booking's total. 409 `booking_not_held` unless the booking is held and its hold still runs; 409 `payment_pending` while another payment of it is initiated or succeeded; 422 when `amount` differs from the total. Accepts `Idempotency-Key`
 
-        Error codes: - 400: `bad_request`, `idempotency_key_requires_auth`, `invalid_idempotency_key` - 401: `account_disabled`, `invalid_token`, `token_expired` - 404: `not_found` - 409: `booking_not_held`, `payment_pending`, `request_in_progress` - 413: `payload_too_large` - 415: `unsupported_media_type` - 422: `idempotency_key_reused`, `validation_failed` - 429: `rate_limited` - 503: `unavailable`
+        Error codes: - 400: `bad_request`, `invalid_idempotency_key` - 401: `account_disabled`, `invalid_token`, `token_expired` - 404: `not_found` - 409: `booking_not_held`, `payment_pending`, `request_in_progress` - 413: `payload_too_large` - 415: `unsupported_media_type` - 422: `idempotency_key_reused`, `validation_failed` - 429: `rate_limited` - 503: `unavailable`
 
         :param initiate_payment: (required)
         :type initiate_payment: InitiatePayment
@@ -1321,7 +1321,7 @@ class PaymentsApi:
     ) -> PaymentDto:
         """Refund (part of) a succeeded payment: the event's provider or an admin. Without `amount`, everything that remains. Refunds never add up to more than was paid (409 `refund_exceeds_payment`; the database enforces it too). Answers the payment with its refunds; a refund the gateway could not be reached for stays `pending` and is retried by the background job. Accepts `Idempotency-Key`
 
-        Error codes: - 400: `bad_request`, `idempotency_key_requires_auth`, `invalid_idempotency_key` - 401: `account_disabled`, `invalid_token`, `token_expired` - 403: `forbidden` - 404: `not_found` - 409: `nothing_to_refund`, `payment_not_succeeded`, `refund_exceeds_payment`, `request_in_progress` - 413: `payload_too_large` - 415: `unsupported_media_type` - 422: `idempotency_key_reused`, `validation_failed` - 429: `rate_limited` - 503: `unavailable`
+        Error codes: - 400: `bad_request`, `invalid_idempotency_key` - 401: `account_disabled`, `invalid_token`, `token_expired` - 403: `forbidden` - 404: `not_found` - 409: `nothing_to_refund`, `payment_not_succeeded`, `refund_exceeds_payment`, `request_in_progress` - 413: `payload_too_large` - 415: `unsupported_media_type` - 422: `idempotency_key_reused`, `validation_failed` - 429: `rate_limited` - 503: `unavailable`
 
         :param id: (required)
         :type id: UUID
@@ -1406,7 +1406,7 @@ class PaymentsApi:
     ) -> ApiResponse[PaymentDto]:
         """Refund (part of) a succeeded payment: the event's provider or an admin. Without `amount`, everything that remains. Refunds never add up to more than was paid (409 `refund_exceeds_payment`; the database enforces it too). Answers the payment with its refunds; a refund the gateway could not be reached for stays `pending` and is retried by the background job. Accepts `Idempotency-Key`
 
-        Error codes: - 400: `bad_request`, `idempotency_key_requires_auth`, `invalid_idempotency_key` - 401: `account_disabled`, `invalid_token`, `token_expired` - 403: `forbidden` - 404: `not_found` - 409: `nothing_to_refund`, `payment_not_succeeded`, `refund_exceeds_payment`, `request_in_progress` - 413: `payload_too_large` - 415: `unsupported_media_type` - 422: `idempotency_key_reused`, `validation_failed` - 429: `rate_limited` - 503: `unavailable`
+        Error codes: - 400: `bad_request`, `invalid_idempotency_key` - 401: `account_disabled`, `invalid_token`, `token_expired` - 403: `forbidden` - 404: `not_found` - 409: `nothing_to_refund`, `payment_not_succeeded`, `refund_exceeds_payment`, `request_in_progress` - 413: `payload_too_large` - 415: `unsupported_media_type` - 422: `idempotency_key_reused`, `validation_failed` - 429: `rate_limited` - 503: `unavailable`
 
         :param id: (required)
         :type id: UUID
@@ -1491,7 +1491,7 @@ class PaymentsApi:
     ) -> RESTResponseType:
         """Refund (part of) a succeeded payment: the event's provider or an admin. Without `amount`, everything that remains. Refunds never add up to more than was paid (409 `refund_exceeds_payment`; the database enforces it too). Answers the payment with its refunds; a refund the gateway could not be reached for stays `pending` and is retried by the background job. Accepts `Idempotency-Key`
 
-        Error codes: - 400: `bad_request`, `idempotency_key_requires_auth`, `invalid_idempotency_key` - 401: `account_disabled`, `invalid_token`, `token_expired` - 403: `forbidden` - 404: `not_found` - 409: `nothing_to_refund`, `payment_not_succeeded`, `refund_exceeds_payment`, `request_in_progress` - 413: `payload_too_large` - 415: `unsupported_media_type` - 422: `idempotency_key_reused`, `validation_failed` - 429: `rate_limited` - 503: `unavailable`
+        Error codes: - 400: `bad_request`, `invalid_idempotency_key` - 401: `account_disabled`, `invalid_token`, `token_expired` - 403: `forbidden` - 404: `not_found` - 409: `nothing_to_refund`, `payment_not_succeeded`, `refund_exceeds_payment`, `request_in_progress` - 413: `payload_too_large` - 415: `unsupported_media_type` - 422: `idempotency_key_reused`, `validation_failed` - 429: `rate_limited` - 503: `unavailable`
 
         :param id: (required)
         :type id: UUID

@@ -375,10 +375,7 @@ fn error_codes(op: &Value, doc: Option<&OperationDoc>) -> BTreeMap<u16, BTreeSet
         }
     }
     if has_header("Idempotency-Key") {
-        add(
-            400,
-            &["invalid_idempotency_key", "idempotency_key_requires_auth"],
-        );
+        add(400, &["invalid_idempotency_key"]);
         add(409, &["request_in_progress"]);
         add(422, &["idempotency_key_reused"]);
     }
