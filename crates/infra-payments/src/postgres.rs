@@ -58,6 +58,7 @@ impl PgLedger {
     }
 }
 
+/// A row of `mock_gateway_charges`, all columns in table order.
 type ChargeRow = (
     String,
     Uuid,
@@ -132,32 +133,10 @@ fn refund_from(row: RefundRow) -> Result<StoredRefund, DomainError> {
     })
 }
 
-const CHARGE_COLUMNS: (
-    c::gateway_ref,
-    c::payment_id,
-    c::amount,
-    c::currency,
-    c::method,
-    c::status,
-    c::decline_code,
-    c::captured,
-    c::refunded,
-) = (
-    c::gateway_ref,
-    c::payment_id,
-    c::amount,
-    c::currency,
-    c::method,
-    c::status,
-    c::decline_code,
-    c::captured,
-    c::refunded,
-);
-
 fn charge_of_payment(conn: &mut PgConnection, payment_id: Uuid) -> Result<Option<Charge>, TxError> {
     let row: Option<ChargeRow> = c::mock_gateway_charges
         .filter(c::payment_id.eq(payment_id))
-        .select(CHARGE_COLUMNS)
+        .select(mock_gateway_charges::all_columns)
         .for_update()
         .first(conn)
         .optional()?;
@@ -224,7 +203,7 @@ fn refund_tx(conn: &mut PgConnection, request: &RefundRequest) -> Result<RefundO
     // The charge is locked first: refunds of one charge are decided one at a time.
     let row: Option<ChargeRow> = c::mock_gateway_charges
         .find(&request.gateway_ref)
-        .select(CHARGE_COLUMNS)
+        .select(mock_gateway_charges::all_columns)
         .for_update()
         .first(conn)
         .optional()?;
@@ -287,7 +266,7 @@ impl LedgerStore for PgLedger {
             .transaction(move |conn| {
                 let row: Option<ChargeRow> = c::mock_gateway_charges
                     .find(&gateway_ref)
-                    .select(CHARGE_COLUMNS)
+                    .select(mock_gateway_charges::all_columns)
                     .first(conn)
                     .optional()?;
                 Ok(row.map(charge_from).transpose()?)
