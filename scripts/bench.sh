@@ -5,7 +5,14 @@
 #   scripts/bench.sh [--db-only|--http-only] [--clients N] [--read-seconds S] [--pgbench-seconds S]
 #                    [--skip-build] [-- extra boxoffice-bench args]
 #
-# Outputs (under <target>/bench/): pgbench.log, server.log, bench.log, summary.json.
+# Outputs (under <target>/bench/): pgbench.log, yardstick.log, server.log, bench.log,
+# bench-uncached.log, summary.json.
+#
+# The yardstick (tests/bench/yardstick/, docs/performance.md): raw PostgreSQL doing the minimal
+# work of a booking and of a seat-map read, on a fixed schema in its own database, measured in the
+# same run; the summary keeps yardstick_booking_tps, yardstick_booking_p99_ms,
+# yardstick_read_tps, flash_ratio_to_yardstick and read_uncached_ratio_to_yardstick.
+# Knob: YARDSTICK_SECONDS (default 15; after an 8-s unrecorded warm-up).
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 cd "$REPO"
@@ -13,6 +20,7 @@ cd "$REPO"
 clients=64
 read_seconds=10
 pgbench_seconds=10
+yard_seconds="${YARDSTICK_SECONDS:-15}"
 do_db=1
 do_http=1
 build=1
@@ -62,6 +70,20 @@ apply_migrations_sql() { # url
     done
 }
 
+# p50/p99/max of the per-transaction latencies (3rd column, microseconds) of pgbench's `-l` logs
+# with this prefix, printed as "LABEL latency: n=… p50=… ms p99=… ms max=… ms"; removes the logs.
+txn_percentiles() { # log-prefix label
+    if ls "$1".* >/dev/null 2>&1; then
+        cat "$1".* | awk '{print $3}' | sort -n | awk -v label="$2" '
+            { v[NR] = $1 }
+            END { if (NR > 0) {
+                p50 = v[int(NR * 0.50) > 0 ? int(NR * 0.50) : 1];
+                p99 = v[int(NR * 0.99) > 0 ? int(NR * 0.99) : 1];
+                printf "%s latency: n=%d p50=%.2f ms p99=%.2f ms max=%.2f ms\n", label, NR, p50 / 1000, p99 / 1000, v[NR] / 1000 } }'
+        rm -f "$1".*
+    fi
+}
+
 db_tps=""
 # ------------------------------------------------------------------ database alone
 if [ "$do_db" -eq 1 ]; then
@@ -98,19 +120,36 @@ if [ "$do_db" -eq 1 ]; then
         fi
         "$psql_bin" "$pg_url" -qc "CHECKPOINT" >/dev/null
         echo "database alone: $db_tps tps (one seated booking per transaction)"
-        # Per-transaction latencies (3rd column, microseconds) of pgbench's log: the same
-        # percentiles the HTTP phases report, for the database alone at the same concurrency.
-        if ls "$out"/pgbench_txn.* >/dev/null 2>&1; then
-            cat "$out"/pgbench_txn.* | awk '{print $3}' | sort -n | awk '
-                { v[NR] = $1 }
-                END { if (NR > 0) {
-                    p50 = v[int(NR * 0.50) > 0 ? int(NR * 0.50) : 1];
-                    p99 = v[int(NR * 0.99) > 0 ? int(NR * 0.99) : 1];
-                    printf "database alone latency: n=%d p50=%.2f ms p99=%.2f ms max=%.2f ms\n", NR, p50 / 1000, p99 / 1000, v[NR] / 1000 } }' \
-                | tee -a "$out/pgbench.log"
-            rm -f "$out"/pgbench_txn.*
-        fi
+        txn_percentiles "$out/pgbench_txn" "database alone" | tee -a "$out/pgbench.log"
     fi
+fi
+
+# ------------------------------------------------------------------ yardstick
+yard_book_tps=""
+yard_book_p99=""
+yard_read_tps=""
+if [ "$do_db" -eq 1 ] && [ -n "$pgbench_bin" ]; then
+    ydir=tests/bench/yardstick
+    say "yardstick: fixed schema ($ydir/schema.sql), 1,000 shows x 500 seats, in its own database"
+    y_url="$(scripts/pg.sh db boxoffice_yardstick --fresh)"
+    "$psql_bin" "$y_url" -q -v ON_ERROR_STOP=1 -f "$ydir/schema.sql" >/dev/null
+    "$psql_bin" "$y_url" -qc "VACUUM ANALYZE" >/dev/null
+    "$psql_bin" "$y_url" -qc "CHECKPOINT" >/dev/null
+    say "yardstick booking: 8-s warm-up (not recorded), then -M prepared -c $clients -j 2 -T $yard_seconds"
+    "$pgbench_bin" -n -M prepared -c "$clients" -j 2 -T 8 -f "$ydir/book.sql" "$y_url" >/dev/null 2>&1
+    rm -f "$out"/yard_txn.*
+    "$pgbench_bin" -n -M prepared -c "$clients" -j 2 -T "$yard_seconds" \
+        -l --log-prefix="$out/yard_txn" -f "$ydir/book.sql" "$y_url" 2>&1 | tee "$out/yardstick.log"
+    yard_book_tps="$(sed -n 's/^tps = \([0-9.]*\).*/\1/p' "$out/yardstick.log" | tail -n1)"
+    txn_percentiles "$out/yard_txn" "yardstick booking" | tee -a "$out/yardstick.log"
+    yard_book_p99="$(sed -n 's/^yardstick booking latency: .* p99=\([0-9.]*\) ms.*/\1/p' "$out/yardstick.log")"
+    say "yardstick read: the 500 seats of a random show, -M prepared -c $clients -j 2 -T $yard_seconds"
+    "$pgbench_bin" -n -M prepared -c "$clients" -j 2 -T "$yard_seconds" -f "$ydir/read.sql" "$y_url" 2>&1 \
+        | tee "$out/yardstick_read.log" | grep -E '^(tps|latency)' | sed 's/^/yardstick read: /' | tee -a "$out/yardstick.log"
+    yard_read_tps="$(sed -n 's/^tps = \([0-9.]*\).*/\1/p' "$out/yardstick_read.log" | tail -n1)"
+    [ -n "$yard_book_tps" ] && [ -n "$yard_read_tps" ] || die "could not read the yardstick's tps (see $out/yardstick.log)"
+    echo "yardstick: booking $yard_book_tps tps (p99 ${yard_book_p99:-?} ms), read $yard_read_tps tps"
+    "$psql_bin" "$y_url" -qc "CHECKPOINT" >/dev/null
 fi
 
 # ------------------------------------------------------------------ HTTP
@@ -130,26 +169,31 @@ if [ "$do_http" -eq 1 ]; then
     export BENCH_ADMIN_EMAIL="bench-admin@boxoffice.local" BENCH_ADMIN_PASSWORD="bench-admin-password"
     printf '%s\n' "$BENCH_ADMIN_PASSWORD" | DATABASE_URL="$db_url" "$server" create-admin --email "$BENCH_ADMIN_EMAIL" >/dev/null
 
-    say "starting boxoffice serve --bind 127.0.0.1:$PORT (log: $out/server.log)"
     # Rate limiting is off: 64 clients on one address would be (rightly) throttled otherwise.
-    DATABASE_URL="$db_url" RUST_LOG="${BENCH_RUST_LOG:-warn}" APP_RATE_LIMIT__ENABLED=false \
-        "$server" serve --bind "127.0.0.1:$PORT" >"$out/server.log" 2>&1 &
-    server_pid=$!
+    server_pid=""
+    start_server() { # log-file [VAR=value ...]: serve on $PORT, wait for /health
+        local log="$1"
+        shift
+        say "starting boxoffice serve --bind 127.0.0.1:$PORT ${*:-} (log: $log)"
+        env DATABASE_URL="$db_url" RUST_LOG="${BENCH_RUST_LOG:-warn}" APP_RATE_LIMIT__ENABLED=false "$@" \
+            "$server" serve --bind "127.0.0.1:$PORT" >"$log" 2>&1 &
+        server_pid=$!
+        for i in $(seq 1 300); do
+            [ "$(http_status "$PORT" /health)" = "200" ] && return 0
+            kill -0 "$server_pid" 2>/dev/null || { tail -n 30 "$log" >&2; die "the server exited during start-up"; }
+            [ "$i" -eq 300 ] && { tail -n 30 "$log" >&2; die "/health did not answer 200 within 60 s"; }
+            sleep 0.2
+        done
+    }
     stop_server() {
-        if kill -0 "$server_pid" 2>/dev/null; then
+        if [ -n "$server_pid" ] && kill -0 "$server_pid" 2>/dev/null; then
             kill -TERM "$server_pid" 2>/dev/null || true
             for _ in $(seq 1 50); do kill -0 "$server_pid" 2>/dev/null || break; sleep 0.1; done
             kill -KILL "$server_pid" 2>/dev/null || true
         fi
     }
     trap stop_server EXIT INT TERM
-
-    for i in $(seq 1 300); do
-        [ "$(http_status "$PORT" /health)" = "200" ] && break
-        kill -0 "$server_pid" 2>/dev/null || { tail -n 30 "$out/server.log" >&2; die "the server exited during start-up"; }
-        [ "$i" -eq 300 ] && { tail -n 30 "$out/server.log" >&2; die "/health did not answer 200 within 60 s"; }
-        sleep 0.2
-    done
+    start_server "$out/server.log"
 
     args=(--server "http://127.0.0.1:$PORT" --clients "$clients" --read-seconds "$read_seconds"
           --server-pid "$server_pid" --json-out "$out/summary.json")
@@ -169,6 +213,39 @@ if [ "$do_http" -eq 1 ]; then
         warn "the server log has errors/panics: see $out/server.log"
         grep -m 5 -E 'panicked|ERROR' "$out/server.log" >&2 || true
     fi
+
+    # The seat map with the cache off (what readers of a selling show see: every booking drops the
+    # show's cached map), against the yardstick's read.
+    if [[ " ${extra[*]:-} " != *" --phases "* ]]; then
+        start_server "$out/server-uncached.log" APP_SERVER__SEAT_MAP_CACHE_MS=0
+        say "seat-map reads with the cache off (--phases reads)"
+        "$bench" --server "http://127.0.0.1:$PORT" --clients "$clients" --read-seconds "$read_seconds" \
+            --server-pid "$server_pid" --phases reads --json-out "$out/summary-uncached.json" 2>&1 \
+            | tee "$out/bench-uncached.log" || status=1
+        stop_server
+    fi
+    python3 - "$out" "${yard_book_tps:-}" "${yard_book_p99:-}" "${yard_read_tps:-}" <<'PY' || status=1
+import json, sys
+out, book, p99, read = sys.argv[1], *(float(v) if v else None for v in sys.argv[2:5])
+path = f"{out}/summary.json"
+summary = json.load(open(path))
+try:
+    uncached = json.load(open(f"{out}/summary-uncached.json"))["reads"]["requests_per_sec"]
+except (OSError, KeyError, ValueError):
+    uncached = None
+flash = (summary.get("flash") or {}).get("bookings_per_sec")
+ratio = lambda a, b: round(a / b, 3) if a and b else None
+summary.update({
+    "yardstick_booking_tps": book, "yardstick_booking_p99_ms": p99, "yardstick_read_tps": read,
+    "read_uncached_req_per_sec": uncached,
+    "flash_ratio_to_yardstick": ratio(flash, book),
+    "read_uncached_ratio_to_yardstick": ratio(uncached, read),
+})
+json.dump(summary, open(path, "w"))
+for k in ("yardstick_booking_tps", "yardstick_booking_p99_ms", "yardstick_read_tps",
+          "read_uncached_req_per_sec", "flash_ratio_to_yardstick", "read_uncached_ratio_to_yardstick"):
+    print(f"{k}: {summary[k]}")
+PY
     echo "summary: $out/summary.json"
 fi
 
