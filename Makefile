@@ -38,7 +38,7 @@ sdk-test: ## the Python SDK's tests and quickstart against a live server
 postman: ## regenerate docs/postman_collection.json + docs/postman_environment.json
 	scripts/gen-postman.sh
 
-bench: ## pgbench baseline + HTTP flash sale / reads / GA oversell (docs/performance.md)
+bench: 
 	scripts/bench.sh
 
 bench-db: ## only the database-alone pgbench baseline
