@@ -11,7 +11,7 @@ help: ## list the targets
 run: ## PostgreSQL + release build + migrate + seed, then serve on http://127.0.0.1:8080
 	scripts/run.sh
 
-test: ## the CI gate: fmt, clippy -D warnings, domain purity, tests under coverage
+test: ## the CI gate: fmt, clippy -D warnings, domain purity, tests under coverage, SDK/Postman stale checks, SDK tests, schemathesis
 	scripts/test.sh
 
 lint: ## cargo fmt --check + clippy -D warnings
@@ -38,7 +38,7 @@ sdk-test: ## the Python SDK's tests and quickstart against a live server
 postman: ## regenerate docs/postman_collection.json + docs/postman_environment.json
 	scripts/gen-postman.sh
 
-bench: 
+bench: ## yardstick + pgbench mirror + HTTP flash sale / reads (cached, uncached) / GA oversell (docs/performance.md)
 	scripts/bench.sh
 
 bench-db: ## only the database-alone pgbench baseline
