@@ -15,6 +15,7 @@ pub mod ports;
 pub mod pricing;
 pub mod service;
 pub mod values;
+pub mod webhook;
 
 pub use error::{DomainError, FieldError};
 

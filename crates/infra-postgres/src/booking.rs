@@ -35,12 +35,13 @@ use diesel::result::{DatabaseErrorKind, Error as DieselError};
 use diesel::sql_types::Text;
 use uuid::Uuid;
 
+use crate::booking_reads::{bookings_from_rows, load_booking, load_history};
 use crate::holds::{
     expire_locked, lock_booking, lock_past_due, lock_past_due_of_show, record, release_places,
     set_status, Locked, SalesDeltas,
 };
 use crate::models::*;
-use crate::payments::{load_payments, write_refund};
+use crate::payments::write_refund;
 use crate::prepared::{ClassSnapshotQuery, ClassSnapshotRow, WritePlanQuery};
 use crate::schema::*;
 use crate::{map_db_error, Db, TxError};
@@ -670,61 +671,6 @@ pub(crate) fn not_held(booking: &Locked, now: DateTime<Utc>) -> TxError {
     .into()
 }
 
-fn load_items(
-    conn: &mut PgConnection,
-    booking_ids: &[Uuid],
-) -> Result<HashMap<Uuid, Vec<BookingItem>>, TxError> {
-    let rows: Vec<ItemRow> = booking_items::table
-        .left_join(seat_classes::table)
-        .filter(booking_items::booking_id.eq_any(booking_ids))
-        .order((booking_items::booking_id, booking_items::id))
-        .select((
-            booking_items::booking_id,
-            booking_items::seat_id,
-            booking_items::label,
-            seat_classes::name.nullable(),
-            booking_items::quantity,
-            booking_items::price,
-            booking_items::tier,
-        ))
-        .load(conn)?;
-    let mut out: HashMap<Uuid, Vec<BookingItem>> = HashMap::new();
-    for r in rows {
-        out.entry(r.booking_id).or_default().push(r.into());
-    }
-    Ok(out)
-}
-
-fn bookings_from_rows(
-    conn: &mut PgConnection,
-    rows: Vec<(BookingRow, i64)>,
-) -> Result<Vec<Booking>, TxError> {
-    let ids: Vec<Uuid> = rows.iter().map(|(b, _)| b.id).collect();
-    let mut items = load_items(conn, &ids)?;
-    let mut payments = load_payments(conn, &ids)?;
-    rows.into_iter()
-        .map(|(b, event_id)| {
-            let its = items.remove(&b.id).unwrap_or_default();
-            let mut booking = booking_from(b, event_id, its)?;
-            booking.payments = payments.remove(&booking.id).unwrap_or_default();
-            Ok(booking)
-        })
-        .collect()
-}
-
-pub(crate) fn load_booking(conn: &mut PgConnection, id: Uuid) -> Result<Booking, TxError> {
-    let row: Option<(BookingRow, i64)> = bookings::table
-        .inner_join(shows::table)
-        .filter(bookings::id.eq(id))
-        .select((BookingRow::as_select(), shows::event_id))
-        .first(conn)
-        .optional()?;
-    let row = row.ok_or_else(|| DomainError::not_found("booking", id))?;
-    bookings_from_rows(conn, vec![row])?
-        .pop()
-        .ok_or_else(|| DomainError::Internal("booking vanished".into()).into())
-}
-
 /// The show's start, for the refund policy.
 fn show_starts_at(conn: &mut PgConnection, show_id: i64) -> Result<DateTime<Utc>, TxError> {
     Ok(shows::table
@@ -829,58 +775,6 @@ fn complete_ended_tx(
     .bind::<Text, _>(REASON_SHOW_ENDED)
     .execute(conn)?;
     Ok(n as u64)
-}
-
-type HistoryRow = (
-    String,
-    String,
-    Option<String>,
-    String,
-    Option<String>,
-    Option<String>,
-    DateTime<Utc>,
-);
-
-fn load_history(conn: &mut PgConnection, id: Uuid) -> Result<Vec<HistoryEntry>, TxError> {
-    let rows: Vec<HistoryRow> = booking_history::table
-        .filter(booking_history::booking_id.eq(id))
-        // By time: an expiry is dated at the hold's deadline though written later.
-        .order((booking_history::at, booking_history::id))
-        .select((
-            booking_history::entity,
-            booking_history::entity_id,
-            booking_history::from_status,
-            booking_history::to_status,
-            booking_history::actor,
-            booking_history::reason,
-            booking_history::at,
-        ))
-        .load(conn)?;
-    if rows.is_empty() {
-        let exists: i64 = bookings::table
-            .filter(bookings::id.eq(id))
-            .select(count_star())
-            .first(conn)?;
-        if exists == 0 {
-            return Err(DomainError::not_found("booking", id).into());
-        }
-    }
-    rows.into_iter()
-        .map(|(entity, entity_id, from, to, actor, reason, at)| {
-            let entity = HistoryEntity::parse(&entity).ok_or_else(|| {
-                DomainError::Internal(format!("stored history entity '{entity}'"))
-            })?;
-            Ok(HistoryEntry {
-                at,
-                entity,
-                entity_id,
-                from,
-                to,
-                actor,
-                reason,
-            })
-        })
-        .collect()
 }
 
 fn is_reference_clash(e: &TxError) -> bool {

@@ -19,6 +19,7 @@ use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
 
 mod accounts;
 mod booking;
+mod booking_reads;
 mod catalog;
 mod holds;
 mod idempotency;
