@@ -109,6 +109,31 @@ impl BookingStatus {
     }
 }
 
+/// The one rule of "a hold is past due": a booking stored as `held` whose deadline is at or
+/// before `now`. It is expired from that instant, whether or not that has been written yet: its
+/// places are free for everyone else. SQL that must filter by it uses
+/// `infra-postgres`'s `rules::past_due_sql`, which states exactly this.
+pub fn hold_past_due(
+    stored: BookingStatus,
+    expires_at: Option<DateTime<Utc>>,
+    now: DateTime<Utc>,
+) -> bool {
+    stored == BookingStatus::Held && expires_at.is_some_and(|e| e <= now)
+}
+
+/// The status of a stored booking as it stands at `now` ([`hold_past_due`] reads as expired).
+pub fn status_at(
+    stored: BookingStatus,
+    expires_at: Option<DateTime<Utc>>,
+    now: DateTime<Utc>,
+) -> BookingStatus {
+    if hold_past_due(stored, expires_at, now) {
+        BookingStatus::Expired
+    } else {
+        stored
+    }
+}
+
 impl fmt::Display for BookingStatus {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
@@ -338,7 +363,7 @@ pub struct Booking {
 impl Booking {
     /// A hold that is past its deadline: it is expired, whether or not that has been written.
     pub fn hold_is_past_due(&self, now: DateTime<Utc>) -> bool {
-        self.status == BookingStatus::Held && self.expires_at.is_some_and(|e| e <= now)
+        hold_past_due(self.status, self.expires_at, now)
     }
 
     /// The booking as it stands at `now`: a past-due hold reads as `expired` at once (its seats

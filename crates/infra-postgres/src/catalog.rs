@@ -1,6 +1,7 @@
 //! `CatalogRepository` on PostgreSQL.
 
 use std::collections::HashMap;
+use std::sync::LazyLock;
 
 use async_trait::async_trait;
 use boxoffice_domain::catalog::{
@@ -19,6 +20,7 @@ use diesel::prelude::*;
 use diesel::sql_types::{Array, Int8, Nullable, Text, Timestamptz};
 
 use crate::models::*;
+use crate::rules::past_due_sql;
 use crate::schema::*;
 use crate::{map_db_error, Db, TxError};
 
@@ -53,23 +55,32 @@ fn ensure_exists<T>(found: Option<T>, entity: &'static str, id: i64) -> Result<T
     found.ok_or_else(|| DomainError::not_found(entity, id).into())
 }
 
-const CLASS_COUNTS_SQL: &str = "\
-SELECT sc.id, sc.show_id, sc.name, sc.min_price, sc.normal_price, sc.max_price, \
+/// Per class: seats, seats in live holds, seats in active bookings (past-due holds not counted).
+static CLASS_COUNTS_SQL: LazyLock<String> = LazyLock::new(|| {
+    let due = past_due_sql("b", "$2");
+    format!(
+        "SELECT sc.id, sc.show_id, sc.name, sc.min_price, sc.normal_price, sc.max_price, \
   (SELECT count(*) FROM seats s WHERE s.seat_class_id = sc.id) AS total_seats, \
   (SELECT count(*) FROM booking_items bi JOIN bookings b ON b.id = bi.booking_id \
-     WHERE bi.seat_class_id = sc.id AND bi.active AND b.status = 'held' AND b.expires_at > $2) \
+     WHERE bi.seat_class_id = sc.id AND bi.active AND b.status = 'held' AND NOT {due}) \
      AS held_seats, \
   (SELECT count(*) FROM booking_items bi WHERE bi.seat_class_id = sc.id AND bi.active) \
   - (SELECT count(*) FROM booking_items bi JOIN bookings b ON b.id = bi.booking_id \
-     WHERE bi.seat_class_id = sc.id AND bi.active AND b.status = 'held' AND b.expires_at <= $2) \
+     WHERE bi.seat_class_id = sc.id AND bi.active AND {due}) \
      AS active_seats \
-FROM seat_classes sc WHERE sc.show_id = ANY($1) ORDER BY sc.show_id, sc.name";
+FROM seat_classes sc WHERE sc.show_id = ANY($1) ORDER BY sc.show_id, sc.name"
+    )
+});
 
 /// General-admission places of past-due holds per show (free again, even before the reaper
 /// writes `expired`).
-const DUE_PLACES_SQL: &str = "\
-SELECT b.show_id, COALESCE(sum(b.quantity), 0)::bigint AS places FROM bookings b \
-WHERE b.status = 'held' AND b.expires_at <= $2 AND b.show_id = ANY($1) GROUP BY b.show_id";
+static DUE_PLACES_SQL: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "SELECT b.show_id, COALESCE(sum(b.quantity), 0)::bigint AS places FROM bookings b \
+WHERE {} AND b.show_id = ANY($1) GROUP BY b.show_id",
+        past_due_sql("b", "$2")
+    )
+});
 
 #[derive(QueryableByName)]
 struct DuePlacesRow {
@@ -86,7 +97,7 @@ pub(crate) fn class_counts(
     show_ids: &[i64],
     now: DateTime<Utc>,
 ) -> Result<HashMap<i64, Vec<SeatClassAvailability>>, TxError> {
-    let rows: Vec<ClassCountsRow> = diesel::sql_query(CLASS_COUNTS_SQL)
+    let rows: Vec<ClassCountsRow> = diesel::sql_query(CLASS_COUNTS_SQL.as_str())
         .bind::<Array<Int8>, _>(show_ids)
         .bind::<Timestamptz, _>(now)
         .load(conn)?;
@@ -111,7 +122,7 @@ pub(crate) fn free_due_places(
     if general.is_empty() {
         return Ok(());
     }
-    let due: Vec<DuePlacesRow> = diesel::sql_query(DUE_PLACES_SQL)
+    let due: Vec<DuePlacesRow> = diesel::sql_query(DUE_PLACES_SQL.as_str())
         .bind::<Array<Int8>, _>(&general)
         .bind::<Timestamptz, _>(now)
         .load(conn)?;
@@ -324,14 +335,19 @@ impl From<SeatViewRow> for SeatView {
 
 /// Seats with the status of the active booking that has them; a past-due hold (`$2` is now)
 /// leaves its seats available.
-const SEATS_SQL: &str = "\
-SELECT s.id, s.label, s.row_label, s.seat_number, s.seat_class_id, sc.name AS class_name, \
+/// A seat with its class and, when an active booking has it (a past-due hold does not), that
+/// booking's status and deadline.
+static SEATS_SQL: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "SELECT s.id, s.label, s.row_label, s.seat_number, s.seat_class_id, sc.name AS class_name, \
        s.external_ref, b.status AS booking_status, b.expires_at AS held_until, s.show_id \
 FROM seats s \
 JOIN seat_classes sc ON sc.id = s.seat_class_id \
-LEFT JOIN (booking_items bi JOIN bookings b ON b.id = bi.booking_id \
-           AND NOT (b.status = 'held' AND b.expires_at <= $2)) \
-       ON bi.seat_id = s.id AND bi.active ";
+LEFT JOIN (booking_items bi JOIN bookings b ON b.id = bi.booking_id AND NOT {}) \
+       ON bi.seat_id = s.id AND bi.active ",
+        past_due_sql("b", "$2")
+    )
+});
 
 const SEAT_ORDER: &str =
     " ORDER BY sc.name, length(s.row_label), s.row_label, s.seat_number, s.label";
@@ -362,7 +378,7 @@ fn list_seats_tx(
     .bind::<Int8, _>(show_id)
     .load(conn)?;
     let rows: Vec<SeatViewRow> =
-        diesel::sql_query(format!("{SEATS_SQL} WHERE s.show_id = $1 {SEAT_ORDER}"))
+        diesel::sql_query(format!("{} WHERE s.show_id = $1 {SEAT_ORDER}", *SEATS_SQL))
             .bind::<Int8, _>(show_id)
             .bind::<Timestamptz, _>(now)
             .load(conn)?;
@@ -864,7 +880,7 @@ impl CatalogRepository for PgCatalogRepository {
         self.db
             .run(move |conn| {
                 let rows: Vec<SeatViewRow> =
-                    diesel::sql_query(format!("{SEATS_SQL} WHERE s.id = $1"))
+                    diesel::sql_query(format!("{} WHERE s.id = $1", *SEATS_SQL))
                         .bind::<Int8, _>(id)
                         .bind::<Timestamptz, _>(now)
                         .load(conn)

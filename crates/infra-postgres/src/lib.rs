@@ -28,6 +28,7 @@ mod payments;
 mod prepared;
 mod quote;
 pub mod resilience;
+mod rules;
 pub mod schema;
 pub mod testdb;
 
