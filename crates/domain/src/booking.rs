@@ -177,6 +177,16 @@ pub struct BookingCommand {
 /// The default hold time (config `booking.hold_minutes`).
 pub const DEFAULT_HOLD_MINUTES: i64 = 10;
 
+/// When a new booking's hold ends: `hold_for` after `now` for a booking that starts `held`
+/// (it has something to pay), none for one confirmed at once.
+pub fn hold_deadline(
+    status: BookingStatus,
+    now: DateTime<Utc>,
+    hold_for: chrono::Duration,
+) -> Option<DateTime<Utc>> {
+    (status == BookingStatus::Held).then(|| now + hold_for)
+}
+
 /// The history actor of changes the service makes on its own (expiry, completion).
 pub const HISTORY_ACTOR_SYSTEM: &str = "system";
 /// The history reason of an expiry.

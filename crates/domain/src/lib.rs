@@ -5,6 +5,7 @@ pub mod account;
 pub mod accounts;
 pub mod booking;
 pub mod catalog;
+pub mod engine;
 pub mod error;
 pub mod idempotency;
 pub mod import;

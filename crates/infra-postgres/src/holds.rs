@@ -1,6 +1,5 @@
-//! Pieces shared by the transactions that change a booking's status: locking a booking row,
-//! expiring a past-due hold, freeing and taking places, the class sales counters, and the
-//! history rows. See docs/lifecycle.md for the lock order every transaction follows:
+//! Rows the booking transactions share: the class sales counters and a locked booking row.
+//! See docs/lifecycle.md for the lock order every transaction follows:
 //!
 //! 1. seat rows (`FOR UPDATE`, in id order) — only transactions that take seats;
 //! 2. booking rows (`FOR UPDATE`) — the transaction's own booking first, then past-due holds of
@@ -10,16 +9,15 @@
 
 use std::collections::BTreeMap;
 
-use boxoffice_domain::booking::{BookingStatus, HISTORY_ACTOR_SYSTEM, REASON_HOLD_EXPIRED};
-use boxoffice_domain::catalog::ShowKind;
-use boxoffice_domain::payment::HistoryEntity;
+use boxoffice_domain::booking::BookingStatus;
+use boxoffice_domain::engine::LockedBooking;
 use boxoffice_domain::DomainError;
 use chrono::{DateTime, Utc};
 use diesel::pg::PgConnection;
 use diesel::prelude::*;
 use uuid::Uuid;
 
-use crate::models::corrupt;
+use crate::models::{corrupt, currency};
 use crate::schema::*;
 use crate::TxError;
 
@@ -85,37 +83,10 @@ impl SalesDeltas {
     }
 }
 
-/// A booking row, locked.
-#[derive(Debug, Clone)]
-pub(crate) struct Locked {
-    pub id: Uuid,
-    pub status: BookingStatus,
-    pub show_id: i64,
-    pub quantity: i32,
-    pub total_amount: i64,
-    pub currency: String,
-    pub expires_at: Option<DateTime<Utc>>,
-}
-
-impl Locked {
-    pub fn is_past_due(&self, now: DateTime<Utc>) -> bool {
-        self.status == BookingStatus::Held && self.expires_at.is_some_and(|e| e <= now)
-    }
-
-    /// The status as it stands at `now` (a past-due hold is expired).
-    pub fn status_at(&self, now: DateTime<Utc>) -> BookingStatus {
-        if self.is_past_due(now) {
-            BookingStatus::Expired
-        } else {
-            self.status
-        }
-    }
-}
-
-/// The columns of a booking that `Locked` is made of.
+/// The columns of a booking that a [`LockedBooking`] is made of.
 #[derive(Queryable, Selectable)]
 #[diesel(table_name = bookings)]
-struct LockedRow {
+pub(crate) struct LockedRow {
     id: Uuid,
     status: String,
     show_id: i64,
@@ -125,178 +96,15 @@ struct LockedRow {
     expires_at: Option<DateTime<Utc>>,
 }
 
-fn locked_from(row: LockedRow) -> Result<Locked, TxError> {
+pub(crate) fn locked_from(row: LockedRow) -> Result<LockedBooking, DomainError> {
     let status = BookingStatus::parse(&row.status).ok_or_else(|| corrupt("status", &row.status))?;
-    Ok(Locked {
+    Ok(LockedBooking {
         id: row.id,
         status,
         show_id: row.show_id,
-        quantity: row.quantity,
+        quantity: u32::try_from(row.quantity).unwrap_or(0),
         total_amount: row.total_amount,
-        currency: row.currency,
+        currency: currency(&row.currency)?,
         expires_at: row.expires_at,
     })
-}
-
-/// Locks one booking row (`FOR UPDATE`); `NotFound("booking")` when there is none.
-pub(crate) fn lock_booking(conn: &mut PgConnection, id: Uuid) -> Result<Locked, TxError> {
-    let row: Option<LockedRow> = bookings::table
-        .find(id)
-        .select(LockedRow::as_select())
-        .for_update()
-        .first(conn)
-        .optional()?;
-    locked_from(row.ok_or_else(|| DomainError::not_found("booking", id))?)
-}
-
-/// Locks the past-due holds among `ids` (id order, skipping rows another transaction holds:
-/// that one is settling or expiring it) and returns those still past due once locked.
-pub(crate) fn lock_past_due(
-    conn: &mut PgConnection,
-    ids: &[Uuid],
-    now: DateTime<Utc>,
-) -> Result<Vec<Locked>, TxError> {
-    if ids.is_empty() {
-        return Ok(vec![]);
-    }
-    let rows: Vec<LockedRow> = bookings::table
-        .filter(bookings::id.eq_any(ids))
-        .filter(bookings::status.eq(BookingStatus::Held.as_str()))
-        .filter(bookings::expires_at.le(now))
-        .order(bookings::id)
-        .select(LockedRow::as_select())
-        .for_update()
-        .skip_locked()
-        .load(conn)?;
-    rows.into_iter().map(locked_from).collect()
-}
-
-/// The past-due holds of one show (id order, at most `limit`), locked, skipping rows another
-/// transaction holds.
-pub(crate) fn lock_past_due_of_show(
-    conn: &mut PgConnection,
-    show_id: i64,
-    now: DateTime<Utc>,
-    limit: i64,
-) -> Result<Vec<Locked>, TxError> {
-    let ids: Vec<Uuid> = bookings::table
-        .filter(bookings::show_id.eq(show_id))
-        .filter(bookings::status.eq(BookingStatus::Held.as_str()))
-        .filter(bookings::expires_at.le(now))
-        .order(bookings::id)
-        .limit(limit)
-        .select(bookings::id)
-        .load(conn)?;
-    lock_past_due(conn, &ids, now)
-}
-
-/// One history row.
-#[allow(clippy::too_many_arguments)]
-pub(crate) fn record(
-    conn: &mut PgConnection,
-    booking_id: Uuid,
-    entity: HistoryEntity,
-    entity_id: &str,
-    from: Option<&str>,
-    to: &str,
-    actor: &str,
-    reason: Option<&str>,
-    at: DateTime<Utc>,
-) -> Result<(), TxError> {
-    diesel::insert_into(booking_history::table)
-        .values((
-            booking_history::booking_id.eq(booking_id),
-            booking_history::entity.eq(entity.as_str()),
-            booking_history::entity_id.eq(entity_id),
-            booking_history::from_status.eq(from),
-            booking_history::to_status.eq(to),
-            booking_history::actor.eq(Some(actor)),
-            booking_history::reason.eq(reason),
-            booking_history::at.eq(at),
-        ))
-        .execute(conn)?;
-    Ok(())
-}
-
-/// A booking status change with its history row.
-pub(crate) fn set_status(
-    conn: &mut PgConnection,
-    booking: &Locked,
-    to: BookingStatus,
-    actor: &str,
-    reason: Option<&str>,
-    at: DateTime<Utc>,
-    now: DateTime<Utc>,
-) -> Result<(), TxError> {
-    // Only a cancelled booking has `cancelled_at`; nothing leaves `cancelled`.
-    let cancelled_at = (to == BookingStatus::Cancelled).then_some(now);
-    diesel::update(bookings::table.find(booking.id))
-        .set((
-            bookings::status.eq(to.as_str()),
-            bookings::updated_at.eq(now),
-            bookings::cancelled_at.eq(cancelled_at),
-        ))
-        .execute(conn)?;
-    record(
-        conn,
-        booking.id,
-        HistoryEntity::Booking,
-        &booking.id.to_string(),
-        Some(booking.status.as_str()),
-        to.as_str(),
-        actor,
-        reason,
-        at,
-    )
-}
-
-/// Frees the seats or places of a booking: its items become inactive and a general-admission
-/// show gets its places back. The freed (class, seat) pairs are added to `deltas` (-1 each);
-/// the caller applies them with the rest of its counter changes.
-pub(crate) fn release_places(
-    conn: &mut PgConnection,
-    booking: &Locked,
-    deltas: &mut SalesDeltas,
-) -> Result<(), TxError> {
-    let freed: Vec<(Option<i64>, Option<i64>)> = diesel::update(
-        booking_items::table
-            .filter(booking_items::booking_id.eq(booking.id))
-            .filter(booking_items::active.eq(true)),
-    )
-    .set(booking_items::active.eq(false))
-    .returning((booking_items::seat_class_id, booking_items::seat_id))
-    .get_results(conn)?;
-    let general_places: bool = freed.iter().any(|(c, s)| c.is_none() && s.is_none());
-    deltas.add(freed.into_iter().filter_map(|(c, s)| Some((c?, s?))), -1);
-    if general_places {
-        diesel::update(
-            shows::table
-                .filter(shows::id.eq(booking.show_id))
-                .filter(shows::kind.eq(ShowKind::General.as_str())),
-        )
-        .set(shows::free_places.eq(shows::free_places + booking.quantity))
-        .execute(conn)?;
-    }
-    Ok(())
-}
-
-/// Writes down a past-due hold as `expired` (at its deadline, by the system) and frees its
-/// places; counter deltas go to `deltas`.
-pub(crate) fn expire_locked(
-    conn: &mut PgConnection,
-    booking: &Locked,
-    now: DateTime<Utc>,
-    deltas: &mut SalesDeltas,
-) -> Result<(), TxError> {
-    let at = booking.expires_at.unwrap_or(now);
-    set_status(
-        conn,
-        booking,
-        BookingStatus::Expired,
-        HISTORY_ACTOR_SYSTEM,
-        Some(REASON_HOLD_EXPIRED),
-        at,
-        now,
-    )?;
-    release_places(conn, booking, deltas)
 }

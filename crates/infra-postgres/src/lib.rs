@@ -18,6 +18,7 @@ use diesel::Connection;
 use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
 
 mod accounts;
+mod batch;
 mod booking;
 mod booking_reads;
 mod catalog;
@@ -26,11 +27,11 @@ mod idempotency;
 mod models;
 mod payments;
 mod prepared;
-mod quote;
 pub mod resilience;
 mod rules;
 pub mod schema;
 pub mod testdb;
+mod tx;
 
 pub use resilience::{ClientDeadlines, OutageLog};
 pub use testdb::TestDb;
@@ -245,6 +246,26 @@ impl Db {
                 Ok(done)
             })
             .map_err(TxError::into_domain)
+        })
+        .await
+    }
+}
+
+impl Db {
+    /// Runs a use case of the domain's booking engine in ONE transaction over [`tx::PgTx`]:
+    /// the counter deltas it leaves are written, then the deadline is checked, then it commits.
+    pub(crate) async fn engine<T, F>(&self, f: F) -> Result<T, DomainError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut dyn boxoffice_domain::engine::BookingTx) -> Result<T, DomainError>
+            + Send
+            + 'static,
+    {
+        self.transaction(move |conn| {
+            let mut tx = tx::PgTx::new(conn);
+            let out = f(&mut tx)?;
+            tx.finish()?;
+            Ok(out)
         })
         .await
     }

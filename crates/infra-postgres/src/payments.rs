@@ -1,5 +1,6 @@
-//! `PaymentRepository` on PostgreSQL: payments and refunds, each change one transaction with
-//! its history rows. The gateway is never called in here (the use cases call it between
+//! `PaymentRepository` on PostgreSQL: each change is one transaction running the domain's
+//! use case (`boxoffice_domain::engine::settle`) over [`crate::tx::PgTx`]; the reads of
+//! payments and refunds. The gateway is never called in here (the use cases call it between
 //! transactions). Lock order as in `holds.rs`: seats, the booking, the payment, refunds.
 //!
 //! The database keeps two promises on its own: at most one payment that is not `failed` per
@@ -9,10 +10,10 @@
 use std::collections::HashMap;
 
 use async_trait::async_trait;
-use boxoffice_domain::booking::BookingStatus;
+use boxoffice_domain::engine::settle::{self, SettleStep};
 use boxoffice_domain::payment::{
-    refund_amount, settlement_for, GatewayOutcome, HistoryEntity, Payment, PaymentMethod,
-    PaymentOutcome, PaymentStatus, Refund, RefundOutcome, RefundPolicy, RefundStatus, Settlement,
+    GatewayOutcome, Payment, PaymentMethod, PaymentOutcome, PaymentStatus, Refund, RefundOutcome,
+    RefundStatus,
 };
 use boxoffice_domain::ports::{NewPayment, PaymentRepository, PendingRefund, RefundAsk, Settled};
 use boxoffice_domain::DomainError;
@@ -21,8 +22,6 @@ use diesel::pg::PgConnection;
 use diesel::prelude::*;
 use uuid::Uuid;
 
-use crate::booking::{not_held, reactivate_and_take, seats_of_booking};
-use crate::holds::{expire_locked, lock_booking, record, set_status, Locked, SalesDeltas};
 use crate::models::currency;
 use crate::schema::*;
 use crate::{Db, TxError};
@@ -206,504 +205,15 @@ pub(crate) fn load_payment(conn: &mut PgConnection, id: Uuid) -> Result<Payment,
     payment_from(row, refunds)
 }
 
-/// A payment row, locked.
-struct LockedPayment {
-    booking_id: Uuid,
-    status: PaymentStatus,
-    amount: i64,
-    refunded: i64,
-}
-
-fn lock_payment(conn: &mut PgConnection, id: Uuid) -> Result<LockedPayment, TxError> {
-    let row: Option<(Uuid, String, i64, i64)> = payments::table
-        .find(id)
-        .select((
-            payments::booking_id,
-            payments::status,
-            payments::amount,
-            payments::refunded_amount,
-        ))
-        .for_update()
-        .first(conn)
-        .optional()?;
-    let (booking_id, status, amount, refunded) =
-        row.ok_or_else(|| DomainError::not_found("payment", id))?;
-    Ok(LockedPayment {
-        booking_id,
-        status: PaymentStatus::parse(&status).ok_or_else(|| corrupt("payment status", &status))?,
-        amount,
-        refunded,
-    })
-}
-
-fn booking_of_payment(conn: &mut PgConnection, id: Uuid) -> Result<Uuid, TxError> {
-    let found: Option<Uuid> = payments::table
-        .find(id)
-        .select(payments::booking_id)
-        .first(conn)
-        .optional()?;
-    Ok(found.ok_or_else(|| DomainError::not_found("payment", id))?)
-}
-
-/// Writes a `pending` refund of `amount` against a succeeded payment, with its history row;
-/// the trigger adds it to the payment's refunded amount and the CHECK caps the sum.
-#[allow(clippy::too_many_arguments)]
-pub(crate) fn write_refund(
-    conn: &mut PgConnection,
-    booking_id: Uuid,
-    payment_id: Uuid,
-    refund_id: Uuid,
-    amount: i64,
-    reason: &str,
-    actor: &str,
-    now: DateTime<Utc>,
-) -> Result<PendingRefund, TxError> {
-    let (charge_ref, cur): (Option<String>, String) = payments::table
-        .find(payment_id)
-        .select((payments::gateway_ref, payments::currency))
-        .first(conn)?;
-    let charge_ref = charge_ref.ok_or_else(|| {
-        DomainError::Internal(format!("succeeded payment {payment_id} has no gateway ref"))
-    })?;
-    diesel::insert_into(refunds::table)
-        .values((
-            refunds::id.eq(refund_id),
-            refunds::payment_id.eq(payment_id),
-            refunds::amount.eq(amount),
-            refunds::status.eq(RefundStatus::Pending.as_str()),
-            refunds::reason.eq(reason),
-            refunds::created_at.eq(now),
-            refunds::updated_at.eq(now),
-        ))
-        .execute(conn)?;
-    record(
-        conn,
-        booking_id,
-        HistoryEntity::Refund,
-        &refund_id.to_string(),
-        None,
-        RefundStatus::Pending.as_str(),
-        actor,
-        Some(reason),
-        now,
-    )?;
-    Ok(PendingRefund {
-        refund: Refund {
-            id: refund_id,
-            payment_id,
-            amount,
-            status: RefundStatus::Pending,
-            reason: reason.to_owned(),
-            gateway_ref: None,
-            failure_code: None,
-            created_at: now,
-            updated_at: now,
-        },
-        charge_ref,
-        currency: currency(&cur)?,
-    })
-}
-
-fn create_payment_tx(
-    conn: &mut PgConnection,
-    new: &NewPayment,
-    now: DateTime<Utc>,
-) -> Result<Payment, TxError> {
-    let booking = lock_booking(conn, new.booking_id)?;
-    if booking.status_at(now) != BookingStatus::Held {
-        return Err(not_held(&booking, now));
-    }
-    if let Some(expected) = new.expected_amount {
-        if expected != booking.total_amount {
-            return Err(DomainError::invalid(
-                "amount",
-                format!(
-                    "the amount must equal the booking's total of {}",
-                    booking.total_amount
-                ),
-            )
-            .into());
-        }
-    }
-    diesel::insert_into(payments::table)
-        .values((
-            payments::id.eq(new.id),
-            payments::booking_id.eq(new.booking_id),
-            payments::amount.eq(booking.total_amount),
-            payments::currency.eq(&booking.currency),
-            payments::status.eq(PaymentStatus::Initiated.as_str()),
-            payments::method.eq(new.method.as_str()),
-            payments::created_at.eq(now),
-            payments::updated_at.eq(now),
-        ))
-        .execute(conn)?;
-    record(
-        conn,
-        new.booking_id,
-        HistoryEntity::Payment,
-        &new.id.to_string(),
-        None,
-        PaymentStatus::Initiated.as_str(),
-        &new.actor,
-        Some(new.method.as_str()),
-        now,
-    )?;
-    load_payment(conn, new.id)
-}
-
-/// Marks a payment succeeded with what it did to the booking.
-fn succeed(
-    conn: &mut PgConnection,
-    booking_id: Uuid,
-    id: Uuid,
-    gateway_ref: &str,
-    outcome: PaymentOutcome,
-    actor: &str,
-    now: DateTime<Utc>,
-) -> Result<(), TxError> {
-    diesel::update(payments::table.find(id))
-        .set((
-            payments::status.eq(PaymentStatus::Succeeded.as_str()),
-            payments::gateway_ref.eq(gateway_ref),
-            payments::outcome.eq(outcome.as_str()),
-            payments::updated_at.eq(now),
-        ))
-        .execute(conn)?;
-    record(
-        conn,
-        booking_id,
-        HistoryEntity::Payment,
-        &id.to_string(),
-        Some(PaymentStatus::Initiated.as_str()),
-        PaymentStatus::Succeeded.as_str(),
-        actor,
-        Some(outcome.as_str()),
-        now,
-    )
-}
-
-/// The payment succeeded but the booking cannot have it: the payment is refunded in full.
-/// A hold that is past due is written down as expired first.
-#[allow(clippy::too_many_arguments)]
-fn succeed_and_refund(
-    conn: &mut PgConnection,
-    booking: &Locked,
-    payment: &LockedPayment,
-    id: Uuid,
-    gateway_ref: &str,
-    outcome: PaymentOutcome,
-    actor: &str,
-    now: DateTime<Utc>,
-    mut deltas: SalesDeltas,
-) -> Result<Settled, TxError> {
-    if booking.is_past_due(now) {
-        expire_locked(conn, booking, now, &mut deltas)?;
-    }
-    deltas.apply(conn)?;
-    succeed(conn, booking.id, id, gateway_ref, outcome, actor, now)?;
-    let reason = outcome.refund_reason().unwrap_or("automatic full refund");
-    let pending = write_refund(
-        conn,
-        booking.id,
-        id,
-        Uuid::new_v4(),
-        payment.amount - payment.refunded,
-        reason,
-        actor,
-        now,
-    )?;
-    Ok(Settled {
-        payment: load_payment(conn, id)?,
-        refund: Some(pending),
-    })
-}
-
-enum Step {
-    Done(Box<Settled>),
-    /// A late success: settle again in a transaction that locks the seats first.
-    Revive(String),
-}
-
-fn unchanged(conn: &mut PgConnection, id: Uuid) -> Result<Step, TxError> {
-    Ok(Step::Done(Box::new(Settled {
-        payment: load_payment(conn, id)?,
-        refund: None,
-    })))
-}
-
-fn show_start(conn: &mut PgConnection, show_id: i64) -> Result<DateTime<Utc>, TxError> {
-    Ok(shows::table
-        .find(show_id)
-        .select(shows::starts_at)
-        .first(conn)?)
-}
-
-fn settle_tx(
-    conn: &mut PgConnection,
-    id: Uuid,
-    outcome: &GatewayOutcome,
-    now: DateTime<Utc>,
-    actor: &str,
-) -> Result<Step, TxError> {
-    let booking_id = booking_of_payment(conn, id)?;
-    let booking = lock_booking(conn, booking_id)?;
-    let payment = lock_payment(conn, id)?;
-    if payment.status.is_final() {
-        return unchanged(conn, id);
-    }
-    match outcome {
-        GatewayOutcome::Pending { gateway_ref } => {
-            diesel::update(payments::table.find(id))
-                .set((
-                    payments::gateway_ref.eq(gateway_ref),
-                    payments::updated_at.eq(now),
-                ))
-                .execute(conn)?;
-            unchanged(conn, id)
-        }
-        GatewayOutcome::Declined { code, gateway_ref } => {
-            diesel::update(payments::table.find(id))
-                .set((
-                    payments::status.eq(PaymentStatus::Failed.as_str()),
-                    payments::gateway_ref.eq(gateway_ref),
-                    payments::failure_code.eq(code.as_str()),
-                    payments::updated_at.eq(now),
-                ))
-                .execute(conn)?;
-            record(
-                conn,
-                booking_id,
-                HistoryEntity::Payment,
-                &id.to_string(),
-                Some(PaymentStatus::Initiated.as_str()),
-                PaymentStatus::Failed.as_str(),
-                actor,
-                Some(code.as_str()),
-                now,
-            )?;
-            unchanged(conn, id)
-        }
-        GatewayOutcome::Succeeded { gateway_ref } => {
-            let starts_at = show_start(conn, booking.show_id)?;
-            match settlement_for(booking.status, booking.expires_at, starts_at, now) {
-                Settlement::Confirm => {
-                    succeed(
-                        conn,
-                        booking_id,
-                        id,
-                        gateway_ref,
-                        PaymentOutcome::BookingConfirmed,
-                        actor,
-                        now,
-                    )?;
-                    set_status(
-                        conn,
-                        &booking,
-                        BookingStatus::Confirmed,
-                        actor,
-                        Some("paid"),
-                        now,
-                        now,
-                    )?;
-                    unchanged(conn, id)
-                }
-                Settlement::TryRevive => Ok(Step::Revive(gateway_ref.clone())),
-                Settlement::Refund(outcome) => Ok(Step::Done(Box::new(succeed_and_refund(
-                    conn,
-                    &booking,
-                    &payment,
-                    id,
-                    gateway_ref,
-                    outcome,
-                    actor,
-                    now,
-                    SalesDeltas::default(),
-                )?))),
-            }
-        }
-    }
-}
-
-/// A payment that succeeded after its hold ended: the booking's own seats are locked first
-/// (the lock order of every booking transaction), then the booking and the payment. If every
-/// seat (or enough places) is still free the booking is revived and confirmed; otherwise it
-/// stays expired and the payment is refunded in full.
-fn revive_tx(
-    conn: &mut PgConnection,
-    id: Uuid,
-    gateway_ref: &str,
-    now: DateTime<Utc>,
-    actor: &str,
-) -> Result<Settled, TxError> {
-    let booking_id = booking_of_payment(conn, id)?;
-    let seat_ids = seats_of_booking(conn, booking_id)?;
-    let mut booking = lock_booking(conn, booking_id)?;
-    let payment = lock_payment(conn, id)?;
-    if payment.status.is_final() {
-        return Ok(Settled {
-            payment: load_payment(conn, id)?,
-            refund: None,
-        });
-    }
-    let starts_at = show_start(conn, booking.show_id)?;
-    let mut deltas = SalesDeltas::default();
-    match settlement_for(booking.status, booking.expires_at, starts_at, now) {
-        Settlement::Refund(outcome) => {
-            return succeed_and_refund(
-                conn,
-                &booking,
-                &payment,
-                id,
-                gateway_ref,
-                outcome,
-                actor,
-                now,
-                deltas,
-            )
-        }
-        Settlement::Confirm | Settlement::TryRevive => {}
-    }
-    if booking.status == BookingStatus::Held {
-        expire_locked(conn, &booking, now, &mut deltas)?;
-        booking.status = BookingStatus::Expired;
-    }
-    if reactivate_and_take(conn, &booking, &seat_ids, now, &mut deltas)? {
-        deltas.apply(conn)?;
-        set_status(
-            conn,
-            &booking,
-            BookingStatus::Confirmed,
-            actor,
-            Some("paid after the hold expired; the same places were still free"),
-            now,
-            now,
-        )?;
-        succeed(
-            conn,
-            booking_id,
-            id,
-            gateway_ref,
-            PaymentOutcome::BookingRevived,
-            actor,
-            now,
-        )?;
-        return Ok(Settled {
-            payment: load_payment(conn, id)?,
-            refund: None,
-        });
-    }
-    succeed_and_refund(
-        conn,
-        &booking,
-        &payment,
-        id,
-        gateway_ref,
-        PaymentOutcome::RefundedBookingExpired,
-        actor,
-        now,
-        deltas,
-    )
-}
-
-fn create_refund_tx(
-    conn: &mut PgConnection,
-    ask: &RefundAsk,
-    now: DateTime<Utc>,
-) -> Result<PendingRefund, TxError> {
-    let payment = lock_payment(conn, ask.payment_id)?;
-    if payment.status != PaymentStatus::Succeeded {
-        return Err(DomainError::Conflict {
-            code: "payment_not_succeeded",
-            message: format!(
-                "payment {} is {}: only a succeeded payment can be refunded",
-                ask.payment_id, payment.status
-            ),
-        }
-        .into());
-    }
-    let remaining = payment.amount - payment.refunded;
-    if remaining <= 0 {
-        return Err(DomainError::Conflict {
-            code: "nothing_to_refund",
-            message: format!("payment {} has been refunded in full", ask.payment_id),
-        }
-        .into());
-    }
-    let amount = match ask.amount {
-        // The override branch of the policy checks 1..=remaining; the times do not matter.
-        Some(a) => refund_amount(
-            &RefundPolicy::default(),
-            payment.amount,
-            payment.refunded,
-            now,
-            now,
-            Some(a),
-            true,
-        )?,
-        None => remaining,
-    };
-    write_refund(
-        conn,
-        payment.booking_id,
-        ask.payment_id,
-        ask.id,
-        amount,
-        &ask.reason,
-        &ask.actor,
-        now,
-    )
-}
-
-fn finish_refund_tx(
-    conn: &mut PgConnection,
-    refund_id: Uuid,
-    outcome: &RefundOutcome,
-    now: DateTime<Utc>,
-    actor: &str,
-) -> Result<Refund, TxError> {
+/// Locks a refund row; `NotFound("refund")` when there is none.
+pub(crate) fn lock_refund_row(conn: &mut PgConnection, id: Uuid) -> Result<Refund, TxError> {
     let row: Option<RefundRow> = refunds::table
-        .find(refund_id)
+        .find(id)
         .select(refund_columns!())
         .for_update()
         .first(conn)
         .optional()?;
-    let refund = refund_from(row.ok_or_else(|| DomainError::not_found("refund", refund_id))?)?;
-    if refund.status.is_final() {
-        return Ok(refund);
-    }
-    let booking_id = booking_of_payment(conn, refund.payment_id)?;
-    let (status, gateway_ref, code) = match outcome {
-        RefundOutcome::Succeeded { gateway_ref } => {
-            (RefundStatus::Succeeded, Some(gateway_ref.clone()), None)
-        }
-        RefundOutcome::Failed { code } => (RefundStatus::Failed, None, Some(code.clone())),
-    };
-    diesel::update(refunds::table.find(refund_id))
-        .set((
-            refunds::status.eq(status.as_str()),
-            refunds::gateway_ref.eq(&gateway_ref),
-            refunds::failure_code.eq(&code),
-            refunds::updated_at.eq(now),
-        ))
-        .execute(conn)?;
-    record(
-        conn,
-        booking_id,
-        HistoryEntity::Refund,
-        &refund_id.to_string(),
-        Some(RefundStatus::Pending.as_str()),
-        status.as_str(),
-        actor,
-        code.as_deref(),
-        now,
-    )?;
-    Ok(Refund {
-        status,
-        gateway_ref,
-        failure_code: code,
-        updated_at: now,
-        ..refund
-    })
+    refund_from(row.ok_or_else(|| DomainError::not_found("refund", id))?)
 }
 
 #[async_trait]
@@ -714,7 +224,7 @@ impl PaymentRepository for PgPaymentRepository {
         now: DateTime<Utc>,
     ) -> Result<Payment, DomainError> {
         self.db
-            .transaction(move |conn| create_payment_tx(conn, &payment, now))
+            .engine(move |tx| settle::create_payment(tx, &payment, now))
             .await
     }
 
@@ -731,21 +241,20 @@ impl PaymentRepository for PgPaymentRepository {
         now: DateTime<Utc>,
         actor: String,
     ) -> Result<Settled, DomainError> {
-        self.db
-            .run(move |conn| {
-                let step = conn
-                    .transaction::<_, TxError, _>(|c| settle_tx(c, id, &outcome, now, &actor))
-                    .map_err(TxError::into_domain)?;
-                match step {
-                    Step::Done(settled) => Ok(*settled),
-                    Step::Revive(gateway_ref) => conn
-                        .transaction::<_, TxError, _>(|c| {
-                            revive_tx(c, id, &gateway_ref, now, &actor)
-                        })
-                        .map_err(TxError::into_domain),
-                }
-            })
-            .await
+        let step = {
+            let actor = actor.clone();
+            self.db
+                .engine(move |tx| settle::settle(tx, id, &outcome, now, &actor))
+                .await?
+        };
+        match step {
+            SettleStep::Done(settled) => Ok(*settled),
+            SettleStep::Revive { gateway_ref } => {
+                self.db
+                    .engine(move |tx| settle::revive(tx, id, &gateway_ref, now, &actor))
+                    .await
+            }
+        }
     }
 
     async fn create_refund(
@@ -754,7 +263,7 @@ impl PaymentRepository for PgPaymentRepository {
         now: DateTime<Utc>,
     ) -> Result<PendingRefund, DomainError> {
         self.db
-            .transaction(move |conn| create_refund_tx(conn, &ask, now))
+            .engine(move |tx| settle::create_refund(tx, &ask, now))
             .await
     }
 
@@ -766,7 +275,7 @@ impl PaymentRepository for PgPaymentRepository {
         actor: String,
     ) -> Result<Refund, DomainError> {
         self.db
-            .transaction(move |conn| finish_refund_tx(conn, refund_id, &outcome, now, &actor))
+            .engine(move |tx| settle::finish_refund(tx, refund_id, &outcome, now, &actor))
             .await
     }
 

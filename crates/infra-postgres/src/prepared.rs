@@ -2,6 +2,7 @@
 //! id, so that diesel prepares each once per connection and reuses the plan. (`sql_query` is
 //! never cached: PostgreSQL would parse and plan these statements on every booking.)
 
+use boxoffice_domain::engine::NewBooking;
 use chrono::{DateTime, Utc};
 use diesel::pg::Pg;
 use diesel::query_builder::{AstPass, Query, QueryFragment, QueryId};
@@ -53,10 +54,11 @@ impl QueryFragment<Pg> for ClassSnapshotQuery<'_> {
                  WHERE b.show_id = ",
         );
         out.push_bind_param::<Int8, _>(&self.show_id)?;
-        out.push_sql(" AND b.status = 'held' AND b.expires_at <= ");
+        out.push_sql(" AND ");
+        out.push_sql(&crate::rules::past_due_prefix("b"));
         out.push_bind_param::<Timestamptz, _>(&self.now)?;
         out.push_sql(
-            " AND bi.active AND bi.seat_class_id = sc.id))::bigint \
+            ") AND bi.active AND bi.seat_class_id = sc.id))::bigint \
              FROM seat_classes sc WHERE sc.id = ANY(",
         );
         out.push_bind_param::<Array<Int8>, _>(self.ids)?;
@@ -67,33 +69,32 @@ impl QueryFragment<Pg> for ClassSnapshotQuery<'_> {
 
 impl<Conn> RunQueryDsl<Conn> for ClassSnapshotQuery<'_> {}
 
-/// One booking written in ONE statement: the booking row, its creation row in
-/// `booking_history` (from nothing to the booking's status, by `actor`), its items, and the
-/// class sales counters (rows in (class, slot) order; the deltas also carry the -1s of past-due
-/// holds the transaction expired on the way, so the counters are touched in one ordered pass). The FKs of the items and the history row
-/// to the booking are checked at the end of the statement, when the booking row exists.
-pub(crate) struct WritePlanQuery {
-    pub id: Uuid,
-    pub reference: String,
+/// Bookings written in ONE statement: the booking rows, their creation rows in
+/// `booking_history` (from nothing to the booking's status, by its actor, at its creation), their
+/// items, and the class sales counters (rows in (class, slot) order, so the counters are touched
+/// in one ordered pass). The FKs of the items and the history rows to the bookings are checked
+/// at the end of the statement, when the booking rows exist.
+pub(crate) struct WriteBookingsQuery {
     pub show_id: i64,
-    pub status: String,
-    pub name: String,
-    pub phone: Option<String>,
-    pub email: Option<String>,
-    pub quantity: i32,
-    pub total_amount: i64,
-    pub currency: String,
     pub now: DateTime<Utc>,
-    /// The hold's deadline (a held booking) or `None` (confirmed at once).
-    pub expires_at: Option<DateTime<Utc>>,
-    pub user_id: Option<Uuid>,
-    pub guest_token_hash: Option<Vec<u8>>,
-    /// The history actor of the creation (`user:<uuid>`, `guest`, `operator`).
-    pub actor: String,
+    pub ids: Vec<Uuid>,
+    pub references: Vec<String>,
+    pub statuses: Vec<String>,
+    pub names: Vec<String>,
+    pub phones: Vec<Option<String>>,
+    pub emails: Vec<Option<String>>,
+    pub quantities: Vec<i32>,
+    pub totals: Vec<i64>,
+    pub currencies: Vec<String>,
+    pub expires_at: Vec<Option<DateTime<Utc>>>,
+    pub user_ids: Vec<Option<Uuid>>,
+    pub guest_token_hashes: Vec<Option<Vec<u8>>>,
+    pub actors: Vec<String>,
+    pub item_bookings: Vec<Uuid>,
     pub seat_ids: Vec<Option<i64>>,
     pub class_ids: Vec<Option<i64>>,
     pub labels: Vec<Option<String>>,
-    pub quantities: Vec<i32>,
+    pub item_quantities: Vec<i32>,
     pub prices: Vec<i64>,
     pub tiers: Vec<Option<String>>,
     pub counter_classes: Vec<i64>,
@@ -101,74 +102,136 @@ pub(crate) struct WritePlanQuery {
     pub counter_sold: Vec<i32>,
 }
 
-impl QueryId for WritePlanQuery {
-    type QueryId = WritePlanQuery;
+impl WriteBookingsQuery {
+    /// The statement for `rows` (all of one show, created at the same instant) and the counter
+    /// rows `counters` (class, slot, delta ≥ 0).
+    pub fn new(rows: &[NewBooking], counters: &[(i64, i16, i32)]) -> Self {
+        let items = || {
+            rows.iter()
+                .flat_map(|b| b.items.iter().map(move |i| (b.id, i)))
+        };
+        let i32_of = |v: u32| i32::try_from(v).unwrap_or(i32::MAX);
+        Self {
+            show_id: rows.first().map_or(0, |b| b.show_id),
+            now: rows.first().map_or_else(Utc::now, |b| b.created_at),
+            ids: rows.iter().map(|b| b.id).collect(),
+            references: rows.iter().map(|b| b.reference.clone()).collect(),
+            statuses: rows.iter().map(|b| b.status.as_str().to_owned()).collect(),
+            names: rows.iter().map(|b| b.customer_name.clone()).collect(),
+            phones: rows.iter().map(|b| b.phone.clone()).collect(),
+            emails: rows.iter().map(|b| b.email.clone()).collect(),
+            quantities: rows.iter().map(|b| i32_of(b.quantity)).collect(),
+            totals: rows.iter().map(|b| b.total_amount).collect(),
+            currencies: rows
+                .iter()
+                .map(|b| b.currency.as_str().to_owned())
+                .collect(),
+            expires_at: rows.iter().map(|b| b.expires_at).collect(),
+            user_ids: rows.iter().map(|b| b.user_id).collect(),
+            guest_token_hashes: rows
+                .iter()
+                .map(|b| b.guest_token_hash.map(|h| h.as_bytes().to_vec()))
+                .collect(),
+            actors: rows.iter().map(|b| b.actor.clone()).collect(),
+            item_bookings: items().map(|(b, _)| b).collect(),
+            seat_ids: items().map(|(_, i)| i.seat_id).collect(),
+            class_ids: items().map(|(_, i)| i.class_id).collect(),
+            labels: items().map(|(_, i)| i.label.clone()).collect(),
+            item_quantities: items().map(|(_, i)| i32_of(i.quantity)).collect(),
+            prices: items().map(|(_, i)| i.price).collect(),
+            tiers: items()
+                .map(|(_, i)| i.tier.map(|t| t.as_str().to_owned()))
+                .collect(),
+            counter_classes: counters.iter().map(|r| r.0).collect(),
+            counter_slots: counters.iter().map(|r| r.1).collect(),
+            counter_sold: counters.iter().map(|r| r.2).collect(),
+        }
+    }
+}
+
+impl QueryId for WriteBookingsQuery {
+    type QueryId = WriteBookingsQuery;
     const HAS_STATIC_QUERY_ID: bool = true;
 }
 
-impl QueryFragment<Pg> for WritePlanQuery {
+impl QueryFragment<Pg> for WriteBookingsQuery {
     fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, Pg>) -> QueryResult<()> {
         out.push_sql(
             "WITH b AS (INSERT INTO bookings (id, reference, show_id, status, customer_name, \
              phone, email, quantity, total_amount, currency, created_at, updated_at, user_id, \
-             guest_token_hash, expires_at) VALUES (",
+             guest_token_hash, expires_at) \
+             SELECT u.id, u.reference, ",
         );
-        out.push_bind_param::<SqlUuid, _>(&self.id)?;
-        out.push_sql(", ");
-        out.push_bind_param::<Text, _>(&self.reference)?;
-        out.push_sql(", ");
         out.push_bind_param::<Int8, _>(&self.show_id)?;
-        out.push_sql(", ");
-        out.push_bind_param::<Text, _>(&self.status)?;
-        out.push_sql(", ");
-        out.push_bind_param::<Text, _>(&self.name)?;
-        out.push_sql(", ");
-        out.push_bind_param::<Nullable<Text>, _>(&self.phone)?;
-        out.push_sql(", ");
-        out.push_bind_param::<Nullable<Text>, _>(&self.email)?;
-        out.push_sql(", ");
-        out.push_bind_param::<Int4, _>(&self.quantity)?;
-        out.push_sql(", ");
-        out.push_bind_param::<Int8, _>(&self.total_amount)?;
-        out.push_sql(", ");
-        out.push_bind_param::<Text, _>(&self.currency)?;
-        out.push_sql(", ");
+        out.push_sql(", u.status, u.name, u.phone, u.email, u.quantity, u.total, u.currency, ");
         out.push_bind_param::<Timestamptz, _>(&self.now)?;
         out.push_sql(", ");
         out.push_bind_param::<Timestamptz, _>(&self.now)?;
+        out.push_sql(", u.user_id, u.guest_token_hash, u.expires_at FROM unnest(");
+        out.push_bind_param::<Array<SqlUuid>, _>(&self.ids)?;
         out.push_sql(", ");
-        out.push_bind_param::<Nullable<SqlUuid>, _>(&self.user_id)?;
+        out.push_bind_param::<Array<Text>, _>(&self.references)?;
         out.push_sql(", ");
-        out.push_bind_param::<Nullable<Bytea>, _>(&self.guest_token_hash)?;
+        out.push_bind_param::<Array<Text>, _>(&self.statuses)?;
         out.push_sql(", ");
-        out.push_bind_param::<Nullable<Timestamptz>, _>(&self.expires_at)?;
+        out.push_bind_param::<Array<Text>, _>(&self.names)?;
+        out.push_sql(", ");
+        out.push_bind_param::<Array<Nullable<Text>>, _>(&self.phones)?;
+        out.push_sql(", ");
+        out.push_bind_param::<Array<Nullable<Text>>, _>(&self.emails)?;
+        out.push_sql(", ");
+        out.push_bind_param::<Array<Int4>, _>(&self.quantities)?;
+        out.push_sql(", ");
+        out.push_bind_param::<Array<Int8>, _>(&self.totals)?;
+        out.push_sql(", ");
+        out.push_bind_param::<Array<Text>, _>(&self.currencies)?;
+        out.push_sql(", ");
+        out.push_bind_param::<Array<Nullable<Timestamptz>>, _>(&self.expires_at)?;
+        out.push_sql(", ");
+        out.push_bind_param::<Array<Nullable<SqlUuid>>, _>(&self.user_ids)?;
+        out.push_sql(", ");
+        out.push_bind_param::<Array<Nullable<Bytea>>, _>(&self.guest_token_hashes)?;
+        out.push_sql(", ");
+        out.push_bind_param::<Array<Text>, _>(&self.actors)?;
         out.push_sql(
-            ") RETURNING id, show_id, status, created_at), \
+            ") AS u(id, reference, status, name, phone, email, quantity, total, currency, \
+             expires_at, user_id, guest_token_hash, actor) \
+             RETURNING id, status, created_at), \
              h AS (INSERT INTO booking_history (booking_id, entity, entity_id, from_status, \
              to_status, actor, reason, at) \
-             SELECT b.id, 'booking', b.id::text, NULL, b.status, ",
+             SELECT b.id, 'booking', b.id::text, NULL, b.status, a.actor, NULL, b.created_at \
+             FROM b JOIN unnest(",
         );
-        out.push_bind_param::<Text, _>(&self.actor)?;
+        out.push_bind_param::<Array<SqlUuid>, _>(&self.ids)?;
+        out.push_sql(", ");
+        out.push_bind_param::<Array<Text>, _>(&self.actors)?;
         out.push_sql(
-            ", NULL, b.created_at FROM b), \
+            ") AS a(id, actor) ON a.id = b.id), \
              i AS (INSERT INTO booking_items (booking_id, show_id, seat_id, seat_class_id, label, \
              quantity, price, tier) \
-             SELECT b.id, b.show_id, u.seat_id, u.class_id, u.label, u.quantity, u.price, u.tier \
-             FROM b, unnest(",
+             SELECT u.booking_id, ",
         );
+        out.push_bind_param::<Int8, _>(&self.show_id)?;
+        out.push_sql(
+            ", u.seat_id, u.class_id, u.label, u.quantity, u.price, u.tier \
+             FROM unnest(",
+        );
+        out.push_bind_param::<Array<SqlUuid>, _>(&self.item_bookings)?;
+        out.push_sql(", ");
         out.push_bind_param::<Array<Nullable<Int8>>, _>(&self.seat_ids)?;
         out.push_sql(", ");
         out.push_bind_param::<Array<Nullable<Int8>>, _>(&self.class_ids)?;
         out.push_sql(", ");
         out.push_bind_param::<Array<Nullable<Text>>, _>(&self.labels)?;
         out.push_sql(", ");
-        out.push_bind_param::<Array<Int4>, _>(&self.quantities)?;
+        out.push_bind_param::<Array<Int4>, _>(&self.item_quantities)?;
         out.push_sql(", ");
         out.push_bind_param::<Array<Int8>, _>(&self.prices)?;
         out.push_sql(", ");
         out.push_bind_param::<Array<Nullable<Text>>, _>(&self.tiers)?;
         out.push_sql(
-            ") AS u(seat_id, class_id, label, quantity, price, tier)) \
+            ") AS u(booking_id, seat_id, class_id, label, quantity, price, tier) \
+             JOIN b ON b.id = u.booking_id) \
              INSERT INTO seat_class_sales (seat_class_id, slot, sold) \
              SELECT c.class_id, c.slot, c.sold FROM unnest(",
         );
@@ -186,4 +249,4 @@ impl QueryFragment<Pg> for WritePlanQuery {
     }
 }
 
-impl<Conn> RunQueryDsl<Conn> for WritePlanQuery {}
+impl<Conn> RunQueryDsl<Conn> for WriteBookingsQuery {}

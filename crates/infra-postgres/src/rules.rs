@@ -3,14 +3,34 @@
 //! the condition out.
 
 use boxoffice_domain::booking::BookingStatus;
+use chrono::{DateTime, Utc};
+use diesel::expression::BoxableExpression;
+use diesel::pg::Pg;
+use diesel::sql_types::{Bool, Timestamptz};
+
+/// [`boxoffice_domain::booking::hold_past_due`] for the booking row `alias`, up to the `<=`:
+/// stored `held` and its deadline at or before the time that follows.
+pub(crate) fn past_due_prefix(alias: &str) -> String {
+    format!(
+        "({alias}.status = '{held}' AND {alias}.expires_at <= ",
+        held = BookingStatus::Held.as_str()
+    )
+}
 
 /// SQL of [`boxoffice_domain::booking::hold_past_due`] for the booking row `alias` at the
-/// timestamptz expression `now` (a bind placeholder such as `$2`): stored `held` and its
-/// deadline at or before `now`.
+/// timestamptz expression `now` (a bind placeholder such as `$2`).
 pub(crate) fn past_due_sql(alias: &str, now: &str) -> String {
-    format!(
-        "({alias}.status = '{held}' AND {alias}.expires_at <= {now})",
-        held = BookingStatus::Held.as_str()
+    format!("{}{now})", past_due_prefix(alias))
+}
+
+/// The same rule as a diesel filter on `bookings`, with `now` bound.
+pub(crate) fn past_due(
+    now: DateTime<Utc>,
+) -> Box<dyn BoxableExpression<crate::schema::bookings::table, Pg, SqlType = Bool>> {
+    Box::new(
+        diesel::dsl::sql::<Bool>(&past_due_prefix("bookings"))
+            .bind::<Timestamptz, _>(now)
+            .sql(")"),
     )
 }
 

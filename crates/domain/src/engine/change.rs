@@ -1,0 +1,117 @@
+//! `PUT /bookings/{id}/seats`: new seats for a held booking, all or nothing.
+
+use chrono::{DateTime, Utc};
+use uuid::Uuid;
+
+use super::book::seat_ids_of;
+use super::expire::taken_seats;
+use super::{change_status, history, BookingTx, Lock};
+use crate::booking::{plan_seat_change, Booking, BookingStatus, Places};
+use crate::error::DomainError;
+use crate::payment::{HistoryEntity, PaymentStatus};
+
+/// The reason recorded when a seat change leaves nothing to pay.
+pub const REASON_NOTHING_TO_PAY: &str = "nothing to pay after the seat change";
+
+/// `Conflict { code: "booking_not_held" }` for a booking that is `status` now.
+pub fn not_held(id: Uuid, status: BookingStatus) -> DomainError {
+    DomainError::Conflict {
+        code: "booking_not_held",
+        message: format!(
+            "booking {id} is {status}: only a held booking whose hold still runs can be paid or changed"
+        ),
+    }
+}
+
+/// Replaces the seats of a held booking whose hold still runs (lock order: the new seats, the
+/// booking, past-due holds of others), re-priced by [`plan_seat_change`] on the occupancy
+/// without its own old seats. Refused with `booking_not_held` for any other booking and with
+/// `payment_pending` while one of its payments is `initiated`. A change that leaves nothing to
+/// pay confirms the booking, as a free booking is confirmed when it is made.
+pub fn change_seats(
+    tx: &mut dyn BookingTx,
+    id: Uuid,
+    places: &Places,
+    now: DateTime<Utc>,
+    actor: &str,
+) -> Result<Booking, DomainError> {
+    let show_id = tx.show_of_booking(id)?;
+    let show = tx.show(show_id)?;
+    let ids = seat_ids_of(tx, &show, places)?;
+    let mut seats = tx.seats(&ids, Lock::ForUpdate)?;
+    let booking = tx.lock_booking(id)?;
+    let status = booking.status_at(now);
+    if status != BookingStatus::Held {
+        return Err(not_held(id, status));
+    }
+    if tx
+        .lock_payment_of_booking(id, PaymentStatus::Initiated)?
+        .is_some()
+    {
+        return Err(DomainError::Conflict {
+            code: "payment_pending",
+            message: format!(
+                "booking {id} has a payment in progress: its seats cannot change until it fails"
+            ),
+        });
+    }
+    let old = tx.active_items(id)?;
+    let own: Vec<(i64, i64)> = old
+        .iter()
+        .filter_map(|i| Some((i.seat_id?, i.class_id?)))
+        .collect();
+    let mut class_ids: Vec<i64> = seats
+        .iter()
+        .filter(|s| s.show_id == show_id)
+        .map(|s| s.class_id)
+        .collect();
+    class_ids.sort_unstable();
+    class_ids.dedup();
+    let classes = if class_ids.is_empty() {
+        vec![]
+    } else {
+        tx.classes(show_id, &class_ids, now)?
+    };
+    let taken = taken_seats(tx, &ids, Some(id), now)?;
+    for s in &mut seats {
+        s.taken = taken.contains(&s.id);
+    }
+    let plan = plan_seat_change(&show.snapshot, &ids, &seats, &classes, &own, now)?;
+    tx.replace_items(&booking, &plan.items, plan.quantity, plan.total_amount, now)?;
+    let labels = |l: Vec<&str>| l.join(", ");
+    let reason = format!(
+        "seats changed from {} to {}; total {} -> {}",
+        labels(old.iter().filter_map(|i| i.label.as_deref()).collect()),
+        labels(
+            plan.items
+                .iter()
+                .filter_map(|i| i.label.as_deref())
+                .collect()
+        ),
+        booking.total_amount,
+        plan.total_amount
+    );
+    let held = BookingStatus::Held.as_str();
+    tx.record(&history(
+        id,
+        HistoryEntity::Booking,
+        id.to_string(),
+        Some(held),
+        held,
+        actor,
+        Some(&reason),
+        now,
+    ))?;
+    if plan.status == BookingStatus::Confirmed {
+        change_status(
+            tx,
+            &booking,
+            BookingStatus::Confirmed,
+            actor,
+            Some(REASON_NOTHING_TO_PAY),
+            now,
+            now,
+        )?;
+    }
+    tx.load_booking(id)
+}
