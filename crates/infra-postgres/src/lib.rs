@@ -31,7 +31,7 @@ pub mod resilience;
 mod rules;
 pub mod schema;
 pub mod testdb;
-mod tx;
+pub mod tx;
 
 pub use resilience::{ClientDeadlines, OutageLog};
 pub use testdb::TestDb;

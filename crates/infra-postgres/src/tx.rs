@@ -34,7 +34,7 @@ use crate::schema::*;
 use crate::{map_db_error, TxError};
 
 /// One open transaction as the engine's port.
-pub(crate) struct PgTx<'c> {
+pub struct PgTx<'c> {
     conn: &'c mut PgConnection,
     deltas: SalesDeltas,
     /// The last insert failed on the unique booking reference (50 random bits: rare; the
