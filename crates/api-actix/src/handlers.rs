@@ -5,12 +5,11 @@ use actix_web::HttpRequest;
 use boxoffice_domain::account::{Actor, SecretToken};
 use boxoffice_domain::booking::BookingRequest;
 use boxoffice_domain::catalog::{
-    default_show_end, generate_seats, EventFilter, EventType, Layout, NewCity, NewEvent, NewSeat,
-    NewSeatClass, NewShow, NewVenue, Page,
+    EventFilter, EventType, Layout, NewCity, NewEvent, NewShow, NewVenue, Page,
 };
-use boxoffice_domain::pricing::TierPrices;
+use boxoffice_domain::layout::{event_show, ClassRequest, LayoutRequest, SeatRequest};
 use boxoffice_domain::service::Booked;
-use boxoffice_domain::values::{parse_instant, Currency, SeatLabel};
+use boxoffice_domain::values::Currency;
 use boxoffice_domain::DomainError;
 use futures_util::StreamExt;
 use paperclip::actix::{api_v2_operation, web, CreatedJson};
@@ -126,40 +125,19 @@ pub async fn create_event(
         positive_id(b.city_id, "city")?,
         b.venue_id.map(|v| positive_id(v, "venue")).transpose()?,
     )?;
-    let show = match (b.total_seats, b.date) {
-        (None, None) => {
-            if b.price.is_some() || b.ends_at.is_some() {
-                return Err(ApiError::invalid(
-                    "total_seats",
-                    "price and ends_at need total_seats and date",
-                ));
-            }
-            None
-        }
-        (Some(total), Some(date)) => {
-            let capacity = u32::try_from(total)
-                .ok()
-                .filter(|c| *c > 0)
-                .ok_or_else(|| {
-                    ApiError::invalid("total_seats", "total_seats must be at least 1")
-                })?;
-            // The event's field is `date`: its range is checked here to name it.
-            let date =
-                parse_instant(date, "date").map_err(|e| ApiError::invalid("date", e.message))?;
-            Some(NewShow {
-                venue_id: b.venue_id,
-                screen_name: String::new(),
-                starts_at: date,
-                ends_at: b.ends_at.unwrap_or_else(|| default_show_end(date)),
-                currency: currency(&state, b.currency.as_deref())?,
-                layout: Layout::General {
-                    capacity,
-                    price: b.price,
-                },
-            })
-        }
-        (Some(_), None) => return Err(ApiError::invalid("date", "total_seats needs a date")),
-        (None, Some(_)) => return Err(ApiError::invalid("total_seats", "date needs total_seats")),
+    let show = match event_show(b.total_seats, b.date, b.price, b.ends_at)? {
+        None => None,
+        Some(s) => Some(NewShow {
+            venue_id: b.venue_id,
+            screen_name: String::new(),
+            starts_at: s.starts_at,
+            ends_at: s.ends_at,
+            currency: currency(&state, b.currency.as_deref())?,
+            layout: Layout::General {
+                capacity: s.capacity,
+                price: s.price,
+            },
+        }),
     };
     Ok(CreatedJson(
         state
@@ -201,92 +179,32 @@ pub async fn get_event(
 }
 
 fn new_show(state: &ApiState, b: CreateShow) -> Res<NewShow> {
-    let layout = match (b.capacity, b.seat_classes) {
-        (Some(_), Some(_)) => {
-            return Err(ApiError::invalid(
-                "capacity",
-                "give either capacity (general admission) or seat_classes (seated), not both",
-            ))
-        }
-        (None, None) => {
-            return Err(ApiError::invalid(
-                "capacity",
-                "give capacity (general admission) or seat_classes (seated; [] for an empty seat map to fill by CSV import)",
-            ))
-        }
-        (Some(capacity), None) => {
-            if b.seats.is_some() {
-                return Err(ApiError::invalid("seats", "seats need seat_classes"));
-            }
-            let capacity = u32::try_from(capacity)
-                .ok()
-                .filter(|c| *c > 0)
-                .ok_or_else(|| ApiError::invalid("capacity", "capacity must be at least 1"))?;
-            Layout::General {
-                capacity,
-                price: b.price,
-            }
-        }
-        (None, Some(classes)) => {
-            if b.price.is_some() {
-                return Err(ApiError::invalid(
-                    "price",
-                    "a seated show is priced per seat class",
-                ));
-            }
-            let mut seats: Vec<NewSeat> = Vec::new();
-            let mut out_classes = Vec::with_capacity(classes.len());
-            for c in classes {
-                match (&c.rows, c.seats_per_row) {
-                    (None, None) => {}
-                    (Some(rows), Some(n)) => {
-                        let n = u32::try_from(n)
-                            .ok()
-                            .filter(|n| {
-                                (1..=boxoffice_domain::limits::SEATS_PER_ROW_MAX).contains(n)
-                            })
-                            .ok_or_else(|| {
-                                ApiError::invalid(
-                                    "seats_per_row",
-                                    format!(
-                                        "seats_per_row must be 1 to {}",
-                                        boxoffice_domain::limits::SEATS_PER_ROW_MAX
-                                    ),
-                                )
-                            })?;
-                        seats.extend(generate_seats(c.name.trim(), rows, n)?);
-                    }
-                    _ => {
-                        return Err(ApiError::invalid(
-                            "seat_classes",
-                            format!("class '{}': give both rows and seats_per_row", c.name),
-                        ))
-                    }
-                }
-                out_classes.push(NewSeatClass {
-                    name: c.name.trim().to_owned(),
-                    prices: TierPrices {
-                        min_price: c.min_price,
-                        normal_price: c.normal_price,
-                        max_price: c.max_price,
-                    },
-                });
-            }
-            for (i, s) in b.seats.unwrap_or_default().into_iter().enumerate() {
-                let label = SeatLabel::parse(&s.label)
-                    .map_err(|e| ApiError::invalid(&format!("seats[{i}].label"), e.message))?;
-                seats.push(NewSeat {
-                    label,
-                    class: s.class.trim().to_owned(),
+    let layout = LayoutRequest {
+        capacity: b.capacity,
+        price: b.price,
+        seat_classes: b.seat_classes.map(|cs| {
+            cs.into_iter()
+                .map(|c| ClassRequest {
+                    name: c.name,
+                    min_price: c.min_price,
+                    normal_price: c.normal_price,
+                    max_price: c.max_price,
+                    rows: c.rows,
+                    seats_per_row: c.seats_per_row,
+                })
+                .collect()
+        }),
+        seats: b.seats.map(|ss| {
+            ss.into_iter()
+                .map(|s| SeatRequest {
+                    label: s.label,
+                    class: s.class,
                     external_ref: s.external_ref,
-                });
-            }
-            Layout::Seated {
-                classes: out_classes,
-                seats,
-            }
-        }
-    };
+                })
+                .collect()
+        }),
+    }
+    .parse()?;
     Ok(NewShow {
         venue_id: b.venue_id,
         screen_name: b.screen_name.unwrap_or_default(),

@@ -9,6 +9,7 @@ pub mod engine;
 pub mod error;
 pub mod idempotency;
 pub mod import;
+pub mod layout;
 pub mod lifecycle;
 pub mod limits;
 pub mod payment;

@@ -9,6 +9,7 @@ mod booking_state;
 mod catalog_rules;
 mod idempotency;
 mod import_csv;
+mod layout;
 mod lifecycle;
 mod limits;
 mod payments;
