@@ -1,6 +1,6 @@
 -- Seat pool for tests/bench/book_seats.sql (database-alone baseline of `make bench`).
 -- Run against a database that has the migrations applied. Creates ONE seated show with
--- 400 seat classes x 500 seats = 200,000 seats. Class size matches the HTTP flash sale
+-- 1,000 seat classes x 500 seats = 500,000 seats. Class size matches the HTTP flash sale
 -- (4 classes x 500 seats), as in the server's transaction. Seat ids of the show are contiguous and grouped by
 -- class (inserted in class order), which book_seats.sql relies on to derive a seat's
 -- class id arithmetically; scripts/bench.sh verifies that before running pgbench.
@@ -19,9 +19,9 @@ SELECT e.id, e.venue_id, 'pgbench pool', now() + interval '30 days', now() + int
        'seated', 'USD'
 FROM events e WHERE e.title = 'pgbench pool' ORDER BY e.id DESC LIMIT 1;
 INSERT INTO seat_classes (show_id, name, min_price, normal_price, max_price)
-SELECT s.id, 'C' || lpad(c::text, 3, '0'), 1000, 1500, 2000
+SELECT s.id, 'C' || lpad(c::text, 4, '0'), 1000, 1500, 2000
 FROM (SELECT max(id) AS id FROM shows WHERE screen_name = 'pgbench pool') s,
-     generate_series(1, 400) c
+     generate_series(1, 1000) c
 ORDER BY c;
 INSERT INTO seats (show_id, seat_class_id, label, row_label, seat_number)
 SELECT sc.show_id, sc.id,

@@ -243,15 +243,11 @@ async fn run(args: Args) -> BoxResult<i32> {
             p99 < 50.0,
             format!("{p99:.2} ms"),
         ));
+        // The database-alone mirror of our own SQL (bookings/s): kept for comparison; the
+        // targets are against the fixed yardstick (scripts/bench.sh, issue 11).
         if let Some(tps) = args.db_tps.filter(|t| *t > 0.0) {
-            let ratio = bps / tps;
             summary["db_tps"] = json!(round3(tps));
-            summary["bookings_per_db_tps"] = json!(round3(ratio));
-            targets.push((
-                "flash bookings/s >= 0.6 x database-alone tps".into(),
-                ratio >= 0.6,
-                format!("{bps:.1} / {tps:.1} = {ratio:.3}"),
-            ));
+            summary["bookings_per_db_tps"] = json!(round3(bps / tps));
         }
         summary["flash"] = r;
         sample_mem("flash", &mut memory);

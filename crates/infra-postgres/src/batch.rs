@@ -116,6 +116,7 @@ impl Batcher {
                 (c, n, r)
             },
         );
+        tracing::debug!(show_id, size = commands.len(), "booking batch");
         // One instant for the batch: the latest of its requests' (a few ms apart at most).
         let now = nows.iter().copied().max().unwrap_or_else(Utc::now);
         let answers = match self.attempt(show_id, commands.clone(), now).await {
