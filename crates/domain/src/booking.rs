@@ -194,6 +194,12 @@ pub const REASON_HOLD_EXPIRED: &str = "the hold expired before it was paid";
 /// The history reason of a completion.
 pub const REASON_SHOW_ENDED: &str = "the show ended";
 
+/// A confirmed booking is completed once its show has ended: at or after `ends_at`. SQL that
+/// selects the bookings to complete uses `infra-postgres`'s `rules::show_ended_sql`.
+pub fn show_has_ended(ends_at: DateTime<Utc>, now: DateTime<Utc>) -> bool {
+    ends_at <= now
+}
+
 /// The raw request as it arrives at the edge, before parsing.
 #[derive(Debug, Clone, Default)]
 pub struct BookingRequest {

@@ -324,7 +324,7 @@ pub fn settlement_for(
     now: DateTime<Utc>,
 ) -> Settlement {
     use crate::booking::BookingStatus as S;
-    let past_due = expires_at.is_some_and(|e| e <= now);
+    let past_due = crate::booking::hold_past_due(S::Held, expires_at, now);
     match status {
         S::Held if !past_due => Settlement::Confirm,
         S::Held | S::Expired if now < show_starts_at => Settlement::TryRevive,

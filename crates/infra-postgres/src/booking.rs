@@ -11,7 +11,7 @@
 
 use async_trait::async_trait;
 use boxoffice_domain::booking::{
-    Booking, BookingCommand, Places, HISTORY_ACTOR_SYSTEM, REASON_SHOW_ENDED,
+    Booking, BookingCommand, BookingStatus, Places, HISTORY_ACTOR_SYSTEM, REASON_SHOW_ENDED,
 };
 use boxoffice_domain::catalog::{Page, Paged};
 use boxoffice_domain::engine::{cancel, change, expire, quote};
@@ -28,6 +28,7 @@ use uuid::Uuid;
 use crate::batch::Batcher;
 use crate::booking_reads::{bookings_from_rows, load_booking, load_history};
 use crate::models::*;
+use crate::rules::show_ended_sql;
 use crate::schema::*;
 use crate::{map_db_error, Db, TxError};
 
@@ -53,16 +54,19 @@ fn complete_ended_tx(
     now: DateTime<Utc>,
     limit: i64,
 ) -> Result<u64, TxError> {
-    let n = diesel::sql_query(
+    let n = diesel::sql_query(format!(
         "WITH due AS (SELECT b.id FROM bookings b JOIN shows s ON s.id = b.show_id \
-           WHERE b.status = 'confirmed' AND s.ends_at <= $1 \
+           WHERE b.status = '{confirmed}' AND {ended} \
            ORDER BY s.ends_at, b.id LIMIT $2 FOR UPDATE OF b SKIP LOCKED), \
-         done AS (UPDATE bookings b SET status = 'completed', updated_at = $1 \
+         done AS (UPDATE bookings b SET status = '{completed}', updated_at = $1 \
            FROM due WHERE b.id = due.id RETURNING b.id) \
          INSERT INTO booking_history (booking_id, entity, entity_id, from_status, to_status, \
            actor, reason, at) \
-         SELECT id, 'booking', id::text, 'confirmed', 'completed', $3, $4, $1 FROM done",
-    )
+         SELECT id, 'booking', id::text, '{confirmed}', '{completed}', $3, $4, $1 FROM done",
+        confirmed = BookingStatus::Confirmed.as_str(),
+        completed = BookingStatus::Completed.as_str(),
+        ended = show_ended_sql("s", "$1"),
+    ))
     .bind::<diesel::sql_types::Timestamptz, _>(now)
     .bind::<diesel::sql_types::BigInt, _>(limit)
     .bind::<Text, _>(HISTORY_ACTOR_SYSTEM)

@@ -34,6 +34,11 @@ pub(crate) fn past_due(
     )
 }
 
+/// SQL of [`boxoffice_domain::booking::show_has_ended`] for the show row `alias` at `now`.
+pub(crate) fn show_ended_sql(alias: &str, now: &str) -> String {
+    format!("({alias}.ends_at <= {now})")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -44,5 +49,6 @@ mod tests {
             past_due_sql("b", "$2"),
             "(b.status = 'held' AND b.expires_at <= $2)"
         );
+        assert_eq!(show_ended_sql("s", "$1"), "(s.ends_at <= $1)");
     }
 }
