@@ -71,6 +71,9 @@ pub struct Fake {
     pub locked: BTreeSet<Uuid>,
     /// The port methods called, in order (for lock-order checks).
     pub calls: Vec<&'static str>,
+    /// Another transaction takes this many places of the show just before our next
+    /// `take_places` (once): the race between a read of the show and the guarded update.
+    pub race_take: Option<(i64, u32)>,
     next_id: u128,
     next_bits: u64,
 }
@@ -479,6 +482,12 @@ impl BookingTx for Fake {
 
     fn take_places(&mut self, show_id: i64, quantity: u32) -> Result<bool, DomainError> {
         self.calls.push("take_places");
+        if let Some((show, n)) = self.race_take.take() {
+            let free = self.shows.get_mut(&show).and_then(|s| s.record.snapshot.free_places.as_mut());
+            if let Some(free) = free {
+                *free -= n;
+            }
+        }
         let free = self
             .shows
             .get_mut(&show_id)
