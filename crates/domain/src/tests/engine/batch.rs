@@ -34,7 +34,10 @@ fn an_earlier_requests_seats_count_for_the_price_of_the_later_ones() {
     let totals: Vec<i64> = got.iter().map(|b| b.total_amount).collect();
     assert_eq!(totals, vec![1_000, 800, 2_000]);
     let refs: Vec<&str> = got.iter().map(|b| b.reference.as_str()).collect();
-    assert_eq!(refs, vec![reference_from(1), reference_from(2), reference_from(3)]);
+    assert_eq!(
+        refs,
+        vec![reference_from(1), reference_from(2), reference_from(3)]
+    );
     // One lock pass, one read of the classes, one write, for all three.
     assert_eq!(count(&f, "seats(lock)"), 1);
     assert_eq!(count(&f, "classes"), 1);
@@ -42,7 +45,10 @@ fn an_earlier_requests_seats_count_for_the_price_of_the_later_ones() {
     assert_eq!(f.bookings.len(), 3);
     for b in &got {
         assert_eq!(f.bookings[&b.id].status, BookingStatus::Held);
-        assert_eq!(rows(&f, b.id), vec![hist("booking", None, "held", "guest", None, t0())]);
+        assert_eq!(
+            rows(&f, b.id),
+            vec![hist("booking", None, "held", "guest", None, t0())]
+        );
     }
 }
 
@@ -62,13 +68,18 @@ fn a_seat_an_earlier_request_took_is_unavailable_to_a_later_one_and_the_others_a
     .unwrap();
     assert_eq!(
         answers[1],
-        Err(DomainError::SeatsUnavailable { seats: vec!["B1".into()] })
+        Err(DomainError::SeatsUnavailable {
+            seats: vec!["B1".into()]
+        })
     );
     let first = answers[0].as_ref().unwrap();
     let third = answers[2].as_ref().unwrap();
     // The refused request takes nothing: B2 goes to the third at 1/5 sold.
     assert_eq!(third.items[0].label.as_deref(), Some("B2"));
-    assert_eq!((third.items[0].price, third.items[0].tier), (500, Some(Min)));
+    assert_eq!(
+        (third.items[0].price, third.items[0].tier),
+        (500, Some(Min))
+    );
     assert_eq!(holder(&f, seat(BALCONY, 1)), Some(first.id));
     assert_eq!(holder(&f, seat(BALCONY, 2)), Some(third.id));
     assert_eq!(f.bookings.len(), 2);
@@ -93,7 +104,10 @@ fn refused_requests_are_answered_on_their_own() {
     assert_eq!(failing_fields(answers.next().unwrap()), ["seat_labels"]);
     assert_eq!(answers.next().unwrap().unwrap().total_amount, 1_000);
     assert_eq!(failing_fields(answers.next().unwrap()), ["seat_ids"]);
-    assert_eq!(answers.next().unwrap(), Err(DomainError::not_found("seat", 9_999)));
+    assert_eq!(
+        answers.next().unwrap(),
+        Err(DomainError::not_found("seat", 9_999))
+    );
     assert_eq!(f.bookings.len(), 1);
 }
 
@@ -116,7 +130,10 @@ fn a_request_for_another_show_fails_the_whole_batch() {
     let r = book_batch(
         &mut f,
         SHOW,
-        &[request(SHOW, ids(&[seat(STALLS, 1)])), request(GA, Places::Quantity(1))],
+        &[
+            request(SHOW, ids(&[seat(STALLS, 1)])),
+            request(GA, Places::Quantity(1)),
+        ],
         t0(),
     );
     assert!(matches!(r, Err(DomainError::Internal(_))), "{r:?}");
@@ -126,7 +143,12 @@ fn a_request_for_another_show_fails_the_whole_batch() {
 #[test]
 fn a_past_due_hold_on_a_seat_is_written_down_once_and_the_seat_goes_to_the_first_request() {
     let mut f = seated();
-    let old = f.put_booking(SHOW, &ids(&[seat(STALLS, 1)]), BookingStatus::Held, Some(t0()));
+    let old = f.put_booking(
+        SHOW,
+        &ids(&[seat(STALLS, 1)]),
+        BookingStatus::Held,
+        Some(t0()),
+    );
     let answers = book_batch(
         &mut f,
         SHOW,
@@ -140,7 +162,9 @@ fn a_past_due_hold_on_a_seat_is_written_down_once_and_the_seat_goes_to_the_first
     let first = answers[0].as_ref().unwrap();
     assert_eq!(
         answers[1],
-        Err(DomainError::SeatsUnavailable { seats: vec!["A1".into()] })
+        Err(DomainError::SeatsUnavailable {
+            seats: vec!["A1".into()]
+        })
     );
     assert_eq!(holder(&f, seat(STALLS, 1)), Some(first.id));
     assert_eq!(f.bookings[&old].status, BookingStatus::Expired);
@@ -170,7 +194,10 @@ fn general_admission_requests_take_places_in_arrival_order() {
     assert_eq!(answers[1].as_ref().unwrap().total_amount, 4 * GA_PRICE);
     assert_eq!(
         answers[2],
-        Err(DomainError::SoldOut { requested: 4, available: 2 })
+        Err(DomainError::SoldOut {
+            requested: 4,
+            available: 2
+        })
     );
     assert_eq!(answers[3].as_ref().unwrap().quantity, 2);
     assert_eq!(f.free_places(GA), Some(0));
@@ -180,7 +207,12 @@ fn general_admission_requests_take_places_in_arrival_order() {
 #[test]
 fn a_batch_where_every_request_is_refused_writes_nothing() {
     let mut f = seated();
-    f.put_booking(SHOW, &ids(&[seat(STALLS, 1)]), BookingStatus::Confirmed, None);
+    f.put_booking(
+        SHOW,
+        &ids(&[seat(STALLS, 1)]),
+        BookingStatus::Confirmed,
+        None,
+    );
     let answers = book_batch(
         &mut f,
         SHOW,

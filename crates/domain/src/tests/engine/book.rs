@@ -17,7 +17,11 @@ use crate::pricing::Tier::{Max, Min, Normal};
 use crate::tests::support::failing_fields;
 use crate::values::Phone;
 
-fn p(label: &str, price: i64, tier: crate::pricing::Tier) -> (String, i64, Option<crate::pricing::Tier>) {
+fn p(
+    label: &str,
+    price: i64,
+    tier: crate::pricing::Tier,
+) -> (String, i64, Option<crate::pricing::Tier>) {
     (label.to_owned(), price, Some(tier))
 }
 
@@ -35,15 +39,24 @@ fn a_seated_booking_is_held_until_now_plus_the_hold_and_written_with_its_history
     assert_eq!(b.expires_at, Some(t0() + minutes(HOLD_MINUTES)));
     assert_eq!((b.quantity, b.total_amount, b.currency), (2, 2_000, usd()));
     assert_eq!(priced(&b), vec![p("A1", 1_000, Min), p("A2", 1_000, Min)]);
-    assert!(b.items.iter().all(|i| i.seat_class.as_deref() == Some("stalls")));
+    assert!(b
+        .items
+        .iter()
+        .all(|i| i.seat_class.as_deref() == Some("stalls")));
     assert_eq!((b.show_id, b.event_id), (SHOW, EVENT));
-    assert_eq!((b.created_at, b.updated_at, b.cancelled_at), (t0(), t0(), None));
+    assert_eq!(
+        (b.created_at, b.updated_at, b.cancelled_at),
+        (t0(), t0(), None)
+    );
     assert_eq!(b.reference, reference_from(1));
     assert_eq!(b.customer_name, "Ada Lovelace");
     assert_eq!(b.email.as_deref(), Some("ada@example.com"));
     // The answer is what was written.
     assert_eq!(f.load_booking_now(b.id), b);
-    assert_eq!(rows(&f, b.id), vec![hist("booking", None, "held", "guest", None, t0())]);
+    assert_eq!(
+        rows(&f, b.id),
+        vec![hist("booking", None, "held", "guest", None, t0())]
+    );
     assert_eq!(holder(&f, seat(STALLS, 1)), Some(b.id));
     assert_eq!(holder(&f, seat(STALLS, 2)), Some(b.id));
 }
@@ -62,8 +75,14 @@ fn a_free_booking_is_confirmed_at_once_without_a_deadline() {
     let mut f = seated();
     f.class(SHOW, 14, "free", prices(0, 0, 0), "F", 2);
     let b = book_ok(&mut f, SHOW, ids(&[seat(14, 1)]), t0());
-    assert_eq!((b.status, b.total_amount, b.expires_at), (BookingStatus::Confirmed, 0, None));
-    assert_eq!(rows(&f, b.id), vec![hist("booking", None, "confirmed", "guest", None, t0())]);
+    assert_eq!(
+        (b.status, b.total_amount, b.expires_at),
+        (BookingStatus::Confirmed, 0, None)
+    );
+    assert_eq!(
+        rows(&f, b.id),
+        vec![hist("booking", None, "confirmed", "guest", None, t0())]
+    );
 }
 
 #[test]
@@ -90,7 +109,10 @@ fn at_exactly_40_percent_the_normal_price_applies() {
     sold(&mut f, 1, 3);
     // A4 at 3/10 (min), A5 at 4/10 = 40 % (normal): the booking crosses the edge.
     let b = book_ok(&mut f, SHOW, ids(&[seat(STALLS, 4), seat(STALLS, 5)]), t0());
-    assert_eq!(priced(&b), vec![p("A4", 1_000, Min), p("A5", 2_000, Normal)]);
+    assert_eq!(
+        priced(&b),
+        vec![p("A4", 1_000, Min), p("A5", 2_000, Normal)]
+    );
     assert_eq!(b.total_amount, 3_000);
     // Now 5/10 sold: the next seat is normal.
     let c = book_ok(&mut f, SHOW, ids(&[seat(STALLS, 6)]), t0());
@@ -109,7 +131,11 @@ fn at_exactly_60_percent_the_normal_price_still_applies_and_above_it_the_max() {
     );
     assert_eq!(
         priced(&b),
-        vec![p("A6", 2_000, Normal), p("A7", 2_000, Normal), p("A8", 3_000, Max)]
+        vec![
+            p("A6", 2_000, Normal),
+            p("A7", 2_000, Normal),
+            p("A8", 3_000, Max)
+        ]
     );
     assert_eq!(b.total_amount, 7_000);
 }
@@ -118,13 +144,36 @@ fn at_exactly_60_percent_the_normal_price_still_applies_and_above_it_the_max() {
 fn occupancy_counts_active_bookings_but_not_holds_past_due_nor_cancelled_ones() {
     let mut f = seated();
     let now = t0();
-    f.put_booking(SHOW, &ids(&[seat(STALLS, 1)]), BookingStatus::Confirmed, None);
+    f.put_booking(
+        SHOW,
+        &ids(&[seat(STALLS, 1)]),
+        BookingStatus::Confirmed,
+        None,
+    );
     let running = Some(now + Duration::seconds(1));
     f.put_booking(SHOW, &ids(&[seat(STALLS, 2)]), BookingStatus::Held, running);
     // Past due at exactly `now`.
-    f.put_booking(SHOW, &ids(&[seat(STALLS, 3)]), BookingStatus::Held, Some(now));
-    let gone = f.put_booking(SHOW, &ids(&[seat(STALLS, 4)]), BookingStatus::Confirmed, None);
-    cancel(&mut f, gone, now, "guest", "changed my mind", &RefundPolicy::default()).unwrap();
+    f.put_booking(
+        SHOW,
+        &ids(&[seat(STALLS, 3)]),
+        BookingStatus::Held,
+        Some(now),
+    );
+    let gone = f.put_booking(
+        SHOW,
+        &ids(&[seat(STALLS, 4)]),
+        BookingStatus::Confirmed,
+        None,
+    );
+    cancel(
+        &mut f,
+        gone,
+        now,
+        "guest",
+        "changed my mind",
+        &RefundPolicy::default(),
+    )
+    .unwrap();
     // 2 of 10 count: A5 at 2/10, A6 at 3/10 (min), A7 at 4/10 (normal).
     let b = book_ok(
         &mut f,
@@ -134,7 +183,11 @@ fn occupancy_counts_active_bookings_but_not_holds_past_due_nor_cancelled_ones() 
     );
     assert_eq!(
         priced(&b),
-        vec![p("A5", 1_000, Min), p("A6", 1_000, Min), p("A7", 2_000, Normal)]
+        vec![
+            p("A5", 1_000, Min),
+            p("A6", 1_000, Min),
+            p("A7", 2_000, Normal)
+        ]
     );
 }
 
@@ -184,7 +237,12 @@ fn a_microsecond_before_the_deadline_the_seat_is_still_taken() {
     let old = book_ok(&mut f, SHOW, ids(&[seat(STALLS, 1), seat(STALLS, 2)]), t0());
     let just_before = t0() + minutes(HOLD_MINUTES) - Duration::microseconds(1);
     let r = book(&mut f, &request(SHOW, ids(&[seat(STALLS, 2)])), just_before);
-    assert_eq!(r, Err(DomainError::SeatsUnavailable { seats: vec!["A2".into()] }));
+    assert_eq!(
+        r,
+        Err(DomainError::SeatsUnavailable {
+            seats: vec!["A2".into()]
+        })
+    );
     assert_eq!(f.bookings.len(), 1);
     assert_eq!(f.bookings[&old.id].status, BookingStatus::Held);
     assert_eq!(f.history.len(), 1);
@@ -193,16 +251,26 @@ fn a_microsecond_before_the_deadline_the_seat_is_still_taken() {
 #[test]
 fn taken_seats_are_named_in_label_order_and_nothing_is_written() {
     let mut f = seated();
-    f.put_booking(SHOW, &ids(&[seat(STALLS, 10), seat(STALLS, 2)]), BookingStatus::Confirmed, None);
+    f.put_booking(
+        SHOW,
+        &ids(&[seat(STALLS, 10), seat(STALLS, 2)]),
+        BookingStatus::Confirmed,
+        None,
+    );
     let before = (f.bookings.len(), f.history.len(), f.items.len());
     let r = book(
         &mut f,
-        &request(SHOW, ids(&[seat(STALLS, 10), seat(STALLS, 3), seat(STALLS, 2)])),
+        &request(
+            SHOW,
+            ids(&[seat(STALLS, 10), seat(STALLS, 3), seat(STALLS, 2)]),
+        ),
         t0(),
     );
     assert_eq!(
         r,
-        Err(DomainError::SeatsUnavailable { seats: vec!["A2".into(), "A10".into()] })
+        Err(DomainError::SeatsUnavailable {
+            seats: vec!["A2".into(), "A10".into()]
+        })
     );
     assert_eq!((f.bookings.len(), f.history.len(), f.items.len()), before);
 }
@@ -224,12 +292,23 @@ fn refusals_of_a_seated_request() {
         try_book(&mut f, SHOW, ids(&[seat(STALLS, 1), 9_999])),
         Err(DomainError::not_found("seat", 9_999))
     );
-    assert_eq!(failing_fields(try_book(&mut f, SHOW, ids(&[seat(31, 1)]))), ["seat_ids"]);
-    assert_eq!(failing_fields(try_book(&mut f, SHOW, labels(&["A1", "Q7"]))), ["seat_labels"]);
-    assert_eq!(failing_fields(try_book(&mut f, SHOW, Places::Quantity(2))), ["seat_ids"]);
+    assert_eq!(
+        failing_fields(try_book(&mut f, SHOW, ids(&[seat(31, 1)]))),
+        ["seat_ids"]
+    );
+    assert_eq!(
+        failing_fields(try_book(&mut f, SHOW, labels(&["A1", "Q7"]))),
+        ["seat_labels"]
+    );
+    assert_eq!(
+        failing_fields(try_book(&mut f, SHOW, Places::Quantity(2))),
+        ["seat_ids"]
+    );
     assert_eq!(
         try_book(&mut f, SHOW, ids(&[seat(15, 1)])),
-        Err(DomainError::NotForSale { seats: vec!["U1".into()] })
+        Err(DomainError::NotForSale {
+            seats: vec!["U1".into()]
+        })
     );
     assert!(f.bookings.is_empty() && f.history.is_empty() && f.items.is_empty());
 }
@@ -239,7 +318,11 @@ fn a_show_that_has_started_cannot_be_booked() {
     let mut f = seated();
     let r = book(&mut f, &request(SHOW, ids(&[seat(STALLS, 1)])), starts());
     assert_eq!(r, Err(DomainError::ShowStarted));
-    let r = book(&mut f, &request(SHOW, ids(&[seat(STALLS, 1)])), starts() - Duration::seconds(1));
+    let r = book(
+        &mut f,
+        &request(SHOW, ids(&[seat(STALLS, 1)])),
+        starts() - Duration::seconds(1),
+    );
     assert!(r.is_ok());
 }
 

@@ -35,7 +35,10 @@ fn paid(price: i64) -> (Fake, Uuid, Uuid) {
 }
 
 fn refund_of(f: &mut Fake, id: Uuid, now: DateTime<Utc>) -> Option<i64> {
-    cancel_at(f, id, now).unwrap().refund.map(|r| r.refund.amount)
+    cancel_at(f, id, now)
+        .unwrap()
+        .refund
+        .map(|r| r.refund.amount)
 }
 
 #[test]
@@ -53,7 +56,14 @@ fn a_held_booking_is_cancelled_its_seats_freed_and_nothing_refunded() {
     assert!(f.refunds.is_empty());
     assert_eq!(
         rows(&f, x)[1],
-        hist("booking", Some("held"), "cancelled", "guest", Some("changed my mind"), now)
+        hist(
+            "booking",
+            Some("held"),
+            "cancelled",
+            "guest",
+            Some("changed my mind"),
+            now
+        )
     );
     assert_eq!(f.load_booking_now(x), done.booking);
 }
@@ -65,19 +75,35 @@ fn cancelled_at_least_24_hours_ahead_everything_is_refunded() {
     let done = cancel_at(&mut f, b, now).unwrap();
     let pending = done.refund.expect("a refund");
     let reason = cancellation_refund_reason("changed my mind");
-    assert_eq!(reason, "changed my mind: refund per the cancellation policy");
+    assert_eq!(
+        reason,
+        "changed my mind: refund per the cancellation policy"
+    );
     assert_eq!(pending.charge_ref, "pay_1");
     assert_eq!(pending.currency, usd());
     let r = &pending.refund;
-    assert_eq!((r.payment_id, r.amount, r.status), (p, 1_000, RefundStatus::Pending));
-    assert_eq!((r.reason.as_str(), r.created_at, r.gateway_ref.clone()), (reason.as_str(), now, None));
+    assert_eq!(
+        (r.payment_id, r.amount, r.status),
+        (p, 1_000, RefundStatus::Pending)
+    );
+    assert_eq!(
+        (r.reason.as_str(), r.created_at, r.gateway_ref.clone()),
+        (reason.as_str(), now, None)
+    );
     assert_eq!(f.refunds, vec![r.clone()]);
     assert_eq!(done.booking.payments[0].refunds, vec![r.clone()]);
     let h = rows(&f, b);
     assert_eq!(
         h[h.len() - 2..],
         [
-            hist("booking", Some("confirmed"), "cancelled", "guest", Some("changed my mind"), now),
+            hist(
+                "booking",
+                Some("confirmed"),
+                "cancelled",
+                "guest",
+                Some("changed my mind"),
+                now
+            ),
             hist("refund", None, "pending", "guest", Some(&reason), now),
         ]
     );
@@ -87,10 +113,20 @@ fn cancelled_at_least_24_hours_ahead_everything_is_refunded() {
 #[test]
 fn later_than_24_hours_ahead_half_is_refunded_rounded_half_up() {
     let (mut f, b, _) = paid(1_000);
-    assert_eq!(refund_of(&mut f, b, starts() - Duration::hours(24) + Duration::microseconds(1)), Some(500));
+    assert_eq!(
+        refund_of(
+            &mut f,
+            b,
+            starts() - Duration::hours(24) + Duration::microseconds(1)
+        ),
+        Some(500)
+    );
     // 50 % of 1001 = 500.5 → 501, in the customer's favour.
     let (mut f, b, _) = paid(1_001);
-    assert_eq!(refund_of(&mut f, b, starts() - Duration::hours(1)), Some(501));
+    assert_eq!(
+        refund_of(&mut f, b, starts() - Duration::hours(1)),
+        Some(501)
+    );
 }
 
 #[test]
@@ -117,7 +153,10 @@ fn the_late_refund_is_capped_at_what_remains() {
         actor: "admin".into(),
     };
     create_refund(&mut f, &ask, t0() + minutes(2)).unwrap();
-    assert_eq!(refund_of(&mut f, b, starts() - Duration::hours(1)), Some(201));
+    assert_eq!(
+        refund_of(&mut f, b, starts() - Duration::hours(1)),
+        Some(201)
+    );
     assert_eq!(f.refunded(p), 1_001);
 }
 
@@ -170,22 +209,36 @@ fn the_state_machine_refuses_what_cannot_be_cancelled() {
     // Cancelled already.
     let x = book_ok(&mut f, SHOW, ids(&[seat(STALLS, 1)]), t0()).id;
     cancel_at(&mut f, x, t0()).unwrap();
-    assert_eq!(cancel_at(&mut f, x, t0()), Err(illegal(BookingStatus::Cancelled)));
+    assert_eq!(
+        cancel_at(&mut f, x, t0()),
+        Err(illegal(BookingStatus::Cancelled))
+    );
     // A hold past due at exactly its deadline is expired: nothing is written.
     let y = book_ok(&mut f, SHOW, ids(&[seat(STALLS, 2)]), t0()).id;
     let history = f.history.len();
     let deadline = t0() + minutes(HOLD_MINUTES);
-    assert_eq!(cancel_at(&mut f, y, deadline), Err(illegal(BookingStatus::Expired)));
+    assert_eq!(
+        cancel_at(&mut f, y, deadline),
+        Err(illegal(BookingStatus::Expired))
+    );
     assert_eq!(f.bookings[&y].status, BookingStatus::Held);
     assert_eq!(f.history.len(), history);
     // Written expired, and completed.
     for (k, status) in [(1, BookingStatus::Expired), (2, BookingStatus::Completed)] {
-        let z = f.put_booking(SHOW, &ids(&[seat(BALCONY, k)]), BookingStatus::Confirmed, None);
+        let z = f.put_booking(
+            SHOW,
+            &ids(&[seat(BALCONY, k)]),
+            BookingStatus::Confirmed,
+            None,
+        );
         f.bookings.get_mut(&z).unwrap().status = status;
         assert_eq!(cancel_at(&mut f, z, t0()), Err(illegal(status)));
     }
     let unknown = Uuid::from_u128(4);
-    assert_eq!(cancel_at(&mut f, unknown, t0()), Err(DomainError::not_found("booking", unknown)));
+    assert_eq!(
+        cancel_at(&mut f, unknown, t0()),
+        Err(DomainError::not_found("booking", unknown))
+    );
 }
 
 #[test]

@@ -35,7 +35,10 @@ fn a_kept_seat_stays_and_the_new_seats_are_priced_without_the_bookings_own() {
             ("A3".into(), 2_000, Some(Normal))
         ]
     );
-    assert_eq!((b.status, b.quantity, b.total_amount), (BookingStatus::Held, 2, 3_000));
+    assert_eq!(
+        (b.status, b.quantity, b.total_amount),
+        (BookingStatus::Held, 2, 3_000)
+    );
     assert_eq!(b.expires_at, Some(t0() + minutes(HOLD_MINUTES)));
     assert_eq!(b.updated_at, now());
     assert_eq!(f.items_of(x).len(), 2);
@@ -59,7 +62,12 @@ fn a_kept_seat_stays_and_the_new_seats_are_priced_without_the_bookings_own() {
 #[test]
 fn the_same_seats_again_cost_what_they_cost_on_an_empty_class() {
     let mut f = seated();
-    let all4 = ids(&[seat(BALCONY, 1), seat(BALCONY, 2), seat(BALCONY, 3), seat(BALCONY, 4)]);
+    let all4 = ids(&[
+        seat(BALCONY, 1),
+        seat(BALCONY, 2),
+        seat(BALCONY, 3),
+        seat(BALCONY, 4),
+    ]);
     let x = book_ok(&mut f, SHOW, all4.clone(), t0()).id;
     let b = change_seats(&mut f, x, &all4, now(), "guest").unwrap();
     // Counted with its own 4 seats the class would be at 80 % (max) for each.
@@ -103,11 +111,17 @@ fn only_a_held_booking_whose_hold_runs_can_change() {
     let new = ids(&[seat(STALLS, 5)]);
     // Confirmed (a free booking).
     let free = book_ok(&mut f, SHOW, ids(&[seat(14, 1)]), t0()).id;
-    assert_eq!(conflict_code(change_seats(&mut f, free, &new, now(), "guest")), "booking_not_held");
+    assert_eq!(
+        conflict_code(change_seats(&mut f, free, &new, now(), "guest")),
+        "booking_not_held"
+    );
     // Cancelled.
     let gone = held(&mut f);
     cancel(&mut f, gone, now(), "guest", "no", &RefundPolicy::default()).unwrap();
-    assert_eq!(conflict_code(change_seats(&mut f, gone, &new, now(), "guest")), "booking_not_held");
+    assert_eq!(
+        conflict_code(change_seats(&mut f, gone, &new, now(), "guest")),
+        "booking_not_held"
+    );
     // Past due at exactly its deadline: expired.
     let x = book_ok(&mut f, SHOW, ids(&[seat(STALLS, 3)]), t0()).id;
     let deadline = t0() + minutes(HOLD_MINUTES);
@@ -133,7 +147,10 @@ fn seats_cannot_change_while_a_payment_is_initiated_and_can_after_it_failed() {
     let x = held(&mut f);
     let pay = start_payment(&mut f, x, now());
     let new = ids(&[seat(STALLS, 5)]);
-    assert_eq!(conflict_code(change_seats(&mut f, x, &new, now(), "guest")), "payment_pending");
+    assert_eq!(
+        conflict_code(change_seats(&mut f, x, &new, now(), "guest")),
+        "payment_pending"
+    );
     assert_eq!(holder(&f, seat(STALLS, 1)), Some(x));
     let declined = GatewayOutcome::Declined {
         code: DeclineCode::CardDeclined,
@@ -148,10 +165,20 @@ fn seats_cannot_change_while_a_payment_is_initiated_and_can_after_it_failed() {
 fn a_taken_seat_refuses_the_change_and_nothing_changes() {
     let mut f = seated();
     let x = held(&mut f);
-    f.put_booking(SHOW, &ids(&[seat(STALLS, 5)]), BookingStatus::Confirmed, None);
+    f.put_booking(
+        SHOW,
+        &ids(&[seat(STALLS, 5)]),
+        BookingStatus::Confirmed,
+        None,
+    );
     let history = f.history.len();
     let r = change_seats(&mut f, x, &labels(&["A5", "A1"]), now(), "guest");
-    assert_eq!(r, Err(DomainError::SeatsUnavailable { seats: vec!["A5".into()] }));
+    assert_eq!(
+        r,
+        Err(DomainError::SeatsUnavailable {
+            seats: vec!["A5".into()]
+        })
+    );
     assert_eq!(f.history.len(), history);
     assert_eq!(holder(&f, seat(STALLS, 1)), Some(x));
     assert_eq!(f.bookings[&x].total_amount, 2_000);
@@ -161,7 +188,12 @@ fn a_taken_seat_refuses_the_change_and_nothing_changes() {
 fn a_seat_of_a_past_due_hold_is_taken_over_by_the_change() {
     let mut f = seated();
     let x = held(&mut f);
-    let old = f.put_booking(SHOW, &ids(&[seat(STALLS, 6)]), BookingStatus::Held, Some(t0()));
+    let old = f.put_booking(
+        SHOW,
+        &ids(&[seat(STALLS, 6)]),
+        BookingStatus::Held,
+        Some(t0()),
+    );
     let b = change_seats(&mut f, x, &ids(&[seat(STALLS, 6)]), now(), "guest").unwrap();
     assert_eq!(b.items[0].label.as_deref(), Some("A6"));
     assert_eq!(holder(&f, seat(STALLS, 6)), Some(x));
@@ -195,6 +227,10 @@ fn the_new_seats_are_locked_before_the_booking() {
     change_seats(&mut f, x, &ids(&[seat(STALLS, 4)]), now(), "guest").unwrap();
     let at = |c: &str| f.calls.iter().position(|x| *x == c).unwrap();
     assert!(at("seats(lock)") < at("lock_booking"), "{:?}", f.calls);
-    assert!(at("lock_booking") < at("lock_payment_of_booking"), "{:?}", f.calls);
+    assert!(
+        at("lock_booking") < at("lock_payment_of_booking"),
+        "{:?}",
+        f.calls
+    );
     assert!(at("lock_booking") < at("seat_holders"), "{:?}", f.calls);
 }

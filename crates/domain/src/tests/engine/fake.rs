@@ -483,7 +483,10 @@ impl BookingTx for Fake {
     fn take_places(&mut self, show_id: i64, quantity: u32) -> Result<bool, DomainError> {
         self.calls.push("take_places");
         if let Some((show, n)) = self.race_take.take() {
-            let free = self.shows.get_mut(&show).and_then(|s| s.record.snapshot.free_places.as_mut());
+            let free = self
+                .shows
+                .get_mut(&show)
+                .and_then(|s| s.record.snapshot.free_places.as_mut());
             if let Some(free) = free {
                 *free -= n;
             }

@@ -17,16 +17,27 @@ fn a_booking_takes_its_places_and_is_held_with_one_line() {
     let b = book_ok(&mut f, GA, qty(3), t0());
     assert_eq!(b.status, BookingStatus::Held);
     assert_eq!(b.expires_at, Some(t0() + minutes(HOLD_MINUTES)));
-    assert_eq!((b.quantity, b.total_amount, b.event_id), (3, 3 * GA_PRICE, GA_EVENT));
+    assert_eq!(
+        (b.quantity, b.total_amount, b.event_id),
+        (3, 3 * GA_PRICE, GA_EVENT)
+    );
     assert_eq!(b.items.len(), 1);
     let line = &b.items[0];
     assert_eq!(
-        (line.seat_id, line.label.clone(), line.seat_class.clone(), line.tier),
+        (
+            line.seat_id,
+            line.label.clone(),
+            line.seat_class.clone(),
+            line.tier
+        ),
         (None, None, None, None)
     );
     assert_eq!((line.quantity, line.price), (3, GA_PRICE));
     assert_eq!(f.free_places(GA), Some(7));
-    assert_eq!(rows(&f, b.id), vec![hist("booking", None, "held", "guest", None, t0())]);
+    assert_eq!(
+        rows(&f, b.id),
+        vec![hist("booking", None, "held", "guest", None, t0())]
+    );
 }
 
 #[test]
@@ -34,7 +45,10 @@ fn a_free_show_confirms_at_once_without_a_deadline() {
     let mut f = Fake::new();
     f.general_show(GA, GA_EVENT, None, 5, starts());
     let b = book_ok(&mut f, GA, qty(2), t0());
-    assert_eq!((b.status, b.total_amount, b.expires_at), (BookingStatus::Confirmed, 0, None));
+    assert_eq!(
+        (b.status, b.total_amount, b.expires_at),
+        (BookingStatus::Confirmed, 0, None)
+    );
     assert_eq!(b.items[0].price, 0);
     assert_eq!(f.free_places(GA), Some(3));
 }
@@ -43,10 +57,22 @@ fn a_free_show_confirms_at_once_without_a_deadline() {
 fn more_than_the_free_places_is_sold_out_and_writes_nothing() {
     let mut f = general();
     let r = book(&mut f, &request(GA, qty(GA_CAPACITY + 1)), t0());
-    assert_eq!(r, Err(DomainError::SoldOut { requested: 11, available: 10 }));
+    assert_eq!(
+        r,
+        Err(DomainError::SoldOut {
+            requested: 11,
+            available: 10
+        })
+    );
     f.put_booking(GA, &qty(8), BookingStatus::Held, Some(t0() + minutes(1)));
     let r = book(&mut f, &request(GA, qty(3)), t0());
-    assert_eq!(r, Err(DomainError::SoldOut { requested: 3, available: 2 }));
+    assert_eq!(
+        r,
+        Err(DomainError::SoldOut {
+            requested: 3,
+            available: 2
+        })
+    );
     assert_eq!(f.free_places(GA), Some(2));
     assert_eq!(f.bookings.len(), 1);
     // Exactly the free places is fine.
@@ -98,7 +124,13 @@ fn a_lost_race_with_nothing_to_expire_is_sold_out_with_the_places_left() {
     let mut f = general();
     f.race_take = Some((GA, 9));
     let r = book(&mut f, &request(GA, qty(4)), t0());
-    assert_eq!(r, Err(DomainError::SoldOut { requested: 4, available: 1 }));
+    assert_eq!(
+        r,
+        Err(DomainError::SoldOut {
+            requested: 4,
+            available: 1
+        })
+    );
     assert!(f.bookings.is_empty());
     assert_eq!(f.free_places(GA), Some(1));
 }
@@ -109,7 +141,13 @@ fn a_past_due_hold_another_transaction_holds_is_not_expired() {
     let old = f.put_booking(GA, &qty(8), BookingStatus::Held, Some(t0()));
     f.locked.insert(old);
     let r = book(&mut f, &request(GA, qty(5)), t0());
-    assert_eq!(r, Err(DomainError::SoldOut { requested: 5, available: 2 }));
+    assert_eq!(
+        r,
+        Err(DomainError::SoldOut {
+            requested: 5,
+            available: 2
+        })
+    );
     assert_eq!(f.bookings[&old].status, BookingStatus::Held);
 }
 
