@@ -48,6 +48,14 @@ impl SalesDeltas {
             .map(|((c, s), n)| (*c, *s, *n))
     }
 
+    /// The change of the class's sold seats not written yet (what [`Self::apply`] will add).
+    pub fn of_class(&self, class_id: i64) -> i64 {
+        self.0
+            .range((class_id, i16::MIN)..=(class_id, i16::MAX))
+            .map(|(_, n)| i64::from(*n))
+            .sum()
+    }
+
     /// Whether some counter goes down (an upsert cannot carry that: PostgreSQL checks
     /// `sold >= 0` on the proposed row before it finds the conflict).
     pub fn has_decrements(&self) -> bool {

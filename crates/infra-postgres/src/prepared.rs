@@ -69,14 +69,14 @@ impl QueryFragment<Pg> for ClassSnapshotQuery<'_> {
 
 impl<Conn> RunQueryDsl<Conn> for ClassSnapshotQuery<'_> {}
 
-/// Bookings written in ONE statement: the booking rows, their creation rows in
-/// `booking_history` (from nothing to the booking's status, by its actor, at its creation), their
-/// items, and the class sales counters (rows in (class, slot) order, so the counters are touched
-/// in one ordered pass). The FKs of the items and the history rows to the bookings are checked
+/// Bookings written in ONE statement: the booking rows (each with its own show and creation
+/// instant), their creation rows in `booking_history` (from nothing to the booking's status, by
+/// its actor, at its creation), their items, and the class sales counters (rows in (class, slot)
+/// order, so the counters are touched in one ordered pass). The FKs of the items and the history rows to the bookings are checked
 /// at the end of the statement, when the booking rows exist.
 pub(crate) struct WriteBookingsQuery {
-    pub show_id: i64,
-    pub now: DateTime<Utc>,
+    pub show_ids: Vec<i64>,
+    pub created: Vec<DateTime<Utc>>,
     pub ids: Vec<Uuid>,
     pub references: Vec<String>,
     pub statuses: Vec<String>,
@@ -103,8 +103,7 @@ pub(crate) struct WriteBookingsQuery {
 }
 
 impl WriteBookingsQuery {
-    /// The statement for `rows` (all of one show, created at the same instant) and the counter
-    /// rows `counters` (class, slot, delta ≥ 0).
+    /// The statement for `rows` and the counter rows `counters` (class, slot, delta ≥ 0).
     pub fn new(rows: &[NewBooking], counters: &[(i64, i16, i32)]) -> Self {
         let items = || {
             rows.iter()
@@ -112,8 +111,8 @@ impl WriteBookingsQuery {
         };
         let i32_of = |v: u32| i32::try_from(v).unwrap_or(i32::MAX);
         Self {
-            show_id: rows.first().map_or(0, |b| b.show_id),
-            now: rows.first().map_or_else(Utc::now, |b| b.created_at),
+            show_ids: rows.iter().map(|b| b.show_id).collect(),
+            created: rows.iter().map(|b| b.created_at).collect(),
             ids: rows.iter().map(|b| b.id).collect(),
             references: rows.iter().map(|b| b.reference.clone()).collect(),
             statuses: rows.iter().map(|b| b.status.as_str().to_owned()).collect(),
@@ -160,17 +159,17 @@ impl QueryFragment<Pg> for WriteBookingsQuery {
             "WITH b AS (INSERT INTO bookings (id, reference, show_id, status, customer_name, \
              phone, email, quantity, total_amount, currency, created_at, updated_at, user_id, \
              guest_token_hash, expires_at) \
-             SELECT u.id, u.reference, ",
+             SELECT u.id, u.reference, u.show_id, u.status, u.name, u.phone, u.email, \
+             u.quantity, u.total, u.currency, u.created_at, u.created_at, u.user_id, \
+             u.guest_token_hash, u.expires_at FROM unnest(",
         );
-        out.push_bind_param::<Int8, _>(&self.show_id)?;
-        out.push_sql(", u.status, u.name, u.phone, u.email, u.quantity, u.total, u.currency, ");
-        out.push_bind_param::<Timestamptz, _>(&self.now)?;
-        out.push_sql(", ");
-        out.push_bind_param::<Timestamptz, _>(&self.now)?;
-        out.push_sql(", u.user_id, u.guest_token_hash, u.expires_at FROM unnest(");
         out.push_bind_param::<Array<SqlUuid>, _>(&self.ids)?;
         out.push_sql(", ");
         out.push_bind_param::<Array<Text>, _>(&self.references)?;
+        out.push_sql(", ");
+        out.push_bind_param::<Array<Int8>, _>(&self.show_ids)?;
+        out.push_sql(", ");
+        out.push_bind_param::<Array<Timestamptz>, _>(&self.created)?;
         out.push_sql(", ");
         out.push_bind_param::<Array<Text>, _>(&self.statuses)?;
         out.push_sql(", ");
@@ -194,9 +193,9 @@ impl QueryFragment<Pg> for WriteBookingsQuery {
         out.push_sql(", ");
         out.push_bind_param::<Array<Text>, _>(&self.actors)?;
         out.push_sql(
-            ") AS u(id, reference, status, name, phone, email, quantity, total, currency, \
-             expires_at, user_id, guest_token_hash, actor) \
-             RETURNING id, status, created_at), \
+            ") AS u(id, reference, show_id, created_at, status, name, phone, email, quantity, \
+             total, currency, expires_at, user_id, guest_token_hash, actor) \
+             RETURNING id, show_id, status, created_at), \
              h AS (INSERT INTO booking_history (booking_id, entity, entity_id, from_status, \
              to_status, actor, reason, at) \
              SELECT b.id, 'booking', b.id::text, NULL, b.status, a.actor, NULL, b.created_at \
@@ -209,12 +208,8 @@ impl QueryFragment<Pg> for WriteBookingsQuery {
             ") AS a(id, actor) ON a.id = b.id), \
              i AS (INSERT INTO booking_items (booking_id, show_id, seat_id, seat_class_id, label, \
              quantity, price, tier) \
-             SELECT u.booking_id, ",
-        );
-        out.push_bind_param::<Int8, _>(&self.show_id)?;
-        out.push_sql(
-            ", u.seat_id, u.class_id, u.label, u.quantity, u.price, u.tier \
-             FROM unnest(",
+             SELECT u.booking_id, b.show_id, u.seat_id, u.class_id, u.label, u.quantity, \
+             u.price, u.tier FROM unnest(",
         );
         out.push_bind_param::<Array<SqlUuid>, _>(&self.item_bookings)?;
         out.push_sql(", ");

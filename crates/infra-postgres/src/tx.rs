@@ -203,6 +203,9 @@ impl BookingTx for PgTx<'_> {
         let rows: Vec<ClassSnapshotRow> = ClassSnapshotQuery { ids, show_id, now }
             .load(self.conn)
             .map_err(db)?;
+        // The counters are written at the end of the transaction: the changes this transaction
+        // made to them so far (released, reactivated, replaced items) are added here.
+        let pending = |class_id: i64| self.deltas.of_class(class_id);
         Ok(rows
             .into_iter()
             .map(
@@ -215,7 +218,7 @@ impl BookingTx for PgTx<'_> {
                         max_price,
                     },
                     total_seats: total.max(0) as u64,
-                    sold_seats: sold.max(0) as u64,
+                    sold_seats: (sold + pending(id)).max(0) as u64,
                 },
             )
             .collect())

@@ -1,0 +1,15 @@
+//! The booking engine's use cases (`crate::engine`) over an in-memory fake of its transaction
+//! port: every rule, with exact prices, statuses and history rows.
+
+pub mod fake;
+pub mod world;
+
+mod batch;
+mod book;
+mod cancel;
+mod change;
+mod expire;
+mod general;
+mod payments;
+mod quote;
+mod settle;
