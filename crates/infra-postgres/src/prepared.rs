@@ -62,7 +62,8 @@ impl QueryFragment<Pg> for ClassSnapshotQuery<'_> {
              FROM seat_classes sc WHERE sc.id = ANY(",
         );
         out.push_bind_param::<Array<Int8>, _>(self.ids)?;
-        out.push_sql(")");
+        out.push_sql(") AND sc.show_id = ");
+        out.push_bind_param::<Int8, _>(&self.show_id)?;
         Ok(())
     }
 }
