@@ -48,7 +48,7 @@ pub const REPLAYED_HEADER: &str = "idempotent-replayed";
 pub struct IdempotencyKeyHeader(pub Option<IdempotencyKey>);
 
 fn invalid_key(message: impl Into<String>) -> ApiError {
-    ApiError::new(StatusCode::BAD_REQUEST, "invalid_idempotency_key", message)
+    ApiError::new(crate::codes::EdgeCode::InvalidIdempotencyKey, message)
 }
 
 impl IdempotencyKeyHeader {
@@ -293,16 +293,14 @@ async fn capture<B: MessageBody>(
 
 fn reused() -> ApiError {
     ApiError::new(
-        StatusCode::UNPROCESSABLE_ENTITY,
-        "idempotency_key_reused",
+        crate::codes::EdgeCode::IdempotencyKeyReused,
         "this Idempotency-Key was used for a different request; use a new key for a new request",
     )
 }
 
 fn in_progress() -> ApiError {
     ApiError::new(
-        StatusCode::CONFLICT,
-        "request_in_progress",
+        boxoffice_domain::ConflictCode::RequestInProgress,
         "a request with this Idempotency-Key is still being processed; retry in a moment",
     )
 }

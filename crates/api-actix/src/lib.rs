@@ -21,6 +21,7 @@ use paperclip::v2::schema::Apiv2Schema;
 pub mod accounts;
 pub mod auth;
 pub mod cache;
+pub mod codes;
 pub mod dto;
 pub mod edges;
 pub mod error;

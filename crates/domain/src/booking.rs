@@ -382,7 +382,7 @@ impl Booking {
             Ok(())
         } else {
             Err(DomainError::Conflict {
-                code: "booking_not_held",
+                code: crate::codes::ConflictCode::BookingNotHeld,
                 message: format!(
                     "booking {} is {}: only a held booking whose hold still runs can be paid or changed",
                     self.id,

@@ -4,6 +4,7 @@
 use serde::Serialize;
 
 use crate::booking::BookingStatus;
+pub use crate::codes::{AuthCode, ConflictCode, DeclineCode, DomainCode, ForbiddenCode};
 
 /// One failing input field and why.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -88,7 +89,7 @@ pub enum DomainError {
     },
     /// Another state conflict, e.g. a duplicate name (409).
     #[error("{message}")]
-    Conflict { code: &'static str, message: String },
+    Conflict { code: ConflictCode, message: String },
     /// A CSV import failed at a line (422). The header is line 1.
     #[error("line {line}: {problem}")]
     InvalidCsv {
@@ -98,15 +99,18 @@ pub enum DomainError {
     },
     /// The caller is not authenticated, or its credentials are bad (401).
     #[error("{message}")]
-    Unauthorized { code: &'static str, message: String },
+    Unauthorized { code: AuthCode, message: String },
     /// The caller is authenticated but may not do this (403).
     #[error("{message}")]
-    Forbidden { code: &'static str, message: String },
+    Forbidden {
+        code: ForbiddenCode,
+        message: String,
+    },
     /// The gateway declined the payment (402): `card_declined` or `insufficient_funds`, with
     /// the (failed) payment.
     #[error("payment declined: {code}")]
     PaymentDeclined {
-        code: crate::payment::DeclineCode,
+        code: DeclineCode,
         payment: Box<crate::payment::Payment>,
     },
     /// A dependency is unreachable or saturated (database down, pool exhausted): retry later (503).
@@ -127,11 +131,11 @@ impl DomainError {
     /// 401 `authentication_required`: the operation needs a signed-in user.
     pub fn unauthenticated() -> Self {
         Self::Unauthorized {
-            code: "authentication_required",
+            code: AuthCode::AuthenticationRequired,
             message: "sign in: send an access token as `Authorization: Bearer <token>`".into(),
         }
     }
-    pub fn unauthorized(code: &'static str, message: impl Into<String>) -> Self {
+    pub fn unauthorized(code: AuthCode, message: impl Into<String>) -> Self {
         Self::Unauthorized {
             code,
             message: message.into(),
@@ -140,11 +144,38 @@ impl DomainError {
     /// 403 `forbidden`.
     pub fn forbidden(message: impl Into<String>) -> Self {
         Self::Forbidden {
-            code: "forbidden",
+            code: ForbiddenCode::Forbidden,
+            message: message.into(),
+        }
+    }
+    /// 409 with `code`.
+    pub fn conflict(code: ConflictCode, message: impl Into<String>) -> Self {
+        Self::Conflict {
+            code,
             message: message.into(),
         }
     }
     pub fn invalid(field: impl Into<String>, message: impl Into<String>) -> Self {
         Self::Validation(vec![FieldError::new(field, message)])
+    }
+
+    /// The machine-readable code of this error (the `code` of the HTTP error body).
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::Validation(_) => DomainCode::ValidationFailed.as_str(),
+            Self::NotFound { .. } => DomainCode::NotFound.as_str(),
+            Self::SeatsUnavailable { .. } => DomainCode::SeatUnavailable.as_str(),
+            Self::SoldOut { .. } => DomainCode::SoldOut.as_str(),
+            Self::NotForSale { .. } => DomainCode::NotForSale.as_str(),
+            Self::ShowStarted => DomainCode::ShowStarted.as_str(),
+            Self::IllegalTransition { .. } => DomainCode::IllegalTransition.as_str(),
+            Self::Conflict { code, .. } => code.as_str(),
+            Self::InvalidCsv { .. } => DomainCode::InvalidCsv.as_str(),
+            Self::Unauthorized { code, .. } => code.as_str(),
+            Self::Forbidden { code, .. } => code.as_str(),
+            Self::PaymentDeclined { code, .. } => code.as_str(),
+            Self::Unavailable(_) => DomainCode::Unavailable.as_str(),
+            Self::Internal(_) => DomainCode::Internal.as_str(),
+        }
     }
 }

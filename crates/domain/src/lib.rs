@@ -5,6 +5,7 @@ pub mod account;
 pub mod accounts;
 pub mod booking;
 pub mod catalog;
+pub mod codes;
 pub mod error;
 pub mod idempotency;
 pub mod import;
@@ -17,6 +18,7 @@ pub mod service;
 pub mod values;
 pub mod webhook;
 
+pub use codes::{AuthCode, ConflictCode, DeclineCode, DomainCode, ForbiddenCode};
 pub use error::{DomainError, FieldError};
 
 #[cfg(test)]

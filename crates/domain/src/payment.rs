@@ -19,9 +19,11 @@ use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+use crate::codes::ConflictCode;
 use crate::error::DomainError;
 use crate::values::{Currency, TextRule};
 
+pub use crate::codes::DeclineCode;
 pub use crate::webhook::*;
 
 // ---------------------------------------------------------------------------------------------
@@ -81,7 +83,7 @@ impl PaymentStatus {
             Ok(to)
         } else {
             Err(DomainError::Conflict {
-                code: "illegal_payment_transition",
+                code: ConflictCode::IllegalPaymentTransition,
                 message: format!("a {self} payment cannot become {to}"),
             })
         }
@@ -147,7 +149,7 @@ impl RefundStatus {
             Ok(to)
         } else {
             Err(DomainError::Conflict {
-                code: "illegal_refund_transition",
+                code: ConflictCode::IllegalRefundTransition,
                 message: format!("a {self} refund cannot become {to}"),
             })
         }
@@ -528,31 +530,6 @@ pub struct ChargeRequest {
     pub amount: i64,
     pub currency: Currency,
     pub method: PaymentMethod,
-}
-
-/// Why a gateway declined a charge (the codes of the 402 answer).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum DeclineCode {
-    CardDeclined,
-    InsufficientFunds,
-}
-
-impl DeclineCode {
-    pub const ALL: [DeclineCode; 2] = [DeclineCode::CardDeclined, DeclineCode::InsufficientFunds];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            DeclineCode::CardDeclined => "card_declined",
-            DeclineCode::InsufficientFunds => "insufficient_funds",
-        }
-    }
-}
-
-impl fmt::Display for DeclineCode {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
 }
 
 /// The gateway's answer to a charge.

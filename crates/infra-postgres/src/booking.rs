@@ -510,7 +510,7 @@ fn change_seats_tx(
         .first(conn)?;
     if initiated > 0 {
         return Err(DomainError::Conflict {
-            code: "payment_pending",
+            code: boxoffice_domain::ConflictCode::PaymentPending,
             message: format!(
                 "booking {id} has a payment in progress: its seats cannot change until it fails"
             ),
@@ -661,7 +661,7 @@ pub(crate) fn reactivate_and_take(
 /// `Conflict { code: "booking_not_held" }` for `booking` as it stands at `now`.
 pub(crate) fn not_held(booking: &Locked, now: DateTime<Utc>) -> TxError {
     DomainError::Conflict {
-        code: "booking_not_held",
+        code: boxoffice_domain::ConflictCode::BookingNotHeld,
         message: format!(
             "booking {} is {}: only a held booking whose hold still runs can be paid or changed",
             booking.id,

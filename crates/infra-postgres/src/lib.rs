@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use boxoffice_domain::DomainError;
+use boxoffice_domain::{ConflictCode, DomainError};
 use diesel::connection::SimpleConnection;
 use diesel::pg::PgConnection;
 use diesel::r2d2::{ConnectionManager, Pool, PooledConnection};
@@ -331,19 +331,19 @@ pub fn map_db_error(e: DieselError) -> DomainError {
                         DomainError::SeatsUnavailable { seats: vec![] }
                     } else if constraint == "uq_payments_live_booking" {
                         DomainError::Conflict {
-                            code: "payment_pending",
+                            code: ConflictCode::PaymentPending,
                             message: "the booking has a payment in progress or paid already: \
                                       confirm that one"
                                 .into(),
                         }
                     } else if constraint == "users_email_key" {
                         DomainError::Conflict {
-                            code: "email_taken",
+                            code: ConflictCode::EmailTaken,
                             message: "an account with this email already exists".into(),
                         }
                     } else {
                         DomainError::Conflict {
-                            code: "duplicate",
+                            code: ConflictCode::Duplicate,
                             message: format!("already exists ({constraint})"),
                         }
                     }
@@ -356,12 +356,12 @@ pub fn map_db_error(e: DieselError) -> DomainError {
                         }
                     } else if constraint == "ck_payments_refund_cap" {
                         DomainError::Conflict {
-                            code: "refund_exceeds_payment",
+                            code: ConflictCode::RefundExceedsPayment,
                             message: "refunds would add up to more than was paid".into(),
                         }
                     } else if constraint == "ck_refunds_payment_succeeded" {
                         DomainError::Conflict {
-                            code: "payment_not_succeeded",
+                            code: ConflictCode::PaymentNotSucceeded,
                             message: "only a succeeded payment can be refunded".into(),
                         }
                     } else {

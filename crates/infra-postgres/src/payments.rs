@@ -613,7 +613,7 @@ fn create_refund_tx(
     let payment = lock_payment(conn, ask.payment_id)?;
     if payment.status != PaymentStatus::Succeeded {
         return Err(DomainError::Conflict {
-            code: "payment_not_succeeded",
+            code: boxoffice_domain::ConflictCode::PaymentNotSucceeded,
             message: format!(
                 "payment {} is {}: only a succeeded payment can be refunded",
                 ask.payment_id, payment.status
@@ -624,7 +624,7 @@ fn create_refund_tx(
     let remaining = payment.amount - payment.refunded;
     if remaining <= 0 {
         return Err(DomainError::Conflict {
-            code: "nothing_to_refund",
+            code: boxoffice_domain::ConflictCode::NothingToRefund,
             message: format!("payment {} has been refunded in full", ask.payment_id),
         }
         .into());
