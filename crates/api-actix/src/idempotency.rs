@@ -23,9 +23,10 @@ use actix_web::http::StatusCode;
 use actix_web::{FromRequest, HttpRequest, HttpResponse, Responder, ResponseError};
 use boxoffice_domain::account::{Actor, TokenHash};
 use boxoffice_domain::idempotency::{
-    request_hash, Begin, IdempotencyKey, IdempotencyScope, IdempotencyService, Lease, RequestHash,
-    StoredResponse, MAX_KEY_LEN,
+    request_hash, Begin, IdempotencyKey, IdempotencyScope, Lease, RequestHash, StoredResponse,
+    MAX_KEY_LEN,
 };
+use boxoffice_domain::idempotency_service::IdempotencyService;
 use boxoffice_domain::DomainError;
 use paperclip::actix::OperationModifier;
 use paperclip::v2::models::{

@@ -8,7 +8,7 @@ use actix_web::dev::{Server, Service};
 use actix_web::http::header::{HeaderName, HeaderValue};
 use actix_web::{HttpMessage, HttpResponse, HttpServer};
 use boxoffice_domain::accounts::AccountService;
-use boxoffice_domain::idempotency::IdempotencyService;
+use boxoffice_domain::idempotency_service::IdempotencyService;
 use boxoffice_domain::lifecycle::PaymentService;
 use boxoffice_domain::ports::HealthCheck;
 use boxoffice_domain::service::{BookingService, CatalogService};

@@ -3,8 +3,10 @@
 
 use serde::Serialize;
 
-use crate::booking::BookingStatus;
 pub use crate::codes::{AuthCode, ConflictCode, DeclineCode, DomainCode, ForbiddenCode};
+use crate::payment_model::Payment;
+use crate::status::BookingStatus;
+use crate::values::TotalOverflows;
 
 /// One failing input field and why.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -111,7 +113,7 @@ pub enum DomainError {
     #[error("payment declined: {code}")]
     PaymentDeclined {
         code: DeclineCode,
-        payment: Box<crate::payment::Payment>,
+        payment: Box<Payment>,
     },
     /// A dependency is unreachable or saturated (database down, pool exhausted): retry later (503).
     #[error("service unavailable: {0}")]
@@ -177,5 +179,11 @@ impl DomainError {
             Self::Unavailable(_) => DomainCode::Unavailable.as_str(),
             Self::Internal(_) => DomainCode::Internal.as_str(),
         }
+    }
+}
+
+impl From<TotalOverflows> for DomainError {
+    fn from(e: TotalOverflows) -> Self {
+        DomainError::invalid("total", e.message())
     }
 }

@@ -4,17 +4,22 @@
 pub mod account;
 pub mod accounts;
 pub mod booking;
+pub mod booking_access;
 pub mod catalog;
 pub mod codes;
 pub mod error;
 pub mod idempotency;
+pub mod idempotency_service;
 pub mod import;
 pub mod lifecycle;
 pub mod limits;
 pub mod payment;
+pub mod payment_model;
 pub mod ports;
 pub mod pricing;
+pub mod quote;
 pub mod service;
+pub mod status;
 pub mod values;
 pub mod webhook;
 

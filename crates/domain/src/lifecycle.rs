@@ -14,6 +14,7 @@ use uuid::Uuid;
 
 use crate::account::Actor;
 use crate::booking::{Booking, HISTORY_ACTOR_SYSTEM};
+use crate::booking_access::readable_booking;
 use crate::codes::{AuthCode, ConflictCode};
 use crate::error::{DomainError, Violations};
 use crate::payment::{
@@ -24,7 +25,6 @@ use crate::ports::{
     BookingRepository, CatalogRepository, Clock, NewPayment, PaymentRepository, PendingRefund,
     RefundAsk, TokenGenerator,
 };
-use crate::service::readable_booking;
 use crate::values::{check_amount, TextRule};
 
 /// The history actor of changes reported by the gateway's webhook.

@@ -908,7 +908,7 @@ impl BookingRepository for PgBookingRepository {
         show_id: i64,
         places: Places,
         now: DateTime<Utc>,
-    ) -> Result<boxoffice_domain::pricing::QuoteInputs, DomainError> {
+    ) -> Result<boxoffice_domain::quote::QuoteInputs, DomainError> {
         self.db
             .transaction(move |conn| crate::quote::quote_inputs_tx(conn, show_id, &places, now))
             .await

@@ -5,7 +5,7 @@
 
 use boxoffice_domain::booking::{Places, SeatSnapshot};
 use boxoffice_domain::catalog::ShowKind;
-use boxoffice_domain::pricing::QuoteInputs;
+use boxoffice_domain::quote::QuoteInputs;
 use chrono::{DateTime, Utc};
 use diesel::pg::PgConnection;
 use diesel::prelude::*;

@@ -11,6 +11,7 @@ mod idempotency;
 mod import_csv;
 mod lifecycle;
 mod limits;
+mod module_cycles;
 mod payments;
 mod planning;
 mod pricing_props;
