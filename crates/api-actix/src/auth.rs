@@ -140,7 +140,7 @@ impl JwtKeys {
             iss: self.issuer.clone(),
         };
         jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding).map_err(|e| {
-            ApiError::from(DomainError::Internal(format!(
+            ApiError::from(DomainError::internal(format!(
                 "signing a token failed: {e}"
             )))
         })
@@ -405,8 +405,8 @@ impl PasswordHasher for BcryptHasher {
         let cost = self.cost;
         tokio::task::spawn_blocking(move || bcrypt::hash(bcrypt_input(&password).as_bytes(), cost))
             .await
-            .map_err(|e| DomainError::Internal(format!("hashing task: {e}")))?
-            .map_err(|e| DomainError::Internal(format!("bcrypt: {e}")))
+            .map_err(|e| DomainError::internal_from("hashing task", e))?
+            .map_err(|e| DomainError::internal_from("bcrypt", e))
     }
 
     async fn verify(&self, password: &str, hash: Option<String>) -> Result<bool, DomainError> {
@@ -423,7 +423,7 @@ impl PasswordHasher for BcryptHasher {
             bcrypt::verify(bcrypt_input(&password).as_bytes(), &hash).unwrap_or(false)
         })
         .await
-        .map_err(|e| DomainError::Internal(format!("hashing task: {e}")))?;
+        .map_err(|e| DomainError::internal_from("hashing task", e))?;
         Ok(known && ok)
     }
 }

@@ -217,7 +217,8 @@ impl From<DomainError> for ApiError {
                 )
             }
             DomainError::Internal(cause) => {
-                tracing::error!(%cause, "internal error");
+                // The whole chain: what failed, then each source (e.g. the diesel error).
+                tracing::error!(cause = %cause.chain(), "internal error");
                 ApiError::new(C::Internal, "internal error")
             }
         }

@@ -362,7 +362,7 @@ pub async fn list_seats(
         offset: 0,
     };
     let body = actix_web::web::Bytes::from(
-        serde_json::to_vec(&list).map_err(|e| DomainError::Internal(format!("render: {e}")))?,
+        serde_json::to_vec(&list).map_err(|e| DomainError::internal_from("render", e))?,
     );
     state
         .seat_cache

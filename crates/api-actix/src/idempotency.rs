@@ -276,7 +276,7 @@ async fn capture<B: MessageBody>(
     let (res, body) = res.into_parts();
     let bytes = to_bytes(body).await.map_err(|e| {
         let e: Box<dyn std::error::Error> = e.into();
-        ApiError::from(DomainError::Internal(format!(
+        ApiError::from(DomainError::internal(format!(
             "reading a response body: {e}"
         )))
     })?;
@@ -462,7 +462,7 @@ where
             if let Err(e) = service.abandon(&scope, &key, lease).await {
                 tracing::error!(error = %e, "could not release an idempotency key");
             }
-            Err(ApiError::from(DomainError::Internal(format!(
+            Err(ApiError::from(DomainError::internal(format!(
                 "idempotent work failed: {join}"
             ))))
         }

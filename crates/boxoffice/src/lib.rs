@@ -249,7 +249,7 @@ async fn migrate_once(db: &Db, wait: Duration) -> Result<(), DomainError> {
     let migrate_db = db.clone();
     let applied = tokio::task::spawn_blocking(move || migrate_db.migrate_blocking_waiting(wait))
         .await
-        .map_err(|e| DomainError::Internal(format!("migration task: {e}")))??;
+        .map_err(|e| DomainError::internal_from("migration task", e))??;
     if !applied.is_empty() {
         tracing::info!(?applied, "applied migrations");
     }

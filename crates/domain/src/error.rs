@@ -1,6 +1,9 @@
 //! Domain errors. Adapters map their failures into these; the HTTP edge maps these to statuses
 //! (one place: `api-actix`'s error module).
 
+use std::error::Error as StdError;
+use std::sync::Arc;
+
 use serde::Serialize;
 
 pub use crate::codes::{AuthCode, ConflictCode, DeclineCode, DomainCode, ForbiddenCode};
@@ -62,6 +65,66 @@ impl Violations {
     }
 }
 
+/// What an [`DomainError::Internal`] says: what was being done, and the error that made it fail
+/// (`source`, kept so that the log shows the whole chain; shared, so the error stays `Clone`).
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("{context}")]
+pub struct InternalError {
+    pub context: String,
+    #[source]
+    pub source: Option<Arc<dyn StdError + Send + Sync + 'static>>,
+}
+
+impl InternalError {
+    pub fn new(context: impl Into<String>) -> Self {
+        Self {
+            context: context.into(),
+            source: None,
+        }
+    }
+
+    pub fn with_source(
+        context: impl Into<String>,
+        source: impl Into<Box<dyn StdError + Send + Sync + 'static>>,
+    ) -> Self {
+        Self {
+            context: context.into(),
+            source: Some(Arc::from(source.into())),
+        }
+    }
+
+    /// The context and every source, outermost first, joined with `: `.
+    pub fn chain(&self) -> String {
+        let mut out = self.context.clone();
+        let mut next: Option<&(dyn StdError + 'static)> = self.source();
+        while let Some(e) = next {
+            out.push_str(": ");
+            out.push_str(&e.to_string());
+            next = e.source();
+        }
+        out
+    }
+}
+
+/// Two internal errors are equal when they say the same (context and chain).
+impl PartialEq for InternalError {
+    fn eq(&self, other: &Self) -> bool {
+        self.chain() == other.chain()
+    }
+}
+
+impl From<String> for InternalError {
+    fn from(context: String) -> Self {
+        Self::new(context)
+    }
+}
+
+impl From<&str> for InternalError {
+    fn from(context: &str) -> Self {
+        Self::new(context)
+    }
+}
+
 /// Everything a domain operation can refuse, plus `Internal` for failures of the machinery.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum DomainError {
@@ -118,9 +181,10 @@ pub enum DomainError {
     /// A dependency is unreachable or saturated (database down, pool exhausted): retry later (503).
     #[error("service unavailable: {0}")]
     Unavailable(String),
-    /// A failure of the machinery (a bug, a broken invariant). Never shown to clients in detail.
+    /// A failure of the machinery (a bug, a broken invariant, a database error that is no
+    /// decision), with its cause. Never shown to clients in detail; the edge logs the chain.
     #[error("internal error: {0}")]
-    Internal(String),
+    Internal(#[source] InternalError),
 }
 
 impl DomainError {
@@ -157,6 +221,17 @@ impl DomainError {
             message: message.into(),
         }
     }
+    /// 500: a failure of the machinery without an error to carry.
+    pub fn internal(context: impl Into<String>) -> Self {
+        Self::Internal(InternalError::new(context))
+    }
+    /// 500: `context` failed because of `source` (kept as the error's source).
+    pub fn internal_from(
+        context: impl Into<String>,
+        source: impl Into<Box<dyn StdError + Send + Sync + 'static>>,
+    ) -> Self {
+        Self::Internal(InternalError::with_source(context, source))
+    }
     pub fn invalid(field: impl Into<String>, message: impl Into<String>) -> Self {
         Self::Validation(vec![FieldError::new(field, message)])
     }
@@ -185,5 +260,37 @@ impl DomainError {
 impl From<TotalOverflows> for DomainError {
     fn from(e: TotalOverflows) -> Self {
         DomainError::invalid("total", e.message())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug, thiserror::Error)]
+    #[error("connection reset")]
+    struct Io;
+
+    #[derive(Debug, thiserror::Error)]
+    #[error("query failed")]
+    struct Query(#[source] Io);
+
+    #[test]
+    fn an_internal_error_keeps_its_source_chain() {
+        let e = DomainError::internal_from("database", Query(Io));
+        assert_eq!(e.to_string(), "internal error: database");
+        let DomainError::Internal(inner) = &e else {
+            panic!("{e:?}")
+        };
+        assert_eq!(inner.chain(), "database: query failed: connection reset");
+        let source = std::error::Error::source(&e).expect("the internal error");
+        let cause = source.source().expect("the query error");
+        assert_eq!(cause.to_string(), "query failed");
+        assert_eq!(e.clone(), e);
+        assert_ne!(e, DomainError::internal("database"));
+        assert_eq!(
+            DomainError::Internal("x".into()),
+            DomainError::internal("x")
+        );
     }
 }

@@ -24,7 +24,7 @@ pub mod values;
 pub mod webhook;
 
 pub use codes::{AuthCode, ConflictCode, DeclineCode, DomainCode, ForbiddenCode};
-pub use error::{DomainError, FieldError};
+pub use error::{DomainError, FieldError, InternalError};
 
 #[cfg(test)]
 mod tests;

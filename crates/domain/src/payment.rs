@@ -222,7 +222,7 @@ pub fn refund_amount(
     actor_may_override: bool,
 ) -> Result<i64, DomainError> {
     if paid < 0 || already_refunded < 0 || already_refunded > paid {
-        return Err(DomainError::Internal(format!(
+        return Err(DomainError::internal(format!(
             "inconsistent refund state: paid {paid}, already refunded {already_refunded}"
         )));
     }

@@ -203,9 +203,7 @@ impl Db {
             done
         });
         match tokio::time::timeout(deadline, task).await {
-            Ok(done) => {
-                done.map_err(|e| DomainError::Internal(format!("blocking task failed: {e}")))?
-            }
+            Ok(done) => done.map_err(|e| DomainError::internal_from("blocking task failed", e))?,
             Err(_) => Err(DomainError::Unavailable(format!(
                 "the database did not answer within {} ms",
                 deadline.as_millis()
@@ -280,7 +278,7 @@ pub fn run_migrations(conn: &mut PgConnection) -> Result<Vec<String>, DomainErro
             {
                 DomainError::Unavailable(format!("migrations: {e}"))
             } else {
-                DomainError::Internal(format!("migrations failed: {e}"))
+                DomainError::internal_from("migrations failed", e)
             }
         })
 }
@@ -371,11 +369,11 @@ pub fn map_db_error(e: DieselError) -> DomainError {
                 DatabaseErrorKind::ForeignKeyViolation => {
                     DomainError::invalid(constraint, "refers to something that does not exist")
                 }
-                _ => DomainError::Internal(format!("database: {e}")),
+                _ => DomainError::internal_from("database", e),
             }
         }
         DieselError::NotFound => DomainError::Internal("row unexpectedly missing".into()),
-        _ => DomainError::Internal(format!("database: {e}")),
+        _ => DomainError::internal_from("database", e),
     }
 }
 

@@ -65,7 +65,7 @@ type RefundRow = (
 );
 
 fn corrupt(what: &str, value: &str) -> TxError {
-    DomainError::Internal(format!("stored {what} '{value}'")).into()
+    DomainError::internal(format!("stored {what} '{value}'")).into()
 }
 
 fn refund_from(r: RefundRow) -> Result<Refund, TxError> {
@@ -263,7 +263,7 @@ pub(crate) fn write_refund(
         .select((payments::gateway_ref, payments::currency))
         .first(conn)?;
     let charge_ref = charge_ref.ok_or_else(|| {
-        DomainError::Internal(format!("succeeded payment {payment_id} has no gateway ref"))
+        DomainError::internal(format!("succeeded payment {payment_id} has no gateway ref"))
     })?;
     diesel::insert_into(refunds::table)
         .values((
