@@ -30,10 +30,8 @@ mod quote;
 pub mod resilience;
 mod rules;
 pub mod schema;
-pub mod testdb;
 
 pub use resilience::{ClientDeadlines, OutageLog};
-pub use testdb::TestDb;
 
 /// The migrations of the top-level `migrations/` folder, embedded into the binary.
 pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("../../migrations");
