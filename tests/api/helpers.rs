@@ -7,7 +7,7 @@ use boxoffice_domain::lifecycle::SweepReport;
 use boxoffice_domain::payment::sign_webhook;
 use boxoffice_domain::ports::Clock;
 use boxoffice_infra_payments::MockGateway;
-use boxoffice_infra_postgres::TestDb;
+use boxoffice_testdb::TestDb;
 use chrono::{DateTime, Duration, Utc};
 use reqwest::StatusCode;
 use serde_json::{json, Value};

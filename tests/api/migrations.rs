@@ -1,6 +1,7 @@
 //! The embedded migrations apply, revert and apply again cleanly.
 
-use boxoffice_infra_postgres::{TestDb, MIGRATIONS};
+use boxoffice_infra_postgres::MIGRATIONS;
+use boxoffice_testdb::TestDb;
 use diesel::{Connection, PgConnection, RunQueryDsl};
 use diesel_migrations::MigrationHarness;
 

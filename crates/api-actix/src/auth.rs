@@ -11,7 +11,7 @@ use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use base64::Engine;
 use boxoffice_domain::account::{Actor, User, PASSWORD_MAX_BYTES};
 use boxoffice_domain::ports::{PasswordHasher, TokenGenerator};
-use boxoffice_domain::DomainError;
+use boxoffice_domain::{AuthCode, DomainError};
 use chrono::{DateTime, Utc};
 use futures_util::future::LocalBoxFuture;
 use jsonwebtoken::errors::ErrorKind;
@@ -80,19 +80,25 @@ impl TokenProblem {
     pub fn error(self) -> ApiError {
         let (code, message) = match self {
             TokenProblem::Malformed => (
-                "invalid_token",
+                AuthCode::InvalidToken,
                 "malformed Authorization header: expected `Bearer <token>`",
             ),
-            TokenProblem::Expired => ("token_expired", "the access token has expired; refresh it"),
-            TokenProblem::NotYetValid => ("invalid_token", "the access token is not valid yet"),
-            TokenProblem::BadSignature => {
-                ("invalid_token", "the access token's signature is wrong")
+            TokenProblem::Expired => (
+                AuthCode::TokenExpired,
+                "the access token has expired; refresh it",
+            ),
+            TokenProblem::NotYetValid => {
+                (AuthCode::InvalidToken, "the access token is not valid yet")
             }
+            TokenProblem::BadSignature => (
+                AuthCode::InvalidToken,
+                "the access token's signature is wrong",
+            ),
             TokenProblem::WrongAlgorithm => (
-                "invalid_token",
+                AuthCode::InvalidToken,
                 "the access token uses an algorithm this server does not accept",
             ),
-            TokenProblem::Invalid => ("invalid_token", "the access token is invalid"),
+            TokenProblem::Invalid => (AuthCode::InvalidToken, "the access token is invalid"),
         };
         ApiError::from(DomainError::unauthorized(code, message))
     }
@@ -134,7 +140,7 @@ impl JwtKeys {
             iss: self.issuer.clone(),
         };
         jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding).map_err(|e| {
-            ApiError::from(DomainError::Internal(format!(
+            ApiError::from(DomainError::internal(format!(
                 "signing a token failed: {e}"
             )))
         })
@@ -399,8 +405,8 @@ impl PasswordHasher for BcryptHasher {
         let cost = self.cost;
         tokio::task::spawn_blocking(move || bcrypt::hash(bcrypt_input(&password).as_bytes(), cost))
             .await
-            .map_err(|e| DomainError::Internal(format!("hashing task: {e}")))?
-            .map_err(|e| DomainError::Internal(format!("bcrypt: {e}")))
+            .map_err(|e| DomainError::internal_from("hashing task", e))?
+            .map_err(|e| DomainError::internal_from("bcrypt", e))
     }
 
     async fn verify(&self, password: &str, hash: Option<String>) -> Result<bool, DomainError> {
@@ -417,7 +423,7 @@ impl PasswordHasher for BcryptHasher {
             bcrypt::verify(bcrypt_input(&password).as_bytes(), &hash).unwrap_or(false)
         })
         .await
-        .map_err(|e| DomainError::Internal(format!("hashing task: {e}")))?;
+        .map_err(|e| DomainError::internal_from("hashing task", e))?;
         Ok(known && ok)
     }
 }

@@ -6,10 +6,12 @@
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, ResponseError};
-use boxoffice_domain::DomainError;
+use boxoffice_domain::{DomainCode, DomainError};
 use paperclip::actix::{api_v2_errors, Apiv2Schema};
 use serde::Serialize;
 use serde_json::{json, Value};
+
+pub use crate::codes::{Code, EdgeCode};
 
 /// The JSON error body.
 #[derive(Debug, Serialize, Apiv2Schema)]
@@ -28,28 +30,29 @@ pub struct ErrorObject {
     pub details: Option<Value>,
 }
 
-/// An error answered to a client.
+/// An error answered to a client. (These are paperclip's defaults; `openapi/statuses.rs` replaces
+/// every error response with the codes of the operation, from [`Code`].)
 #[api_v2_errors(
     code = 400,
     description = "Malformed request (bad JSON, bad query string)",
     schema = "ErrorBody",
     code = 401,
-    description = "Not signed in, or a bad token (`authentication_required`, `invalid_token`, `token_expired`, `account_disabled`, `invalid_credentials`); carries `WWW-Authenticate`",
+    description = "Not signed in, or a bad token; carries `WWW-Authenticate`",
     schema = "ErrorBody",
     code = 403,
-    description = "Signed in but not allowed (`forbidden`)",
+    description = "Signed in but not allowed",
     schema = "ErrorBody",
     code = 404,
-    description = "Unknown id (`not_found`)",
+    description = "Unknown id",
     schema = "ErrorBody",
     code = 409,
-    description = "State conflict: `seat_unavailable`, `sold_out`, `not_for_sale`, `show_started`, `illegal_transition`, `duplicate`",
+    description = "State conflict",
     schema = "ErrorBody",
     code = 422,
-    description = "Validation failed (`validation_failed`, `invalid_csv`), with the failing fields",
+    description = "Validation failed, with the failing fields",
     schema = "ErrorBody",
     code = 429,
-    description = "Too many requests (`rate_limited`); see `Retry-After` and `RateLimit-*` headers",
+    description = "Too many requests; see `Retry-After` and `RateLimit-*` headers",
     schema = "ErrorBody",
     code = 503,
     description = "The database is unavailable; retry later",
@@ -58,16 +61,19 @@ pub struct ErrorObject {
 #[derive(Debug, thiserror::Error)]
 #[error("{status} {code}: {message}")]
 pub struct ApiError {
+    /// Always `code.status()`.
     pub status: StatusCode,
-    pub code: &'static str,
+    pub code: Code,
     pub message: String,
     pub details: Option<Value>,
 }
 
 impl ApiError {
-    pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
+    /// An error with `code`, answered with the code's one status.
+    pub fn new(code: impl Into<Code>, message: impl Into<String>) -> Self {
+        let code = code.into();
         Self {
-            status,
+            status: code.status(),
             code,
             message: message.into(),
             details: None,
@@ -80,28 +86,24 @@ impl ApiError {
     }
 
     pub fn bad_request(message: impl Into<String>) -> Self {
-        Self::new(StatusCode::BAD_REQUEST, "bad_request", message)
+        Self::new(EdgeCode::BadRequest, message)
     }
 
     pub fn not_found(message: impl Into<String>) -> Self {
-        Self::new(StatusCode::NOT_FOUND, "not_found", message)
+        Self::new(DomainCode::NotFound, message)
     }
 
     /// A 422 naming one failing field.
     pub fn invalid(field: &str, message: impl Into<String>) -> Self {
         let message = message.into();
-        Self::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "validation_failed",
-            format!("{field}: {message}"),
-        )
-        .with_details(json!({ "fields": [{ "field": field, "message": message }] }))
+        Self::new(DomainCode::ValidationFailed, format!("{field}: {message}"))
+            .with_details(json!({ "fields": [{ "field": field, "message": message }] }))
     }
 
     pub fn body(&self) -> ErrorBody {
         ErrorBody {
             error: ErrorObject {
-                code: self.code.to_owned(),
+                code: self.code.as_str().to_owned(),
                 message: self.message.clone(),
                 details: self.details.clone(),
             },
@@ -123,13 +125,10 @@ impl ResponseError for ApiError {
         if self.status == StatusCode::UNAUTHORIZED {
             // RFC 6750: say which scheme, and why a presented token failed.
             let challenge = match self.code {
-                "authentication_required" => r#"Bearer realm="boxoffice""#.to_owned(),
-                "invalid_credentials" | "invalid_reset_token" => {
-                    r#"Bearer realm="boxoffice""#.to_owned()
-                }
-                code => format!(
+                Code::Auth(code) if code.is_token_failure() => format!(
                     r#"Bearer realm="boxoffice", error="invalid_token", error_description="{code}""#
                 ),
+                _ => r#"Bearer realm="boxoffice""#.to_owned(),
             };
             res.insert_header((actix_web::http::header::WWW_AUTHENTICATE, challenge));
         }
@@ -142,7 +141,7 @@ impl ResponseError for ApiError {
 
 impl From<DomainError> for ApiError {
     fn from(e: DomainError) -> Self {
-        use StatusCode as S;
+        use DomainCode as C;
         match e {
             DomainError::Validation(fields) => {
                 let message = fields
@@ -150,7 +149,7 @@ impl From<DomainError> for ApiError {
                     .map(|f| format!("{}: {}", f.field, f.message))
                     .collect::<Vec<_>>()
                     .join("; ");
-                ApiError::new(S::UNPROCESSABLE_ENTITY, "validation_failed", message)
+                ApiError::new(C::ValidationFailed, message)
                     .with_details(json!({ "fields": fields }))
             }
             DomainError::NotFound { entity, id } => {
@@ -158,8 +157,7 @@ impl From<DomainError> for ApiError {
                     .with_details(json!({ "entity": entity, "id": id }))
             }
             DomainError::SeatsUnavailable { seats } => ApiError::new(
-                S::CONFLICT,
-                "seat_unavailable",
+                C::SeatUnavailable,
                 if seats.is_empty() {
                     "some of the seats were just taken".to_owned()
                 } else {
@@ -171,14 +169,12 @@ impl From<DomainError> for ApiError {
                 requested,
                 available,
             } => ApiError::new(
-                S::CONFLICT,
-                "sold_out",
+                C::SoldOut,
                 format!("sold out: {requested} requested, {available} available"),
             )
             .with_details(json!({ "requested": requested, "available": available })),
             DomainError::NotForSale { seats } => ApiError::new(
-                S::CONFLICT,
-                "not_for_sale",
+                C::NotForSale,
                 format!(
                     "seats whose class has no price are not for sale: {}",
                     seats.join(", ")
@@ -186,39 +182,25 @@ impl From<DomainError> for ApiError {
             )
             .with_details(json!({ "seats": seats })),
             DomainError::ShowStarted => ApiError::new(
-                S::CONFLICT,
-                "show_started",
+                C::ShowStarted,
                 "the show has already started and can no longer be booked",
             ),
             DomainError::IllegalTransition { from, action } => ApiError::new(
-                S::CONFLICT,
-                "illegal_transition",
+                C::IllegalTransition,
                 format!("a {from} booking cannot be {action}"),
             )
             .with_details(json!({ "status": from.as_str(), "action": action })),
-            DomainError::Conflict { code, message } => ApiError::new(S::CONFLICT, code, message),
-            DomainError::Unauthorized { code, message } => {
-                ApiError::new(S::UNAUTHORIZED, code, message)
-            }
-            DomainError::Forbidden { code, message } => ApiError::new(S::FORBIDDEN, code, message),
+            DomainError::Conflict { code, message } => ApiError::new(code, message),
+            DomainError::Unauthorized { code, message } => ApiError::new(code, message),
+            DomainError::Forbidden { code, message } => ApiError::new(code, message),
             DomainError::InvalidCsv {
                 line,
                 column,
                 problem,
-            } => ApiError::new(
-                S::UNPROCESSABLE_ENTITY,
-                "invalid_csv",
-                format!("line {line}: {problem}"),
-            )
-            .with_details(json!({ "line": line, "column": column, "problem": problem })),
+            } => ApiError::new(C::InvalidCsv, format!("line {line}: {problem}"))
+                .with_details(json!({ "line": line, "column": column, "problem": problem })),
             DomainError::PaymentDeclined { code, payment } => ApiError::new(
-                S::PAYMENT_REQUIRED,
-                match code {
-                    boxoffice_domain::payment::DeclineCode::CardDeclined => "card_declined",
-                    boxoffice_domain::payment::DeclineCode::InsufficientFunds => {
-                        "insufficient_funds"
-                    }
-                },
+                code,
                 format!(
                     "the payment was declined ({code}); the booking stays held until its hold \
                      expires: start a new payment with another method"
@@ -230,14 +212,14 @@ impl From<DomainError> for ApiError {
                 // (boxoffice_infra_postgres::OutageLog); the request's own line has its 503.
                 tracing::debug!(%cause, "dependency unavailable");
                 ApiError::new(
-                    S::SERVICE_UNAVAILABLE,
-                    "unavailable",
+                    C::Unavailable,
                     "the service is temporarily unavailable; retry later",
                 )
             }
             DomainError::Internal(cause) => {
-                tracing::error!(%cause, "internal error");
-                ApiError::new(S::INTERNAL_SERVER_ERROR, "internal", "internal error")
+                // The whole chain: what failed, then each source (e.g. the diesel error).
+                tracing::error!(cause = %cause.chain(), "internal error");
+                ApiError::new(C::Internal, "internal error")
             }
         }
     }
@@ -268,12 +250,8 @@ impl From<validator::ValidationErrors> for ApiError {
             })
             .collect::<Vec<_>>()
             .join("; ");
-        ApiError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "validation_failed",
-            message,
-        )
-        .with_details(json!({ "fields": fields }))
+        ApiError::new(DomainCode::ValidationFailed, message)
+            .with_details(json!({ "fields": fields }))
     }
 }
 

@@ -64,8 +64,7 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
             }
             let message = msg.split(" at line ").next().unwrap_or(&msg).to_owned();
             return Err(ApiError::new(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "validation_failed",
+                boxoffice_domain::DomainCode::ValidationFailed,
                 format!("{field}: {message}"),
             )
             .with_details(json!({ "fields": [{ "field": field, "message": message }] })));
@@ -99,8 +98,7 @@ fn json_bytes(
     Box::pin(async move {
         if !json {
             return Err(ApiError::new(
-                StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                "unsupported_media_type",
+                crate::codes::EdgeCode::UnsupportedMediaType,
                 "send the body as application/json",
             ));
         }
@@ -108,8 +106,7 @@ fn json_bytes(
             let too_large = e.as_response_error().status_code() == StatusCode::PAYLOAD_TOO_LARGE;
             if too_large {
                 ApiError::new(
-                    StatusCode::PAYLOAD_TOO_LARGE,
-                    "payload_too_large",
+                    crate::codes::EdgeCode::PayloadTooLarge,
                     "the body is too large",
                 )
             } else {

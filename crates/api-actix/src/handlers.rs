@@ -280,7 +280,7 @@ pub async fn list_seats(
         offset: 0,
     };
     let body = actix_web::web::Bytes::from(
-        serde_json::to_vec(&list).map_err(|e| DomainError::Internal(format!("render: {e}")))?,
+        serde_json::to_vec(&list).map_err(|e| DomainError::internal_from("render", e))?,
     );
     state
         .seat_cache
@@ -312,8 +312,7 @@ async fn read_csv(req: &HttpRequest, payload: web::Payload, limit: usize) -> Res
         .to_ascii_lowercase();
     let too_large = || {
         ApiError::new(
-            actix_web::http::StatusCode::PAYLOAD_TOO_LARGE,
-            "payload_too_large",
+            crate::codes::EdgeCode::PayloadTooLarge,
             format!("the file is larger than {limit} bytes"),
         )
     };
@@ -360,8 +359,7 @@ async fn read_csv(req: &HttpRequest, payload: web::Payload, limit: usize) -> Res
         Ok(buf)
     } else {
         Err(ApiError::new(
-            actix_web::http::StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "unsupported_media_type",
+            crate::codes::EdgeCode::UnsupportedMediaType,
             "send the CSV as text/csv or as a multipart/form-data file field",
         ))
     }
@@ -451,15 +449,13 @@ pub async fn book_event(
         [only] => only.show.id,
         [] => {
             return Err(ApiError::new(
-                actix_web::http::StatusCode::CONFLICT,
-                "no_show",
+                boxoffice_domain::ConflictCode::NoShow,
                 format!("event {event_id} has no show to book"),
             ))
         }
         many => {
             return Err(ApiError::new(
-                actix_web::http::StatusCode::CONFLICT,
-                "ambiguous_show",
+                boxoffice_domain::ConflictCode::AmbiguousShow,
                 format!(
                     "event {event_id} has {} shows: book one with POST /api/v1/bookings and its show_id",
                     many.len()

@@ -23,9 +23,10 @@ use actix_web::http::StatusCode;
 use actix_web::{FromRequest, HttpRequest, HttpResponse, Responder, ResponseError};
 use boxoffice_domain::account::{Actor, TokenHash};
 use boxoffice_domain::idempotency::{
-    request_hash, Begin, IdempotencyKey, IdempotencyScope, IdempotencyService, Lease, RequestHash,
-    StoredResponse, MAX_KEY_LEN,
+    request_hash, Begin, IdempotencyKey, IdempotencyScope, Lease, RequestHash, StoredResponse,
+    MAX_KEY_LEN,
 };
+use boxoffice_domain::idempotency_service::IdempotencyService;
 use boxoffice_domain::DomainError;
 use paperclip::actix::OperationModifier;
 use paperclip::v2::models::{
@@ -48,7 +49,7 @@ pub const REPLAYED_HEADER: &str = "idempotent-replayed";
 pub struct IdempotencyKeyHeader(pub Option<IdempotencyKey>);
 
 fn invalid_key(message: impl Into<String>) -> ApiError {
-    ApiError::new(StatusCode::BAD_REQUEST, "invalid_idempotency_key", message)
+    ApiError::new(crate::codes::EdgeCode::InvalidIdempotencyKey, message)
 }
 
 impl IdempotencyKeyHeader {
@@ -275,7 +276,7 @@ async fn capture<B: MessageBody>(
     let (res, body) = res.into_parts();
     let bytes = to_bytes(body).await.map_err(|e| {
         let e: Box<dyn std::error::Error> = e.into();
-        ApiError::from(DomainError::Internal(format!(
+        ApiError::from(DomainError::internal(format!(
             "reading a response body: {e}"
         )))
     })?;
@@ -293,16 +294,14 @@ async fn capture<B: MessageBody>(
 
 fn reused() -> ApiError {
     ApiError::new(
-        StatusCode::UNPROCESSABLE_ENTITY,
-        "idempotency_key_reused",
+        crate::codes::EdgeCode::IdempotencyKeyReused,
         "this Idempotency-Key was used for a different request; use a new key for a new request",
     )
 }
 
 fn in_progress() -> ApiError {
     ApiError::new(
-        StatusCode::CONFLICT,
-        "request_in_progress",
+        boxoffice_domain::ConflictCode::RequestInProgress,
         "a request with this Idempotency-Key is still being processed; retry in a moment",
     )
 }
@@ -463,7 +462,7 @@ where
             if let Err(e) = service.abandon(&scope, &key, lease).await {
                 tracing::error!(error = %e, "could not release an idempotency key");
             }
-            Err(ApiError::from(DomainError::Internal(format!(
+            Err(ApiError::from(DomainError::internal(format!(
                 "idempotent work failed: {join}"
             ))))
         }

@@ -1,7 +1,7 @@
 //! `POST /api/v1/shows/{id}/quote`: the price of a prospective booking, seat by seat, as the
 //! booking would charge it now (the domain's `quote_booking`). Nothing is held or written.
 
-use boxoffice_domain::pricing::BookingQuote;
+use boxoffice_domain::quote::BookingQuote;
 use chrono::{DateTime, Utc};
 use paperclip::actix::web::Json;
 use paperclip::actix::{api_v2_operation, web, Apiv2Schema};

@@ -36,7 +36,7 @@ use std::time::Duration;
 use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::{forward_ready, Service, ServiceRequest, ServiceResponse, Transform};
 use actix_web::http::header::{HeaderMap, HeaderName, HeaderValue, AUTHORIZATION, RETRY_AFTER};
-use actix_web::http::{Method, StatusCode};
+use actix_web::http::Method;
 use actix_web::{Error, HttpResponse, ResponseError};
 use futures_util::future::LocalBoxFuture;
 use governor::clock::Clock;
@@ -339,8 +339,7 @@ fn bearer_token(req: &ServiceRequest) -> Option<&str> {
 
 fn too_many_requests(limit: u32, retry_after_secs: u64) -> HttpResponse {
     let err = ApiError::new(
-        StatusCode::TOO_MANY_REQUESTS,
-        "rate_limited",
+        crate::codes::EdgeCode::RateLimited,
         format!("too many requests; retry in {retry_after_secs} s"),
     )
     .with_details(json!({ "retry_after_secs": retry_after_secs, "limit": limit }));
@@ -443,6 +442,7 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
+    use actix_web::http::StatusCode;
     use actix_web::test::{call_service, init_service, read_body_json, TestRequest};
     use actix_web::{web, App};
     use std::net::SocketAddr;

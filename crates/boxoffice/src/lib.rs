@@ -9,7 +9,8 @@ use boxoffice_api::auth::{BcryptHasher, JwtKeys, OsTokens};
 use boxoffice_api::{ApiState, HttpSettings};
 use boxoffice_domain::account::{Actor, AuthRules, Role, User};
 use boxoffice_domain::accounts::AccountService;
-use boxoffice_domain::idempotency::{IdempotencyRules, IdempotencyService};
+use boxoffice_domain::idempotency::IdempotencyRules;
+use boxoffice_domain::idempotency_service::IdempotencyService;
 use boxoffice_domain::lifecycle::{PaymentDeps, PaymentService, Sweeper, WebhookRules};
 use boxoffice_domain::payment::{PaymentGateway, RefundPolicy};
 use boxoffice_domain::ports::{Clock, SystemClock};
@@ -248,7 +249,7 @@ async fn migrate_once(db: &Db, wait: Duration) -> Result<(), DomainError> {
     let migrate_db = db.clone();
     let applied = tokio::task::spawn_blocking(move || migrate_db.migrate_blocking_waiting(wait))
         .await
-        .map_err(|e| DomainError::Internal(format!("migration task: {e}")))??;
+        .map_err(|e| DomainError::internal_from("migration task", e))??;
     if !applied.is_empty() {
         tracing::info!(?applied, "applied migrations");
     }

@@ -10,6 +10,7 @@ use crate::account::{
     SecretToken, Session, SignupRequest, TokenHash, User, UserPatch,
 };
 use crate::catalog::{Page, Paged};
+use crate::codes::{AuthCode, ConflictCode};
 use crate::error::DomainError;
 use crate::ports::{
     AccountRepository, Clock, EmailMessage, Notifier, PasswordHasher, TokenGenerator,
@@ -35,12 +36,12 @@ pub struct AccountService {
 }
 
 fn invalid_credentials() -> DomainError {
-    DomainError::unauthorized("invalid_credentials", "wrong email or password")
+    DomainError::unauthorized(AuthCode::InvalidCredentials, "wrong email or password")
 }
 
 fn invalid_refresh() -> DomainError {
     DomainError::unauthorized(
-        "invalid_token",
+        AuthCode::InvalidToken,
         "the refresh token is unknown, expired or revoked; sign in again",
     )
 }
@@ -144,7 +145,7 @@ impl AccountService {
         }
         if !user.active {
             return Err(DomainError::unauthorized(
-                "account_disabled",
+                AuthCode::AccountDisabled,
                 "this account is deactivated",
             ));
         }
@@ -173,7 +174,7 @@ impl AccountService {
                 refresh_expires_at: expires_at,
             }),
             Rotation::Reused => Err(DomainError::unauthorized(
-                "token_reused",
+                AuthCode::TokenReused,
                 "this refresh token was already used: every session of its sign-in is revoked; sign in again",
             )),
             Rotation::Invalid => Err(invalid_refresh()),
@@ -241,7 +242,7 @@ impl AccountService {
         {
             Some(_) => Ok(()),
             None => Err(DomainError::unauthorized(
-                "invalid_reset_token",
+                AuthCode::InvalidResetToken,
                 "the reset token is unknown, used or expired; ask for a new one",
             )),
         }
@@ -252,11 +253,11 @@ impl AccountService {
         match self.repo.get_user(user_id).await {
             Ok(user) if user.active => Ok(user),
             Ok(_) => Err(DomainError::unauthorized(
-                "account_disabled",
+                AuthCode::AccountDisabled,
                 "this account is deactivated",
             )),
             Err(DomainError::NotFound { .. }) => Err(DomainError::unauthorized(
-                "invalid_token",
+                AuthCode::InvalidToken,
                 "the token's user does not exist",
             )),
             Err(e) => Err(e),
@@ -305,7 +306,7 @@ impl AccountService {
             && (patch.active == Some(false) || patch.role.is_some_and(|r| r != Role::Admin))
         {
             return Err(DomainError::Conflict {
-                code: "self_lockout",
+                code: ConflictCode::SelfLockout,
                 message: "an admin cannot deactivate or demote themselves".into(),
             });
         }

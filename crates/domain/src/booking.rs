@@ -3,10 +3,9 @@
 //! rows to write.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
-use std::fmt;
 
 use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use uuid::Uuid;
 
 use crate::account::TokenHash;
@@ -16,81 +15,9 @@ use crate::payment::{HistoryEntity, HistoryEntry, Payment};
 use crate::pricing::{Tier, TierPrices};
 use crate::values::{natural_cmp, total_overflows, Currency, Email, Name, Phone, SeatLabel};
 
-/// Booking states (ARCHITECTURE.md, docs/lifecycle.md):
-/// `held --pay--> confirmed --show ends--> completed`, `held --expire--> expired`,
-/// `expired --revive--> confirmed` (a payment that arrived after the hold expired, while the same
-/// seats were still free), `held|confirmed --cancel--> cancelled`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum BookingStatus {
-    Held,
-    Confirmed,
-    Completed,
-    Expired,
-    Cancelled,
-}
-
-/// What can happen to a booking.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum BookingAction {
-    Pay,
-    Expire,
-    Cancel,
-    Complete,
-    /// A late payment brings an expired booking back (its seats were still free).
-    Revive,
-}
-
-impl BookingAction {
-    pub fn past_tense(self) -> &'static str {
-        match self {
-            BookingAction::Pay => "paid",
-            BookingAction::Expire => "expired",
-            BookingAction::Cancel => "cancelled",
-            BookingAction::Complete => "completed",
-            BookingAction::Revive => "revived",
-        }
-    }
-}
+pub use crate::status::{hold_past_due, status_at, BookingAction, BookingStatus};
 
 impl BookingStatus {
-    pub const ALL: [BookingStatus; 5] = [
-        BookingStatus::Held,
-        BookingStatus::Confirmed,
-        BookingStatus::Completed,
-        BookingStatus::Expired,
-        BookingStatus::Cancelled,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            BookingStatus::Held => "held",
-            BookingStatus::Confirmed => "confirmed",
-            BookingStatus::Completed => "completed",
-            BookingStatus::Expired => "expired",
-            BookingStatus::Cancelled => "cancelled",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|st| st.as_str() == s)
-    }
-
-    /// Held and confirmed bookings occupy their seats or places.
-    pub fn is_active(self) -> bool {
-        matches!(self, BookingStatus::Held | BookingStatus::Confirmed)
-    }
-
-    /// The status a new booking starts in: a hold when there is something to pay, confirmed at
-    /// once when it is free.
-    pub fn initial(total_amount: i64) -> BookingStatus {
-        if total_amount > 0 {
-            BookingStatus::Held
-        } else {
-            BookingStatus::Confirmed
-        }
-    }
-
     /// The state after `action`, or `IllegalTransition`.
     pub fn apply(self, action: BookingAction) -> Result<BookingStatus, DomainError> {
         use BookingAction as A;
@@ -106,37 +33,6 @@ impl BookingStatus {
                 action: action.past_tense(),
             }),
         }
-    }
-}
-
-/// The one rule of "a hold is past due": a booking stored as `held` whose deadline is at or
-/// before `now`. It is expired from that instant, whether or not that has been written yet: its
-/// places are free for everyone else. SQL that must filter by it uses
-/// `infra-postgres`'s `rules::past_due_sql`, which states exactly this.
-pub fn hold_past_due(
-    stored: BookingStatus,
-    expires_at: Option<DateTime<Utc>>,
-    now: DateTime<Utc>,
-) -> bool {
-    stored == BookingStatus::Held && expires_at.is_some_and(|e| e <= now)
-}
-
-/// The status of a stored booking as it stands at `now` ([`hold_past_due`] reads as expired).
-pub fn status_at(
-    stored: BookingStatus,
-    expires_at: Option<DateTime<Utc>>,
-    now: DateTime<Utc>,
-) -> BookingStatus {
-    if hold_past_due(stored, expires_at, now) {
-        BookingStatus::Expired
-    } else {
-        stored
-    }
-}
-
-impl fmt::Display for BookingStatus {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
     }
 }
 
@@ -398,7 +294,7 @@ impl Booking {
             Ok(())
         } else {
             Err(DomainError::Conflict {
-                code: "booking_not_held",
+                code: crate::codes::ConflictCode::BookingNotHeld,
                 message: format!(
                     "booking {} is {}: only a held booking whose hold still runs can be paid or changed",
                     self.id,

@@ -5,18 +5,15 @@
 //! are whose ([`IdempotencyScope`]), what makes two requests "the same" ([`request_hash`]), what
 //! to do when a key is seen again ([`decide`]) and which answers are kept ([`keeps`]). The
 //! storage is a port ([`crate::ports::IdempotencyStore`]); the HTTP edge wraps a handler's work
-//! with [`IdempotencyService`] (see `docs/api.md`, "Idempotency").
+//! with [`crate::idempotency_service::IdempotencyService`] (see `docs/api.md`, "Idempotency").
 
 use std::fmt;
-use std::sync::Arc;
 
 use chrono::{DateTime, Duration, Utc};
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 use crate::account::{Actor, TokenHash};
-use crate::error::DomainError;
-use crate::ports::{Clock, IdempotencyStore};
 
 /// The longest key accepted, in characters (bytes: keys are ASCII).
 pub const MAX_KEY_LEN: usize = 255;
@@ -315,7 +312,7 @@ pub fn decide(
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Lease(pub Uuid);
 
-/// The outcome of [`IdempotencyStore::begin`].
+/// The outcome of [`crate::ports::IdempotencyStore::begin`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Begin {
     /// This request owns the key now (recorded as in progress, committed): do the work, then
@@ -327,72 +324,4 @@ pub enum Begin {
     InProgress,
     /// The key belongs to a different request.
     Mismatch,
-}
-
-/// The idempotency use case the HTTP edge calls around a handler's work.
-#[derive(Clone)]
-pub struct IdempotencyService {
-    store: Arc<dyn IdempotencyStore>,
-    clock: Arc<dyn Clock>,
-    rules: IdempotencyRules,
-}
-
-impl IdempotencyService {
-    pub fn new(
-        store: Arc<dyn IdempotencyStore>,
-        clock: Arc<dyn Clock>,
-        rules: IdempotencyRules,
-    ) -> Self {
-        Self {
-            store,
-            clock,
-            rules,
-        }
-    }
-
-    pub fn rules(&self) -> &IdempotencyRules {
-        &self.rules
-    }
-
-    /// Claims `key` for a request, or says why not (see [`Begin`]).
-    pub async fn begin(
-        &self,
-        scope: &IdempotencyScope,
-        key: &IdempotencyKey,
-        request_hash: RequestHash,
-    ) -> Result<Begin, DomainError> {
-        let now = self.clock.now();
-        self.store
-            .begin(scope, key, request_hash, now, self.rules)
-            .await
-    }
-
-    /// Ends the attempt `lease` with `response`: a kept answer ([`keeps`]) is stored for
-    /// replays; any other answer (5xx) releases the key for a retry.
-    pub async fn finish(
-        &self,
-        scope: &IdempotencyScope,
-        key: &IdempotencyKey,
-        lease: Lease,
-        response: StoredResponse,
-    ) -> Result<(), DomainError> {
-        if keeps(response.status) {
-            let now = self.clock.now();
-            self.store
-                .complete(scope, key, lease, response, now, now + self.rules.ttl)
-                .await
-        } else {
-            self.store.abandon(scope, key, lease).await
-        }
-    }
-
-    /// Releases the key of the attempt `lease` without an answer (the work failed).
-    pub async fn abandon(
-        &self,
-        scope: &IdempotencyScope,
-        key: &IdempotencyKey,
-        lease: Lease,
-    ) -> Result<(), DomainError> {
-        self.store.abandon(scope, key, lease).await
-    }
 }

@@ -4,22 +4,29 @@
 pub mod account;
 pub mod accounts;
 pub mod booking;
+pub mod booking_access;
 pub mod catalog;
+pub mod codes;
 pub mod engine;
 pub mod error;
 pub mod idempotency;
+pub mod idempotency_service;
 pub mod import;
 pub mod layout;
 pub mod lifecycle;
 pub mod limits;
 pub mod payment;
+pub mod payment_model;
 pub mod ports;
 pub mod pricing;
+pub mod quote;
 pub mod service;
+pub mod status;
 pub mod values;
 pub mod webhook;
 
-pub use error::{DomainError, FieldError};
+pub use codes::{AuthCode, ConflictCode, DeclineCode, DomainCode, ForbiddenCode};
+pub use error::{DomainError, FieldError, InternalError};
 
 #[cfg(test)]
 mod tests;

@@ -14,6 +14,8 @@ use uuid::Uuid;
 
 use crate::account::Actor;
 use crate::booking::{Booking, HISTORY_ACTOR_SYSTEM};
+use crate::booking_access::readable_booking;
+use crate::codes::{AuthCode, ConflictCode};
 use crate::error::{DomainError, Violations};
 use crate::payment::{
     verify_webhook, ChargeRequest, DeclineCode, GatewayOutcome, Payment, PaymentGateway,
@@ -23,7 +25,6 @@ use crate::ports::{
     BookingRepository, CatalogRepository, Clock, NewPayment, PaymentRepository, PendingRefund,
     RefundAsk, TokenGenerator,
 };
-use crate::service::readable_booking;
 use crate::values::{check_amount, TextRule};
 
 /// The history actor of changes reported by the gateway's webhook.
@@ -332,7 +333,10 @@ impl PaymentService {
         body: &[u8],
     ) -> Result<Confirmation, DomainError> {
         let header = signature.ok_or_else(|| {
-            DomainError::unauthorized("invalid_signature", "webhook refused: no signature header")
+            DomainError::unauthorized(
+                AuthCode::InvalidSignature,
+                "webhook refused: no signature header",
+            )
         })?;
         verify_webhook(
             &self.webhook.secret,
@@ -348,7 +352,7 @@ impl PaymentService {
         if let Some(known) = &payment.gateway_ref {
             if known != outcome.gateway_ref() {
                 return Err(DomainError::Conflict {
-                    code: "gateway_ref_mismatch",
+                    code: ConflictCode::GatewayRefMismatch,
                     message: format!(
                         "payment {} is charge {known} at the gateway, not {}",
                         payment.id,

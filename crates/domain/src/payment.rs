@@ -12,66 +12,26 @@
 //! A succeeded payment carries refunds; the sum of its succeeded and pending refunds never
 //! exceeds the amount paid.
 
-use std::fmt;
-
 use async_trait::async_trait;
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+use crate::codes::ConflictCode;
 use crate::error::DomainError;
 use crate::values::{Currency, TextRule};
 
+pub use crate::codes::DeclineCode;
+pub use crate::payment_model::{
+    Payment, PaymentMethod, PaymentOutcome, PaymentStatus, Refund, RefundStatus,
+};
 pub use crate::webhook::*;
 
 // ---------------------------------------------------------------------------------------------
-// State machines
+// The transitions and the parse that can be refused (the types are in `payment_model.rs`)
 // ---------------------------------------------------------------------------------------------
 
-/// The status of a payment: `initiated --> succeeded | failed`; both ends are final.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum PaymentStatus {
-    Initiated,
-    Succeeded,
-    Failed,
-}
-
 impl PaymentStatus {
-    pub const ALL: [PaymentStatus; 3] = [
-        PaymentStatus::Initiated,
-        PaymentStatus::Succeeded,
-        PaymentStatus::Failed,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            PaymentStatus::Initiated => "initiated",
-            PaymentStatus::Succeeded => "succeeded",
-            PaymentStatus::Failed => "failed",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|st| st.as_str() == s)
-    }
-
-    /// Succeeded and failed payments never change status again.
-    pub fn is_final(self) -> bool {
-        !matches!(self, PaymentStatus::Initiated)
-    }
-
-    /// Whether `self --> to` is a legal transition.
-    pub fn can_become(self, to: PaymentStatus) -> bool {
-        matches!(
-            (self, to),
-            (
-                PaymentStatus::Initiated,
-                PaymentStatus::Succeeded | PaymentStatus::Failed
-            )
-        )
-    }
-
     /// `to`, or `Conflict { code: "illegal_payment_transition" }` (409).
     ///
     /// A repeated transition (`succeeded --> succeeded`) is illegal here too: a use case that
@@ -81,124 +41,28 @@ impl PaymentStatus {
             Ok(to)
         } else {
             Err(DomainError::Conflict {
-                code: "illegal_payment_transition",
+                code: ConflictCode::IllegalPaymentTransition,
                 message: format!("a {self} payment cannot become {to}"),
             })
         }
     }
 }
 
-impl fmt::Display for PaymentStatus {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// The status of a refund: `pending --> succeeded | failed`; both ends are final.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum RefundStatus {
-    Pending,
-    Succeeded,
-    Failed,
-}
-
 impl RefundStatus {
-    pub const ALL: [RefundStatus; 3] = [
-        RefundStatus::Pending,
-        RefundStatus::Succeeded,
-        RefundStatus::Failed,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            RefundStatus::Pending => "pending",
-            RefundStatus::Succeeded => "succeeded",
-            RefundStatus::Failed => "failed",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|st| st.as_str() == s)
-    }
-
-    pub fn is_final(self) -> bool {
-        !matches!(self, RefundStatus::Pending)
-    }
-
-    /// Pending and succeeded refunds count against the refundable amount; failed ones do not.
-    pub fn counts_against_payment(self) -> bool {
-        matches!(self, RefundStatus::Pending | RefundStatus::Succeeded)
-    }
-
-    pub fn can_become(self, to: RefundStatus) -> bool {
-        matches!(
-            (self, to),
-            (
-                RefundStatus::Pending,
-                RefundStatus::Succeeded | RefundStatus::Failed
-            )
-        )
-    }
-
     /// `to`, or `Conflict { code: "illegal_refund_transition" }` (409).
     pub fn transition(self, to: RefundStatus) -> Result<RefundStatus, DomainError> {
         if self.can_become(to) {
             Ok(to)
         } else {
             Err(DomainError::Conflict {
-                code: "illegal_refund_transition",
+                code: ConflictCode::IllegalRefundTransition,
                 message: format!("a {self} refund cannot become {to}"),
             })
         }
     }
 }
 
-impl fmt::Display for RefundStatus {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-// ---------------------------------------------------------------------------------------------
-// Payment methods (test tokens)
-// ---------------------------------------------------------------------------------------------
-
-/// The test payment methods that the (mock) gateway understands. A real gateway adapter would
-/// take its own tokens; these are the only ones accepted for now.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub enum PaymentMethod {
-    /// The charge succeeds.
-    #[serde(rename = "tok_success")]
-    Success,
-    /// The charge is declined with `card_declined`.
-    #[serde(rename = "tok_declined")]
-    Declined,
-    /// The charge is declined with `insufficient_funds`.
-    #[serde(rename = "tok_insufficient_funds")]
-    InsufficientFunds,
-    /// The charge is accepted but its result comes later, through the signed webhook.
-    #[serde(rename = "tok_delayed")]
-    Delayed,
-}
-
 impl PaymentMethod {
-    pub const ALL: [PaymentMethod; 4] = [
-        PaymentMethod::Success,
-        PaymentMethod::Declined,
-        PaymentMethod::InsufficientFunds,
-        PaymentMethod::Delayed,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            PaymentMethod::Success => "tok_success",
-            PaymentMethod::Declined => "tok_declined",
-            PaymentMethod::InsufficientFunds => "tok_insufficient_funds",
-            PaymentMethod::Delayed => "tok_delayed",
-        }
-    }
-
     /// One of the test tokens (surrounding blanks ignored, case-sensitive); anything else is a
     /// `Validation` error on the field `payment_method`.
     pub fn parse(s: &str) -> Result<Self, DomainError> {
@@ -213,91 +77,6 @@ impl PaymentMethod {
                      tok_insufficient_funds, tok_delayed",
                 )
             })
-    }
-}
-
-impl fmt::Display for PaymentMethod {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-// ---------------------------------------------------------------------------------------------
-// Payment and refund entities
-// ---------------------------------------------------------------------------------------------
-
-/// A payment of a booking's total, with the refunds made against it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Payment {
-    pub id: Uuid,
-    pub booking_id: Uuid,
-    /// Amount charged, in minor units.
-    pub amount: i64,
-    pub currency: Currency,
-    pub status: PaymentStatus,
-    pub method: PaymentMethod,
-    /// The gateway's id of the charge (`pay_…`), once the gateway has answered.
-    pub gateway_ref: Option<String>,
-    /// Why it failed (`card_declined`, `insufficient_funds`), for a failed payment.
-    pub failure_code: Option<String>,
-    /// What the payment's success did to its booking (`None` until it succeeded).
-    pub outcome: Option<PaymentOutcome>,
-    /// Oldest first.
-    pub refunds: Vec<Refund>,
-    pub created_at: DateTime<Utc>,
-    pub updated_at: DateTime<Utc>,
-}
-
-/// What a succeeded payment did to its booking: told to the client with the payment, so that
-/// a late payment is never a silent surprise.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum PaymentOutcome {
-    /// The hold was still running: the booking is confirmed.
-    BookingConfirmed,
-    /// The hold had expired but the same seats (or places) were still free: the booking was
-    /// taken back and confirmed.
-    BookingRevived,
-    /// The hold had expired and its seats were gone (or the show had started): the booking
-    /// stays expired and the payment is refunded in full.
-    RefundedBookingExpired,
-    /// The booking was cancelled (or is otherwise not payable any more) before the money came
-    /// in: the payment is refunded in full.
-    RefundedBookingCancelled,
-}
-
-impl PaymentOutcome {
-    pub const ALL: [PaymentOutcome; 4] = [
-        PaymentOutcome::BookingConfirmed,
-        PaymentOutcome::BookingRevived,
-        PaymentOutcome::RefundedBookingExpired,
-        PaymentOutcome::RefundedBookingCancelled,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            PaymentOutcome::BookingConfirmed => "booking_confirmed",
-            PaymentOutcome::BookingRevived => "booking_revived",
-            PaymentOutcome::RefundedBookingExpired => "refunded_booking_expired",
-            PaymentOutcome::RefundedBookingCancelled => "refunded_booking_cancelled",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|o| o.as_str() == s)
-    }
-
-    /// The reason recorded on the automatic full refund, for the outcomes that refund.
-    pub fn refund_reason(self) -> Option<&'static str> {
-        match self {
-            PaymentOutcome::RefundedBookingExpired => Some(
-                "automatic full refund: the payment arrived after the hold expired and its seats were no longer free",
-            ),
-            PaymentOutcome::RefundedBookingCancelled => Some(
-                "automatic full refund: the booking was no longer payable when the payment arrived",
-            ),
-            _ => None,
-        }
     }
 }
 
@@ -318,13 +97,13 @@ pub enum Settlement {
 /// Decides [`Settlement`] for a succeeded payment of a booking in `status` whose hold ends at
 /// `expires_at`, for a show starting at `show_starts_at`.
 pub fn settlement_for(
-    status: crate::booking::BookingStatus,
+    status: crate::status::BookingStatus,
     expires_at: Option<DateTime<Utc>>,
     show_starts_at: DateTime<Utc>,
     now: DateTime<Utc>,
 ) -> Settlement {
-    use crate::booking::BookingStatus as S;
-    let past_due = crate::booking::hold_past_due(S::Held, expires_at, now);
+    use crate::status::BookingStatus as S;
+    let past_due = crate::status::hold_past_due(S::Held, expires_at, now);
     match status {
         S::Held if !past_due => Settlement::Confirm,
         S::Held | S::Expired if now < show_starts_at => Settlement::TryRevive,
@@ -387,45 +166,6 @@ impl WebhookEvent {
     }
 }
 
-impl Payment {
-    /// The sum of the succeeded and pending refunds (failed refunds gave nothing back).
-    pub fn refunded_amount(&self) -> i64 {
-        self.refunds
-            .iter()
-            .filter(|r| r.status.counts_against_payment())
-            .map(|r| r.amount)
-            .sum()
-    }
-
-    /// What can still be refunded: the amount paid minus [`Self::refunded_amount`] for a
-    /// succeeded payment, never below zero; zero for a payment that did not succeed.
-    pub fn refundable(&self) -> i64 {
-        if self.status != PaymentStatus::Succeeded {
-            return 0;
-        }
-        (self.amount - self.refunded_amount()).max(0)
-    }
-}
-
-/// Money given back against a succeeded payment.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Refund {
-    pub id: Uuid,
-    pub payment_id: Uuid,
-    /// Amount given back, in minor units (> 0), in the payment's currency.
-    pub amount: i64,
-    pub status: RefundStatus,
-    /// Why the money goes back: the cancellation, a payment that came after its hold expired,
-    /// or the reason a provider/admin gave.
-    pub reason: String,
-    /// The gateway's id of the refund (`re_…`), once the gateway has accepted it.
-    pub gateway_ref: Option<String>,
-    /// Why the gateway refused it, for a failed refund (e.g. `amount_exceeds_charge`).
-    pub failure_code: Option<String>,
-    pub created_at: DateTime<Utc>,
-    pub updated_at: DateTime<Utc>,
-}
-
 // ---------------------------------------------------------------------------------------------
 // Refund policy
 // ---------------------------------------------------------------------------------------------
@@ -482,7 +222,7 @@ pub fn refund_amount(
     actor_may_override: bool,
 ) -> Result<i64, DomainError> {
     if paid < 0 || already_refunded < 0 || already_refunded > paid {
-        return Err(DomainError::Internal(format!(
+        return Err(DomainError::internal(format!(
             "inconsistent refund state: paid {paid}, already refunded {already_refunded}"
         )));
     }
@@ -528,31 +268,6 @@ pub struct ChargeRequest {
     pub amount: i64,
     pub currency: Currency,
     pub method: PaymentMethod,
-}
-
-/// Why a gateway declined a charge (the codes of the 402 answer).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum DeclineCode {
-    CardDeclined,
-    InsufficientFunds,
-}
-
-impl DeclineCode {
-    pub const ALL: [DeclineCode; 2] = [DeclineCode::CardDeclined, DeclineCode::InsufficientFunds];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            DeclineCode::CardDeclined => "card_declined",
-            DeclineCode::InsufficientFunds => "insufficient_funds",
-        }
-    }
-}
-
-impl fmt::Display for DeclineCode {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
 }
 
 /// The gateway's answer to a charge.

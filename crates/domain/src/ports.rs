@@ -160,7 +160,7 @@ pub trait BookingRepository: Send + Sync + 'static {
     /// The history of a booking (its status changes and those of its payments and refunds),
     /// oldest first. MUST return `NotFound("booking")` for an unknown booking.
     async fn history(&self, booking_id: Uuid) -> Result<Vec<HistoryEntry>, DomainError>;
-    /// Reads what [`crate::pricing::quote_booking`] needs to price `places` of the show at
+    /// Reads what [`crate::quote::quote_booking`] needs to price `places` of the show at
     /// `now`, as [`Self::book`] would read it but without locks or writes (past-due holds count
     /// as free). MUST return `NotFound("show")` for an unknown show and the errors of
     /// [`Self::book`] for labels unknown in the show and seats asked of a general-admission
@@ -170,7 +170,7 @@ pub trait BookingRepository: Send + Sync + 'static {
         show_id: i64,
         places: Places,
         now: DateTime<Utc>,
-    ) -> Result<crate::pricing::QuoteInputs, DomainError>;
+    ) -> Result<crate::quote::QuoteInputs, DomainError>;
 }
 
 /// A cancelled booking and the refund its cancellation started, if any.

@@ -5,9 +5,10 @@ use std::sync::Arc;
 
 use uuid::Uuid;
 
-use crate::account::{cancellation_reason, may_access_booking, Actor, Role, SecretToken};
+use crate::account::{cancellation_reason, Actor, Role, SecretToken};
 use crate::booking::{parse_places_only, Booking, BookingRequest};
 use crate::booking::{Places, DEFAULT_HOLD_MINUTES};
+use crate::booking_access::readable_booking;
 use crate::catalog::{
     City, Event, EventDetail, EventFilter, Layout, NewCity, NewEvent, NewShow, NewVenue, Page,
     Paged, SeatDetail, SeatView, ShowDetail, Venue,
@@ -20,7 +21,7 @@ use crate::ports::{
     BookingFilter, BookingRepository, CatalogRepository, Clock, ContactQuery, SystemClock,
     TokenGenerator,
 };
-use crate::pricing::{quote_booking, BookingQuote};
+use crate::quote::{quote_booking, BookingQuote};
 use crate::values::SeatLabel;
 use crate::values::{Email, Phone};
 
@@ -335,7 +336,7 @@ impl BookingService {
     }
 
     /// Prices a prospective booking of the show (anyone may ask): the places are parsed as a
-    /// booking's are, then priced by [`crate::pricing::quote_booking`] on the show as it
+    /// booking's are, then priced by [`crate::quote::quote_booking`] on the show as it
     /// stands now. Nothing is held or written.
     pub async fn quote(
         &self,
@@ -548,26 +549,5 @@ impl BookingService {
             history.sort_by_key(|e| e.at);
         }
         Ok(history)
-    }
-}
-
-/// The stored booking `id` if `actor` may read it (owner, guest-token holder, admin); else the
-/// same 404 as for a booking that does not exist, so a stranger cannot tell them apart.
-pub(crate) async fn readable_booking(
-    repo: &dyn BookingRepository,
-    actor: &Actor,
-    id: Uuid,
-    guest_token: Option<&str>,
-) -> Result<Booking, DomainError> {
-    let booking = repo.get_booking(id).await?;
-    if may_access_booking(
-        actor,
-        booking.user_id,
-        booking.guest_token_hash.as_ref(),
-        guest_token,
-    ) {
-        Ok(booking)
-    } else {
-        Err(DomainError::not_found("booking", id))
     }
 }

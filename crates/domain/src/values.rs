@@ -91,13 +91,22 @@ pub fn check_amount(amount_minor: i64) -> Result<i64, InvalidValue> {
     Ok(amount_minor)
 }
 
-/// The error of a total that does not fit in 64 bits (only possible with amounts stored before
-/// the ceiling existed): a 422 on `total`, never an internal error.
-pub fn total_overflows() -> crate::error::DomainError {
-    crate::error::DomainError::invalid(
-        "total",
-        format!("the total is too large: amounts are at most {MAX_AMOUNT} minor units"),
-    )
+/// A total that does not fit in 64 bits (only possible with amounts stored before the ceiling
+/// existed). It becomes a 422 on `total`, never an internal error (`From<TotalOverflows> for
+/// DomainError`, so `.ok_or_else(total_overflows)?` answers it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TotalOverflows;
+
+impl TotalOverflows {
+    /// The message of the 422.
+    pub fn message(self) -> String {
+        format!("the total is too large: amounts are at most {MAX_AMOUNT} minor units")
+    }
+}
+
+/// The error of a total that does not fit in 64 bits: see [`TotalOverflows`].
+pub fn total_overflows() -> TotalOverflows {
+    TotalOverflows
 }
 
 impl Money {

@@ -4,6 +4,7 @@
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
+use crate::codes::AuthCode;
 use crate::error::DomainError;
 
 /// The HTTP header that carries the webhook signature.
@@ -28,7 +29,7 @@ pub enum WebhookError {
 
 impl From<WebhookError> for DomainError {
     fn from(e: WebhookError) -> Self {
-        DomainError::unauthorized("invalid_signature", format!("webhook refused: {e}"))
+        DomainError::unauthorized(AuthCode::InvalidSignature, format!("webhook refused: {e}"))
     }
 }
 

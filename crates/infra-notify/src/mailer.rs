@@ -74,7 +74,7 @@ fn compose(from: &Mailbox, message: EmailMessage) -> Result<Message, DomainError
         .subject(message.subject)
         .header(ContentType::TEXT_PLAIN)
         .body(message.text_body)
-        .map_err(|e| DomainError::Internal(format!("cannot build the email to '{to}': {e}")))
+        .map_err(|e| DomainError::internal_from(format!("cannot build the email to '{to}'"), e))
 }
 
 /// Writes every email as one `<uuid>.eml` file into a directory (the development default).

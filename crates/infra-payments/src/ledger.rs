@@ -10,7 +10,7 @@ use boxoffice_domain::payment::{
     ChargeRequest, DeclineCode, GatewayOutcome, PaymentMethod, RefundOutcome, RefundRequest,
 };
 use boxoffice_domain::values::Currency;
-use boxoffice_domain::DomainError;
+use boxoffice_domain::{ConflictCode, DomainError};
 use uuid::Uuid;
 
 use crate::new_ref;
@@ -80,7 +80,7 @@ pub fn decide_charge(
             || existing.method != request.method
         {
             return Err(DomainError::Conflict {
-                code: "gateway_idempotency_mismatch",
+                code: ConflictCode::GatewayIdempotencyMismatch,
                 message: format!(
                     "payment {} was charged before with other parameters",
                     request.payment_id
@@ -119,7 +119,7 @@ pub fn decide_refund(
     if let Some(earlier) = earlier {
         if earlier.request != *request {
             return Err(DomainError::Conflict {
-                code: "gateway_idempotency_mismatch",
+                code: ConflictCode::GatewayIdempotencyMismatch,
                 message: format!(
                     "refund {} was asked for before with other parameters",
                     request.refund_id

@@ -82,7 +82,7 @@ type RefundRow = (
 );
 
 fn corrupt(what: &str, value: &str) -> DomainError {
-    DomainError::Internal(format!("mock gateway ledger: stored {what} '{value}'"))
+    DomainError::internal(format!("mock gateway ledger: stored {what} '{value}'"))
 }
 
 fn currency(code: &str) -> Result<Currency, DomainError> {

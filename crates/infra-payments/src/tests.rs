@@ -10,7 +10,7 @@ use boxoffice_domain::payment::{
     RefundRequest,
 };
 use boxoffice_domain::values::Currency;
-use boxoffice_domain::DomainError;
+use boxoffice_domain::{ConflictCode, DomainError};
 use tokio::time::Instant;
 use uuid::Uuid;
 
@@ -160,7 +160,7 @@ async fn a_retried_charge_is_the_same_charge() {
     assert!(matches!(
         gw.charge(changed).await,
         Err(DomainError::Conflict {
-            code: "gateway_idempotency_mismatch",
+            code: ConflictCode::GatewayIdempotencyMismatch,
             ..
         })
     ));
@@ -404,7 +404,7 @@ async fn a_retried_refund_is_the_same_refund() {
     assert!(matches!(
         gw.refund(changed).await,
         Err(DomainError::Conflict {
-            code: "gateway_idempotency_mismatch",
+            code: ConflictCode::GatewayIdempotencyMismatch,
             ..
         })
     ));

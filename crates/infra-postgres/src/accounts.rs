@@ -7,7 +7,7 @@ use boxoffice_domain::account::{
 use boxoffice_domain::catalog::{Page, Paged};
 use boxoffice_domain::ports::AccountRepository;
 use boxoffice_domain::values::Email;
-use boxoffice_domain::DomainError;
+use boxoffice_domain::{AuthCode, DomainError};
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use uuid::Uuid;
@@ -363,7 +363,7 @@ impl AccountRepository for PgAccountRepository {
                 if updated == 0 {
                     // A deactivated user: roll back, the token stays unused.
                     return Err(TxError::Domain(DomainError::unauthorized(
-                        "invalid_reset_token",
+                        AuthCode::InvalidResetToken,
                         "the reset token is unknown, used or expired; ask for a new one",
                     )));
                 }

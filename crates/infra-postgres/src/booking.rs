@@ -184,7 +184,7 @@ impl BookingRepository for PgBookingRepository {
         show_id: i64,
         places: Places,
         now: DateTime<Utc>,
-    ) -> Result<boxoffice_domain::pricing::QuoteInputs, DomainError> {
+    ) -> Result<boxoffice_domain::quote::QuoteInputs, DomainError> {
         self.db
             .engine(move |tx| quote::quote_inputs(tx, show_id, &places, now))
             .await

@@ -112,7 +112,7 @@ pub(crate) fn load_history(
     rows.into_iter()
         .map(|(entity, entity_id, from, to, actor, reason, at)| {
             let entity = HistoryEntity::parse(&entity).ok_or_else(|| {
-                DomainError::Internal(format!("stored history entity '{entity}'"))
+                DomainError::internal(format!("stored history entity '{entity}'"))
             })?;
             Ok(HistoryEntry {
                 at,

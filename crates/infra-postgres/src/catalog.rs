@@ -12,7 +12,7 @@ use boxoffice_domain::catalog::{
 use boxoffice_domain::import::{ImportSummary, PricingRow, SeatRow};
 use boxoffice_domain::ports::CatalogRepository;
 use boxoffice_domain::pricing::TierPrices;
-use boxoffice_domain::DomainError;
+use boxoffice_domain::{ConflictCode, DomainError};
 use chrono::{DateTime, Utc};
 use diesel::dsl::count_star;
 use diesel::pg::PgConnection;
@@ -418,7 +418,7 @@ fn seated_show_for_import(conn: &mut PgConnection, show_id: i64) -> Result<ShowR
     let show = find_show(conn, show_id)?;
     if show.kind != ShowKind::Seated.as_str() {
         return Err(DomainError::Conflict {
-            code: "not_seated",
+            code: ConflictCode::NotSeated,
             message: format!("show {show_id} is general admission: it has no seat map"),
         }
         .into());
@@ -609,7 +609,7 @@ impl CatalogRepository for PgCatalogRepository {
                     .map(City::from)
                     .map_err(|e| match map_db_error(e) {
                         DomainError::Conflict { .. } => DomainError::Conflict {
-                            code: "duplicate",
+                            code: ConflictCode::Duplicate,
                             message: format!(
                                 "a city named '{}' already exists in {}",
                                 city.name.as_str(),

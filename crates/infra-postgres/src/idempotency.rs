@@ -50,7 +50,7 @@ impl TryFrom<KeyRow> for IdempotencyRecord {
     type Error = DomainError;
 
     fn try_from(r: KeyRow) -> Result<Self, DomainError> {
-        let corrupt = |what: &str| DomainError::Internal(format!("stored idempotency key: {what}"));
+        let corrupt = |what: &str| DomainError::internal(format!("stored idempotency key: {what}"));
         let request_hash =
             RequestHash::from_slice(&r.request_hash).ok_or_else(|| corrupt("request hash"))?;
         let state = match (r.status.as_str(), r.response_status, r.response_body) {

@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use boxoffice_domain::DomainError;
+use boxoffice_domain::{ConflictCode, DomainError};
 use diesel::connection::SimpleConnection;
 use diesel::pg::PgConnection;
 use diesel::r2d2::{ConnectionManager, Pool, PooledConnection};
@@ -30,11 +30,9 @@ mod prepared;
 pub mod resilience;
 mod rules;
 pub mod schema;
-pub mod testdb;
 pub mod tx;
 
 pub use resilience::{ClientDeadlines, OutageLog};
-pub use testdb::TestDb;
 
 /// The migrations of the top-level `migrations/` folder, embedded into the binary.
 pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("../../migrations");
@@ -204,9 +202,7 @@ impl Db {
             done
         });
         match tokio::time::timeout(deadline, task).await {
-            Ok(done) => {
-                done.map_err(|e| DomainError::Internal(format!("blocking task failed: {e}")))?
-            }
+            Ok(done) => done.map_err(|e| DomainError::internal_from("blocking task failed", e))?,
             Err(_) => Err(DomainError::Unavailable(format!(
                 "the database did not answer within {} ms",
                 deadline.as_millis()
@@ -301,7 +297,7 @@ pub fn run_migrations(conn: &mut PgConnection) -> Result<Vec<String>, DomainErro
             {
                 DomainError::Unavailable(format!("migrations: {e}"))
             } else {
-                DomainError::Internal(format!("migrations failed: {e}"))
+                DomainError::internal_from("migrations failed", e)
             }
         })
 }
@@ -352,19 +348,19 @@ pub fn map_db_error(e: DieselError) -> DomainError {
                         DomainError::SeatsUnavailable { seats: vec![] }
                     } else if constraint == "uq_payments_live_booking" {
                         DomainError::Conflict {
-                            code: "payment_pending",
+                            code: ConflictCode::PaymentPending,
                             message: "the booking has a payment in progress or paid already: \
                                       confirm that one"
                                 .into(),
                         }
                     } else if constraint == "users_email_key" {
                         DomainError::Conflict {
-                            code: "email_taken",
+                            code: ConflictCode::EmailTaken,
                             message: "an account with this email already exists".into(),
                         }
                     } else {
                         DomainError::Conflict {
-                            code: "duplicate",
+                            code: ConflictCode::Duplicate,
                             message: format!("already exists ({constraint})"),
                         }
                     }
@@ -377,12 +373,12 @@ pub fn map_db_error(e: DieselError) -> DomainError {
                         }
                     } else if constraint == "ck_payments_refund_cap" {
                         DomainError::Conflict {
-                            code: "refund_exceeds_payment",
+                            code: ConflictCode::RefundExceedsPayment,
                             message: "refunds would add up to more than was paid".into(),
                         }
                     } else if constraint == "ck_refunds_payment_succeeded" {
                         DomainError::Conflict {
-                            code: "payment_not_succeeded",
+                            code: ConflictCode::PaymentNotSucceeded,
                             message: "only a succeeded payment can be refunded".into(),
                         }
                     } else {
@@ -392,11 +388,11 @@ pub fn map_db_error(e: DieselError) -> DomainError {
                 DatabaseErrorKind::ForeignKeyViolation => {
                     DomainError::invalid(constraint, "refers to something that does not exist")
                 }
-                _ => DomainError::Internal(format!("database: {e}")),
+                _ => DomainError::internal_from("database", e),
             }
         }
         DieselError::NotFound => DomainError::Internal("row unexpectedly missing".into()),
-        _ => DomainError::Internal(format!("database: {e}")),
+        _ => DomainError::internal_from("database", e),
     }
 }
 

@@ -16,7 +16,7 @@ use uuid::Uuid;
 use crate::schema::*;
 
 pub(crate) fn corrupt(what: &str, value: &str) -> DomainError {
-    DomainError::Internal(format!("stored {what} '{value}' is not valid"))
+    DomainError::internal(format!("stored {what} '{value}' is not valid"))
 }
 
 pub(crate) fn currency(code: &str) -> Result<Currency, DomainError> {

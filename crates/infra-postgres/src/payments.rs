@@ -64,7 +64,7 @@ type RefundRow = (
 );
 
 fn corrupt(what: &str, value: &str) -> TxError {
-    DomainError::Internal(format!("stored {what} '{value}'")).into()
+    DomainError::internal(format!("stored {what} '{value}'")).into()
 }
 
 fn refund_from(r: RefundRow) -> Result<Refund, TxError> {

@@ -11,6 +11,31 @@
 //!   count, and INFO with the count and the duration once a connection succeeds again.
 //!
 //! See `docs/architecture.md` ("Failure handling") and ADR 0009.
+//!
+//! ## Why some errors are classified by message text, and only here
+//!
+//! PostgreSQL names every error by its SQLSTATE, but diesel 2.3 does not give it out. In
+//! diesel-2.3.14, `src/pg/connection/result.rs` lines 58–79 read the SQLSTATE
+//! (`ResultField::SqlState`) only to choose a `DatabaseErrorKind` from a fixed list — 23505
+//! `UniqueViolation`, 23503 `ForeignKeyViolation`, 40001 `SerializationFailure`, 25006
+//! `ReadOnlyTransaction`, 23502 `NotNullViolation`, 23514 `CheckViolation`, 23001
+//! `RestrictViolation`, 23P01 `ExclusionViolation`, 08000/08006/08001/08004 (and a connection
+//! whose status is bad) `ClosedConnection` — and everything else becomes `Unknown`. The error
+//! information it keeps (`PgErrorInformation`, lines 185–219, private) answers only what the
+//! public trait `diesel::result::DatabaseErrorInformation` (`src/result.rs` lines 162–196) asks:
+//! message, details, hint, table, column, constraint name, statement position — no SQLSTATE, and
+//! the trait object cannot be downcast. (Upstream diesel-rs/diesel#4290 adds the code to that
+//! trait; it is a breaking change of a public trait and not in any 2.3 release.) Nor can libpq's
+//! verbosity help: `message()` is the primary message field, never the `PQresultErrorMessage`
+//! that `PQERRORS_SQLSTATE` would prefix.
+//!
+//! So: every kind diesel does classify is decided by its kind (and, for constraint violations,
+//! the constraint's name, in `map_db_error`), never by its text; only the `Unknown` ones that
+//! mean "try again later" — 57014 statement timeout, 55P03 lock timeout, 40P01 deadlock,
+//! 57P01–57P03 shutdown/crash/starting up, and libpq's own messages for a lost connection — are
+//! recognised by the server's (English) message, in the one table [`UNAVAILABLE_MESSAGES`] used
+//! by [`is_unavailable`]. With `lc_messages` other than English these would be 500s again. When
+//! diesel exposes the SQLSTATE, the table becomes a match on those codes.
 
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -138,8 +163,9 @@ impl CustomizeConnection<PgConnection, R2d2Error> for SessionDeadlines {
 }
 
 /// PostgreSQL's messages for the errors diesel reports as `Unknown` although they mean "try
-/// again later". Diesel 2.3 does not expose the SQLSTATE of an error, so these (the server's
-/// English messages) are matched instead: 57014 `query_canceled` (statement_timeout), 55P03
+/// again later" — the one place the crate reads an error's text (why: the module doc). Diesel
+/// 2.3 does not expose the SQLSTATE of an error, so these (the server's English messages) are
+/// matched instead: 57014 `query_canceled` (statement_timeout), 55P03
 /// `lock_not_available` (lock_timeout), 40P01 `deadlock_detected`, 57P01–57P03
 /// (`admin_shutdown`, `crash_shutdown`, `cannot_connect_now`) and libpq's own messages for a
 /// lost connection.
@@ -321,6 +347,123 @@ mod tests {
             "x"
         )));
         assert!(!is_unavailable(&DieselError::NotFound));
+    }
+
+    /// An error's information with a constraint name, as PostgreSQL reports a violation.
+    struct Info {
+        message: &'static str,
+        constraint: Option<&'static str>,
+    }
+
+    impl diesel::result::DatabaseErrorInformation for Info {
+        fn message(&self) -> &str {
+            self.message
+        }
+        fn details(&self) -> Option<&str> {
+            None
+        }
+        fn hint(&self) -> Option<&str> {
+            None
+        }
+        fn table_name(&self) -> Option<&str> {
+            None
+        }
+        fn column_name(&self) -> Option<&str> {
+            None
+        }
+        fn constraint_name(&self) -> Option<&str> {
+            self.constraint
+        }
+        fn statement_position(&self) -> Option<i32> {
+            None
+        }
+    }
+
+    #[test]
+    fn a_kind_diesel_classifies_is_decided_by_kind_and_constraint_never_by_text() {
+        use boxoffice_domain::{ConflictCode, DomainError};
+        // Every message is one the text table would take for a fault: the kind wins.
+        let misleading = "deadlock detected";
+        let db = |kind, constraint| {
+            DieselError::DatabaseError(
+                kind,
+                Box::new(Info {
+                    message: misleading,
+                    constraint,
+                }),
+            )
+        };
+        let map = |kind, constraint| crate::map_db_error(db(kind, constraint));
+        assert_eq!(
+            map(
+                DatabaseErrorKind::UniqueViolation,
+                Some("uq_booking_items_active_seat")
+            ),
+            DomainError::SeatsUnavailable { seats: vec![] }
+        );
+        for (constraint, code) in [
+            ("uq_payments_live_booking", ConflictCode::PaymentPending),
+            ("users_email_key", ConflictCode::EmailTaken),
+            ("uq_cities_name_country", ConflictCode::Duplicate),
+        ] {
+            assert!(
+                matches!(
+                    map(DatabaseErrorKind::UniqueViolation, Some(constraint)),
+                    DomainError::Conflict { code: c, .. } if c == code
+                ),
+                "{constraint}"
+            );
+        }
+        assert!(matches!(
+            map(
+                DatabaseErrorKind::CheckViolation,
+                Some("ck_shows_free_places")
+            ),
+            DomainError::SoldOut { .. }
+        ));
+        assert!(matches!(
+            map(
+                DatabaseErrorKind::CheckViolation,
+                Some("ck_payments_refund_cap")
+            ),
+            DomainError::Conflict {
+                code: ConflictCode::RefundExceedsPayment,
+                ..
+            }
+        ));
+        assert!(matches!(
+            map(DatabaseErrorKind::CheckViolation, Some("ck_other")),
+            DomainError::Validation(_)
+        ));
+        assert!(matches!(
+            map(DatabaseErrorKind::ForeignKeyViolation, Some("fk_x")),
+            DomainError::Validation(_)
+        ));
+        for kind in [
+            DatabaseErrorKind::NotNullViolation,
+            DatabaseErrorKind::RestrictViolation,
+            DatabaseErrorKind::ExclusionViolation,
+        ] {
+            assert!(matches!(map(kind, None), DomainError::Internal(_)));
+        }
+        for kind in [
+            DatabaseErrorKind::SerializationFailure,
+            DatabaseErrorKind::ClosedConnection,
+            DatabaseErrorKind::UnableToSendCommand,
+            DatabaseErrorKind::ReadOnlyTransaction,
+        ] {
+            let e = DieselError::DatabaseError(
+                kind,
+                Box::new(Info {
+                    message: "duplicate key value violates unique constraint",
+                    constraint: None,
+                }),
+            );
+            assert!(matches!(
+                crate::map_db_error(e),
+                DomainError::Unavailable(_)
+            ));
+        }
     }
 
     #[test]

@@ -4,49 +4,59 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::{json, Map, Value};
 
+use boxoffice_domain::codes::{
+    AuthCode as A, ConflictCode as C, DeclineCode as D, DomainCode as X, ForbiddenCode as F,
+};
+
 use super::ref_to;
+use crate::codes::{Code, EdgeCode as E};
 
 /// What one operation answers beyond what its inputs imply.
 pub struct OperationDoc {
     pub id: &'static str,
     /// Success statuses and body schemas other than paperclip's one (`None`: no body).
     pub success: &'static [(u16, Option<&'static str>)],
-    /// Statuses and the error codes the handler or its use case can answer.
-    pub errors: &'static [(u16, &'static [&'static str])],
+    /// The error codes the handler or its use case can answer, in groups (each code has one
+    /// status: [`Code::status_u16`]).
+    pub errors: &'static [&'static [Code]],
     /// Touches the database (503 `unavailable` when it is down).
     pub database: bool,
 }
 
-const FORBIDDEN: (u16, &[&str]) = (403, &["forbidden"]);
-const NOT_FOUND: (u16, &[&str]) = (404, &["not_found"]);
-const BOOKING_CONFLICTS: (u16, &[&str]) = (
-    409,
-    &[
-        "seat_unavailable",
-        "sold_out",
-        "not_for_sale",
-        "show_started",
-    ],
-);
+const FORBIDDEN: &[Code] = &[Code::Forbidden(F::Forbidden)];
+const NOT_FOUND: &[Code] = &[Code::Domain(X::NotFound)];
+const BOOKING_CONFLICTS: &[Code] = &[
+    Code::Domain(X::SeatUnavailable),
+    Code::Domain(X::SoldOut),
+    Code::Domain(X::NotForSale),
+    Code::Domain(X::ShowStarted),
+];
 
 /// Every operation, by operationId.
 pub const OPERATIONS: &[OperationDoc] = &[
     OperationDoc {
         id: "signup",
         success: &[],
-        errors: &[(409, &["email_taken"])],
+        errors: &[&[Code::Conflict(C::EmailTaken)]],
         database: true,
     },
     OperationDoc {
         id: "login",
         success: &[],
-        errors: &[(401, &["invalid_credentials", "account_disabled"])],
+        errors: &[&[
+            Code::Auth(A::InvalidCredentials),
+            Code::Auth(A::AccountDisabled),
+        ]],
         database: true,
     },
     OperationDoc {
         id: "refresh_tokens",
         success: &[],
-        errors: &[(401, &["invalid_token", "token_reused", "account_disabled"])],
+        errors: &[&[
+            Code::Auth(A::InvalidToken),
+            Code::Auth(A::TokenReused),
+            Code::Auth(A::AccountDisabled),
+        ]],
         database: true,
     },
     OperationDoc {
@@ -64,7 +74,7 @@ pub const OPERATIONS: &[OperationDoc] = &[
     OperationDoc {
         id: "confirm_password_reset",
         success: &[],
-        errors: &[(401, &["invalid_reset_token"])],
+        errors: &[&[Code::Auth(A::InvalidResetToken)]],
         database: true,
     },
     OperationDoc {
@@ -94,7 +104,7 @@ pub const OPERATIONS: &[OperationDoc] = &[
     OperationDoc {
         id: "update_user",
         success: &[],
-        errors: &[FORBIDDEN, (409, &["self_lockout"])],
+        errors: &[FORBIDDEN, &[Code::Conflict(C::SelfLockout)]],
         database: true,
     },
     OperationDoc {
@@ -106,7 +116,7 @@ pub const OPERATIONS: &[OperationDoc] = &[
     OperationDoc {
         id: "create_city",
         success: &[],
-        errors: &[FORBIDDEN, (409, &["duplicate"])],
+        errors: &[FORBIDDEN, &[Code::Conflict(C::Duplicate)]],
         database: true,
     },
     OperationDoc {
@@ -154,10 +164,12 @@ pub const OPERATIONS: &[OperationDoc] = &[
     OperationDoc {
         id: "book_event",
         success: &[],
-        errors: &[(
-            409,
-            &["sold_out", "show_started", "no_show", "ambiguous_show"],
-        )],
+        errors: &[&[
+            Code::Domain(X::SoldOut),
+            Code::Domain(X::ShowStarted),
+            Code::Conflict(C::NoShow),
+            Code::Conflict(C::AmbiguousShow),
+        ]],
         database: true,
     },
     OperationDoc {
@@ -187,13 +199,21 @@ pub const OPERATIONS: &[OperationDoc] = &[
     OperationDoc {
         id: "import_seats",
         success: &[],
-        errors: &[FORBIDDEN, (409, &["not_seated"]), (422, &["invalid_csv"])],
+        errors: &[
+            FORBIDDEN,
+            &[Code::Conflict(C::NotSeated)],
+            &[Code::Domain(X::InvalidCsv)],
+        ],
         database: true,
     },
     OperationDoc {
         id: "import_pricing",
         success: &[],
-        errors: &[FORBIDDEN, (409, &["not_seated"]), (422, &["invalid_csv"])],
+        errors: &[
+            FORBIDDEN,
+            &[Code::Conflict(C::NotSeated)],
+            &[Code::Domain(X::InvalidCsv)],
+        ],
         database: true,
     },
     OperationDoc {
@@ -217,27 +237,24 @@ pub const OPERATIONS: &[OperationDoc] = &[
     OperationDoc {
         id: "delete_booking",
         success: &[],
-        errors: &[(409, &["illegal_transition"])],
+        errors: &[&[Code::Domain(X::IllegalTransition)]],
         database: true,
     },
     OperationDoc {
         id: "cancel_booking",
         success: &[],
-        errors: &[(409, &["illegal_transition"])],
+        errors: &[&[Code::Domain(X::IllegalTransition)]],
         database: true,
     },
     OperationDoc {
         id: "change_seats",
         success: &[],
-        errors: &[(
-            409,
-            &[
-                "booking_not_held",
-                "payment_pending",
-                "seat_unavailable",
-                "not_for_sale",
-            ],
-        )],
+        errors: &[&[
+            Code::Conflict(C::BookingNotHeld),
+            Code::Conflict(C::PaymentPending),
+            Code::Domain(X::SeatUnavailable),
+            Code::Domain(X::NotForSale),
+        ]],
         database: true,
     },
     OperationDoc {
@@ -249,16 +266,25 @@ pub const OPERATIONS: &[OperationDoc] = &[
     OperationDoc {
         id: "initiate_payment",
         success: &[],
-        errors: &[NOT_FOUND, (409, &["booking_not_held", "payment_pending"])],
+        errors: &[
+            NOT_FOUND,
+            &[
+                Code::Conflict(C::BookingNotHeld),
+                Code::Conflict(C::PaymentPending),
+            ],
+        ],
         database: true,
     },
     OperationDoc {
         id: "confirm_payment",
         success: &[(202, Some("PaymentDto"))],
         errors: &[
-            (402, &["card_declined", "insufficient_funds"]),
+            &[
+                Code::Decline(D::CardDeclined),
+                Code::Decline(D::InsufficientFunds),
+            ],
             NOT_FOUND,
-            (409, &["illegal_transition"]),
+            &[Code::Domain(X::IllegalTransition)],
         ],
         database: true,
     },
@@ -266,9 +292,9 @@ pub const OPERATIONS: &[OperationDoc] = &[
         id: "payment_webhook",
         success: &[],
         errors: &[
-            (401, &["invalid_signature"]),
+            &[Code::Auth(A::InvalidSignature)],
             NOT_FOUND,
-            (409, &["gateway_ref_mismatch"]),
+            &[Code::Conflict(C::GatewayRefMismatch)],
         ],
         database: true,
     },
@@ -283,14 +309,11 @@ pub const OPERATIONS: &[OperationDoc] = &[
         success: &[],
         errors: &[
             FORBIDDEN,
-            (
-                409,
-                &[
-                    "payment_not_succeeded",
-                    "nothing_to_refund",
-                    "refund_exceeds_payment",
-                ],
-            ),
+            &[
+                Code::Conflict(C::PaymentNotSucceeded),
+                Code::Conflict(C::NothingToRefund),
+                Code::Conflict(C::RefundExceedsPayment),
+            ],
         ],
         database: true,
     },
@@ -330,8 +353,12 @@ fn status_text(status: u16) -> &'static str {
 /// inputs imply (a body, a query, a path id, a bearer token, an `Idempotency-Key`).
 fn error_codes(op: &Value, doc: Option<&OperationDoc>) -> BTreeMap<u16, BTreeSet<&'static str>> {
     let mut out: BTreeMap<u16, BTreeSet<&'static str>> = BTreeMap::new();
-    let mut add = |status: u16, codes: &[&'static str]| {
-        out.entry(status).or_default().extend(codes.iter().copied());
+    let mut add = |codes: &[Code]| {
+        for code in codes {
+            out.entry(code.status_u16())
+                .or_default()
+                .insert(code.as_str());
+        }
     };
     let params = op["parameters"].as_array().cloned().unwrap_or_default();
     let has = |place: &str| params.iter().any(|p| p["in"] == place);
@@ -341,54 +368,55 @@ fn error_codes(op: &Value, doc: Option<&OperationDoc>) -> BTreeMap<u16, BTreeSet
             .any(|p| p["in"] == "header" && p["name"] == name)
     };
     if op.get("requestBody").is_some() {
-        add(400, &["bad_request"]);
-        add(413, &["payload_too_large"]);
-        add(415, &["unsupported_media_type"]);
-        add(422, &["validation_failed"]);
+        add(&[Code::Edge(E::BadRequest)]);
+        add(&[Code::Edge(E::PayloadTooLarge)]);
+        add(&[Code::Edge(E::UnsupportedMediaType)]);
+        add(&[Code::Domain(X::ValidationFailed)]);
     }
     if has("query") {
-        add(400, &["bad_request"]);
-        add(422, &["validation_failed"]);
+        add(&[Code::Edge(E::BadRequest)]);
+        add(&[Code::Domain(X::ValidationFailed)]);
     }
     if has("path") {
-        add(404, &["not_found"]);
+        add(&[Code::Domain(X::NotFound)]);
     }
     if has_header("X-Booking-Token") {
-        add(404, &["not_found"]);
+        add(&[Code::Domain(X::NotFound)]);
     }
     if let Some(security) = op["security"].as_array() {
         let optional = security
             .iter()
             .any(|s| s.as_object().is_some_and(Map::is_empty));
         if optional {
-            add(401, &["invalid_token", "token_expired", "account_disabled"]);
+            add(&[
+                Code::Auth(A::InvalidToken),
+                Code::Auth(A::TokenExpired),
+                Code::Auth(A::AccountDisabled),
+            ]);
         } else {
-            add(
-                401,
-                &[
-                    "authentication_required",
-                    "invalid_token",
-                    "token_expired",
-                    "account_disabled",
-                ],
-            );
+            add(&[
+                Code::Auth(A::AuthenticationRequired),
+                Code::Auth(A::InvalidToken),
+                Code::Auth(A::TokenExpired),
+                Code::Auth(A::AccountDisabled),
+            ]);
         }
     }
     if has_header("Idempotency-Key") {
-        add(400, &["invalid_idempotency_key"]);
-        add(409, &["request_in_progress"]);
-        add(422, &["idempotency_key_reused"]);
+        add(&[Code::Edge(E::InvalidIdempotencyKey)]);
+        add(&[Code::Conflict(C::RequestInProgress)]);
+        add(&[Code::Edge(E::IdempotencyKeyReused)]);
     }
     let id = op["operationId"].as_str().unwrap_or("");
     if !matches!(id, "health" | "ready") {
-        add(429, &["rate_limited"]);
+        add(&[Code::Edge(E::RateLimited)]);
     }
     if let Some(doc) = doc {
-        for (status, codes) in doc.errors {
-            add(*status, codes);
+        for codes in doc.errors {
+            add(codes);
         }
         if doc.database {
-            add(503, &["unavailable"]);
+            add(&[Code::Domain(X::Unavailable)]);
         }
     }
     out

@@ -86,7 +86,7 @@ pub(crate) fn seat_ids_of(
     };
     match wanted(show, places, &by_label)? {
         Want::Seats(ids) => Ok(ids),
-        Want::Places(_) => Err(DomainError::Internal("unreachable: quantity".into())),
+        Want::Places(_) => Err(DomainError::internal("unreachable: quantity")),
     }
 }
 
@@ -98,7 +98,7 @@ pub fn book(
 ) -> Result<Booking, DomainError> {
     book_batch(tx, command.show_id, std::slice::from_ref(command), now)?
         .pop()
-        .unwrap_or_else(|| Err(DomainError::Internal("empty batch answer".into())))
+        .unwrap_or_else(|| Err(DomainError::internal("empty batch answer")))
 }
 
 /// Books concurrent requests for one show in ONE transaction, each answered on its own: the
@@ -115,7 +115,7 @@ pub fn book_batch(
     now: DateTime<Utc>,
 ) -> Result<Vec<Result<Booking, DomainError>>, DomainError> {
     if let Some(c) = commands.iter().find(|c| c.show_id != show_id) {
-        return Err(DomainError::Internal(format!(
+        return Err(DomainError::internal(format!(
             "a batch of show {show_id} has a request for show {}",
             c.show_id
         )));

@@ -7,16 +7,17 @@ use super::book::seat_ids_of;
 use super::expire::taken_seats;
 use super::{change_status, history, BookingTx, Lock};
 use crate::booking::{plan_seat_change, Booking, BookingStatus, Places};
+use crate::codes::ConflictCode;
 use crate::error::DomainError;
 use crate::payment::{HistoryEntity, PaymentStatus};
 
 /// The reason recorded when a seat change leaves nothing to pay.
 pub const REASON_NOTHING_TO_PAY: &str = "nothing to pay after the seat change";
 
-/// `Conflict { code: "booking_not_held" }` for a booking that is `status` now.
+/// `Conflict { code: ConflictCode::BookingNotHeld }` for a booking that is `status` now.
 pub fn not_held(id: Uuid, status: BookingStatus) -> DomainError {
     DomainError::Conflict {
-        code: "booking_not_held",
+        code: ConflictCode::BookingNotHeld,
         message: format!(
             "booking {id} is {status}: only a held booking whose hold still runs can be paid or changed"
         ),
@@ -49,7 +50,7 @@ pub fn change_seats(
         .is_some()
     {
         return Err(DomainError::Conflict {
-            code: "payment_pending",
+            code: ConflictCode::PaymentPending,
             message: format!(
                 "booking {id} has a payment in progress: its seats cannot change until it fails"
             ),

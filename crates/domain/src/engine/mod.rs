@@ -293,14 +293,14 @@ pub trait BookingTx {
         status: PaymentStatus,
     ) -> Result<Option<LockedPayment>, DomainError>;
     /// Writes a payment `initiated` (the database refuses a second live payment of a booking:
-    /// `Conflict { code: "payment_pending" }`).
+    /// `Conflict { code: ConflictCode::PaymentPending }`).
     fn insert_payment(&mut self, payment: &NewPaymentRow) -> Result<(), DomainError>;
     /// Writes the gateway's answer to a payment (`gateway_ref` only when the status stays).
     fn update_payment(&mut self, change: &PaymentChange) -> Result<(), DomainError>;
     /// The payment with its refunds.
     fn load_payment(&mut self, id: Uuid) -> Result<Payment, DomainError>;
     /// Writes a refund (the database caps the refunds of a payment at its amount:
-    /// `Conflict { code: "refund_exceeds_payment" }`).
+    /// `Conflict { code: ConflictCode::RefundExceedsPayment }`).
     fn insert_refund(&mut self, refund: &NewRefundRow) -> Result<(), DomainError>;
     /// Locks a refund. MUST return `NotFound("refund")` for an unknown id.
     fn lock_refund(&mut self, id: Uuid) -> Result<crate::payment::Refund, DomainError>;

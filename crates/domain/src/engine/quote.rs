@@ -9,7 +9,7 @@ use super::{BookingTx, Lock};
 use crate::booking::{hold_past_due, Places};
 use crate::catalog::ShowKind;
 use crate::error::DomainError;
-use crate::pricing::QuoteInputs;
+use crate::quote::QuoteInputs;
 
 /// The inputs of [`crate::pricing::quote_booking`] for `places` of show `show_id` at `now`.
 pub fn quote_inputs(

@@ -11,6 +11,7 @@ use super::{
     NewPaymentRow, NewRefundRow, PaymentChange, PendingRefund, RefundChange, Settled,
 };
 use crate::booking::BookingStatus;
+use crate::codes::ConflictCode;
 use crate::error::DomainError;
 use crate::payment::{
     refund_amount, settlement_for, GatewayOutcome, HistoryEntity, Payment, PaymentOutcome,
@@ -125,7 +126,7 @@ pub(crate) fn write_refund(
     now: DateTime<Utc>,
 ) -> Result<PendingRefund, DomainError> {
     let charge_ref = payment.gateway_ref.clone().ok_or_else(|| {
-        DomainError::Internal(format!(
+        DomainError::internal(format!(
             "succeeded payment {} has no gateway ref",
             payment.id
         ))
@@ -371,7 +372,7 @@ pub fn create_refund(
     let payment = tx.lock_payment(ask.payment_id)?;
     if payment.status != PaymentStatus::Succeeded {
         return Err(DomainError::Conflict {
-            code: "payment_not_succeeded",
+            code: ConflictCode::PaymentNotSucceeded,
             message: format!(
                 "payment {} is {}: only a succeeded payment can be refunded",
                 ask.payment_id, payment.status
@@ -381,7 +382,7 @@ pub fn create_refund(
     let remaining = payment.amount - payment.refunded;
     if remaining <= 0 {
         return Err(DomainError::Conflict {
-            code: "nothing_to_refund",
+            code: ConflictCode::NothingToRefund,
             message: format!("payment {} has been refunded in full", ask.payment_id),
         });
     }

@@ -1,6 +1,7 @@
 //! Access control: the authorisation matrix of `Actor`, access to one booking, and the checks the
 //! catalogue and booking use cases make before they touch storage.
 
+use crate::codes::*;
 use std::sync::{Arc, Mutex};
 
 use chrono::Duration;
@@ -44,11 +45,12 @@ fn outcome(who: &Actor, result: Result<&User, DomainError>) -> Outcome {
             Allowed
         }
         Err(DomainError::Unauthorized {
-            code: "authentication_required",
+            code: AuthCode::AuthenticationRequired,
             ..
         }) => SignIn,
         Err(DomainError::Forbidden {
-            code: "forbidden", ..
+            code: ForbiddenCode::Forbidden,
+            ..
         }) => Denied,
         Err(other) => panic!("unexpected error {other:?}"),
     }

@@ -1,6 +1,7 @@
 //! Accounts: the credential value objects, signup and profile parsing, token hashing, and the
 //! account use cases against mockall mocks of the ports.
 
+use crate::codes::*;
 use std::sync::{Arc, Mutex};
 
 use chrono::Duration;
@@ -418,9 +419,9 @@ fn stored_user(new: &NewUser) -> User {
 
 fn error_code(err: &DomainError) -> &'static str {
     match err {
-        DomainError::Unauthorized { code, .. }
-        | DomainError::Forbidden { code, .. }
-        | DomainError::Conflict { code, .. } => code,
+        DomainError::Unauthorized { code, .. } => code.as_str(),
+        DomainError::Forbidden { code, .. } => code.as_str(),
+        DomainError::Conflict { code, .. } => code.as_str(),
         other => panic!("expected an error with a code, got {other:?}"),
     }
 }
@@ -505,7 +506,7 @@ fn signup_with_a_taken_email_is_a_conflict() {
         m.hasher.expect_hash().returning(|_| Ok(HASH.to_owned()));
         m.repo.expect_create_user().times(1).returning(|_, _| {
             Err(DomainError::Conflict {
-                code: "email_taken",
+                code: ConflictCode::EmailTaken,
                 message: "taken".into(),
             })
         });
@@ -519,7 +520,7 @@ fn signup_with_a_taken_email_is_a_conflict() {
             matches!(
                 err,
                 DomainError::Conflict {
-                    code: "email_taken",
+                    code: ConflictCode::EmailTaken,
                     ..
                 }
             ),
@@ -1081,7 +1082,7 @@ fn admin_cannot_deactivate_or_demote_themselves() {
             matches!(
                 err,
                 DomainError::Conflict {
-                    code: "self_lockout",
+                    code: ConflictCode::SelfLockout,
                     ..
                 }
             ),

@@ -10,9 +10,10 @@ use uuid::Uuid;
 use crate::account::{Actor, Role};
 use crate::idempotency::{
     decide, keeps, request_hash, Begin, Decision, IdempotencyKey, IdempotencyRecord,
-    IdempotencyRules, IdempotencyScope, IdempotencyService, InvalidKey, KeyState, Lease,
-    RequestHash, StoredResponse, MAX_KEY_LEN,
+    IdempotencyRules, IdempotencyScope, InvalidKey, KeyState, Lease, RequestHash, StoredResponse,
+    MAX_KEY_LEN,
 };
+use crate::idempotency_service::IdempotencyService;
 use crate::ports::{MockClock, MockIdempotencyStore};
 
 use super::support::{actor, t0, user};

@@ -1,5 +1,6 @@
 //! The lifecycle use cases (payments, refunds, sweep) and the hold rules, with mocked ports.
 
+use crate::codes::*;
 use std::sync::Arc;
 
 use chrono::{DateTime, Duration, Utc};
@@ -186,7 +187,7 @@ fn unavailable() -> DomainError {
 /// The code of a `Conflict`; panics on anything else.
 fn conflict_code<T: std::fmt::Debug>(result: Result<T, DomainError>) -> &'static str {
     match result {
-        Err(DomainError::Conflict { code, .. }) => code,
+        Err(DomainError::Conflict { code, .. }) => code.as_str(),
         other => panic!("expected a conflict, got {other:?}"),
     }
 }
@@ -2385,7 +2386,7 @@ fn a_refund_the_repository_refuses_goes_nowhere_near_the_gateway() {
             .times(1)
             .returning(|_, _| {
                 Err(DomainError::Conflict {
-                    code: "nothing_to_refund",
+                    code: ConflictCode::NothingToRefund,
                     message: "refunded in full".into(),
                 })
             });

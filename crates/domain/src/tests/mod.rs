@@ -13,6 +13,7 @@ mod import_csv;
 mod layout;
 mod lifecycle;
 mod limits;
+mod module_cycles;
 mod payments;
 mod planning;
 mod pricing_props;

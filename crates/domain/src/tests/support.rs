@@ -1,5 +1,6 @@
 //! Helpers shared by the domain unit tests.
 
+use crate::codes::*;
 use chrono::{DateTime, TimeZone, Utc};
 use uuid::Uuid;
 
@@ -67,7 +68,7 @@ pub fn admin() -> Actor {
 /// The `code` of an `Unauthorized` error; panics on anything else.
 pub fn unauthorized_code<T: std::fmt::Debug>(result: Result<T, DomainError>) -> &'static str {
     match result {
-        Err(DomainError::Unauthorized { code, .. }) => code,
+        Err(DomainError::Unauthorized { code, .. }) => code.as_str(),
         other => panic!("expected Unauthorized, got {other:?}"),
     }
 }
@@ -77,7 +78,7 @@ pub fn is_forbidden<T>(result: &Result<T, DomainError>) -> bool {
     matches!(
         result,
         Err(DomainError::Forbidden {
-            code: "forbidden",
+            code: ForbiddenCode::Forbidden,
             ..
         })
     )

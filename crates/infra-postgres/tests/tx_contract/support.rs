@@ -6,7 +6,7 @@ use boxoffice_domain::booking::{BookingStatus, PlannedItem};
 use boxoffice_domain::engine::NewBooking;
 use boxoffice_domain::pricing::Tier;
 use boxoffice_domain::values::Currency;
-use boxoffice_infra_postgres::TestDb;
+use boxoffice_testdb::TestDb;
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use diesel::connection::SimpleConnection;
 use diesel::{Connection, PgConnection};

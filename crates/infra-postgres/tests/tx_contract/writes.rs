@@ -18,7 +18,7 @@ use super::{history, in_tx, savepoint, sold};
 
 fn conflict_code<T: std::fmt::Debug>(r: Result<T, DomainError>) -> &'static str {
     match r {
-        Err(DomainError::Conflict { code, .. }) => code,
+        Err(DomainError::Conflict { code, .. }) => code.as_str(),
         other => panic!("expected a conflict, got {other:?}"),
     }
 }

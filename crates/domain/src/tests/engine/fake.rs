@@ -14,6 +14,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use uuid::Uuid;
 
 use crate::booking::{Booking, BookingStatus, PlannedItem, SeatSnapshot};
+use crate::codes::ConflictCode;
 use crate::engine::{HistoryRecord, LockedBooking, LockedPayment, ShowRecord};
 use crate::error::DomainError;
 use crate::payment::{Payment, Refund};
@@ -75,21 +76,21 @@ pub struct Fake {
 
 fn payment_pending() -> DomainError {
     DomainError::Conflict {
-        code: "payment_pending",
+        code: ConflictCode::PaymentPending,
         message: "the booking has a payment in progress or paid already".into(),
     }
 }
 
 fn refund_exceeds_payment() -> DomainError {
     DomainError::Conflict {
-        code: "refund_exceeds_payment",
+        code: ConflictCode::RefundExceedsPayment,
         message: "refunds would add up to more than was paid".into(),
     }
 }
 
 fn payment_not_succeeded() -> DomainError {
     DomainError::Conflict {
-        code: "payment_not_succeeded",
+        code: ConflictCode::PaymentNotSucceeded,
         message: "only a succeeded payment can be refunded".into(),
     }
 }

@@ -5,7 +5,7 @@ use super::world::*;
 use crate::booking::{BookingStatus, Places};
 use crate::engine::quote::quote_inputs;
 use crate::error::DomainError;
-use crate::pricing::quote_booking;
+use crate::quote::quote_booking;
 use crate::tests::support::failing_fields;
 
 const WRITES: [&str; 6] = [

@@ -328,7 +328,7 @@ pub fn hist(
 /// The code of a `Conflict`; panics on anything else.
 pub fn conflict_code<T: std::fmt::Debug>(r: Result<T, DomainError>) -> &'static str {
     match r {
-        Err(DomainError::Conflict { code, .. }) => code,
+        Err(DomainError::Conflict { code, .. }) => code.as_str(),
         other => panic!("expected a conflict, got {other:?}"),
     }
 }

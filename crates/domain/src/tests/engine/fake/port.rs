@@ -10,6 +10,7 @@ use super::{payment_not_succeeded, payment_pending, refund_exceeds_payment, Fake
 use crate::booking::{
     hold_past_due, Booking, BookingItem, ClassSnapshot, PlannedItem, SeatSnapshot,
 };
+use crate::codes::ConflictCode;
 use crate::engine::{
     BookingTx, HistoryRecord, Lock, LockedBooking, LockedPayment, NewBooking, NewPaymentRow,
     NewRefundRow, PaymentChange, RefundChange, SeatHolder, ShowRecord, StatusChange, StoredItem,
@@ -183,7 +184,7 @@ impl BookingTx for Fake {
                 || self.bookings.values().any(|b| b.reference == n.reference)
             {
                 return Err(DomainError::Conflict {
-                    code: "duplicate",
+                    code: ConflictCode::Duplicate,
                     message: "already exists (bookings_reference_key)".into(),
                 });
             }

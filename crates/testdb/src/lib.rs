@@ -8,7 +8,7 @@ use diesel::pg::PgConnection;
 use diesel::{Connection, RunQueryDsl};
 use diesel_migrations::MigrationHarness;
 
-use crate::MIGRATIONS;
+use boxoffice_infra_postgres::MIGRATIONS;
 
 /// A database that exists while this value lives.
 pub struct TestDb {
