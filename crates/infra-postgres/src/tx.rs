@@ -26,12 +26,14 @@ use uuid::Uuid;
 
 use crate::booking_reads::load_booking;
 use crate::holds::{locked_from, LockedRow, SalesDeltas};
-use crate::models::{corrupt, currency, ShowRow};
+use crate::models::{corrupt, ShowRow};
 use crate::payments::{load_payment, lock_refund_row};
 use crate::prepared::{ClassSnapshotQuery, ClassSnapshotRow, WriteBookingsQuery};
 use crate::rules::past_due;
 use crate::schema::*;
 use crate::{map_db_error, TxError};
+
+mod pay;
 
 /// One open transaction as the engine's port.
 pub struct PgTx<'c> {
@@ -92,35 +94,6 @@ pub(crate) fn show_record(row: ShowRow) -> Result<ShowRecord, DomainError> {
             free_places: show.free_places,
         },
     })
-}
-
-type PaymentLockRow = (Uuid, Uuid, String, i64, i64, String, Option<String>);
-
-fn locked_payment(row: PaymentLockRow) -> Result<LockedPayment, DomainError> {
-    let (id, booking_id, status, amount, refunded, cur, gateway_ref) = row;
-    Ok(LockedPayment {
-        id,
-        booking_id,
-        status: PaymentStatus::parse(&status).ok_or_else(|| corrupt("payment status", &status))?,
-        amount,
-        refunded,
-        currency: currency(&cur)?,
-        gateway_ref,
-    })
-}
-
-macro_rules! payment_lock_columns {
-    () => {
-        (
-            payments::id,
-            payments::booking_id,
-            payments::status,
-            payments::amount,
-            payments::refunded_amount,
-            payments::currency,
-            payments::gateway_ref,
-        )
-    };
 }
 
 impl BookingTx for PgTx<'_> {
@@ -531,24 +504,11 @@ impl BookingTx for PgTx<'_> {
     }
 
     fn booking_of_payment(&mut self, payment_id: Uuid) -> Result<Uuid, DomainError> {
-        payments::table
-            .find(payment_id)
-            .select(payments::booking_id)
-            .first(self.conn)
-            .optional()
-            .map_err(db)?
-            .ok_or_else(|| DomainError::not_found("payment", payment_id))
+        pay::booking_of_payment(self.conn, payment_id)
     }
 
     fn lock_payment(&mut self, id: Uuid) -> Result<LockedPayment, DomainError> {
-        let row: Option<PaymentLockRow> = payments::table
-            .find(id)
-            .select(payment_lock_columns!())
-            .for_update()
-            .first(self.conn)
-            .optional()
-            .map_err(db)?;
-        locked_payment(row.ok_or_else(|| DomainError::not_found("payment", id))?)
+        pay::lock_payment(self.conn, id)
     }
 
     fn lock_payment_of_booking(
@@ -556,47 +516,15 @@ impl BookingTx for PgTx<'_> {
         booking_id: Uuid,
         status: PaymentStatus,
     ) -> Result<Option<LockedPayment>, DomainError> {
-        let row: Option<PaymentLockRow> = payments::table
-            .filter(payments::booking_id.eq(booking_id))
-            .filter(payments::status.eq(status.as_str()))
-            .order(payments::created_at)
-            .select(payment_lock_columns!())
-            .for_update()
-            .first(self.conn)
-            .optional()
-            .map_err(db)?;
-        row.map(locked_payment).transpose()
+        pay::lock_payment_of_booking(self.conn, booking_id, status)
     }
 
     fn insert_payment(&mut self, p: &NewPaymentRow) -> Result<(), DomainError> {
-        diesel::insert_into(payments::table)
-            .values((
-                payments::id.eq(p.id),
-                payments::booking_id.eq(p.booking_id),
-                payments::amount.eq(p.amount),
-                payments::currency.eq(p.currency.as_str()),
-                payments::status.eq(PaymentStatus::Initiated.as_str()),
-                payments::method.eq(&p.method),
-                payments::created_at.eq(p.now),
-                payments::updated_at.eq(p.now),
-            ))
-            .execute(self.conn)
-            .map_err(db)?;
-        Ok(())
+        pay::insert_payment(self.conn, p)
     }
 
     fn update_payment(&mut self, c: &PaymentChange) -> Result<(), DomainError> {
-        diesel::update(payments::table.find(c.id))
-            .set((
-                payments::status.eq(c.status.as_str()),
-                payments::gateway_ref.eq(&c.gateway_ref),
-                payments::failure_code.eq(&c.failure_code),
-                payments::outcome.eq(c.outcome.map(|o| o.as_str())),
-                payments::updated_at.eq(c.now),
-            ))
-            .execute(self.conn)
-            .map_err(db)?;
-        Ok(())
+        pay::update_payment(self.conn, c)
     }
 
     fn load_payment(&mut self, id: Uuid) -> Result<Payment, DomainError> {
@@ -604,19 +532,7 @@ impl BookingTx for PgTx<'_> {
     }
 
     fn insert_refund(&mut self, r: &NewRefundRow) -> Result<(), DomainError> {
-        diesel::insert_into(refunds::table)
-            .values((
-                refunds::id.eq(r.id),
-                refunds::payment_id.eq(r.payment_id),
-                refunds::amount.eq(r.amount),
-                refunds::status.eq(r.status.as_str()),
-                refunds::reason.eq(&r.reason),
-                refunds::created_at.eq(r.now),
-                refunds::updated_at.eq(r.now),
-            ))
-            .execute(self.conn)
-            .map_err(db)?;
-        Ok(())
+        pay::insert_refund(self.conn, r)
     }
 
     fn lock_refund(&mut self, id: Uuid) -> Result<Refund, DomainError> {
@@ -624,15 +540,6 @@ impl BookingTx for PgTx<'_> {
     }
 
     fn update_refund(&mut self, c: &RefundChange) -> Result<(), DomainError> {
-        diesel::update(refunds::table.find(c.id))
-            .set((
-                refunds::status.eq(c.status.as_str()),
-                refunds::gateway_ref.eq(&c.gateway_ref),
-                refunds::failure_code.eq(&c.failure_code),
-                refunds::updated_at.eq(c.now),
-            ))
-            .execute(self.conn)
-            .map_err(db)?;
-        Ok(())
+        pay::update_refund(self.conn, c)
     }
 }
