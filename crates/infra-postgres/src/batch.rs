@@ -12,7 +12,7 @@
 //! that one request's failure never becomes another's.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use boxoffice_domain::booking::{Booking, BookingCommand};
@@ -50,6 +50,22 @@ pub(crate) struct Batcher {
     db: Db,
     /// A show has an entry while a drain task runs for it.
     shows: Arc<Mutex<HashMap<i64, Queue>>>,
+    stats: Arc<Counters>,
+}
+
+#[derive(Default)]
+struct Counters {
+    transactions: AtomicU64,
+    requests: AtomicU64,
+}
+
+/// What the coalescing has done since the repository was made.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct BatchStats {
+    /// Booking transactions run (a batch, a retry with new references, each one-by-one retry).
+    pub transactions: u64,
+    /// Requests answered.
+    pub requests: u64,
 }
 
 impl Batcher {
@@ -57,6 +73,14 @@ impl Batcher {
         Self {
             db,
             shows: Arc::new(Mutex::new(HashMap::new())),
+            stats: Arc::default(),
+        }
+    }
+
+    pub fn stats(&self) -> BatchStats {
+        BatchStats {
+            transactions: self.stats.transactions.load(Ordering::Relaxed),
+            requests: self.stats.requests.load(Ordering::Relaxed),
         }
     }
 
@@ -138,6 +162,9 @@ impl Batcher {
                 one_by_one
             }
         };
+        self.stats
+            .requests
+            .fetch_add(replies.len() as u64, Ordering::Relaxed);
         for (reply, answer) in replies.into_iter().zip(answers) {
             // A caller that stopped waiting has gone; its booking stands (as a single one would).
             let _ = reply.send(answer);
@@ -155,6 +182,7 @@ impl Batcher {
         let mut attempt = 0;
         loop {
             attempt += 1;
+            self.stats.transactions.fetch_add(1, Ordering::Relaxed);
             let clash = Arc::new(AtomicBool::new(false));
             let (cmds, flag) = (commands.clone(), clash.clone());
             let result = self

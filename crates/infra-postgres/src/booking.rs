@@ -25,7 +25,7 @@ use diesel::prelude::*;
 use diesel::sql_types::Text;
 use uuid::Uuid;
 
-use crate::batch::Batcher;
+use crate::batch::{BatchStats, Batcher};
 use crate::booking_reads::{bookings_from_rows, load_booking, load_history};
 use crate::models::*;
 use crate::rules::show_ended_sql;
@@ -44,6 +44,11 @@ impl PgBookingRepository {
             batcher: Batcher::new(db.clone()),
             db,
         }
+    }
+
+    /// What the coalescing of bookings has done so far (ADR 0011).
+    pub fn batch_stats(&self) -> BatchStats {
+        self.batcher.stats()
     }
 }
 

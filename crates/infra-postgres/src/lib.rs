@@ -426,6 +426,7 @@ impl boxoffice_domain::ports::HealthCheck for PgHealth {
 }
 
 pub use accounts::PgAccountRepository;
+pub use batch::BatchStats;
 pub use booking::PgBookingRepository;
 pub use catalog::PgCatalogRepository;
 pub use idempotency::PgIdempotencyStore;
