@@ -174,7 +174,30 @@ if [ "$do_http" -eq 1 ]; then
 
     # Rate limiting is off: 64 clients on one address would be (rightly) throttled otherwise.
     server_pid=""
-    start_server() { # log-file [VAR=value ...]: serve on $PORT, wait for /health
+    # CPU time (clock ticks) of: the whole machine (busy), the server, every PostgreSQL process.
+cpu_sample() {
+    local busy server=0 pg=0 p
+    busy="$(awk '/^cpu /{print $2+$3+$4+$7+$8}' /proc/stat)"
+    [ -r "/proc/${server_pid:-0}/stat" ] && server="$(awk '{print $14+$15}' "/proc/$server_pid/stat")"
+    for p in $(pgrep -x postgres 2>/dev/null); do
+        [ -r "/proc/$p/stat" ] && pg=$(( pg + $(awk '{print $14+$15}' "/proc/$p/stat" 2>/dev/null || echo 0) ))
+    done
+    echo "$busy $server $pg"
+}
+# Where the CPU went between two samples: the server, PostgreSQL (processes alive at the end;
+# the pool's connections live through the run), and the rest (the load generator, plus anything
+# else running on the machine).
+cpu_split() {
+    read -r b0 s0 p0 <<<"$1"; read -r b1 s1 p1 <<<"$2"
+    python3 -c "
+b, s, p = $b1 - $b0, $s1 - $s0, max($p1 - $p0, 0)
+r = max(b - s - p, 0)
+t = max(b, 1)
+print(f'cpu split of the run: server {100*s/t:.0f} %, PostgreSQL {100*p/t:.0f} %, load generator and rest {100*r/t:.0f} % ({b} ticks busy)')
+"
+}
+
+start_server() { # log-file [VAR=value ...]: serve on $PORT, wait for /health
         local log="$1"
         shift
         say "starting boxoffice serve --bind 127.0.0.1:$PORT ${*:-} (log: $log)"
@@ -202,10 +225,12 @@ if [ "$do_http" -eq 1 ]; then
           --server-pid "$server_pid" --json-out "$out/summary.json")
     [ -n "$db_tps" ] && args+=(--db-tps "$db_tps")
     say "boxoffice-bench ${args[*]} ${extra[*]:-}"
+    cpu_before="$(cpu_sample)"
     set +e
     "$bench" "${args[@]}" "${extra[@]}" 2>&1 | tee "$out/bench.log"
     status=${PIPESTATUS[0]}
     set -e
+    cpu_split "$cpu_before" "$(cpu_sample)" | tee "$out/cpu-split.txt"
 
     if [ -r "/proc/$server_pid/status" ]; then
         echo "server memory at the end: $(grep -E '^Vm(HWM|RSS)' "/proc/$server_pid/status" | tr -s ' \t' ' ' | paste -sd, -)"
