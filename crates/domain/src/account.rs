@@ -539,6 +539,35 @@ pub enum Rotation {
     Invalid,
 }
 
+/// What a presented refresh token is, from its stored row (locked by the rotation).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RefreshTokenState {
+    /// Not used, not revoked, not expired: it may be rotated (if its user is active).
+    Current,
+    /// Used already (rotated): presenting it again means it leaked — revoke its family.
+    Reused,
+    /// Revoked by a sign-out or a family revocation, or expired: nothing to do.
+    Invalid,
+}
+
+/// The one rule of a presented refresh token's state: a used token is a reuse (whatever else is
+/// true of it); an unused one that was revoked, or whose `expires_at` is at or before `now`, is
+/// invalid; otherwise it is current.
+pub fn refresh_token_state(
+    used_at: Option<DateTime<Utc>>,
+    revoked_at: Option<DateTime<Utc>>,
+    expires_at: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> RefreshTokenState {
+    if used_at.is_some() {
+        RefreshTokenState::Reused
+    } else if revoked_at.is_some() || expires_at <= now {
+        RefreshTokenState::Invalid
+    } else {
+        RefreshTokenState::Current
+    }
+}
+
 /// Durations of the account secrets.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct AuthRules {

@@ -2,7 +2,8 @@
 
 use async_trait::async_trait;
 use boxoffice_domain::account::{
-    NewRefreshToken, NewUser, Role, Rotation, TokenHash, User, UserPatch,
+    refresh_token_state, NewRefreshToken, NewUser, RefreshTokenState, Role, Rotation, TokenHash,
+    User, UserPatch,
 };
 use boxoffice_domain::catalog::{Page, Paged};
 use boxoffice_domain::ports::AccountRepository;
@@ -257,16 +258,13 @@ impl AccountRepository for PgAccountRepository {
                 let Some((id, user_id, family_id, expires_at, used_at, revoked_at)) = found else {
                     return Ok(Rotation::Invalid);
                 };
-                if used_at.is_none() && revoked_at.is_some() {
-                    // Signed out (or its family already revoked): nothing left to protect.
-                    return Ok(Rotation::Invalid);
-                }
-                if used_at.is_some() {
-                    revoke_family(conn, family_id, now)?;
-                    return Ok(Rotation::Reused);
-                }
-                if expires_at <= now {
-                    return Ok(Rotation::Invalid);
+                match refresh_token_state(used_at, revoked_at, expires_at, now) {
+                    RefreshTokenState::Invalid => return Ok(Rotation::Invalid),
+                    RefreshTokenState::Reused => {
+                        revoke_family(conn, family_id, now)?;
+                        return Ok(Rotation::Reused);
+                    }
+                    RefreshTokenState::Current => {}
                 }
                 let user = load_user(conn, user_id)?;
                 if !user.active {

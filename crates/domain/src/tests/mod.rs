@@ -17,4 +17,5 @@ mod module_cycles;
 mod payments;
 mod planning;
 mod pricing_props;
+mod refresh_tokens;
 mod services;
