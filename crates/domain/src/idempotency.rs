@@ -276,6 +276,13 @@ pub enum Decision {
     Mismatch,
 }
 
+/// The one rule of a kept answer's life: it is gone at or after `expires_at` (a request with the
+/// key starts afresh, and the row may be deleted). SQL that deletes expired keys uses
+/// `infra-postgres`'s `rules::key_expired_sql`.
+pub fn key_expired(expires_at: DateTime<Utc>, now: DateTime<Utc>) -> bool {
+    expires_at <= now
+}
+
 /// The decision for a request with hash `request_hash` given what is stored for its key.
 ///
 /// An expired record counts as absent. Otherwise the key is bound to the request it was first
@@ -291,7 +298,7 @@ pub fn decide(
     let Some(record) = existing else {
         return Decision::Start;
     };
-    if record.expires_at <= now {
+    if key_expired(record.expires_at, now) {
         return Decision::Start;
     }
     if record.request_hash != *request_hash {

@@ -73,11 +73,12 @@ impl TryFrom<KeyRow> for IdempotencyRecord {
 
 /// Deletes up to [`CLEANUP_BATCH`] expired rows, skipping rows another transaction holds.
 fn delete_expired(conn: &mut PgConnection, now: DateTime<Utc>) -> QueryResult<usize> {
-    diesel::sql_query(
+    diesel::sql_query(format!(
         "DELETE FROM idempotency_keys WHERE (scope, key) IN ( \
-           SELECT scope, key FROM idempotency_keys WHERE expires_at <= $1 \
+           SELECT scope, key FROM idempotency_keys k WHERE {} \
            LIMIT $2 FOR UPDATE SKIP LOCKED)",
-    )
+        crate::rules::key_expired_sql("k", "$1")
+    ))
     .bind::<diesel::sql_types::Timestamptz, _>(now)
     .bind::<diesel::sql_types::BigInt, _>(CLEANUP_BATCH)
     .execute(conn)

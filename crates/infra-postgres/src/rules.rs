@@ -39,6 +39,12 @@ pub(crate) fn show_ended_sql(alias: &str, now: &str) -> String {
     format!("({alias}.ends_at <= {now})")
 }
 
+/// SQL of [`boxoffice_domain::idempotency::key_expired`] for the `idempotency_keys` row
+/// `alias` at `now`.
+pub(crate) fn key_expired_sql(alias: &str, now: &str) -> String {
+    format!("({alias}.expires_at <= {now})")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -50,5 +56,6 @@ mod tests {
             "(b.status = 'held' AND b.expires_at <= $2)"
         );
         assert_eq!(show_ended_sql("s", "$1"), "(s.ends_at <= $1)");
+        assert_eq!(key_expired_sql("k", "$1"), "(k.expires_at <= $1)");
     }
 }
