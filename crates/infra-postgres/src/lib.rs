@@ -21,6 +21,7 @@ mod accounts;
 mod booking;
 mod booking_reads;
 mod catalog;
+mod catalog_imports;
 mod holds;
 mod idempotency;
 mod models;
@@ -30,6 +31,8 @@ mod quote;
 pub mod resilience;
 mod rules;
 pub mod schema;
+mod seat_map;
+mod show_reads;
 pub mod testdb;
 
 pub use resilience::{ClientDeadlines, OutageLog};

@@ -1,0 +1,351 @@
+//! The seat map of a show (`GET /shows/{id}/seats`), the hottest read, and the single seat
+//! (`GET /seats/{id}`).
+//!
+//! The seat map is ONE prepared statement ([`SeatMapQuery`]): one round trip, one snapshot, no
+//! transaction. Its rows are of three kinds — the show, its classes, its seats — and each seat
+//! carries the status and deadline of the active booking that has it, found by joining the
+//! show's active items once (`ix_booking_items_active_show`) to the show's bookings
+//! (`ix_bookings_show`), not by probing every seat. A past-due hold does not count: the SQL is
+//! [`past_due_sql`]. The statement sorts nothing: the seats are put in the domain's map order
+//! ([`SeatView::map_order`]) here, and the class counts are derived from the same rows.
+
+use std::collections::HashMap;
+use std::sync::{Arc, LazyLock};
+
+use boxoffice_domain::catalog::{
+    SeatClassAvailability, SeatDetail, SeatStatus, SeatView, Show, ShowDetail,
+};
+use boxoffice_domain::pricing::TierPrices;
+use boxoffice_domain::DomainError;
+use chrono::{DateTime, Utc};
+use diesel::connection::DefaultLoadingMode;
+use diesel::pg::{Pg, PgConnection};
+use diesel::query_builder::{AstPass, Query, QueryFragment, QueryId};
+use diesel::sql_types::{Int2, Int4, Int8, Nullable, Text, Timestamptz};
+use diesel::{QueryResult, QueryableByName, RunQueryDsl};
+
+use crate::catalog::find_show;
+use crate::models::{currency, ShowRow};
+use crate::rules::past_due_sql;
+use crate::show_reads::class_counts;
+use crate::{map_db_error, TxError};
+
+/// A seat's status from the status of the active booking that has it (`None`: no booking, or
+/// a past-due hold).
+fn seat_status(booking_status: Option<&str>) -> SeatStatus {
+    match booking_status {
+        None => SeatStatus::Available,
+        Some("held") => SeatStatus::Held,
+        Some(_) => SeatStatus::Booked,
+    }
+}
+
+/// The seat map of `show_id` as of `now`: the show with its classes (counts derived from the
+/// seats read) and every seat in map order.
+pub(crate) fn seat_map(
+    conn: &mut PgConnection,
+    show_id: i64,
+    now: DateTime<Utc>,
+) -> Result<(ShowDetail, Vec<SeatView>), DomainError> {
+    let mut show: Option<Show> = None;
+    let mut classes: Vec<SeatClassAvailability> = Vec::new();
+    let mut seats: Vec<SeatView> = Vec::new();
+    // Rows are decoded one by one into the domain's values: no intermediate copy of the map.
+    let rows = SeatMapQuery { show_id, now }
+        .load_iter::<MapRow, DefaultLoadingMode>(conn)
+        .map_err(map_db_error)?;
+    for r in rows {
+        let r = r.map_err(map_db_error)?;
+        match r.0 {
+            KIND_SHOW => show = Some(Show::try_from(show_row(r)?)?),
+            KIND_CLASS => classes.push(SeatClassAvailability {
+                id: r.1,
+                name: r.7.unwrap_or_default(),
+                prices: TierPrices {
+                    min_price: r.2,
+                    normal_price: r.3,
+                    max_price: r.4,
+                },
+                total_seats: 0,
+                held_seats: 0,
+                booked_seats: 0,
+            }),
+            _ => {
+                let status = seat_status(r.10.as_deref());
+                seats.push(SeatView {
+                    id: r.1,
+                    label: r.7.unwrap_or_default(),
+                    row: r.8.unwrap_or_default(),
+                    number: r.5.and_then(|n| u32::try_from(n).ok()).unwrap_or(0),
+                    class_id: r.2.unwrap_or(0),
+                    class: Arc::default(),
+                    held_until: if status == SeatStatus::Held {
+                        r.11
+                    } else {
+                        None
+                    },
+                    status,
+                    external_ref: r.9,
+                })
+            }
+        }
+    }
+    let show = show.ok_or_else(|| DomainError::not_found("show", show_id))?;
+    // The classes in name order (as `GET /shows/{id}` lists them); counts from the seats.
+    classes.sort_by(|a, b| a.name.cmp(&b.name));
+    let names: Vec<Arc<str>> = classes.iter().map(|c| Arc::from(c.name.as_str())).collect();
+    let index: HashMap<i64, usize> = classes.iter().enumerate().map(|(i, c)| (c.id, i)).collect();
+    let mut last = usize::MAX;
+    for s in &mut seats {
+        // Seats come grouped by class: most look-ups are the class of the seat before.
+        if classes.get(last).is_none_or(|c| c.id != s.class_id) {
+            last = *index.get(&s.class_id).ok_or_else(|| {
+                DomainError::Internal(format!("seat {} is not in a class of its show", s.id))
+            })?;
+        }
+        let c = &mut classes[last];
+        s.class = names[last].clone();
+        c.total_seats += 1;
+        match s.status {
+            SeatStatus::Held => c.held_seats += 1,
+            SeatStatus::Booked => c.booked_seats += 1,
+            SeatStatus::Available => {}
+        }
+    }
+    // Rows come in storage order, which is usually the map order already: the sort checks
+    // that in one pass.
+    seats.sort_by(SeatView::map_order);
+    Ok((ShowDetail { show, classes }, seats))
+}
+
+fn show_row(r: MapRow) -> Result<ShowRow, DomainError> {
+    let missing = || DomainError::Internal("seat map: incomplete show row".into());
+    Ok(ShowRow {
+        id: r.1,
+        event_id: r.2.ok_or_else(missing)?,
+        venue_id: r.3,
+        price: r.4,
+        capacity: r.5,
+        free_places: r.6,
+        screen_name: r.7.ok_or_else(missing)?,
+        kind: r.8.ok_or_else(missing)?,
+        currency: r.9.ok_or_else(missing)?,
+        starts_at: r.11.ok_or_else(missing)?,
+        ends_at: r.12.ok_or_else(missing)?,
+        created_at: r.13.ok_or_else(missing)?,
+    })
+}
+
+const KIND_SHOW: i16 = 0;
+const KIND_CLASS: i16 = 1;
+
+/// A row of [`SeatMapQuery`]; the columns mean, by kind (0 show, 1 class, 2 seat):
+///
+/// | # | show | class | seat |
+/// |---|---|---|---|
+/// | 1 | id | id | id |
+/// | 2 | event_id | min_price | seat_class_id |
+/// | 3 | venue_id | normal_price | |
+/// | 4 | price | max_price | |
+/// | 5 | capacity | | seat_number |
+/// | 6 | free_places | | |
+/// | 7 | screen_name | name | label |
+/// | 8 | kind | | row_label |
+/// | 9 | currency | | external_ref |
+/// | 10 | | | status of the active booking |
+/// | 11 | starts_at | | that booking's deadline |
+/// | 12 | ends_at | | |
+/// | 13 | created_at | | |
+type MapRow = (
+    i16,
+    i64,
+    Option<i64>,
+    Option<i64>,
+    Option<i64>,
+    Option<i32>,
+    Option<i32>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<DateTime<Utc>>,
+    Option<DateTime<Utc>>,
+    Option<DateTime<Utc>>,
+);
+
+/// The whole seat map of a show in one prepared statement (see the module docs and
+/// [`MapRow`]). Prepared once per connection: a static query id.
+struct SeatMapQuery {
+    show_id: i64,
+    now: DateTime<Utc>,
+}
+
+/// The SQL of [`SeatMapQuery`] in the pieces before its binds: show id, show id, now, show
+/// id, show id.
+static SEAT_MAP_SQL: LazyLock<[String; 5]> = LazyLock::new(|| {
+    // The rule's SQL with the bind of `now` where the marker is.
+    let due = past_due_sql("b", "\u{1}");
+    let (due_head, due_tail) = due.split_once('\u{1}').expect("past_due_sql uses `now`");
+    [
+        "SELECT 0::int2, sh.id, sh.event_id, sh.venue_id, sh.price, sh.capacity, \
+         sh.free_places, sh.screen_name, sh.kind, sh.currency::text, NULL::text, sh.starts_at, \
+         sh.ends_at, sh.created_at FROM shows sh WHERE sh.id = "
+            .to_owned(),
+        " UNION ALL SELECT 1::int2, sc.id, sc.min_price, sc.normal_price, sc.max_price, \
+         NULL::int4, NULL::int4, sc.name, NULL::text, NULL::text, NULL::text, \
+         NULL::timestamptz, NULL::timestamptz, NULL::timestamptz \
+         FROM seat_classes sc WHERE sc.show_id = "
+            .to_owned(),
+        // An item belongs to a booking of its own show: saying so lets the planner read the
+        // show's bookings by index instead of scanning them all.
+        format!(
+            " UNION ALL SELECT 2::int2, s.id, s.seat_class_id, NULL::int8, NULL::int8, \
+             s.seat_number, NULL::int4, s.label, s.row_label, s.external_ref, a.status, \
+             a.expires_at, NULL::timestamptz, NULL::timestamptz \
+             FROM seats s LEFT JOIN (SELECT bi.seat_id, b.status, b.expires_at \
+             FROM booking_items bi JOIN bookings b \
+             ON b.id = bi.booking_id AND b.show_id = bi.show_id \
+             WHERE bi.active AND NOT {due_head}"
+        ),
+        format!("{due_tail} AND bi.show_id = "),
+        ") a ON a.seat_id = s.id WHERE s.show_id = ".to_owned(),
+    ]
+});
+
+impl QueryId for SeatMapQuery {
+    type QueryId = SeatMapQuery;
+    const HAS_STATIC_QUERY_ID: bool = true;
+}
+
+impl Query for SeatMapQuery {
+    type SqlType = (
+        Int2,
+        Int8,
+        Nullable<Int8>,
+        Nullable<Int8>,
+        Nullable<Int8>,
+        Nullable<Int4>,
+        Nullable<Int4>,
+        Nullable<Text>,
+        Nullable<Text>,
+        Nullable<Text>,
+        Nullable<Text>,
+        Nullable<Timestamptz>,
+        Nullable<Timestamptz>,
+        Nullable<Timestamptz>,
+    );
+}
+
+impl QueryFragment<Pg> for SeatMapQuery {
+    fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, Pg>) -> QueryResult<()> {
+        let sql = &*SEAT_MAP_SQL;
+        out.push_sql(&sql[0]);
+        out.push_bind_param::<Int8, _>(&self.show_id)?;
+        out.push_sql(&sql[1]);
+        out.push_bind_param::<Int8, _>(&self.show_id)?;
+        out.push_sql(&sql[2]);
+        out.push_bind_param::<Timestamptz, _>(&self.now)?;
+        out.push_sql(&sql[3]);
+        out.push_bind_param::<Int8, _>(&self.show_id)?;
+        out.push_sql(&sql[4]);
+        out.push_bind_param::<Int8, _>(&self.show_id)?;
+        Ok(())
+    }
+}
+
+impl<Conn> RunQueryDsl<Conn> for SeatMapQuery {}
+
+// ---------- one seat ----------
+
+#[derive(QueryableByName)]
+struct SeatViewRow {
+    #[diesel(sql_type = Int8)]
+    id: i64,
+    #[diesel(sql_type = Text)]
+    label: String,
+    #[diesel(sql_type = Text)]
+    row_label: String,
+    #[diesel(sql_type = Int4)]
+    seat_number: i32,
+    #[diesel(sql_type = Int8)]
+    seat_class_id: i64,
+    #[diesel(sql_type = Text)]
+    class_name: String,
+    #[diesel(sql_type = Nullable<Text>)]
+    external_ref: Option<String>,
+    #[diesel(sql_type = Nullable<Text>)]
+    booking_status: Option<String>,
+    #[diesel(sql_type = Nullable<Timestamptz>)]
+    held_until: Option<DateTime<Utc>>,
+    #[diesel(sql_type = Int8)]
+    show_id: i64,
+}
+
+impl From<SeatViewRow> for SeatView {
+    fn from(r: SeatViewRow) -> Self {
+        let status = seat_status(r.booking_status.as_deref());
+        SeatView {
+            id: r.id,
+            label: r.label,
+            row: r.row_label,
+            number: u32::try_from(r.seat_number).unwrap_or(0),
+            class_id: r.seat_class_id,
+            class: r.class_name.into(),
+            held_until: if status == SeatStatus::Held {
+                r.held_until
+            } else {
+                None
+            },
+            status,
+            external_ref: r.external_ref,
+        }
+    }
+}
+
+/// A seat with its class and, when an active booking has it (a past-due hold at `$2` does
+/// not), that booking's status and deadline.
+static SEAT_SQL: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "SELECT s.id, s.label, s.row_label, s.seat_number, s.seat_class_id, sc.name AS class_name, \
+       s.external_ref, b.status AS booking_status, b.expires_at AS held_until, s.show_id \
+FROM seats s \
+JOIN seat_classes sc ON sc.id = s.seat_class_id \
+LEFT JOIN (booking_items bi JOIN bookings b ON b.id = bi.booking_id AND NOT {}) \
+       ON bi.seat_id = s.id AND bi.active \
+WHERE s.id = $1",
+        past_due_sql("b", "$2")
+    )
+});
+
+/// One seat with its class's counts (the counts of `GET /shows/{id}`) as of `now`.
+pub(crate) fn seat_detail(
+    conn: &mut PgConnection,
+    id: i64,
+    now: DateTime<Utc>,
+) -> Result<SeatDetail, DomainError> {
+    let rows: Vec<SeatViewRow> = diesel::sql_query(SEAT_SQL.as_str())
+        .bind::<Int8, _>(id)
+        .bind::<Timestamptz, _>(now)
+        .load(conn)
+        .map_err(map_db_error)?;
+    let row = rows
+        .into_iter()
+        .next()
+        .ok_or_else(|| DomainError::not_found("seat", id))?;
+    let show_id = row.show_id;
+    let seat = SeatView::from(row);
+    let show = find_show(conn, show_id).map_err(TxError::into_domain)?;
+    let mut counts = class_counts(conn, &[show_id], now).map_err(TxError::into_domain)?;
+    let class = counts
+        .remove(&show_id)
+        .unwrap_or_default()
+        .into_iter()
+        .find(|c| c.id == seat.class_id)
+        .ok_or_else(|| DomainError::Internal("seat class vanished".into()))?;
+    Ok(SeatDetail {
+        seat,
+        show_id,
+        currency: currency(&show.currency)?,
+        class,
+    })
+}
