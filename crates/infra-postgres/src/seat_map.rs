@@ -50,6 +50,7 @@ pub(crate) fn seat_map(
     let mut show: Option<Show> = None;
     let mut classes: Vec<SeatClassAvailability> = Vec::new();
     let mut seats: Vec<SeatView> = Vec::new();
+    let mut expected = 0usize;
     // Rows are decoded one by one into the domain's values: no intermediate copy of the map.
     let rows = SeatMapQuery { show_id, now }
         .load_iter::<MapRow, DefaultLoadingMode>(conn)
@@ -58,18 +59,13 @@ pub(crate) fn seat_map(
         let r = r.map_err(map_db_error)?;
         match r.0 {
             KIND_SHOW => show = Some(Show::try_from(show_row(r)?)?),
-            KIND_CLASS => classes.push(SeatClassAvailability {
-                id: r.1,
-                name: r.7.unwrap_or_default(),
-                prices: TierPrices {
-                    min_price: r.2,
-                    normal_price: r.3,
-                    max_price: r.4,
-                },
-                total_seats: 0,
-                held_seats: 0,
-                booked_seats: 0,
-            }),
+            KIND_CLASS => {
+                // The class's stored seat count sizes the list (the count itself is taken
+                // from the seats read).
+                expected += r.5.and_then(|n| usize::try_from(n).ok()).unwrap_or(0);
+                seats.reserve(expected.saturating_sub(seats.len()));
+                classes.push(class_row(r));
+            }
             _ => {
                 let status = seat_status(r.10.as_deref());
                 seats.push(SeatView {
@@ -118,6 +114,21 @@ pub(crate) fn seat_map(
     Ok((ShowDetail { show, classes }, seats))
 }
 
+fn class_row(r: MapRow) -> SeatClassAvailability {
+    SeatClassAvailability {
+        id: r.1,
+        name: r.7.unwrap_or_default(),
+        prices: TierPrices {
+            min_price: r.2,
+            normal_price: r.3,
+            max_price: r.4,
+        },
+        total_seats: 0,
+        held_seats: 0,
+        booked_seats: 0,
+    }
+}
+
 fn show_row(r: MapRow) -> Result<ShowRow, DomainError> {
     let missing = || DomainError::Internal("seat map: incomplete show row".into());
     Ok(ShowRow {
@@ -147,7 +158,7 @@ const KIND_CLASS: i16 = 1;
 /// | 2 | event_id | min_price | seat_class_id |
 /// | 3 | venue_id | normal_price | |
 /// | 4 | price | max_price | |
-/// | 5 | capacity | | seat_number |
+/// | 5 | capacity | seat_count | seat_number |
 /// | 6 | free_places | | |
 /// | 7 | screen_name | name | label |
 /// | 8 | kind | | row_label |
@@ -192,7 +203,7 @@ static SEAT_MAP_SQL: LazyLock<[String; 5]> = LazyLock::new(|| {
          sh.ends_at, sh.created_at FROM shows sh WHERE sh.id = "
             .to_owned(),
         " UNION ALL SELECT 1::int2, sc.id, sc.min_price, sc.normal_price, sc.max_price, \
-         NULL::int4, NULL::int4, sc.name, NULL::text, NULL::text, NULL::text, \
+         sc.seat_count, NULL::int4, sc.name, NULL::text, NULL::text, NULL::text, \
          NULL::timestamptz, NULL::timestamptz, NULL::timestamptz \
          FROM seat_classes sc WHERE sc.show_id = "
             .to_owned(),
