@@ -2,9 +2,9 @@
 //! (`GET /seats/{id}`).
 //!
 //! The seat map is ONE prepared statement ([`SeatMapQuery`]): one round trip, one snapshot, no
-//! transaction. Its rows are of three kinds — the show, its classes, its seats — and each seat
-//! carries the status and deadline of the active booking that has it, found by joining the
-//! show's active items once (`ix_booking_items_active_show`) to the show's bookings
+//! transaction. Its rows are of three kinds — the show, its classes, its seats ([`MapRow`]) —
+//! and each seat carries the status and deadline of the active booking that has it, found by
+//! joining the show's active items once (`ix_booking_items_active_show`) to the show's bookings
 //! (`ix_bookings_show`), not by probing every seat. A past-due hold does not count: the SQL is
 //! [`past_due_sql`]. The statement sorts nothing: the seats are put in the domain's map order
 //! ([`SeatView::map_order`]) here, and the class counts are derived from the same rows.
@@ -21,7 +21,7 @@ use chrono::{DateTime, Utc};
 use diesel::connection::DefaultLoadingMode;
 use diesel::pg::{Pg, PgConnection};
 use diesel::query_builder::{AstPass, Query, QueryFragment, QueryId};
-use diesel::sql_types::{Int2, Int4, Int8, Nullable, Text, Timestamptz};
+use diesel::sql_types::{Int4, Int8, Nullable, Record, Text, Timestamptz};
 use diesel::{QueryResult, QueryableByName, RunQueryDsl};
 
 use crate::catalog::find_show;
@@ -57,33 +57,42 @@ pub(crate) fn seat_map(
         .map_err(map_db_error)?;
     for r in rows {
         let r = r.map_err(map_db_error)?;
-        match r.0 {
-            KIND_SHOW => show = Some(Show::try_from(show_row(r)?)?),
-            KIND_CLASS => {
-                // The class's stored seat count sizes the list (the count itself is taken
-                // from the seats read).
-                expected += r.5.and_then(|n| usize::try_from(n).ok()).unwrap_or(0);
-                seats.reserve(expected.saturating_sub(seats.len()));
-                classes.push(class_row(r));
-            }
-            _ => {
-                let status = seat_status(r.10.as_deref());
-                seats.push(SeatView {
-                    id: r.1,
-                    label: r.7.unwrap_or_default(),
-                    row: r.8.unwrap_or_default(),
-                    number: r.5.and_then(|n| u32::try_from(n).ok()).unwrap_or(0),
-                    class_id: r.2.unwrap_or(0),
-                    class: Arc::default(),
-                    held_until: if status == SeatStatus::Held {
-                        r.11
-                    } else {
-                        None
-                    },
-                    status,
-                    external_ref: r.9,
-                })
-            }
+        if let Some(fields) = r.0 {
+            show = Some(Show::try_from(show_row(r.2, fields))?);
+        } else if let Some((min_price, normal_price, max_price)) = r.1 {
+            // The class's stored seat count sizes the list (the count itself is taken from
+            // the seats read).
+            expected += r.4.and_then(|n| usize::try_from(n).ok()).unwrap_or(0);
+            seats.reserve(expected.saturating_sub(seats.len()));
+            classes.push(SeatClassAvailability {
+                id: r.2,
+                name: r.5.unwrap_or_default(),
+                prices: TierPrices {
+                    min_price,
+                    normal_price,
+                    max_price,
+                },
+                total_seats: 0,
+                held_seats: 0,
+                booked_seats: 0,
+            });
+        } else {
+            let status = seat_status(r.8.as_deref());
+            seats.push(SeatView {
+                id: r.2,
+                label: r.5.unwrap_or_default(),
+                row: r.6.unwrap_or_default(),
+                number: r.4.and_then(|n| u32::try_from(n).ok()).unwrap_or(0),
+                class_id: r.3.unwrap_or(0),
+                class: Arc::default(),
+                held_until: if status == SeatStatus::Held {
+                    r.9
+                } else {
+                    None
+                },
+                status,
+                external_ref: r.7,
+            });
         }
     }
     let show = show.ok_or_else(|| DomainError::not_found("show", show_id))?;
@@ -114,73 +123,79 @@ pub(crate) fn seat_map(
     Ok((ShowDetail { show, classes }, seats))
 }
 
-fn class_row(r: MapRow) -> SeatClassAvailability {
-    SeatClassAvailability {
-        id: r.1,
-        name: r.7.unwrap_or_default(),
-        prices: TierPrices {
-            min_price: r.2,
-            normal_price: r.3,
-            max_price: r.4,
-        },
-        total_seats: 0,
-        held_seats: 0,
-        booked_seats: 0,
+fn show_row(id: i64, f: ShowFields) -> ShowRow {
+    ShowRow {
+        id,
+        event_id: f.0,
+        venue_id: f.1,
+        screen_name: f.2,
+        starts_at: f.3,
+        ends_at: f.4,
+        kind: f.5,
+        currency: f.6,
+        capacity: f.7,
+        free_places: f.8,
+        price: f.9,
+        created_at: f.10,
     }
 }
 
-fn show_row(r: MapRow) -> Result<ShowRow, DomainError> {
-    let missing = || DomainError::Internal("seat map: incomplete show row".into());
-    Ok(ShowRow {
-        id: r.1,
-        event_id: r.2.ok_or_else(missing)?,
-        venue_id: r.3,
-        price: r.4,
-        capacity: r.5,
-        free_places: r.6,
-        screen_name: r.7.ok_or_else(missing)?,
-        kind: r.8.ok_or_else(missing)?,
-        currency: r.9.ok_or_else(missing)?,
-        starts_at: r.11.ok_or_else(missing)?,
-        ends_at: r.12.ok_or_else(missing)?,
-        created_at: r.13.ok_or_else(missing)?,
-    })
-}
+/// The show's columns but its id, as one record: event_id, venue_id, screen_name, starts_at,
+/// ends_at, kind, currency, capacity, free_places, price, created_at.
+type ShowFields = (
+    i64,
+    Option<i64>,
+    String,
+    DateTime<Utc>,
+    DateTime<Utc>,
+    String,
+    String,
+    Option<i32>,
+    Option<i32>,
+    Option<i64>,
+    DateTime<Utc>,
+);
+type ShowFieldsSql = Record<(
+    Int8,
+    Nullable<Int8>,
+    Text,
+    Timestamptz,
+    Timestamptz,
+    Text,
+    Text,
+    Nullable<Int4>,
+    Nullable<Int4>,
+    Nullable<Int8>,
+    Timestamptz,
+)>;
+/// A class's min, normal and max price, as one record.
+type PricesSql = Record<(Nullable<Int8>, Nullable<Int8>, Nullable<Int8>)>;
 
-const KIND_SHOW: i16 = 0;
-const KIND_CLASS: i16 = 1;
-
-/// A row of [`SeatMapQuery`]; the columns mean, by kind (0 show, 1 class, 2 seat):
+/// A row of [`SeatMapQuery`]: the show (its fields as one record), one of its classes (its
+/// prices as one record) or one of its seats. Few columns, as each costs on every seat row:
 ///
 /// | # | show | class | seat |
 /// |---|---|---|---|
-/// | 1 | id | id | id |
-/// | 2 | event_id | min_price | seat_class_id |
-/// | 3 | venue_id | normal_price | |
-/// | 4 | price | max_price | |
-/// | 5 | capacity | seat_count | seat_number |
-/// | 6 | free_places | | |
-/// | 7 | screen_name | name | label |
-/// | 8 | kind | | row_label |
-/// | 9 | currency | | external_ref |
-/// | 10 | | | status of the active booking |
-/// | 11 | starts_at | | that booking's deadline |
-/// | 12 | ends_at | | |
-/// | 13 | created_at | | |
+/// | 0 | [`ShowFields`] | | |
+/// | 1 | | (min, normal, max price) | |
+/// | 2 | id | id | id |
+/// | 3 | | | seat_class_id |
+/// | 4 | | seat_count | seat_number |
+/// | 5 | | name | label |
+/// | 6 | | | row_label |
+/// | 7 | | | external_ref |
+/// | 8 | | | status of the active booking that has it |
+/// | 9 | | | that booking's deadline |
 type MapRow = (
-    i16,
+    Option<ShowFields>,
+    Option<(Option<i64>, Option<i64>, Option<i64>)>,
     i64,
     Option<i64>,
-    Option<i64>,
-    Option<i64>,
-    Option<i32>,
     Option<i32>,
     Option<String>,
     Option<String>,
     Option<String>,
     Option<String>,
-    Option<DateTime<Utc>>,
-    Option<DateTime<Utc>>,
     Option<DateTime<Utc>>,
 );
 
@@ -198,21 +213,20 @@ static SEAT_MAP_SQL: LazyLock<[String; 5]> = LazyLock::new(|| {
     let due = past_due_sql("b", "\u{1}");
     let (due_head, due_tail) = due.split_once('\u{1}').expect("past_due_sql uses `now`");
     [
-        "SELECT 0::int2, sh.id, sh.event_id, sh.venue_id, sh.price, sh.capacity, \
-         sh.free_places, sh.screen_name, sh.kind, sh.currency::text, NULL::text, sh.starts_at, \
-         sh.ends_at, sh.created_at FROM shows sh WHERE sh.id = "
+        "SELECT ROW(sh.event_id, sh.venue_id, sh.screen_name, sh.starts_at, sh.ends_at, \
+         sh.kind, sh.currency::text, sh.capacity, sh.free_places, sh.price, sh.created_at), \
+         NULL::record, sh.id, NULL::int8, NULL::int4, NULL::text, NULL::text, NULL::text, \
+         NULL::text, NULL::timestamptz FROM shows sh WHERE sh.id = "
             .to_owned(),
-        " UNION ALL SELECT 1::int2, sc.id, sc.min_price, sc.normal_price, sc.max_price, \
-         sc.seat_count, NULL::int4, sc.name, NULL::text, NULL::text, NULL::text, \
-         NULL::timestamptz, NULL::timestamptz, NULL::timestamptz \
-         FROM seat_classes sc WHERE sc.show_id = "
+        " UNION ALL SELECT NULL::record, ROW(sc.min_price, sc.normal_price, sc.max_price), \
+         sc.id, NULL::int8, sc.seat_count, sc.name, NULL::text, NULL::text, NULL::text, \
+         NULL::timestamptz FROM seat_classes sc WHERE sc.show_id = "
             .to_owned(),
         // An item belongs to a booking of its own show: saying so lets the planner read the
         // show's bookings by index instead of scanning them all.
         format!(
-            " UNION ALL SELECT 2::int2, s.id, s.seat_class_id, NULL::int8, NULL::int8, \
-             s.seat_number, NULL::int4, s.label, s.row_label, s.external_ref, a.status, \
-             a.expires_at, NULL::timestamptz, NULL::timestamptz \
+            " UNION ALL SELECT NULL::record, NULL::record, s.id, s.seat_class_id, \
+             s.seat_number, s.label, s.row_label, s.external_ref, a.status, a.expires_at \
              FROM seats s LEFT JOIN (SELECT bi.seat_id, b.status, b.expires_at \
              FROM booking_items bi JOIN bookings b \
              ON b.id = bi.booking_id AND b.show_id = bi.show_id \
@@ -230,19 +244,15 @@ impl QueryId for SeatMapQuery {
 
 impl Query for SeatMapQuery {
     type SqlType = (
-        Int2,
+        Nullable<ShowFieldsSql>,
+        Nullable<PricesSql>,
         Int8,
         Nullable<Int8>,
-        Nullable<Int8>,
-        Nullable<Int8>,
-        Nullable<Int4>,
         Nullable<Int4>,
         Nullable<Text>,
         Nullable<Text>,
         Nullable<Text>,
         Nullable<Text>,
-        Nullable<Timestamptz>,
-        Nullable<Timestamptz>,
         Nullable<Timestamptz>,
     );
 }
