@@ -357,7 +357,7 @@ mod tests {
             (None, None, None),
         );
         let c = class(3, "Half priced", (Some(900), None, None));
-        let mut seats = vec![
+        let mut seats = [
             seat(10, &a, "A1", SeatStatus::Available),
             seat(11, &a, "A2", SeatStatus::Held),
             seat(12, &a, "A10", SeatStatus::Booked),

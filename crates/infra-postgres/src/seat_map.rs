@@ -2,11 +2,12 @@
 //! (`GET /seats/{id}`).
 //!
 //! The seat map is ONE prepared statement ([`SeatMapQuery`]): one round trip, one snapshot, no
-//! transaction. Its rows are of three kinds — the show, its classes, its seats ([`MapRow`]) —
-//! and each seat carries the status and deadline of the active booking that has it, found by
-//! joining the show's active items once (`ix_booking_items_active_show`) to the show's bookings
-//! (`ix_bookings_show`), not by probing every seat. A past-due hold does not count: the SQL is
-//! [`past_due_sql`]. The statement sorts nothing: the seats are put in the domain's map order
+//! transaction. Its rows are of four kinds ([`MapRow`]): the show, its classes, its seats, and
+//! its active seat items (`ix_booking_items_active_show`) with the status and deadline of their
+//! booking (found by key) — a past-due hold's items are left out, by [`past_due_sql`]. The seats
+//! and the items are matched here, by seat id, rather than joined in SQL: both are read once,
+//! and no plan, however wrong its estimates, can compare every seat with every item. The
+//! statement sorts nothing either: the seats are put in the domain's map order
 //! ([`SeatView::map_order`]) here, and the class counts are derived from the same rows.
 
 use std::collections::HashMap;
@@ -51,6 +52,8 @@ pub(crate) fn seat_map(
     let mut classes: Vec<SeatClassAvailability> = Vec::new();
     let mut seats: Vec<SeatView> = Vec::new();
     let mut expected = 0usize;
+    // Seat id → status and deadline of the active booking that has the seat.
+    let mut taken: HashMap<i64, (Option<String>, Option<DateTime<Utc>>)> = HashMap::new();
     // Rows are decoded one by one into the domain's values: no intermediate copy of the map.
     let rows = SeatMapQuery { show_id, now }
         .load_iter::<MapRow, DefaultLoadingMode>(conn)
@@ -76,23 +79,30 @@ pub(crate) fn seat_map(
                 held_seats: 0,
                 booked_seats: 0,
             });
-        } else {
-            let status = seat_status(r.8.as_deref());
+        } else if let Some(label) = r.5 {
             seats.push(SeatView {
                 id: r.2,
-                label: r.5.unwrap_or_default(),
+                label,
                 row: r.6.unwrap_or_default(),
                 number: r.4.and_then(|n| u32::try_from(n).ok()).unwrap_or(0),
                 class_id: r.3.unwrap_or(0),
                 class: Arc::default(),
-                held_until: if status == SeatStatus::Held {
-                    r.9
-                } else {
-                    None
-                },
-                status,
+                held_until: None,
+                status: SeatStatus::Available,
                 external_ref: r.7,
             });
+        } else {
+            taken.insert(r.2, (r.8, r.9));
+        }
+    }
+    if !taken.is_empty() {
+        for s in &mut seats {
+            if let Some((status, deadline)) = taken.get(&s.id) {
+                s.status = seat_status(status.as_deref());
+                if s.status == SeatStatus::Held {
+                    s.held_until = *deadline;
+                }
+            }
         }
     }
     let show = show.ok_or_else(|| DomainError::not_found("show", show_id))?;
@@ -172,20 +182,21 @@ type ShowFieldsSql = Record<(
 type PricesSql = Record<(Nullable<Int8>, Nullable<Int8>, Nullable<Int8>)>;
 
 /// A row of [`SeatMapQuery`]: the show (its fields as one record), one of its classes (its
-/// prices as one record) or one of its seats. Few columns, as each costs on every seat row:
+/// prices as one record), one of its seats (a label) or an active item (none of these). Few
+/// columns, as each costs on every seat row:
 ///
-/// | # | show | class | seat |
-/// |---|---|---|---|
-/// | 0 | [`ShowFields`] | | |
-/// | 1 | | (min, normal, max price) | |
-/// | 2 | id | id | id |
-/// | 3 | | | seat_class_id |
-/// | 4 | | seat_count | seat_number |
-/// | 5 | | name | label |
-/// | 6 | | | row_label |
-/// | 7 | | | external_ref |
-/// | 8 | | | status of the active booking that has it |
-/// | 9 | | | that booking's deadline |
+/// | # | show | class | seat | active item |
+/// |---|---|---|---|---|
+/// | 0 | [`ShowFields`] | | | |
+/// | 1 | | (min, normal, max price) | | |
+/// | 2 | id | id | id | seat_id |
+/// | 3 | | | seat_class_id | |
+/// | 4 | | seat_count | seat_number | |
+/// | 5 | | name | label | |
+/// | 6 | | | row_label | |
+/// | 7 | | | external_ref | |
+/// | 8 | | | | its booking's status |
+/// | 9 | | | | its booking's deadline |
 type MapRow = (
     Option<ShowFields>,
     Option<(Option<i64>, Option<i64>, Option<i64>)>,
@@ -207,7 +218,7 @@ struct SeatMapQuery {
 }
 
 /// The SQL of [`SeatMapQuery`] in the pieces before its binds: show id, show id, now, show
-/// id, show id.
+/// id, show id (the show, its classes, its active items, its seats).
 static SEAT_MAP_SQL: LazyLock<[String; 5]> = LazyLock::new(|| {
     // The rule's SQL with the bind of `now` where the marker is.
     let due = past_due_sql("b", "\u{1}");
@@ -222,18 +233,24 @@ static SEAT_MAP_SQL: LazyLock<[String; 5]> = LazyLock::new(|| {
          sc.id, NULL::int8, sc.seat_count, sc.name, NULL::text, NULL::text, NULL::text, \
          NULL::timestamptz FROM seat_classes sc WHERE sc.show_id = "
             .to_owned(),
-        // An item belongs to a booking of its own show: saying so lets the planner read the
-        // show's bookings by index instead of scanning them all.
+        // The active seat items of the show, each with its booking's status and deadline
+        // unless it is a past-due hold: the booking is looked up by its key, item by item
+        // (`OFFSET 0` keeps that lookup a probe), so no plan can compare every seat with every
+        // item, whatever the statistics say.
         format!(
-            " UNION ALL SELECT NULL::record, NULL::record, s.id, s.seat_class_id, \
-             s.seat_number, s.label, s.row_label, s.external_ref, a.status, a.expires_at \
-             FROM seats s LEFT JOIN (SELECT bi.seat_id, b.status, b.expires_at \
-             FROM booking_items bi JOIN bookings b \
-             ON b.id = bi.booking_id AND b.show_id = bi.show_id \
-             WHERE bi.active AND NOT {due_head}"
+            " UNION ALL SELECT NULL::record, NULL::record, bi.seat_id, NULL::int8, NULL::int4, \
+             NULL::text, NULL::text, NULL::text, b.status, b.expires_at \
+             FROM booking_items bi CROSS JOIN LATERAL (SELECT b.status, b.expires_at \
+             FROM bookings b WHERE b.id = bi.booking_id AND NOT {due_head}"
         ),
-        format!("{due_tail} AND bi.show_id = "),
-        ") a ON a.seat_id = s.id WHERE s.show_id = ".to_owned(),
+        format!(
+            "{due_tail} OFFSET 0) b \
+             WHERE bi.active AND bi.seat_id IS NOT NULL AND bi.show_id = "
+        ),
+        " UNION ALL SELECT NULL::record, NULL::record, s.id, s.seat_class_id, s.seat_number, \
+         s.label, s.row_label, s.external_ref, NULL::text, NULL::timestamptz \
+         FROM seats s WHERE s.show_id = "
+            .to_owned(),
     ]
 });
 

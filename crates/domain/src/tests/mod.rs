@@ -14,4 +14,5 @@ mod limits;
 mod payments;
 mod planning;
 mod pricing_props;
+mod seat_map_order;
 mod services;
