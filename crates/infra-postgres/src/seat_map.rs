@@ -2,8 +2,8 @@
 //! (`GET /seats/{id}`).
 //!
 //! The seat map is ONE prepared statement ([`SeatMapQuery`]): one round trip, one snapshot, no
-//! transaction. Its rows are of four kinds ([`MapRow`]): the show, its classes, its seats, and
-//! its active seat items (`ix_booking_items_active_show`) with the status and deadline of their
+//! transaction. Its rows are of three kinds ([`MapRow`]): the show with its classes, its seats,
+//! and its active seat items (`ix_booking_items_active_show`) with the status and deadline of their
 //! booking (found by key) — a past-due hold's items are left out, by [`past_due_sql`]. The seats
 //! and the items are matched here, by seat id, rather than joined in SQL: both are read once,
 //! and no plan, however wrong its estimates, can compare every seat with every item. The
@@ -22,7 +22,7 @@ use chrono::{DateTime, Utc};
 use diesel::connection::DefaultLoadingMode;
 use diesel::pg::{Pg, PgConnection};
 use diesel::query_builder::{AstPass, Query, QueryFragment, QueryId};
-use diesel::sql_types::{Int4, Int8, Nullable, Record, Text, Timestamptz};
+use diesel::sql_types::{Array, Int4, Int8, Nullable, Record, Text, Timestamptz};
 use diesel::{QueryResult, QueryableByName, RunQueryDsl};
 
 use crate::catalog::find_show;
@@ -60,39 +60,41 @@ pub(crate) fn seat_map(
         .map_err(map_db_error)?;
     for r in rows {
         let r = r.map_err(map_db_error)?;
-        if let Some(fields) = r.0 {
-            show = Some(Show::try_from(show_row(r.2, fields))?);
-        } else if let Some((min_price, normal_price, max_price)) = r.1 {
-            // The class's stored seat count sizes the list (the count itself is taken from
-            // the seats read).
-            expected += r.4.and_then(|n| usize::try_from(n).ok()).unwrap_or(0);
+        if let Some(header) = r.0 {
+            let (fields, class_rows) = show_fields(r.1, header);
+            show = Some(Show::try_from(fields)?);
+            for (id, name, min_price, normal_price, max_price, seat_count) in class_rows {
+                // The class's stored seat count sizes the list (the count itself is taken
+                // from the seats read).
+                expected += usize::try_from(seat_count).unwrap_or(0);
+                classes.push(SeatClassAvailability {
+                    id,
+                    name,
+                    prices: TierPrices {
+                        min_price,
+                        normal_price,
+                        max_price,
+                    },
+                    total_seats: 0,
+                    held_seats: 0,
+                    booked_seats: 0,
+                });
+            }
             seats.reserve(expected.saturating_sub(seats.len()));
-            classes.push(SeatClassAvailability {
-                id: r.2,
-                name: r.5.unwrap_or_default(),
-                prices: TierPrices {
-                    min_price,
-                    normal_price,
-                    max_price,
-                },
-                total_seats: 0,
-                held_seats: 0,
-                booked_seats: 0,
-            });
-        } else if let Some(label) = r.5 {
+        } else if let Some(class_id) = r.2 {
             seats.push(SeatView {
-                id: r.2,
-                label,
-                row: r.6.unwrap_or_default(),
-                number: r.4.and_then(|n| u32::try_from(n).ok()).unwrap_or(0),
-                class_id: r.3.unwrap_or(0),
+                id: r.1,
+                label: r.4.unwrap_or_default(),
+                row: r.5.unwrap_or_default(),
+                number: r.3.and_then(|n| u32::try_from(n).ok()).unwrap_or(0),
+                class_id,
                 class: Arc::default(),
                 held_until: None,
                 status: SeatStatus::Available,
-                external_ref: r.7,
+                external_ref: r.6,
             });
         } else {
-            taken.insert(r.2, (r.8, r.9));
+            taken.insert(r.1, (r.4, r.7));
         }
     }
     if !taken.is_empty() {
@@ -133,8 +135,9 @@ pub(crate) fn seat_map(
     Ok((ShowDetail { show, classes }, seats))
 }
 
-fn show_row(id: i64, f: ShowFields) -> ShowRow {
-    ShowRow {
+/// The show's row, and its classes, from the header record.
+fn show_fields(id: i64, f: Header) -> (ShowRow, Vec<ClassFields>) {
+    let row = ShowRow {
         id,
         event_id: f.0,
         venue_id: f.1,
@@ -147,12 +150,25 @@ fn show_row(id: i64, f: ShowFields) -> ShowRow {
         free_places: f.8,
         price: f.9,
         created_at: f.10,
-    }
+    };
+    (row, f.11)
 }
 
-/// The show's columns but its id, as one record: event_id, venue_id, screen_name, starts_at,
-/// ends_at, kind, currency, capacity, free_places, price, created_at.
-type ShowFields = (
+/// A class of the show: id, name, min, normal and max price, stored seat count.
+type ClassFields = (i64, String, Option<i64>, Option<i64>, Option<i64>, i32);
+type ClassSql = Record<(
+    Int8,
+    Text,
+    Nullable<Int8>,
+    Nullable<Int8>,
+    Nullable<Int8>,
+    Int4,
+)>;
+
+/// The show's columns but its id, and its classes, as one record: event_id, venue_id,
+/// screen_name, starts_at, ends_at, kind, currency, capacity, free_places, price, created_at,
+/// classes.
+type Header = (
     i64,
     Option<i64>,
     String,
@@ -164,8 +180,9 @@ type ShowFields = (
     Option<i32>,
     Option<i64>,
     DateTime<Utc>,
+    Vec<ClassFields>,
 );
-type ShowFieldsSql = Record<(
+type HeaderSql = Record<(
     Int8,
     Nullable<Int8>,
     Text,
@@ -177,33 +194,28 @@ type ShowFieldsSql = Record<(
     Nullable<Int4>,
     Nullable<Int8>,
     Timestamptz,
+    Array<ClassSql>,
 )>;
-/// A class's min, normal and max price, as one record.
-type PricesSql = Record<(Nullable<Int8>, Nullable<Int8>, Nullable<Int8>)>;
 
-/// A row of [`SeatMapQuery`]: the show (its fields as one record), one of its classes (its
-/// prices as one record), one of its seats (a label) or an active item (none of these). Few
-/// columns, as each costs on every seat row:
+/// A row of [`SeatMapQuery`]: the header (the show with its classes, as one record), one of
+/// its seats (a class) or an active item (neither). Few columns, as each costs on every seat
+/// row:
 ///
-/// | # | show | class | seat | active item |
-/// |---|---|---|---|---|
-/// | 0 | [`ShowFields`] | | | |
-/// | 1 | | (min, normal, max price) | | |
-/// | 2 | id | id | id | seat_id |
-/// | 3 | | | seat_class_id | |
-/// | 4 | | seat_count | seat_number | |
-/// | 5 | | name | label | |
-/// | 6 | | | row_label | |
-/// | 7 | | | external_ref | |
-/// | 8 | | | | its booking's status |
-/// | 9 | | | | its booking's deadline |
+/// | # | header | seat | active item |
+/// |---|---|---|---|
+/// | 0 | [`Header`] | | |
+/// | 1 | show id | id | seat_id |
+/// | 2 | | seat_class_id | |
+/// | 3 | | seat_number | |
+/// | 4 | | label | its booking's status |
+/// | 5 | | row_label | |
+/// | 6 | | external_ref | |
+/// | 7 | | | its booking's deadline |
 type MapRow = (
-    Option<ShowFields>,
-    Option<(Option<i64>, Option<i64>, Option<i64>)>,
+    Option<Header>,
     i64,
     Option<i64>,
     Option<i32>,
-    Option<String>,
     Option<String>,
     Option<String>,
     Option<String>,
@@ -217,29 +229,27 @@ struct SeatMapQuery {
     now: DateTime<Utc>,
 }
 
-/// The SQL of [`SeatMapQuery`] in the pieces before its binds: show id, show id, now, show
-/// id, show id (the show, its classes, its active items, its seats).
-static SEAT_MAP_SQL: LazyLock<[String; 5]> = LazyLock::new(|| {
+/// The SQL of [`SeatMapQuery`] in the pieces before its binds: show id, now, show id, show
+/// id (the show with its classes, its active items, its seats).
+static SEAT_MAP_SQL: LazyLock<[String; 4]> = LazyLock::new(|| {
     // The rule's SQL with the bind of `now` where the marker is.
     let due = past_due_sql("b", "\u{1}");
     let (due_head, due_tail) = due.split_once('\u{1}').expect("past_due_sql uses `now`");
     [
         "SELECT ROW(sh.event_id, sh.venue_id, sh.screen_name, sh.starts_at, sh.ends_at, \
-         sh.kind, sh.currency::text, sh.capacity, sh.free_places, sh.price, sh.created_at), \
-         NULL::record, sh.id, NULL::int8, NULL::int4, NULL::text, NULL::text, NULL::text, \
-         NULL::text, NULL::timestamptz FROM shows sh WHERE sh.id = "
-            .to_owned(),
-        " UNION ALL SELECT NULL::record, ROW(sc.min_price, sc.normal_price, sc.max_price), \
-         sc.id, NULL::int8, sc.seat_count, sc.name, NULL::text, NULL::text, NULL::text, \
-         NULL::timestamptz FROM seat_classes sc WHERE sc.show_id = "
+         sh.kind, sh.currency::text, sh.capacity, sh.free_places, sh.price, sh.created_at, \
+         ARRAY(SELECT ROW(sc.id, sc.name, sc.min_price, sc.normal_price, sc.max_price, \
+         sc.seat_count) FROM seat_classes sc WHERE sc.show_id = sh.id)), \
+         sh.id, NULL::int8, NULL::int4, NULL::text, NULL::text, NULL::text, NULL::timestamptz \
+         FROM shows sh WHERE sh.id = "
             .to_owned(),
         // The active seat items of the show, each with its booking's status and deadline
         // unless it is a past-due hold: the booking is looked up by its key, item by item
         // (`OFFSET 0` keeps that lookup a probe), so no plan can compare every seat with every
         // item, whatever the statistics say.
         format!(
-            " UNION ALL SELECT NULL::record, NULL::record, bi.seat_id, NULL::int8, NULL::int4, \
-             NULL::text, NULL::text, NULL::text, b.status, b.expires_at \
+            " UNION ALL SELECT NULL::record, bi.seat_id, NULL::int8, NULL::int4, b.status, \
+             NULL::text, NULL::text, b.expires_at \
              FROM booking_items bi CROSS JOIN LATERAL (SELECT b.status, b.expires_at \
              FROM bookings b WHERE b.id = bi.booking_id AND NOT {due_head}"
         ),
@@ -247,9 +257,8 @@ static SEAT_MAP_SQL: LazyLock<[String; 5]> = LazyLock::new(|| {
             "{due_tail} OFFSET 0) b \
              WHERE bi.active AND bi.seat_id IS NOT NULL AND bi.show_id = "
         ),
-        " UNION ALL SELECT NULL::record, NULL::record, s.id, s.seat_class_id, s.seat_number, \
-         s.label, s.row_label, s.external_ref, NULL::text, NULL::timestamptz \
-         FROM seats s WHERE s.show_id = "
+        " UNION ALL SELECT NULL::record, s.id, s.seat_class_id, s.seat_number, s.label, \
+         s.row_label, s.external_ref, NULL::timestamptz FROM seats s WHERE s.show_id = "
             .to_owned(),
     ]
 });
@@ -261,12 +270,10 @@ impl QueryId for SeatMapQuery {
 
 impl Query for SeatMapQuery {
     type SqlType = (
-        Nullable<ShowFieldsSql>,
-        Nullable<PricesSql>,
+        Nullable<HeaderSql>,
         Int8,
         Nullable<Int8>,
         Nullable<Int4>,
-        Nullable<Text>,
         Nullable<Text>,
         Nullable<Text>,
         Nullable<Text>,
@@ -280,12 +287,10 @@ impl QueryFragment<Pg> for SeatMapQuery {
         out.push_sql(&sql[0]);
         out.push_bind_param::<Int8, _>(&self.show_id)?;
         out.push_sql(&sql[1]);
-        out.push_bind_param::<Int8, _>(&self.show_id)?;
-        out.push_sql(&sql[2]);
         out.push_bind_param::<Timestamptz, _>(&self.now)?;
-        out.push_sql(&sql[3]);
+        out.push_sql(&sql[2]);
         out.push_bind_param::<Int8, _>(&self.show_id)?;
-        out.push_sql(&sql[4]);
+        out.push_sql(&sql[3]);
         out.push_bind_param::<Int8, _>(&self.show_id)?;
         Ok(())
     }
