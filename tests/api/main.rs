@@ -21,3 +21,4 @@ mod migrations;
 mod openapi;
 mod payments;
 mod quote;
+mod seat_map;

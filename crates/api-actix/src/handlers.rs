@@ -19,7 +19,7 @@ use validator::Validate;
 use crate::auth::{Auth, GuestToken, MaybeAuth, TokenChecked};
 use crate::dto::*;
 use crate::error::ApiError;
-use crate::extract::{Body, JsonBytes, RawBody};
+use crate::extract::{Body, RawBody};
 use crate::idempotency::{idempotent, IdempotencyKeyHeader, Replayable};
 use crate::ApiState;
 
@@ -37,7 +37,7 @@ fn currency(state: &ApiState, code: Option<&str>) -> Res<Currency> {
     }
 }
 
-fn positive_id(id: i64, entity: &'static str) -> Res<i64> {
+pub(crate) fn positive_id(id: i64, entity: &'static str) -> Res<i64> {
     if id <= 0 {
         return Err(DomainError::not_found(entity, id).into());
     }
@@ -243,49 +243,6 @@ pub async fn get_show(
 ) -> Res<Json<ShowDto>> {
     let id = positive_id(id.into_inner(), "show")?;
     Ok(Json(state.catalog.get_show(id).await?.into()))
-}
-
-/// All seats of a show, ordered by class, row and number, with status and current class price
-#[api_v2_operation(operation_id = "get_seat_map", tags(Seats))]
-pub async fn list_seats(
-    state: web::Data<ApiState>,
-    _auth: TokenChecked,
-    id: web::Path<i64>,
-) -> Res<JsonBytes<SeatList>> {
-    let id = positive_id(id.into_inner(), "show")?;
-    let generation = match state.seat_cache.get(id, state.catalog.now()) {
-        Ok(body) => return Ok(JsonBytes::new(body)),
-        Err(generation) => generation,
-    };
-    let (show, seats) = state.catalog.list_seats(id).await?;
-    // Not served from memory past the first hold's end: its seats are free then.
-    let hold_ends = seats.iter().filter_map(|s| s.held_until).min();
-    let prices: std::collections::HashMap<i64, Option<i64>> = show
-        .classes
-        .iter()
-        .map(|c| (c.id, c.current_quote().map(|q| q.price)))
-        .collect();
-    let items: Vec<SeatDto> = seats
-        .into_iter()
-        .map(|s| {
-            let price = prices.get(&s.class_id).copied().flatten();
-            SeatDto::new(s, price)
-        })
-        .collect();
-    let n = items.len() as i64;
-    let list = SeatList {
-        items,
-        total: n,
-        limit: n,
-        offset: 0,
-    };
-    let body = actix_web::web::Bytes::from(
-        serde_json::to_vec(&list).map_err(|e| DomainError::internal_from("render", e))?,
-    );
-    state
-        .seat_cache
-        .store_until(id, generation, body.clone(), hold_ends);
-    Ok(JsonBytes::new(body))
 }
 
 /// One seat with its class's pricing: current price, tier, occupancy and the three tier prices

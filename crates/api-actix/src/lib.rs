@@ -33,6 +33,7 @@ pub mod openapi;
 pub mod payments;
 pub mod quote;
 pub mod ratelimit;
+pub mod seat_map;
 pub mod swagger;
 pub mod timestamp;
 
@@ -132,7 +133,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .service(web::resource("/events/{id}/shows").route(web::post().to(h::create_show)))
             .service(web::resource("/events/{id}/book").route(web::post().to(h::book_event)))
             .service(web::resource("/shows/{id}").route(web::get().to(h::get_show)))
-            .service(web::resource("/shows/{id}/seats").route(web::get().to(h::list_seats)))
+            .service(web::resource("/shows/{id}/seats").route(web::get().to(seat_map::list_seats)))
             .service(web::resource("/shows/{id}/quote").route(web::post().to(quote::quote_booking)))
             .service(
                 web::resource("/shows/{id}/seats/import").route(web::post().to(h::import_seats)),

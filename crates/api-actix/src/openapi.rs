@@ -15,7 +15,9 @@
 //!   domain's constants), in `rules`;
 //! - the CSV imports' `text/csv` and `multipart/form-data` request bodies;
 //! - per operation, the exact success statuses and the error statuses with the codes it can
-//!   answer (`statuses::OPERATIONS` plus what its inputs imply), listed in its description too.
+//!   answer (`statuses::OPERATIONS` plus what its inputs imply), listed in its description too;
+//!   the response headers an operation sends (`statuses::RESPONSE_HEADERS`, e.g. the seat map's
+//!   `ETag`).
 
 use std::collections::BTreeSet;
 
@@ -24,7 +26,7 @@ use serde_json::{json, Value};
 mod rules;
 mod statuses;
 
-pub use statuses::{OperationDoc, OPERATIONS};
+pub use statuses::{OperationDoc, OPERATIONS, RESPONSE_HEADERS};
 
 /// Finishes paperclip's document (see the module docs).
 pub fn finish(spec: &mut Value) {

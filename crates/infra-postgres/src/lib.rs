@@ -22,6 +22,7 @@ mod batch;
 mod booking;
 mod booking_reads;
 mod catalog;
+mod catalog_imports;
 mod holds;
 mod idempotency;
 mod models;
@@ -30,6 +31,8 @@ mod prepared;
 pub mod resilience;
 mod rules;
 pub mod schema;
+mod seat_map;
+mod show_reads;
 pub mod tx;
 
 pub use resilience::{ClientDeadlines, OutageLog};

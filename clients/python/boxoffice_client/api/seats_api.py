@@ -15,7 +15,8 @@ from pydantic import validate_call, Field, StrictFloat, StrictStr, StrictInt
 from typing import Any, Dict, List, Optional, Tuple, Union
 from typing_extensions import Annotated
 
-from pydantic import Field
+from pydantic import Field, StrictStr
+from typing import Optional
 from typing_extensions import Annotated
 from boxoffice_client.models.seat_detail_dto import SeatDetailDto
 from boxoffice_client.models.seat_list import SeatList
@@ -315,6 +316,7 @@ class SeatsApi:
     def get_seat_map(
         self,
         id: Annotated[int, Field(strict=True, ge=1)],
+        if_none_match: Annotated[Optional[StrictStr], Field(description="The `ETag` of a seat map the client holds (or several, comma separated, or `*`). When the map is unchanged — its `ETag` matches one of them — the answer is 304 Not Modified with no body; otherwise 200 with the map. An unparsable value is ignored.")] = None,
         _request_timeout: Union[
             None,
             Annotated[StrictFloat, Field(gt=0)],
@@ -334,6 +336,8 @@ class SeatsApi:
 
         :param id: (required)
         :type id: int
+        :param if_none_match: The `ETag` of a seat map the client holds (or several, comma separated, or `*`). When the map is unchanged — its `ETag` matches one of them — the answer is 304 Not Modified with no body; otherwise 200 with the map. An unparsable value is ignored.
+        :type if_none_match: str
         :param _request_timeout: timeout setting for this request. If one
                                  number provided, it will be total request
                                  timeout. It can also be a pair (tuple) of
@@ -358,6 +362,7 @@ class SeatsApi:
 
         _param = self._get_seat_map_serialize(
             id=id,
+            if_none_match=if_none_match,
             _request_auth=_request_auth,
             _content_type=_content_type,
             _headers=_headers,
@@ -366,6 +371,7 @@ class SeatsApi:
 
         _response_types_map: Dict[str, Optional[str]] = {
             '200': "SeatList",
+            '304': None,
             '401': "ErrorBody",
             '404': "ErrorBody",
             '429': "ErrorBody",
@@ -386,6 +392,7 @@ class SeatsApi:
     def get_seat_map_with_http_info(
         self,
         id: Annotated[int, Field(strict=True, ge=1)],
+        if_none_match: Annotated[Optional[StrictStr], Field(description="The `ETag` of a seat map the client holds (or several, comma separated, or `*`). When the map is unchanged — its `ETag` matches one of them — the answer is 304 Not Modified with no body; otherwise 200 with the map. An unparsable value is ignored.")] = None,
         _request_timeout: Union[
             None,
             Annotated[StrictFloat, Field(gt=0)],
@@ -405,6 +412,8 @@ class SeatsApi:
 
         :param id: (required)
         :type id: int
+        :param if_none_match: The `ETag` of a seat map the client holds (or several, comma separated, or `*`). When the map is unchanged — its `ETag` matches one of them — the answer is 304 Not Modified with no body; otherwise 200 with the map. An unparsable value is ignored.
+        :type if_none_match: str
         :param _request_timeout: timeout setting for this request. If one
                                  number provided, it will be total request
                                  timeout. It can also be a pair (tuple) of
@@ -429,6 +438,7 @@ class SeatsApi:
 
         _param = self._get_seat_map_serialize(
             id=id,
+            if_none_match=if_none_match,
             _request_auth=_request_auth,
             _content_type=_content_type,
             _headers=_headers,
@@ -437,6 +447,7 @@ class SeatsApi:
 
         _response_types_map: Dict[str, Optional[str]] = {
             '200': "SeatList",
+            '304': None,
             '401': "ErrorBody",
             '404': "ErrorBody",
             '429': "ErrorBody",
@@ -457,6 +468,7 @@ class SeatsApi:
     def get_seat_map_without_preload_content(
         self,
         id: Annotated[int, Field(strict=True, ge=1)],
+        if_none_match: Annotated[Optional[StrictStr], Field(description="The `ETag` of a seat map the client holds (or several, comma separated, or `*`). When the map is unchanged — its `ETag` matches one of them — the answer is 304 Not Modified with no body; otherwise 200 with the map. An unparsable value is ignored.")] = None,
         _request_timeout: Union[
             None,
             Annotated[StrictFloat, Field(gt=0)],
@@ -476,6 +488,8 @@ class SeatsApi:
 
         :param id: (required)
         :type id: int
+        :param if_none_match: The `ETag` of a seat map the client holds (or several, comma separated, or `*`). When the map is unchanged — its `ETag` matches one of them — the answer is 304 Not Modified with no body; otherwise 200 with the map. An unparsable value is ignored.
+        :type if_none_match: str
         :param _request_timeout: timeout setting for this request. If one
                                  number provided, it will be total request
                                  timeout. It can also be a pair (tuple) of
@@ -500,6 +514,7 @@ class SeatsApi:
 
         _param = self._get_seat_map_serialize(
             id=id,
+            if_none_match=if_none_match,
             _request_auth=_request_auth,
             _content_type=_content_type,
             _headers=_headers,
@@ -508,6 +523,7 @@ class SeatsApi:
 
         _response_types_map: Dict[str, Optional[str]] = {
             '200': "SeatList",
+            '304': None,
             '401': "ErrorBody",
             '404': "ErrorBody",
             '429': "ErrorBody",
@@ -523,6 +539,7 @@ class SeatsApi:
     def _get_seat_map_serialize(
         self,
         id,
+        if_none_match,
         _request_auth,
         _content_type,
         _headers,
@@ -548,6 +565,8 @@ class SeatsApi:
             _path_params['id'] = id
         # process the query parameters
         # process the header parameters
+        if if_none_match is not None:
+            _header_params['If-None-Match'] = if_none_match
         # process the form parameters
         # process the body parameter
 

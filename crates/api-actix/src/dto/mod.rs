@@ -420,7 +420,7 @@ impl SeatDto {
             label: s.label,
             row: s.row,
             number: s.number,
-            class: s.class,
+            class: s.class.to_string(),
             price,
             external_ref: s.external_ref,
         }
@@ -478,7 +478,7 @@ impl From<SeatDetail> for SeatDetailDto {
             is_booked: d.seat.status != SeatStatus::Available,
             status: d.seat.status.as_str().to_owned(),
             label: d.seat.label,
-            class: d.seat.class,
+            class: d.seat.class.to_string(),
             currency: d.currency.as_str().to_owned(),
             pricing,
         }

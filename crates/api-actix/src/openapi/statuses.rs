@@ -186,7 +186,7 @@ pub const OPERATIONS: &[OperationDoc] = &[
     },
     OperationDoc {
         id: "get_seat_map",
-        success: &[],
+        success: &[(304, None)],
         errors: &[],
         database: true,
     },
@@ -331,6 +331,17 @@ pub const OPERATIONS: &[OperationDoc] = &[
     },
 ];
 
+/// Response headers an operation sends: operation id, the statuses that carry the header, its
+/// name and what it means.
+pub const RESPONSE_HEADERS: &[(&str, &[u16], &str, &str)] = &[(
+    "get_seat_map",
+    &[200, 304],
+    "ETag",
+    "A strong validator of the seat map's body (a quoted hash of its bytes): equal bodies \
+     have equal tags. Send it back in `If-None-Match` to be answered 304 while the map is \
+     unchanged.",
+)];
+
 /// The short meaning of each error status.
 fn status_text(status: u16) -> &'static str {
     match status {
@@ -444,6 +455,17 @@ pub(super) fn responses(spec: &mut Value) {
             if id == "request_password_reset" {
                 responses.remove("200");
             }
+            for (_, statuses, name, description) in
+                RESPONSE_HEADERS.iter().filter(|(op, ..)| *op == id)
+            {
+                for status in *statuses {
+                    let r = responses
+                        .get_mut(&status.to_string())
+                        .unwrap_or_else(|| panic!("{id}: a header on undocumented {status}"));
+                    r["headers"][*name] =
+                        json!({ "description": description, "schema": { "type": "string" } });
+                }
+            }
             let mut lines = Vec::new();
             for (status, codes) in &errors {
                 let list = codes
@@ -478,6 +500,7 @@ fn success_text(status: u16) -> &'static str {
         201 => "Created",
         202 => "Accepted: the work goes on after the answer",
         204 => "No Content",
+        304 => "Not Modified: unchanged since the `ETag` named in `If-None-Match`; no body",
         _ => "Success",
     }
 }

@@ -18,4 +18,5 @@ mod payments;
 mod planning;
 mod pricing_props;
 mod refresh_tokens;
+mod seat_map_order;
 mod services;

@@ -1,0 +1,394 @@
+//! The seat map of a show (`GET /shows/{id}/seats`), the hottest read, and the single seat
+//! (`GET /seats/{id}`).
+//!
+//! The seat map is ONE prepared statement ([`SeatMapQuery`]): one round trip, one snapshot, no
+//! transaction. Its rows are of three kinds ([`MapRow`]): the show with its classes, its seats,
+//! and its active seat items (`ix_booking_items_active_show`) with the status and deadline of their
+//! booking (found by key) — a past-due hold's items are left out, by [`past_due_sql`]. The seats
+//! and the items are matched here, by seat id, rather than joined in SQL: both are read once,
+//! and no plan, however wrong its estimates, can compare every seat with every item. The
+//! statement sorts nothing either: the seats are put in the domain's map order
+//! ([`SeatView::map_order`]) here, and the class counts are derived from the same rows.
+
+use std::collections::HashMap;
+use std::sync::{Arc, LazyLock};
+
+use boxoffice_domain::catalog::{
+    SeatClassAvailability, SeatDetail, SeatStatus, SeatView, Show, ShowDetail,
+};
+use boxoffice_domain::pricing::TierPrices;
+use boxoffice_domain::DomainError;
+use chrono::{DateTime, Utc};
+use diesel::connection::DefaultLoadingMode;
+use diesel::pg::{Pg, PgConnection};
+use diesel::query_builder::{AstPass, Query, QueryFragment, QueryId};
+use diesel::sql_types::{Array, Int4, Int8, Nullable, Record, Text, Timestamptz};
+use diesel::{QueryResult, QueryableByName, RunQueryDsl};
+
+use crate::catalog::find_show;
+use crate::models::{currency, ShowRow};
+use crate::rules::past_due_sql;
+use crate::show_reads::class_counts;
+use crate::{map_db_error, TxError};
+
+/// A seat's status from the status of the active booking that has it (`None`: no booking, or
+/// a past-due hold).
+fn seat_status(booking_status: Option<&str>) -> SeatStatus {
+    match booking_status {
+        None => SeatStatus::Available,
+        Some("held") => SeatStatus::Held,
+        Some(_) => SeatStatus::Booked,
+    }
+}
+
+/// The seat map of `show_id` as of `now`: the show with its classes (counts derived from the
+/// seats read) and every seat in map order.
+pub(crate) fn seat_map(
+    conn: &mut PgConnection,
+    show_id: i64,
+    now: DateTime<Utc>,
+) -> Result<(ShowDetail, Vec<SeatView>), DomainError> {
+    let mut show: Option<Show> = None;
+    let mut classes: Vec<SeatClassAvailability> = Vec::new();
+    let mut seats: Vec<SeatView> = Vec::new();
+    let mut expected = 0usize;
+    // Seat id → status and deadline of the active booking that has the seat.
+    let mut taken: HashMap<i64, (Option<String>, Option<DateTime<Utc>>)> = HashMap::new();
+    // Rows are decoded one by one into the domain's values: no intermediate copy of the map.
+    let rows = SeatMapQuery { show_id, now }
+        .load_iter::<MapRow, DefaultLoadingMode>(conn)
+        .map_err(map_db_error)?;
+    for r in rows {
+        let r = r.map_err(map_db_error)?;
+        if let Some(header) = r.0 {
+            let (fields, class_rows) = show_fields(r.1, header);
+            show = Some(Show::try_from(fields)?);
+            for (id, name, min_price, normal_price, max_price, seat_count) in class_rows {
+                // The class's stored seat count sizes the list (the count itself is taken
+                // from the seats read).
+                expected += usize::try_from(seat_count).unwrap_or(0);
+                classes.push(SeatClassAvailability {
+                    id,
+                    name,
+                    prices: TierPrices {
+                        min_price,
+                        normal_price,
+                        max_price,
+                    },
+                    total_seats: 0,
+                    held_seats: 0,
+                    booked_seats: 0,
+                });
+            }
+            seats.reserve(expected.saturating_sub(seats.len()));
+        } else if let Some(class_id) = r.2 {
+            seats.push(SeatView {
+                id: r.1,
+                label: r.4.unwrap_or_default(),
+                row: r.5.unwrap_or_default(),
+                number: r.3.and_then(|n| u32::try_from(n).ok()).unwrap_or(0),
+                class_id,
+                class: Arc::default(),
+                held_until: None,
+                status: SeatStatus::Available,
+                external_ref: r.6,
+            });
+        } else {
+            taken.insert(r.1, (r.4, r.7));
+        }
+    }
+    if !taken.is_empty() {
+        for s in &mut seats {
+            if let Some((status, deadline)) = taken.get(&s.id) {
+                s.status = seat_status(status.as_deref());
+                if s.status == SeatStatus::Held {
+                    s.held_until = *deadline;
+                }
+            }
+        }
+    }
+    let show = show.ok_or_else(|| DomainError::not_found("show", show_id))?;
+    // The classes in name order (as `GET /shows/{id}` lists them); counts from the seats.
+    classes.sort_by(|a, b| a.name.cmp(&b.name));
+    let names: Vec<Arc<str>> = classes.iter().map(|c| Arc::from(c.name.as_str())).collect();
+    let index: HashMap<i64, usize> = classes.iter().enumerate().map(|(i, c)| (c.id, i)).collect();
+    let mut last = usize::MAX;
+    for s in &mut seats {
+        // Seats come grouped by class: most look-ups are the class of the seat before.
+        if classes.get(last).is_none_or(|c| c.id != s.class_id) {
+            last = *index.get(&s.class_id).ok_or_else(|| {
+                DomainError::internal(format!("seat {} is not in a class of its show", s.id))
+            })?;
+        }
+        let c = &mut classes[last];
+        s.class = names[last].clone();
+        c.total_seats += 1;
+        match s.status {
+            SeatStatus::Held => c.held_seats += 1,
+            SeatStatus::Booked => c.booked_seats += 1,
+            SeatStatus::Available => {}
+        }
+    }
+    // Rows come in storage order, which is usually the map order already: the sort checks
+    // that in one pass.
+    seats.sort_by(SeatView::map_order);
+    Ok((ShowDetail { show, classes }, seats))
+}
+
+/// The show's row, and its classes, from the header record.
+fn show_fields(id: i64, f: Header) -> (ShowRow, Vec<ClassFields>) {
+    let row = ShowRow {
+        id,
+        event_id: f.0,
+        venue_id: f.1,
+        screen_name: f.2,
+        starts_at: f.3,
+        ends_at: f.4,
+        kind: f.5,
+        currency: f.6,
+        capacity: f.7,
+        free_places: f.8,
+        price: f.9,
+        created_at: f.10,
+    };
+    (row, f.11)
+}
+
+/// A class of the show: id, name, min, normal and max price, stored seat count.
+type ClassFields = (i64, String, Option<i64>, Option<i64>, Option<i64>, i32);
+type ClassSql = Record<(
+    Int8,
+    Text,
+    Nullable<Int8>,
+    Nullable<Int8>,
+    Nullable<Int8>,
+    Int4,
+)>;
+
+/// The show's columns but its id, and its classes, as one record: event_id, venue_id,
+/// screen_name, starts_at, ends_at, kind, currency, capacity, free_places, price, created_at,
+/// classes.
+type Header = (
+    i64,
+    Option<i64>,
+    String,
+    DateTime<Utc>,
+    DateTime<Utc>,
+    String,
+    String,
+    Option<i32>,
+    Option<i32>,
+    Option<i64>,
+    DateTime<Utc>,
+    Vec<ClassFields>,
+);
+type HeaderSql = Record<(
+    Int8,
+    Nullable<Int8>,
+    Text,
+    Timestamptz,
+    Timestamptz,
+    Text,
+    Text,
+    Nullable<Int4>,
+    Nullable<Int4>,
+    Nullable<Int8>,
+    Timestamptz,
+    Array<ClassSql>,
+)>;
+
+/// A row of [`SeatMapQuery`]: the header (the show with its classes, as one record), one of
+/// its seats (a class) or an active item (neither). Few columns, as each costs on every seat
+/// row:
+///
+/// | # | header | seat | active item |
+/// |---|---|---|---|
+/// | 0 | [`Header`] | | |
+/// | 1 | show id | id | seat_id |
+/// | 2 | | seat_class_id | |
+/// | 3 | | seat_number | |
+/// | 4 | | label | its booking's status |
+/// | 5 | | row_label | |
+/// | 6 | | external_ref | |
+/// | 7 | | | its booking's deadline |
+type MapRow = (
+    Option<Header>,
+    i64,
+    Option<i64>,
+    Option<i32>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<DateTime<Utc>>,
+);
+
+/// The whole seat map of a show in one prepared statement (see the module docs and
+/// [`MapRow`]). Prepared once per connection: a static query id.
+struct SeatMapQuery {
+    show_id: i64,
+    now: DateTime<Utc>,
+}
+
+/// The SQL of [`SeatMapQuery`] in the pieces before its binds: show id, now, show id, show
+/// id (the show with its classes, its active items, its seats).
+static SEAT_MAP_SQL: LazyLock<[String; 4]> = LazyLock::new(|| {
+    // The rule's SQL with the bind of `now` where the marker is.
+    let due = past_due_sql("b", "\u{1}");
+    let (due_head, due_tail) = due.split_once('\u{1}').expect("past_due_sql uses `now`");
+    [
+        "SELECT ROW(sh.event_id, sh.venue_id, sh.screen_name, sh.starts_at, sh.ends_at, \
+         sh.kind, sh.currency::text, sh.capacity, sh.free_places, sh.price, sh.created_at, \
+         ARRAY(SELECT ROW(sc.id, sc.name, sc.min_price, sc.normal_price, sc.max_price, \
+         sc.seat_count) FROM seat_classes sc WHERE sc.show_id = sh.id)), \
+         sh.id, NULL::int8, NULL::int4, NULL::text, NULL::text, NULL::text, NULL::timestamptz \
+         FROM shows sh WHERE sh.id = "
+            .to_owned(),
+        // The active seat items of the show, each with its booking's status and deadline
+        // unless it is a past-due hold: the booking is looked up by its key, item by item
+        // (`OFFSET 0` keeps that lookup a probe), so no plan can compare every seat with every
+        // item, whatever the statistics say.
+        format!(
+            " UNION ALL SELECT NULL::record, bi.seat_id, NULL::int8, NULL::int4, b.status, \
+             NULL::text, NULL::text, b.expires_at \
+             FROM booking_items bi CROSS JOIN LATERAL (SELECT b.status, b.expires_at \
+             FROM bookings b WHERE b.id = bi.booking_id AND NOT {due_head}"
+        ),
+        format!(
+            "{due_tail} OFFSET 0) b \
+             WHERE bi.active AND bi.seat_id IS NOT NULL AND bi.show_id = "
+        ),
+        " UNION ALL SELECT NULL::record, s.id, s.seat_class_id, s.seat_number, s.label, \
+         s.row_label, s.external_ref, NULL::timestamptz FROM seats s WHERE s.show_id = "
+            .to_owned(),
+    ]
+});
+
+impl QueryId for SeatMapQuery {
+    type QueryId = SeatMapQuery;
+    const HAS_STATIC_QUERY_ID: bool = true;
+}
+
+impl Query for SeatMapQuery {
+    type SqlType = (
+        Nullable<HeaderSql>,
+        Int8,
+        Nullable<Int8>,
+        Nullable<Int4>,
+        Nullable<Text>,
+        Nullable<Text>,
+        Nullable<Text>,
+        Nullable<Timestamptz>,
+    );
+}
+
+impl QueryFragment<Pg> for SeatMapQuery {
+    fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, Pg>) -> QueryResult<()> {
+        let sql = &*SEAT_MAP_SQL;
+        out.push_sql(&sql[0]);
+        out.push_bind_param::<Int8, _>(&self.show_id)?;
+        out.push_sql(&sql[1]);
+        out.push_bind_param::<Timestamptz, _>(&self.now)?;
+        out.push_sql(&sql[2]);
+        out.push_bind_param::<Int8, _>(&self.show_id)?;
+        out.push_sql(&sql[3]);
+        out.push_bind_param::<Int8, _>(&self.show_id)?;
+        Ok(())
+    }
+}
+
+impl<Conn> RunQueryDsl<Conn> for SeatMapQuery {}
+
+// ---------- one seat ----------
+
+#[derive(QueryableByName)]
+struct SeatViewRow {
+    #[diesel(sql_type = Int8)]
+    id: i64,
+    #[diesel(sql_type = Text)]
+    label: String,
+    #[diesel(sql_type = Text)]
+    row_label: String,
+    #[diesel(sql_type = Int4)]
+    seat_number: i32,
+    #[diesel(sql_type = Int8)]
+    seat_class_id: i64,
+    #[diesel(sql_type = Text)]
+    class_name: String,
+    #[diesel(sql_type = Nullable<Text>)]
+    external_ref: Option<String>,
+    #[diesel(sql_type = Nullable<Text>)]
+    booking_status: Option<String>,
+    #[diesel(sql_type = Nullable<Timestamptz>)]
+    held_until: Option<DateTime<Utc>>,
+    #[diesel(sql_type = Int8)]
+    show_id: i64,
+}
+
+impl From<SeatViewRow> for SeatView {
+    fn from(r: SeatViewRow) -> Self {
+        let status = seat_status(r.booking_status.as_deref());
+        SeatView {
+            id: r.id,
+            label: r.label,
+            row: r.row_label,
+            number: u32::try_from(r.seat_number).unwrap_or(0),
+            class_id: r.seat_class_id,
+            class: r.class_name.into(),
+            held_until: if status == SeatStatus::Held {
+                r.held_until
+            } else {
+                None
+            },
+            status,
+            external_ref: r.external_ref,
+        }
+    }
+}
+
+/// A seat with its class and, when an active booking has it (a past-due hold at `$2` does
+/// not), that booking's status and deadline.
+static SEAT_SQL: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "SELECT s.id, s.label, s.row_label, s.seat_number, s.seat_class_id, sc.name AS class_name, \
+       s.external_ref, b.status AS booking_status, b.expires_at AS held_until, s.show_id \
+FROM seats s \
+JOIN seat_classes sc ON sc.id = s.seat_class_id \
+LEFT JOIN (booking_items bi JOIN bookings b ON b.id = bi.booking_id AND NOT {}) \
+       ON bi.seat_id = s.id AND bi.active \
+WHERE s.id = $1",
+        past_due_sql("b", "$2")
+    )
+});
+
+/// One seat with its class's counts (the counts of `GET /shows/{id}`) as of `now`.
+pub(crate) fn seat_detail(
+    conn: &mut PgConnection,
+    id: i64,
+    now: DateTime<Utc>,
+) -> Result<SeatDetail, DomainError> {
+    let rows: Vec<SeatViewRow> = diesel::sql_query(SEAT_SQL.as_str())
+        .bind::<Int8, _>(id)
+        .bind::<Timestamptz, _>(now)
+        .load(conn)
+        .map_err(map_db_error)?;
+    let row = rows
+        .into_iter()
+        .next()
+        .ok_or_else(|| DomainError::not_found("seat", id))?;
+    let show_id = row.show_id;
+    let seat = SeatView::from(row);
+    let show = find_show(conn, show_id).map_err(TxError::into_domain)?;
+    let mut counts = class_counts(conn, &[show_id], now).map_err(TxError::into_domain)?;
+    let class = counts
+        .remove(&show_id)
+        .unwrap_or_default()
+        .into_iter()
+        .find(|c| c.id == seat.class_id)
+        .ok_or_else(|| DomainError::internal("seat class vanished"))?;
+    Ok(SeatDetail {
+        seat,
+        show_id,
+        currency: currency(&show.currency)?,
+        class,
+    })
+}
