@@ -2,6 +2,9 @@
 
 use super::*;
 
+// A guest (anonymous) booking: the name and contact come from the request only, as before
+// accounts existed.
+
 #[test]
 fn book_parses_then_calls_the_repository_with_the_pinned_time() {
     block_on(async {

@@ -152,7 +152,3 @@ fn show_detail(capacity: u32) -> ShowDetail {
 fn new_event() -> NewEvent {
     NewEvent::parse("Gig", "", "concert", 1, None).unwrap()
 }
-
-// --- BookingService::book -----------------------------------------------------------------------
-// A guest (anonymous) booking: the name and contact come from the request only, as before
-// accounts existed.
