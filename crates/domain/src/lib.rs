@@ -17,6 +17,7 @@ pub mod lifecycle;
 pub mod limits;
 pub mod payment;
 pub mod payment_model;
+pub mod plan;
 pub mod ports;
 pub mod pricing;
 pub mod quote;

@@ -1,0 +1,301 @@
+//! The `flash` phase: a flash sale of a seated show by N concurrent clients, with correctness
+//! checks (no seat sold twice, every seat booked exactly once at the end).
+
+use super::*;
+
+/// Seats not (yet) known to be taken, with O(1) removal and random sampling.
+#[derive(Clone, Default)]
+struct Pool {
+    unknown: Vec<i64>,
+    pos: HashMap<i64, usize>,
+}
+
+impl Pool {
+    fn new(ids: impl IntoIterator<Item = i64>) -> Self {
+        let unknown: Vec<i64> = ids.into_iter().collect();
+        let pos = unknown.iter().enumerate().map(|(i, id)| (*id, i)).collect();
+        Self { unknown, pos }
+    }
+
+    fn len(&self) -> usize {
+        self.unknown.len()
+    }
+
+    fn remove(&mut self, id: i64) {
+        if let Some(i) = self.pos.remove(&id) {
+            self.unknown.swap_remove(i);
+            if let Some(moved) = self.unknown.get(i) {
+                self.pos.insert(*moved, i);
+            }
+        }
+    }
+
+    fn pick(&self, rng: &mut StdRng, n: usize) -> Vec<i64> {
+        let n = n.min(self.unknown.len());
+        rand::seq::index::sample(rng, self.unknown.len(), n)
+            .into_iter()
+            .map(|i| self.unknown[i])
+            .collect()
+    }
+}
+
+#[derive(Default)]
+struct ClientResult {
+    ok: Latencies,
+    all: Latencies,
+    sold: Vec<i64>,
+    bookings: usize,
+    conflicts: usize,
+    refreshes: usize,
+    errors: usize,
+    first_error: Option<String>,
+    timed_out: bool,
+}
+
+pub(crate) async fn flash_sale(ctx: &Ctx, title: &str) -> BoxResult<Value> {
+    let a = &ctx.args;
+    let show = ctx
+        .seated_show(title, a.flash_classes, a.flash_rows, a.flash_seats_per_row)
+        .await?;
+    let seats = ctx.api.seats(show).await?;
+    let n_seats = seats.len();
+    println!(
+        "== phase 1: {title} — show {show}, {n_seats} seats, {} clients ({} knowledge) ==",
+        a.clients,
+        if a.shared_knowledge {
+            "shared"
+        } else {
+            "per-client"
+        }
+    );
+    if n_seats == 0 {
+        return Err("the flash-sale show has no seats".into());
+    }
+    let by_label: Arc<HashMap<String, i64>> =
+        Arc::new(seats.iter().map(|s| (s.label.clone(), s.id)).collect());
+    let initial = Pool::new(seats.iter().filter(|s| !s.taken()).map(|s| s.id));
+    let shared = Arc::new(Mutex::new(initial.clone()));
+
+    let started = Instant::now();
+    let deadline = started + Duration::from_secs(a.phase_timeout);
+    let mut tasks = Vec::new();
+    for client in 0..a.clients {
+        let pool = if a.shared_knowledge {
+            shared.clone()
+        } else {
+            Arc::new(Mutex::new(initial.clone()))
+        };
+        let api = ctx.api.clone();
+        let by_label = by_label.clone();
+        let max_requests = a.max_requests_per_client;
+        tasks.push(tokio::spawn(async move {
+            flash_client(
+                api,
+                show,
+                pool,
+                by_label,
+                deadline,
+                max_requests,
+                client as u64,
+            )
+            .await
+        }));
+    }
+    let mut total = ClientResult::default();
+    for t in tasks {
+        let r = t.await?;
+        total.ok.extend(r.ok);
+        total.all.extend(r.all);
+        total.sold.extend(r.sold);
+        total.bookings += r.bookings;
+        total.conflicts += r.conflicts;
+        total.refreshes += r.refreshes;
+        total.errors += r.errors;
+        total.timed_out |= r.timed_out;
+        if total.first_error.is_none() {
+            total.first_error = r.first_error;
+        }
+    }
+    let elapsed = started.elapsed();
+
+    // double sale: a seat id in two 201 responses
+    let mut counts: HashMap<i64, u32> = HashMap::new();
+    for id in &total.sold {
+        *counts.entry(*id).or_default() += 1;
+    }
+    let double_sold = counts.values().filter(|c| **c > 1).count();
+    let distinct_sold: HashSet<i64> = counts.keys().copied().collect();
+
+    // cross-check with the server's view
+    let after: Vec<Seat> = ctx.api.seats(show).await?;
+    let booked: HashSet<i64> = after.iter().filter(|s| s.booked()).map(|s| s.id).collect();
+    let available = after.iter().filter(|s| !s.taken()).count();
+    let api_matches = booked == distinct_sold;
+    let sold_out = available == 0 && booked.len() == n_seats;
+    let items_sum_ok = total.sold.len() == n_seats;
+    let correct = double_sold == 0 && api_matches && sold_out && items_sum_ok;
+
+    let ok = total.ok.summary();
+    let all = total.all.summary();
+    let bps = per_sec(total.bookings, elapsed);
+    let rps = per_sec(total.all.len(), elapsed);
+    println!("  duration            {:.2} s", elapsed.as_secs_f64());
+    println!(
+        "  bookings            {} ({bps:.1}/s), seats sold {} of {n_seats}",
+        total.bookings,
+        distinct_sold.len()
+    );
+    println!(
+        "  requests            {} ({rps:.1}/s): {} x 201, {} x 409, {} errors, {} seat-map refreshes",
+        total.all.len(),
+        total.bookings,
+        total.conflicts,
+        total.errors,
+        total.refreshes
+    );
+    println!("  latency 201         {}", ok.line());
+    println!("  latency all         {}", all.line());
+    println!("  double-sold seats   {double_sold}");
+    println!(
+        "  API cross-check     booked={} available={} matches-our-201s={} sum-of-items={} {}",
+        booked.len(),
+        available,
+        api_matches,
+        total.sold.len(),
+        if correct { "OK" } else { "FAILED" }
+    );
+    if let Some(e) = &total.first_error {
+        println!("  first error         {e}");
+    }
+    if total.timed_out {
+        println!("  WARNING: phase hit its time/request limit before selling out");
+    }
+    Ok(json!({
+        "show_id": show,
+        "seats": n_seats,
+        "duration_s": round3(elapsed.as_secs_f64()),
+        "bookings": total.bookings,
+        "bookings_per_sec": round3(bps),
+        "requests": total.all.len(),
+        "requests_per_sec": round3(rps),
+        "conflicts": total.conflicts,
+        "errors": total.errors,
+        "refreshes": total.refreshes,
+        "seats_sold": distinct_sold.len(),
+        "sold_items": total.sold.len(),
+        "double_sold": double_sold,
+        "api_booked": booked.len(),
+        "api_available": available,
+        "api_matches": api_matches,
+        "timed_out": total.timed_out,
+        "bookings_latency": ok.to_json(),
+        "all_latency": all.to_json(),
+        "correct": correct,
+    }))
+}
+
+async fn flash_client(
+    api: Api,
+    show: i64,
+    pool: Arc<Mutex<Pool>>,
+    by_label: Arc<HashMap<String, i64>>,
+    deadline: Instant,
+    max_requests: usize,
+    seed: u64,
+) -> ClientResult {
+    let mut rng = StdRng::seed_from_u64(0x5eed_0000 + seed);
+    let mut r = ClientResult::default();
+    loop {
+        if Instant::now() >= deadline || r.all.len() >= max_requests {
+            r.timed_out = true;
+            break;
+        }
+        let want = rng.gen_range(1..=4usize);
+        let pick = {
+            let p = pool.lock().expect("pool lock");
+            if p.len() == 0 {
+                break;
+            }
+            p.pick(&mut rng, want)
+        };
+        let (outcome, latency) = api.book_seats(show, &pick).await;
+        r.all.push(latency);
+        match outcome {
+            BookingOutcome::Created { seat_ids, .. } => {
+                r.ok.push(latency);
+                r.bookings += 1;
+                let mut p = pool.lock().expect("pool lock");
+                for id in seat_ids.iter().chain(pick.iter()) {
+                    p.remove(*id);
+                }
+                r.sold.extend(seat_ids);
+            }
+            BookingOutcome::Conflict { code, seats } => {
+                r.conflicts += 1;
+                let ids: Vec<i64> = seats
+                    .iter()
+                    .filter_map(|l| by_label.get(l).copied())
+                    .collect();
+                if ids.is_empty() {
+                    // no usable details: learn from the seat map instead (bounded by the loop)
+                    r.refreshes += 1;
+                    match api.seats(show).await {
+                        Ok(map) => {
+                            let mut p = pool.lock().expect("pool lock");
+                            for s in map.iter().filter(|s| s.taken()) {
+                                p.remove(s.id);
+                            }
+                        }
+                        Err(e) => {
+                            r.errors += 1;
+                            r.first_error
+                                .get_or_insert_with(|| format!("409 {code}; refresh: {e}"));
+                        }
+                    }
+                } else {
+                    let mut p = pool.lock().expect("pool lock");
+                    for id in ids {
+                        p.remove(id);
+                    }
+                }
+            }
+            BookingOutcome::Failed { status, body } => {
+                r.errors += 1;
+                r.first_error
+                    .get_or_insert_with(|| format!("HTTP {status}: {body}"));
+                if r.errors > 100 {
+                    break;
+                }
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+        }
+    }
+    r
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pool_remove_and_pick() {
+        let mut p = Pool::new(1..=10);
+        p.remove(3);
+        p.remove(10);
+        p.remove(42);
+        assert_eq!(p.len(), 8);
+        let mut rng = StdRng::seed_from_u64(1);
+        for _ in 0..100 {
+            let pick = p.pick(&mut rng, 4);
+            assert_eq!(pick.len(), 4);
+            assert!(!pick.contains(&3) && !pick.contains(&10));
+            let distinct: HashSet<_> = pick.iter().collect();
+            assert_eq!(distinct.len(), 4);
+        }
+        for id in 1..=10 {
+            p.remove(id);
+        }
+        assert_eq!(p.len(), 0);
+        assert!(p.pick(&mut rng, 2).is_empty());
+    }
+}
