@@ -230,7 +230,7 @@ start_server() { # log-file [VAR=value ...]: serve on $PORT, wait for /health
     "$bench" "${args[@]}" "${extra[@]}" 2>&1 | tee "$out/bench.log"
     status=${PIPESTATUS[0]}
     set -e
-    cpu_split "$cpu_before" "$(cpu_sample)" | tee "$out/cpu-split.txt"
+    cpu_split "$cpu_before" "$(cpu_sample)" | sed 's/^/main run (all phases): /' | tee "$out/cpu-split.txt"
 
     if [ -r "/proc/$server_pid/status" ]; then
         echo "server memory at the end: $(grep -E '^Vm(HWM|RSS)' "/proc/$server_pid/status" | tr -s ' \t' ' ' | paste -sd, -)"
@@ -247,9 +247,11 @@ start_server() { # log-file [VAR=value ...]: serve on $PORT, wait for /health
     if [[ " ${extra[*]:-} " != *" --phases "* ]]; then
         start_server "$out/server-uncached.log" APP_SERVER__SEAT_MAP_CACHE_MS=0
         say "seat-map reads with the cache off (--phases reads)"
+        cpu_before="$(cpu_sample)"
         "$bench" --server "http://127.0.0.1:$PORT" --clients "$clients" --read-seconds "$read_seconds" \
             --server-pid "$server_pid" --phases reads --json-out "$out/summary-uncached.json" 2>&1 \
             | tee "$out/bench-uncached.log" || status=1
+        cpu_split "$cpu_before" "$(cpu_sample)" | sed 's/^/seat map, cache off: /' | tee -a "$out/cpu-split.txt"
         stop_server
     fi
     python3 - "$out" "${yard_book_tps:-}" "${yard_book_p99:-}" "${yard_read_tps:-}" "${db_tps:-}" "${mirror_tps:-}" "${batch:-}" <<'PY' || status=1
