@@ -11,7 +11,7 @@ use crate::catalog::ShowKind;
 use crate::error::DomainError;
 use crate::quote::QuoteInputs;
 
-/// The inputs of [`crate::pricing::quote_booking`] for `places` of show `show_id` at `now`.
+/// The inputs of [`crate::quote::quote_booking`] for `places` of show `show_id` at `now`.
 pub fn quote_inputs(
     tx: &mut dyn BookingTx,
     show_id: i64,

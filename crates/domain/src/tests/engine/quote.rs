@@ -1,5 +1,5 @@
 //! `engine::quote::quote_inputs`: what a booking would read at that moment, without locks or
-//! writes; priced by `pricing::quote_booking` it gives what the booking gives.
+//! writes; priced by `quote::quote_booking` it gives what the booking gives.
 
 use super::world::*;
 use crate::booking::{BookingStatus, Places};
