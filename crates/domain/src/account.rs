@@ -550,6 +550,13 @@ pub enum RefreshTokenState {
     Invalid,
 }
 
+/// The one rule of a secret's life (a refresh token, a password-reset token): it is expired at
+/// and after `expires_at`. SQL that must filter by it uses `infra-postgres`'s
+/// `rules::secret_live`.
+pub fn secret_expired(expires_at: DateTime<Utc>, now: DateTime<Utc>) -> bool {
+    expires_at <= now
+}
+
 /// The one rule of a presented refresh token's state: a used token is a reuse (whatever else is
 /// true of it); an unused one that was revoked, or whose `expires_at` is at or before `now`, is
 /// invalid; otherwise it is current.
@@ -561,7 +568,7 @@ pub fn refresh_token_state(
 ) -> RefreshTokenState {
     if used_at.is_some() {
         RefreshTokenState::Reused
-    } else if revoked_at.is_some() || expires_at <= now {
+    } else if revoked_at.is_some() || secret_expired(expires_at, now) {
         RefreshTokenState::Invalid
     } else {
         RefreshTokenState::Current

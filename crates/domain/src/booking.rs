@@ -247,6 +247,17 @@ pub struct BookingItem {
     pub tier: Option<Tier>,
 }
 
+/// `Conflict { code: booking_not_held }` for a booking that is `status` now: only a held booking
+/// whose hold still runs can be paid or have its seats changed.
+pub fn not_held(id: Uuid, status: BookingStatus) -> DomainError {
+    DomainError::Conflict {
+        code: crate::codes::ConflictCode::BookingNotHeld,
+        message: format!(
+            "booking {id} is {status}: only a held booking whose hold still runs can be paid or changed"
+        ),
+    }
+}
+
 /// A booking as stored.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Booking {
@@ -293,17 +304,11 @@ impl Booking {
 
     /// Whether a payment may be started for it now: held, and the hold still runs.
     pub fn accepts_payment(&self, now: DateTime<Utc>) -> Result<(), DomainError> {
-        if self.status == BookingStatus::Held && !self.hold_is_past_due(now) {
+        let status = crate::status::status_at(self.status, self.expires_at, now);
+        if status == BookingStatus::Held {
             Ok(())
         } else {
-            Err(DomainError::Conflict {
-                code: crate::codes::ConflictCode::BookingNotHeld,
-                message: format!(
-                    "booking {} is {}: only a held booking whose hold still runs can be paid or changed",
-                    self.id,
-                    self.clone().as_of(now).status
-                ),
-            })
+            Err(not_held(self.id, status))
         }
     }
 

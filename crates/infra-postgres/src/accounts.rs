@@ -342,7 +342,7 @@ impl AccountRepository for PgAccountRepository {
                     password_reset_tokens::table
                         .filter(password_reset_tokens::token_hash.eq(token.as_bytes()))
                         .filter(password_reset_tokens::used_at.is_null())
-                        .filter(password_reset_tokens::expires_at.gt(now)),
+                        .filter(crate::rules::reset_token_live(now)),
                 )
                 .set(password_reset_tokens::used_at.eq(now))
                 .returning(password_reset_tokens::user_id)

@@ -45,6 +45,18 @@ pub(crate) fn key_expired_sql(alias: &str, now: &str) -> String {
     format!("({alias}.expires_at <= {now})")
 }
 
+/// The negation of [`boxoffice_domain::account::secret_expired`] as a diesel filter on a
+/// password-reset token row, with `now` bound: its deadline is after `now`.
+pub(crate) fn reset_token_live(
+    now: DateTime<Utc>,
+) -> Box<dyn BoxableExpression<crate::schema::password_reset_tokens::table, Pg, SqlType = Bool>> {
+    Box::new(
+        diesel::dsl::sql::<Bool>("(NOT (password_reset_tokens.expires_at <= ")
+            .bind::<Timestamptz, _>(now)
+            .sql("))"),
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -14,15 +14,7 @@ use crate::payment::{HistoryEntity, PaymentStatus};
 /// The reason recorded when a seat change leaves nothing to pay.
 pub const REASON_NOTHING_TO_PAY: &str = "nothing to pay after the seat change";
 
-/// `Conflict { code: ConflictCode::BookingNotHeld }` for a booking that is `status` now.
-pub fn not_held(id: Uuid, status: BookingStatus) -> DomainError {
-    DomainError::Conflict {
-        code: ConflictCode::BookingNotHeld,
-        message: format!(
-            "booking {id} is {status}: only a held booking whose hold still runs can be paid or changed"
-        ),
-    }
-}
+pub use crate::booking::not_held;
 
 /// Replaces the seats of a held booking whose hold still runs (lock order: the new seats, the
 /// booking, past-due holds of others), re-priced by [`plan_seat_change`] on the occupancy

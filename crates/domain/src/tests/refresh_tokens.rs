@@ -27,3 +27,12 @@ fn revoked_or_expired_tokens_are_invalid_at_the_exact_instant() {
         S::Current
     );
 }
+
+#[test]
+fn a_secret_is_expired_at_its_deadline() {
+    use crate::account::secret_expired;
+    let now = Utc.with_ymd_and_hms(2030, 1, 1, 0, 0, 0).unwrap();
+    assert!(secret_expired(now, now));
+    assert!(secret_expired(now - Duration::microseconds(1), now));
+    assert!(!secret_expired(now + Duration::microseconds(1), now));
+}
