@@ -1,11 +1,11 @@
 //! Booking: one request, or a batch of concurrent requests for one show in one transaction.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 
 use super::expire::{expire_past_due_of_show, taken_seats};
-use super::{BookingTx, Lock, NewBooking, ShowRecord};
+use super::{classes_of, BookingTx, Lock, NewBooking, ShowRecord};
 use crate::booking::{
     plan_general, plan_seated, reference_from, Booking, BookingCommand, BookingItem, BookingPlan,
     ClassSnapshot, Places, PlannedItem,
@@ -145,23 +145,16 @@ pub fn book_batch(
         .map(|c| wanted(&show, &c.places, &by_label))
         .collect();
 
-    let seated = SeatedInputs::read(tx, &show, &wants, now)?;
-    let mut claimed: HashSet<i64> = HashSet::new();
-    let mut sold_in_batch: BTreeMap<i64, u64> = BTreeMap::new();
+    let mut seated = SeatedInputs::read(tx, &show, &wants, now)?;
     let mut planned: Vec<Result<BookingPlan, DomainError>> = Vec::with_capacity(commands.len());
     for want in wants {
         let plan = match want {
             Err(e) => Err(e),
-            Ok(Want::Seats(ids)) => seated.plan(&show, &ids, &claimed, &sold_in_batch, now),
+            Ok(Want::Seats(ids)) => seated.plan(&show, &ids, now),
             Ok(Want::Places(q)) => take_general(tx, &mut show, q, now),
         };
         if let Ok(plan) = &plan {
-            for item in &plan.items {
-                if let (Some(seat), Some(class)) = (item.seat_id, item.class_id) {
-                    claimed.insert(seat);
-                    *sold_in_batch.entry(class).or_insert(0) += 1;
-                }
-            }
+            seated.take(plan);
         }
         planned.push(plan);
     }
@@ -218,18 +211,7 @@ impl SeatedInputs {
         // Seats first (the lock order), then the classes (occupancy leaves past-due holds out
         // already), then the holders (writing down past-due holds on the way).
         let mut seats = tx.seats(&ids, Lock::ForUpdate)?;
-        let mut class_ids: Vec<i64> = seats
-            .iter()
-            .filter(|s| s.show_id == show.snapshot.id)
-            .map(|s| s.class_id)
-            .collect();
-        class_ids.sort_unstable();
-        class_ids.dedup();
-        let classes = if class_ids.is_empty() {
-            vec![]
-        } else {
-            tx.classes(show.snapshot.id, &class_ids, now)?
-        };
+        let classes = classes_of(tx, show.snapshot.id, &seats, now)?;
         let taken = taken_seats(tx, &ids, None, now)?;
         for s in &mut seats {
             s.taken = taken.contains(&s.id);
@@ -242,34 +224,35 @@ impl SeatedInputs {
         })
     }
 
-    /// Plans one request on what was read plus what the requests before it in the batch took.
+    /// Plans one request on what was read, as the requests before it in the batch left it.
     fn plan(
         &self,
         show: &ShowRecord,
         ids: &[i64],
-        claimed: &HashSet<i64>,
-        sold_in_batch: &BTreeMap<i64, u64>,
         now: DateTime<Utc>,
     ) -> Result<BookingPlan, DomainError> {
         let seats: Vec<_> = ids
             .iter()
             .filter_map(|id| self.seats.get(id))
             .cloned()
-            .map(|mut s| {
-                s.taken |= claimed.contains(&s.id);
-                s
-            })
             .collect();
-        let classes: Vec<ClassSnapshot> = self
-            .classes
-            .iter()
-            .cloned()
-            .map(|mut c| {
-                c.sold_seats += sold_in_batch.get(&c.id).copied().unwrap_or(0);
-                c
-            })
-            .collect();
-        plan_seated(&show.snapshot, ids, &seats, &classes, now)
+        plan_seated(&show.snapshot, ids, &seats, &self.classes, now)
+    }
+
+    /// A request's plan succeeded: its seats are taken and its classes count them for the
+    /// requests after it.
+    fn take(&mut self, plan: &BookingPlan) {
+        for item in &plan.items {
+            if let Some(seat) = item.seat_id.and_then(|id| self.seats.get_mut(&id)) {
+                seat.taken = true;
+            }
+            if let Some(class) = item
+                .class_id
+                .and_then(|id| self.classes.iter_mut().find(|c| c.id == id))
+            {
+                class.sold_seats += 1;
+            }
+        }
     }
 }
 

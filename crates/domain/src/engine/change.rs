@@ -5,7 +5,7 @@ use uuid::Uuid;
 
 use super::book::seat_ids_of;
 use super::expire::taken_seats;
-use super::{change_status, history, BookingTx, Lock};
+use super::{change_status, classes_of, history, BookingTx, Lock};
 use crate::booking::{plan_seat_change, Booking, BookingStatus, Places};
 use crate::codes::ConflictCode;
 use crate::error::DomainError;
@@ -53,18 +53,7 @@ pub fn change_seats(
         .iter()
         .filter_map(|i| Some((i.seat_id?, i.class_id?)))
         .collect();
-    let mut class_ids: Vec<i64> = seats
-        .iter()
-        .filter(|s| s.show_id == show_id)
-        .map(|s| s.class_id)
-        .collect();
-    class_ids.sort_unstable();
-    class_ids.dedup();
-    let classes = if class_ids.is_empty() {
-        vec![]
-    } else {
-        tx.classes(show_id, &class_ids, now)?
-    };
+    let classes = classes_of(tx, show_id, &seats, now)?;
     let taken = taken_seats(tx, &ids, Some(id), now)?;
     for s in &mut seats {
         s.taken = taken.contains(&s.id);

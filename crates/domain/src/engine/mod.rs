@@ -308,6 +308,27 @@ pub trait BookingTx {
     fn update_refund(&mut self, change: &RefundChange) -> Result<(), DomainError>;
 }
 
+/// The classes of the show that `seats` are in, with their prices and occupancy at `now`
+/// (none asked for when no seat is of the show).
+pub(crate) fn classes_of(
+    tx: &mut dyn BookingTx,
+    show_id: i64,
+    seats: &[SeatSnapshot],
+    now: DateTime<Utc>,
+) -> Result<Vec<crate::booking::ClassSnapshot>, DomainError> {
+    let mut ids: Vec<i64> = seats
+        .iter()
+        .filter(|s| s.show_id == show_id)
+        .map(|s| s.class_id)
+        .collect();
+    ids.sort_unstable();
+    ids.dedup();
+    if ids.is_empty() {
+        return Ok(vec![]);
+    }
+    tx.classes(show_id, &ids, now)
+}
+
 /// Records a history row of `entity` for a booking, with the common fields.
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn history(

@@ -5,7 +5,7 @@
 use chrono::{DateTime, Utc};
 
 use super::book::seat_ids_of;
-use super::{BookingTx, Lock};
+use super::{classes_of, BookingTx, Lock};
 use crate::booking::{hold_past_due, Places};
 use crate::catalog::ShowKind;
 use crate::error::DomainError;
@@ -44,18 +44,7 @@ pub fn quote_inputs(
     for s in &mut seats {
         s.taken = taken.contains(&s.id);
     }
-    let mut class_ids: Vec<i64> = seats
-        .iter()
-        .filter(|s| s.show_id == show_id)
-        .map(|s| s.class_id)
-        .collect();
-    class_ids.sort_unstable();
-    class_ids.dedup();
-    let classes = if class_ids.is_empty() {
-        vec![]
-    } else {
-        tx.classes(show_id, &class_ids, now)?
-    };
+    let classes = classes_of(tx, show_id, &seats, now)?;
     Ok(QuoteInputs {
         show: show.snapshot,
         requested,
