@@ -108,7 +108,7 @@ impl Batcher {
         }
         answer
             .await
-            .map_err(|_| DomainError::Internal("the booking batch was dropped".into()))?
+            .map_err(|_| DomainError::internal("the booking batch was dropped"))?
     }
 
     /// Runs batches of the show until its queue is empty, then removes the queue.
@@ -143,6 +143,7 @@ impl Batcher {
         tracing::debug!(show_id, size = commands.len(), "booking batch");
         // One instant for the batch: the latest of its requests' (a few ms apart at most).
         let now = nows.iter().copied().max().unwrap_or_else(Utc::now);
+        let commands = Arc::new(commands);
         let answers = match self.attempt(show_id, commands.clone(), now).await {
             Ok(answers) => answers,
             Err(e @ DomainError::Unavailable(_)) => {
@@ -151,11 +152,12 @@ impl Batcher {
             Err(e) if commands.len() == 1 => vec![Err(e)],
             Err(_) => {
                 let mut one_by_one = Vec::with_capacity(commands.len());
-                for (command, now) in commands.into_iter().zip(nows) {
-                    one_by_one.push(match self.attempt(show_id, vec![command], now).await {
-                        Ok(mut a) => a.pop().unwrap_or_else(|| {
-                            Err(DomainError::Internal("empty batch answer".into()))
-                        }),
+                for (command, now) in commands.iter().zip(nows) {
+                    let one = Arc::new(vec![command.clone()]);
+                    one_by_one.push(match self.attempt(show_id, one, now).await {
+                        Ok(mut a) => a
+                            .pop()
+                            .unwrap_or_else(|| Err(DomainError::internal("empty batch answer"))),
                         Err(e) => Err(e),
                     });
                 }
@@ -175,10 +177,9 @@ impl Batcher {
     async fn attempt(
         &self,
         show_id: i64,
-        commands: Vec<BookingCommand>,
+        commands: Arc<Vec<BookingCommand>>,
         now: DateTime<Utc>,
     ) -> Result<Vec<Result<Booking, DomainError>>, DomainError> {
-        let commands = Arc::new(commands);
         let mut attempt = 0;
         loop {
             attempt += 1;

@@ -17,7 +17,7 @@ use diesel::pg::PgConnection;
 use diesel::prelude::*;
 use uuid::Uuid;
 
-use crate::models::{corrupt, currency};
+use crate::models::{corrupt, currency, u32_of};
 use crate::schema::*;
 use crate::TxError;
 
@@ -110,7 +110,7 @@ pub(crate) fn locked_from(row: LockedRow) -> Result<LockedBooking, DomainError> 
         id: row.id,
         status,
         show_id: row.show_id,
-        quantity: u32::try_from(row.quantity).unwrap_or(0),
+        quantity: u32_of(row.quantity),
         total_amount: row.total_amount,
         currency: currency(&row.currency)?,
         expires_at: row.expires_at,

@@ -23,8 +23,14 @@ pub(crate) fn currency(code: &str) -> Result<Currency, DomainError> {
     Currency::parse(code).map_err(|_| corrupt("currency", code))
 }
 
-fn u32_of(v: i32) -> u32 {
+/// A count or number stored as `INTEGER` (never negative by its CHECK).
+pub(crate) fn u32_of(v: i32) -> u32 {
     u32::try_from(v).unwrap_or(0)
+}
+
+/// A count to store as `INTEGER` (the domain's limits keep it far below `i32::MAX`).
+pub(crate) fn i32_of(v: u32) -> i32 {
+    i32::try_from(v).unwrap_or(i32::MAX)
 }
 
 #[derive(Queryable, Selectable)]

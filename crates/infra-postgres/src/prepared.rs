@@ -3,6 +3,8 @@
 //! never cached: PostgreSQL would parse and plan these statements on every booking.)
 
 use boxoffice_domain::engine::NewBooking;
+
+use crate::models::i32_of;
 use chrono::{DateTime, Utc};
 use diesel::pg::Pg;
 use diesel::query_builder::{AstPass, Query, QueryFragment, QueryId};
@@ -110,7 +112,6 @@ impl WriteBookingsQuery {
             rows.iter()
                 .flat_map(|b| b.items.iter().map(move |i| (b.id, i)))
         };
-        let i32_of = |v: u32| i32::try_from(v).unwrap_or(i32::MAX);
         Self {
             show_ids: rows.iter().map(|b| b.show_id).collect(),
             created: rows.iter().map(|b| b.created_at).collect(),

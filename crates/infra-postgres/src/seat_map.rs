@@ -26,7 +26,7 @@ use diesel::sql_types::{Array, Int4, Int8, Nullable, Record, Text, Timestamptz};
 use diesel::{OptionalExtension, QueryResult, QueryableByName, RunQueryDsl};
 
 use crate::catalog::find_show;
-use crate::models::{currency, ShowRow};
+use crate::models::{currency, u32_of, ShowRow};
 use crate::rules::past_due_sql;
 use crate::show_reads::class_counts;
 use crate::{map_db_error, TxError};
@@ -119,7 +119,7 @@ pub(crate) fn seat_map(
                 id,
                 label,
                 row,
-                number: u32::try_from(number).unwrap_or(0),
+                number: u32_of(number),
                 class_id,
                 class: Arc::default(),
                 held_until,
@@ -344,7 +344,7 @@ impl From<SeatViewRow> for SeatView {
             id: r.id,
             label: r.label,
             row: r.row_label,
-            number: u32::try_from(r.seat_number).unwrap_or(0),
+            number: u32_of(r.seat_number),
             class_id: r.seat_class_id,
             class: r.class_name.into(),
             held_until: if status == SeatStatus::Held {

@@ -26,7 +26,7 @@ use uuid::Uuid;
 
 use crate::booking_reads::load_booking;
 use crate::holds::{locked_from, LockedRow, SalesDeltas};
-use crate::models::{corrupt, ShowRow};
+use crate::models::{corrupt, i32_of, u32_of, ShowRow};
 use crate::payments::{load_payment, lock_refund_row};
 use crate::prepared::{ClassSnapshotQuery, ClassSnapshotRow, WriteBookingsQuery};
 use crate::rules::past_due;
@@ -50,14 +50,6 @@ fn db(e: DieselError) -> DomainError {
 
 fn tx_err(e: TxError) -> DomainError {
     e.into_domain()
-}
-
-fn u32_of(v: i32) -> u32 {
-    u32::try_from(v).unwrap_or(0)
-}
-
-fn i32_of(v: u32) -> i32 {
-    i32::try_from(v).unwrap_or(i32::MAX)
 }
 
 pub(crate) fn is_reference_clash(e: &DieselError) -> bool {
