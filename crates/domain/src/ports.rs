@@ -103,14 +103,16 @@ pub enum ContactQuery {
 #[cfg_attr(any(test, feature = "mock"), mockall::automock)]
 #[async_trait]
 pub trait BookingRepository: Send + Sync + 'static {
-    /// Books the command's places in one transaction: reads the show, locks the requested seats
-    /// in a fixed order (or takes general-admission places with a guarded update), calls
-    /// [`crate::booking::plan_seated`] / [`crate::booking::plan_general`] inside the transaction
-    /// and writes the plan. MUST return `SeatsUnavailable` (never a unique-violation as
-    /// `Internal`) when a seat is taken, `SoldOut` when places run out, `NotFound` for an unknown
-    /// show or seat, and a `Validation` error for labels unknown in the show. The booking's
-    /// creation is recorded in its history (from nothing to its status, actor
-    /// `command.actor`) in the same transaction: a booking that fails leaves no row.
+    /// Books the command's places in one transaction by the domain's use case
+    /// ([`crate::engine::book::book_batch`]; the adapter may carry other requests for the same
+    /// show in that transaction, each answered on its own): reads the show, locks the requested
+    /// seats in a fixed order (or takes general-admission places with a guarded update), plans
+    /// with [`crate::booking::plan_seated`] / [`crate::booking::plan_general`] and writes the
+    /// plan. MUST return `SeatsUnavailable` (never a unique-violation as `Internal`) when a seat
+    /// is taken, `SoldOut` when places run out, `NotFound` for an unknown show or seat, and a
+    /// `Validation` error for labels unknown in the show. The booking's creation is recorded in
+    /// its history (from nothing to its status, actor `command.actor`) in the same transaction:
+    /// a booking that fails leaves no row.
     async fn book(
         &self,
         command: BookingCommand,
