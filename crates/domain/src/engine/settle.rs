@@ -85,6 +85,27 @@ fn unchanged(tx: &mut dyn BookingTx, id: Uuid) -> Result<Settled, DomainError> {
     })
 }
 
+/// Writes the gateway's final answer to an `initiated` payment and its history row
+/// (`initiated` → the new status, the reason given).
+fn finish_payment(
+    tx: &mut dyn BookingTx,
+    booking_id: Uuid,
+    change: &PaymentChange,
+    reason: &str,
+    actor: &str,
+) -> Result<(), DomainError> {
+    tx.update_payment(change)?;
+    tx.record(&payment_history(
+        booking_id,
+        change.id,
+        Some(PaymentStatus::Initiated),
+        change.status,
+        actor,
+        Some(reason),
+        change.now,
+    ))
+}
+
 fn succeed(
     tx: &mut dyn BookingTx,
     booking_id: Uuid,
@@ -94,23 +115,15 @@ fn succeed(
     actor: &str,
     now: DateTime<Utc>,
 ) -> Result<(), DomainError> {
-    tx.update_payment(&PaymentChange {
+    let change = PaymentChange {
         id,
         status: PaymentStatus::Succeeded,
         gateway_ref: gateway_ref.to_owned(),
         failure_code: None,
         outcome: Some(outcome),
         now,
-    })?;
-    tx.record(&payment_history(
-        booking_id,
-        id,
-        Some(PaymentStatus::Initiated),
-        PaymentStatus::Succeeded,
-        actor,
-        Some(outcome.as_str()),
-        now,
-    ))
+    };
+    finish_payment(tx, booking_id, &change, outcome.as_str(), actor)
 }
 
 /// Writes a `pending` refund of `amount` of a succeeded payment (charge `charge_ref`) with its
@@ -235,23 +248,15 @@ pub fn settle(
             done(unchanged(tx, id)?)
         }
         GatewayOutcome::Declined { code, gateway_ref } => {
-            tx.update_payment(&PaymentChange {
+            let change = PaymentChange {
                 id,
                 status: PaymentStatus::Failed,
                 gateway_ref: gateway_ref.clone(),
                 failure_code: Some(code.as_str().to_owned()),
                 outcome: None,
                 now,
-            })?;
-            tx.record(&payment_history(
-                booking_id,
-                id,
-                Some(PaymentStatus::Initiated),
-                PaymentStatus::Failed,
-                actor,
-                Some(code.as_str()),
-                now,
-            ))?;
+            };
+            finish_payment(tx, booking_id, &change, code.as_str(), actor)?;
             done(unchanged(tx, id)?)
         }
         GatewayOutcome::Succeeded { gateway_ref } => {
