@@ -6,7 +6,7 @@
 #                    [--skip-build] [-- extra boxoffice-bench args]
 #
 # Outputs (under <target>/bench/): pgbench.log, yardstick.log, server.log, bench.log,
-# bench-uncached.log, summary.json.
+# bench-uncached.log, bench-uncached-half.log, summary.json.
 #
 # The yardstick (tests/bench/yardstick/, docs/performance.md): raw PostgreSQL doing the minimal
 # work of a booking and of a seat-map read, on a fixed schema in its own database, measured in the
@@ -252,6 +252,13 @@ start_server() { # log-file [VAR=value ...]: serve on $PORT, wait for /health
             --server-pid "$server_pid" --phases reads --json-out "$out/summary-uncached.json" 2>&1 \
             | tee "$out/bench-uncached.log" || status=1
         cpu_split "$cpu_before" "$(cpu_sample)" | sed 's/^/seat map, cache off: /' | tee -a "$out/cpu-split.txt"
+        # The same with half the seats held (a selling show: the items are read live on every
+        # read, ADR 0012). Reported beside the target, not a target itself.
+        say "seat-map reads with the cache off, half the seats held (--read-sold-percent 50)"
+        "$bench" --server "http://127.0.0.1:$PORT" --clients "$clients" --read-seconds "$read_seconds" \
+            --server-pid "$server_pid" --phases reads --read-sold-percent 50 \
+            --json-out "$out/summary-uncached-half.json" 2>&1 \
+            | tee "$out/bench-uncached-half.log" || status=1
         stop_server
     fi
     python3 - "$out" "${yard_book_tps:-}" "${yard_book_p99:-}" "${yard_read_tps:-}" "${db_tps:-}" "${mirror_tps:-}" "${batch:-}" <<'PY' || status=1
@@ -263,6 +270,10 @@ try:
     uncached = json.load(open(f"{out}/summary-uncached.json"))["reads"]["requests_per_sec"]
 except (OSError, KeyError, ValueError):
     uncached = None
+try:
+    half = json.load(open(f"{out}/summary-uncached-half.json"))["reads"]["requests_per_sec"]
+except (OSError, KeyError, ValueError):
+    half = None
 flash = (summary.get("flash") or {}).get("bookings_per_sec")
 flash_p99 = ((summary.get("flash") or {}).get("bookings_latency") or {}).get("p99_ms")
 ratio = lambda a, b: round(a / b, 3) if a and b else None
@@ -272,6 +283,8 @@ summary.update({
     "flash_ratio_to_yardstick": ratio(flash, book),
     "flash_p99_ratio_to_yardstick": ratio(flash_p99, p99),
     "read_uncached_ratio_to_yardstick": ratio(uncached, read),
+    "read_uncached_half_held_req_per_sec": half,
+    "read_uncached_half_held_ratio_to_yardstick": ratio(half, read),
     "mirror_tps": mirror_tps, "mirror_batch": batch, "mirror_bookings_per_sec": mirror,
     # database CPU per booking, mirror / yardstick (both CPU-bound on the same machine)
     "mirror_cpu_ratio_to_yardstick": ratio(book, mirror),
@@ -287,6 +300,7 @@ summary["yardstick_targets"] = []
 for k in ("yardstick_booking_tps", "yardstick_booking_p99_ms", "yardstick_read_tps",
           "read_uncached_req_per_sec", "mirror_bookings_per_sec", "flash_ratio_to_yardstick",
           "flash_p99_ratio_to_yardstick", "read_uncached_ratio_to_yardstick",
+          "read_uncached_half_held_req_per_sec", "read_uncached_half_held_ratio_to_yardstick",
           "mirror_cpu_ratio_to_yardstick"):
     print(f"{k}: {summary[k]}")
 for name, key, ok in checks:

@@ -13,7 +13,8 @@ use actix_web::body::BoxBody;
 use actix_web::dev::Payload;
 use actix_web::http::header::{self, Header, HeaderValue};
 use actix_web::{FromRequest, HttpRequest, HttpResponse, Responder};
-use boxoffice_domain::catalog::{SeatStatus, SeatView, ShowDetail};
+use boxoffice_domain::catalog::{SeatStatus, ShowDetail};
+use boxoffice_domain::seat_map::{SeatPlace, SeatState};
 use paperclip::actix::{api_v2_operation, web, OperationModifier};
 use paperclip::v2::models::{
     DataType, DefaultOperationRaw, DefaultSchemaRaw, Either, Parameter, ParameterIn,
@@ -44,10 +45,10 @@ pub async fn list_seats(
         Ok(map) => return Ok(SeatMapResponse::answer(map, &condition)),
         Err(generation) => generation,
     };
-    let (show, seats) = state.catalog.list_seats(id).await?;
+    let seats = state.catalog.list_seats(id).await?;
     // Not served from memory past the first hold's end: its seats are free then.
-    let hold_ends = seats.iter().filter_map(|s| s.held_until).min();
-    let map = Rendered::new(render(&show, &seats).into());
+    let hold_ends = seats.first_hold_end();
+    let map = Rendered::new(render(&seats.show, seats.seats()).into());
     state
         .seat_cache
         .store_until(id, generation, map.clone(), hold_ends);
@@ -58,7 +59,10 @@ pub async fn list_seats(
 
 /// The JSON of `SeatList { items: [SeatDto…], total, limit, offset }` for these seats, each
 /// with its class's current price (the domain's quote of the class's next seat).
-pub fn render(show: &ShowDetail, seats: &[SeatView]) -> Vec<u8> {
+pub fn render<'a>(
+    show: &ShowDetail,
+    seats: impl ExactSizeIterator<Item = (&'a SeatPlace, SeatState)>,
+) -> Vec<u8> {
     let prices: Vec<(i64, Option<i64>)> = show
         .classes
         .iter()
@@ -67,7 +71,8 @@ pub fn render(show: &ShowDetail, seats: &[SeatView]) -> Vec<u8> {
     let mut out = Vec::with_capacity(64 + seats.len() * 176);
     out.extend_from_slice(b"{\"items\":[");
     let mut last: Option<(i64, Option<i64>)> = None;
-    for (i, s) in seats.iter().enumerate() {
+    let n = seats.len() as i64;
+    for (i, (s, state)) in seats.enumerate() {
         // Seats come grouped by class: most look-ups are the class of the seat before.
         let price = match last {
             Some((class, price)) if class == s.class_id => price,
@@ -94,13 +99,13 @@ pub fn render(show: &ShowDetail, seats: &[SeatView]) -> Vec<u8> {
         out.extend_from_slice(b",\"class\":");
         string(&mut out, &s.class);
         out.extend_from_slice(b",\"status\":\"");
-        out.extend_from_slice(s.status.as_str().as_bytes());
+        out.extend_from_slice(state.status().as_str().as_bytes());
         out.extend_from_slice(b"\",\"held_until\":");
-        match &s.held_until {
+        match &state.held_until() {
             Some(t) => string(&mut out, &crate::timestamp::format(t)),
             None => out.extend_from_slice(b"null"),
         }
-        out.extend_from_slice(if s.status == SeatStatus::Available {
+        out.extend_from_slice(if state.status() == SeatStatus::Available {
             b",\"is_booked\":false,\"price\":"
         } else {
             b",\"is_booked\":true,\"price\":"
@@ -116,7 +121,6 @@ pub fn render(show: &ShowDetail, seats: &[SeatView]) -> Vec<u8> {
         }
         out.push(b'}');
     }
-    let n = seats.len() as i64;
     out.extend_from_slice(b"],\"total\":");
     int(&mut out, n);
     out.extend_from_slice(b",\"limit\":");
@@ -258,8 +262,9 @@ impl OperationModifier for SeatMapResponse {
 
 #[cfg(test)]
 mod tests {
-    use boxoffice_domain::catalog::{SeatClassAvailability, Show, ShowKind};
+    use boxoffice_domain::catalog::{SeatClassAvailability, SeatView, Show, ShowKind};
     use boxoffice_domain::pricing::TierPrices;
+    use boxoffice_domain::status::BookingStatus;
     use boxoffice_domain::values::Currency;
     use chrono::{TimeZone, Utc};
 
@@ -285,36 +290,51 @@ mod tests {
         }
     }
 
-    fn seat(id: i64, class: &SeatClassAvailability, label: &str, status: SeatStatus) -> SeatView {
+    fn seat(
+        id: i64,
+        class: &SeatClassAvailability,
+        label: &str,
+        status: BookingStatus,
+    ) -> (SeatPlace, SeatState) {
         let split = label
             .find(|c: char| c.is_ascii_digit())
             .unwrap_or(label.len());
-        SeatView {
+        let place = SeatPlace {
             id,
             label: label.into(),
             row: label[..split].into(),
             number: label[split..].parse().unwrap_or(0),
             class_id: class.id,
             class: class.name.as_str().into(),
-            status,
-            held_until: (status == SeatStatus::Held)
-                .then(|| Utc.timestamp_opt(1_800_000_000, 123_456_789).unwrap()),
             external_ref: None,
-        }
+        };
+        let until = Utc.timestamp_opt(1_800_000_000, 123_456_789).unwrap();
+        (place, SeatState::taken_by(status, Some(until)))
     }
 
     /// What `serde_json` makes of the documented DTOs.
-    fn by_serde(show: &ShowDetail, seats: &[SeatView]) -> Vec<u8> {
+    fn by_serde(show: &ShowDetail, seats: &[(SeatPlace, SeatState)]) -> Vec<u8> {
         let items: Vec<SeatDto> = seats
             .iter()
-            .map(|s| {
+            .map(|(p, state)| {
                 let price = show
                     .classes
                     .iter()
-                    .find(|c| c.id == s.class_id)
+                    .find(|c| c.id == p.class_id)
                     .and_then(|c| c.current_quote())
                     .map(|q| q.price);
-                SeatDto::new(s.clone(), price)
+                let view = SeatView {
+                    id: p.id,
+                    label: p.label.clone(),
+                    row: p.row.clone(),
+                    number: p.number,
+                    class_id: p.class_id,
+                    class: p.class.clone(),
+                    status: state.status(),
+                    held_until: state.held_until(),
+                    external_ref: p.external_ref.clone(),
+                };
+                SeatDto::new(view, price)
             })
             .collect();
         let n = items.len() as i64;
@@ -358,19 +378,19 @@ mod tests {
         );
         let c = class(3, "Half priced", (Some(900), None, None));
         let mut seats = [
-            seat(10, &a, "A1", SeatStatus::Available),
-            seat(11, &a, "A2", SeatStatus::Held),
-            seat(12, &a, "A10", SeatStatus::Booked),
-            seat(20, &b, "B1", SeatStatus::Available),
-            seat(30, &c, "GA", SeatStatus::Held),
-            seat(13, &a, "AA1", SeatStatus::Available),
+            seat(10, &a, "A1", BookingStatus::Cancelled),
+            seat(11, &a, "A2", BookingStatus::Held),
+            seat(12, &a, "A10", BookingStatus::Confirmed),
+            seat(20, &b, "B1", BookingStatus::Expired),
+            seat(30, &c, "GA", BookingStatus::Held),
+            seat(13, &a, "AA1", BookingStatus::Cancelled),
         ];
-        seats[1].external_ref = Some("ext-\u{1}-\"q\"".into());
-        seats[3].external_ref = Some("plain".into());
-        seats[5].label = "AA\u{7f}1".into();
+        seats[1].0.external_ref = Some("ext-\u{1}-\"q\"".into());
+        seats[3].0.external_ref = Some("plain".into());
+        seats[5].0.label = "AA\u{7f}1".into();
         let show = show(vec![a, b, c]);
         for n in [0, 1, seats.len()] {
-            let got = render(&show, &seats[..n]);
+            let got = render(&show, seats[..n].iter().map(|(p, s)| (p, *s)));
             assert_eq!(
                 String::from_utf8(got).unwrap(),
                 String::from_utf8(by_serde(&show, &seats[..n])).unwrap(),

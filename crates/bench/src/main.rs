@@ -66,6 +66,10 @@ struct Args {
     /// Seats of the read-phase show (rounded to rows of 50).
     #[arg(long, default_value_t = 500)]
     read_seats: usize,
+    /// Percentage of the read-phase show's seats held before the reads (spread over the map,
+    /// in bookings of up to 10 seats), so that the map has seats of active bookings to show.
+    #[arg(long, default_value_t = 0)]
+    read_sold_percent: u8,
     /// Capacity of the general-admission show.
     #[arg(long, default_value_t = 500)]
     ga_capacity: i64,

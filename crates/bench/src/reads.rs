@@ -10,6 +10,7 @@ pub(crate) async fn reads(ctx: &Ctx) -> BoxResult<Value> {
     let show = ctx
         .seated_show("Seat map reads", classes, rows_total / classes, per_row)
         .await?;
+    let held = hold_share(ctx, show, a.read_sold_percent).await?;
     let (first_page, total) = ctx.api.seats_probe(show).await?;
     let query = if (first_page as i64) < total {
         format!("?limit={total}")
@@ -18,7 +19,7 @@ pub(crate) async fn reads(ctx: &Ctx) -> BoxResult<Value> {
     };
     let url = ctx.api.seats_url(show, &query);
     println!(
-        "== phase 2: reads — GET {url} ({total} seats), {} clients, {} s ==",
+        "== phase 2: reads — GET {url} ({total} seats, {held} held), {} clients, {} s ==",
         a.clients, a.read_seconds
     );
     if !query.is_empty() {
@@ -71,6 +72,7 @@ pub(crate) async fn reads(ctx: &Ctx) -> BoxResult<Value> {
     Ok(json!({
         "show_id": show,
         "seats": total,
+        "seats_held": held,
         "duration_s": round3(elapsed.as_secs_f64()),
         "requests": s.count,
         "requests_per_sec": round3(rps),
@@ -78,4 +80,25 @@ pub(crate) async fn reads(ctx: &Ctx) -> BoxResult<Value> {
         "response_bytes": bytes,
         "latency": s.to_json(),
     }))
+}
+
+/// Holds `percent` % of the show's seats, spread evenly over the map, in bookings of up to 10
+/// seats; returns how many seats were held.
+async fn hold_share(ctx: &Ctx, show: i64, percent: u8) -> BoxResult<usize> {
+    if percent == 0 {
+        return Ok(0);
+    }
+    let seats = ctx.api.seats(show).await?;
+    let want = seats.len() * usize::from(percent.min(100)) / 100;
+    let ids: Vec<i64> = (0..want)
+        .map(|i| seats[i * seats.len() / want.max(1)].id)
+        .collect();
+    let mut held = 0;
+    for chunk in ids.chunks(10) {
+        match ctx.api.book_seats(show, chunk).await.0 {
+            BookingOutcome::Created { seat_ids, .. } => held += seat_ids.len(),
+            other => return Err(format!("holding seats for the read phase: {other:?}").into()),
+        }
+    }
+    Ok(held)
 }

@@ -444,7 +444,7 @@ impl SeatStatus {
     }
 }
 
-/// A seat in a seat-map listing.
+/// A seat in a seat-map listing (its place, [`crate::seat_map::SeatPlace`], with its state).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SeatView {
     pub id: i64,
@@ -458,24 +458,6 @@ pub struct SeatView {
     /// For a held seat: when its hold ends.
     pub held_until: Option<chrono::DateTime<chrono::Utc>>,
     pub external_ref: Option<String>,
-}
-
-impl SeatView {
-    /// The seat-map order: class name, then the natural seat order of
-    /// [`crate::values::natural_cmp`] (row by length then text, so `B` before `AA`; number;
-    /// label). Text compares by its bytes (UTF-8 code points), whatever the database's collation.
-    pub fn map_order(&self, other: &Self) -> std::cmp::Ordering {
-        self.class.cmp(&other.class).then_with(|| {
-            crate::values::natural_cmp(
-                &self.row,
-                self.number,
-                &self.label,
-                &other.row,
-                other.number,
-                &other.label,
-            )
-        })
-    }
 }
 
 /// A seat together with its class's counts (for the single-seat view).

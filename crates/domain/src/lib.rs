@@ -21,6 +21,7 @@ pub mod plan;
 pub mod ports;
 pub mod pricing;
 pub mod quote;
+pub mod seat_map;
 pub mod service;
 pub mod status;
 pub mod values;

@@ -13,7 +13,7 @@ use crate::account::{NewRefreshToken, NewUser, Role, Rotation, TokenHash, User, 
 use crate::booking::{Booking, BookingCommand, Places};
 use crate::catalog::{
     City, Event, EventDetail, EventFilter, NewCity, NewEvent, NewShow, NewVenue, Page, Paged,
-    SeatDetail, SeatView, ShowDetail, Venue,
+    SeatDetail, ShowDetail, Venue,
 };
 use crate::error::DomainError;
 use crate::idempotency::{
@@ -23,6 +23,7 @@ use crate::import::{ImportSummary, PricingRow, SeatRow};
 use crate::payment::{
     GatewayOutcome, HistoryEntry, Payment, PaymentMethod, Refund, RefundOutcome, RefundPolicy,
 };
+use crate::seat_map::SeatMap;
 use crate::values::Currency;
 use crate::values::{Email, Phone};
 
@@ -62,13 +63,10 @@ pub trait CatalogRepository: Send + Sync + 'static {
     async fn create_show(&self, event_id: i64, show: NewShow) -> Result<ShowDetail, DomainError>;
     /// As at `now` (past-due holds free, as in [`Self::get_event`]).
     async fn get_show(&self, id: i64, now: DateTime<Utc>) -> Result<ShowDetail, DomainError>;
-    /// The show and all its seats ordered by class name, row, seat number (natural order).
-    /// A seat of a past-due hold at `now` is `available`; a held one says until when.
-    async fn list_seats(
-        &self,
-        show_id: i64,
-        now: DateTime<Utc>,
-    ) -> Result<(ShowDetail, Vec<SeatView>), DomainError>;
+    /// The show and all its seats in map order ([`SeatMap::assemble`]), as of one snapshot. A
+    /// seat of a past-due hold at `now` is `available`; a held one says until when. The chart
+    /// may come from memory when the stored chart version shows it unchanged; the states never.
+    async fn list_seats(&self, show_id: i64, now: DateTime<Utc>) -> Result<SeatMap, DomainError>;
     async fn get_seat(&self, id: i64, now: DateTime<Utc>) -> Result<SeatDetail, DomainError>;
     /// Upserts seats by label in ONE transaction; classes missing from the show are created
     /// without prices. Re-importing the same rows changes nothing.

@@ -11,7 +11,7 @@ use crate::booking::{Places, DEFAULT_HOLD_MINUTES};
 use crate::booking_access::readable_booking;
 use crate::catalog::{
     City, Event, EventDetail, EventFilter, Layout, NewCity, NewEvent, NewShow, NewVenue, Page,
-    Paged, SeatDetail, SeatView, ShowDetail, Venue,
+    Paged, SeatDetail, ShowDetail, Venue,
 };
 use crate::error::DomainError;
 use crate::import::{parse_pricing_csv, parse_seats_csv, ImportSummary};
@@ -22,6 +22,7 @@ use crate::ports::{
     TokenGenerator,
 };
 use crate::quote::{quote_booking, BookingQuote};
+use crate::seat_map::SeatMap;
 use crate::values::SeatLabel;
 use crate::values::{Email, Phone};
 
@@ -208,10 +209,7 @@ impl CatalogService {
         self.repo.get_show(id, self.clock.now()).await
     }
 
-    pub async fn list_seats(
-        &self,
-        show_id: i64,
-    ) -> Result<(ShowDetail, Vec<SeatView>), DomainError> {
+    pub async fn list_seats(&self, show_id: i64) -> Result<SeatMap, DomainError> {
         self.repo.list_seats(show_id, self.clock.now()).await
     }
 

@@ -1,14 +1,16 @@
 //! `CatalogRepository` on PostgreSQL.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use async_trait::async_trait;
 use boxoffice_domain::catalog::{
     City, Event, EventDetail, EventFilter, Layout, NewCity, NewEvent, NewShow, NewVenue, Page,
-    Paged, SeatDetail, SeatView, ShowDetail, ShowKind, Venue,
+    Paged, SeatDetail, ShowDetail, ShowKind, Venue,
 };
 use boxoffice_domain::import::{ImportSummary, PricingRow, SeatRow};
 use boxoffice_domain::ports::CatalogRepository;
+use boxoffice_domain::seat_map::SeatMap;
 use boxoffice_domain::{ConflictCode, DomainError};
 use chrono::{DateTime, Utc};
 use diesel::dsl::count_star;
@@ -19,6 +21,7 @@ use diesel::sql_types::Int8;
 use crate::catalog_imports::{import_pricing_tx, import_seats_tx};
 use crate::models::*;
 use crate::schema::*;
+use crate::seat_chart::ChartCache;
 use crate::seat_map::{seat_detail, seat_map};
 use crate::show_reads::{event_detail, show_detail};
 use crate::{map_db_error, Db, TxError};
@@ -29,11 +32,16 @@ pub(crate) const SEAT_CHUNK: usize = 5_000;
 #[derive(Clone)]
 pub struct PgCatalogRepository {
     db: Db,
+    /// The seat charts read so far, reused while their version is current (ADR 0012).
+    charts: Arc<ChartCache>,
 }
 
 impl PgCatalogRepository {
     pub fn new(db: Db) -> Self {
-        Self { db }
+        Self {
+            db,
+            charts: Arc::default(),
+        }
     }
 }
 
@@ -417,13 +425,12 @@ impl CatalogRepository for PgCatalogRepository {
             .await
     }
 
-    async fn list_seats(
-        &self,
-        show_id: i64,
-        now: DateTime<Utc>,
-    ) -> Result<(ShowDetail, Vec<SeatView>), DomainError> {
+    async fn list_seats(&self, show_id: i64, now: DateTime<Utc>) -> Result<SeatMap, DomainError> {
         // One statement: one round trip, one snapshot (no transaction needed).
-        self.db.run(move |conn| seat_map(conn, show_id, now)).await
+        let charts = self.charts.clone();
+        self.db
+            .run(move |conn| seat_map(conn, &charts, show_id, now))
+            .await
     }
 
     async fn get_seat(&self, id: i64, now: DateTime<Utc>) -> Result<SeatDetail, DomainError> {

@@ -31,6 +31,7 @@ mod prepared;
 pub mod resilience;
 mod rules;
 pub mod schema;
+pub mod seat_chart;
 mod seat_map;
 mod show_reads;
 pub mod tx;

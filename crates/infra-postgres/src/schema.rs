@@ -51,6 +51,7 @@ diesel::table! {
         free_places -> Nullable<Int4>,
         price -> Nullable<Int8>,
         created_at -> Timestamptz,
+        chart_version -> Int8,
     }
 }
 

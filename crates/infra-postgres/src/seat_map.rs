@@ -3,21 +3,22 @@
 //!
 //! The seat map is ONE prepared statement ([`SeatMapQuery`]) returning ONE row ([`MapRow`]):
 //! one round trip, one snapshot, no transaction. The row holds the show with its classes (a
-//! record), its seats as one array per column, and its active seat items
-//! (`ix_booking_items_active_show`) with the status and deadline of their booking (found by key)
-//! as arrays too — a past-due hold's items are left out, by [`past_due_sql`]. The seats and the
-//! items are matched here, by seat id, rather than joined in SQL: both are read once, and no
-//! plan, however wrong its estimates, can compare every seat with every item. The statement
-//! sorts nothing either: the seats are put in the domain's map order ([`SeatView::map_order`])
-//! here, and the class counts are derived from the same rows.
+//! record), its chart version, its seats as one array per column — unless the chart this
+//! instance keeps ([`ChartCache`], ADR 0012) is of that version, when the seats are not sent —
+//! and its active seat items (`ix_booking_items_active_show`) with the status and deadline of
+//! their booking (found by key) as arrays too; a past-due hold's items are left out, by
+//! [`past_due_sql`]. The seats and the items are matched by seat id in the domain
+//! ([`SeatMap::assemble`]), not joined in SQL: both are read once, and no plan, however wrong
+//! its estimates, can compare every seat with every item. The statement sorts nothing either:
+//! the chart is put in the domain's map order ([`SeatPlace::map_order`]) once, when it is read.
 
 use std::collections::HashMap;
 use std::sync::{Arc, LazyLock};
 
-use boxoffice_domain::catalog::{
-    SeatClassAvailability, SeatDetail, SeatStatus, SeatView, Show, ShowDetail,
-};
+use boxoffice_domain::catalog::{SeatClassAvailability, SeatDetail, SeatView, Show, ShowDetail};
 use boxoffice_domain::pricing::TierPrices;
+use boxoffice_domain::seat_map::{SeatChart, SeatMap, SeatPlace, SeatState};
+use boxoffice_domain::status::BookingStatus;
 use boxoffice_domain::DomainError;
 use chrono::{DateTime, Utc};
 use diesel::pg::{Pg, PgConnection};
@@ -28,35 +29,43 @@ use diesel::{OptionalExtension, QueryResult, QueryableByName, RunQueryDsl};
 use crate::catalog::find_show;
 use crate::models::{currency, u32_of, ShowRow};
 use crate::rules::past_due_sql;
+use crate::seat_chart::ChartCache;
 use crate::show_reads::class_counts;
 use crate::{map_db_error, TxError};
 
-/// A seat's status from the status of the active booking that has it (`None`: no booking, or
-/// a past-due hold).
-fn seat_status(booking_status: Option<&str>) -> SeatStatus {
-    match booking_status {
-        None => SeatStatus::Available,
-        Some("held") => SeatStatus::Held,
-        Some(_) => SeatStatus::Booked,
-    }
+/// The state of a seat taken by an active booking in `status` (as stored) with deadline
+/// `expires_at`: the domain's rule, [`SeatState::taken_by`].
+fn taken_state(status: &str, expires_at: Option<DateTime<Utc>>) -> Result<SeatState, DomainError> {
+    let status = BookingStatus::parse(status)
+        .ok_or_else(|| DomainError::internal(format!("unknown booking status {status:?}")))?;
+    Ok(SeatState::taken_by(status, expires_at))
 }
 
-/// The seat map of `show_id` as of `now`: the show with its classes (counts derived from the
-/// seats read) and every seat in map order.
+/// The seat map of `show_id` as of `now`: the show with its classes and every seat with its
+/// state ([`SeatMap::assemble`]). The chart comes from `charts` when the show's chart version,
+/// read in the same statement, is still the kept chart's; then the statement sends no seats.
 pub(crate) fn seat_map(
     conn: &mut PgConnection,
+    charts: &ChartCache,
     show_id: i64,
     now: DateTime<Utc>,
-) -> Result<(ShowDetail, Vec<SeatView>), DomainError> {
-    let row: Option<MapRow> = SeatMapQuery { show_id, now }
-        .get_result(conn)
-        .optional()
-        .map_err(map_db_error)?;
-    let (header, ids, class_ids, numbers, labels, rows, refs, item_seats, statuses, deadlines) =
+) -> Result<SeatMap, DomainError> {
+    let kept = charts.get(show_id);
+    // Versions come from a sequence starting at 1: 0 matches no show.
+    let known_version = kept.as_ref().map_or(0, |c| c.version());
+    let row: Option<MapRow> = SeatMapQuery {
+        show_id,
+        now,
+        known_version,
+    }
+    .get_result(conn)
+    .optional()
+    .map_err(map_db_error)?;
+    let (header, version, seat_columns, item_seats, statuses, deadlines) =
         row.ok_or_else(|| DomainError::not_found("show", show_id))?;
     let (fields, class_rows) = show_fields(show_id, header);
     let show = Show::try_from(fields)?;
-    let mut classes: Vec<SeatClassAvailability> = class_rows
+    let classes: Vec<SeatClassAvailability> = class_rows
         .into_iter()
         .map(
             |(id, name, min_price, normal_price, max_price, _seat_count)| SeatClassAvailability {
@@ -73,14 +82,39 @@ pub(crate) fn seat_map(
             },
         )
         .collect();
-    // Seat id → status and deadline of the active booking that has the seat.
-    let taken: HashMap<i64, (String, Option<DateTime<Utc>>)> = item_seats
-        .unwrap_or_default()
+    let chart = match kept {
+        Some(chart) if chart.version() == version => chart,
+        _ => {
+            let chart = Arc::new(read_chart(show_id, version, &classes, seat_columns)?);
+            charts.put(show_id, chart.clone());
+            chart
+        }
+    };
+    let item_seats = item_seats.unwrap_or_default();
+    let statuses = statuses.unwrap_or_default();
+    let deadlines = deadlines.unwrap_or_default();
+    if statuses.len() != item_seats.len() || deadlines.len() != item_seats.len() {
+        return Err(DomainError::internal(format!(
+            "the seat map of show {show_id} came back with item columns of different lengths"
+        )));
+    }
+    let taken = item_seats
         .into_iter()
-        .zip(statuses.unwrap_or_default())
-        .zip(deadlines.unwrap_or_default())
-        .map(|((seat, status), deadline)| (seat, (status, deadline)))
-        .collect();
+        .zip(statuses.iter().zip(deadlines))
+        .map(|(seat, (status, deadline))| Ok((seat, taken_state(status, deadline)?)))
+        .collect::<Result<Vec<_>, DomainError>>()?;
+    SeatMap::assemble(ShowDetail { show, classes }, chart, taken)
+}
+
+/// The chart at `version` from the seat columns of the statement (`NULL` arrays: no seats),
+/// each seat sharing its class's name.
+fn read_chart(
+    show_id: i64,
+    version: i64,
+    classes: &[SeatClassAvailability],
+    columns: SeatColumns,
+) -> Result<SeatChart, DomainError> {
+    let (ids, class_ids, numbers, labels, rows, refs) = columns;
     let ids = ids.unwrap_or_default();
     let n = ids.len();
     let columns_agree = [
@@ -97,7 +131,11 @@ pub(crate) fn seat_map(
             "the seat map of show {show_id} came back with columns of different lengths"
         )));
     }
-    let mut seats: Vec<SeatView> = ids
+    let names: HashMap<i64, Arc<str>> = classes
+        .iter()
+        .map(|c| (c.id, Arc::from(c.name.as_str())))
+        .collect();
+    let seats = ids
         .into_iter()
         .zip(class_ids.unwrap_or_default())
         .zip(numbers.unwrap_or_default())
@@ -105,54 +143,21 @@ pub(crate) fn seat_map(
         .zip(rows.unwrap_or_default())
         .zip(refs.unwrap_or_default())
         .map(|(((((id, class_id), number), label), row), external_ref)| {
-            let (status, held_until) = match taken.get(&id) {
-                None => (SeatStatus::Available, None),
-                Some((status, deadline)) => {
-                    let status = seat_status(Some(status));
-                    (
-                        status,
-                        (status == SeatStatus::Held).then_some(*deadline).flatten(),
-                    )
-                }
-            };
-            SeatView {
+            let class = names.get(&class_id).cloned().ok_or_else(|| {
+                DomainError::internal(format!("seat {id} is not in a class of its show"))
+            })?;
+            Ok(SeatPlace {
                 id,
                 label,
                 row,
                 number: u32_of(number),
                 class_id,
-                class: Arc::default(),
-                held_until,
-                status,
+                class,
                 external_ref,
-            }
+            })
         })
-        .collect();
-    // The classes in name order (as `GET /shows/{id}` lists them); counts from the seats.
-    classes.sort_by(|a, b| a.name.cmp(&b.name));
-    let names: Vec<Arc<str>> = classes.iter().map(|c| Arc::from(c.name.as_str())).collect();
-    let index: HashMap<i64, usize> = classes.iter().enumerate().map(|(i, c)| (c.id, i)).collect();
-    let mut last = usize::MAX;
-    for s in &mut seats {
-        // Seats come grouped by class: most look-ups are the class of the seat before.
-        if classes.get(last).is_none_or(|c| c.id != s.class_id) {
-            last = *index.get(&s.class_id).ok_or_else(|| {
-                DomainError::internal(format!("seat {} is not in a class of its show", s.id))
-            })?;
-        }
-        let c = &mut classes[last];
-        s.class = names[last].clone();
-        c.total_seats += 1;
-        match s.status {
-            SeatStatus::Held => c.held_seats += 1,
-            SeatStatus::Booked => c.booked_seats += 1,
-            SeatStatus::Available => {}
-        }
-    }
-    // Rows come in storage order, which is usually the map order already: the sort checks
-    // that in one pass.
-    seats.sort_by(SeatView::map_order);
-    Ok((ShowDetail { show, classes }, seats))
+        .collect::<Result<Vec<_>, DomainError>>()?;
+    Ok(SeatChart::new(version, seats))
 }
 
 /// The show's row, and its classes, from the header record.
@@ -218,21 +223,27 @@ type HeaderSql = Record<(
 )>;
 
 /// The row of [`SeatMapQuery`]: the header (the show with its classes, as one record), the
-/// show's seats as one array per column (id, class, number, label, row, external ref; `NULL`
-/// for a show without seats), and its active seat items as one array per column (seat, its
-/// booking's status and deadline). One row of a few arrays instead of one row per seat: libpq
-/// and diesel pay per field, and a 500-seat map is 8 fields instead of 4,000.
+/// show's chart version, its seats as one array per column ([`SeatColumns`]; all `NULL` when
+/// the show has no seats or the chart kept is current), and its active seat items as one array
+/// per column (seat, its booking's status and deadline). One row of a few arrays instead of one
+/// row per seat: libpq and diesel pay per field, and a 500-seat map is 11 fields, not 4,000.
 type MapRow = (
     Header,
+    i64,
+    SeatColumns,
+    Option<Vec<i64>>,
+    Option<Vec<String>>,
+    Option<Vec<Option<DateTime<Utc>>>>,
+);
+
+/// The seats' columns: id, class, number, label, row, external ref.
+type SeatColumns = (
     Option<Vec<i64>>,
     Option<Vec<i64>>,
     Option<Vec<i32>>,
     Option<Vec<String>>,
     Option<Vec<String>>,
     Option<Vec<Option<String>>>,
-    Option<Vec<i64>>,
-    Option<Vec<String>>,
-    Option<Vec<Option<DateTime<Utc>>>>,
 );
 
 /// The whole seat map of a show in one prepared statement (see the module docs and
@@ -240,31 +251,37 @@ type MapRow = (
 struct SeatMapQuery {
     show_id: i64,
     now: DateTime<Utc>,
+    /// The version of the chart kept in memory (0: none): the seats are not sent when it is
+    /// still the show's.
+    known_version: i64,
 }
 
-/// The SQL of [`SeatMapQuery`] in the pieces around its binds: now, show id.
-static SEAT_MAP_SQL: LazyLock<[String; 2]> = LazyLock::new(|| {
+/// The SQL of [`SeatMapQuery`] in the pieces around its binds: known version, now, show id.
+static SEAT_MAP_SQL: LazyLock<[String; 3]> = LazyLock::new(|| {
     // The rule's SQL with the bind of `now` where the marker is.
     let due = past_due_sql("b", "\u{1}");
     let (due_head, due_tail) = due.split_once('\u{1}').expect("past_due_sql uses `now`");
     [
-        // The show and its classes as one record; its seats, one array per column (the
-        // aggregates of one scan keep one order); its active seat items with their booking's
+        // The show and its classes as one record; its chart version; its seats, one array per
+        // column (the aggregates of one scan keep one order), unless the version is the one
+        // bound (the chart kept is current: a one-time filter, no seat is read); its active seat items with their booking's
         // status and deadline unless it is a past-due hold — the booking is looked up by its
         // key, item by item (`OFFSET 0` keeps that lookup a probe), so no plan can compare
         // every seat with every item, whatever the statistics say.
-        format!(
-            "SELECT ROW(sh.event_id, sh.venue_id, sh.screen_name, sh.starts_at, sh.ends_at, \
+        "SELECT ROW(sh.event_id, sh.venue_id, sh.screen_name, sh.starts_at, sh.ends_at, \
              sh.kind, sh.currency::text, sh.capacity, sh.free_places, sh.price, sh.created_at, \
              ARRAY(SELECT ROW(sc.id, sc.name, sc.min_price, sc.normal_price, sc.max_price, \
              sc.seat_count) FROM seat_classes sc WHERE sc.show_id = sh.id)), \
-             sa.ids, sa.classes, sa.numbers, sa.labels, sa.rows_, sa.refs, \
+             sh.chart_version, sa.ids, sa.classes, sa.numbers, sa.labels, sa.rows_, sa.refs, \
              ia.seats, ia.statuses, ia.deadlines \
              FROM shows sh \
              CROSS JOIN LATERAL (SELECT array_agg(s.id) AS ids, array_agg(s.seat_class_id) AS \
              classes, array_agg(s.seat_number) AS numbers, array_agg(s.label) AS labels, \
              array_agg(s.row_label) AS rows_, array_agg(s.external_ref) AS refs \
-             FROM seats s WHERE s.show_id = sh.id) sa \
+             FROM seats s WHERE s.show_id = sh.id AND sh.chart_version <> "
+            .to_owned(),
+        format!(
+            ") sa \
              CROSS JOIN LATERAL (SELECT array_agg(bi.seat_id) AS seats, array_agg(b.status) AS \
              statuses, array_agg(b.expires_at) AS deadlines \
              FROM booking_items bi CROSS JOIN LATERAL (SELECT b.status, b.expires_at \
@@ -286,12 +303,15 @@ impl QueryId for SeatMapQuery {
 impl Query for SeatMapQuery {
     type SqlType = (
         HeaderSql,
-        Nullable<Array<Int8>>,
-        Nullable<Array<Int8>>,
-        Nullable<Array<Int4>>,
-        Nullable<Array<Text>>,
-        Nullable<Array<Text>>,
-        Nullable<Array<Nullable<Text>>>,
+        Int8,
+        (
+            Nullable<Array<Int8>>,
+            Nullable<Array<Int8>>,
+            Nullable<Array<Int4>>,
+            Nullable<Array<Text>>,
+            Nullable<Array<Text>>,
+            Nullable<Array<Nullable<Text>>>,
+        ),
         Nullable<Array<Int8>>,
         Nullable<Array<Text>>,
         Nullable<Array<Nullable<Timestamptz>>>,
@@ -302,8 +322,10 @@ impl QueryFragment<Pg> for SeatMapQuery {
     fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, Pg>) -> QueryResult<()> {
         let sql = &*SEAT_MAP_SQL;
         out.push_sql(&sql[0]);
-        out.push_bind_param::<Timestamptz, _>(&self.now)?;
+        out.push_bind_param::<Int8, _>(&self.known_version)?;
         out.push_sql(&sql[1]);
+        out.push_bind_param::<Timestamptz, _>(&self.now)?;
+        out.push_sql(&sql[2]);
         out.push_bind_param::<Int8, _>(&self.show_id)?;
         Ok(())
     }
@@ -337,24 +359,25 @@ struct SeatViewRow {
     show_id: i64,
 }
 
-impl From<SeatViewRow> for SeatView {
-    fn from(r: SeatViewRow) -> Self {
-        let status = seat_status(r.booking_status.as_deref());
-        SeatView {
+impl TryFrom<SeatViewRow> for SeatView {
+    type Error = DomainError;
+
+    fn try_from(r: SeatViewRow) -> Result<Self, DomainError> {
+        let state = match r.booking_status.as_deref() {
+            None => SeatState::AVAILABLE,
+            Some(status) => taken_state(status, r.held_until)?,
+        };
+        Ok(SeatView {
             id: r.id,
             label: r.label,
             row: r.row_label,
             number: u32_of(r.seat_number),
             class_id: r.seat_class_id,
             class: r.class_name.into(),
-            held_until: if status == SeatStatus::Held {
-                r.held_until
-            } else {
-                None
-            },
-            status,
+            held_until: state.held_until(),
+            status: state.status(),
             external_ref: r.external_ref,
-        }
+        })
     }
 }
 
@@ -389,7 +412,7 @@ pub(crate) fn seat_detail(
         .next()
         .ok_or_else(|| DomainError::not_found("seat", id))?;
     let show_id = row.show_id;
-    let seat = SeatView::from(row);
+    let seat = SeatView::try_from(row)?;
     let show = find_show(conn, show_id).map_err(TxError::into_domain)?;
     let mut counts = class_counts(conn, &[show_id], now).map_err(TxError::into_domain)?;
     let class = counts

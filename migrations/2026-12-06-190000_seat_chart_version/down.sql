@@ -1,0 +1,11 @@
+DROP TRIGGER seat_classes_chart_delete ON seat_classes;
+DROP TRIGGER seat_classes_chart_update ON seat_classes;
+DROP TRIGGER seat_classes_chart_insert ON seat_classes;
+DROP TRIGGER seats_chart_delete ON seats;
+DROP TRIGGER seats_chart_update ON seats;
+DROP TRIGGER seats_chart_insert ON seats;
+DROP FUNCTION bump_chart_version_both();
+DROP FUNCTION bump_chart_version_old();
+DROP FUNCTION bump_chart_version_new();
+ALTER TABLE shows DROP COLUMN chart_version;
+DROP SEQUENCE seat_chart_versions;
