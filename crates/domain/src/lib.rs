@@ -15,6 +15,7 @@ pub mod import;
 pub mod layout;
 pub mod lifecycle;
 pub mod limits;
+pub mod outbox;
 pub mod payment;
 pub mod payment_model;
 pub mod plan;

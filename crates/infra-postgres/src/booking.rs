@@ -15,6 +15,7 @@ use boxoffice_domain::booking::{
 };
 use boxoffice_domain::catalog::{Page, Paged};
 use boxoffice_domain::engine::{cancel, change, expire, quote};
+use boxoffice_domain::outbox::Topic;
 use boxoffice_domain::payment::{HistoryEntry, RefundPolicy};
 use boxoffice_domain::ports::{BookingFilter, BookingRepository, Cancelled, ContactQuery};
 use boxoffice_domain::DomainError;
@@ -52,8 +53,8 @@ impl PgBookingRepository {
     }
 }
 
-/// Confirmed bookings of shows that ended become `completed`, with their history rows, in one
-/// statement.
+/// Confirmed bookings of shows that ended become `completed`, with their history rows and their
+/// outbox messages (the domain's topic of the change), in one statement.
 fn complete_ended_tx(
     conn: &mut PgConnection,
     now: DateTime<Utc>,
@@ -64,12 +65,16 @@ fn complete_ended_tx(
            WHERE b.status = '{confirmed}' AND {ended} \
            ORDER BY s.ends_at, b.id LIMIT $2 FOR UPDATE OF b SKIP LOCKED), \
          done AS (UPDATE bookings b SET status = '{completed}', updated_at = $1 \
-           FROM due WHERE b.id = due.id RETURNING b.id) \
+           FROM due WHERE b.id = due.id RETURNING b.id), \
+         news AS (INSERT INTO outbox (message_id, topic, booking_id, at, next_attempt_at) \
+           SELECT gen_random_uuid(), '{topic}', id, $1, $1 FROM done) \
          INSERT INTO booking_history (booking_id, entity, entity_id, from_status, to_status, \
            actor, reason, at) \
          SELECT id, 'booking', id::text, '{confirmed}', '{completed}', $3, $4, $1 FROM done",
         confirmed = BookingStatus::Confirmed.as_str(),
         completed = BookingStatus::Completed.as_str(),
+        topic =
+            Topic::of_booking(Some(BookingStatus::Confirmed), BookingStatus::Completed).as_str(),
         ended = show_ended_sql("s", "$1"),
     ))
     .bind::<diesel::sql_types::Timestamptz, _>(now)

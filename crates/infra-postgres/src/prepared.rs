@@ -74,7 +74,7 @@ impl<Conn> RunQueryDsl<Conn> for ClassSnapshotQuery<'_> {}
 
 /// Bookings written in ONE statement: the booking rows (each with its own show and creation
 /// instant), their creation rows in `booking_history` (from nothing to the booking's status, by
-/// its actor, at its creation), their items, and the class sales counters (rows in (class, slot)
+/// its actor, at its creation), their creation messages in `outbox` (due at once), their items, and the class sales counters (rows in (class, slot)
 /// order, so the counters are touched in one ordered pass). The FKs of the items and the history rows to the bookings are checked
 /// at the end of the statement, when the booking rows exist.
 pub(crate) struct WriteBookingsQuery {
@@ -103,6 +103,8 @@ pub(crate) struct WriteBookingsQuery {
     pub counter_classes: Vec<i64>,
     pub counter_slots: Vec<i16>,
     pub counter_sold: Vec<i32>,
+    pub notice_ids: Vec<Uuid>,
+    pub notice_topics: Vec<&'static str>,
 }
 
 impl WriteBookingsQuery {
@@ -146,6 +148,8 @@ impl WriteBookingsQuery {
             counter_classes: counters.iter().map(|r| r.0).collect(),
             counter_slots: counters.iter().map(|r| r.1).collect(),
             counter_sold: counters.iter().map(|r| r.2).collect(),
+            notice_ids: rows.iter().map(|b| b.notice.message_id).collect(),
+            notice_topics: rows.iter().map(|b| b.notice.topic.as_str()).collect(),
         }
     }
 }
@@ -208,6 +212,17 @@ impl QueryFragment<Pg> for WriteBookingsQuery {
         out.push_bind_param::<Array<Text>, _>(&self.actors)?;
         out.push_sql(
             ") AS a(id, actor) ON a.id = b.id), \
+             o AS (INSERT INTO outbox (message_id, topic, booking_id, at, next_attempt_at) \
+             SELECT n.message_id, n.topic, b.id, b.created_at, b.created_at \
+             FROM b JOIN unnest(",
+        );
+        out.push_bind_param::<Array<SqlUuid>, _>(&self.ids)?;
+        out.push_sql(", ");
+        out.push_bind_param::<Array<SqlUuid>, _>(&self.notice_ids)?;
+        out.push_sql(", ");
+        out.push_bind_param::<Array<Text>, _>(&self.notice_topics)?;
+        out.push_sql(
+            ") AS n(id, message_id, topic) ON n.id = b.id), \
              i AS (INSERT INTO booking_items (booking_id, show_id, seat_id, seat_class_id, label, \
              quantity, price, tier) \
              SELECT u.booking_id, b.show_id, u.seat_id, u.class_id, u.label, u.quantity, \

@@ -110,6 +110,21 @@ diesel::table! {
 }
 
 diesel::table! {
+    outbox (id) {
+        id -> Int8,
+        message_id -> Uuid,
+        topic -> Text,
+        booking_id -> Uuid,
+        at -> Timestamptz,
+        status -> Text,
+        attempts -> Int4,
+        next_attempt_at -> Timestamptz,
+        last_error -> Nullable<Text>,
+        delivered_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
     payments (id) {
         id -> Uuid,
         booking_id -> Uuid,
@@ -228,6 +243,7 @@ diesel::table! {
 
 diesel::joinable!(events -> cities (city_id));
 diesel::joinable!(events -> venues (venue_id));
+diesel::joinable!(outbox -> bookings (booking_id));
 diesel::joinable!(shows -> events (event_id));
 diesel::joinable!(shows -> venues (venue_id));
 diesel::joinable!(seat_classes -> shows (show_id));
@@ -261,4 +277,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     booking_history,
     payments,
     refunds,
+    outbox,
 );

@@ -14,6 +14,7 @@ use boxoffice_domain::engine::{
     BookingTx, HistoryRecord, Lock, LockedBooking, LockedPayment, NewBooking, NewPaymentRow,
     NewRefundRow, PaymentChange, RefundChange, SeatHolder, ShowRecord, StatusChange, StoredItem,
 };
+use boxoffice_domain::outbox::OutboxMessage;
 use boxoffice_domain::payment::{Payment, PaymentStatus, Refund};
 use boxoffice_domain::pricing::TierPrices;
 use boxoffice_domain::values::SeatLabel;
@@ -330,6 +331,27 @@ impl BookingTx for PgTx<'_> {
             reason: change.reason.clone(),
             at: change.at,
         })
+    }
+
+    fn enqueue(&mut self, messages: &[OutboxMessage]) -> Result<(), DomainError> {
+        let rows: Vec<_> = messages
+            .iter()
+            .map(|m| {
+                (
+                    outbox::message_id.eq(m.message_id),
+                    outbox::topic.eq(m.topic.as_str()),
+                    outbox::booking_id.eq(m.booking_id),
+                    outbox::at.eq(m.at),
+                    // Due at once.
+                    outbox::next_attempt_at.eq(m.at),
+                )
+            })
+            .collect();
+        diesel::insert_into(outbox::table)
+            .values(&rows)
+            .execute(self.conn)
+            .map_err(db)?;
+        Ok(())
     }
 
     fn record(&mut self, row: &HistoryRecord) -> Result<(), DomainError> {

@@ -12,6 +12,7 @@ use crate::booking::{
 };
 use crate::catalog::ShowKind;
 use crate::error::DomainError;
+use crate::outbox::Topic;
 
 /// Most general-admission holds one booking transaction writes down as expired on the way.
 pub const EXPIRE_ON_THE_WAY: i64 = 1000;
@@ -294,8 +295,10 @@ fn new_booking(
     plan: &BookingPlan,
     now: DateTime<Utc>,
 ) -> NewBooking {
+    let id = tx.fresh_id();
+    let notice = super::notice(tx, Topic::of_booking(None, plan.status), id, now);
     NewBooking {
-        id: tx.fresh_id(),
+        id,
         reference: reference_from(tx.fresh_reference_bits()),
         show_id: command.show_id,
         status: plan.status,
@@ -311,6 +314,7 @@ fn new_booking(
         guest_token_hash: command.guest_token_hash,
         actor: command.actor.clone(),
         items: plan.items.clone(),
+        notice,
     }
 }
 

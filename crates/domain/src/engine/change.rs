@@ -5,7 +5,7 @@ use uuid::Uuid;
 
 use super::book::seat_ids_of;
 use super::expire::taken_seats;
-use super::{change_status, classes_of, history, BookingTx, Lock};
+use super::{change_status, classes_of, history, record, BookingTx, Lock};
 use crate::booking::{plan_seat_change, Booking, BookingStatus, Places};
 use crate::codes::ConflictCode;
 use crate::error::DomainError;
@@ -74,16 +74,19 @@ pub fn change_seats(
         plan.total_amount
     );
     let held = BookingStatus::Held.as_str();
-    tx.record(&history(
-        id,
-        HistoryEntity::Booking,
-        id.to_string(),
-        Some(held),
-        held,
-        actor,
-        Some(&reason),
-        now,
-    ))?;
+    record(
+        tx,
+        &history(
+            id,
+            HistoryEntity::Booking,
+            id.to_string(),
+            Some(held),
+            held,
+            actor,
+            Some(&reason),
+            now,
+        ),
+    )?;
     if plan.status == BookingStatus::Confirmed {
         change_status(
             tx,

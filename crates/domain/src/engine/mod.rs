@@ -31,6 +31,7 @@ use uuid::Uuid;
 use crate::account::TokenHash;
 use crate::booking::{Booking, BookingStatus, PlannedItem, SeatSnapshot, ShowSnapshot};
 use crate::error::DomainError;
+use crate::outbox::{topic_of, OutboxMessage, Topic};
 use crate::payment::{HistoryEntity, Payment, PaymentOutcome, PaymentStatus, RefundStatus};
 use crate::values::{Currency, SeatLabel};
 
@@ -105,6 +106,8 @@ pub struct NewBooking {
     /// The history actor of the creation (from nothing to `status`, at `created_at`).
     pub actor: String,
     pub items: Vec<PlannedItem>,
+    /// The outbox message of the creation, written with the booking.
+    pub notice: OutboxMessage,
 }
 
 /// One row of a booking's history.
@@ -252,8 +255,12 @@ pub trait BookingTx {
     /// though not yet written down).
     fn past_due_places(&mut self, show_id: i64, now: DateTime<Utc>) -> Result<u32, DomainError>;
 
-    /// Writes the bookings, their items (active) and their creation history rows.
+    /// Writes the bookings, their items (active), their creation history rows and their
+    /// creation outbox messages (`notice`).
     fn insert_bookings(&mut self, bookings: &[NewBooking]) -> Result<(), DomainError>;
+    /// Writes outbox messages (pending, due at once), in this transaction: they exist exactly
+    /// when the change that made them commits.
+    fn enqueue(&mut self, messages: &[OutboxMessage]) -> Result<(), DomainError>;
     /// Writes a status change and its history row.
     fn set_status(&mut self, change: &StatusChange) -> Result<(), DomainError>;
     /// Writes one history row.
@@ -373,7 +380,39 @@ pub(crate) fn change_status(
         now,
         // Only a cancelled booking has `cancelled_at`; nothing leaves `cancelled`.
         cancelled_at: (to == BookingStatus::Cancelled).then_some(now),
-    })
+    })?;
+    let message = notice(
+        tx,
+        Topic::of_booking(Some(booking.status), to),
+        booking.id,
+        at,
+    );
+    tx.enqueue(&[message])
+}
+
+/// A new outbox message about `booking_id`, with a fresh id.
+pub(crate) fn notice(
+    tx: &mut dyn BookingTx,
+    topic: Topic,
+    booking_id: uuid::Uuid,
+    at: DateTime<Utc>,
+) -> OutboxMessage {
+    OutboxMessage {
+        message_id: tx.fresh_id(),
+        topic,
+        booking_id,
+        at,
+    }
+}
+
+/// Writes a history row and, when the change is news ([`topic_of`]), its outbox message.
+pub(crate) fn record(tx: &mut dyn BookingTx, row: &HistoryRecord) -> Result<(), DomainError> {
+    tx.record(row)?;
+    if let Some(topic) = topic_of(row.entity, row.from.as_deref(), &row.to) {
+        let message = notice(tx, topic, row.booking_id, row.at);
+        tx.enqueue(&[message])?;
+    }
+    Ok(())
 }
 
 /// The history row of a gateway's answer or a new payment.

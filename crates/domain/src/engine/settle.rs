@@ -7,7 +7,7 @@ use uuid::Uuid;
 use super::change::not_held;
 use super::expire::{expire_locked, expire_past_due_of_show, taken_seats};
 use super::{
-    change_status, history, payment_history, BookingTx, Lock, LockedBooking, LockedPayment,
+    change_status, history, payment_history, record, BookingTx, Lock, LockedBooking, LockedPayment,
     NewPaymentRow, NewRefundRow, PaymentChange, PendingRefund, RefundChange, Settled,
 };
 use crate::booking::BookingStatus;
@@ -55,15 +55,18 @@ pub fn create_payment(
         method: new.method.as_str().to_owned(),
         now,
     })?;
-    tx.record(&payment_history(
-        new.booking_id,
-        new.id,
-        None,
-        PaymentStatus::Initiated,
-        &new.actor,
-        Some(new.method.as_str()),
-        now,
-    ))?;
+    record(
+        tx,
+        &payment_history(
+            new.booking_id,
+            new.id,
+            None,
+            PaymentStatus::Initiated,
+            &new.actor,
+            Some(new.method.as_str()),
+            now,
+        ),
+    )?;
     tx.load_payment(new.id)
 }
 
@@ -95,15 +98,18 @@ fn finish_payment(
     actor: &str,
 ) -> Result<(), DomainError> {
     tx.update_payment(change)?;
-    tx.record(&payment_history(
-        booking_id,
-        change.id,
-        Some(PaymentStatus::Initiated),
-        change.status,
-        actor,
-        Some(reason),
-        change.now,
-    ))
+    record(
+        tx,
+        &payment_history(
+            booking_id,
+            change.id,
+            Some(PaymentStatus::Initiated),
+            change.status,
+            actor,
+            Some(reason),
+            change.now,
+        ),
+    )
 }
 
 fn succeed(
@@ -152,16 +158,19 @@ pub(crate) fn write_refund(
         reason: reason.to_owned(),
         now,
     })?;
-    tx.record(&history(
-        payment.booking_id,
-        HistoryEntity::Refund,
-        refund_id.to_string(),
-        None,
-        RefundStatus::Pending.as_str(),
-        actor,
-        Some(reason),
-        now,
-    ))?;
+    record(
+        tx,
+        &history(
+            payment.booking_id,
+            HistoryEntity::Refund,
+            refund_id.to_string(),
+            None,
+            RefundStatus::Pending.as_str(),
+            actor,
+            Some(reason),
+            now,
+        ),
+    )?;
     Ok(PendingRefund {
         refund: Refund {
             id: refund_id,
@@ -434,16 +443,19 @@ pub fn finish_refund(
         failure_code: code.clone(),
         now,
     })?;
-    tx.record(&history(
-        booking_id,
-        HistoryEntity::Refund,
-        refund_id.to_string(),
-        Some(RefundStatus::Pending.as_str()),
-        status.as_str(),
-        actor,
-        code.as_deref(),
-        now,
-    ))?;
+    record(
+        tx,
+        &history(
+            booking_id,
+            HistoryEntity::Refund,
+            refund_id.to_string(),
+            Some(RefundStatus::Pending.as_str()),
+            status.as_str(),
+            actor,
+            code.as_deref(),
+            now,
+        ),
+    )?;
     Ok(Refund {
         status,
         gateway_ref,

@@ -4,6 +4,7 @@
 
 use boxoffice_domain::booking::{BookingStatus, PlannedItem};
 use boxoffice_domain::engine::NewBooking;
+use boxoffice_domain::outbox::{OutboxMessage, Topic};
 use boxoffice_domain::pricing::Tier;
 use boxoffice_domain::values::Currency;
 use boxoffice_testdb::TestDb;
@@ -129,6 +130,12 @@ pub fn booking(
         guest_token_hash: None,
         actor: "guest".into(),
         items,
+        notice: OutboxMessage {
+            message_id: Uuid::from_u128(n + (1 << 64)),
+            topic: Topic::of_booking(None, status),
+            booking_id: Uuid::from_u128(n),
+            at: now(),
+        },
     }
 }
 

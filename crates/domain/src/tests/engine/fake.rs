@@ -17,6 +17,7 @@ use crate::booking::{Booking, BookingStatus, PlannedItem, SeatSnapshot};
 use crate::codes::ConflictCode;
 use crate::engine::{HistoryRecord, LockedBooking, LockedPayment, ShowRecord};
 use crate::error::DomainError;
+use crate::outbox::OutboxMessage;
 use crate::payment::{Payment, Refund};
 use crate::pricing::TierPrices;
 
@@ -63,6 +64,8 @@ pub struct Fake {
     pub refunds: Vec<Refund>,
     /// In insertion order.
     pub history: Vec<HistoryRecord>,
+    /// Outbox messages, in insertion order.
+    pub outbox: Vec<OutboxMessage>,
     /// Bookings another transaction holds.
     pub locked: BTreeSet<Uuid>,
     /// The port methods called, in order (for lock-order checks).

@@ -10,6 +10,7 @@ mod cancel;
 mod change;
 mod expire;
 mod general;
+mod outbox;
 mod payments;
 mod quote;
 mod settle;

@@ -192,6 +192,12 @@ impl Fake {
             guest_token_hash: None,
             actor: "guest".into(),
             items,
+            notice: crate::outbox::OutboxMessage {
+                message_id: Uuid::from_u128(u128::MAX - id.as_u128()),
+                topic: crate::outbox::Topic::of_booking(None, status),
+                booking_id: id,
+                at: t0() - Duration::days(1),
+            },
         };
         self.insert_bookings(&[row]).expect("put booking");
         if let Places::Quantity(q) = places {

@@ -16,6 +16,7 @@ use crate::engine::{
     NewRefundRow, PaymentChange, RefundChange, SeatHolder, ShowRecord, StatusChange, StoredItem,
 };
 use crate::error::DomainError;
+use crate::outbox::OutboxMessage;
 use crate::payment::{HistoryEntity, Payment, PaymentMethod, PaymentStatus, Refund};
 use crate::values::SeatLabel;
 
@@ -226,8 +227,15 @@ impl BookingTx for Fake {
                 reason: None,
                 at: n.created_at,
             });
+            self.outbox.push(n.notice.clone());
         }
         self.check_active_seats()
+    }
+
+    fn enqueue(&mut self, messages: &[OutboxMessage]) -> Result<(), DomainError> {
+        self.calls.push("enqueue");
+        self.outbox.extend_from_slice(messages);
+        Ok(())
     }
 
     fn set_status(&mut self, change: &StatusChange) -> Result<(), DomainError> {
