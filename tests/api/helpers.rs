@@ -327,6 +327,19 @@ impl TestApp {
             .expect("sweep")
     }
 
+    /// Runs one delivery pass of the outbox, on the server's clock.
+    pub async fn deliver(&self) -> boxoffice_domain::delivery::DeliveryReport {
+        let parts = boxoffice::Parts {
+            clock: self.clock.clone(),
+            gateway: self.gateway.clone(),
+        };
+        boxoffice::delivery(&self.pool, &self.settings, &parts)
+            .expect("delivery")
+            .run_once()
+            .await
+            .expect("delivery pass")
+    }
+
     /// Posts `body` to the payment webhook, signed with the configured secret at the server's
     /// current time.
     pub async fn webhook(&self, body: &Value) -> (StatusCode, Value) {

@@ -18,6 +18,7 @@ mod idempotency;
 mod imports;
 mod limits;
 mod migrations;
+mod notifications;
 mod openapi;
 mod payments;
 mod quote;

@@ -9,9 +9,11 @@ use boxoffice_api::auth::{BcryptHasher, JwtKeys, OsTokens};
 use boxoffice_api::{ApiState, HttpSettings};
 use boxoffice_domain::account::{Actor, AuthRules, Role, User};
 use boxoffice_domain::accounts::AccountService;
+use boxoffice_domain::delivery::{Delivery, DeliveryReport};
 use boxoffice_domain::idempotency::IdempotencyRules;
 use boxoffice_domain::idempotency_service::IdempotencyService;
 use boxoffice_domain::lifecycle::{PaymentDeps, PaymentService, Sweeper, WebhookRules};
+use boxoffice_domain::outbox::RetryPolicy;
 use boxoffice_domain::payment::{PaymentGateway, RefundPolicy};
 use boxoffice_domain::ports::{Clock, SystemClock};
 use boxoffice_domain::service::{BookingRules, BookingService, CatalogService};
@@ -20,7 +22,7 @@ use boxoffice_domain::DomainError;
 use boxoffice_infra_payments::{MockGateway, MockGatewaySettings};
 use boxoffice_infra_postgres::{
     ClientDeadlines, Db, PgAccountRepository, PgBookingRepository, PgCatalogRepository, PgHealth,
-    PgIdempotencyStore, PgPaymentRepository, PoolConfig,
+    PgIdempotencyStore, PgOutboxStore, PgPaymentRepository, PoolConfig,
 };
 
 pub mod seed;
@@ -136,6 +138,56 @@ pub fn sweeper(db: &Db, settings: &Settings, parts: &Parts) -> Sweeper {
         parts.clock.clone(),
         settings.jobs.batch_size,
     )
+}
+
+/// The outbox's delivery worker over the same adapters, sending through the email transport of
+/// the settings.
+pub fn delivery(db: &Db, settings: &Settings, parts: &Parts) -> anyhow::Result<Delivery> {
+    let notifier = boxoffice_infra_notify::build_notifier(&settings.email)
+        .map_err(|e| anyhow::anyhow!("email: {e}"))?;
+    let o = &settings.outbox;
+    let mut delivery = Delivery::new(
+        Arc::new(PgOutboxStore::new(db.clone())),
+        Arc::new(PgBookingRepository::new(db.clone())),
+        notifier,
+        parts.clock.clone(),
+    );
+    delivery.batch = o.batch_size;
+    delivery.lease = chrono::Duration::seconds(o.lease_secs);
+    delivery.policy = RetryPolicy {
+        base: Duration::from_secs(o.retry_base_secs),
+        cap: Duration::from_secs(o.retry_cap_secs),
+        max_attempts: o.max_attempts,
+    };
+    Ok(delivery)
+}
+
+/// Runs delivery passes until the process ends: at once again after a pass that delivered a
+/// full batch, else after `interval`.
+pub fn spawn_delivery(delivery: Delivery, interval: Duration) {
+    tokio::spawn(async move {
+        loop {
+            let full = match delivery.run_once().await {
+                Ok(r) if r == DeliveryReport::default() => false,
+                Ok(r) => {
+                    tracing::info!(
+                        delivered = r.delivered,
+                        retried = r.retried,
+                        dead = r.dead,
+                        "outbox delivery"
+                    );
+                    r.delivered + r.retried + r.dead >= delivery.batch.unsigned_abs()
+                }
+                Err(e) => {
+                    tracing::warn!(error = %e, "outbox delivery failed; retrying at the next tick");
+                    false
+                }
+            };
+            if !full {
+                tokio::time::sleep(interval).await;
+            }
+        }
+    });
 }
 
 /// [`state`] on the given clock and gateway.
@@ -294,7 +346,7 @@ pub async fn migrate_in_background(db: &Db) -> anyhow::Result<()> {
 }
 
 /// Runs the sweep every `jobs.sweep_interval_secs` until the process ends.
-fn spawn_jobs(sweeper: Sweeper, interval: Duration) {
+pub fn spawn_jobs(sweeper: Sweeper, interval: Duration) {
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(interval);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -339,6 +391,12 @@ async fn start_on(
         spawn_jobs(
             sweeper(&db, settings, &parts),
             Duration::from_secs(settings.jobs.sweep_interval_secs),
+        );
+    }
+    if settings.outbox.enabled {
+        spawn_delivery(
+            delivery(&db, settings, &parts)?,
+            Duration::from_millis(settings.outbox.interval_ms),
         );
     }
     let server = boxoffice_api::serve(

@@ -1,4 +1,4 @@
-//! `boxoffice`: serve, migrate, import, openapi, seed.
+//! `boxoffice`: serve, worker, migrate, import, openapi, seed.
 
 use std::net::TcpListener;
 use std::path::PathBuf;
@@ -40,6 +40,12 @@ enum Command {
     /// Run the background sweep once: write down expired holds and complete bookings of shows
     /// that ended, and retry pending refunds.
     Sweep,
+    /// Run the outbox's delivery worker (and the background sweep) without serving HTTP, until
+    /// stopped; with `--once`, one delivery pass and exit.
+    Worker {
+        #[arg(long)]
+        once: bool,
+    },
     /// Create an admin account; the password is read from standard input (first line).
     CreateAdmin {
         #[arg(long)]
@@ -120,6 +126,31 @@ fn main() -> anyhow::Result<()> {
                 "expired {} holds, completed {} bookings, retried {} pending refunds",
                 report.expired, report.completed, report.refunds_retried
             );
+            Ok(())
+        }),
+        Command::Worker { once } => runtime()?.block_on(async {
+            let db = connect_for_command(&url, &settings)?;
+            let parts = boxoffice::Parts::for_settings(&settings, &db);
+            let delivery = boxoffice::delivery(&db, &settings, &parts)?;
+            if once {
+                let r = delivery.run_once().await?;
+                println!(
+                    "delivered {}, to retry {}, dead {}",
+                    r.delivered, r.retried, r.dead
+                );
+                return Ok(());
+            }
+            tracing::info!(database = %redacted(&url), "worker starting");
+            boxoffice::spawn_delivery(
+                delivery,
+                std::time::Duration::from_millis(settings.outbox.interval_ms),
+            );
+            boxoffice::spawn_jobs(
+                boxoffice::sweeper(&db, &settings, &parts),
+                std::time::Duration::from_secs(settings.jobs.sweep_interval_secs),
+            );
+            tokio::signal::ctrl_c().await?;
+            tracing::info!("worker stopping");
             Ok(())
         }),
         Command::Import { what } => runtime()?.block_on(async {

@@ -16,6 +16,7 @@ pub struct Settings {
     pub booking: BookingSettings,
     pub payments: PaymentSettings,
     pub jobs: JobSettings,
+    pub outbox: OutboxSettings,
     pub auth: AuthSettings,
     pub email: boxoffice_infra_notify::EmailSettings,
     pub rate_limit: boxoffice_api::ratelimit::RateLimitSettings,
@@ -128,6 +129,23 @@ pub struct JobSettings {
     pub batch_size: i64,
 }
 
+/// The outbox's delivery worker (issue 12): inside `boxoffice serve` when `enabled`, and alone
+/// as `boxoffice worker`.
+#[derive(Debug, Clone, Deserialize)]
+pub struct OutboxSettings {
+    pub enabled: bool,
+    /// Pause between two passes when the last one found nothing due.
+    pub interval_ms: u64,
+    pub batch_size: i64,
+    /// How long a claimed message is left to its worker before another may take it.
+    pub lease_secs: i64,
+    /// The first retry waits this long, each next one twice as long, at most `retry_cap_secs`.
+    pub retry_base_secs: u64,
+    pub retry_cap_secs: u64,
+    /// Failed attempts after which a message is dead.
+    pub max_attempts: u32,
+}
+
 #[derive(Debug, Clone, Deserialize)]
 pub struct LogSettings {
     pub format: String,
@@ -197,6 +215,16 @@ impl Settings {
         anyhow::ensure!(
             self.jobs.sweep_interval_secs >= 1 && self.jobs.batch_size >= 1,
             "jobs.sweep_interval_secs and jobs.batch_size must be at least 1"
+        );
+        anyhow::ensure!(
+            self.outbox.interval_ms >= 1
+                && self.outbox.batch_size >= 1
+                && self.outbox.lease_secs >= 1
+                && self.outbox.retry_base_secs >= 1
+                && self.outbox.retry_cap_secs >= self.outbox.retry_base_secs
+                && self.outbox.max_attempts >= 1,
+            "outbox: interval_ms, batch_size, lease_secs, retry_base_secs and max_attempts must \
+             be at least 1, and retry_cap_secs at least retry_base_secs"
         );
         anyhow::ensure!(
             self.database.pool_size >= 1,

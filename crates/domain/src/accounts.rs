@@ -221,6 +221,7 @@ impl AccountService {
                  If you did not ask for this, ignore this email: your password stays as it is.\n",
                 token.expose()
             ),
+            message_id: None,
         };
         let delivery_error = self.notifier.send_email(message).await.err();
         Ok(ResetRequested { delivery_error })

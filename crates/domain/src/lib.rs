@@ -7,6 +7,7 @@ pub mod booking;
 pub mod booking_access;
 pub mod catalog;
 pub mod codes;
+pub mod delivery;
 pub mod engine;
 pub mod error;
 pub mod idempotency;

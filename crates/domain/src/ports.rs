@@ -20,6 +20,7 @@ use crate::idempotency::{
     Begin, IdempotencyKey, IdempotencyRules, IdempotencyScope, Lease, RequestHash, StoredResponse,
 };
 use crate::import::{ImportSummary, PricingRow, SeatRow};
+use crate::outbox::{AfterFailure, OutboxMessage};
 use crate::payment::{
     GatewayOutcome, HistoryEntry, Payment, PaymentMethod, Refund, RefundOutcome, RefundPolicy,
 };
@@ -318,6 +319,40 @@ pub trait IdempotencyStore: Send + Sync + 'static {
     ) -> Result<(), DomainError>;
 }
 
+/// A message the delivery worker claimed: its row, the message, and how many attempts have been
+/// made, this one included.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClaimedMessage {
+    pub id: i64,
+    pub message: OutboxMessage,
+    pub attempts: u32,
+}
+
+/// The outbox's delivery side (its writes happen in the booking transactions: `BookingTx`).
+#[cfg_attr(any(test, feature = "mock"), mockall::automock)]
+#[async_trait]
+pub trait OutboxStore: Send + Sync + 'static {
+    /// Claims up to `limit` pending messages due at `now`, oldest first, in one statement
+    /// that skips rows another worker is claiming (`FOR UPDATE SKIP LOCKED`): each claimed
+    /// row counts the attempt and is not due again before `now + lease`, so no other worker
+    /// takes it while this one delivers, and a worker that dies leaves it to be retried.
+    async fn claim_due(
+        &self,
+        now: DateTime<Utc>,
+        lease: chrono::Duration,
+        limit: i64,
+    ) -> Result<Vec<ClaimedMessage>, DomainError>;
+    /// Marks a claimed message delivered at `now`.
+    async fn mark_delivered(&self, id: i64, now: DateTime<Utc>) -> Result<(), DomainError>;
+    /// Records a failed attempt: retried at the given time, or dead, with the error.
+    async fn mark_failed(
+        &self,
+        id: i64,
+        error: String,
+        after: AfterFailure,
+    ) -> Result<(), DomainError>;
+}
+
 /// Where "now" comes from (tests pin it).
 #[cfg_attr(any(test, feature = "mock"), mockall::automock)]
 pub trait Clock: Send + Sync + 'static {
@@ -348,6 +383,9 @@ pub struct EmailMessage {
     pub to: Email,
     pub subject: String,
     pub text_body: String,
+    /// The id of the outbox message it delivers (sent as its `Message-ID`, the same on every
+    /// retry, so that a repeat is recognisable); `None` for a direct email.
+    pub message_id: Option<Uuid>,
 }
 
 impl std::fmt::Debug for EmailMessage {

@@ -47,6 +47,21 @@ impl Currency {
         // Always ASCII by construction.
         std::str::from_utf8(&self.0).unwrap_or("XXX")
     }
+
+    /// Digits after the decimal point of the currency's minor unit (ISO 4217): 0 for `JPY`,
+    /// `KRW`, …, 3 for `BHD`, `KWD`, …, 2 for every other code.
+    pub fn minor_digits(&self) -> u32 {
+        const ZERO: [&str; 17] = [
+            "BIF", "CLP", "DJF", "GNF", "ISK", "JPY", "KMF", "KRW", "PYG", "RWF", "UGX", "UYI",
+            "VND", "VUV", "XAF", "XOF", "XPF",
+        ];
+        const THREE: [&str; 7] = ["BHD", "IQD", "JOD", "KWD", "LYD", "OMR", "TND"];
+        match self.as_str() {
+            c if ZERO.contains(&c) => 0,
+            c if THREE.contains(&c) => 3,
+            _ => 2,
+        }
+    }
 }
 
 impl fmt::Display for Currency {
@@ -73,6 +88,27 @@ impl From<Currency> for String {
 pub struct Money {
     pub amount_minor: i64,
     pub currency: Currency,
+}
+
+impl fmt::Display for Money {
+    /// `12.50 USD`, `1200 JPY`, `-0.05 EUR`: the minor units with the currency's decimals.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let digits = self.currency.minor_digits();
+        let sign = if self.amount_minor < 0 { "-" } else { "" };
+        let abs = self.amount_minor.unsigned_abs();
+        if digits == 0 {
+            return write!(f, "{sign}{abs} {}", self.currency);
+        }
+        let unit = 10u64.pow(digits);
+        write!(
+            f,
+            "{sign}{}.{:0width$} {}",
+            abs / unit,
+            abs % unit,
+            self.currency,
+            width = digits as usize
+        )
+    }
 }
 
 /// The one rule of a money amount that comes in (a price, a payment or refund amount, JSON or

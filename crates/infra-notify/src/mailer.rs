@@ -68,7 +68,11 @@ fn compose(from: &Mailbox, message: EmailMessage) -> Result<Message, DomainError
     let address: Address = to
         .parse()
         .map_err(|e| DomainError::invalid("email", format!("'{to}' cannot receive emails: {e}")))?;
-    Message::builder()
+    let builder = match message.message_id {
+        Some(id) => Message::builder().message_id(Some(format!("<{id}@boxoffice>"))),
+        None => Message::builder(),
+    };
+    builder
         .from(from.clone())
         .to(Mailbox::new(None, address))
         .subject(message.subject)

@@ -52,6 +52,7 @@ fn email(to: &str, subject: &str, body: &str) -> EmailMessage {
         to: Email::parse(to).unwrap(),
         subject: subject.to_owned(),
         text_body: body.to_owned(),
+        message_id: None,
     }
 }
 

@@ -163,3 +163,82 @@ fn the_table_refuses_an_unknown_topic_and_a_delivered_row_without_its_time() {
     );
     assert!(no_time.is_err());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn claims_are_leased_disjoint_and_end_delivered_retried_or_dead() {
+    use boxoffice_domain::outbox::AfterFailure;
+    use boxoffice_domain::ports::OutboxStore;
+    use boxoffice_infra_postgres::PgOutboxStore;
+
+    let (test_db, _sql) = world();
+    let db = Db::connect(test_db.url(), &PoolConfig::default()).unwrap();
+    let repo = PgBookingRepository::new(db.clone());
+    let store = PgOutboxStore::new(db);
+    for seat in ["A1", "A2", "A3", "A4"] {
+        repo.book(request(seat), now()).await.unwrap();
+    }
+    let lease = chrono::Duration::seconds(60);
+
+    // Two workers at once: disjoint claims that cover every due message.
+    let (a, b) = tokio::join!(
+        store.claim_due(now(), lease, 3),
+        store.claim_due(now(), lease, 3)
+    );
+    let (a, b) = (a.unwrap(), b.unwrap());
+    let mut ids: Vec<i64> = a.iter().chain(&b).map(|c| c.id).collect();
+    ids.sort();
+    let n = ids.len();
+    ids.dedup();
+    assert_eq!(
+        (n, ids.len()),
+        (4, 4),
+        "each message claimed once: {a:?} {b:?}"
+    );
+    assert!(a.iter().chain(&b).all(|c| c.attempts == 1));
+    assert!(a
+        .iter()
+        .chain(&b)
+        .all(|c| c.message.topic.as_str() == "booking.held"));
+    // Leased: nothing is due while the lease runs.
+    assert!(store.claim_due(now(), lease, 10).await.unwrap().is_empty());
+
+    store.mark_delivered(ids[0], now()).await.unwrap();
+    store
+        .mark_failed(
+            ids[1],
+            "smtp down".into(),
+            AfterFailure::RetryAt(now() + minutes(5)),
+        )
+        .await
+        .unwrap();
+    store
+        .mark_failed(ids[2], "smtp down".into(), AfterFailure::Dead)
+        .await
+        .unwrap();
+    // After the lease: the one nobody finished (its worker died) is due again, attempt 2.
+    let after_lease = store
+        .claim_due(now() + minutes(2), lease, 10)
+        .await
+        .unwrap();
+    assert_eq!(
+        after_lease
+            .iter()
+            .map(|c| (c.id, c.attempts))
+            .collect::<Vec<_>>(),
+        [(ids[3], 2)]
+    );
+    // The retried one at its time (and the unfinished one again, its second lease over); the
+    // delivered and the dead ones never.
+    let later = store
+        .claim_due(now() + minutes(6), lease, 10)
+        .await
+        .unwrap();
+    let got: Vec<(i64, u32)> = later.iter().map(|c| (c.id, c.attempts)).collect();
+    assert_eq!(got, [(ids[1], 2), (ids[3], 3)]);
+    let much_later = store
+        .claim_due(now() + minutes(600), lease, 10)
+        .await
+        .unwrap();
+    let got: Vec<i64> = much_later.iter().map(|c| c.id).collect();
+    assert_eq!(got, [ids[1], ids[3]]);
+}

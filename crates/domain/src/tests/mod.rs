@@ -7,6 +7,7 @@ mod accounts;
 mod booking_request;
 mod booking_state;
 mod catalog_rules;
+mod delivery;
 mod engine;
 mod idempotency;
 mod import_csv;

@@ -1,0 +1,176 @@
+//! Delivering the outbox (issue 12): the worker's pass ([`Delivery::run_once`]) and what a
+//! message says ([`email_for`]).
+//!
+//! A pass claims the due messages ([`OutboxStore::claim_due`]), reads each one's booking as it
+//! is now, sends the email, and marks the message delivered — or, when the mail server fails,
+//! records the failure and when to try again ([`RetryPolicy`]), until it is dead. Delivery is at
+//! least once: a worker that dies between sending and marking leaves the message to be sent
+//! again, with the same `Message-ID`.
+
+use std::sync::Arc;
+
+use crate::booking::Booking;
+use crate::error::DomainError;
+use crate::outbox::{AfterFailure, RetryPolicy, Topic};
+use crate::ports::{BookingRepository, ClaimedMessage, Clock, EmailMessage, Notifier, OutboxStore};
+use crate::values::{Email, Money};
+
+/// The subject and body of the email telling the booking's buyer about `topic`, or `None` when
+/// the booking has no email address (a phone-only booking: the SMS channel is not built yet).
+pub fn email_for(topic: Topic, booking: &Booking, message_id: uuid::Uuid) -> Option<EmailMessage> {
+    let to = Email::parse(booking.email.as_deref()?).ok()?;
+    let reference = &booking.reference;
+    let (subject, opening) = match topic {
+        Topic::BookingHeld => (
+            format!("Your seats are held: booking {reference}"),
+            "Your booking is held for you. Pay before the hold ends to keep it.".to_owned(),
+        ),
+        Topic::BookingConfirmed => (
+            format!("Booking {reference} is confirmed"),
+            "Your booking is confirmed. Enjoy the show!".to_owned(),
+        ),
+        Topic::BookingCancelled => (
+            format!("Booking {reference} is cancelled"),
+            "Your booking has been cancelled. Any refund due is on its way.".to_owned(),
+        ),
+        Topic::BookingExpired => (
+            format!("Your hold on booking {reference} has ended"),
+            "The hold on your booking ended before it was paid; its seats are free again."
+                .to_owned(),
+        ),
+        Topic::BookingCompleted => (
+            format!("Thank you for coming: booking {reference}"),
+            "The show is over. We hope you enjoyed it.".to_owned(),
+        ),
+        Topic::BookingSeatsChanged => (
+            format!("Your seats changed: booking {reference}"),
+            "The seats of your booking have been changed.".to_owned(),
+        ),
+        Topic::PaymentSucceeded => (
+            format!("Payment received for booking {reference}"),
+            "We received your payment.".to_owned(),
+        ),
+        Topic::PaymentFailed => (
+            format!("Payment failed for booking {reference}"),
+            "Your payment did not go through; you can try again while the hold runs.".to_owned(),
+        ),
+        Topic::RefundIssued => (
+            format!("Refund issued for booking {reference}"),
+            "A refund for your booking has been issued.".to_owned(),
+        ),
+    };
+    let places: Vec<String> = booking
+        .items
+        .iter()
+        .map(|i| match (&i.label, &i.seat_class) {
+            (Some(label), Some(class)) => format!("{label} ({class})"),
+            (Some(label), None) => label.clone(),
+            _ => format!("{} place(s)", i.quantity),
+        })
+        .collect();
+    let total = Money {
+        amount_minor: booking.total_amount,
+        currency: booking.currency,
+    };
+    let mut body = format!(
+        "Hello {name},\n\n{opening}\n\nBooking reference: {reference}\nStatus: {status}\n\
+         Places: {places}\nTotal: {total}\n",
+        name = booking.customer_name,
+        status = booking.status.as_str(),
+        places = places.join(", "),
+    );
+    if let (Topic::BookingHeld, Some(until)) = (topic, booking.expires_at) {
+        body.push_str(&format!(
+            "Held until: {}\n",
+            until.format("%Y-%m-%d %H:%M UTC")
+        ));
+    }
+    body.push_str(&format!(
+        "\nTo see or cancel it: GET /api/v1/bookings/{id} (with your booking token as \
+         X-Booking-Token, or signed in).\n",
+        id = booking.id
+    ));
+    Some(EmailMessage {
+        to,
+        subject,
+        text_body: body,
+        message_id: Some(message_id),
+    })
+}
+
+/// What one pass did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct DeliveryReport {
+    pub delivered: u64,
+    pub retried: u64,
+    pub dead: u64,
+}
+
+/// The delivery worker's use case.
+#[derive(Clone)]
+pub struct Delivery {
+    outbox: Arc<dyn OutboxStore>,
+    bookings: Arc<dyn BookingRepository>,
+    notifier: Arc<dyn Notifier>,
+    clock: Arc<dyn Clock>,
+    pub policy: RetryPolicy,
+    /// Messages claimed per pass.
+    pub batch: i64,
+    /// How long a claimed message is left to its worker before another may take it.
+    pub lease: chrono::Duration,
+}
+
+impl Delivery {
+    pub fn new(
+        outbox: Arc<dyn OutboxStore>,
+        bookings: Arc<dyn BookingRepository>,
+        notifier: Arc<dyn Notifier>,
+        clock: Arc<dyn Clock>,
+    ) -> Self {
+        Self {
+            outbox,
+            bookings,
+            notifier,
+            clock,
+            policy: RetryPolicy::default(),
+            batch: 100,
+            lease: chrono::Duration::seconds(60),
+        }
+    }
+
+    /// One pass: claims the due messages and delivers each. A failed delivery is recorded
+    /// (retry or dead) and the pass goes on; only a failure of the outbox itself stops it.
+    pub async fn run_once(&self) -> Result<DeliveryReport, DomainError> {
+        let claimed = self
+            .outbox
+            .claim_due(self.clock.now(), self.lease, self.batch)
+            .await?;
+        let mut report = DeliveryReport::default();
+        for c in claimed {
+            match self.deliver(&c).await {
+                Ok(()) => {
+                    self.outbox.mark_delivered(c.id, self.clock.now()).await?;
+                    report.delivered += 1;
+                }
+                Err(e) => {
+                    let after = self.policy.after_failure(c.attempts, self.clock.now());
+                    match after {
+                        AfterFailure::Dead => report.dead += 1,
+                        AfterFailure::RetryAt(_) => report.retried += 1,
+                    }
+                    self.outbox.mark_failed(c.id, e.to_string(), after).await?;
+                }
+            }
+        }
+        Ok(report)
+    }
+
+    async fn deliver(&self, c: &ClaimedMessage) -> Result<(), DomainError> {
+        let booking = self.bookings.get_booking(c.message.booking_id).await?;
+        match email_for(c.message.topic, &booking, c.message.message_id) {
+            Some(email) => self.notifier.send_email(email).await,
+            // Nobody to write to: delivered, on every channel there is.
+            None => Ok(()),
+        }
+    }
+}

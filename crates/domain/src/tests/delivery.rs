@@ -1,0 +1,230 @@
+//! The outbox's delivery (`crate::delivery`): what an email says, and a pass over mocks of its
+//! ports — delivered, retried with backoff, dead — plus money as an email shows it.
+
+use std::sync::Arc;
+
+use chrono::Duration;
+use futures_executor::block_on;
+use mockall::predicate::eq;
+use uuid::Uuid;
+
+use super::support::{t0, usd};
+use crate::booking::{Booking, BookingItem, BookingStatus};
+use crate::delivery::{email_for, Delivery, DeliveryReport};
+use crate::error::DomainError;
+use crate::outbox::{AfterFailure, OutboxMessage, RetryPolicy, Topic};
+use crate::ports::{
+    ClaimedMessage, MockBookingRepository, MockClock, MockNotifier, MockOutboxStore,
+};
+use crate::values::{Currency, Money};
+
+fn booking(email: Option<&str>) -> Booking {
+    Booking {
+        id: Uuid::from_u128(7),
+        reference: "BX-ABCD2345".into(),
+        show_id: 1,
+        event_id: 1,
+        status: BookingStatus::Held,
+        customer_name: "Ada Lovelace".into(),
+        phone: Some("+441234567890".into()),
+        email: email.map(str::to_owned),
+        quantity: 2,
+        total_amount: 2550,
+        currency: usd(),
+        items: vec![
+            BookingItem {
+                seat_id: Some(1),
+                label: Some("A1".into()),
+                seat_class: Some("Stalls".into()),
+                quantity: 1,
+                price: 1275,
+                tier: None,
+            },
+            BookingItem {
+                seat_id: Some(2),
+                label: Some("A2".into()),
+                seat_class: Some("Stalls".into()),
+                quantity: 1,
+                price: 1275,
+                tier: None,
+            },
+        ],
+        created_at: t0(),
+        updated_at: t0(),
+        cancelled_at: None,
+        user_id: None,
+        guest_token_hash: None,
+        expires_at: Some(t0() + Duration::minutes(10)),
+        payments: vec![],
+    }
+}
+
+#[test]
+fn the_email_names_the_booking_its_places_and_total_and_carries_the_message_id() {
+    let id = Uuid::from_u128(99);
+    let e = email_for(Topic::BookingHeld, &booking(Some("ada@example.com")), id).unwrap();
+    assert_eq!(e.to.as_str(), "ada@example.com");
+    assert_eq!(e.subject, "Your seats are held: booking BX-ABCD2345");
+    assert_eq!(e.message_id, Some(id));
+    for line in [
+        "Hello Ada Lovelace,",
+        "Booking reference: BX-ABCD2345",
+        "Places: A1 (Stalls), A2 (Stalls)",
+        "Total: 25.50 USD",
+        "Held until: 2030-06-01 20:10 UTC",
+    ] {
+        assert!(e.text_body.contains(line), "{line:?} in {}", e.text_body);
+    }
+    let confirmed = email_for(
+        Topic::BookingConfirmed,
+        &booking(Some("ada@example.com")),
+        id,
+    );
+    let confirmed = confirmed.unwrap();
+    assert_eq!(confirmed.subject, "Booking BX-ABCD2345 is confirmed");
+    assert!(!confirmed.text_body.contains("Held until"));
+    // Every topic has its own subject.
+    let mut subjects: Vec<String> = Topic::ALL
+        .iter()
+        .map(|t| {
+            email_for(*t, &booking(Some("a@example.com")), id)
+                .unwrap()
+                .subject
+        })
+        .collect();
+    subjects.sort();
+    subjects.dedup();
+    assert_eq!(subjects.len(), Topic::ALL.len());
+}
+
+#[test]
+fn a_booking_without_an_email_gets_no_email() {
+    assert_eq!(
+        email_for(Topic::BookingConfirmed, &booking(None), Uuid::nil()),
+        None
+    );
+}
+
+#[test]
+fn money_shows_the_decimals_of_its_currency() {
+    let m = |amount_minor, code: &str| {
+        Money {
+            amount_minor,
+            currency: Currency::parse(code).unwrap(),
+        }
+        .to_string()
+    };
+    assert_eq!(m(2550, "USD"), "25.50 USD");
+    assert_eq!(m(5, "EUR"), "0.05 EUR");
+    assert_eq!(m(-5, "EUR"), "-0.05 EUR");
+    assert_eq!(m(1200, "JPY"), "1200 JPY");
+    assert_eq!(m(1500, "KWD"), "1.500 KWD");
+    assert_eq!(m(i64::MIN, "USD"), "-92233720368547758.08 USD");
+}
+
+fn claimed(id: i64, attempts: u32) -> ClaimedMessage {
+    ClaimedMessage {
+        id,
+        message: OutboxMessage {
+            message_id: Uuid::from_u128(id as u128),
+            topic: Topic::BookingConfirmed,
+            booking_id: Uuid::from_u128(7),
+            at: t0(),
+        },
+        attempts,
+    }
+}
+
+fn delivery(
+    outbox: MockOutboxStore,
+    bookings: MockBookingRepository,
+    notifier: MockNotifier,
+) -> Delivery {
+    let mut clock = MockClock::new();
+    clock.expect_now().return_const(t0());
+    let mut d = Delivery::new(
+        Arc::new(outbox),
+        Arc::new(bookings),
+        Arc::new(notifier),
+        Arc::new(clock),
+    );
+    d.policy = RetryPolicy {
+        base: std::time::Duration::from_secs(10),
+        cap: std::time::Duration::from_secs(60),
+        max_attempts: 3,
+    };
+    d
+}
+
+#[test]
+fn a_pass_delivers_what_it_claimed_and_records_each_failure_with_its_next_try() {
+    let mut outbox = MockOutboxStore::new();
+    outbox
+        .expect_claim_due()
+        .withf(|now, lease, limit| *now == t0() && *lease == Duration::seconds(60) && *limit == 100)
+        .return_once(|_, _, _| Ok(vec![claimed(1, 1), claimed(2, 1), claimed(3, 3)]));
+    outbox
+        .expect_mark_delivered()
+        .with(eq(1), eq(t0()))
+        .times(1)
+        .returning(|_, _| Ok(()));
+    outbox
+        .expect_mark_failed()
+        .withf(|id, error, after| {
+            *id == 2
+                && error.contains("smtp down")
+                && *after == AfterFailure::RetryAt(t0() + Duration::seconds(10))
+        })
+        .times(1)
+        .returning(|_, _, _| Ok(()));
+    outbox
+        .expect_mark_failed()
+        .withf(|id, _, after| *id == 3 && *after == AfterFailure::Dead)
+        .times(1)
+        .returning(|_, _, _| Ok(()));
+    let mut bookings = MockBookingRepository::new();
+    bookings
+        .expect_get_booking()
+        .returning(|_| Ok(booking(Some("ada@example.com"))));
+    let mut notifier = MockNotifier::new();
+    let mut sent = 0;
+    notifier.expect_send_email().times(3).returning(move |e| {
+        sent += 1;
+        assert_eq!(e.subject, "Booking BX-ABCD2345 is confirmed");
+        if sent == 1 {
+            Ok(())
+        } else {
+            Err(DomainError::Unavailable("smtp down".into()))
+        }
+    });
+    let report = block_on(delivery(outbox, bookings, notifier).run_once()).unwrap();
+    assert_eq!(
+        report,
+        DeliveryReport {
+            delivered: 1,
+            retried: 1,
+            dead: 1
+        }
+    );
+}
+
+#[test]
+fn a_message_with_nobody_to_write_to_is_delivered_without_an_email() {
+    let mut outbox = MockOutboxStore::new();
+    outbox
+        .expect_claim_due()
+        .return_once(|_, _, _| Ok(vec![claimed(5, 1)]));
+    outbox
+        .expect_mark_delivered()
+        .with(eq(5), eq(t0()))
+        .times(1)
+        .returning(|_, _| Ok(()));
+    let mut bookings = MockBookingRepository::new();
+    bookings
+        .expect_get_booking()
+        .returning(|_| Ok(booking(None)));
+    let mut notifier = MockNotifier::new();
+    notifier.expect_send_email().never();
+    let report = block_on(delivery(outbox, bookings, notifier).run_once()).unwrap();
+    assert_eq!(report.delivered, 1);
+}

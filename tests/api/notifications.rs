@@ -1,0 +1,122 @@
+//! The outbox delivered by email (issue 12): a booking's changes reach its buyer once each,
+//! nothing is sent for a refused booking, and while the mail server is down messages wait,
+//! are retried with backoff, and end dead.
+
+use std::path::PathBuf;
+
+use super::helpers::*;
+use chrono::Duration;
+use reqwest::StatusCode;
+
+/// A fresh directory for the file mail transport (removed on drop).
+struct MailDir(PathBuf);
+
+impl MailDir {
+    fn new() -> Self {
+        Self(std::env::temp_dir().join(format!("boxoffice-outbox-mail-{}", uuid::Uuid::new_v4())))
+    }
+
+    /// Every email in the directory: (subject, body).
+    fn emails(&self) -> Vec<(String, String)> {
+        let Ok(entries) = std::fs::read_dir(&self.0) else {
+            return vec![];
+        };
+        let mut out = Vec::new();
+        for e in entries.filter_map(Result::ok) {
+            let raw = std::fs::read_to_string(e.path()).unwrap_or_default();
+            if e.path().extension().is_some_and(|x| x == "eml") {
+                let subject = raw
+                    .lines()
+                    .find_map(|l| l.strip_prefix("Subject: "))
+                    .unwrap_or_default()
+                    .to_owned();
+                out.push((subject, raw));
+            }
+        }
+        out.sort();
+        out
+    }
+}
+
+impl Drop for MailDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+#[tokio::test]
+async fn each_change_of_a_booking_is_emailed_once_and_a_refusal_not_at_all() {
+    let mail = MailDir::new();
+    let dir = mail.0.to_string_lossy().into_owned();
+    let app = spawn_app_with(|s| {
+        s.email.transport = "file".into();
+        s.email.dir = dir;
+    })
+    .await;
+    let show = app.simple_seated_show().await;
+    let booking = app.anon().hold(show, &["A1", "A2"]).await;
+    let reference = booking["reference"].as_str().unwrap().to_owned();
+    // A1 again: refused, so nothing is written for it.
+    let (status, _) = app.anon().book_labels(show, &["A1"]).await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    app.as_admin().pay(&id_of(&booking)).await;
+
+    let report = app.deliver().await;
+    assert_eq!(
+        (report.delivered, report.retried, report.dead),
+        (3, 0, 0),
+        "held, payment succeeded, confirmed"
+    );
+    let emails = mail.emails();
+    let subjects: Vec<&str> = emails.iter().map(|(s, _)| s.as_str()).collect();
+    assert_eq!(
+        subjects,
+        [
+            format!("Booking {reference} is confirmed").as_str(),
+            &format!("Payment received for booking {reference}"),
+            &format!("Your seats are held: booking {reference}"),
+        ]
+    );
+    let (_, confirmed) = &emails[0];
+    assert!(confirmed.contains("To: ann@example.com"), "{confirmed}");
+    assert!(
+        confirmed.contains(&format!("Booking reference: {reference}")),
+        "{confirmed}"
+    );
+    assert!(confirmed.contains("Places: A1 (A), A2 (A)"), "{confirmed}");
+    assert!(confirmed.contains("Total: 2.00 USD"), "{confirmed}");
+    assert!(confirmed.contains("Message-ID: <"), "{confirmed}");
+
+    // Nothing is due any more: a second pass sends nothing again.
+    assert_eq!(app.deliver().await, Default::default());
+    assert_eq!(mail.emails().len(), 3);
+}
+
+#[tokio::test]
+async fn while_the_mail_server_is_down_messages_are_retried_then_dead() {
+    // A port nothing listens on.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = closed.local_addr().unwrap().port();
+    drop(closed);
+    let app = spawn_app_with(|s| {
+        s.email.transport = "smtp".into();
+        s.email.smtp_url = format!("smtp://127.0.0.1:{port}");
+        s.outbox.retry_base_secs = 30;
+        s.outbox.retry_cap_secs = 60;
+        s.outbox.max_attempts = 2;
+    })
+    .await;
+    let show = app.simple_seated_show().await;
+    app.anon().hold(show, &["A3"]).await;
+
+    let first = app.deliver().await;
+    assert_eq!((first.delivered, first.retried, first.dead), (0, 1, 0));
+    // Not due again before the backoff has passed.
+    assert_eq!(app.deliver().await, Default::default());
+    app.clock.advance(Duration::seconds(31));
+    let second = app.deliver().await;
+    assert_eq!((second.delivered, second.retried, second.dead), (0, 0, 1));
+    // Dead: never tried again.
+    app.clock.advance(Duration::hours(1));
+    assert_eq!(app.deliver().await, Default::default());
+}
