@@ -120,3 +120,87 @@ async fn while_the_mail_server_is_down_messages_are_retried_then_dead() {
     app.clock.advance(Duration::hours(1));
     assert_eq!(app.deliver().await, Default::default());
 }
+
+#[tokio::test]
+async fn an_admin_sees_dead_messages_and_sends_one_again() {
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = closed.local_addr().unwrap().port();
+    drop(closed);
+    let app = spawn_app_with(|s| {
+        s.email.transport = "smtp".into();
+        s.email.smtp_url = format!("smtp://127.0.0.1:{port}");
+        s.outbox.max_attempts = 1;
+    })
+    .await;
+    let show = app.simple_seated_show().await;
+    let booking = app.anon().hold(show, &["A4"]).await;
+    assert_eq!(app.deliver().await.dead, 1);
+
+    // Admins only: a customer is refused, a guest must sign in.
+    let ann = app.signup("ann-outbox@example.com", "customer").await;
+    let (status, _) = app.as_user(&ann).get("/admin/outbox").await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, _) = app.anon().get("/admin/outbox").await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    let r = app.as_admin().get("/admin/outbox?status=lost").await;
+    assert_invalid(&r, "status");
+
+    let (status, dead) = app.as_admin().get("/admin/outbox?status=dead").await;
+    assert_eq!(status, StatusCode::OK, "{dead}");
+    assert_eq!(dead["total"], 1, "{dead}");
+    let m = &dead["items"][0];
+    assert_eq!(m["topic"], "booking.held");
+    assert_eq!(m["booking_id"], booking["id"]);
+    assert_eq!(m["attempts"], 1);
+    assert_eq!(m["delivered_at"], serde_json::Value::Null);
+    assert!(
+        m["last_error"].as_str().is_some_and(|e| !e.is_empty()),
+        "{m}"
+    );
+    let id = m["id"].as_i64().unwrap();
+
+    // Sent again: pending, due now, attempts from 0 — and it dies again while SMTP is down.
+    let (status, retried) = app
+        .as_admin()
+        .post_json(&format!("/admin/outbox/{id}/retry"), &serde_json::json!({}))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{retried}");
+    assert_eq!(
+        (retried["status"].as_str(), retried["attempts"].as_i64()),
+        (Some("pending"), Some(0))
+    );
+    assert_eq!(
+        retried["message_id"], m["message_id"],
+        "the same message id"
+    );
+    let (_, pending) = app.as_admin().get("/admin/outbox?status=pending").await;
+    assert_eq!(pending["total"], 1);
+    assert_eq!(app.deliver().await.dead, 1);
+
+    let (status, _) = app
+        .as_admin()
+        .post_json("/admin/outbox/999999/retry", &serde_json::json!({}))
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn a_delivered_message_is_not_sent_again() {
+    let app = spawn_app().await;
+    let show = app.simple_seated_show().await;
+    app.anon().hold(show, &["A5"]).await;
+    // The test profile's `log` transport always succeeds.
+    assert_eq!(app.deliver().await.delivered, 1);
+    let (_, all) = app.as_admin().get("/admin/outbox").await;
+    let m = &all["items"][0];
+    assert_eq!(m["status"], "delivered", "{all}");
+    assert!(m["delivered_at"].is_string());
+    let r = app
+        .as_admin()
+        .post_json(
+            &format!("/admin/outbox/{}/retry", m["id"]),
+            &serde_json::json!({}),
+        )
+        .await;
+    assert_error(&r, 409, "already_delivered");
+}

@@ -121,9 +121,19 @@ async fn fetch(app: &TestApp, path: &str) -> (StatusCode, String, String) {
 // ---------- the document's properties, over the whole document ----------
 
 const METHODS: [&str; 5] = ["get", "post", "put", "patch", "delete"];
-const TAGS: [&str; 11] = [
-    "Events", "Shows", "Seats", "Bookings", "Payments", "Auth", "Users", "Cities", "Venues",
-    "Imports", "Ops",
+const TAGS: [&str; 12] = [
+    "Events",
+    "Shows",
+    "Seats",
+    "Bookings",
+    "Payments",
+    "Auth",
+    "Users",
+    "Cities",
+    "Venues",
+    "Imports",
+    "Notifications",
+    "Ops",
 ];
 
 /// (path, method, operation) for every operation of the document.

@@ -23,6 +23,7 @@ __all__ = [
     "CitiesApi",
     "EventsApi",
     "ImportsApi",
+    "NotificationsApi",
     "OpsApi",
     "PaymentsApi",
     "SeatsApi",
@@ -63,6 +64,8 @@ __all__ = [
     "ImportResultDto",
     "InitiatePayment",
     "Login",
+    "OutboxMessageDto",
+    "OutboxMessageList",
     "PasswordResetConfirm",
     "PasswordResetRequest",
     "PaymentDto",
@@ -97,6 +100,7 @@ from boxoffice_client.api.bookings_api import BookingsApi as BookingsApi
 from boxoffice_client.api.cities_api import CitiesApi as CitiesApi
 from boxoffice_client.api.events_api import EventsApi as EventsApi
 from boxoffice_client.api.imports_api import ImportsApi as ImportsApi
+from boxoffice_client.api.notifications_api import NotificationsApi as NotificationsApi
 from boxoffice_client.api.ops_api import OpsApi as OpsApi
 from boxoffice_client.api.payments_api import PaymentsApi as PaymentsApi
 from boxoffice_client.api.seats_api import SeatsApi as SeatsApi
@@ -141,6 +145,8 @@ from boxoffice_client.models.history_entry_dto import HistoryEntryDto as History
 from boxoffice_client.models.import_result_dto import ImportResultDto as ImportResultDto
 from boxoffice_client.models.initiate_payment import InitiatePayment as InitiatePayment
 from boxoffice_client.models.login import Login as Login
+from boxoffice_client.models.outbox_message_dto import OutboxMessageDto as OutboxMessageDto
+from boxoffice_client.models.outbox_message_list import OutboxMessageList as OutboxMessageList
 from boxoffice_client.models.password_reset_confirm import PasswordResetConfirm as PasswordResetConfirm
 from boxoffice_client.models.password_reset_request import PasswordResetRequest as PasswordResetRequest
 from boxoffice_client.models.payment_dto import PaymentDto as PaymentDto

@@ -8,6 +8,7 @@ use actix_web::dev::{Server, Service};
 use actix_web::http::header::{HeaderName, HeaderValue};
 use actix_web::{HttpMessage, HttpResponse, HttpServer};
 use boxoffice_domain::accounts::AccountService;
+use boxoffice_domain::delivery::OutboxAdmin;
 use boxoffice_domain::idempotency_service::IdempotencyService;
 use boxoffice_domain::lifecycle::PaymentService;
 use boxoffice_domain::ports::HealthCheck;
@@ -30,6 +31,7 @@ pub mod handlers;
 pub mod idempotency;
 pub mod logging;
 pub mod openapi;
+pub mod outbox;
 pub mod payments;
 pub mod quote;
 pub mod ratelimit;
@@ -50,6 +52,8 @@ pub struct ApiState {
     pub accounts: AccountService,
     /// Idempotency keys of retried writes (`idempotency::idempotent`).
     pub idempotency: IdempotencyService,
+    /// The admin's view of the outbox.
+    pub outbox: OutboxAdmin,
     /// Signs and checks access tokens.
     pub jwt: Arc<auth::JwtKeys>,
     pub health: Arc<dyn HealthCheck>,
@@ -113,6 +117,11 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             )
             .service(
                 web::resource("/users/{id}/bookings").route(web::get().to(accounts::user_bookings)),
+            )
+            .service(web::resource("/admin/outbox").route(web::get().to(outbox::list_outbox)))
+            .service(
+                web::resource("/admin/outbox/{id}/retry")
+                    .route(web::post().to(outbox::retry_outbox_message)),
             )
             .service(
                 web::resource("/cities")

@@ -9,7 +9,7 @@ use boxoffice_api::auth::{BcryptHasher, JwtKeys, OsTokens};
 use boxoffice_api::{ApiState, HttpSettings};
 use boxoffice_domain::account::{Actor, AuthRules, Role, User};
 use boxoffice_domain::accounts::AccountService;
-use boxoffice_domain::delivery::{Delivery, DeliveryReport};
+use boxoffice_domain::delivery::{Delivery, DeliveryReport, OutboxAdmin};
 use boxoffice_domain::idempotency::IdempotencyRules;
 use boxoffice_domain::idempotency_service::IdempotencyService;
 use boxoffice_domain::lifecycle::{PaymentDeps, PaymentService, Sweeper, WebhookRules};
@@ -237,6 +237,10 @@ pub fn state_with(db: &Db, settings: &Settings, parts: &Parts) -> anyhow::Result
         payments,
         accounts,
         idempotency,
+        outbox: OutboxAdmin::new(
+            Arc::new(PgOutboxStore::new(db.clone())),
+            parts.clock.clone(),
+        ),
         jwt: Arc::new(jwt),
         health: Arc::new(PgHealth::new(
             db.clone(),

@@ -106,6 +106,7 @@ codes! {
         IllegalPaymentTransition => "illegal_payment_transition", "a payment status change its state machine does not allow";
         IllegalRefundTransition => "illegal_refund_transition", "a refund status change its state machine does not allow";
         GatewayIdempotencyMismatch => "gateway_idempotency_mismatch", "the gateway saw this idempotency key with another charge or refund";
+        AlreadyDelivered => "already_delivered", "retrying an outbox message that was delivered (or changed while the retry was asked)";
     }
 }
 

@@ -9,9 +9,12 @@
 
 use std::sync::Arc;
 
+use crate::account::Actor;
 use crate::booking::Booking;
+use crate::catalog::{Page, Paged};
+use crate::codes::ConflictCode;
 use crate::error::DomainError;
-use crate::outbox::{AfterFailure, RetryPolicy, Topic};
+use crate::outbox::{AfterFailure, OutboxEntry, OutboxStatus, RetryPolicy, Topic};
 use crate::ports::{BookingRepository, ClaimedMessage, Clock, EmailMessage, Notifier, OutboxStore};
 use crate::values::{Email, Money};
 
@@ -172,5 +175,47 @@ impl Delivery {
             // Nobody to write to: delivered, on every channel there is.
             None => Ok(()),
         }
+    }
+}
+
+/// The admin's view of the outbox: list messages (the dead ones above all) and send one again.
+#[derive(Clone)]
+pub struct OutboxAdmin {
+    store: Arc<dyn OutboxStore>,
+    clock: Arc<dyn Clock>,
+}
+
+impl OutboxAdmin {
+    pub fn new(store: Arc<dyn OutboxStore>, clock: Arc<dyn Clock>) -> Self {
+        Self { store, clock }
+    }
+
+    /// Admins only.
+    pub async fn list(
+        &self,
+        actor: &Actor,
+        status: Option<OutboxStatus>,
+        page: Page,
+    ) -> Result<Paged<OutboxEntry>, DomainError> {
+        actor.require_admin()?;
+        self.store.list(status, page).await
+    }
+
+    /// Admins only: a dead or pending message is due again at once, its attempts counted from
+    /// 0; a delivered one is `Conflict { already_delivered }`.
+    pub async fn retry(&self, actor: &Actor, id: i64) -> Result<OutboxEntry, DomainError> {
+        actor.require_admin()?;
+        let entry = self.store.get(id).await?;
+        let refused = || DomainError::Conflict {
+            code: ConflictCode::AlreadyDelivered,
+            message: format!("outbox message {id} was delivered: it is not sent again"),
+        };
+        if !entry.status.can_retry() {
+            return Err(refused());
+        }
+        self.store
+            .requeue(id, entry.status, self.clock.now())
+            .await?
+            .ok_or_else(refused)
     }
 }

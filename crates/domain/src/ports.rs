@@ -20,7 +20,7 @@ use crate::idempotency::{
     Begin, IdempotencyKey, IdempotencyRules, IdempotencyScope, Lease, RequestHash, StoredResponse,
 };
 use crate::import::{ImportSummary, PricingRow, SeatRow};
-use crate::outbox::{AfterFailure, OutboxMessage};
+use crate::outbox::{AfterFailure, OutboxEntry, OutboxMessage, OutboxStatus};
 use crate::payment::{
     GatewayOutcome, HistoryEntry, Payment, PaymentMethod, Refund, RefundOutcome, RefundPolicy,
 };
@@ -351,6 +351,23 @@ pub trait OutboxStore: Send + Sync + 'static {
         error: String,
         after: AfterFailure,
     ) -> Result<(), DomainError>;
+    /// Messages, newest first, optionally of one status.
+    async fn list(
+        &self,
+        status: Option<OutboxStatus>,
+        page: Page,
+    ) -> Result<Paged<OutboxEntry>, DomainError>;
+    /// MUST return `NotFound("outbox message")` for an unknown id.
+    async fn get(&self, id: i64) -> Result<OutboxEntry, DomainError>;
+    /// Makes the message pending and due at `now` with its attempts counted from 0 again
+    /// (its last error kept until the next attempt) — only while its status is still `from`:
+    /// `None` when it changed meanwhile.
+    async fn requeue(
+        &self,
+        id: i64,
+        from: OutboxStatus,
+        now: DateTime<Utc>,
+    ) -> Result<Option<OutboxEntry>, DomainError>;
 }
 
 /// Where "now" comes from (tests pin it).

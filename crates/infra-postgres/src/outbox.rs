@@ -2,10 +2,12 @@
 //! by the booking transactions, `tx.rs` and `prepared.rs`).
 
 use async_trait::async_trait;
-use boxoffice_domain::outbox::{AfterFailure, OutboxMessage, Topic};
+use boxoffice_domain::catalog::{Page, Paged};
+use boxoffice_domain::outbox::{AfterFailure, OutboxEntry, OutboxMessage, OutboxStatus, Topic};
 use boxoffice_domain::ports::{ClaimedMessage, OutboxStore};
 use boxoffice_domain::DomainError;
 use chrono::{DateTime, Utc};
+use diesel::pg::PgConnection;
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Int4, Text, Timestamptz, Uuid as SqlUuid};
 use uuid::Uuid;
@@ -13,9 +15,7 @@ use uuid::Uuid;
 use crate::schema::outbox;
 use crate::{map_db_error, Db};
 
-const PENDING: &str = "pending";
-const DELIVERED: &str = "delivered";
-const DEAD: &str = "dead";
+const PENDING: OutboxStatus = OutboxStatus::Pending;
 
 #[derive(Clone)]
 pub struct PgOutboxStore {
@@ -63,6 +63,60 @@ impl TryFrom<ClaimedRow> for ClaimedMessage {
     }
 }
 
+/// A row of `outbox` as the admin sees it.
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = outbox)]
+struct EntryRow {
+    id: i64,
+    message_id: Uuid,
+    topic: String,
+    booking_id: Uuid,
+    at: DateTime<Utc>,
+    status: String,
+    attempts: i32,
+    next_attempt_at: DateTime<Utc>,
+    last_error: Option<String>,
+    delivered_at: Option<DateTime<Utc>>,
+}
+
+impl TryFrom<EntryRow> for OutboxEntry {
+    type Error = DomainError;
+
+    fn try_from(r: EntryRow) -> Result<Self, DomainError> {
+        let claimed = ClaimedMessage::try_from(ClaimedRow {
+            id: r.id,
+            message_id: r.message_id,
+            topic: r.topic,
+            booking_id: r.booking_id,
+            at: r.at,
+            attempts: r.attempts,
+        })?;
+        let status = OutboxStatus::parse(&r.status).ok_or_else(|| {
+            DomainError::internal(format!("unknown outbox status {:?}", r.status))
+        })?;
+        Ok(OutboxEntry {
+            id: r.id,
+            message: claimed.message,
+            status,
+            attempts: claimed.attempts,
+            next_attempt_at: r.next_attempt_at,
+            last_error: r.last_error,
+            delivered_at: r.delivered_at,
+        })
+    }
+}
+
+fn find(conn: &mut PgConnection, id: i64) -> Result<Option<OutboxEntry>, DomainError> {
+    outbox::table
+        .find(id)
+        .select(EntryRow::as_select())
+        .first(conn)
+        .optional()
+        .map_err(map_db_error)?
+        .map(OutboxEntry::try_from)
+        .transpose()
+}
+
 #[async_trait]
 impl OutboxStore for PgOutboxStore {
     async fn claim_due(
@@ -74,14 +128,15 @@ impl OutboxStore for PgOutboxStore {
         let until = now + lease;
         self.db
             .run(move |conn| {
-                let rows: Vec<ClaimedRow> = diesel::sql_query(
+                let rows: Vec<ClaimedRow> = diesel::sql_query(format!(
                     "UPDATE outbox o SET attempts = o.attempts + 1, next_attempt_at = $2 \
-                     FROM (SELECT id FROM outbox WHERE status = 'pending' \
+                     FROM (SELECT id FROM outbox WHERE status = '{pending}' \
                            AND next_attempt_at <= $1 ORDER BY next_attempt_at, id LIMIT $3 \
                            FOR UPDATE SKIP LOCKED) due \
                      WHERE o.id = due.id \
                      RETURNING o.id, o.message_id, o.topic, o.booking_id, o.at, o.attempts",
-                )
+                    pending = PENDING.as_str()
+                ))
                 .bind::<Timestamptz, _>(now)
                 .bind::<Timestamptz, _>(until)
                 .bind::<BigInt, _>(limit)
@@ -100,14 +155,18 @@ impl OutboxStore for PgOutboxStore {
     async fn mark_delivered(&self, id: i64, now: DateTime<Utc>) -> Result<(), DomainError> {
         self.db
             .run(move |conn| {
-                diesel::update(outbox::table.find(id).filter(outbox::status.eq(PENDING)))
-                    .set((
-                        outbox::status.eq(DELIVERED),
-                        outbox::delivered_at.eq(Some(now)),
-                        outbox::last_error.eq(None::<String>),
-                    ))
-                    .execute(conn)
-                    .map_err(map_db_error)?;
+                diesel::update(
+                    outbox::table
+                        .find(id)
+                        .filter(outbox::status.eq(PENDING.as_str())),
+                )
+                .set((
+                    outbox::status.eq(OutboxStatus::Delivered.as_str()),
+                    outbox::delivered_at.eq(Some(now)),
+                    outbox::last_error.eq(None::<String>),
+                ))
+                .execute(conn)
+                .map_err(map_db_error)?;
                 Ok(())
             })
             .await
@@ -121,7 +180,9 @@ impl OutboxStore for PgOutboxStore {
     ) -> Result<(), DomainError> {
         self.db
             .run(move |conn| {
-                let row = outbox::table.find(id).filter(outbox::status.eq(PENDING));
+                let row = outbox::table
+                    .find(id)
+                    .filter(outbox::status.eq(PENDING.as_str()));
                 match after {
                     AfterFailure::RetryAt(at) => diesel::update(row)
                         .set((
@@ -130,11 +191,81 @@ impl OutboxStore for PgOutboxStore {
                         ))
                         .execute(conn),
                     AfterFailure::Dead => diesel::update(row)
-                        .set((outbox::status.eq(DEAD), outbox::last_error.eq(Some(&error))))
+                        .set((
+                            outbox::status.eq(OutboxStatus::Dead.as_str()),
+                            outbox::last_error.eq(Some(&error)),
+                        ))
                         .execute(conn),
                 }
                 .map_err(map_db_error)?;
                 Ok(())
+            })
+            .await
+    }
+
+    async fn list(
+        &self,
+        status: Option<OutboxStatus>,
+        page: Page,
+    ) -> Result<Paged<OutboxEntry>, DomainError> {
+        self.db
+            .run(move |conn| {
+                let build = || {
+                    let mut q = outbox::table.into_boxed::<diesel::pg::Pg>();
+                    if let Some(s) = status {
+                        q = q.filter(outbox::status.eq(s.as_str()));
+                    }
+                    q
+                };
+                let total: i64 = build().count().get_result(conn).map_err(map_db_error)?;
+                let rows: Vec<EntryRow> = build()
+                    .order(outbox::id.desc())
+                    .limit(page.limit)
+                    .offset(page.offset)
+                    .select(EntryRow::as_select())
+                    .load(conn)
+                    .map_err(map_db_error)?;
+                let items = rows
+                    .into_iter()
+                    .map(OutboxEntry::try_from)
+                    .collect::<Result<Vec<_>, _>>()?;
+                Ok(Paged { items, total, page })
+            })
+            .await
+    }
+
+    async fn get(&self, id: i64) -> Result<OutboxEntry, DomainError> {
+        self.db
+            .run(move |conn| {
+                find(conn, id)?.ok_or_else(|| DomainError::not_found("outbox message", id))
+            })
+            .await
+    }
+
+    async fn requeue(
+        &self,
+        id: i64,
+        from: OutboxStatus,
+        now: DateTime<Utc>,
+    ) -> Result<Option<OutboxEntry>, DomainError> {
+        self.db
+            .run(move |conn| {
+                let n = diesel::update(
+                    outbox::table
+                        .find(id)
+                        .filter(outbox::status.eq(from.as_str())),
+                )
+                .set((
+                    outbox::status.eq(PENDING.as_str()),
+                    outbox::attempts.eq(0),
+                    outbox::next_attempt_at.eq(now),
+                ))
+                .execute(conn)
+                .map_err(map_db_error)?;
+                if n == 0 {
+                    return Ok(None);
+                }
+                find(conn, id)
             })
             .await
     }

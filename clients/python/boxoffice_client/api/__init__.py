@@ -6,6 +6,7 @@ from boxoffice_client.api.bookings_api import BookingsApi
 from boxoffice_client.api.cities_api import CitiesApi
 from boxoffice_client.api.events_api import EventsApi
 from boxoffice_client.api.imports_api import ImportsApi
+from boxoffice_client.api.notifications_api import NotificationsApi
 from boxoffice_client.api.ops_api import OpsApi
 from boxoffice_client.api.payments_api import PaymentsApi
 from boxoffice_client.api.seats_api import SeatsApi

@@ -38,6 +38,8 @@ from boxoffice_client.models.history_entry_dto import HistoryEntryDto
 from boxoffice_client.models.import_result_dto import ImportResultDto
 from boxoffice_client.models.initiate_payment import InitiatePayment
 from boxoffice_client.models.login import Login
+from boxoffice_client.models.outbox_message_dto import OutboxMessageDto
+from boxoffice_client.models.outbox_message_list import OutboxMessageList
 from boxoffice_client.models.password_reset_confirm import PasswordResetConfirm
 from boxoffice_client.models.password_reset_request import PasswordResetRequest
 from boxoffice_client.models.payment_dto import PaymentDto

@@ -542,3 +542,4 @@ list_type!(EventList, EventDto);
 list_type!(SeatList, SeatDto);
 list_type!(BookingList, BookingDto);
 list_type!(UserList, UserDto);
+list_type!(OutboxMessageList, crate::outbox::OutboxMessageDto);

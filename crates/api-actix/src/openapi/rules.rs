@@ -6,6 +6,7 @@ use boxoffice_domain::booking::BookingStatus;
 use boxoffice_domain::catalog::{EventType, Page, SeatStatus, ShowKind, MAX_SEATS_PER_SHOW};
 use boxoffice_domain::lifecycle::MAX_REASON_CHARS;
 use boxoffice_domain::limits;
+use boxoffice_domain::outbox::{OutboxStatus, Topic};
 use boxoffice_domain::payment::{
     DeclineCode, HistoryEntity, PaymentMethod, PaymentOutcome, PaymentStatus, RefundStatus,
 };
@@ -102,6 +103,8 @@ pub(super) fn property_rules() -> Vec<(&'static str, &'static str, Value)> {
         v.push(json!(""));
     }
     let entity = values(&HistoryEntity::ALL, HistoryEntity::as_str);
+    let topic = values(&Topic::ALL, Topic::as_str);
+    let outbox_status = values(&OutboxStatus::ALL, OutboxStatus::as_str);
     let password = json!({
         "minLength": PASSWORD_MIN_CHARS,
         "maxLength": PASSWORD_MAX_CHARS,
@@ -281,6 +284,8 @@ pub(super) fn property_rules() -> Vec<(&'static str, &'static str, Value)> {
         ("PaymentDto", "failure_code", e(&decline)),
         ("RefundDto", "status", e(&refund_status)),
         ("HistoryEntryDto", "entity", e(&entity)),
+        ("OutboxMessageDto", "topic", e(&topic)),
+        ("OutboxMessageDto", "status", e(&outbox_status)),
     ];
     // Every response's money is within the ceiling too.
     for (schema, prop) in [
@@ -302,6 +307,7 @@ pub(super) fn parameter_rules(name: &str, schema: &Value) -> Option<Value> {
         "offset" => Some(json!({ "minimum": 0, "default": 0 })),
         "event_type" => Some(json!({ "enum": values(&EventType::ALL, EventType::as_str) })),
         "role" => Some(json!({ "enum": values(&Role::ALL, Role::as_str) })),
+        "status" => Some(json!({ "enum": values(&OutboxStatus::ALL, OutboxStatus::as_str) })),
         "email" => Some(json!({ "format": "email" })),
         "phone" => Some(phone()),
         "id" if integer => Some(id()),

@@ -114,6 +114,18 @@ pub const OPERATIONS: &[OperationDoc] = &[
         database: true,
     },
     OperationDoc {
+        id: "list_outbox",
+        success: &[],
+        errors: &[FORBIDDEN],
+        database: true,
+    },
+    OperationDoc {
+        id: "retry_outbox_message",
+        success: &[],
+        errors: &[FORBIDDEN, NOT_FOUND, &[Code::Conflict(C::AlreadyDelivered)]],
+        database: true,
+    },
+    OperationDoc {
         id: "create_city",
         success: &[],
         errors: &[FORBIDDEN, &[Code::Conflict(C::Duplicate)]],
