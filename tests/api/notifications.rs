@@ -204,3 +204,102 @@ async fn a_delivered_message_is_not_sent_again() {
         .await;
     assert_error(&r, 409, "already_delivered");
 }
+
+#[tokio::test]
+async fn an_account_s_bookings_reach_its_inbox_and_only_it_reads_and_marks_them() {
+    let app = spawn_app().await;
+    let show = app.simple_seated_show().await;
+    let ann = app.signup("ann-inbox@example.com", "customer").await;
+    let bob = app.signup("bob-inbox@example.com", "customer").await;
+    let booking = app.as_user(&ann).hold(show, &["A6"]).await;
+    app.as_user(&ann).pay(&id_of(&booking)).await;
+    // A guest's booking reaches no inbox.
+    app.anon().hold(show, &["A7"]).await;
+    assert_eq!(app.deliver().await.delivered, 4);
+    // A second pass (or a redelivery) adds nothing.
+    app.deliver().await;
+
+    let (status, count) = app.as_user(&ann).get("/notifications/unread-count").await;
+    assert_eq!(status, StatusCode::OK, "{count}");
+    assert_eq!(count["unread"], 3);
+    let (_, inbox) = app.as_user(&ann).get("/notifications").await;
+    assert_eq!(inbox["total"], 3, "{inbox}");
+    let titles: Vec<&str> = inbox["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n["title"].as_str().unwrap())
+        .collect();
+    let reference = booking["reference"].as_str().unwrap();
+    assert_eq!(
+        titles,
+        [
+            format!("Booking {reference} is confirmed").as_str(),
+            &format!("Payment received for booking {reference}"),
+            &format!("Your seats are held: booking {reference}"),
+        ],
+        "newest first"
+    );
+    let newest = &inbox["items"][0];
+    assert_eq!(newest["booking_id"], booking["id"]);
+    assert_eq!(newest["topic"], "booking.confirmed");
+    assert_eq!(newest["read_at"], serde_json::Value::Null);
+    let id = newest["id"].as_i64().unwrap();
+
+    // Bob sees nothing of Ann's: an empty inbox, 404 for her notification, 403 for her list.
+    let (_, empty) = app.as_user(&bob).get("/notifications").await;
+    assert_eq!(empty["total"], 0);
+    let r = app
+        .as_user(&bob)
+        .put_json(&format!("/notifications/{id}/read"), &serde_json::json!({}))
+        .await;
+    assert_error(&r, 404, "not_found");
+    let (status, _) = app
+        .as_user(&bob)
+        .get(&format!("/users/{}/notifications", ann.id))
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, _) = app.anon().get("/notifications").await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+
+    // Ann marks one read; then the rest.
+    let (status, read) = app
+        .as_user(&ann)
+        .put_json(&format!("/notifications/{id}/read"), &serde_json::json!({}))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{read}");
+    assert!(read["read_at"].is_string());
+    let (_, unread) = app
+        .as_user(&ann)
+        .get("/notifications?unread_only=true")
+        .await;
+    assert_eq!(unread["total"], 2);
+    let (status, marked) = app
+        .as_user(&ann)
+        .post_json("/notifications/read-all", &serde_json::json!({}))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{marked}");
+    assert_eq!(marked["marked"], 2);
+    let (_, count) = app.as_user(&ann).get("/notifications/unread-count").await;
+    assert_eq!(count["unread"], 0);
+
+    // An admin reads and marks anyone's.
+    let (status, hers) = app
+        .as_admin()
+        .get(&format!("/users/{}/notifications", ann.id))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{hers}");
+    assert_eq!(hers["total"], 3);
+    let (status, again) = app
+        .as_admin()
+        .put_json(
+            &format!("/users/{}/notifications/{id}/read", ann.id),
+            &serde_json::json!({}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{again}");
+    assert_eq!(
+        again["read_at"], read["read_at"],
+        "read once, kept as it was"
+    );
+}

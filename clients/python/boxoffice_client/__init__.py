@@ -64,6 +64,9 @@ __all__ = [
     "ImportResultDto",
     "InitiatePayment",
     "Login",
+    "MarkedReadDto",
+    "NotificationDto",
+    "NotificationList",
     "OutboxMessageDto",
     "OutboxMessageList",
     "PasswordResetConfirm",
@@ -84,6 +87,7 @@ __all__ = [
     "ShowDto",
     "Signup",
     "TokenDto",
+    "UnreadCountDto",
     "UpdateMe",
     "UpdateUser",
     "UserDto",
@@ -145,6 +149,9 @@ from boxoffice_client.models.history_entry_dto import HistoryEntryDto as History
 from boxoffice_client.models.import_result_dto import ImportResultDto as ImportResultDto
 from boxoffice_client.models.initiate_payment import InitiatePayment as InitiatePayment
 from boxoffice_client.models.login import Login as Login
+from boxoffice_client.models.marked_read_dto import MarkedReadDto as MarkedReadDto
+from boxoffice_client.models.notification_dto import NotificationDto as NotificationDto
+from boxoffice_client.models.notification_list import NotificationList as NotificationList
 from boxoffice_client.models.outbox_message_dto import OutboxMessageDto as OutboxMessageDto
 from boxoffice_client.models.outbox_message_list import OutboxMessageList as OutboxMessageList
 from boxoffice_client.models.password_reset_confirm import PasswordResetConfirm as PasswordResetConfirm
@@ -165,6 +172,7 @@ from boxoffice_client.models.seat_pricing_dto import SeatPricingDto as SeatPrici
 from boxoffice_client.models.show_dto import ShowDto as ShowDto
 from boxoffice_client.models.signup import Signup as Signup
 from boxoffice_client.models.token_dto import TokenDto as TokenDto
+from boxoffice_client.models.unread_count_dto import UnreadCountDto as UnreadCountDto
 from boxoffice_client.models.update_me import UpdateMe as UpdateMe
 from boxoffice_client.models.update_user import UpdateUser as UpdateUser
 from boxoffice_client.models.user_dto import UserDto as UserDto

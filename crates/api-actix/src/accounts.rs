@@ -41,7 +41,7 @@ fn profile(
     }
 }
 
-fn user_id(raw: &str) -> Res<Uuid> {
+pub(crate) fn user_id(raw: &str) -> Res<Uuid> {
     Uuid::parse_str(raw).map_err(|_| ApiError::not_found(format!("user {raw} not found")))
 }
 

@@ -10,6 +10,7 @@ use actix_web::{HttpMessage, HttpResponse, HttpServer};
 use boxoffice_domain::accounts::AccountService;
 use boxoffice_domain::delivery::OutboxAdmin;
 use boxoffice_domain::idempotency_service::IdempotencyService;
+use boxoffice_domain::inbox::InboxService;
 use boxoffice_domain::lifecycle::PaymentService;
 use boxoffice_domain::ports::HealthCheck;
 use boxoffice_domain::service::{BookingService, CatalogService};
@@ -29,6 +30,7 @@ pub mod error;
 pub mod extract;
 pub mod handlers;
 pub mod idempotency;
+pub mod inbox;
 pub mod logging;
 pub mod openapi;
 pub mod outbox;
@@ -52,6 +54,8 @@ pub struct ApiState {
     pub accounts: AccountService,
     /// Idempotency keys of retried writes (`idempotency::idempotent`).
     pub idempotency: IdempotencyService,
+    /// The in-app inbox.
+    pub inbox: InboxService,
     /// The admin's view of the outbox.
     pub outbox: OutboxAdmin,
     /// Signs and checks access tokens.
@@ -117,6 +121,26 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             )
             .service(
                 web::resource("/users/{id}/bookings").route(web::get().to(accounts::user_bookings)),
+            )
+            .service(
+                web::resource("/users/{id}/notifications").route(web::get().to(inbox::list_user)),
+            )
+            .service(
+                web::resource("/users/{user_id}/notifications/{id}/read")
+                    .route(web::put().to(inbox::mark_user_read)),
+            )
+            .service(web::resource("/notifications").route(web::get().to(inbox::list_mine)))
+            .service(
+                web::resource("/notifications/unread-count")
+                    .route(web::get().to(inbox::unread_count)),
+            )
+            .service(
+                web::resource("/notifications/read-all")
+                    .route(web::post().to(inbox::mark_all_mine_read)),
+            )
+            .service(
+                web::resource("/notifications/{id}/read")
+                    .route(web::put().to(inbox::mark_mine_read)),
             )
             .service(web::resource("/admin/outbox").route(web::get().to(outbox::list_outbox)))
             .service(

@@ -12,6 +12,7 @@ use boxoffice_domain::accounts::AccountService;
 use boxoffice_domain::delivery::{Delivery, DeliveryReport, OutboxAdmin};
 use boxoffice_domain::idempotency::IdempotencyRules;
 use boxoffice_domain::idempotency_service::IdempotencyService;
+use boxoffice_domain::inbox::InboxService;
 use boxoffice_domain::lifecycle::{PaymentDeps, PaymentService, Sweeper, WebhookRules};
 use boxoffice_domain::outbox::RetryPolicy;
 use boxoffice_domain::payment::{PaymentGateway, RefundPolicy};
@@ -22,7 +23,7 @@ use boxoffice_domain::DomainError;
 use boxoffice_infra_payments::{MockGateway, MockGatewaySettings};
 use boxoffice_infra_postgres::{
     ClientDeadlines, Db, PgAccountRepository, PgBookingRepository, PgCatalogRepository, PgHealth,
-    PgIdempotencyStore, PgOutboxStore, PgPaymentRepository, PoolConfig,
+    PgIdempotencyStore, PgInboxStore, PgOutboxStore, PgPaymentRepository, PoolConfig,
 };
 
 pub mod seed;
@@ -150,6 +151,7 @@ pub fn delivery(db: &Db, settings: &Settings, parts: &Parts) -> anyhow::Result<D
         Arc::new(PgOutboxStore::new(db.clone())),
         Arc::new(PgBookingRepository::new(db.clone())),
         notifier,
+        Arc::new(PgInboxStore::new(db.clone())),
         parts.clock.clone(),
     );
     delivery.batch = o.batch_size;
@@ -237,6 +239,7 @@ pub fn state_with(db: &Db, settings: &Settings, parts: &Parts) -> anyhow::Result
         payments,
         accounts,
         idempotency,
+        inbox: InboxService::new(Arc::new(PgInboxStore::new(db.clone())), parts.clock.clone()),
         outbox: OutboxAdmin::new(
             Arc::new(PgOutboxStore::new(db.clone())),
             parts.clock.clone(),

@@ -14,6 +14,7 @@ use crate::booking::Booking;
 use crate::catalog::{Page, Paged};
 use crate::codes::ConflictCode;
 use crate::error::DomainError;
+use crate::inbox::{headline, in_app_for, opening, InboxStore};
 use crate::outbox::{AfterFailure, OutboxEntry, OutboxStatus, RetryPolicy, Topic};
 use crate::ports::{BookingRepository, ClaimedMessage, Clock, EmailMessage, Notifier, OutboxStore};
 use crate::values::{Email, Money};
@@ -23,45 +24,8 @@ use crate::values::{Email, Money};
 pub fn email_for(topic: Topic, booking: &Booking, message_id: uuid::Uuid) -> Option<EmailMessage> {
     let to = Email::parse(booking.email.as_deref()?).ok()?;
     let reference = &booking.reference;
-    let (subject, opening) = match topic {
-        Topic::BookingHeld => (
-            format!("Your seats are held: booking {reference}"),
-            "Your booking is held for you. Pay before the hold ends to keep it.".to_owned(),
-        ),
-        Topic::BookingConfirmed => (
-            format!("Booking {reference} is confirmed"),
-            "Your booking is confirmed. Enjoy the show!".to_owned(),
-        ),
-        Topic::BookingCancelled => (
-            format!("Booking {reference} is cancelled"),
-            "Your booking has been cancelled. Any refund due is on its way.".to_owned(),
-        ),
-        Topic::BookingExpired => (
-            format!("Your hold on booking {reference} has ended"),
-            "The hold on your booking ended before it was paid; its seats are free again."
-                .to_owned(),
-        ),
-        Topic::BookingCompleted => (
-            format!("Thank you for coming: booking {reference}"),
-            "The show is over. We hope you enjoyed it.".to_owned(),
-        ),
-        Topic::BookingSeatsChanged => (
-            format!("Your seats changed: booking {reference}"),
-            "The seats of your booking have been changed.".to_owned(),
-        ),
-        Topic::PaymentSucceeded => (
-            format!("Payment received for booking {reference}"),
-            "We received your payment.".to_owned(),
-        ),
-        Topic::PaymentFailed => (
-            format!("Payment failed for booking {reference}"),
-            "Your payment did not go through; you can try again while the hold runs.".to_owned(),
-        ),
-        Topic::RefundIssued => (
-            format!("Refund issued for booking {reference}"),
-            "A refund for your booking has been issued.".to_owned(),
-        ),
-    };
+    let subject = headline(topic, reference);
+    let opening = opening(topic);
     let places: Vec<String> = booking
         .items
         .iter()
@@ -115,6 +79,7 @@ pub struct Delivery {
     outbox: Arc<dyn OutboxStore>,
     bookings: Arc<dyn BookingRepository>,
     notifier: Arc<dyn Notifier>,
+    inbox: Arc<dyn InboxStore>,
     clock: Arc<dyn Clock>,
     pub policy: RetryPolicy,
     /// Messages claimed per pass.
@@ -128,12 +93,14 @@ impl Delivery {
         outbox: Arc<dyn OutboxStore>,
         bookings: Arc<dyn BookingRepository>,
         notifier: Arc<dyn Notifier>,
+        inbox: Arc<dyn InboxStore>,
         clock: Arc<dyn Clock>,
     ) -> Self {
         Self {
             outbox,
             bookings,
             notifier,
+            inbox,
             clock,
             policy: RetryPolicy::default(),
             batch: 100,
@@ -170,6 +137,16 @@ impl Delivery {
 
     async fn deliver(&self, c: &ClaimedMessage) -> Result<(), DomainError> {
         let booking = self.bookings.get_booking(c.message.booking_id).await?;
+        // The inbox first: written at most once per message, so a retry after a failed email
+        // does not show it twice.
+        if let Some(n) = in_app_for(
+            c.message.topic,
+            &booking,
+            c.message.message_id,
+            c.message.at,
+        ) {
+            self.inbox.add(n).await?;
+        }
         match email_for(c.message.topic, &booking, c.message.message_id) {
             Some(email) => self.notifier.send_email(email).await,
             // Nobody to write to: delivered, on every channel there is.

@@ -13,6 +13,7 @@ pub mod error;
 pub mod idempotency;
 pub mod idempotency_service;
 pub mod import;
+pub mod inbox;
 pub mod layout;
 pub mod lifecycle;
 pub mod limits;

@@ -110,6 +110,20 @@ diesel::table! {
 }
 
 diesel::table! {
+    notifications (id) {
+        id -> Int8,
+        user_id -> Uuid,
+        message_id -> Nullable<Uuid>,
+        topic -> Text,
+        booking_id -> Nullable<Uuid>,
+        title -> Text,
+        body -> Text,
+        created_at -> Timestamptz,
+        read_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
     outbox (id) {
         id -> Int8,
         message_id -> Uuid,
@@ -278,4 +292,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     payments,
     refunds,
     outbox,
+    notifications,
 );

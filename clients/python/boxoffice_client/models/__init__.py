@@ -38,6 +38,9 @@ from boxoffice_client.models.history_entry_dto import HistoryEntryDto
 from boxoffice_client.models.import_result_dto import ImportResultDto
 from boxoffice_client.models.initiate_payment import InitiatePayment
 from boxoffice_client.models.login import Login
+from boxoffice_client.models.marked_read_dto import MarkedReadDto
+from boxoffice_client.models.notification_dto import NotificationDto
+from boxoffice_client.models.notification_list import NotificationList
 from boxoffice_client.models.outbox_message_dto import OutboxMessageDto
 from boxoffice_client.models.outbox_message_list import OutboxMessageList
 from boxoffice_client.models.password_reset_confirm import PasswordResetConfirm
@@ -58,6 +61,7 @@ from boxoffice_client.models.seat_pricing_dto import SeatPricingDto
 from boxoffice_client.models.show_dto import ShowDto
 from boxoffice_client.models.signup import Signup
 from boxoffice_client.models.token_dto import TokenDto
+from boxoffice_client.models.unread_count_dto import UnreadCountDto
 from boxoffice_client.models.update_me import UpdateMe
 from boxoffice_client.models.update_user import UpdateUser
 from boxoffice_client.models.user_dto import UserDto

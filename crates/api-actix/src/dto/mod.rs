@@ -543,3 +543,4 @@ list_type!(SeatList, SeatDto);
 list_type!(BookingList, BookingDto);
 list_type!(UserList, UserDto);
 list_type!(OutboxMessageList, crate::outbox::OutboxMessageDto);
+list_type!(NotificationList, crate::inbox::NotificationDto);

@@ -114,6 +114,42 @@ pub const OPERATIONS: &[OperationDoc] = &[
         database: true,
     },
     OperationDoc {
+        id: "list_my_notifications",
+        success: &[],
+        errors: &[],
+        database: true,
+    },
+    OperationDoc {
+        id: "count_my_unread_notifications",
+        success: &[],
+        errors: &[],
+        database: true,
+    },
+    OperationDoc {
+        id: "mark_my_notification_read",
+        success: &[],
+        errors: &[NOT_FOUND],
+        database: true,
+    },
+    OperationDoc {
+        id: "mark_all_my_notifications_read",
+        success: &[],
+        errors: &[],
+        database: true,
+    },
+    OperationDoc {
+        id: "list_user_notifications",
+        success: &[],
+        errors: &[FORBIDDEN, NOT_FOUND],
+        database: true,
+    },
+    OperationDoc {
+        id: "mark_user_notification_read",
+        success: &[],
+        errors: &[FORBIDDEN, NOT_FOUND],
+        database: true,
+    },
+    OperationDoc {
         id: "list_outbox",
         success: &[],
         errors: &[FORBIDDEN],

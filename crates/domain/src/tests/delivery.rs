@@ -12,6 +12,7 @@ use super::support::{t0, usd};
 use crate::booking::{Booking, BookingItem, BookingStatus};
 use crate::delivery::{email_for, Delivery, DeliveryReport};
 use crate::error::DomainError;
+use crate::inbox::{in_app_for, MockInboxStore};
 use crate::outbox::{AfterFailure, OutboxMessage, RetryPolicy, Topic};
 use crate::ports::{
     ClaimedMessage, MockBookingRepository, MockClock, MockNotifier, MockOutboxStore,
@@ -140,12 +141,25 @@ fn delivery(
     bookings: MockBookingRepository,
     notifier: MockNotifier,
 ) -> Delivery {
+    let mut inbox = MockInboxStore::new();
+    // The fixture's booking is a guest's: no inbox.
+    inbox.expect_add().never();
+    delivery_with_inbox(outbox, bookings, notifier, inbox)
+}
+
+fn delivery_with_inbox(
+    outbox: MockOutboxStore,
+    bookings: MockBookingRepository,
+    notifier: MockNotifier,
+    inbox: MockInboxStore,
+) -> Delivery {
     let mut clock = MockClock::new();
     clock.expect_now().return_const(t0());
     let mut d = Delivery::new(
         Arc::new(outbox),
         Arc::new(bookings),
         Arc::new(notifier),
+        Arc::new(inbox),
         Arc::new(clock),
     );
     d.policy = RetryPolicy {
@@ -227,4 +241,46 @@ fn a_message_with_nobody_to_write_to_is_delivered_without_an_email() {
     notifier.expect_send_email().never();
     let report = block_on(delivery(outbox, bookings, notifier).run_once()).unwrap();
     assert_eq!(report.delivered, 1);
+}
+
+#[test]
+fn an_account_s_booking_also_reaches_its_inbox_once_per_message() {
+    let owner = Uuid::from_u128(42);
+    let mut outbox = MockOutboxStore::new();
+    outbox
+        .expect_claim_due()
+        .return_once(|_, _, _| Ok(vec![claimed(8, 2)]));
+    outbox
+        .expect_mark_delivered()
+        .times(1)
+        .returning(|_, _| Ok(()));
+    let mut bookings = MockBookingRepository::new();
+    bookings.expect_get_booking().returning(move |_| {
+        let mut b = booking(Some("ada@example.com"));
+        b.user_id = Some(owner);
+        Ok(b)
+    });
+    let mut notifier = MockNotifier::new();
+    notifier.expect_send_email().times(1).returning(|_| Ok(()));
+    let mut inbox = MockInboxStore::new();
+    inbox
+        .expect_add()
+        .withf(move |n| {
+            n.user_id == owner
+                && n.message_id == Some(Uuid::from_u128(8))
+                && n.topic == "booking.confirmed"
+                && n.title == "Booking BX-ABCD2345 is confirmed"
+                && n.booking_id == Some(Uuid::from_u128(7))
+                && n.created_at == t0()
+        })
+        .times(1)
+        .returning(|_| Ok(()));
+    let report =
+        block_on(delivery_with_inbox(outbox, bookings, notifier, inbox).run_once()).unwrap();
+    assert_eq!(report.delivered, 1);
+    // A guest's booking has no inbox.
+    assert_eq!(
+        in_app_for(Topic::BookingHeld, &booking(None), Uuid::nil(), t0()),
+        None
+    );
 }

@@ -1,0 +1,165 @@
+//! The in-app inbox (issue 12): notifications shown to a signed-in user, and who may read and
+//! mark them. The delivery worker writes one per outbox message about a booking that belongs
+//! to an account ([`in_app_for`]); a user reads their own, an admin anyone's.
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use uuid::Uuid;
+
+use crate::account::Actor;
+use crate::booking::Booking;
+use crate::catalog::{Page, Paged};
+use crate::error::DomainError;
+use crate::outbox::Topic;
+use crate::ports::Clock;
+
+/// A notification in a user's inbox.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Notification {
+    pub id: i64,
+    pub user_id: Uuid,
+    pub topic: String,
+    pub booking_id: Option<Uuid>,
+    pub title: String,
+    pub body: String,
+    pub created_at: DateTime<Utc>,
+    pub read_at: Option<DateTime<Utc>>,
+}
+
+/// A notification to write; `message_id` (the outbox message it comes from) makes writing it
+/// twice a no-op.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewNotification {
+    pub user_id: Uuid,
+    pub message_id: Option<Uuid>,
+    pub topic: String,
+    pub booking_id: Option<Uuid>,
+    pub title: String,
+    pub body: String,
+    pub created_at: DateTime<Utc>,
+}
+
+/// The title of a message about a booking (the email's subject too).
+pub fn headline(topic: Topic, reference: &str) -> String {
+    match topic {
+        Topic::BookingHeld => format!("Your seats are held: booking {reference}"),
+        Topic::BookingConfirmed => format!("Booking {reference} is confirmed"),
+        Topic::BookingCancelled => format!("Booking {reference} is cancelled"),
+        Topic::BookingExpired => format!("Your hold on booking {reference} has ended"),
+        Topic::BookingCompleted => format!("Thank you for coming: booking {reference}"),
+        Topic::BookingSeatsChanged => format!("Your seats changed: booking {reference}"),
+        Topic::PaymentSucceeded => format!("Payment received for booking {reference}"),
+        Topic::PaymentFailed => format!("Payment failed for booking {reference}"),
+        Topic::RefundIssued => format!("Refund issued for booking {reference}"),
+    }
+}
+
+/// The first sentence of a message about a booking.
+pub fn opening(topic: Topic) -> &'static str {
+    match topic {
+        Topic::BookingHeld => "Your booking is held for you. Pay before the hold ends to keep it.",
+        Topic::BookingConfirmed => "Your booking is confirmed. Enjoy the show!",
+        Topic::BookingCancelled => "Your booking has been cancelled. Any refund due is on its way.",
+        Topic::BookingExpired => {
+            "The hold on your booking ended before it was paid; its seats are free again."
+        }
+        Topic::BookingCompleted => "The show is over. We hope you enjoyed it.",
+        Topic::BookingSeatsChanged => "The seats of your booking have been changed.",
+        Topic::PaymentSucceeded => "We received your payment.",
+        Topic::PaymentFailed => {
+            "Your payment did not go through; you can try again while the hold runs."
+        }
+        Topic::RefundIssued => "A refund for your booking has been issued.",
+    }
+}
+
+/// The inbox notification of an outbox message about `booking`, for its account; `None` for a
+/// guest booking (no account, no inbox).
+pub fn in_app_for(
+    topic: Topic,
+    booking: &Booking,
+    message_id: Uuid,
+    at: DateTime<Utc>,
+) -> Option<NewNotification> {
+    Some(NewNotification {
+        user_id: booking.user_id?,
+        message_id: Some(message_id),
+        topic: topic.as_str().to_owned(),
+        booking_id: Some(booking.id),
+        title: headline(topic, &booking.reference),
+        body: opening(topic).to_owned(),
+        created_at: at,
+    })
+}
+
+/// Storage of the inbox.
+#[cfg_attr(any(test, feature = "mock"), mockall::automock)]
+#[async_trait]
+pub trait InboxStore: Send + Sync + 'static {
+    /// Writes a notification; one whose `message_id` is already stored is not written again.
+    async fn add(&self, n: NewNotification) -> Result<(), DomainError>;
+    /// The user's notifications, newest first (only the unread ones when asked).
+    async fn list(
+        &self,
+        user_id: Uuid,
+        unread_only: bool,
+        page: Page,
+    ) -> Result<Paged<Notification>, DomainError>;
+    async fn unread_count(&self, user_id: Uuid) -> Result<i64, DomainError>;
+    /// Marks one of the user's notifications read at `now` (kept as it was when already read).
+    /// MUST return `NotFound("notification")` for an unknown id or one of another user.
+    async fn mark_read(
+        &self,
+        user_id: Uuid,
+        id: i64,
+        now: DateTime<Utc>,
+    ) -> Result<Notification, DomainError>;
+    /// Marks all the user's unread notifications read at `now`; how many.
+    async fn mark_all_read(&self, user_id: Uuid, now: DateTime<Utc>) -> Result<i64, DomainError>;
+}
+
+/// The inbox's use cases: a user reads and marks their own notifications, an admin anyone's.
+#[derive(Clone)]
+pub struct InboxService {
+    store: Arc<dyn InboxStore>,
+    clock: Arc<dyn Clock>,
+}
+
+impl InboxService {
+    pub fn new(store: Arc<dyn InboxStore>, clock: Arc<dyn Clock>) -> Self {
+        Self { store, clock }
+    }
+
+    pub async fn list(
+        &self,
+        actor: &Actor,
+        user_id: Uuid,
+        unread_only: bool,
+        page: Page,
+    ) -> Result<Paged<Notification>, DomainError> {
+        actor.require_self_or_admin(user_id)?;
+        self.store.list(user_id, unread_only, page).await
+    }
+
+    pub async fn unread_count(&self, actor: &Actor, user_id: Uuid) -> Result<i64, DomainError> {
+        actor.require_self_or_admin(user_id)?;
+        self.store.unread_count(user_id).await
+    }
+
+    pub async fn mark_read(
+        &self,
+        actor: &Actor,
+        user_id: Uuid,
+        id: i64,
+    ) -> Result<Notification, DomainError> {
+        actor.require_self_or_admin(user_id)?;
+        self.store.mark_read(user_id, id, self.clock.now()).await
+    }
+
+    pub async fn mark_all_read(&self, actor: &Actor, user_id: Uuid) -> Result<i64, DomainError> {
+        actor.require_self_or_admin(user_id)?;
+        self.store.mark_all_read(user_id, self.clock.now()).await
+    }
+}
