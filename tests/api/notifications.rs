@@ -303,3 +303,76 @@ async fn an_account_s_bookings_reach_its_inbox_and_only_it_reads_and_marks_them(
         "read once, kept as it was"
     );
 }
+
+#[tokio::test]
+async fn an_admin_announces_to_named_users_or_to_all_in_the_inbox_and_by_email() {
+    let mail = MailDir::new();
+    let dir = mail.0.to_string_lossy().into_owned();
+    let app = spawn_app_with(|s| {
+        s.email.transport = "file".into();
+        s.email.dir = dir;
+    })
+    .await;
+    let ann = app.signup("ann-push@example.com", "customer").await;
+    let bob = app.signup("bob-push@example.com", "customer").await;
+    let push = |body: serde_json::Value| {
+        let app = &app;
+        async move { app.as_admin().post_json("/notifications/push", &body).await }
+    };
+
+    // Customers may not; bad requests write nothing.
+    let (status, _) = app
+        .as_user(&ann)
+        .post_json(
+            "/notifications/push",
+            &serde_json::json!({"title": "t", "body": "b", "all": true}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let r = push(serde_json::json!({"title": "t", "body": "b",
+        "user_ids": [ann.id, uuid::Uuid::new_v4()]}))
+    .await;
+    assert_invalid(&r, "user_ids");
+    let r = push(serde_json::json!({"title": "t", "body": "b", "user_ids": [ann.id], "all": true}))
+        .await;
+    assert_invalid(&r, "user_ids");
+    let r = push(serde_json::json!({"title": "", "body": "b", "all": true})).await;
+    assert_invalid(&r, "title");
+    let (_, none) = app.as_user(&ann).get("/notifications").await;
+    assert_eq!(none["total"], 0);
+
+    // To Ann, by email too.
+    let (status, pushed) = push(serde_json::json!({"title": "Doors open early",
+        "body": "Doors open at 18:00 tonight.", "user_ids": [ann.id], "email": true}))
+    .await;
+    assert_eq!(status, StatusCode::OK, "{pushed}");
+    assert_eq!(pushed, serde_json::json!({"recipients": 1, "email": true}));
+    let (_, inbox) = app.as_user(&ann).get("/notifications").await;
+    assert_eq!(inbox["total"], 1);
+    assert_eq!(inbox["items"][0]["topic"], "announcement");
+    assert_eq!(inbox["items"][0]["title"], "Doors open early");
+    assert_eq!(inbox["items"][0]["booking_id"], serde_json::Value::Null);
+    let (_, bobs) = app.as_user(&bob).get("/notifications").await;
+    assert_eq!(bobs["total"], 0);
+    assert_eq!(app.deliver().await.delivered, 1);
+    let emails = mail.emails();
+    assert_eq!(emails.len(), 1);
+    assert_eq!(emails[0].0, "Doors open early");
+    assert!(
+        emails[0].1.contains("To: ann-push@example.com"),
+        "{}",
+        emails[0].1
+    );
+    assert!(emails[0].1.contains("Doors open at 18:00 tonight."));
+
+    // To every active account, in the inbox only: the admin, Ann and Bob.
+    let (_, all) = push(
+        serde_json::json!({"title": "Maintenance", "body": "Tonight.",
+        "all": true}),
+    )
+    .await;
+    assert_eq!(all["recipients"], 3, "{all}");
+    assert_eq!(app.deliver().await, Default::default(), "no email asked");
+    let (_, count) = app.as_user(&bob).get("/notifications/unread-count").await;
+    assert_eq!(count["unread"], 1);
+}

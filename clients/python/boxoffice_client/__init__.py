@@ -72,6 +72,8 @@ __all__ = [
     "PasswordResetConfirm",
     "PasswordResetRequest",
     "PaymentDto",
+    "PushNotification",
+    "PushedDto",
     "QuoteDto",
     "QuoteRequest",
     "RefreshRequest",
@@ -157,6 +159,8 @@ from boxoffice_client.models.outbox_message_list import OutboxMessageList as Out
 from boxoffice_client.models.password_reset_confirm import PasswordResetConfirm as PasswordResetConfirm
 from boxoffice_client.models.password_reset_request import PasswordResetRequest as PasswordResetRequest
 from boxoffice_client.models.payment_dto import PaymentDto as PaymentDto
+from boxoffice_client.models.push_notification import PushNotification as PushNotification
+from boxoffice_client.models.pushed_dto import PushedDto as PushedDto
 from boxoffice_client.models.quote_dto import QuoteDto as QuoteDto
 from boxoffice_client.models.quote_request import QuoteRequest as QuoteRequest
 from boxoffice_client.models.refresh_request import RefreshRequest as RefreshRequest

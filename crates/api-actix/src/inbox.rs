@@ -3,7 +3,8 @@
 
 use boxoffice_domain::account::Actor;
 use boxoffice_domain::catalog::Page;
-use boxoffice_domain::inbox::Notification;
+use boxoffice_domain::inbox::{Announcement, Notification};
+use boxoffice_domain::DomainError;
 use chrono::{DateTime, Utc};
 use paperclip::actix::web::Json;
 use paperclip::actix::{api_v2_operation, web, Apiv2Schema};
@@ -14,6 +15,7 @@ use validator::Validate;
 use crate::accounts::user_id;
 use crate::auth::Auth;
 use crate::error::ApiError;
+use crate::extract::Body;
 use crate::handlers::positive_id;
 use crate::timestamp;
 use crate::ApiState;
@@ -161,4 +163,56 @@ pub async fn mark_user_read(
     let user = user_id(&user)?;
     let id = positive_id(id, "notification")?;
     Ok(Json(state.inbox.mark_read(&auth.0, user, id).await?.into()))
+}
+
+/// An admin's announcement: to the users named, or to every active account.
+#[derive(Deserialize, Apiv2Schema)]
+#[serde(deny_unknown_fields)]
+pub struct PushNotification {
+    /// 1 to 200 characters (the email's subject too).
+    pub title: String,
+    /// 1 to 5,000 characters.
+    pub body: String,
+    /// The accounts it goes to (1 to 1,000); or `all: true`.
+    pub user_ids: Option<Vec<String>>,
+    /// Every active account (instead of `user_ids`).
+    pub all: Option<bool>,
+    /// Also email it (through the outbox, like every other email).
+    pub email: Option<bool>,
+}
+
+/// What an announcement reached.
+#[derive(Debug, Serialize, Apiv2Schema)]
+pub struct PushedDto {
+    /// Inbox notifications written (one per recipient).
+    pub recipients: i64,
+    /// Whether an email per recipient was queued.
+    pub email: bool,
+}
+
+/// Announce to users (admins): in their inboxes, and by email when asked
+#[api_v2_operation(operation_id = "push_notification", tags(Notifications))]
+pub async fn push(
+    state: web::Data<ApiState>,
+    auth: Auth,
+    body: Body<PushNotification>,
+) -> Res<Json<PushedDto>> {
+    auth.0.require_admin()?;
+    let b = body.into_inner();
+    let user_ids = b
+        .user_ids
+        .map(|ids| {
+            ids.iter()
+                .map(|raw| {
+                    Uuid::parse_str(raw.trim()).map_err(|_| {
+                        DomainError::invalid("user_ids", format!("'{raw}' is not a user id"))
+                    })
+                })
+                .collect::<Result<Vec<_>, _>>()
+        })
+        .transpose()?;
+    let email = b.email.unwrap_or(false);
+    let a = Announcement::parse(&b.title, &b.body, user_ids, b.all.unwrap_or(false), email)?;
+    let recipients = state.inbox.push(&auth.0, a).await?;
+    Ok(Json(PushedDto { recipients, email }))
 }

@@ -134,6 +134,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 web::resource("/notifications/unread-count")
                     .route(web::get().to(inbox::unread_count)),
             )
+            .service(web::resource("/notifications/push").route(web::post().to(inbox::push)))
             .service(
                 web::resource("/notifications/read-all")
                     .route(web::post().to(inbox::mark_all_mine_read)),

@@ -2,7 +2,7 @@
 //! dead ones above all) and send one again.
 
 use boxoffice_domain::catalog::Page;
-use boxoffice_domain::outbox::{OutboxEntry, OutboxStatus};
+use boxoffice_domain::outbox::{About, OutboxEntry, OutboxStatus};
 use boxoffice_domain::DomainError;
 use chrono::{DateTime, Utc};
 use paperclip::actix::web::Json;
@@ -36,9 +36,12 @@ pub struct OutboxMessageDto {
     /// The same on every delivery attempt (the email's `Message-ID`).
     pub message_id: Uuid,
     /// booking.held, booking.confirmed, booking.cancelled, booking.expired, booking.completed,
-    /// booking.seats_changed, payment.succeeded, payment.failed or refund.issued
+    /// booking.seats_changed, payment.succeeded, payment.failed, refund.issued or announcement
     pub topic: String,
-    pub booking_id: Uuid,
+    /// The booking it is about (`null` for an announcement).
+    pub booking_id: Option<Uuid>,
+    /// The inbox notification it emails (an announcement; `null` for a booking's message).
+    pub notification_id: Option<i64>,
     /// When the change it announces happened.
     #[serde(serialize_with = "timestamp::serialize")]
     pub at: DateTime<Utc>,
@@ -57,12 +60,17 @@ pub struct OutboxMessageDto {
 
 impl From<OutboxEntry> for OutboxMessageDto {
     fn from(e: OutboxEntry) -> Self {
+        let (booking_id, notification_id) = match e.about {
+            About::Booking(b) => (Some(b), None),
+            About::Notification(n) => (None, Some(n)),
+        };
         Self {
             id: e.id,
-            message_id: e.message.message_id,
-            topic: e.message.topic.as_str().to_owned(),
-            booking_id: e.message.booking_id,
-            at: e.message.at,
+            message_id: e.message_id,
+            topic: e.topic.as_str().to_owned(),
+            booking_id,
+            notification_id,
+            at: e.at,
             status: e.status.as_str().to_owned(),
             attempts: e.attempts,
             next_attempt_at: e.next_attempt_at,

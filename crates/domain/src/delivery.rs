@@ -14,8 +14,8 @@ use crate::booking::Booking;
 use crate::catalog::{Page, Paged};
 use crate::codes::ConflictCode;
 use crate::error::DomainError;
-use crate::inbox::{headline, in_app_for, opening, InboxStore};
-use crate::outbox::{AfterFailure, OutboxEntry, OutboxStatus, RetryPolicy, Topic};
+use crate::inbox::{announcement_email, headline, in_app_for, opening, InboxStore};
+use crate::outbox::{About, AfterFailure, OutboxEntry, OutboxStatus, RetryPolicy, Topic};
 use crate::ports::{BookingRepository, ClaimedMessage, Clock, EmailMessage, Notifier, OutboxStore};
 use crate::values::{Email, Money};
 
@@ -136,18 +136,22 @@ impl Delivery {
     }
 
     async fn deliver(&self, c: &ClaimedMessage) -> Result<(), DomainError> {
-        let booking = self.bookings.get_booking(c.message.booking_id).await?;
+        let booking_id = match c.about {
+            About::Booking(id) => id,
+            // An announcement: already in the inbox; this message is its email.
+            About::Notification(id) => {
+                let (n, to) = self.inbox.get_with_email(id).await?;
+                let email = announcement_email(&n, &to, c.message_id)?;
+                return self.notifier.send_email(email).await;
+            }
+        };
+        let booking = self.bookings.get_booking(booking_id).await?;
         // The inbox first: written at most once per message, so a retry after a failed email
         // does not show it twice.
-        if let Some(n) = in_app_for(
-            c.message.topic,
-            &booking,
-            c.message.message_id,
-            c.message.at,
-        ) {
+        if let Some(n) = in_app_for(c.topic, &booking, c.message_id, c.at) {
             self.inbox.add(n).await?;
         }
-        match email_for(c.message.topic, &booking, c.message.message_id) {
+        match email_for(c.topic, &booking, c.message_id) {
             Some(email) => self.notifier.send_email(email).await,
             // Nobody to write to: delivered, on every channel there is.
             None => Ok(()),

@@ -11,7 +11,7 @@ use uuid::Uuid;
 use crate::account::Actor;
 use crate::booking::Booking;
 use crate::catalog::{Page, Paged};
-use crate::error::DomainError;
+use crate::error::{DomainError, FieldError};
 use crate::outbox::Topic;
 use crate::ports::Clock;
 
@@ -53,6 +53,8 @@ pub fn headline(topic: Topic, reference: &str) -> String {
         Topic::PaymentSucceeded => format!("Payment received for booking {reference}"),
         Topic::PaymentFailed => format!("Payment failed for booking {reference}"),
         Topic::RefundIssued => format!("Refund issued for booking {reference}"),
+        // An announcement's title is its own (`Announcement::title`).
+        Topic::Announcement => "A message from boxoffice".to_owned(),
     }
 }
 
@@ -72,6 +74,7 @@ pub fn opening(topic: Topic) -> &'static str {
             "Your payment did not go through; you can try again while the hold runs."
         }
         Topic::RefundIssued => "A refund for your booking has been issued.",
+        Topic::Announcement => "",
     }
 }
 
@@ -91,6 +94,105 @@ pub fn in_app_for(
         title: headline(topic, &booking.reference),
         body: opening(topic).to_owned(),
         created_at: at,
+    })
+}
+
+/// Who an announcement goes to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Recipients {
+    /// These accounts (distinct, each must exist).
+    Users(Vec<Uuid>),
+    /// Every active account.
+    AllActive,
+}
+
+/// An admin's message to users: in their inbox, and by email when asked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Announcement {
+    pub title: String,
+    pub body: String,
+    pub recipients: Recipients,
+    pub email: bool,
+}
+
+/// The most accounts one announcement may name (`all` has no limit).
+pub const MAX_ANNOUNCEMENT_USERS: usize = 1000;
+pub const MAX_TITLE_CHARS: usize = 200;
+pub const MAX_BODY_CHARS: usize = 5000;
+
+impl Announcement {
+    /// Checks an announcement as asked: a title (1–200 characters, trimmed) and a body (1–5,000),
+    /// and exactly one of `user_ids` (1–1,000, repeats counted once) or `all: true`.
+    pub fn parse(
+        title: &str,
+        body: &str,
+        user_ids: Option<Vec<Uuid>>,
+        all: bool,
+        email: bool,
+    ) -> Result<Announcement, DomainError> {
+        let mut errors = Vec::new();
+        let title = title.trim();
+        if title.is_empty() || title.chars().count() > MAX_TITLE_CHARS {
+            errors.push(FieldError::new(
+                "title",
+                format!("title must be 1 to {MAX_TITLE_CHARS} characters"),
+            ));
+        }
+        let body = body.trim();
+        if body.is_empty() || body.chars().count() > MAX_BODY_CHARS {
+            errors.push(FieldError::new(
+                "body",
+                format!("body must be 1 to {MAX_BODY_CHARS} characters"),
+            ));
+        }
+        let recipients = match (user_ids, all) {
+            (Some(_), true) | (None, false) => {
+                errors.push(FieldError::new(
+                    "user_ids",
+                    "give either user_ids or all: true, not both or neither",
+                ));
+                None
+            }
+            (None, true) => Some(Recipients::AllActive),
+            (Some(mut ids), false) => {
+                ids.sort();
+                ids.dedup();
+                if ids.is_empty() || ids.len() > MAX_ANNOUNCEMENT_USERS {
+                    errors.push(FieldError::new(
+                        "user_ids",
+                        format!("user_ids must name 1 to {MAX_ANNOUNCEMENT_USERS} users"),
+                    ));
+                    None
+                } else {
+                    Some(Recipients::Users(ids))
+                }
+            }
+        };
+        match recipients {
+            Some(recipients) if errors.is_empty() => Ok(Announcement {
+                title: title.to_owned(),
+                body: body.to_owned(),
+                recipients,
+                email,
+            }),
+            _ => Err(DomainError::Validation(errors)),
+        }
+    }
+}
+
+/// The email of an announcement to one of its recipients.
+pub fn announcement_email(
+    n: &Notification,
+    to: &str,
+    message_id: Uuid,
+) -> Result<crate::ports::EmailMessage, DomainError> {
+    let to = crate::values::Email::parse(to)
+        .map_err(|e| DomainError::internal(format!("the recipient's stored email: {e:?}")))?;
+    Ok(crate::ports::EmailMessage {
+        to,
+        subject: n.title.clone(),
+        text_body: format!("Hello,\n\n{}\n\n— boxoffice\n", n.body),
+        message_id: Some(message_id),
     })
 }
 
@@ -118,6 +220,15 @@ pub trait InboxStore: Send + Sync + 'static {
     ) -> Result<Notification, DomainError>;
     /// Marks all the user's unread notifications read at `now`; how many.
     async fn mark_all_read(&self, user_id: Uuid, now: DateTime<Utc>) -> Result<i64, DomainError>;
+    /// A notification with its recipient's email. MUST return `NotFound("notification")`
+    /// for an unknown id.
+    async fn get_with_email(&self, id: i64) -> Result<(Notification, String), DomainError>;
+    /// Writes the announcement to each recipient's inbox at `now` (topic `announcement`) and,
+    /// when `email`, one outbox message per notification — in ONE transaction. `AllActive` is
+    /// every account whose `active` is true. MUST return a `Validation` error on `user_ids`
+    /// naming the unknown ones, and write nothing, when some accounts do not exist. Returns
+    /// how many notifications were written.
+    async fn push(&self, a: Announcement, now: DateTime<Utc>) -> Result<i64, DomainError>;
 }
 
 /// The inbox's use cases: a user reads and marks their own notifications, an admin anyone's.
@@ -161,5 +272,12 @@ impl InboxService {
     pub async fn mark_all_read(&self, actor: &Actor, user_id: Uuid) -> Result<i64, DomainError> {
         actor.require_self_or_admin(user_id)?;
         self.store.mark_all_read(user_id, self.clock.now()).await
+    }
+
+    /// Admins only: an announcement to users' inboxes (and by email, through the outbox).
+    /// Returns how many users it reached.
+    pub async fn push(&self, actor: &Actor, a: Announcement) -> Result<i64, DomainError> {
+        actor.require_admin()?;
+        self.store.push(a, self.clock.now()).await
     }
 }

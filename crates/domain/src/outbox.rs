@@ -28,10 +28,12 @@ pub enum Topic {
     PaymentSucceeded,
     PaymentFailed,
     RefundIssued,
+    /// An admin's message to users (`POST /api/v1/notifications/push`).
+    Announcement,
 }
 
 impl Topic {
-    pub const ALL: [Topic; 9] = [
+    pub const ALL: [Topic; 10] = [
         Topic::BookingHeld,
         Topic::BookingConfirmed,
         Topic::BookingCancelled,
@@ -41,6 +43,7 @@ impl Topic {
         Topic::PaymentSucceeded,
         Topic::PaymentFailed,
         Topic::RefundIssued,
+        Topic::Announcement,
     ];
 
     /// The stored name (`outbox.topic`).
@@ -55,6 +58,7 @@ impl Topic {
             Topic::PaymentSucceeded => "payment.succeeded",
             Topic::PaymentFailed => "payment.failed",
             Topic::RefundIssued => "refund.issued",
+            Topic::Announcement => "announcement",
         }
     }
 
@@ -114,6 +118,14 @@ pub struct OutboxMessage {
     pub booking_id: Uuid,
     /// When the change happened.
     pub at: DateTime<Utc>,
+}
+
+/// What a stored message is about: a booking (its content read when it is delivered) or an
+/// inbox notification (an announcement: its title and body are the notification's).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum About {
+    Booking(Uuid),
+    Notification(i64),
 }
 
 /// What becomes of a message whose delivery just failed.
@@ -203,7 +215,11 @@ impl OutboxStatus {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OutboxEntry {
     pub id: i64,
-    pub message: OutboxMessage,
+    pub message_id: Uuid,
+    pub topic: Topic,
+    pub about: About,
+    /// When the change it announces happened.
+    pub at: DateTime<Utc>,
     pub status: OutboxStatus,
     pub attempts: u32,
     pub next_attempt_at: DateTime<Utc>,

@@ -20,7 +20,7 @@ use crate::idempotency::{
     Begin, IdempotencyKey, IdempotencyRules, IdempotencyScope, Lease, RequestHash, StoredResponse,
 };
 use crate::import::{ImportSummary, PricingRow, SeatRow};
-use crate::outbox::{AfterFailure, OutboxEntry, OutboxMessage, OutboxStatus};
+use crate::outbox::{About, AfterFailure, OutboxEntry, OutboxStatus, Topic};
 use crate::payment::{
     GatewayOutcome, HistoryEntry, Payment, PaymentMethod, Refund, RefundOutcome, RefundPolicy,
 };
@@ -324,7 +324,10 @@ pub trait IdempotencyStore: Send + Sync + 'static {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ClaimedMessage {
     pub id: i64,
-    pub message: OutboxMessage,
+    pub message_id: Uuid,
+    pub topic: Topic,
+    pub about: About,
+    pub at: DateTime<Utc>,
     pub attempts: u32,
 }
 

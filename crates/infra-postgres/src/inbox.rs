@@ -2,13 +2,16 @@
 
 use async_trait::async_trait;
 use boxoffice_domain::catalog::{Page, Paged};
-use boxoffice_domain::inbox::{InboxStore, NewNotification, Notification};
+use boxoffice_domain::inbox::{
+    Announcement, InboxStore, NewNotification, Notification, Recipients,
+};
+use boxoffice_domain::outbox::Topic;
 use boxoffice_domain::DomainError;
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use uuid::Uuid;
 
-use crate::schema::notifications;
+use crate::schema::{notifications, outbox, users};
 use crate::{map_db_error, Db};
 
 #[derive(Clone)]
@@ -158,6 +161,96 @@ impl InboxStore for PgInboxStore {
                 .execute(conn)
                 .map_err(map_db_error)?;
                 Ok(n as i64)
+            })
+            .await
+    }
+
+    async fn get_with_email(&self, id: i64) -> Result<(Notification, String), DomainError> {
+        self.db
+            .run(move |conn| {
+                let row: Option<(Row, String)> = notifications::table
+                    .inner_join(users::table)
+                    .filter(notifications::id.eq(id))
+                    .select((Row::as_select(), users::email))
+                    .first(conn)
+                    .optional()
+                    .map_err(map_db_error)?;
+                let (row, email) = row.ok_or_else(|| DomainError::not_found("notification", id))?;
+                Ok((Notification::from(row), email))
+            })
+            .await
+    }
+
+    async fn push(&self, a: Announcement, now: DateTime<Utc>) -> Result<i64, DomainError> {
+        self.db
+            .bulk_transaction(move |conn| {
+                let topic = Topic::Announcement.as_str();
+                let recipients: Vec<Uuid> = match &a.recipients {
+                    Recipients::AllActive => users::table
+                        .filter(users::active.eq(true))
+                        .select(users::id)
+                        .load(conn)?,
+                    Recipients::Users(ids) => {
+                        let known: Vec<Uuid> = users::table
+                            .filter(users::id.eq_any(ids))
+                            .select(users::id)
+                            .load(conn)?;
+                        let unknown: Vec<String> = ids
+                            .iter()
+                            .filter(|id| !known.contains(id))
+                            .map(Uuid::to_string)
+                            .collect();
+                        if !unknown.is_empty() {
+                            return Err(DomainError::invalid(
+                                "user_ids",
+                                format!("unknown users: {}", unknown.join(", ")),
+                            )
+                            .into());
+                        }
+                        ids.clone()
+                    }
+                };
+                let rows: Vec<_> = recipients
+                    .iter()
+                    .map(|u| {
+                        (
+                            notifications::user_id.eq(*u),
+                            notifications::topic.eq(topic),
+                            notifications::title.eq(&a.title),
+                            notifications::body.eq(&a.body),
+                            notifications::created_at.eq(now),
+                        )
+                    })
+                    .collect();
+                let mut written: Vec<i64> = Vec::with_capacity(rows.len());
+                // At most 5 bind parameters a row: well under PostgreSQL's 65,535 per statement.
+                for chunk in rows.chunks(10_000) {
+                    let ids: Vec<i64> = diesel::insert_into(notifications::table)
+                        .values(chunk)
+                        .returning(notifications::id)
+                        .get_results(conn)?;
+                    written.extend(ids);
+                }
+                if a.email {
+                    for chunk in written.chunks(10_000) {
+                        let messages: Vec<_> = chunk
+                            .iter()
+                            .map(|n| {
+                                (
+                                    outbox::message_id.eq(Uuid::new_v4()),
+                                    outbox::topic.eq(topic),
+                                    outbox::notification_id.eq(Some(*n)),
+                                    outbox::at.eq(now),
+                                    outbox::next_attempt_at.eq(now),
+                                )
+                            })
+                            .collect();
+                        diesel::insert_into(outbox::table)
+                            .values(&messages)
+                            .execute(conn)?;
+                    }
+                }
+                Ok(written.len() as i64)
             })
             .await
     }

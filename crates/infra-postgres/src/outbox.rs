@@ -3,13 +3,13 @@
 
 use async_trait::async_trait;
 use boxoffice_domain::catalog::{Page, Paged};
-use boxoffice_domain::outbox::{AfterFailure, OutboxEntry, OutboxMessage, OutboxStatus, Topic};
+use boxoffice_domain::outbox::{About, AfterFailure, OutboxEntry, OutboxStatus, Topic};
 use boxoffice_domain::ports::{ClaimedMessage, OutboxStore};
 use boxoffice_domain::DomainError;
 use chrono::{DateTime, Utc};
 use diesel::pg::PgConnection;
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Int4, Text, Timestamptz, Uuid as SqlUuid};
+use diesel::sql_types::{BigInt, Int4, Nullable, Text, Timestamptz, Uuid as SqlUuid};
 use uuid::Uuid;
 
 use crate::schema::outbox;
@@ -36,28 +36,41 @@ struct ClaimedRow {
     message_id: Uuid,
     #[diesel(sql_type = Text)]
     topic: String,
-    #[diesel(sql_type = SqlUuid)]
-    booking_id: Uuid,
+    #[diesel(sql_type = Nullable<SqlUuid>)]
+    booking_id: Option<Uuid>,
+    #[diesel(sql_type = Nullable<BigInt>)]
+    notification_id: Option<i64>,
     #[diesel(sql_type = Timestamptz)]
     at: DateTime<Utc>,
     #[diesel(sql_type = Int4)]
     attempts: i32,
 }
 
+/// What a row is about: exactly one of its booking and its notification (a CHECK says so).
+fn about(booking_id: Option<Uuid>, notification_id: Option<i64>) -> Result<About, DomainError> {
+    match (booking_id, notification_id) {
+        (Some(b), None) => Ok(About::Booking(b)),
+        (None, Some(n)) => Ok(About::Notification(n)),
+        _ => Err(DomainError::internal(
+            "an outbox row is about both or neither of a booking and a notification",
+        )),
+    }
+}
+
+fn topic(raw: &str) -> Result<Topic, DomainError> {
+    Topic::parse(raw).ok_or_else(|| DomainError::internal(format!("unknown outbox topic {raw:?}")))
+}
+
 impl TryFrom<ClaimedRow> for ClaimedMessage {
     type Error = DomainError;
 
     fn try_from(r: ClaimedRow) -> Result<Self, DomainError> {
-        let topic = Topic::parse(&r.topic)
-            .ok_or_else(|| DomainError::internal(format!("unknown outbox topic {:?}", r.topic)))?;
         Ok(ClaimedMessage {
             id: r.id,
-            message: OutboxMessage {
-                message_id: r.message_id,
-                topic,
-                booking_id: r.booking_id,
-                at: r.at,
-            },
+            message_id: r.message_id,
+            topic: topic(&r.topic)?,
+            about: about(r.booking_id, r.notification_id)?,
+            at: r.at,
             attempts: u32::try_from(r.attempts).unwrap_or(0),
         })
     }
@@ -70,7 +83,8 @@ struct EntryRow {
     id: i64,
     message_id: Uuid,
     topic: String,
-    booking_id: Uuid,
+    booking_id: Option<Uuid>,
+    notification_id: Option<i64>,
     at: DateTime<Utc>,
     status: String,
     attempts: i32,
@@ -83,22 +97,17 @@ impl TryFrom<EntryRow> for OutboxEntry {
     type Error = DomainError;
 
     fn try_from(r: EntryRow) -> Result<Self, DomainError> {
-        let claimed = ClaimedMessage::try_from(ClaimedRow {
-            id: r.id,
-            message_id: r.message_id,
-            topic: r.topic,
-            booking_id: r.booking_id,
-            at: r.at,
-            attempts: r.attempts,
-        })?;
         let status = OutboxStatus::parse(&r.status).ok_or_else(|| {
             DomainError::internal(format!("unknown outbox status {:?}", r.status))
         })?;
         Ok(OutboxEntry {
             id: r.id,
-            message: claimed.message,
+            message_id: r.message_id,
+            topic: topic(&r.topic)?,
+            about: about(r.booking_id, r.notification_id)?,
+            at: r.at,
             status,
-            attempts: claimed.attempts,
+            attempts: u32::try_from(r.attempts).unwrap_or(0),
             next_attempt_at: r.next_attempt_at,
             last_error: r.last_error,
             delivered_at: r.delivered_at,
@@ -134,7 +143,8 @@ impl OutboxStore for PgOutboxStore {
                            AND next_attempt_at <= $1 ORDER BY next_attempt_at, id LIMIT $3 \
                            FOR UPDATE SKIP LOCKED) due \
                      WHERE o.id = due.id \
-                     RETURNING o.id, o.message_id, o.topic, o.booking_id, o.at, o.attempts",
+                     RETURNING o.id, o.message_id, o.topic, o.booking_id, o.notification_id, o.at, \
+                     o.attempts",
                     pending = PENDING.as_str()
                 ))
                 .bind::<Timestamptz, _>(now)

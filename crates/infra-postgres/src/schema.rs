@@ -128,13 +128,14 @@ diesel::table! {
         id -> Int8,
         message_id -> Uuid,
         topic -> Text,
-        booking_id -> Uuid,
+        booking_id -> Nullable<Uuid>,
         at -> Timestamptz,
         status -> Text,
         attempts -> Int4,
         next_attempt_at -> Timestamptz,
         last_error -> Nullable<Text>,
         delivered_at -> Nullable<Timestamptz>,
+        notification_id -> Nullable<Int8>,
     }
 }
 
@@ -258,6 +259,8 @@ diesel::table! {
 diesel::joinable!(events -> cities (city_id));
 diesel::joinable!(events -> venues (venue_id));
 diesel::joinable!(outbox -> bookings (booking_id));
+diesel::joinable!(outbox -> notifications (notification_id));
+diesel::joinable!(notifications -> users (user_id));
 diesel::joinable!(shows -> events (event_id));
 diesel::joinable!(shows -> venues (venue_id));
 diesel::joinable!(seat_classes -> shows (show_id));

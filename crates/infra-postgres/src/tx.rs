@@ -340,7 +340,7 @@ impl BookingTx for PgTx<'_> {
                 (
                     outbox::message_id.eq(m.message_id),
                     outbox::topic.eq(m.topic.as_str()),
-                    outbox::booking_id.eq(m.booking_id),
+                    outbox::booking_id.eq(Some(m.booking_id)),
                     outbox::at.eq(m.at),
                     // Due at once.
                     outbox::next_attempt_at.eq(m.at),

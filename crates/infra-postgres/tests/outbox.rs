@@ -198,7 +198,7 @@ async fn claims_are_leased_disjoint_and_end_delivered_retried_or_dead() {
     assert!(a
         .iter()
         .chain(&b)
-        .all(|c| c.message.topic.as_str() == "booking.held"));
+        .all(|c| c.topic.as_str() == "booking.held"));
     // Leased: nothing is due while the lease runs.
     assert!(store.claim_due(now(), lease, 10).await.unwrap().is_empty());
 

@@ -46,6 +46,8 @@ from boxoffice_client.models.outbox_message_list import OutboxMessageList
 from boxoffice_client.models.password_reset_confirm import PasswordResetConfirm
 from boxoffice_client.models.password_reset_request import PasswordResetRequest
 from boxoffice_client.models.payment_dto import PaymentDto
+from boxoffice_client.models.push_notification import PushNotification
+from boxoffice_client.models.pushed_dto import PushedDto
 from boxoffice_client.models.quote_dto import QuoteDto
 from boxoffice_client.models.quote_request import QuoteRequest
 from boxoffice_client.models.refresh_request import RefreshRequest

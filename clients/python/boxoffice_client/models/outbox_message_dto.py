@@ -31,15 +31,16 @@ class OutboxMessageDto(BaseModel):
     """ # noqa: E501
     at: datetime = Field(description="When the change it announces happened.")
     attempts: StrictInt = Field(description="Delivery attempts so far (counted from 0 again by a retry).")
-    booking_id: UUID
+    booking_id: Optional[UUID] = Field(default=None, description="The booking it is about (`null` for an announcement).")
     delivered_at: Optional[datetime] = None
     id: StrictInt
     last_error: Optional[StrictStr] = Field(default=None, description="The error of the last failed attempt.")
     message_id: UUID = Field(description="The same on every delivery attempt (the email's `Message-ID`).")
     next_attempt_at: datetime = Field(description="When a pending message is (next) due.")
+    notification_id: Optional[StrictInt] = Field(default=None, description="The inbox notification it emails (an announcement; `null` for a booking's message).")
     status: StrictStr = Field(description="pending, delivered or dead")
-    topic: StrictStr = Field(description="booking.held, booking.confirmed, booking.cancelled, booking.expired, booking.completed,  booking.seats_changed, payment.succeeded, payment.failed or refund.issued")
-    __properties: ClassVar[List[str]] = ["at", "attempts", "booking_id", "delivered_at", "id", "last_error", "message_id", "next_attempt_at", "status", "topic"]
+    topic: StrictStr = Field(description="booking.held, booking.confirmed, booking.cancelled, booking.expired, booking.completed,  booking.seats_changed, payment.succeeded, payment.failed, refund.issued or announcement")
+    __properties: ClassVar[List[str]] = ["at", "attempts", "booking_id", "delivered_at", "id", "last_error", "message_id", "next_attempt_at", "notification_id", "status", "topic"]
 
     @field_validator('status')
     def status_validate_enum(cls, value):
@@ -51,8 +52,8 @@ class OutboxMessageDto(BaseModel):
     @field_validator('topic')
     def topic_validate_enum(cls, value):
         """Validates the enum"""
-        if value not in set(['booking.held', 'booking.confirmed', 'booking.cancelled', 'booking.expired', 'booking.completed', 'booking.seats_changed', 'payment.succeeded', 'payment.failed', 'refund.issued']):
-            raise ValueError("must be one of enum values ('booking.held', 'booking.confirmed', 'booking.cancelled', 'booking.expired', 'booking.completed', 'booking.seats_changed', 'payment.succeeded', 'payment.failed', 'refund.issued')")
+        if value not in set(['booking.held', 'booking.confirmed', 'booking.cancelled', 'booking.expired', 'booking.completed', 'booking.seats_changed', 'payment.succeeded', 'payment.failed', 'refund.issued', 'announcement']):
+            raise ValueError("must be one of enum values ('booking.held', 'booking.confirmed', 'booking.cancelled', 'booking.expired', 'booking.completed', 'booking.seats_changed', 'payment.succeeded', 'payment.failed', 'refund.issued', 'announcement')")
         return value
 
     model_config = ConfigDict(
@@ -94,6 +95,11 @@ class OutboxMessageDto(BaseModel):
             exclude=excluded_fields,
             exclude_none=True,
         )
+        # set to None if booking_id (nullable) is None
+        # and model_fields_set contains the field
+        if self.booking_id is None and "booking_id" in self.model_fields_set:
+            _dict['booking_id'] = None
+
         # set to None if delivered_at (nullable) is None
         # and model_fields_set contains the field
         if self.delivered_at is None and "delivered_at" in self.model_fields_set:
@@ -103,6 +109,11 @@ class OutboxMessageDto(BaseModel):
         # and model_fields_set contains the field
         if self.last_error is None and "last_error" in self.model_fields_set:
             _dict['last_error'] = None
+
+        # set to None if notification_id (nullable) is None
+        # and model_fields_set contains the field
+        if self.notification_id is None and "notification_id" in self.model_fields_set:
+            _dict['notification_id'] = None
 
         return _dict
 
@@ -124,6 +135,7 @@ class OutboxMessageDto(BaseModel):
             "last_error": obj.get("last_error"),
             "message_id": obj.get("message_id"),
             "next_attempt_at": obj.get("next_attempt_at"),
+            "notification_id": obj.get("notification_id"),
             "status": obj.get("status"),
             "topic": obj.get("topic")
         })

@@ -4,6 +4,7 @@
 use boxoffice_domain::account::{Role, PASSWORD_MAX_CHARS, PASSWORD_MIN_CHARS};
 use boxoffice_domain::booking::BookingStatus;
 use boxoffice_domain::catalog::{EventType, Page, SeatStatus, ShowKind, MAX_SEATS_PER_SHOW};
+use boxoffice_domain::inbox::{MAX_ANNOUNCEMENT_USERS, MAX_BODY_CHARS, MAX_TITLE_CHARS};
 use boxoffice_domain::lifecycle::MAX_REASON_CHARS;
 use boxoffice_domain::limits;
 use boxoffice_domain::outbox::{OutboxStatus, Topic};
@@ -285,6 +286,14 @@ pub(super) fn property_rules() -> Vec<(&'static str, &'static str, Value)> {
         ("RefundDto", "status", e(&refund_status)),
         ("HistoryEntryDto", "entity", e(&entity)),
         ("OutboxMessageDto", "topic", e(&topic)),
+        ("PushNotification", "title", text(MAX_TITLE_CHARS)),
+        ("PushNotification", "body", text(MAX_BODY_CHARS)),
+        (
+            "PushNotification",
+            "user_ids",
+            json!({ "minItems": 1, "maxItems": MAX_ANNOUNCEMENT_USERS,
+                    "items": { "format": "uuid" } }),
+        ),
         ("OutboxMessageDto", "status", e(&outbox_status)),
     ];
     // Every response's money is within the ceiling too.

@@ -150,6 +150,12 @@ pub const OPERATIONS: &[OperationDoc] = &[
         database: true,
     },
     OperationDoc {
+        id: "push_notification",
+        success: &[],
+        errors: &[FORBIDDEN],
+        database: true,
+    },
+    OperationDoc {
         id: "list_outbox",
         success: &[],
         errors: &[FORBIDDEN],

@@ -13,7 +13,7 @@ use crate::booking::{Booking, BookingItem, BookingStatus};
 use crate::delivery::{email_for, Delivery, DeliveryReport};
 use crate::error::DomainError;
 use crate::inbox::{in_app_for, MockInboxStore};
-use crate::outbox::{AfterFailure, OutboxMessage, RetryPolicy, Topic};
+use crate::outbox::{About, AfterFailure, RetryPolicy, Topic};
 use crate::ports::{
     ClaimedMessage, MockBookingRepository, MockClock, MockNotifier, MockOutboxStore,
 };
@@ -126,12 +126,10 @@ fn money_shows_the_decimals_of_its_currency() {
 fn claimed(id: i64, attempts: u32) -> ClaimedMessage {
     ClaimedMessage {
         id,
-        message: OutboxMessage {
-            message_id: Uuid::from_u128(id as u128),
-            topic: Topic::BookingConfirmed,
-            booking_id: Uuid::from_u128(7),
-            at: t0(),
-        },
+        message_id: Uuid::from_u128(id as u128),
+        topic: Topic::BookingConfirmed,
+        about: About::Booking(Uuid::from_u128(7)),
+        at: t0(),
         attempts,
     }
 }
@@ -283,4 +281,107 @@ fn an_account_s_booking_also_reaches_its_inbox_once_per_message() {
         in_app_for(Topic::BookingHeld, &booking(None), Uuid::nil(), t0()),
         None
     );
+}
+
+#[test]
+fn an_announcement_needs_a_title_a_body_and_exactly_one_kind_of_recipients() {
+    use crate::inbox::{Announcement, Recipients};
+    let a = Uuid::from_u128(1);
+    let ok = Announcement::parse(
+        "  Doors open early ",
+        "At 18:00.",
+        Some(vec![a, a]),
+        false,
+        true,
+    )
+    .unwrap();
+    assert_eq!(ok.title, "Doors open early");
+    assert_eq!(
+        ok.recipients,
+        Recipients::Users(vec![a]),
+        "repeats counted once"
+    );
+    assert!(ok.email);
+    let all = Announcement::parse("t", "b", None, true, false).unwrap();
+    assert_eq!(all.recipients, Recipients::AllActive);
+    let fields = |r: Result<Announcement, DomainError>| super::support::failing_fields(r);
+    assert_eq!(
+        fields(Announcement::parse(" ", "b", None, true, false)),
+        ["title"]
+    );
+    assert_eq!(
+        fields(Announcement::parse(&"t".repeat(201), "", None, true, false)),
+        ["title", "body"]
+    );
+    assert_eq!(
+        fields(Announcement::parse("t", "b", Some(vec![a]), true, false)),
+        ["user_ids"]
+    );
+    assert_eq!(
+        fields(Announcement::parse("t", "b", None, false, false)),
+        ["user_ids"]
+    );
+    assert_eq!(
+        fields(Announcement::parse("t", "b", Some(vec![]), false, false)),
+        ["user_ids"]
+    );
+    let many: Vec<Uuid> = (0..1001u128).map(Uuid::from_u128).collect();
+    assert_eq!(
+        fields(Announcement::parse("t", "b", Some(many), false, false)),
+        ["user_ids"]
+    );
+}
+
+#[test]
+fn an_announcement_s_message_emails_the_notification_to_its_recipient() {
+    use crate::inbox::Notification;
+    let mut outbox = MockOutboxStore::new();
+    outbox.expect_claim_due().return_once(|_, _, _| {
+        Ok(vec![ClaimedMessage {
+            id: 9,
+            message_id: Uuid::from_u128(9),
+            topic: Topic::Announcement,
+            about: About::Notification(77),
+            at: t0(),
+            attempts: 1,
+        }])
+    });
+    outbox
+        .expect_mark_delivered()
+        .with(eq(9), eq(t0()))
+        .times(1)
+        .returning(|_, _| Ok(()));
+    let mut inbox = MockInboxStore::new();
+    inbox.expect_get_with_email().with(eq(77)).returning(|_| {
+        Ok((
+            Notification {
+                id: 77,
+                user_id: Uuid::from_u128(5),
+                topic: "announcement".into(),
+                booking_id: None,
+                title: "Doors open early".into(),
+                body: "At 18:00.".into(),
+                created_at: t0(),
+                read_at: None,
+            },
+            "bo@example.com".into(),
+        ))
+    });
+    inbox.expect_add().never();
+    let mut bookings = MockBookingRepository::new();
+    bookings.expect_get_booking().never();
+    let mut notifier = MockNotifier::new();
+    notifier
+        .expect_send_email()
+        .withf(|e| {
+            e.to.as_str() == "bo@example.com"
+                && e.subject == "Doors open early"
+                && e.text_body.contains("At 18:00.")
+                && e.message_id == Some(Uuid::from_u128(9))
+        })
+        .times(1)
+        .returning(|_| Ok(()));
+    let report =
+        block_on(delivery_with_inbox(outbox, bookings, notifier, inbox).run_once()).unwrap();
+    assert_eq!(report.delivered, 1);
 }
