@@ -23,3 +23,4 @@ mod openapi;
 mod payments;
 mod quote;
 mod seat_map;
+mod smtp_server;

@@ -376,3 +376,78 @@ async fn an_admin_announces_to_named_users_or_to_all_in_the_inbox_and_by_email()
     let (_, count) = app.as_user(&bob).get("/notifications/unread-count").await;
     assert_eq!(count["unread"], 1);
 }
+
+#[tokio::test]
+async fn when_the_mail_server_comes_back_every_message_is_delivered_once_as_it_sees_it() {
+    use super::smtp_server::SmtpServer;
+    use std::sync::atomic::Ordering;
+
+    let free = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = free.local_addr().unwrap().port();
+    drop(free);
+    let app = spawn_app_with(|s| {
+        s.email.transport = "smtp".into();
+        s.email.smtp_url = format!("smtp://127.0.0.1:{port}");
+        s.outbox.retry_base_secs = 30;
+        s.outbox.max_attempts = 10;
+    })
+    .await;
+    let show = app.simple_seated_show().await;
+    app.anon().hold(show, &["A1"]).await;
+    app.anon().hold(show, &["A2"]).await;
+
+    // Nobody listens: both wait.
+    let down = app.deliver().await;
+    assert_eq!((down.delivered, down.retried), (0, 2));
+    // A server that turns mail away: both wait again, nothing was accepted.
+    let smtp = SmtpServer::start(port).await;
+    smtp.refusing.store(true, Ordering::SeqCst);
+    app.clock.advance(Duration::seconds(31));
+    let refused = app.deliver().await;
+    assert_eq!((refused.delivered, refused.retried), (0, 2));
+    assert!(smtp.accepted.lock().unwrap().is_empty());
+    // It accepts again: each message once, and never again.
+    smtp.refusing.store(false, Ordering::SeqCst);
+    app.clock.advance(Duration::seconds(61));
+    let back = app.deliver().await;
+    assert_eq!((back.delivered, back.retried, back.dead), (2, 0, 0));
+    app.clock.advance(Duration::hours(2));
+    assert_eq!(app.deliver().await, Default::default());
+    let mut ids = smtp.message_ids();
+    assert_eq!(ids.len(), 2, "{:?}", smtp.accepted.lock().unwrap());
+    ids.sort();
+    ids.dedup();
+    assert_eq!(ids.len(), 2, "two distinct messages");
+    let accepted = smtp.accepted.lock().unwrap().clone();
+    assert!(accepted
+        .iter()
+        .all(|m| m.contains("Subject: Your seats are held")));
+}
+
+#[tokio::test]
+async fn two_workers_at_once_deliver_each_message_once() {
+    use super::smtp_server::SmtpServer;
+
+    let free = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = free.local_addr().unwrap().port();
+    drop(free);
+    let smtp = SmtpServer::start(port).await;
+    let app = spawn_app_with(|s| {
+        s.email.transport = "smtp".into();
+        s.email.smtp_url = format!("smtp://127.0.0.1:{port}");
+        s.outbox.batch_size = 3;
+    })
+    .await;
+    let show = app.simple_seated_show().await;
+    for seat in ["A1", "A2", "A3", "A4", "A5", "A6"] {
+        app.anon().hold(show, &[seat]).await;
+    }
+    let (a, b) = tokio::join!(app.deliver(), app.deliver());
+    let (c, d) = tokio::join!(app.deliver(), app.deliver());
+    assert_eq!(a.delivered + b.delivered + c.delivered + d.delivered, 6);
+    let mut ids = smtp.message_ids();
+    assert_eq!(ids.len(), 6);
+    ids.sort();
+    ids.dedup();
+    assert_eq!(ids.len(), 6, "no message twice");
+}
