@@ -451,3 +451,88 @@ async fn two_workers_at_once_deliver_each_message_once() {
     ids.dedup();
     assert_eq!(ids.len(), 6, "no message twice");
 }
+
+/// The outbox's password-reset rows: (status, sealed bytes).
+async fn reset_rows(app: &TestApp) -> Vec<(String, Option<Vec<u8>>)> {
+    let url = app.db_url().to_owned();
+    tokio::task::spawn_blocking(move || {
+        use diesel::sql_types::{Bytea, Nullable, Text};
+        use diesel::{Connection, PgConnection, QueryableByName, RunQueryDsl};
+        #[derive(QueryableByName)]
+        struct R {
+            #[diesel(sql_type = Text)]
+            status: String,
+            #[diesel(sql_type = Nullable<Bytea>)]
+            sealed: Option<Vec<u8>>,
+        }
+        let mut conn = PgConnection::establish(&url).expect("connect");
+        diesel::sql_query(
+            "SELECT status, sealed FROM outbox WHERE topic = 'password.reset_requested' ORDER BY id",
+        )
+        .load::<R>(&mut conn)
+        .expect("outbox rows")
+        .into_iter()
+        .map(|r| (r.status, r.sealed))
+        .collect()
+    })
+    .await
+    .expect("join")
+}
+
+#[tokio::test]
+async fn a_password_reset_goes_through_the_outbox_with_its_token_sealed_then_dropped() {
+    let mail = MailDir::new();
+    let dir = mail.0.to_string_lossy().into_owned();
+    let app = spawn_app_with(|s| {
+        s.email.transport = "file".into();
+        s.email.dir = dir;
+    })
+    .await;
+    let cy = app.signup("cy-reset@example.com", "customer").await;
+    let (status, _) = app
+        .anon()
+        .post_json(
+            "/auth/password-reset",
+            &serde_json::json!({"email": cy.email}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::ACCEPTED);
+    // The request's work runs after the answer: wait for its outbox row.
+    let mut rows = vec![];
+    for _ in 0..100 {
+        rows = reset_rows(&app).await;
+        if !rows.is_empty() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(rows.len(), 1);
+    let sealed = rows[0].1.clone().expect("the token, sealed");
+    assert_eq!(app.deliver().await.delivered, 1);
+    let emails = mail.emails();
+    assert_eq!(emails.len(), 1);
+    let (subject, raw) = &emails[0];
+    assert_eq!(subject, "Reset your boxoffice password");
+    let token = raw
+        .lines()
+        .map(str::trim)
+        .find(|l| {
+            l.len() >= 32
+                && l.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+        })
+        .expect("a token line")
+        .to_owned();
+    // The database never held the token in the clear, and holds nothing of it once delivered.
+    assert!(!sealed.windows(token.len()).any(|w| w == token.as_bytes()));
+    assert_eq!(reset_rows(&app).await, [("delivered".to_owned(), None)]);
+    // The token works.
+    let (status, _) = app
+        .anon()
+        .post_json(
+            "/auth/password-reset/confirm",
+            &serde_json::json!({"token": token, "new_password": "An0ther-Passw0rd-42"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+}

@@ -95,17 +95,12 @@ pub async fn password_reset(
     body: Body<PasswordResetRequest>,
 ) -> Res<actix_web::HttpResponse> {
     let email = body.into_inner().email;
-    // The work (lookup, token, email) happens after the answer, so neither the answer nor its
+    // The work (lookup, token, the outbox message) happens after the answer, so neither the answer nor its
     // timing says whether the account exists. Failures go to the log.
     let accounts = state.accounts.clone();
     actix_web::rt::spawn(async move {
-        match accounts.request_password_reset(&email).await {
-            Ok(outcome) => {
-                if let Some(e) = outcome.delivery_error {
-                    tracing::warn!(error = %e, "password-reset email not delivered");
-                }
-            }
-            Err(e) => tracing::warn!(error = %e, "password-reset request failed"),
+        if let Err(e) = accounts.request_password_reset(&email).await {
+            tracing::warn!(error = %e, "password-reset request failed");
         }
     });
     Ok(actix_web::HttpResponse::Accepted().json(AcceptedDto {

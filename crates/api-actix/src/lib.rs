@@ -37,6 +37,7 @@ pub mod outbox;
 pub mod payments;
 pub mod quote;
 pub mod ratelimit;
+pub mod seal;
 pub mod seat_map;
 pub mod swagger;
 pub mod timestamp;

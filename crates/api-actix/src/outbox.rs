@@ -36,12 +36,15 @@ pub struct OutboxMessageDto {
     /// The same on every delivery attempt (the email's `Message-ID`).
     pub message_id: Uuid,
     /// booking.held, booking.confirmed, booking.cancelled, booking.expired, booking.completed,
-    /// booking.seats_changed, payment.succeeded, payment.failed, refund.issued or announcement
+    /// booking.seats_changed, payment.succeeded, payment.failed, refund.issued, announcement or
+    /// password.reset_requested
     pub topic: String,
-    /// The booking it is about (`null` for an announcement).
+    /// The booking it is about (`null` for an announcement or a password reset).
     pub booking_id: Option<Uuid>,
-    /// The inbox notification it emails (an announcement; `null` for a booking's message).
+    /// The inbox notification it emails (an announcement; `null` otherwise).
     pub notification_id: Option<i64>,
+    /// The account it is for (a password reset; `null` otherwise).
+    pub user_id: Option<Uuid>,
     /// When the change it announces happened.
     #[serde(serialize_with = "timestamp::serialize")]
     pub at: DateTime<Utc>,
@@ -60,9 +63,10 @@ pub struct OutboxMessageDto {
 
 impl From<OutboxEntry> for OutboxMessageDto {
     fn from(e: OutboxEntry) -> Self {
-        let (booking_id, notification_id) = match e.about {
-            About::Booking(b) => (Some(b), None),
-            About::Notification(n) => (None, Some(n)),
+        let (booking_id, notification_id, user_id) = match e.about {
+            About::Booking(b) => (Some(b), None, None),
+            About::Notification(n) => (None, Some(n), None),
+            About::Account(u) => (None, None, Some(u)),
         };
         Self {
             id: e.id,
@@ -70,6 +74,7 @@ impl From<OutboxEntry> for OutboxMessageDto {
             topic: e.topic.as_str().to_owned(),
             booking_id,
             notification_id,
+            user_id,
             at: e.at,
             status: e.status.as_str().to_owned(),
             attempts: e.attempts,

@@ -6,17 +6,18 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use boxoffice_api::auth::{BcryptHasher, JwtKeys, OsTokens};
+use boxoffice_api::seal::RingSealer;
 use boxoffice_api::{ApiState, HttpSettings};
 use boxoffice_domain::account::{Actor, AuthRules, Role, User};
 use boxoffice_domain::accounts::AccountService;
-use boxoffice_domain::delivery::{Delivery, DeliveryReport, OutboxAdmin};
+use boxoffice_domain::delivery::{Delivery, DeliveryPorts, DeliveryReport, OutboxAdmin};
 use boxoffice_domain::idempotency::IdempotencyRules;
 use boxoffice_domain::idempotency_service::IdempotencyService;
 use boxoffice_domain::inbox::InboxService;
 use boxoffice_domain::lifecycle::{PaymentDeps, PaymentService, Sweeper, WebhookRules};
 use boxoffice_domain::outbox::RetryPolicy;
 use boxoffice_domain::payment::{PaymentGateway, RefundPolicy};
-use boxoffice_domain::ports::{Clock, SystemClock};
+use boxoffice_domain::ports::{Clock, Sealer, SystemClock};
 use boxoffice_domain::service::{BookingRules, BookingService, CatalogService};
 use boxoffice_domain::values::Currency;
 use boxoffice_domain::DomainError;
@@ -113,7 +114,7 @@ pub fn refund_policy(settings: &Settings) -> RefundPolicy {
     }
 }
 
-/// Wires the use cases over the PostgreSQL adapters and the notifier.
+/// Wires the use cases over the PostgreSQL adapters.
 pub fn state(db: &Db, settings: &Settings) -> anyhow::Result<ApiState> {
     state_with(db, settings, &Parts::for_settings(settings, db))
 }
@@ -141,19 +142,30 @@ pub fn sweeper(db: &Db, settings: &Settings, parts: &Parts) -> Sweeper {
     )
 }
 
+/// Seals the secrets outbox messages carry, under a key derived from `auth.jwt_secret` (every
+/// instance and worker of a deployment shares it).
+fn sealer(settings: &Settings) -> Arc<dyn Sealer> {
+    Arc::new(RingSealer::new(
+        settings.auth.jwt_secret.expose().as_bytes(),
+    ))
+}
+
 /// The outbox's delivery worker over the same adapters, sending through the email transport of
 /// the settings.
 pub fn delivery(db: &Db, settings: &Settings, parts: &Parts) -> anyhow::Result<Delivery> {
     let notifier = boxoffice_infra_notify::build_notifier(&settings.email)
         .map_err(|e| anyhow::anyhow!("email: {e}"))?;
     let o = &settings.outbox;
-    let mut delivery = Delivery::new(
-        Arc::new(PgOutboxStore::new(db.clone())),
-        Arc::new(PgBookingRepository::new(db.clone())),
+    let mut delivery = Delivery::new(DeliveryPorts {
+        outbox: Arc::new(PgOutboxStore::new(db.clone())),
+        bookings: Arc::new(PgBookingRepository::new(db.clone())),
+        accounts: Arc::new(PgAccountRepository::new(db.clone())),
         notifier,
-        Arc::new(PgInboxStore::new(db.clone())),
-        parts.clock.clone(),
-    );
+        inbox: Arc::new(PgInboxStore::new(db.clone())),
+        sealer: sealer(settings),
+        clock: parts.clock.clone(),
+    });
+    delivery.reset_ttl = chrono::Duration::minutes(settings.auth.password_reset_ttl_minutes);
     delivery.batch = o.batch_size;
     delivery.lease = chrono::Duration::seconds(o.lease_secs);
     delivery.policy = RetryPolicy {
@@ -208,14 +220,15 @@ pub fn state_with(db: &Db, settings: &Settings, parts: &Parts) -> anyhow::Result
         },
     )
     .with_refunds(payments.refunds());
-    let notifier = boxoffice_infra_notify::build_notifier(&settings.email)
+    // The email settings are checked at start (the delivery worker sends through them).
+    boxoffice_infra_notify::build_notifier(&settings.email)
         .map_err(|e| anyhow::anyhow!("email: {e}"))?;
     let hasher = BcryptHasher::new(settings.auth.bcrypt_cost).map_err(|e| anyhow::anyhow!(e))?;
     let accounts = AccountService::new(
         Arc::new(PgAccountRepository::new(db.clone())),
         Arc::new(hasher),
         Arc::new(OsTokens),
-        notifier,
+        sealer(settings),
         Arc::new(SystemClock),
         AuthRules {
             refresh_ttl: chrono::Duration::days(settings.auth.refresh_token_ttl_days),

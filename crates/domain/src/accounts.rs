@@ -13,15 +13,24 @@ use crate::catalog::{Page, Paged};
 use crate::codes::{AuthCode, ConflictCode};
 use crate::error::DomainError;
 use crate::ports::{
-    AccountRepository, Clock, EmailMessage, Notifier, PasswordHasher, TokenGenerator,
+    AccountRepository, Clock, EmailMessage, PasswordHasher, ResetNotice, Sealer, TokenGenerator,
 };
 use crate::values::Email;
 
-/// What a password-reset request did. The caller answers the same either way; a delivery
-/// failure is only for the log.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ResetRequested {
-    pub delivery_error: Option<DomainError>,
+/// The email of a password reset: the token on a line of its own, valid for `minutes`.
+pub fn reset_email(to: Email, token: &str, minutes: i64, message_id: Uuid) -> EmailMessage {
+    EmailMessage {
+        to,
+        subject: "Reset your boxoffice password".to_owned(),
+        text_body: format!(
+            "Someone asked to reset the password of your boxoffice account.\n\n\
+             Your reset token (valid for {minutes} minutes, usable once):\n\n{token}\n\n\
+             Send it with your new password to POST /api/v1/auth/password-reset/confirm\n\
+             {{\"token\": \"...\", \"new_password\": \"...\"}}.\n\n\
+             If you did not ask for this, ignore this email: your password stays as it is.\n"
+        ),
+        message_id: Some(message_id),
+    }
 }
 
 /// Account use cases.
@@ -30,7 +39,7 @@ pub struct AccountService {
     repo: Arc<dyn AccountRepository>,
     hasher: Arc<dyn PasswordHasher>,
     tokens: Arc<dyn TokenGenerator>,
-    notifier: Arc<dyn Notifier>,
+    sealer: Arc<dyn Sealer>,
     clock: Arc<dyn crate::ports::Clock>,
     rules: AuthRules,
 }
@@ -51,7 +60,7 @@ impl AccountService {
         repo: Arc<dyn AccountRepository>,
         hasher: Arc<dyn PasswordHasher>,
         tokens: Arc<dyn TokenGenerator>,
-        notifier: Arc<dyn Notifier>,
+        sealer: Arc<dyn Sealer>,
         clock: Arc<dyn Clock>,
         rules: AuthRules,
     ) -> Self {
@@ -59,7 +68,7 @@ impl AccountService {
             repo,
             hasher,
             tokens,
-            notifier,
+            sealer,
             clock,
             rules,
         }
@@ -188,43 +197,29 @@ impl AccountService {
             .await
     }
 
-    /// Emails a one-time reset token when the email belongs to an active account. Answers the
-    /// same either way.
-    pub async fn request_password_reset(&self, email: &str) -> Result<ResetRequested, DomainError> {
-        let nothing = ResetRequested {
-            delivery_error: None,
-        };
+    /// Sends a one-time reset token when the email belongs to an active account: the token's
+    /// hash is stored with an outbox message carrying the token sealed, in one transaction,
+    /// and the delivery worker emails it. Answers the same either way.
+    pub async fn request_password_reset(&self, email: &str) -> Result<(), DomainError> {
         let Ok(email) = Email::parse(email) else {
-            return Ok(nothing);
+            return Ok(());
         };
         let Some((user, _)) = self.repo.find_credentials(&email).await? else {
-            return Ok(nothing);
+            return Ok(());
         };
         if !user.active {
-            return Ok(nothing);
+            return Ok(());
         }
         let now = self.clock.now();
         let token = SecretToken::new(self.tokens.token());
         let expires_at = now + self.rules.reset_ttl;
-        self.repo
-            .store_reset_token(user.id, token.hash(), expires_at, now)
-            .await?;
-        let minutes = self.rules.reset_ttl.num_minutes();
-        let message = EmailMessage {
-            to: email,
-            subject: "Reset your boxoffice password".to_owned(),
-            text_body: format!(
-                "Someone asked to reset the password of your boxoffice account.\n\n\
-                 Your reset token (valid for {minutes} minutes, usable once):\n\n{}\n\n\
-                 Send it with your new password to POST /api/v1/auth/password-reset/confirm\n\
-                 {{\"token\": \"...\", \"new_password\": \"...\"}}.\n\n\
-                 If you did not ask for this, ignore this email: your password stays as it is.\n",
-                token.expose()
-            ),
-            message_id: None,
+        let notice = ResetNotice {
+            message_id: Uuid::new_v4(),
+            sealed_token: self.sealer.seal(token.expose().as_bytes())?,
         };
-        let delivery_error = self.notifier.send_email(message).await.err();
-        Ok(ResetRequested { delivery_error })
+        self.repo
+            .store_reset_token(user.id, token.hash(), expires_at, now, notice)
+            .await
     }
 
     /// Sets a new password with a reset token (single use, expires) and signs the user out

@@ -10,13 +10,17 @@
 use std::sync::Arc;
 
 use crate::account::Actor;
+use crate::accounts::reset_email;
 use crate::booking::Booking;
 use crate::catalog::{Page, Paged};
 use crate::codes::ConflictCode;
 use crate::error::DomainError;
 use crate::inbox::{announcement_email, headline, in_app_for, opening, InboxStore};
 use crate::outbox::{About, AfterFailure, OutboxEntry, OutboxStatus, RetryPolicy, Topic};
-use crate::ports::{BookingRepository, ClaimedMessage, Clock, EmailMessage, Notifier, OutboxStore};
+use crate::ports::{
+    AccountRepository, BookingRepository, ClaimedMessage, Clock, EmailMessage, Notifier,
+    OutboxStore, Sealer,
+};
 use crate::values::{Email, Money};
 
 /// The subject and body of the email telling the booking's buyer about `topic`, or `None` when
@@ -73,38 +77,39 @@ pub struct DeliveryReport {
     pub dead: u64,
 }
 
+/// What the delivery worker works with.
+#[derive(Clone)]
+pub struct DeliveryPorts {
+    pub outbox: Arc<dyn OutboxStore>,
+    pub bookings: Arc<dyn BookingRepository>,
+    pub accounts: Arc<dyn AccountRepository>,
+    pub notifier: Arc<dyn Notifier>,
+    pub inbox: Arc<dyn InboxStore>,
+    pub sealer: Arc<dyn Sealer>,
+    pub clock: Arc<dyn Clock>,
+}
+
 /// The delivery worker's use case.
 #[derive(Clone)]
 pub struct Delivery {
-    outbox: Arc<dyn OutboxStore>,
-    bookings: Arc<dyn BookingRepository>,
-    notifier: Arc<dyn Notifier>,
-    inbox: Arc<dyn InboxStore>,
-    clock: Arc<dyn Clock>,
+    ports: DeliveryPorts,
     pub policy: RetryPolicy,
     /// Messages claimed per pass.
     pub batch: i64,
     /// How long a claimed message is left to its worker before another may take it.
     pub lease: chrono::Duration,
+    /// How long a password-reset token is valid (said in its email).
+    pub reset_ttl: chrono::Duration,
 }
 
 impl Delivery {
-    pub fn new(
-        outbox: Arc<dyn OutboxStore>,
-        bookings: Arc<dyn BookingRepository>,
-        notifier: Arc<dyn Notifier>,
-        inbox: Arc<dyn InboxStore>,
-        clock: Arc<dyn Clock>,
-    ) -> Self {
+    pub fn new(ports: DeliveryPorts) -> Self {
         Self {
-            outbox,
-            bookings,
-            notifier,
-            inbox,
-            clock,
+            ports,
             policy: RetryPolicy::default(),
             batch: 100,
             lease: chrono::Duration::seconds(60),
+            reset_ttl: chrono::Duration::hours(1),
         }
     }
 
@@ -112,23 +117,32 @@ impl Delivery {
     /// (retry or dead) and the pass goes on; only a failure of the outbox itself stops it.
     pub async fn run_once(&self) -> Result<DeliveryReport, DomainError> {
         let claimed = self
+            .ports
             .outbox
-            .claim_due(self.clock.now(), self.lease, self.batch)
+            .claim_due(self.ports.clock.now(), self.lease, self.batch)
             .await?;
         let mut report = DeliveryReport::default();
         for c in claimed {
             match self.deliver(&c).await {
                 Ok(()) => {
-                    self.outbox.mark_delivered(c.id, self.clock.now()).await?;
+                    self.ports
+                        .outbox
+                        .mark_delivered(c.id, self.ports.clock.now())
+                        .await?;
                     report.delivered += 1;
                 }
                 Err(e) => {
-                    let after = self.policy.after_failure(c.attempts, self.clock.now());
+                    let after = self
+                        .policy
+                        .after_failure(c.attempts, self.ports.clock.now());
                     match after {
                         AfterFailure::Dead => report.dead += 1,
                         AfterFailure::RetryAt(_) => report.retried += 1,
                     }
-                    self.outbox.mark_failed(c.id, e.to_string(), after).await?;
+                    self.ports
+                        .outbox
+                        .mark_failed(c.id, e.to_string(), after)
+                        .await?;
                 }
             }
         }
@@ -138,21 +152,35 @@ impl Delivery {
     async fn deliver(&self, c: &ClaimedMessage) -> Result<(), DomainError> {
         let booking_id = match c.about {
             About::Booking(id) => id,
+            // A password reset: the account's address, the token unsealed.
+            About::Account(user_id) => {
+                let user = self.ports.accounts.get_user(user_id).await?;
+                let sealed = c.sealed.as_deref().ok_or_else(|| {
+                    DomainError::internal("a password-reset message without its token")
+                })?;
+                let token = String::from_utf8(self.ports.sealer.open(sealed)?)
+                    .map_err(|_| DomainError::internal("a password-reset token is not text"))?;
+                let to = Email::parse(&user.email).map_err(|e| {
+                    DomainError::internal(format!("the account's stored email: {e:?}"))
+                })?;
+                let email = reset_email(to, &token, self.reset_ttl.num_minutes(), c.message_id);
+                return self.ports.notifier.send_email(email).await;
+            }
             // An announcement: already in the inbox; this message is its email.
             About::Notification(id) => {
-                let (n, to) = self.inbox.get_with_email(id).await?;
+                let (n, to) = self.ports.inbox.get_with_email(id).await?;
                 let email = announcement_email(&n, &to, c.message_id)?;
-                return self.notifier.send_email(email).await;
+                return self.ports.notifier.send_email(email).await;
             }
         };
-        let booking = self.bookings.get_booking(booking_id).await?;
+        let booking = self.ports.bookings.get_booking(booking_id).await?;
         // The inbox first: written at most once per message, so a retry after a failed email
         // does not show it twice.
         if let Some(n) = in_app_for(c.topic, &booking, c.message_id, c.at) {
-            self.inbox.add(n).await?;
+            self.ports.inbox.add(n).await?;
         }
         match email_for(c.topic, &booking, c.message_id) {
-            Some(email) => self.notifier.send_email(email).await,
+            Some(email) => self.ports.notifier.send_email(email).await,
             // Nobody to write to: delivered, on every channel there is.
             None => Ok(()),
         }

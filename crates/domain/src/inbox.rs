@@ -55,6 +55,7 @@ pub fn headline(topic: Topic, reference: &str) -> String {
         Topic::RefundIssued => format!("Refund issued for booking {reference}"),
         // An announcement's title is its own (`Announcement::title`).
         Topic::Announcement => "A message from boxoffice".to_owned(),
+        Topic::PasswordResetRequested => "Reset your boxoffice password".to_owned(),
     }
 }
 
@@ -74,7 +75,7 @@ pub fn opening(topic: Topic) -> &'static str {
             "Your payment did not go through; you can try again while the hold runs."
         }
         Topic::RefundIssued => "A refund for your booking has been issued.",
-        Topic::Announcement => "",
+        Topic::Announcement | Topic::PasswordResetRequested => "",
     }
 }
 

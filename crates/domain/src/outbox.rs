@@ -30,10 +30,12 @@ pub enum Topic {
     RefundIssued,
     /// An admin's message to users (`POST /api/v1/notifications/push`).
     Announcement,
+    /// A password-reset token to email (`POST /api/v1/auth/password-reset`).
+    PasswordResetRequested,
 }
 
 impl Topic {
-    pub const ALL: [Topic; 10] = [
+    pub const ALL: [Topic; 11] = [
         Topic::BookingHeld,
         Topic::BookingConfirmed,
         Topic::BookingCancelled,
@@ -44,6 +46,7 @@ impl Topic {
         Topic::PaymentFailed,
         Topic::RefundIssued,
         Topic::Announcement,
+        Topic::PasswordResetRequested,
     ];
 
     /// The stored name (`outbox.topic`).
@@ -59,6 +62,7 @@ impl Topic {
             Topic::PaymentFailed => "payment.failed",
             Topic::RefundIssued => "refund.issued",
             Topic::Announcement => "announcement",
+            Topic::PasswordResetRequested => "password.reset_requested",
         }
     }
 
@@ -120,12 +124,15 @@ pub struct OutboxMessage {
     pub at: DateTime<Utc>,
 }
 
-/// What a stored message is about: a booking (its content read when it is delivered) or an
-/// inbox notification (an announcement: its title and body are the notification's).
+/// What a stored message is about: a booking (its content read when it is delivered), an
+/// inbox notification (an announcement: its title and body are the notification's), or an
+/// account (a password reset).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum About {
     Booking(Uuid),
     Notification(i64),
+    /// An account's own message (a password reset: its token travels sealed with the row).
+    Account(Uuid),
 }
 
 /// What becomes of a message whose delivery just failed.

@@ -329,6 +329,26 @@ pub struct ClaimedMessage {
     pub about: About,
     pub at: DateTime<Utc>,
     pub attempts: u32,
+    /// A secret the message carries, sealed ([`Sealer`]): a password reset's token.
+    pub sealed: Option<Vec<u8>>,
+}
+
+/// Seals the secrets an outbox message carries (a password-reset token) so that the database
+/// never holds them in the clear; the adapter drops the sealed bytes once the message is
+/// delivered or dead.
+#[cfg_attr(any(test, feature = "mock"), mockall::automock)]
+pub trait Sealer: Send + Sync + 'static {
+    fn seal(&self, plain: &[u8]) -> Result<Vec<u8>, DomainError>;
+    /// MUST fail for bytes it did not seal (or that were changed).
+    fn open(&self, sealed: &[u8]) -> Result<Vec<u8>, DomainError>;
+}
+
+/// The outbox message of a password reset, written with its token.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ResetNotice {
+    pub message_id: Uuid,
+    /// The token, sealed.
+    pub sealed_token: Vec<u8>,
 }
 
 /// The outbox's delivery side (its writes happen in the booking transactions: `BookingTx`).
@@ -468,12 +488,15 @@ pub trait AccountRepository: Send + Sync + 'static {
         presented: TokenHash,
         now: DateTime<Utc>,
     ) -> Result<(), DomainError>;
+    /// Stores the token's hash and, in the same transaction, the outbox message that emails
+    /// the token (topic `password.reset_requested`, about the account, due at `now`).
     async fn store_reset_token(
         &self,
         user_id: Uuid,
         hash: TokenHash,
         expires_at: DateTime<Utc>,
         now: DateTime<Utc>,
+        notice: ResetNotice,
     ) -> Result<(), DomainError>;
     /// In one transaction: consumes the reset token if it is unused, unexpired and its user
     /// active, sets the new password hash and revokes all the user's refresh tokens. `None`

@@ -6,7 +6,8 @@ use boxoffice_domain::account::{
     User, UserPatch,
 };
 use boxoffice_domain::catalog::{Page, Paged};
-use boxoffice_domain::ports::AccountRepository;
+use boxoffice_domain::outbox::Topic;
+use boxoffice_domain::ports::{AccountRepository, ResetNotice};
 use boxoffice_domain::values::Email;
 use boxoffice_domain::{AuthCode, DomainError};
 use chrono::{DateTime, Utc};
@@ -14,7 +15,7 @@ use diesel::prelude::*;
 use uuid::Uuid;
 
 use crate::models::UserRow;
-use crate::schema::{password_reset_tokens, refresh_tokens, users};
+use crate::schema::{outbox, password_reset_tokens, refresh_tokens, users};
 use crate::{Db, TxError};
 
 /// The PostgreSQL account store.
@@ -313,6 +314,7 @@ impl AccountRepository for PgAccountRepository {
         hash: TokenHash,
         expires_at: DateTime<Utc>,
         now: DateTime<Utc>,
+        notice: ResetNotice,
     ) -> Result<(), DomainError> {
         self.db
             .transaction(move |conn| {
@@ -322,6 +324,16 @@ impl AccountRepository for PgAccountRepository {
                         password_reset_tokens::token_hash.eq(hash.as_bytes()),
                         password_reset_tokens::created_at.eq(now),
                         password_reset_tokens::expires_at.eq(expires_at),
+                    ))
+                    .execute(conn)?;
+                diesel::insert_into(outbox::table)
+                    .values((
+                        outbox::message_id.eq(notice.message_id),
+                        outbox::topic.eq(Topic::PasswordResetRequested.as_str()),
+                        outbox::user_id.eq(Some(user_id)),
+                        outbox::sealed.eq(Some(&notice.sealed_token)),
+                        outbox::at.eq(now),
+                        outbox::next_attempt_at.eq(now),
                     ))
                     .execute(conn)?;
                 Ok(())

@@ -9,7 +9,7 @@ use boxoffice_domain::DomainError;
 use chrono::{DateTime, Utc};
 use diesel::pg::PgConnection;
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Int4, Nullable, Text, Timestamptz, Uuid as SqlUuid};
+use diesel::sql_types::{BigInt, Bytea, Int4, Nullable, Text, Timestamptz, Uuid as SqlUuid};
 use uuid::Uuid;
 
 use crate::schema::outbox;
@@ -40,19 +40,29 @@ struct ClaimedRow {
     booking_id: Option<Uuid>,
     #[diesel(sql_type = Nullable<BigInt>)]
     notification_id: Option<i64>,
+    #[diesel(sql_type = Nullable<SqlUuid>)]
+    user_id: Option<Uuid>,
+    #[diesel(sql_type = Nullable<Bytea>)]
+    sealed: Option<Vec<u8>>,
     #[diesel(sql_type = Timestamptz)]
     at: DateTime<Utc>,
     #[diesel(sql_type = Int4)]
     attempts: i32,
 }
 
-/// What a row is about: exactly one of its booking and its notification (a CHECK says so).
-fn about(booking_id: Option<Uuid>, notification_id: Option<i64>) -> Result<About, DomainError> {
-    match (booking_id, notification_id) {
-        (Some(b), None) => Ok(About::Booking(b)),
-        (None, Some(n)) => Ok(About::Notification(n)),
+/// What a row is about: exactly one of its booking, its notification and its account (a CHECK
+/// says so).
+fn about(
+    booking_id: Option<Uuid>,
+    notification_id: Option<i64>,
+    user_id: Option<Uuid>,
+) -> Result<About, DomainError> {
+    match (booking_id, notification_id, user_id) {
+        (Some(b), None, None) => Ok(About::Booking(b)),
+        (None, Some(n), None) => Ok(About::Notification(n)),
+        (None, None, Some(u)) => Ok(About::Account(u)),
         _ => Err(DomainError::internal(
-            "an outbox row is about both or neither of a booking and a notification",
+            "an outbox row is not about exactly one booking, notification or account",
         )),
     }
 }
@@ -69,9 +79,10 @@ impl TryFrom<ClaimedRow> for ClaimedMessage {
             id: r.id,
             message_id: r.message_id,
             topic: topic(&r.topic)?,
-            about: about(r.booking_id, r.notification_id)?,
+            about: about(r.booking_id, r.notification_id, r.user_id)?,
             at: r.at,
             attempts: u32::try_from(r.attempts).unwrap_or(0),
+            sealed: r.sealed,
         })
     }
 }
@@ -85,6 +96,7 @@ struct EntryRow {
     topic: String,
     booking_id: Option<Uuid>,
     notification_id: Option<i64>,
+    user_id: Option<Uuid>,
     at: DateTime<Utc>,
     status: String,
     attempts: i32,
@@ -104,7 +116,7 @@ impl TryFrom<EntryRow> for OutboxEntry {
             id: r.id,
             message_id: r.message_id,
             topic: topic(&r.topic)?,
-            about: about(r.booking_id, r.notification_id)?,
+            about: about(r.booking_id, r.notification_id, r.user_id)?,
             at: r.at,
             status,
             attempts: u32::try_from(r.attempts).unwrap_or(0),
@@ -143,8 +155,8 @@ impl OutboxStore for PgOutboxStore {
                            AND next_attempt_at <= $1 ORDER BY next_attempt_at, id LIMIT $3 \
                            FOR UPDATE SKIP LOCKED) due \
                      WHERE o.id = due.id \
-                     RETURNING o.id, o.message_id, o.topic, o.booking_id, o.notification_id, o.at, \
-                     o.attempts",
+                     RETURNING o.id, o.message_id, o.topic, o.booking_id, o.notification_id, \
+                     o.user_id, o.sealed, o.at, o.attempts",
                     pending = PENDING.as_str()
                 ))
                 .bind::<Timestamptz, _>(now)
@@ -174,6 +186,8 @@ impl OutboxStore for PgOutboxStore {
                     outbox::status.eq(OutboxStatus::Delivered.as_str()),
                     outbox::delivered_at.eq(Some(now)),
                     outbox::last_error.eq(None::<String>),
+                    // A secret the message carried is not kept past its delivery.
+                    outbox::sealed.eq(None::<Vec<u8>>),
                 ))
                 .execute(conn)
                 .map_err(map_db_error)?;
@@ -204,6 +218,8 @@ impl OutboxStore for PgOutboxStore {
                         .set((
                             outbox::status.eq(OutboxStatus::Dead.as_str()),
                             outbox::last_error.eq(Some(&error)),
+                            // A secret the message carried is not kept once it is given up.
+                            outbox::sealed.eq(None::<Vec<u8>>),
                         ))
                         .execute(conn),
                 }

@@ -136,6 +136,8 @@ diesel::table! {
         last_error -> Nullable<Text>,
         delivered_at -> Nullable<Timestamptz>,
         notification_id -> Nullable<Int8>,
+        user_id -> Nullable<Uuid>,
+        sealed -> Nullable<Bytea>,
     }
 }
 

@@ -9,6 +9,9 @@ async fn password_reset_by_email_is_single_use_expires_and_signs_out_everywhere(
     let app = spawn_app_with(|s: &mut boxoffice::Settings| {
         s.email.transport = "file".to_owned();
         s.email.dir = dir;
+        // The reset email goes through the outbox: the server's own worker delivers it.
+        s.outbox.enabled = true;
+        s.outbox.interval_ms = 20;
     })
     .await;
     let fay = app.signup("fay@example.com", "customer").await;

@@ -33,7 +33,13 @@ async fn secrets_never_reach_the_logs() {
         .try_init()
         .expect("install the global subscriber (one process per test: run with nextest)");
 
-    let app = spawn_app_with(|s| s.email.transport = "log".into()).await;
+    // The delivery worker runs in the server, so the reset email goes through the log mailer.
+    let app = spawn_app_with(|s| {
+        s.email.transport = "log".into();
+        s.outbox.enabled = true;
+        s.outbox.interval_ms = 20;
+    })
+    .await;
     let email = "logged@example.com";
     let password = "Sup3r-Secret-Passw0rd-7f3a";
     let wrong_password = "Wr0ng-Guess-Passw0rd-91bc";

@@ -31,16 +31,17 @@ class OutboxMessageDto(BaseModel):
     """ # noqa: E501
     at: datetime = Field(description="When the change it announces happened.")
     attempts: StrictInt = Field(description="Delivery attempts so far (counted from 0 again by a retry).")
-    booking_id: Optional[UUID] = Field(default=None, description="The booking it is about (`null` for an announcement).")
+    booking_id: Optional[UUID] = Field(default=None, description="The booking it is about (`null` for an announcement or a password reset).")
     delivered_at: Optional[datetime] = None
     id: StrictInt
     last_error: Optional[StrictStr] = Field(default=None, description="The error of the last failed attempt.")
     message_id: UUID = Field(description="The same on every delivery attempt (the email's `Message-ID`).")
     next_attempt_at: datetime = Field(description="When a pending message is (next) due.")
-    notification_id: Optional[StrictInt] = Field(default=None, description="The inbox notification it emails (an announcement; `null` for a booking's message).")
+    notification_id: Optional[StrictInt] = Field(default=None, description="The inbox notification it emails (an announcement; `null` otherwise).")
     status: StrictStr = Field(description="pending, delivered or dead")
-    topic: StrictStr = Field(description="booking.held, booking.confirmed, booking.cancelled, booking.expired, booking.completed,  booking.seats_changed, payment.succeeded, payment.failed, refund.issued or announcement")
-    __properties: ClassVar[List[str]] = ["at", "attempts", "booking_id", "delivered_at", "id", "last_error", "message_id", "next_attempt_at", "notification_id", "status", "topic"]
+    topic: StrictStr = Field(description="booking.held, booking.confirmed, booking.cancelled, booking.expired, booking.completed,  booking.seats_changed, payment.succeeded, payment.failed, refund.issued, announcement or  password.reset_requested")
+    user_id: Optional[UUID] = Field(default=None, description="The account it is for (a password reset; `null` otherwise).")
+    __properties: ClassVar[List[str]] = ["at", "attempts", "booking_id", "delivered_at", "id", "last_error", "message_id", "next_attempt_at", "notification_id", "status", "topic", "user_id"]
 
     @field_validator('status')
     def status_validate_enum(cls, value):
@@ -52,8 +53,8 @@ class OutboxMessageDto(BaseModel):
     @field_validator('topic')
     def topic_validate_enum(cls, value):
         """Validates the enum"""
-        if value not in set(['booking.held', 'booking.confirmed', 'booking.cancelled', 'booking.expired', 'booking.completed', 'booking.seats_changed', 'payment.succeeded', 'payment.failed', 'refund.issued', 'announcement']):
-            raise ValueError("must be one of enum values ('booking.held', 'booking.confirmed', 'booking.cancelled', 'booking.expired', 'booking.completed', 'booking.seats_changed', 'payment.succeeded', 'payment.failed', 'refund.issued', 'announcement')")
+        if value not in set(['booking.held', 'booking.confirmed', 'booking.cancelled', 'booking.expired', 'booking.completed', 'booking.seats_changed', 'payment.succeeded', 'payment.failed', 'refund.issued', 'announcement', 'password.reset_requested']):
+            raise ValueError("must be one of enum values ('booking.held', 'booking.confirmed', 'booking.cancelled', 'booking.expired', 'booking.completed', 'booking.seats_changed', 'payment.succeeded', 'payment.failed', 'refund.issued', 'announcement', 'password.reset_requested')")
         return value
 
     model_config = ConfigDict(
@@ -115,6 +116,11 @@ class OutboxMessageDto(BaseModel):
         if self.notification_id is None and "notification_id" in self.model_fields_set:
             _dict['notification_id'] = None
 
+        # set to None if user_id (nullable) is None
+        # and model_fields_set contains the field
+        if self.user_id is None and "user_id" in self.model_fields_set:
+            _dict['user_id'] = None
+
         return _dict
 
     @classmethod
@@ -137,7 +143,8 @@ class OutboxMessageDto(BaseModel):
             "next_attempt_at": obj.get("next_attempt_at"),
             "notification_id": obj.get("notification_id"),
             "status": obj.get("status"),
-            "topic": obj.get("topic")
+            "topic": obj.get("topic"),
+            "user_id": obj.get("user_id")
         })
         return _obj
 

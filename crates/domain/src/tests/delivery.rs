@@ -10,12 +10,13 @@ use uuid::Uuid;
 
 use super::support::{t0, usd};
 use crate::booking::{Booking, BookingItem, BookingStatus};
-use crate::delivery::{email_for, Delivery, DeliveryReport};
+use crate::delivery::{email_for, Delivery, DeliveryPorts, DeliveryReport};
 use crate::error::DomainError;
 use crate::inbox::{in_app_for, MockInboxStore};
 use crate::outbox::{About, AfterFailure, RetryPolicy, Topic};
 use crate::ports::{
-    ClaimedMessage, MockBookingRepository, MockClock, MockNotifier, MockOutboxStore,
+    ClaimedMessage, MockAccountRepository, MockBookingRepository, MockClock, MockNotifier,
+    MockOutboxStore, MockSealer,
 };
 use crate::values::{Currency, Money};
 
@@ -131,6 +132,7 @@ fn claimed(id: i64, attempts: u32) -> ClaimedMessage {
         about: About::Booking(Uuid::from_u128(7)),
         at: t0(),
         attempts,
+        sealed: None,
     }
 }
 
@@ -153,13 +155,35 @@ fn delivery_with_inbox(
 ) -> Delivery {
     let mut clock = MockClock::new();
     clock.expect_now().return_const(t0());
-    let mut d = Delivery::new(
-        Arc::new(outbox),
-        Arc::new(bookings),
-        Arc::new(notifier),
-        Arc::new(inbox),
-        Arc::new(clock),
-    );
+    delivery_with(
+        outbox,
+        bookings,
+        notifier,
+        inbox,
+        MockAccountRepository::new(),
+        MockSealer::new(),
+    )
+}
+
+fn delivery_with(
+    outbox: MockOutboxStore,
+    bookings: MockBookingRepository,
+    notifier: MockNotifier,
+    inbox: MockInboxStore,
+    accounts: MockAccountRepository,
+    sealer: MockSealer,
+) -> Delivery {
+    let mut clock = MockClock::new();
+    clock.expect_now().return_const(t0());
+    let mut d = Delivery::new(DeliveryPorts {
+        outbox: Arc::new(outbox),
+        bookings: Arc::new(bookings),
+        accounts: Arc::new(accounts),
+        notifier: Arc::new(notifier),
+        inbox: Arc::new(inbox),
+        sealer: Arc::new(sealer),
+        clock: Arc::new(clock),
+    });
     d.policy = RetryPolicy {
         base: std::time::Duration::from_secs(10),
         cap: std::time::Duration::from_secs(60),
@@ -344,6 +368,7 @@ fn an_announcement_s_message_emails_the_notification_to_its_recipient() {
             about: About::Notification(77),
             at: t0(),
             attempts: 1,
+            sealed: None,
         }])
     });
     outbox
@@ -384,4 +409,60 @@ fn an_announcement_s_message_emails_the_notification_to_its_recipient() {
     let report =
         block_on(delivery_with_inbox(outbox, bookings, notifier, inbox).run_once()).unwrap();
     assert_eq!(report.delivered, 1);
+}
+
+#[test]
+fn a_password_reset_message_emails_the_unsealed_token_to_the_account() {
+    let uid = Uuid::from_u128(5);
+    let mut outbox = MockOutboxStore::new();
+    outbox.expect_claim_due().return_once(move |_, _, _| {
+        Ok(vec![ClaimedMessage {
+            id: 4,
+            message_id: Uuid::from_u128(4),
+            topic: Topic::PasswordResetRequested,
+            about: About::Account(uid),
+            at: t0(),
+            attempts: 1,
+            sealed: Some(b"sealed".to_vec()),
+        }])
+    });
+    outbox
+        .expect_mark_delivered()
+        .with(eq(4), eq(t0()))
+        .times(1)
+        .returning(|_, _| Ok(()));
+    let mut accounts = MockAccountRepository::new();
+    accounts.expect_get_user().with(eq(uid)).returning(|id| {
+        let mut u = super::support::user(crate::account::Role::Customer);
+        u.id = id;
+        u.email = "ada@example.com".into();
+        Ok(u)
+    });
+    let mut sealer = MockSealer::new();
+    sealer
+        .expect_open()
+        .withf(|b| b == b"sealed")
+        .returning(|_| Ok(b"the-token".to_vec()));
+    let mut notifier = MockNotifier::new();
+    notifier
+        .expect_send_email()
+        .withf(|e| {
+            e.to.as_str() == "ada@example.com"
+                && e.subject == "Reset your boxoffice password"
+                && e.text_body.lines().any(|l| l.trim() == "the-token")
+                && e.text_body.contains("valid for 60 minutes")
+        })
+        .times(1)
+        .returning(|_| Ok(()));
+    let mut inbox = MockInboxStore::new();
+    inbox.expect_add().never();
+    let d = delivery_with(
+        outbox,
+        MockBookingRepository::new(),
+        notifier,
+        inbox,
+        accounts,
+        sealer,
+    );
+    assert_eq!(block_on(d.run_once()).unwrap().delivered, 1);
 }

@@ -13,12 +13,12 @@ use crate::account::{
     SecretToken, SignupRequest, TokenHash, User, UserPatch, PASSWORD_MAX_BYTES, PASSWORD_MAX_CHARS,
     PASSWORD_MIN_CHARS,
 };
-use crate::accounts::AccountService;
+use crate::accounts::{reset_email, AccountService};
 use crate::catalog::{Page, Paged};
 use crate::error::DomainError;
 use crate::ports::{
-    EmailMessage, MockAccountRepository, MockClock, MockNotifier, MockPasswordHasher,
-    MockTokenGenerator,
+    MockAccountRepository, MockClock, MockPasswordHasher, MockSealer, MockTokenGenerator,
+    ResetNotice,
 };
 
 use super::support::{actor, admin, failing_fields, is_forbidden, t0, unauthorized_code, user};
@@ -35,7 +35,7 @@ struct Mocks {
     repo: MockAccountRepository,
     hasher: MockPasswordHasher,
     tokens: MockTokenGenerator,
-    notifier: MockNotifier,
+    sealer: MockSealer,
 }
 
 impl Mocks {
@@ -45,7 +45,7 @@ impl Mocks {
             repo: MockAccountRepository::new(),
             hasher: MockPasswordHasher::new(),
             tokens: MockTokenGenerator::new(),
-            notifier: MockNotifier::new(),
+            sealer: MockSealer::new(),
         }
     }
 
@@ -56,7 +56,7 @@ impl Mocks {
             Arc::new(self.repo),
             Arc::new(self.hasher),
             Arc::new(self.tokens),
-            Arc::new(self.notifier),
+            Arc::new(self.sealer),
             Arc::new(clock),
             AuthRules::default(),
         )

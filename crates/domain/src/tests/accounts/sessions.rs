@@ -68,14 +68,12 @@ fn password_reset_for_an_unknown_email_sends_nothing() {
             .times(1)
             .returning(|_| Ok(None));
         m.repo.expect_store_reset_token().times(0);
-        m.notifier.expect_send_email().times(0);
+        m.sealer.expect_seal().times(0);
         m.tokens.expect_token().times(0);
-        let res = m
-            .service()
+        m.service()
             .request_password_reset("ghost@example.com")
             .await
             .unwrap();
-        assert_eq!(res.delivery_error, None);
     })
 }
 
@@ -84,9 +82,8 @@ fn password_reset_for_a_malformed_email_sends_nothing() {
     block_on(async {
         let mut m = Mocks::new();
         m.repo.expect_find_credentials().times(0);
-        m.notifier.expect_send_email().times(0);
-        let res = m.service().request_password_reset("nope").await.unwrap();
-        assert_eq!(res.delivery_error, None);
+        m.sealer.expect_seal().times(0);
+        m.service().request_password_reset("nope").await.unwrap();
     })
 }
 
@@ -98,23 +95,20 @@ fn password_reset_for_a_deactivated_user_sends_nothing() {
             .expect_find_credentials()
             .returning(|_| Ok(Some((known(false), HASH.to_owned()))));
         m.repo.expect_store_reset_token().times(0);
-        m.notifier.expect_send_email().times(0);
-        let res = m
-            .service()
+        m.sealer.expect_seal().times(0);
+        m.service()
             .request_password_reset("a@example.com")
             .await
             .unwrap();
-        assert_eq!(res.delivery_error, None);
     })
 }
 
 #[test]
-fn password_reset_stores_the_token_hash_and_emails_the_token() {
+fn password_reset_stores_the_token_hash_with_an_outbox_message_carrying_the_token_sealed() {
     block_on(async {
         let u = known(true);
         let uid = u.id;
-        let stored: Arc<Mutex<Option<TokenHash>>> = Arc::default();
-        let sent: Arc<Mutex<Option<EmailMessage>>> = Arc::default();
+        let stored: Arc<Mutex<Option<(TokenHash, ResetNotice)>>> = Arc::default();
         let mut m = Mocks::new();
         m.repo
             .expect_find_credentials()
@@ -125,74 +119,57 @@ fn password_reset_stores_the_token_hash_and_emails_the_token() {
             .expect_token()
             .times(1)
             .returning(|| NEW_TOKEN.to_owned());
+        // The sealer sees the token; the repository only its seal.
+        m.sealer
+            .expect_seal()
+            .withf(|plain| plain == NEW_TOKEN.as_bytes())
+            .times(1)
+            .returning(|plain| Ok(plain.iter().rev().copied().collect()));
         let s = stored.clone();
         m.repo
             .expect_store_reset_token()
-            .withf(move |id, _, expires, now| {
+            .withf(move |id, _, expires, now, _| {
                 *id == uid && *expires == t0() + Duration::hours(1) && *now == t0()
             })
             .times(1)
-            .returning(move |_, hash, _, _| {
-                *s.lock().unwrap() = Some(hash);
+            .returning(move |_, hash, _, _, notice| {
+                *s.lock().unwrap() = Some((hash, notice));
                 Ok(())
             });
-        let e = sent.clone();
-        m.notifier
-            .expect_send_email()
-            .times(1)
-            .returning(move |msg| {
-                *e.lock().unwrap() = Some(msg);
-                Ok(())
-            });
-        let res = m
-            .service()
+        m.service()
             .request_password_reset(" Ada@Example.com ")
             .await
             .unwrap();
-        assert_eq!(res.delivery_error, None);
-
-        let msg = sent.lock().unwrap().clone().unwrap();
-        assert_eq!(msg.to.as_str(), "ada@example.com");
-        assert!(msg.text_body.contains(NEW_TOKEN), "{}", msg.text_body);
-        let stored = stored.lock().unwrap().unwrap();
-        // The token as it appears in the email (a line of its own) hashes to what was stored.
-        let in_email: Vec<&str> = msg
-            .text_body
-            .lines()
-            .map(str::trim)
-            .filter(|l| TokenHash::of(l) == stored)
-            .collect();
-        assert_eq!(in_email, [NEW_TOKEN]);
-        assert_ne!(stored, TokenHash::of(""));
+        let (hash, notice) = stored.lock().unwrap().clone().unwrap();
+        assert_eq!(hash, TokenHash::of(NEW_TOKEN));
+        let sealed: Vec<u8> = NEW_TOKEN.bytes().rev().collect();
+        assert_eq!(notice.sealed_token, sealed);
+        assert!(!notice
+            .sealed_token
+            .windows(NEW_TOKEN.len())
+            .any(|w| w == NEW_TOKEN.as_bytes()));
     })
 }
 
 #[test]
-fn password_reset_reports_a_delivery_failure_without_failing() {
-    block_on(async {
-        let mut m = Mocks::new();
-        m.repo
-            .expect_find_credentials()
-            .returning(|_| Ok(Some((known(true), HASH.to_owned()))));
-        m.tokens.expect_token().returning(|| NEW_TOKEN.to_owned());
-        m.repo
-            .expect_store_reset_token()
-            .times(1)
-            .returning(|_, _, _, _| Ok(()));
-        m.notifier
-            .expect_send_email()
-            .times(1)
-            .returning(|_| Err(DomainError::Unavailable("smtp down".into())));
-        let res = m
-            .service()
-            .request_password_reset("a@example.com")
-            .await
-            .unwrap();
-        assert_eq!(
-            res.delivery_error,
-            Some(DomainError::Unavailable("smtp down".into()))
-        );
-    })
+fn the_reset_email_carries_the_token_on_a_line_of_its_own() {
+    let to = crate::values::Email::parse("ada@example.com").unwrap();
+    let id = Uuid::from_u128(3);
+    let msg = reset_email(to, NEW_TOKEN, 60, id);
+    assert_eq!(msg.subject, "Reset your boxoffice password");
+    assert_eq!(msg.message_id, Some(id));
+    assert!(
+        msg.text_body.contains("valid for 60 minutes"),
+        "{}",
+        msg.text_body
+    );
+    let lines: Vec<&str> = msg
+        .text_body
+        .lines()
+        .map(str::trim)
+        .filter(|l| TokenHash::of(l) == TokenHash::of(NEW_TOKEN))
+        .collect();
+    assert_eq!(lines, [NEW_TOKEN]);
 }
 
 #[test]
