@@ -11,41 +11,38 @@ CREATE SEQUENCE seat_chart_versions;
 
 ALTER TABLE shows ADD COLUMN chart_version BIGINT NOT NULL DEFAULT nextval('seat_chart_versions');
 
-CREATE FUNCTION bump_chart_version_new() RETURNS trigger LANGUAGE plpgsql AS $$
+-- One function for every trigger below: the transition tables it reads are those its event
+-- has (an INSERT has only new_rows, a DELETE only old_rows; PL/pgSQL plans a statement when it
+-- first runs, so the branch not taken never names a table that is not there).
+CREATE FUNCTION bump_chart_version() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    UPDATE shows SET chart_version = nextval('seat_chart_versions')
-     WHERE id IN (SELECT DISTINCT show_id FROM new_rows);
-    RETURN NULL;
-END $$;
-
-CREATE FUNCTION bump_chart_version_old() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-    UPDATE shows SET chart_version = nextval('seat_chart_versions')
-     WHERE id IN (SELECT DISTINCT show_id FROM old_rows);
-    RETURN NULL;
-END $$;
-
-CREATE FUNCTION bump_chart_version_both() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-    UPDATE shows SET chart_version = nextval('seat_chart_versions')
-     WHERE id IN (SELECT show_id FROM new_rows UNION SELECT show_id FROM old_rows);
+    IF TG_OP = 'INSERT' THEN
+        UPDATE shows SET chart_version = nextval('seat_chart_versions')
+         WHERE id IN (SELECT show_id FROM new_rows);
+    ELSIF TG_OP = 'DELETE' THEN
+        UPDATE shows SET chart_version = nextval('seat_chart_versions')
+         WHERE id IN (SELECT show_id FROM old_rows);
+    ELSE
+        UPDATE shows SET chart_version = nextval('seat_chart_versions')
+         WHERE id IN (SELECT show_id FROM new_rows UNION SELECT show_id FROM old_rows);
+    END IF;
     RETURN NULL;
 END $$;
 
 -- Statement-level, with transition tables: one UPDATE of each show per statement, whatever
 -- the number of rows (an import writes thousands of seats in a few statements).
 CREATE TRIGGER seats_chart_insert AFTER INSERT ON seats
-    REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION bump_chart_version_new();
+    REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION bump_chart_version();
 CREATE TRIGGER seats_chart_update AFTER UPDATE ON seats
     REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
-    FOR EACH STATEMENT EXECUTE FUNCTION bump_chart_version_both();
+    FOR EACH STATEMENT EXECUTE FUNCTION bump_chart_version();
 CREATE TRIGGER seats_chart_delete AFTER DELETE ON seats
-    REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION bump_chart_version_old();
+    REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION bump_chart_version();
 
 CREATE TRIGGER seat_classes_chart_insert AFTER INSERT ON seat_classes
-    REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION bump_chart_version_new();
+    REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION bump_chart_version();
 CREATE TRIGGER seat_classes_chart_update AFTER UPDATE ON seat_classes
     REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
-    FOR EACH STATEMENT EXECUTE FUNCTION bump_chart_version_both();
+    FOR EACH STATEMENT EXECUTE FUNCTION bump_chart_version();
 CREATE TRIGGER seat_classes_chart_delete AFTER DELETE ON seat_classes
-    REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION bump_chart_version_old();
+    REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION bump_chart_version();

@@ -38,6 +38,22 @@ impl MailDir {
     }
 }
 
+/// A port nothing listens on (yet).
+fn unused_port() -> u16 {
+    let probe = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    probe.local_addr().unwrap().port()
+}
+
+/// An app whose emails go by SMTP to 127.0.0.1:`port`, with `tweak` applied to the outbox.
+async fn smtp_app(port: u16, tweak: impl FnOnce(&mut boxoffice::Settings)) -> TestApp {
+    spawn_app_with(|s| {
+        s.email.transport = "smtp".into();
+        s.email.smtp_url = format!("smtp://127.0.0.1:{port}");
+        tweak(s);
+    })
+    .await
+}
+
 impl Drop for MailDir {
     fn drop(&mut self) {
         let _ = std::fs::remove_dir_all(&self.0);
@@ -95,12 +111,8 @@ async fn each_change_of_a_booking_is_emailed_once_and_a_refusal_not_at_all() {
 #[tokio::test]
 async fn while_the_mail_server_is_down_messages_are_retried_then_dead() {
     // A port nothing listens on.
-    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = closed.local_addr().unwrap().port();
-    drop(closed);
-    let app = spawn_app_with(|s| {
-        s.email.transport = "smtp".into();
-        s.email.smtp_url = format!("smtp://127.0.0.1:{port}");
+    let port = unused_port();
+    let app = smtp_app(port, |s| {
         s.outbox.retry_base_secs = 30;
         s.outbox.retry_cap_secs = 60;
         s.outbox.max_attempts = 2;
@@ -123,12 +135,8 @@ async fn while_the_mail_server_is_down_messages_are_retried_then_dead() {
 
 #[tokio::test]
 async fn an_admin_sees_dead_messages_and_sends_one_again() {
-    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = closed.local_addr().unwrap().port();
-    drop(closed);
-    let app = spawn_app_with(|s| {
-        s.email.transport = "smtp".into();
-        s.email.smtp_url = format!("smtp://127.0.0.1:{port}");
+    let port = unused_port();
+    let app = smtp_app(port, |s| {
         s.outbox.max_attempts = 1;
     })
     .await;
@@ -382,12 +390,8 @@ async fn when_the_mail_server_comes_back_every_message_is_delivered_once_as_it_s
     use super::smtp_server::SmtpServer;
     use std::sync::atomic::Ordering;
 
-    let free = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = free.local_addr().unwrap().port();
-    drop(free);
-    let app = spawn_app_with(|s| {
-        s.email.transport = "smtp".into();
-        s.email.smtp_url = format!("smtp://127.0.0.1:{port}");
+    let port = unused_port();
+    let app = smtp_app(port, |s| {
         s.outbox.retry_base_secs = 30;
         s.outbox.max_attempts = 10;
     })
@@ -428,13 +432,9 @@ async fn when_the_mail_server_comes_back_every_message_is_delivered_once_as_it_s
 async fn two_workers_at_once_deliver_each_message_once() {
     use super::smtp_server::SmtpServer;
 
-    let free = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = free.local_addr().unwrap().port();
-    drop(free);
+    let port = unused_port();
     let smtp = SmtpServer::start(port).await;
-    let app = spawn_app_with(|s| {
-        s.email.transport = "smtp".into();
-        s.email.smtp_url = format!("smtp://127.0.0.1:{port}");
+    let app = smtp_app(port, |s| {
         s.outbox.batch_size = 3;
     })
     .await;

@@ -9,27 +9,13 @@ mod tx_contract_support;
 
 use std::time::Duration as StdDuration;
 
-use boxoffice_domain::booking::{BookingRequest, BookingStatus};
+use boxoffice_domain::booking::BookingStatus;
 use boxoffice_domain::ports::BookingRepository;
 use boxoffice_domain::DomainError;
 use boxoffice_infra_postgres::{BatchStats, Db, PgBookingRepository, PoolConfig};
 use diesel::connection::SimpleConnection;
 use diesel::{Connection, PgConnection};
 use tx_contract_support::*;
-
-fn request(seat: &str) -> boxoffice_domain::booking::BookingCommand {
-    let mut c = BookingRequest {
-        show_id: SHOW,
-        seat_labels: Some(vec![seat.to_owned()]),
-        name: "Ada".into(),
-        email: Some("ada@example.com".into()),
-        ..Default::default()
-    }
-    .parse(10)
-    .expect("a valid request");
-    c.hold_for = minutes(10);
-    c
-}
 
 /// Three requests: C waits on a seat another connection has locked, so A and B queue behind
 /// it and are booked in one transaction. A asks for a seat whose past-due hold another

@@ -6,7 +6,7 @@
 #[allow(dead_code)]
 mod tx_contract_support;
 
-use boxoffice_domain::booking::{BookingRequest, BookingStatus};
+use boxoffice_domain::booking::BookingStatus;
 use boxoffice_domain::payment::RefundPolicy;
 use boxoffice_domain::ports::BookingRepository;
 use boxoffice_domain::DomainError;
@@ -16,20 +16,6 @@ use diesel::sql_types::{Int8, Text, Timestamptz};
 use diesel::{PgConnection, QueryableByName, RunQueryDsl};
 use tx_contract_support::*;
 use uuid::Uuid;
-
-fn request(seat: &str) -> boxoffice_domain::booking::BookingCommand {
-    let mut c = BookingRequest {
-        show_id: SHOW,
-        seat_labels: Some(vec![seat.to_owned()]),
-        name: "Ada".into(),
-        email: Some("ada@example.com".into()),
-        ..Default::default()
-    }
-    .parse(10)
-    .expect("a valid request");
-    c.hold_for = minutes(10);
-    c
-}
 
 #[derive(QueryableByName, Debug, PartialEq)]
 struct Message {

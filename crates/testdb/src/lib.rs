@@ -44,21 +44,30 @@ fn template_name() -> String {
             h = (h ^ u64::from(b)).wrapping_mul(0x100000001b3);
         }
     }
-    for sql in [
-        include_str!("../../../migrations/2026-11-22-000001_booking_core/up.sql"),
-        include_str!("../../../migrations/2026-11-22-000002_class_counters/up.sql"),
-        include_str!("../../../migrations/2026-11-22-000003_accounts/up.sql"),
-        include_str!("../../../migrations/2026-11-22-000004_idempotency/up.sql"),
-        include_str!("../../../migrations/2026-11-22-000005_booking_history/up.sql"),
-        include_str!("../../../migrations/2026-11-22-000006_holds_payments/up.sql"),
-        include_str!("../../../migrations/2026-12-06-030000_mock_gateway_ledger/up.sql"),
-    ] {
+    for sql in MIGRATION_SQL {
         for b in sql.bytes() {
             h = (h ^ u64::from(b)).wrapping_mul(0x100000001b3);
         }
     }
     format!("boxoffice_tmpl_{:012x}", h & 0xffff_ffff_ffff)
 }
+
+/// Every migration's `up.sql`, so that editing one gets a fresh template too (a test checks the
+/// list names every migration).
+const MIGRATION_SQL: [&str; 12] = [
+    include_str!("../../../migrations/2026-11-22-000001_booking_core/up.sql"),
+    include_str!("../../../migrations/2026-11-22-000002_class_counters/up.sql"),
+    include_str!("../../../migrations/2026-11-22-000003_accounts/up.sql"),
+    include_str!("../../../migrations/2026-11-22-000004_idempotency/up.sql"),
+    include_str!("../../../migrations/2026-11-22-000005_booking_history/up.sql"),
+    include_str!("../../../migrations/2026-11-22-000006_holds_payments/up.sql"),
+    include_str!("../../../migrations/2026-12-06-030000_mock_gateway_ledger/up.sql"),
+    include_str!("../../../migrations/2026-12-06-190000_seat_chart_version/up.sql"),
+    include_str!("../../../migrations/2026-12-06-200000_outbox/up.sql"),
+    include_str!("../../../migrations/2026-12-06-210000_notifications/up.sql"),
+    include_str!("../../../migrations/2026-12-06-220000_announcements/up.sql"),
+    include_str!("../../../migrations/2026-12-06-230000_reset_outbox/up.sql"),
+];
 
 impl TestDb {
     /// Creates a fresh, migrated database on the server of `server_url` (any database URL on
@@ -142,7 +151,21 @@ impl Drop for TestDb {
 
 #[cfg(test)]
 mod tests {
-    use super::with_database;
+    use super::{with_database, MIGRATION_SQL};
+
+    #[test]
+    fn the_template_hashes_every_migration() {
+        let dirs = std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/../../migrations"))
+            .expect("migrations dir")
+            .filter_map(Result::ok)
+            .filter(|e| e.path().join("up.sql").is_file())
+            .count();
+        assert_eq!(
+            MIGRATION_SQL.len(),
+            dirs,
+            "add the new migration's up.sql to MIGRATION_SQL"
+        );
+    }
 
     #[test]
     fn replaces_the_database_of_a_url() {

@@ -149,3 +149,20 @@ pub fn hold(n: u128, seat_n: i64, expires_at: DateTime<Utc>) -> NewBooking {
         vec![seat_item(STALLS, seat_n, 1_000)],
     )
 }
+
+/// A guest's request for seat `seat` of [`SHOW`], held 10 minutes (for the repository-level
+/// tests, `batch.rs` and `outbox.rs`; the port's contract tests do not book through it).
+#[allow(dead_code)]
+pub fn request(seat: &str) -> boxoffice_domain::booking::BookingCommand {
+    let mut c = boxoffice_domain::booking::BookingRequest {
+        show_id: SHOW,
+        seat_labels: Some(vec![seat.to_owned()]),
+        name: "Ada".into(),
+        email: Some("ada@example.com".into()),
+        ..Default::default()
+    }
+    .parse(10)
+    .expect("a valid request");
+    c.hold_for = minutes(10);
+    c
+}
