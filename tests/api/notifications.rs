@@ -536,3 +536,37 @@ async fn a_password_reset_goes_through_the_outbox_with_its_token_sealed_then_dro
         .await;
     assert_eq!(status, StatusCode::NO_CONTENT);
 }
+
+#[tokio::test]
+async fn a_phone_only_booking_is_told_by_text_message() {
+    let sms_dir = MailDir::new();
+    let dir = sms_dir.0.to_string_lossy().into_owned();
+    let app = spawn_app_with(|s| {
+        s.sms.transport = "file".into();
+        s.sms.dir = dir;
+    })
+    .await;
+    let show = app.simple_seated_show().await;
+    let (status, booking) = app
+        .anon()
+        .post_json(
+            "/bookings",
+            &serde_json::json!({"show_id": show, "seat_labels": ["A8"], "name": "Dee",
+                                "phone": "+441234567890"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{booking}");
+    assert_eq!(app.deliver().await.delivered, 1);
+    let texts: Vec<String> = std::fs::read_dir(&sms_dir.0)
+        .unwrap()
+        .filter_map(Result::ok)
+        .map(|e| std::fs::read_to_string(e.path()).unwrap())
+        .collect();
+    let reference = booking["reference"].as_str().unwrap();
+    assert_eq!(
+        texts,
+        [format!(
+            "To: +441234567890\n\nboxoffice: Your seats are held: booking {reference}\n"
+        )]
+    );
+}

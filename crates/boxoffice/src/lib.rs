@@ -161,6 +161,8 @@ pub fn delivery(db: &Db, settings: &Settings, parts: &Parts) -> anyhow::Result<D
         bookings: Arc::new(PgBookingRepository::new(db.clone())),
         accounts: Arc::new(PgAccountRepository::new(db.clone())),
         notifier,
+        sms: boxoffice_infra_notify::build_sms_sender(&settings.sms)
+            .map_err(|e| anyhow::anyhow!("sms: {e}"))?,
         inbox: Arc::new(PgInboxStore::new(db.clone())),
         sealer: sealer(settings),
         clock: parts.clock.clone(),
@@ -220,9 +222,12 @@ pub fn state_with(db: &Db, settings: &Settings, parts: &Parts) -> anyhow::Result
         },
     )
     .with_refunds(payments.refunds());
-    // The email settings are checked at start (the delivery worker sends through them).
+    // The email and text-message settings are checked at start (the delivery worker sends
+    // through them).
     boxoffice_infra_notify::build_notifier(&settings.email)
         .map_err(|e| anyhow::anyhow!("email: {e}"))?;
+    boxoffice_infra_notify::build_sms_sender(&settings.sms)
+        .map_err(|e| anyhow::anyhow!("sms: {e}"))?;
     let hasher = BcryptHasher::new(settings.auth.bcrypt_cost).map_err(|e| anyhow::anyhow!(e))?;
     let accounts = AccountService::new(
         Arc::new(PgAccountRepository::new(db.clone())),

@@ -19,6 +19,7 @@ pub struct Settings {
     pub outbox: OutboxSettings,
     pub auth: AuthSettings,
     pub email: boxoffice_infra_notify::EmailSettings,
+    pub sms: boxoffice_infra_notify::SmsSettings,
     pub rate_limit: boxoffice_api::ratelimit::RateLimitSettings,
     pub log: LogSettings,
 }

@@ -19,9 +19,9 @@ use crate::inbox::{announcement_email, headline, in_app_for, opening, InboxStore
 use crate::outbox::{About, AfterFailure, OutboxEntry, OutboxStatus, RetryPolicy, Topic};
 use crate::ports::{
     AccountRepository, BookingRepository, ClaimedMessage, Clock, EmailMessage, Notifier,
-    OutboxStore, Sealer,
+    OutboxStore, Sealer, SmsMessage, SmsSender,
 };
-use crate::values::{Email, Money};
+use crate::values::{Email, Money, Phone};
 
 /// The subject and body of the email telling the booking's buyer about `topic`, or `None` when
 /// the booking has no email address (a phone-only booking: the SMS channel is not built yet).
@@ -69,6 +69,17 @@ pub fn email_for(topic: Topic, booking: &Booking, message_id: uuid::Uuid) -> Opt
     })
 }
 
+/// The text message telling the booking's buyer about `topic` (its headline, signed), or `None`
+/// when the booking has no phone number.
+pub fn sms_for(topic: Topic, booking: &Booking, message_id: uuid::Uuid) -> Option<SmsMessage> {
+    let to = Phone::parse(booking.phone.as_deref()?).ok()?;
+    Some(SmsMessage {
+        to,
+        text: format!("boxoffice: {}", headline(topic, &booking.reference)),
+        message_id: Some(message_id),
+    })
+}
+
 /// What one pass did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct DeliveryReport {
@@ -84,6 +95,7 @@ pub struct DeliveryPorts {
     pub bookings: Arc<dyn BookingRepository>,
     pub accounts: Arc<dyn AccountRepository>,
     pub notifier: Arc<dyn Notifier>,
+    pub sms: Arc<dyn SmsSender>,
     pub inbox: Arc<dyn InboxStore>,
     pub sealer: Arc<dyn Sealer>,
     pub clock: Arc<dyn Clock>,
@@ -179,11 +191,15 @@ impl Delivery {
         if let Some(n) = in_app_for(c.topic, &booking, c.message_id, c.at) {
             self.ports.inbox.add(n).await?;
         }
-        match email_for(c.topic, &booking, c.message_id) {
-            Some(email) => self.ports.notifier.send_email(email).await,
-            // Nobody to write to: delivered, on every channel there is.
-            None => Ok(()),
+        // Every channel the booking has: email, then a text message. A failure retries the
+        // message, so a channel that went through may see it again (at least once).
+        if let Some(email) = email_for(c.topic, &booking, c.message_id) {
+            self.ports.notifier.send_email(email).await?;
         }
+        if let Some(sms) = sms_for(c.topic, &booking, c.message_id) {
+            self.ports.sms.send_sms(sms).await?;
+        }
+        Ok(())
     }
 }
 

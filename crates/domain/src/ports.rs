@@ -446,6 +446,23 @@ pub trait Notifier: Send + Sync + 'static {
     async fn send_email(&self, message: EmailMessage) -> Result<(), DomainError>;
 }
 
+/// A text message to one phone.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SmsMessage {
+    pub to: Phone,
+    pub text: String,
+    /// The id of the outbox message it delivers (the same on every retry).
+    pub message_id: Option<Uuid>,
+}
+
+/// Sends text messages. `infra-notify` implements it (a file drop, a log line). Errors are
+/// `Unavailable` when the transport is down.
+#[cfg_attr(any(test, feature = "mock"), mockall::automock)]
+#[async_trait]
+pub trait SmsSender: Send + Sync + 'static {
+    async fn send_sms(&self, message: SmsMessage) -> Result<(), DomainError>;
+}
+
 /// Storage of accounts and their secrets (hashes only). Every method is one transaction.
 #[cfg_attr(any(test, feature = "mock"), mockall::automock)]
 #[async_trait]

@@ -15,21 +15,27 @@
 //! `DomainError::Unavailable`. Neither error, nor any log line, ever contains the body: bodies
 //! carry one-time tokens.
 //!
-//! For now emails are sent directly by the use case that calls [`Notifier::send_email`]
-//! (so an email can be lost when the transport is down or the process dies after the database
-//! commit); a transactional outbox comes with the notifications issue.
+//! Emails are sent by the outbox's delivery worker (`boxoffice_domain::delivery`,
+//! `docs/notifications.md`): a message written in the transaction of its change, retried with
+//! backoff while the transport fails, so none is lost when the mail server is down or a process
+//! dies after the commit.
 //!
-//! [`Notifier::send_email`]: boxoffice_domain::ports::Notifier::send_email
+//! Text messages (SMS) have their own port, [`SmsSender`](boxoffice_domain::ports::SmsSender),
+//! and two adapters chosen by [`SmsSettings::transport`] through [`build_sms_sender`]: `"file"`
+//! ([`FileSms`], one `<uuid>.sms` file per message in [`SmsSettings::dir`]) and `"log"`
+//! ([`LogSms`]). No gateway adapter exists yet.
 //!
 //! All adapters must be used inside a tokio runtime (lettre's `Tokio1Executor`).
 
 mod mailer;
 mod read;
 mod settings;
+mod sms;
 
 pub use mailer::{build_notifier, FileMailer, LogMailer, NotifyError, SmtpMailer};
 pub use read::{latest_email_to, ReadEmail};
 pub use settings::EmailSettings;
+pub use sms::{build_sms_sender, FileSms, LogSms, SmsSettings};
 
 #[cfg(test)]
 mod tests;

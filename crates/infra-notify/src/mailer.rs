@@ -25,6 +25,10 @@ pub enum NotifyError {
     InvalidFrom { from: String, reason: String },
     #[error("the \"file\" email transport needs a directory (the `dir` setting is empty)")]
     MissingDir,
+    #[error("the \"file\" text-message transport needs a directory (`sms.dir` is empty)")]
+    MissingSmsDir,
+    #[error("unknown text-message transport '{0}': expected \"file\" or \"log\"")]
+    UnknownSmsTransport(String),
     #[error("cannot create the email directory '{}': {source}", dir.display())]
     CreateDir {
         dir: PathBuf,

@@ -10,13 +10,13 @@ use uuid::Uuid;
 
 use super::support::{t0, usd};
 use crate::booking::{Booking, BookingItem, BookingStatus};
-use crate::delivery::{email_for, Delivery, DeliveryPorts, DeliveryReport};
+use crate::delivery::{email_for, sms_for, Delivery, DeliveryPorts, DeliveryReport};
 use crate::error::DomainError;
 use crate::inbox::{in_app_for, MockInboxStore};
 use crate::outbox::{About, AfterFailure, RetryPolicy, Topic};
 use crate::ports::{
     ClaimedMessage, MockAccountRepository, MockBookingRepository, MockClock, MockNotifier,
-    MockOutboxStore, MockSealer,
+    MockOutboxStore, MockSealer, MockSmsSender,
 };
 use crate::values::{Currency, Money};
 
@@ -175,11 +175,15 @@ fn delivery_with(
 ) -> Delivery {
     let mut clock = MockClock::new();
     clock.expect_now().return_const(t0());
+    // Text messages go through (the fixture's booking has a phone); their own test checks them.
+    let mut sms = MockSmsSender::new();
+    sms.expect_send_sms().returning(|_| Ok(()));
     let mut d = Delivery::new(DeliveryPorts {
         outbox: Arc::new(outbox),
         bookings: Arc::new(bookings),
         accounts: Arc::new(accounts),
         notifier: Arc::new(notifier),
+        sms: Arc::new(sms),
         inbox: Arc::new(inbox),
         sealer: Arc::new(sealer),
         clock: Arc::new(clock),
@@ -465,4 +469,16 @@ fn a_password_reset_message_emails_the_unsealed_token_to_the_account() {
         sealer,
     );
     assert_eq!(block_on(d.run_once()).unwrap().delivered, 1);
+}
+
+#[test]
+fn a_booking_with_a_phone_gets_a_text_message_with_the_headline() {
+    let id = Uuid::from_u128(11);
+    let sms = sms_for(Topic::BookingConfirmed, &booking(None), id).unwrap();
+    assert_eq!(sms.to.as_str(), "+441234567890");
+    assert_eq!(sms.text, "boxoffice: Booking BX-ABCD2345 is confirmed");
+    assert_eq!(sms.message_id, Some(id));
+    let mut no_phone = booking(Some("ada@example.com"));
+    no_phone.phone = None;
+    assert_eq!(sms_for(Topic::BookingHeld, &no_phone, id), None);
 }
