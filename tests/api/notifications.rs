@@ -38,12 +38,6 @@ impl MailDir {
     }
 }
 
-/// A port nothing listens on (yet).
-fn unused_port() -> u16 {
-    let probe = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    probe.local_addr().unwrap().port()
-}
-
 /// An app whose emails go by SMTP to 127.0.0.1:`port`, with `tweak` applied to the outbox.
 async fn smtp_app(port: u16, tweak: impl FnOnce(&mut boxoffice::Settings)) -> TestApp {
     spawn_app_with(|s| {
@@ -111,7 +105,7 @@ async fn each_change_of_a_booking_is_emailed_once_and_a_refusal_not_at_all() {
 #[tokio::test]
 async fn while_the_mail_server_is_down_messages_are_retried_then_dead() {
     // A port nothing listens on.
-    let port = unused_port();
+    let port = free_port();
     let app = smtp_app(port, |s| {
         s.outbox.retry_base_secs = 30;
         s.outbox.retry_cap_secs = 60;
@@ -135,7 +129,7 @@ async fn while_the_mail_server_is_down_messages_are_retried_then_dead() {
 
 #[tokio::test]
 async fn an_admin_sees_dead_messages_and_sends_one_again() {
-    let port = unused_port();
+    let port = free_port();
     let app = smtp_app(port, |s| {
         s.outbox.max_attempts = 1;
     })
@@ -390,7 +384,7 @@ async fn when_the_mail_server_comes_back_every_message_is_delivered_once_as_it_s
     use super::smtp_server::SmtpServer;
     use std::sync::atomic::Ordering;
 
-    let port = unused_port();
+    let port = free_port();
     let app = smtp_app(port, |s| {
         s.outbox.retry_base_secs = 30;
         s.outbox.max_attempts = 10;
@@ -432,7 +426,7 @@ async fn when_the_mail_server_comes_back_every_message_is_delivered_once_as_it_s
 async fn two_workers_at_once_deliver_each_message_once() {
     use super::smtp_server::SmtpServer;
 
-    let port = unused_port();
+    let port = free_port();
     let smtp = SmtpServer::start(port).await;
     let app = smtp_app(port, |s| {
         s.outbox.batch_size = 3;

@@ -222,12 +222,6 @@ pub fn state_with(db: &Db, settings: &Settings, parts: &Parts) -> anyhow::Result
         },
     )
     .with_refunds(payments.refunds());
-    // The email and text-message settings are checked at start (the delivery worker sends
-    // through them).
-    boxoffice_infra_notify::build_notifier(&settings.email)
-        .map_err(|e| anyhow::anyhow!("email: {e}"))?;
-    boxoffice_infra_notify::build_sms_sender(&settings.sms)
-        .map_err(|e| anyhow::anyhow!("sms: {e}"))?;
     let hasher = BcryptHasher::new(settings.auth.bcrypt_cost).map_err(|e| anyhow::anyhow!(e))?;
     let accounts = AccountService::new(
         Arc::new(PgAccountRepository::new(db.clone())),

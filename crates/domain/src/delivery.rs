@@ -24,7 +24,7 @@ use crate::ports::{
 use crate::values::{Email, Money, Phone};
 
 /// The subject and body of the email telling the booking's buyer about `topic`, or `None` when
-/// the booking has no email address (a phone-only booking: the SMS channel is not built yet).
+/// the booking has no email address (a phone-only booking gets a text message: [`sms_for`]).
 pub fn email_for(topic: Topic, booking: &Booking, message_id: uuid::Uuid) -> Option<EmailMessage> {
     let to = Email::parse(booking.email.as_deref()?).ok()?;
     let reference = &booking.reference;
@@ -78,6 +78,11 @@ pub fn sms_for(topic: Topic, booking: &Booking, message_id: uuid::Uuid) -> Optio
         text: format!("boxoffice: {}", headline(topic, &booking.reference)),
         message_id: Some(message_id),
     })
+}
+
+/// An account's stored address (checked when it was stored: a failure is an internal error).
+fn stored_email(raw: &str) -> Result<Email, DomainError> {
+    Email::parse(raw).map_err(|e| DomainError::internal(format!("a stored email address: {e:?}")))
 }
 
 /// What one pass did.
@@ -172,16 +177,14 @@ impl Delivery {
                 })?;
                 let token = String::from_utf8(self.ports.sealer.open(sealed)?)
                     .map_err(|_| DomainError::internal("a password-reset token is not text"))?;
-                let to = Email::parse(&user.email).map_err(|e| {
-                    DomainError::internal(format!("the account's stored email: {e:?}"))
-                })?;
+                let to = stored_email(&user.email)?;
                 let email = reset_email(to, &token, self.reset_ttl.num_minutes(), c.message_id);
                 return self.ports.notifier.send_email(email).await;
             }
             // An announcement: already in the inbox; this message is its email.
             About::Notification(id) => {
                 let (n, to) = self.ports.inbox.get_with_email(id).await?;
-                let email = announcement_email(&n, &to, c.message_id)?;
+                let email = announcement_email(&n, stored_email(&to)?, c.message_id);
                 return self.ports.notifier.send_email(email).await;
             }
         };

@@ -14,6 +14,7 @@ use crate::catalog::{Page, Paged};
 use crate::error::{DomainError, FieldError};
 use crate::outbox::Topic;
 use crate::ports::Clock;
+use crate::values::{Email, TextRule};
 
 /// A notification in a user's inbox.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -122,7 +123,8 @@ pub const MAX_TITLE_CHARS: usize = 200;
 pub const MAX_BODY_CHARS: usize = 5000;
 
 impl Announcement {
-    /// Checks an announcement as asked: a title (1–200 characters, trimmed) and a body (1–5,000),
+    /// Checks an announcement as asked: a title (one line, 1–200 characters, trimmed) and a body
+    /// (1–5,000, several lines allowed) by the project's text rules ([`TextRule`]),
     /// and exactly one of `user_ids` (1–1,000, repeats counted once) or `all: true`.
     pub fn parse(
         title: &str,
@@ -132,20 +134,13 @@ impl Announcement {
         email: bool,
     ) -> Result<Announcement, DomainError> {
         let mut errors = Vec::new();
-        let title = title.trim();
-        if title.is_empty() || title.chars().count() > MAX_TITLE_CHARS {
-            errors.push(FieldError::new(
-                "title",
-                format!("title must be 1 to {MAX_TITLE_CHARS} characters"),
-            ));
-        }
-        let body = body.trim();
-        if body.is_empty() || body.chars().count() > MAX_BODY_CHARS {
-            errors.push(FieldError::new(
-                "body",
-                format!("body must be 1 to {MAX_BODY_CHARS} characters"),
-            ));
-        }
+        let mut text = |rule: TextRule, value: &str, field: &str| {
+            rule.parse(value, field)
+                .map_err(|e| errors.push(FieldError::new(field, e.message)))
+                .ok()
+        };
+        let title = text(TextRule::line(MAX_TITLE_CHARS), title, "title");
+        let body = text(TextRule::lines(MAX_BODY_CHARS), body, "body");
         let recipients = match (user_ids, all) {
             (Some(_), true) | (None, false) => {
                 errors.push(FieldError::new(
@@ -169,10 +164,10 @@ impl Announcement {
                 }
             }
         };
-        match recipients {
-            Some(recipients) if errors.is_empty() => Ok(Announcement {
-                title: title.to_owned(),
-                body: body.to_owned(),
+        match (title, body, recipients) {
+            (Some(title), Some(body), Some(recipients)) if errors.is_empty() => Ok(Announcement {
+                title,
+                body,
                 recipients,
                 email,
             }),
@@ -184,17 +179,15 @@ impl Announcement {
 /// The email of an announcement to one of its recipients.
 pub fn announcement_email(
     n: &Notification,
-    to: &str,
+    to: Email,
     message_id: Uuid,
-) -> Result<crate::ports::EmailMessage, DomainError> {
-    let to = crate::values::Email::parse(to)
-        .map_err(|e| DomainError::internal(format!("the recipient's stored email: {e:?}")))?;
-    Ok(crate::ports::EmailMessage {
+) -> crate::ports::EmailMessage {
+    crate::ports::EmailMessage {
         to,
         subject: n.title.clone(),
         text_body: format!("Hello,\n\n{}\n\n— boxoffice\n", n.body),
         message_id: Some(message_id),
-    })
+    }
 }
 
 /// Storage of the inbox.

@@ -12,7 +12,7 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 
-use crate::catalog::{SeatClassAvailability, SeatStatus, SeatView, ShowDetail};
+use crate::catalog::{SeatClassAvailability, SeatStatus, ShowDetail};
 use crate::error::DomainError;
 use crate::status::BookingStatus;
 
@@ -201,23 +201,6 @@ impl SeatMap {
     /// When the first hold on the map ends (its seats are free from then on).
     pub fn first_hold_end(&self) -> Option<DateTime<Utc>> {
         self.states.iter().filter_map(|s| s.held_until).min()
-    }
-
-    /// The seats as listing views (owned copies).
-    pub fn views(&self) -> Vec<SeatView> {
-        self.seats()
-            .map(|(p, s)| SeatView {
-                id: p.id,
-                label: p.label.clone(),
-                row: p.row.clone(),
-                number: p.number,
-                class_id: p.class_id,
-                class: p.class.clone(),
-                status: s.status,
-                held_until: s.held_until,
-                external_ref: p.external_ref.clone(),
-            })
-            .collect()
     }
 }
 

@@ -191,10 +191,12 @@ impl InboxStore for PgInboxStore {
                         .select(users::id)
                         .load(conn)?,
                     Recipients::Users(ids) => {
-                        let known: Vec<Uuid> = users::table
+                        let known: std::collections::HashSet<Uuid> = users::table
                             .filter(users::id.eq_any(ids))
                             .select(users::id)
-                            .load(conn)?;
+                            .load::<Uuid>(conn)?
+                            .into_iter()
+                            .collect();
                         let unknown: Vec<String> = ids
                             .iter()
                             .filter(|id| !known.contains(id))

@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
-use crate::helpers::{decode, in_days, test_settings, ADMIN_EMAIL, ADMIN_PASSWORD};
+use crate::helpers::{decode, free_port, in_days, test_settings, ADMIN_EMAIL, ADMIN_PASSWORD};
 
 mod deadlines;
 mod outages;
@@ -75,13 +75,6 @@ fn bindir() -> PathBuf {
     });
     dirs.pop()
         .expect("PostgreSQL server binaries under /usr/lib/postgresql/*/bin")
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("a free port")
-        .port()
 }
 
 /// A PostgreSQL cluster of one test, deleted (stopped, continued if stopped) when dropped.
