@@ -154,6 +154,24 @@ pub async fn spawn_app_with(tweak: impl FnOnce(&mut boxoffice::Settings)) -> Tes
     }
 }
 
+impl TestApp {
+    /// Another server over the same database, as a second instance behind a load balancer
+    /// would be (same settings, clock and gateway): its base URL. It runs until the test ends.
+    pub async fn second_instance(&self) -> String {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        let port = listener.local_addr().expect("addr").port();
+        let parts = boxoffice::Parts {
+            clock: self.clock.clone(),
+            gateway: self.gateway.clone(),
+        };
+        let server = boxoffice::start_with(listener, self._db.url(), &self.settings, parts)
+            .await
+            .expect("start the second instance");
+        tokio::spawn(server);
+        format!("http://127.0.0.1:{port}")
+    }
+}
+
 /// Requests as one caller: anonymous, or with a bearer token, plus extra headers.
 pub struct Caller<'a> {
     app: &'a TestApp,

@@ -17,6 +17,7 @@ mod holds;
 mod idempotency;
 mod imports;
 mod limits;
+mod live;
 mod migrations;
 mod notifications;
 mod openapi;

@@ -23,16 +23,19 @@ pub enum EdgeCode {
     IdempotencyKeyReused,
     /// A token bucket is empty; see `Retry-After` (429).
     RateLimited,
+    /// The client has as many live streams open as it may (429).
+    TooManyStreams,
 }
 
 impl EdgeCode {
-    pub const ALL: [EdgeCode; 6] = [
+    pub const ALL: [EdgeCode; 7] = [
         EdgeCode::BadRequest,
         EdgeCode::InvalidIdempotencyKey,
         EdgeCode::PayloadTooLarge,
         EdgeCode::UnsupportedMediaType,
         EdgeCode::IdempotencyKeyReused,
         EdgeCode::RateLimited,
+        EdgeCode::TooManyStreams,
     ];
 
     pub const fn as_str(self) -> &'static str {
@@ -43,6 +46,7 @@ impl EdgeCode {
             EdgeCode::UnsupportedMediaType => "unsupported_media_type",
             EdgeCode::IdempotencyKeyReused => "idempotency_key_reused",
             EdgeCode::RateLimited => "rate_limited",
+            EdgeCode::TooManyStreams => "too_many_streams",
         }
     }
 
@@ -56,6 +60,7 @@ impl EdgeCode {
                 "an Idempotency-Key used before for a different request"
             }
             EdgeCode::RateLimited => "a token bucket is empty",
+            EdgeCode::TooManyStreams => "the client has as many live streams open as it may",
         }
     }
 }
@@ -131,7 +136,7 @@ impl Code {
                 EdgeCode::PayloadTooLarge => 413,
                 EdgeCode::UnsupportedMediaType => 415,
                 EdgeCode::IdempotencyKeyReused => 422,
-                EdgeCode::RateLimited => 429,
+                EdgeCode::RateLimited | EdgeCode::TooManyStreams => 429,
             },
         }
     }

@@ -140,6 +140,11 @@ pub fn security_headers(settings: &EdgeSettings) -> DefaultHeaders {
 /// `a.b.c.d:port`, `[a:b::c]:port`), the peer is used. IPv4-mapped IPv6 addresses are
 /// reported as IPv4. Never panics: no peer (e.g. a Unix socket) → `0.0.0.0`.
 pub fn client_ip(req: &ServiceRequest, trust_forwarded_for: bool) -> IpAddr {
+    client_ip_of(req.request(), trust_forwarded_for)
+}
+
+/// [`client_ip`] of a request inside a handler.
+pub fn client_ip_of(req: &actix_web::HttpRequest, trust_forwarded_for: bool) -> IpAddr {
     let peer = req
         .peer_addr()
         .map(|a| a.ip())
@@ -153,7 +158,7 @@ pub fn client_ip(req: &ServiceRequest, trust_forwarded_for: bool) -> IpAddr {
 }
 
 /// The rightmost non-empty entry over all `X-Forwarded-For` header lines, if it is an address.
-fn rightmost_forwarded(req: &ServiceRequest) -> Option<IpAddr> {
+fn rightmost_forwarded(req: &actix_web::HttpRequest) -> Option<IpAddr> {
     let last_line = req
         .headers()
         .get_all(HeaderName::from_static("x-forwarded-for"))

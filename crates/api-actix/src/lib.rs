@@ -31,6 +31,7 @@ pub mod extract;
 pub mod handlers;
 pub mod idempotency;
 pub mod inbox;
+pub mod live;
 pub mod logging;
 pub mod openapi;
 pub mod outbox;
@@ -39,6 +40,7 @@ pub mod quote;
 pub mod ratelimit;
 pub mod seal;
 pub mod seat_map;
+pub mod stream;
 pub mod swagger;
 pub mod timestamp;
 
@@ -67,6 +69,8 @@ pub struct ApiState {
     pub csv_limit: usize,
     /// Rendered seat maps, kept briefly (see `cache`).
     pub seat_cache: Arc<cache::SeatMapCache>,
+    /// The live streams of this instance (see `live`).
+    pub live: Arc<live::Live>,
 }
 
 /// HTTP settings.
@@ -137,6 +141,14 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             )
             .service(web::resource("/notifications/push").route(web::post().to(inbox::push)))
             .service(
+                web::resource("/notifications/stream")
+                    .route(web::get().to(stream::notification_stream)),
+            )
+            .service(
+                web::resource("/notifications/stream-ticket")
+                    .route(web::post().to(stream::create_stream_ticket)),
+            )
+            .service(
                 web::resource("/notifications/read-all")
                     .route(web::post().to(inbox::mark_all_mine_read)),
             )
@@ -169,6 +181,9 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .service(web::resource("/events/{id}/book").route(web::post().to(h::book_event)))
             .service(web::resource("/shows/{id}").route(web::get().to(h::get_show)))
             .service(web::resource("/shows/{id}/seats").route(web::get().to(seat_map::list_seats)))
+            .service(
+                web::resource("/shows/{id}/seats/stream").route(web::get().to(stream::seat_stream)),
+            )
             .service(web::resource("/shows/{id}/quote").route(web::post().to(quote::quote_booking)))
             .service(
                 web::resource("/shows/{id}/seats/import").route(web::post().to(h::import_seats)),
@@ -250,6 +265,10 @@ fn named_schemas(spec: &mut DefaultApiRaw) {
     add::<dto::SeatInput>(spec);
     add::<dto::SeatPricingDto>(spec);
     add::<dto::ShowDto>(spec);
+    add::<live::SeatChangeDto>(spec);
+    add::<live::SeatMapChangeDto>(spec);
+    add::<live::SeatMapSnapshotDto>(spec);
+    add::<inbox::NotificationDto>(spec);
     add::<dto::UserDto>(spec);
     add::<dto::VenueDto>(spec);
 }

@@ -6,6 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use boxoffice_api::auth::{BcryptHasher, JwtKeys, OsTokens};
+use boxoffice_api::live::{Live, LiveSettings};
 use boxoffice_api::seal::RingSealer;
 use boxoffice_api::{ApiState, HttpSettings};
 use boxoffice_domain::account::{Actor, AuthRules, Role, User};
@@ -15,6 +16,7 @@ use boxoffice_domain::idempotency::IdempotencyRules;
 use boxoffice_domain::idempotency_service::IdempotencyService;
 use boxoffice_domain::inbox::InboxService;
 use boxoffice_domain::lifecycle::{PaymentDeps, PaymentService, Sweeper, WebhookRules};
+use boxoffice_domain::live::{SignalSink, StreamTickets};
 use boxoffice_domain::outbox::RetryPolicy;
 use boxoffice_domain::payment::{PaymentGateway, RefundPolicy};
 use boxoffice_domain::ports::{Clock, Sealer, SystemClock};
@@ -24,7 +26,7 @@ use boxoffice_domain::DomainError;
 use boxoffice_infra_payments::{MockGateway, MockGatewaySettings};
 use boxoffice_infra_postgres::{
     ClientDeadlines, Db, PgAccountRepository, PgBookingRepository, PgCatalogRepository, PgHealth,
-    PgIdempotencyStore, PgInboxStore, PgOutboxStore, PgPaymentRepository, PoolConfig,
+    PgIdempotencyStore, PgInboxStore, PgLiveStore, PgOutboxStore, PgPaymentRepository, PoolConfig,
 };
 
 pub mod seed;
@@ -210,6 +212,24 @@ pub fn spawn_delivery(delivery: Delivery, interval: Duration) {
 pub fn state_with(db: &Db, settings: &Settings, parts: &Parts) -> anyhow::Result<ApiState> {
     let catalog = CatalogService::new(Arc::new(PgCatalogRepository::new(db.clone())))
         .with_clock(parts.clock.clone());
+    let inbox = InboxService::new(Arc::new(PgInboxStore::new(db.clone())), parts.clock.clone());
+    let seat_cache = Arc::new(boxoffice_api::cache::SeatMapCache::new(
+        Duration::from_millis(settings.server.seat_map_cache_ms),
+    ));
+    let live_store = Arc::new(PgLiveStore::new(db.clone()));
+    let live = Live::new(
+        live_settings(settings),
+        catalog.clone(),
+        inbox.clone(),
+        live_store.clone(),
+        StreamTickets::new(
+            live_store,
+            Arc::new(OsTokens),
+            parts.clock.clone(),
+            chrono::Duration::seconds(settings.live.ticket_ttl_secs),
+        ),
+        seat_cache.clone(),
+    );
     let payments = payment_service(db, settings, parts);
     let bookings = BookingService::new(
         Arc::new(PgBookingRepository::new(db.clone())),
@@ -251,7 +271,7 @@ pub fn state_with(db: &Db, settings: &Settings, parts: &Parts) -> anyhow::Result
         payments,
         accounts,
         idempotency,
-        inbox: InboxService::new(Arc::new(PgInboxStore::new(db.clone())), parts.clock.clone()),
+        inbox,
         outbox: OutboxAdmin::new(
             Arc::new(PgOutboxStore::new(db.clone())),
             parts.clock.clone(),
@@ -264,10 +284,44 @@ pub fn state_with(db: &Db, settings: &Settings, parts: &Parts) -> anyhow::Result
         default_currency: Currency::parse(&settings.booking.default_currency)
             .map_err(|e| anyhow::anyhow!("default currency: {e}"))?,
         csv_limit: settings.server.csv_limit_bytes,
-        seat_cache: Arc::new(boxoffice_api::cache::SeatMapCache::new(
-            Duration::from_millis(settings.server.seat_map_cache_ms),
-        )),
+        seat_cache,
+        live,
     })
+}
+
+/// The streams' limits and pace (`live.*`).
+pub fn live_settings(settings: &Settings) -> LiveSettings {
+    let l = &settings.live;
+    LiveSettings {
+        keep_alive: Duration::from_secs(l.keep_alive_secs),
+        max_streams_per_client: l.max_streams_per_client,
+        max_streams: l.max_streams,
+        min_refresh: Duration::from_millis(l.min_refresh_ms),
+        resync: Duration::from_secs(l.resync_secs),
+        replay: l.replay,
+        buffer: l.buffer,
+        trust_forwarded_for: settings.server.edges.trust_forwarded_for,
+    }
+}
+
+/// How often the listening connection proves it is alive (a round trip).
+const LISTEN_HEARTBEAT: Duration = Duration::from_secs(10);
+
+/// Joins this instance to the others (`live.enabled`): its committed writes are signalled to
+/// every instance, and every instance's signals reach its streams and seat-map cache.
+pub fn start_live(db: &Db, settings: &Settings, live: &Arc<Live>) -> anyhow::Result<()> {
+    if !settings.live.enabled {
+        return Ok(());
+    }
+    db.start_signals(Duration::from_millis(settings.live.gather_ms));
+    live.start();
+    let sink: Arc<dyn SignalSink> = live.clone();
+    db.listen(
+        Duration::from_millis(settings.live.poll_ms),
+        LISTEN_HEARTBEAT,
+        Arc::downgrade(&sink),
+    )?;
+    Ok(())
 }
 
 /// The operator of the command line (import, seed): admin rights, no account. Never reachable
@@ -406,6 +460,7 @@ async fn start_on(
     let parts = parts.unwrap_or_else(|| Parts::for_settings(settings, &db));
     migrate_in_background(&db).await?;
     let state = state_with(&db, settings, &parts)?;
+    start_live(&db, settings, &state.live)?;
     if settings.jobs.enabled {
         spawn_jobs(
             sweeper(&db, settings, &parts),

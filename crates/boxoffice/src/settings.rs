@@ -17,6 +17,7 @@ pub struct Settings {
     pub payments: PaymentSettings,
     pub jobs: JobSettings,
     pub outbox: OutboxSettings,
+    pub live: LiveSettings,
     pub auth: AuthSettings,
     pub email: boxoffice_infra_notify::EmailSettings,
     pub sms: boxoffice_infra_notify::SmsSettings,
@@ -147,6 +148,32 @@ pub struct OutboxSettings {
     pub max_attempts: u32,
 }
 
+/// The live streams (Server-Sent Events) and the signals between instances (issue 12,
+/// `docs/notifications.md` "Real time").
+#[derive(Debug, Clone, Deserialize)]
+pub struct LiveSettings {
+    /// Listen for other instances' signals (`LISTEN/NOTIFY`) and send this one's.
+    pub enabled: bool,
+    /// How often the listening connection is polled for signals.
+    pub poll_ms: u64,
+    /// Signals of committed writes are gathered this long and sent together.
+    pub gather_ms: u64,
+    /// A keep-alive comment on every idle stream this often.
+    pub keep_alive_secs: u64,
+    pub max_streams_per_client: usize,
+    pub max_streams: usize,
+    /// A show with open streams is re-read at most this often.
+    pub min_refresh_ms: u64,
+    /// … and at least this often (a lost signal costs at most this long).
+    pub resync_secs: u64,
+    /// Changes kept per show for `Last-Event-ID`.
+    pub replay: usize,
+    /// Events a stream may fall behind before it is ended.
+    pub buffer: usize,
+    /// How long a stream ticket is good.
+    pub ticket_ttl_secs: i64,
+}
+
 #[derive(Debug, Clone, Deserialize)]
 pub struct LogSettings {
     pub format: String,
@@ -226,6 +253,19 @@ impl Settings {
                 && self.outbox.max_attempts >= 1,
             "outbox: interval_ms, batch_size, lease_secs, retry_base_secs and max_attempts must \
              be at least 1, and retry_cap_secs at least retry_base_secs"
+        );
+        let l = &self.live;
+        anyhow::ensure!(
+            l.poll_ms >= 1
+                && l.keep_alive_secs >= 1
+                && l.max_streams_per_client >= 1
+                && l.max_streams >= 1
+                && l.resync_secs >= 1
+                && l.replay >= 1
+                && l.buffer >= 1
+                && l.ticket_ttl_secs >= 1,
+            "live: poll_ms, keep_alive_secs, max_streams_per_client, max_streams, resync_secs, \
+             replay, buffer and ticket_ttl_secs must be at least 1"
         );
         anyhow::ensure!(
             self.database.pool_size >= 1,

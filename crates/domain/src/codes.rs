@@ -122,6 +122,7 @@ codes! {
         TokenReused => "token_reused", "a refresh token presented twice: that sign-in is revoked";
         InvalidResetToken => "invalid_reset_token", "an unknown, used or expired password-reset token";
         InvalidSignature => "invalid_signature", "a webhook without a valid signature";
+        InvalidStreamTicket => "invalid_stream_ticket", "an unknown, used or expired stream ticket";
     }
 }
 

@@ -223,6 +223,14 @@ pub trait InboxStore: Send + Sync + 'static {
     /// naming the unknown ones, and write nothing, when some accounts do not exist. Returns
     /// how many notifications were written.
     async fn push(&self, a: Announcement, now: DateTime<Utc>) -> Result<i64, DomainError>;
+    /// The notifications of these users whose id is above `after`, oldest first, at most
+    /// `limit` (what a live stream has not sent yet).
+    async fn since(
+        &self,
+        users: Vec<Uuid>,
+        after: i64,
+        limit: i64,
+    ) -> Result<Vec<Notification>, DomainError>;
 }
 
 /// The inbox's use cases: a user reads and marks their own notifications, an admin anyone's.
@@ -270,6 +278,34 @@ impl InboxService {
 
     /// Admins only: an announcement to users' inboxes (and by email, through the outbox).
     /// Returns how many users it reached.
+    /// The id of the user's newest notification (0 when there is none): where a live stream
+    /// starts.
+    pub async fn newest_id(&self, user_id: Uuid) -> Result<i64, DomainError> {
+        let page = self
+            .store
+            .list(
+                user_id,
+                false,
+                Page {
+                    limit: 1,
+                    offset: 0,
+                },
+            )
+            .await?;
+        Ok(page.items.first().map_or(0, |n| n.id))
+    }
+
+    /// The notifications of these users above id `after`, oldest first, at most `limit`: what
+    /// their live streams have not sent yet (the streams authenticated their users).
+    pub async fn since(
+        &self,
+        users: Vec<Uuid>,
+        after: i64,
+        limit: i64,
+    ) -> Result<Vec<Notification>, DomainError> {
+        self.store.since(users, after, limit).await
+    }
+
     pub async fn push(&self, actor: &Actor, a: Announcement) -> Result<i64, DomainError> {
         actor.require_admin()?;
         self.store.push(a, self.clock.now()).await

@@ -17,6 +17,7 @@ pub mod inbox;
 pub mod layout;
 pub mod lifecycle;
 pub mod limits;
+pub mod live;
 pub mod outbox;
 pub mod payment;
 pub mod payment_model;

@@ -543,3 +543,31 @@ pub trait TokenGenerator: Send + Sync + 'static {
     fn token(&self) -> String;
     fn uuid(&self) -> Uuid;
 }
+
+/// Storage of the live streams (issue 12): the versions of shows' stream states and the
+/// single-use stream tickets.
+#[cfg_attr(any(test, feature = "mock"), mockall::automock)]
+#[async_trait]
+pub trait LiveStore: Send + Sync + 'static {
+    /// The stream version of the show's state whose digest is `digest`
+    /// ([`crate::live::ShowState::digest`]): the stored version while the stored digest is
+    /// `digest`, else the next version, stored with `digest` (the first is 1). One atomic
+    /// statement: two instances stamping the same state get the same version, and a version
+    /// never names two states.
+    async fn stamp(&self, show_id: i64, digest: i64) -> Result<i64, DomainError>;
+    /// Keeps a stream ticket (its hash) of `user_id`, good until `expires_at`, and drops the
+    /// tickets that expired by `now` ([`crate::account::secret_expired`]).
+    async fn store_ticket(
+        &self,
+        hash: TokenHash,
+        user_id: Uuid,
+        expires_at: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> Result<(), DomainError>;
+    /// Takes the ticket (it is gone afterwards, whatever the answer): its user and deadline,
+    /// `None` for an unknown or already taken ticket.
+    async fn take_ticket(
+        &self,
+        hash: TokenHash,
+    ) -> Result<Option<(Uuid, DateTime<Utc>)>, DomainError>;
+}

@@ -17,6 +17,7 @@ use std::sync::{Arc, Mutex};
 
 use boxoffice_domain::booking::{Booking, BookingCommand};
 use boxoffice_domain::engine::book::book_batch;
+use boxoffice_domain::live::Signal;
 use boxoffice_domain::DomainError;
 use chrono::{DateTime, Utc};
 use tokio::sync::oneshot;
@@ -193,13 +194,17 @@ impl Batcher {
                     let out = book_batch(&mut tx, show_id, &cmds, now);
                     flag.store(tx.reference_clash, Ordering::Relaxed);
                     let out = out?;
-                    tx.finish()?;
-                    Ok(out)
+                    let shows = tx.finish()?;
+                    Ok((out, shows))
                 })
                 .await;
             match result {
                 Err(_) if attempt < REFERENCE_ATTEMPTS && clash.load(Ordering::Relaxed) => continue,
-                other => return other,
+                Ok((out, shows)) => {
+                    self.db.signal(Signal::Seats(shows));
+                    return Ok(out);
+                }
+                Err(e) => return Err(e),
             }
         }
     }

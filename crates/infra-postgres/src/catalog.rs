@@ -9,6 +9,7 @@ use boxoffice_domain::catalog::{
     Paged, SeatDetail, ShowDetail, ShowKind, Venue,
 };
 use boxoffice_domain::import::{ImportSummary, PricingRow, SeatRow};
+use boxoffice_domain::live::Signal;
 use boxoffice_domain::ports::CatalogRepository;
 use boxoffice_domain::seat_map::SeatMap;
 use boxoffice_domain::{ConflictCode, DomainError};
@@ -445,6 +446,7 @@ impl CatalogRepository for PgCatalogRepository {
         self.db
             .bulk_transaction(move |conn| import_seats_tx(conn, show_id, rows))
             .await
+            .inspect(|_| self.db.signal(Signal::Seats(vec![show_id])))
     }
 
     async fn import_pricing(
@@ -455,5 +457,6 @@ impl CatalogRepository for PgCatalogRepository {
         self.db
             .bulk_transaction(move |conn| import_pricing_tx(conn, show_id, rows))
             .await
+            .inspect(|_| self.db.signal(Signal::Seats(vec![show_id])))
     }
 }

@@ -5,6 +5,7 @@ use boxoffice_domain::catalog::{Page, Paged};
 use boxoffice_domain::inbox::{
     Announcement, InboxStore, NewNotification, Notification, Recipients,
 };
+use boxoffice_domain::live::Signal;
 use boxoffice_domain::outbox::Topic;
 use boxoffice_domain::DomainError;
 use chrono::{DateTime, Utc};
@@ -56,6 +57,7 @@ impl From<Row> for Notification {
 #[async_trait]
 impl InboxStore for PgInboxStore {
     async fn add(&self, n: NewNotification) -> Result<(), DomainError> {
+        let user = n.user_id;
         self.db
             .run(move |conn| {
                 diesel::insert_into(notifications::table)
@@ -71,10 +73,14 @@ impl InboxStore for PgInboxStore {
                     .on_conflict(notifications::message_id)
                     .do_nothing()
                     .execute(conn)
-                    .map_err(map_db_error)?;
-                Ok(())
+                    .map_err(map_db_error)
             })
             .await
+            .map(|written| {
+                if written > 0 {
+                    self.db.signal(Signal::Inbox(vec![user]));
+                }
+            })
     }
 
     async fn list(
@@ -181,6 +187,27 @@ impl InboxStore for PgInboxStore {
             .await
     }
 
+    async fn since(
+        &self,
+        users: Vec<Uuid>,
+        after: i64,
+        limit: i64,
+    ) -> Result<Vec<Notification>, DomainError> {
+        self.db
+            .run(move |conn| {
+                let rows: Vec<Row> = notifications::table
+                    .filter(notifications::user_id.eq_any(&users))
+                    .filter(notifications::id.gt(after))
+                    .order(notifications::id.asc())
+                    .limit(limit)
+                    .select(Row::as_select())
+                    .load(conn)
+                    .map_err(map_db_error)?;
+                Ok(rows.into_iter().map(Notification::from).collect())
+            })
+            .await
+    }
+
     async fn push(&self, a: Announcement, now: DateTime<Utc>) -> Result<i64, DomainError> {
         self.db
             .bulk_transaction(move |conn| {
@@ -252,8 +279,12 @@ impl InboxStore for PgInboxStore {
                             .execute(conn)?;
                     }
                 }
-                Ok(written.len() as i64)
+                Ok((written.len() as i64, recipients))
             })
             .await
+            .map(|(written, recipients)| {
+                self.db.signal(Signal::Inbox(recipients));
+                written
+            })
     }
 }

@@ -26,6 +26,7 @@ mod catalog_imports;
 mod holds;
 mod idempotency;
 mod inbox;
+mod live;
 mod models;
 mod outbox;
 mod payments;
@@ -38,6 +39,7 @@ mod seat_map;
 mod show_reads;
 pub mod tx;
 
+pub use live::{spawn_listener, PgLiveStore};
 pub use resilience::{ClientDeadlines, OutageLog};
 
 /// The migrations of the top-level `migrations/` folder, embedded into the binary.
@@ -96,6 +98,10 @@ pub struct Db {
     /// False while the server waits for its migrations: calls answer 503 instead of running
     /// against a schema that is not there yet.
     schema_ready: Arc<AtomicBool>,
+    /// What this pool's committed writes signal to the live streams of every instance.
+    signals: Arc<live::Signals>,
+    /// The URL a listening connection opens (with the client deadlines).
+    url: Arc<str>,
 }
 
 impl Db {
@@ -106,7 +112,8 @@ impl Db {
             connect_timeout: cfg.connect_timeout,
             ..cfg.client.clone()
         };
-        let manager = ConnectionManager::<PgConnection>::new(resilience::client_url(url, &client));
+        let url: Arc<str> = resilience::client_url(url, &client).into();
+        let manager = ConnectionManager::<PgConnection>::new(url.to_string());
         let outage = Arc::new(OutageLog::new());
         let deadlines = resilience::SessionDeadlines {
             statement_timeout: cfg.statement_timeout,
@@ -123,6 +130,8 @@ impl Db {
             .connection_customizer(Box::new(deadlines.clone()))
             .build_unchecked(manager);
         Ok(Self {
+            signals: Arc::new(live::Signals::new(pool.clone())),
+            url,
             pool,
             deadlines,
             call_timeout: cfg.call_timeout,
@@ -263,13 +272,16 @@ impl Db {
             + Send
             + 'static,
     {
-        self.transaction(move |conn| {
-            let mut tx = tx::PgTx::new(conn);
-            let out = f(&mut tx)?;
-            tx.finish()?;
-            Ok(out)
-        })
-        .await
+        let (out, shows) = self
+            .transaction(move |conn| {
+                let mut tx = tx::PgTx::new(conn);
+                let out = f(&mut tx)?;
+                let shows = tx.finish()?;
+                Ok((out, shows))
+            })
+            .await?;
+        self.signal(boxoffice_domain::live::Signal::Seats(shows));
+        Ok(out)
     }
 }
 

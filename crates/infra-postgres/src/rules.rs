@@ -45,6 +45,12 @@ pub(crate) fn key_expired_sql(alias: &str, now: &str) -> String {
     format!("({alias}.expires_at <= {now})")
 }
 
+/// SQL of [`boxoffice_domain::account::secret_expired`] for the row `alias` (its
+/// `expires_at`) at the timestamptz expression `now`.
+pub(crate) fn secret_expired_sql(alias: &str, now: &str) -> String {
+    format!("({alias}.expires_at <= {now})")
+}
+
 /// The negation of [`boxoffice_domain::account::secret_expired`] as a diesel filter on a
 /// password-reset token row, with `now` bound: its deadline is after `now`.
 pub(crate) fn reset_token_live(

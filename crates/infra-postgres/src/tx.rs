@@ -43,6 +43,9 @@ pub struct PgTx<'c> {
     /// The last insert failed on the unique booking reference (50 random bits: rare; the
     /// caller tries again with new ones).
     pub reference_clash: bool,
+    /// The shows whose bookings this transaction locked or wrote: what it signals to the live
+    /// streams once it committed (a lock without a change only makes a stream re-read).
+    shows: Vec<i64>,
 }
 
 fn db(e: DieselError) -> DomainError {
@@ -64,13 +67,22 @@ impl<'c> PgTx<'c> {
             conn,
             deltas: SalesDeltas::default(),
             reference_clash: false,
+            shows: Vec::new(),
+        }
+    }
+
+    fn touch(&mut self, show_id: i64) {
+        if !self.shows.contains(&show_id) {
+            self.shows.push(show_id);
         }
     }
 
     /// Writes the counter deltas still pending; call once, after the use case, before commit.
-    pub fn finish(mut self) -> Result<(), DomainError> {
+    /// Returns the shows to signal once the transaction committed.
+    pub fn finish(mut self) -> Result<Vec<i64>, DomainError> {
         let deltas = std::mem::take(&mut self.deltas);
-        deltas.apply(self.conn).map_err(tx_err)
+        deltas.apply(self.conn).map_err(tx_err)?;
+        Ok(self.shows)
     }
 }
 
@@ -229,7 +241,9 @@ impl BookingTx for PgTx<'_> {
             .first(self.conn)
             .optional()
             .map_err(db)?;
-        locked_from(row.ok_or_else(|| DomainError::not_found("booking", id))?)
+        let locked = locked_from(row.ok_or_else(|| DomainError::not_found("booking", id))?)?;
+        self.touch(locked.show_id);
+        Ok(locked)
     }
 
     fn try_lock_bookings(&mut self, ids: &[Uuid]) -> Result<Vec<LockedBooking>, DomainError> {
@@ -244,7 +258,14 @@ impl BookingTx for PgTx<'_> {
             .skip_locked()
             .load(self.conn)
             .map_err(db)?;
-        rows.into_iter().map(locked_from).collect()
+        let locked: Vec<LockedBooking> = rows
+            .into_iter()
+            .map(locked_from)
+            .collect::<Result<_, _>>()?;
+        for b in &locked {
+            self.touch(b.show_id);
+        }
+        Ok(locked)
     }
 
     fn show_of_booking(&mut self, id: Uuid) -> Result<i64, DomainError> {
@@ -286,6 +307,7 @@ impl BookingTx for PgTx<'_> {
 
     fn insert_bookings(&mut self, rows: &[NewBooking]) -> Result<(), DomainError> {
         for b in rows {
+            self.touch(b.show_id);
             self.deltas.add(
                 b.items
                     .iter()
@@ -410,6 +432,7 @@ impl BookingTx for PgTx<'_> {
     }
 
     fn take_places(&mut self, show_id: i64, quantity: u32) -> Result<bool, DomainError> {
+        self.touch(show_id);
         let n = i32_of(quantity);
         let done = diesel::update(
             shows::table

@@ -14,6 +14,7 @@ mod import_csv;
 mod layout;
 mod lifecycle;
 mod limits;
+mod live_state;
 mod module_cycles;
 mod payments;
 mod planning;

@@ -60,7 +60,7 @@ use crate::pricing::TierPrices;
 use crate::seat_map::{SeatChart, SeatMap, SeatState};
 use crate::status::BookingStatus;
 
-fn placed(id: i64, class_id: i64, class: &str, label: &str) -> SeatPlace {
+pub(super) fn placed(id: i64, class_id: i64, class: &str, label: &str) -> SeatPlace {
     SeatPlace {
         id,
         class_id,
@@ -68,7 +68,7 @@ fn placed(id: i64, class_id: i64, class: &str, label: &str) -> SeatPlace {
     }
 }
 
-fn class(id: i64, name: &str) -> SeatClassAvailability {
+pub(super) fn class(id: i64, name: &str) -> SeatClassAvailability {
     SeatClassAvailability {
         id,
         name: name.into(),
@@ -84,7 +84,7 @@ fn class(id: i64, name: &str) -> SeatClassAvailability {
     }
 }
 
-fn show_detail(classes: Vec<SeatClassAvailability>) -> ShowDetail {
+pub(super) fn show_detail(classes: Vec<SeatClassAvailability>) -> ShowDetail {
     let t = Utc.with_ymd_and_hms(2030, 1, 1, 20, 0, 0).unwrap();
     ShowDetail {
         show: Show {
@@ -105,7 +105,7 @@ fn show_detail(classes: Vec<SeatClassAvailability>) -> ShowDetail {
     }
 }
 
-fn chart() -> Arc<SeatChart> {
+pub(super) fn chart() -> Arc<SeatChart> {
     Arc::new(SeatChart::new(
         42,
         vec![

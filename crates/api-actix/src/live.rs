@@ -1,0 +1,641 @@
+//! The live streams of one instance (issue 12, ADR 0014): a hub per show with open seat-map
+//! streams and a hub per user with an open notifications stream, fed by the signals of every
+//! instance ([`SignalSink`]: PostgreSQL `LISTEN/NOTIFY`, see infra-postgres `live`).
+//!
+//! A show's hub re-reads the show when a signal names it (at most once per `min_refresh`, and
+//! every `resync` anyway, in case a signal was lost), asks the domain what changed
+//! ([`ShowState::changes_since`]), has the storage stamp the new state's version, and
+//! broadcasts ONE rendered frame to all its streams (a frame is rendered once, whatever the
+//! number of readers). A stream that falls more than `buffer` frames behind is ended (a slow
+//! reader never grows the server's memory); its client comes back with `Last-Event-ID`.
+//! The same signal drops the show's entry of the [`SeatMapCache`].
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, Weak};
+use std::time::Duration;
+
+use actix_web::web::Bytes;
+use boxoffice_domain::catalog::ShowKind;
+use boxoffice_domain::inbox::InboxService;
+use boxoffice_domain::live::{
+    Changes, ReplayLog, Resume, ShowState, Signal, SignalSink, StreamTickets,
+};
+use boxoffice_domain::ports::LiveStore;
+use boxoffice_domain::service::CatalogService;
+use boxoffice_domain::DomainError;
+use chrono::{DateTime, Utc};
+use futures_util::Stream;
+use paperclip::actix::Apiv2Schema;
+use serde::Serialize;
+use tokio::sync::broadcast;
+use uuid::Uuid;
+
+use crate::cache::SeatMapCache;
+use crate::dto::{SeatClassDto, ShowDto};
+use crate::inbox::NotificationDto;
+use crate::timestamp;
+
+/// Limits and pace of the live streams (`live.*` settings).
+#[derive(Debug, Clone)]
+pub struct LiveSettings {
+    /// A comment line this often keeps proxies from closing an idle stream.
+    pub keep_alive: Duration,
+    /// Streams one client (address, or user for the notifications stream) may hold open.
+    pub max_streams_per_client: usize,
+    /// Streams the instance holds open at most.
+    pub max_streams: usize,
+    /// A show is re-read at most this often, however many signals name it.
+    pub min_refresh: Duration,
+    /// Every hub re-reads this often even without a signal (a lost signal costs at most this).
+    pub resync: Duration,
+    /// Changes a show's hub keeps for readers coming back with `Last-Event-ID`.
+    pub replay: usize,
+    /// Frames a stream may fall behind before it is ended.
+    pub buffer: usize,
+    /// Client addresses from `X-Forwarded-For` (as `server.edges`).
+    pub trust_forwarded_for: bool,
+}
+
+impl Default for LiveSettings {
+    fn default() -> Self {
+        Self {
+            keep_alive: Duration::from_secs(15),
+            max_streams_per_client: 8,
+            max_streams: 10_000,
+            min_refresh: Duration::from_millis(100),
+            resync: Duration::from_secs(5),
+            replay: 256,
+            buffer: 64,
+            trust_forwarded_for: false,
+        }
+    }
+}
+
+/// One SSE frame (`id`, `event`, `data`), rendered once and shared by every stream that sends
+/// it. `version` orders it within its stream (a show's version, or a notification's id).
+#[derive(Debug)]
+pub struct Frame {
+    pub version: i64,
+    pub bytes: Bytes,
+}
+
+impl Frame {
+    fn new(event: &str, version: i64, data: &[u8]) -> Arc<Frame> {
+        let mut out = Vec::with_capacity(data.len() + 48);
+        out.extend_from_slice(format!("id: {version}\nevent: {event}\ndata: ").as_bytes());
+        out.extend_from_slice(data);
+        out.extend_from_slice(b"\n\n");
+        Arc::new(Frame {
+            version,
+            bytes: out.into(),
+        })
+    }
+}
+
+/// A seat whose state changed (in a `change` event).
+#[derive(Debug, Serialize, Apiv2Schema)]
+pub struct SeatChangeDto {
+    pub id: i64,
+    pub label: String,
+    /// available, held or booked
+    pub status: String,
+    /// For a held seat: when its hold ends.
+    #[serde(serialize_with = "timestamp::serialize_option")]
+    pub held_until: Option<DateTime<Utc>>,
+}
+
+/// The data of a seat-map stream's `change` event: what changed since `previous_version`.
+#[derive(Debug, Serialize, Apiv2Schema)]
+pub struct SeatMapChangeDto {
+    pub version: i64,
+    pub previous_version: i64,
+    /// The seats whose status changed (empty for a general-admission show).
+    pub seats: Vec<SeatChangeDto>,
+    /// The seat classes whose counts or current price changed.
+    pub classes: Vec<SeatClassDto>,
+    /// Seats (seated) or capacity (general admission).
+    pub total_seats: u64,
+    pub available_seats: u64,
+}
+
+/// The data of a seat-map stream's `snapshot` event: the whole show at `version` (`seats` as
+/// `GET /shows/{id}/seats` answers it; empty for general admission).
+#[derive(Debug, Serialize, Apiv2Schema)]
+pub struct SeatMapSnapshotDto {
+    pub version: i64,
+    pub show: ShowDto,
+    pub seats: crate::dto::SeatList,
+}
+
+struct ShowHubState {
+    state: ShowState,
+    version: i64,
+    snapshot: Option<Arc<Frame>>,
+    log: ReplayLog<Arc<Frame>>,
+}
+
+struct Hub<S> {
+    tx: broadcast::Sender<Arc<Frame>>,
+    state: tokio::sync::Mutex<S>,
+    dirty: AtomicBool,
+    running: AtomicBool,
+}
+
+impl<S> Hub<S> {
+    fn new(buffer: usize, state: S) -> Arc<Self> {
+        Arc::new(Self {
+            tx: broadcast::channel(buffer.max(1)).0,
+            state: tokio::sync::Mutex::new(state),
+            dirty: AtomicBool::new(false),
+            running: AtomicBool::new(false),
+        })
+    }
+}
+
+type ShowHub = Hub<Option<ShowHubState>>;
+/// A user's hub: the highest notification id it has sent (`None`: not read yet).
+type UserHub = Hub<Option<i64>>;
+
+/// A stream being opened: the frames it starts with, then the hub's frames above `after`.
+pub struct Opened {
+    pub first: Vec<Bytes>,
+    rx: broadcast::Receiver<Arc<Frame>>,
+    after: i64,
+}
+
+/// The live streams of this instance.
+pub struct Live {
+    settings: LiveSettings,
+    catalog: CatalogService,
+    inbox: InboxService,
+    store: Arc<dyn LiveStore>,
+    pub tickets: StreamTickets,
+    seat_cache: Arc<SeatMapCache>,
+    shows: Mutex<HashMap<i64, Arc<ShowHub>>>,
+    users: Mutex<HashMap<Uuid, Arc<UserHub>>>,
+    open: Mutex<HashMap<String, usize>>,
+    total: AtomicUsize,
+    me: Weak<Live>,
+    /// Where re-reads run (signals arrive on the listener's own thread).
+    runtime: Option<tokio::runtime::Handle>,
+}
+
+fn locked<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// A notification's frames at most this many at a time.
+const NOTIFICATION_BATCH: i64 = 100;
+
+impl Live {
+    /// The hubs of this instance; their re-reads run on the current tokio runtime (none: the
+    /// streams only ever send their first frames).
+    pub fn new(
+        settings: LiveSettings,
+        catalog: CatalogService,
+        inbox: InboxService,
+        store: Arc<dyn LiveStore>,
+        tickets: StreamTickets,
+        seat_cache: Arc<SeatMapCache>,
+    ) -> Arc<Live> {
+        Arc::new_cyclic(|me| Live {
+            settings,
+            catalog,
+            inbox,
+            store,
+            tickets,
+            seat_cache,
+            shows: Mutex::new(HashMap::new()),
+            users: Mutex::new(HashMap::new()),
+            open: Mutex::new(HashMap::new()),
+            total: AtomicUsize::new(0),
+            me: me.clone(),
+            runtime: tokio::runtime::Handle::try_current().ok(),
+        })
+    }
+
+    pub fn settings(&self) -> &LiveSettings {
+        &self.settings
+    }
+
+    /// Starts the periodic re-read on the current tokio runtime: every `resync`, each hub with
+    /// streams re-reads, and hubs without streams are dropped. Ends with the last handle.
+    pub fn start(self: &Arc<Self>) {
+        let me = Arc::downgrade(self);
+        let every = self.settings.resync;
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(every);
+            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            loop {
+                tick.tick().await;
+                let Some(live) = me.upgrade() else { return };
+                live.sweep();
+            }
+        });
+    }
+
+    fn sweep(&self) {
+        let shows: Vec<(i64, Arc<ShowHub>)> = {
+            let mut map = locked(&self.shows);
+            map.retain(|_, h| h.tx.receiver_count() > 0);
+            map.iter().map(|(k, h)| (*k, h.clone())).collect()
+        };
+        for (id, hub) in shows {
+            self.poke_show(id, hub);
+        }
+        let users: Vec<(Uuid, Arc<UserHub>)> = {
+            let mut map = locked(&self.users);
+            map.retain(|_, h| h.tx.receiver_count() > 0);
+            map.iter().map(|(k, h)| (*k, h.clone())).collect()
+        };
+        for (id, hub) in users {
+            self.poke_user(id, hub);
+        }
+    }
+
+    /// Open streams, for tests and metrics.
+    pub fn open_streams(&self) -> usize {
+        self.total.load(Ordering::SeqCst)
+    }
+
+    // ---------- admission ----------
+
+    /// Counts a new stream of `client`: 429 `too_many_streams` past the limits. The guard
+    /// gives the place back when the stream ends.
+    pub fn admit(&self, client: String) -> Result<StreamGuard, crate::error::ApiError> {
+        let mut open = locked(&self.open);
+        let mine = open.get(&client).copied().unwrap_or(0);
+        if mine >= self.settings.max_streams_per_client
+            || self.total.load(Ordering::SeqCst) >= self.settings.max_streams
+        {
+            return Err(crate::error::ApiError::new(
+                crate::codes::EdgeCode::TooManyStreams,
+                format!(
+                    "at most {} live streams per client ({} on this server); close one first",
+                    self.settings.max_streams_per_client, self.settings.max_streams
+                ),
+            ));
+        }
+        open.insert(client.clone(), mine + 1);
+        self.total.fetch_add(1, Ordering::SeqCst);
+        Ok(StreamGuard {
+            live: self.me.clone(),
+            client,
+        })
+    }
+
+    fn release(&self, client: &str) {
+        let mut open = locked(&self.open);
+        if let Some(n) = open.get_mut(client) {
+            *n -= 1;
+            if *n == 0 {
+                open.remove(client);
+            }
+        }
+        self.total.fetch_sub(1, Ordering::SeqCst);
+    }
+
+    // ---------- seat maps ----------
+
+    fn show_hub(&self, id: i64) -> Arc<ShowHub> {
+        locked(&self.shows)
+            .entry(id)
+            .or_insert_with(|| Hub::new(self.settings.buffer, None))
+            .clone()
+    }
+
+    /// Opens a show's stream: a snapshot first — or, for a reader coming back with the
+    /// version it saw (`last`), the changes since (nothing when it is current). 404 for an
+    /// unknown show.
+    pub async fn open_show(&self, id: i64, last: Option<i64>) -> Result<Opened, DomainError> {
+        let hub = self.show_hub(id);
+        let rx = hub.tx.subscribe();
+        let mut slot = hub.state.lock().await;
+        if slot.is_none() {
+            self.refresh_show(&hub, id, &mut slot).await?;
+        }
+        let h = slot.as_mut().expect("refreshed");
+        let first = match last.map(|seen| h.log.resume(seen, h.version)) {
+            Some(Resume::UpToDate) => Vec::new(),
+            Some(Resume::Replay(frames)) => frames.iter().map(|f| f.bytes.clone()).collect(),
+            Some(Resume::Snapshot) | None => vec![snapshot_of(h).bytes.clone()],
+        };
+        Ok(Opened {
+            first,
+            rx,
+            after: h.version,
+        })
+    }
+
+    /// Re-reads the show, broadcasts what changed, and keeps the new state.
+    async fn refresh_show(
+        &self,
+        hub: &ShowHub,
+        id: i64,
+        slot: &mut Option<ShowHubState>,
+    ) -> Result<(), DomainError> {
+        let map = self.catalog.list_seats(id).await?;
+        let new = if map.show.show.kind == ShowKind::General {
+            ShowState::General(self.catalog.get_show(id).await?)
+        } else {
+            ShowState::Seated(map)
+        };
+        let Some(h) = slot.as_mut() else {
+            let version = self.store.stamp(id, new.digest()).await?;
+            *slot = Some(ShowHubState {
+                state: new,
+                version,
+                snapshot: None,
+                log: ReplayLog::new(self.settings.replay),
+            });
+            return Ok(());
+        };
+        let changes = new.changes_since(&h.state);
+        if changes == Changes::None {
+            return Ok(());
+        }
+        let version = self.store.stamp(id, new.digest()).await?;
+        if version <= h.version {
+            // Cannot happen (a version names one state, and versions only grow); re-read
+            // from scratch rather than send a version backwards.
+            *slot = None;
+            return Ok(());
+        }
+        let change = match changes {
+            Changes::Some {
+                seats,
+                classes,
+                available,
+            } => {
+                let data = SeatMapChangeDto {
+                    version,
+                    previous_version: h.version,
+                    seats: seats
+                        .into_iter()
+                        .map(|s| SeatChangeDto {
+                            id: s.id,
+                            label: s.label,
+                            status: s.status.as_str().to_owned(),
+                            held_until: s.held_until,
+                        })
+                        .collect(),
+                    classes: classes.into_iter().map(SeatClassDto::from).collect(),
+                    total_seats: new.detail().total_places(),
+                    available_seats: available,
+                };
+                let frame = Frame::new("change", version, &json_bytes(&data));
+                h.log.push(h.version, version, frame.clone());
+                Some(frame)
+            }
+            // New seats or classes: readers start again from a snapshot.
+            Changes::Chart | Changes::None => {
+                h.log.clear();
+                None
+            }
+        };
+        h.state = new;
+        h.version = version;
+        h.snapshot = None;
+        let frame = change.unwrap_or_else(|| snapshot_of(h).clone());
+        let _ = hub.tx.send(frame);
+        Ok(())
+    }
+
+    fn poke_show(&self, id: i64, hub: Arc<ShowHub>) {
+        hub.dirty.store(true, Ordering::SeqCst);
+        if hub.running.swap(true, Ordering::SeqCst) {
+            return;
+        }
+        let Some(runtime) = &self.runtime else {
+            hub.running.store(false, Ordering::SeqCst);
+            return;
+        };
+        let me = self.me.clone();
+        let pause = self.settings.min_refresh;
+        runtime.spawn(async move {
+            loop {
+                tokio::time::sleep(pause).await;
+                let Some(live) = me.upgrade() else { return };
+                hub.dirty.store(false, Ordering::SeqCst);
+                let mut slot = hub.state.lock().await;
+                if let Err(e) = live.refresh_show(&hub, id, &mut slot).await {
+                    tracing::debug!(show = id, error = %e, "live seat map not re-read");
+                }
+                drop(slot);
+                hub.running.store(false, Ordering::SeqCst);
+                if !hub.dirty.load(Ordering::SeqCst) || hub.running.swap(true, Ordering::SeqCst) {
+                    return;
+                }
+            }
+        });
+    }
+
+    // ---------- notifications ----------
+
+    fn user_hub(&self, user: Uuid) -> Arc<UserHub> {
+        locked(&self.users)
+            .entry(user)
+            .or_insert_with(|| Hub::new(self.settings.buffer, None))
+            .clone()
+    }
+
+    /// Opens a user's notifications stream; a reader coming back with the id of the last
+    /// notification it saw (`last`) first gets the ones after it (at most 100).
+    pub async fn open_user(&self, user: Uuid, last: Option<i64>) -> Result<Opened, DomainError> {
+        let hub = self.user_hub(user);
+        let rx = hub.tx.subscribe();
+        let mut slot = hub.state.lock().await;
+        let newest = match *slot {
+            Some(n) => n,
+            None => {
+                let n = self.inbox.newest_id(user).await?;
+                *slot = Some(n);
+                n
+            }
+        };
+        let mut first = Vec::new();
+        if let Some(seen) = last.filter(|seen| *seen < newest) {
+            for n in self
+                .inbox
+                .since(vec![user], seen, NOTIFICATION_BATCH)
+                .await?
+            {
+                if n.id <= newest {
+                    first.push(notification_frame(n).bytes.clone());
+                }
+            }
+        }
+        Ok(Opened {
+            first,
+            rx,
+            after: newest,
+        })
+    }
+
+    fn poke_user(&self, user: Uuid, hub: Arc<UserHub>) {
+        hub.dirty.store(true, Ordering::SeqCst);
+        if hub.running.swap(true, Ordering::SeqCst) {
+            return;
+        }
+        let Some(runtime) = &self.runtime else {
+            hub.running.store(false, Ordering::SeqCst);
+            return;
+        };
+        let me = self.me.clone();
+        runtime.spawn(async move {
+            loop {
+                let Some(live) = me.upgrade() else { return };
+                hub.dirty.store(false, Ordering::SeqCst);
+                let mut slot = hub.state.lock().await;
+                if let Some(after) = *slot {
+                    match live
+                        .inbox
+                        .since(vec![user], after, NOTIFICATION_BATCH)
+                        .await
+                    {
+                        Ok(new) => {
+                            for n in new {
+                                *slot = Some(n.id);
+                                let _ = hub.tx.send(notification_frame(n));
+                            }
+                        }
+                        Err(e) => tracing::debug!(error = %e, "live notifications not read"),
+                    }
+                }
+                drop(slot);
+                hub.running.store(false, Ordering::SeqCst);
+                if !hub.dirty.load(Ordering::SeqCst) || hub.running.swap(true, Ordering::SeqCst) {
+                    return;
+                }
+            }
+        });
+    }
+}
+
+fn json_bytes<T: Serialize>(value: &T) -> Vec<u8> {
+    serde_json::to_vec(value).expect("a DTO always serializes")
+}
+
+fn notification_frame(n: boxoffice_domain::inbox::Notification) -> Arc<Frame> {
+    let id = n.id;
+    Frame::new("notification", id, &json_bytes(&NotificationDto::from(n)))
+}
+
+/// The hub's snapshot frame, rendered on first use after each change.
+fn snapshot_of(h: &mut ShowHubState) -> &Arc<Frame> {
+    let (state, version) = (&h.state, h.version);
+    h.snapshot.get_or_insert_with(|| {
+        let show = serde_json::to_string(&ShowDto::from(state.detail().clone()))
+            .expect("a DTO always serializes");
+        let seats = match state {
+            ShowState::Seated(map) => crate::seat_map::render(&map.show, map.seats()),
+            ShowState::General(_) => crate::seat_map::render(state.detail(), std::iter::empty()),
+        };
+        let mut data = Vec::with_capacity(seats.len() + show.len() + 48);
+        data.extend_from_slice(
+            format!("{{\"version\":{version},\"show\":{show},\"seats\":").as_bytes(),
+        );
+        data.extend_from_slice(&seats);
+        data.push(b'}');
+        Frame::new("snapshot", version, &data)
+    })
+}
+
+impl SignalSink for Live {
+    fn signal(&self, signal: Signal) {
+        match signal {
+            Signal::Seats(shows) => {
+                for id in shows {
+                    self.seat_cache.invalidate(id);
+                    let hub = locked(&self.shows).get(&id).cloned();
+                    if let Some(hub) = hub {
+                        self.poke_show(id, hub);
+                    }
+                }
+            }
+            Signal::Inbox(users) => {
+                for user in users {
+                    let hub = locked(&self.users).get(&user).cloned();
+                    if let Some(hub) = hub {
+                        self.poke_user(user, hub);
+                    }
+                }
+            }
+            Signal::Resync => {
+                self.seat_cache.invalidate_all();
+                self.sweep();
+            }
+        }
+    }
+}
+
+/// Holds a stream's place among the client's open streams; gives it back when dropped (the
+/// client went away, or the stream ended).
+pub struct StreamGuard {
+    live: Weak<Live>,
+    client: String,
+}
+
+impl Drop for StreamGuard {
+    fn drop(&mut self) {
+        if let Some(live) = self.live.upgrade() {
+            live.release(&self.client);
+        }
+    }
+}
+
+/// The comment line that keeps an idle stream open.
+const KEEP_ALIVE: &[u8] = b": keep-alive\n\n";
+/// Tells `EventSource` how long to wait before it reconnects (milliseconds).
+const RETRY: &[u8] = b"retry: 2000\n\n";
+
+struct Body {
+    first: VecDeque<Bytes>,
+    rx: broadcast::Receiver<Arc<Frame>>,
+    after: i64,
+    tick: tokio::time::Interval,
+    _guard: StreamGuard,
+}
+
+/// The bytes of an open stream: `retry`, its first frames, then every frame of its hub above
+/// the version it started at, with a keep-alive comment every `keep_alive`. Ends when the
+/// reader falls more than the hub's buffer behind.
+pub fn body(
+    opened: Opened,
+    keep_alive: Duration,
+    guard: StreamGuard,
+) -> impl Stream<Item = Result<Bytes, actix_web::Error>> {
+    let mut first: VecDeque<Bytes> = opened.first.into();
+    first.push_front(Bytes::from_static(RETRY));
+    let start = tokio::time::Instant::now() + keep_alive;
+    let state = Body {
+        first,
+        rx: opened.rx,
+        after: opened.after,
+        tick: tokio::time::interval_at(start, keep_alive),
+        _guard: guard,
+    };
+    futures_util::stream::unfold(state, |mut b| async move {
+        if let Some(f) = b.first.pop_front() {
+            return Some((Ok(f), b));
+        }
+        loop {
+            tokio::select! {
+                got = b.rx.recv() => match got {
+                    Ok(frame) if frame.version > b.after => {
+                        b.after = frame.version;
+                        return Some((Ok(frame.bytes.clone()), b));
+                    }
+                    Ok(_) => continue,
+                    Err(broadcast::error::RecvError::Lagged(n)) => {
+                        tracing::debug!(behind = n, "slow live stream reader dropped");
+                        return None;
+                    }
+                    Err(broadcast::error::RecvError::Closed) => return None,
+                },
+                _ = b.tick.tick() => return Some((Ok(Bytes::from_static(KEEP_ALIVE)), b)),
+            }
+        }
+    })
+}

@@ -1,0 +1,2 @@
+DROP TABLE stream_tickets;
+DROP TABLE seat_stream_versions;
