@@ -79,15 +79,19 @@ __all__ = [
     "RefreshRequest",
     "RefundDto",
     "RefundPayment",
+    "SeatChangeDto",
     "SeatClassDto",
     "SeatClassInput",
     "SeatDetailDto",
     "SeatDto",
     "SeatInput",
     "SeatList",
+    "SeatMapChangeDto",
+    "SeatMapSnapshotDto",
     "SeatPricingDto",
     "ShowDto",
     "Signup",
+    "StreamTicketDto",
     "TokenDto",
     "UnreadCountDto",
     "UpdateMe",
@@ -166,15 +170,19 @@ from boxoffice_client.models.quote_request import QuoteRequest as QuoteRequest
 from boxoffice_client.models.refresh_request import RefreshRequest as RefreshRequest
 from boxoffice_client.models.refund_dto import RefundDto as RefundDto
 from boxoffice_client.models.refund_payment import RefundPayment as RefundPayment
+from boxoffice_client.models.seat_change_dto import SeatChangeDto as SeatChangeDto
 from boxoffice_client.models.seat_class_dto import SeatClassDto as SeatClassDto
 from boxoffice_client.models.seat_class_input import SeatClassInput as SeatClassInput
 from boxoffice_client.models.seat_detail_dto import SeatDetailDto as SeatDetailDto
 from boxoffice_client.models.seat_dto import SeatDto as SeatDto
 from boxoffice_client.models.seat_input import SeatInput as SeatInput
 from boxoffice_client.models.seat_list import SeatList as SeatList
+from boxoffice_client.models.seat_map_change_dto import SeatMapChangeDto as SeatMapChangeDto
+from boxoffice_client.models.seat_map_snapshot_dto import SeatMapSnapshotDto as SeatMapSnapshotDto
 from boxoffice_client.models.seat_pricing_dto import SeatPricingDto as SeatPricingDto
 from boxoffice_client.models.show_dto import ShowDto as ShowDto
 from boxoffice_client.models.signup import Signup as Signup
+from boxoffice_client.models.stream_ticket_dto import StreamTicketDto as StreamTicketDto
 from boxoffice_client.models.token_dto import TokenDto as TokenDto
 from boxoffice_client.models.unread_count_dto import UnreadCountDto as UnreadCountDto
 from boxoffice_client.models.update_me import UpdateMe as UpdateMe

@@ -263,12 +263,14 @@ fn named_schemas(spec: &mut DefaultApiRaw) {
     add::<dto::SeatClassInput>(spec);
     add::<dto::SeatDto>(spec);
     add::<dto::SeatInput>(spec);
+    add::<dto::SeatList>(spec);
     add::<dto::SeatPricingDto>(spec);
     add::<dto::ShowDto>(spec);
     add::<live::SeatChangeDto>(spec);
     add::<live::SeatMapChangeDto>(spec);
     add::<live::SeatMapSnapshotDto>(spec);
     add::<inbox::NotificationDto>(spec);
+    add::<stream::StreamTicketDto>(spec);
     add::<dto::UserDto>(spec);
     add::<dto::VenueDto>(spec);
 }

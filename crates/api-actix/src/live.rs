@@ -81,9 +81,14 @@ pub struct Frame {
 }
 
 impl Frame {
+    /// A frame whose `id` is `version`.
     fn new(event: &str, version: i64, data: &[u8]) -> Arc<Frame> {
+        Self::with_id(event, version, version, data)
+    }
+
+    fn with_id(event: &str, id: i64, version: i64, data: &[u8]) -> Arc<Frame> {
         let mut out = Vec::with_capacity(data.len() + 48);
-        out.extend_from_slice(format!("id: {version}\nevent: {event}\ndata: ").as_bytes());
+        out.extend_from_slice(format!("id: {id}\nevent: {event}\ndata: ").as_bytes());
         out.extend_from_slice(data);
         out.extend_from_slice(b"\n\n");
         Arc::new(Frame {
@@ -154,8 +159,28 @@ impl<S> Hub<S> {
 }
 
 type ShowHub = Hub<Option<ShowHubState>>;
-/// A user's hub: the highest notification id it has sent (`None`: not read yet).
-type UserHub = Hub<Option<i64>>;
+/// What a user's hub has sent: every notification up to `floor`, and the ids in `sent` above
+/// it; `seq` numbers its frames (notifications may commit out of id order, so a frame's order
+/// is the hub's, not the id's).
+struct Sent {
+    floor: i64,
+    sent: std::collections::BTreeSet<i64>,
+    seq: i64,
+}
+
+impl Sent {
+    fn has(&self, id: i64) -> bool {
+        id <= self.floor || self.sent.contains(&id)
+    }
+}
+
+/// A user's hub (`None`: not read yet).
+type UserHub = Hub<Option<Sent>>;
+
+/// The newest notifications a user's hub compares with what it sent, on each signal.
+const RECENT: i64 = 20;
+/// Ids a user's hub remembers above its floor.
+const REMEMBERED: usize = 256;
 
 /// A stream being opened: the frames it starts with, then the hub's frames above `after`.
 pub struct Opened {
@@ -185,7 +210,7 @@ fn locked<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|p| p.into_inner())
 }
 
-/// A notification's frames at most this many at a time.
+/// A reconnecting notifications stream replays at most this many.
 const NOTIFICATION_BATCH: i64 = 100;
 
 impl Live {
@@ -446,30 +471,32 @@ impl Live {
         let hub = self.user_hub(user);
         let rx = hub.tx.subscribe();
         let mut slot = hub.state.lock().await;
-        let newest = match *slot {
-            Some(n) => n,
-            None => {
-                let n = self.inbox.newest_id(user).await?;
-                *slot = Some(n);
-                n
-            }
-        };
+        if slot.is_none() {
+            let newest = self.inbox.recent(user, 1).await?;
+            *slot = Some(Sent {
+                floor: newest.last().map_or(0, |n| n.id),
+                sent: Default::default(),
+                seq: 0,
+            });
+        }
+        let sent = slot.as_ref().expect("read");
         let mut first = Vec::new();
-        if let Some(seen) = last.filter(|seen| *seen < newest) {
+        if let Some(seen) = last {
             for n in self
                 .inbox
                 .since(vec![user], seen, NOTIFICATION_BATCH)
                 .await?
             {
-                if n.id <= newest {
-                    first.push(notification_frame(n).bytes.clone());
+                // The others are the hub's to send.
+                if sent.has(n.id) {
+                    first.push(notification_frame(n, 0).bytes.clone());
                 }
             }
         }
         Ok(Opened {
             first,
             rx,
-            after: newest,
+            after: sent.seq,
         })
     }
 
@@ -488,16 +515,21 @@ impl Live {
                 let Some(live) = me.upgrade() else { return };
                 hub.dirty.store(false, Ordering::SeqCst);
                 let mut slot = hub.state.lock().await;
-                if let Some(after) = *slot {
-                    match live
-                        .inbox
-                        .since(vec![user], after, NOTIFICATION_BATCH)
-                        .await
-                    {
-                        Ok(new) => {
-                            for n in new {
-                                *slot = Some(n.id);
-                                let _ = hub.tx.send(notification_frame(n));
+                if let Some(sent) = slot.as_mut() {
+                    match live.inbox.recent(user, RECENT).await {
+                        Ok(recent) => {
+                            for n in recent {
+                                if sent.has(n.id) {
+                                    continue;
+                                }
+                                sent.seq += 1;
+                                sent.sent.insert(n.id);
+                                let _ = hub.tx.send(notification_frame(n, sent.seq));
+                            }
+                            while sent.sent.len() > REMEMBERED {
+                                if let Some(lowest) = sent.sent.pop_first() {
+                                    sent.floor = sent.floor.max(lowest);
+                                }
                             }
                         }
                         Err(e) => tracing::debug!(error = %e, "live notifications not read"),
@@ -517,9 +549,15 @@ fn json_bytes<T: Serialize>(value: &T) -> Vec<u8> {
     serde_json::to_vec(value).expect("a DTO always serializes")
 }
 
-fn notification_frame(n: boxoffice_domain::inbox::Notification) -> Arc<Frame> {
+/// A notification's frame: its `id` is the notification's; `seq` orders it in its hub.
+fn notification_frame(n: boxoffice_domain::inbox::Notification, seq: i64) -> Arc<Frame> {
     let id = n.id;
-    Frame::new("notification", id, &json_bytes(&NotificationDto::from(n)))
+    Frame::with_id(
+        "notification",
+        id,
+        seq,
+        &json_bytes(&NotificationDto::from(n)),
+    )
 }
 
 /// The hub's snapshot frame, rendered on first use after each change.
@@ -638,4 +676,86 @@ pub fn body(
             }
         }
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use futures_util::StreamExt;
+
+    use super::*;
+
+    fn opened(buffer: usize) -> (broadcast::Sender<Arc<Frame>>, Opened) {
+        let (tx, rx) = broadcast::channel(buffer);
+        let first = vec![Bytes::from_static(b"first")];
+        (
+            tx,
+            Opened {
+                first,
+                rx,
+                after: 3,
+            },
+        )
+    }
+
+    fn guard() -> StreamGuard {
+        StreamGuard {
+            live: Weak::new(),
+            client: "test".into(),
+        }
+    }
+
+    #[tokio::test]
+    async fn a_stream_sends_retry_its_first_frames_then_only_newer_frames() {
+        let (tx, opened) = opened(8);
+        let mut s = Box::pin(body(opened, Duration::from_secs(60), guard()));
+        tx.send(Frame::new("change", 3, b"{}")).unwrap(); // already in its first frames
+        tx.send(Frame::new("change", 4, b"{\"v\":4}")).unwrap();
+        assert_eq!(s.next().await.unwrap().unwrap(), RETRY);
+        assert_eq!(s.next().await.unwrap().unwrap(), "first");
+        assert_eq!(
+            s.next().await.unwrap().unwrap(),
+            "id: 4\nevent: change\ndata: {\"v\":4}\n\n"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_reader_that_falls_behind_is_ended_not_queued_for() {
+        let (tx, opened) = opened(2);
+        let mut s = Box::pin(body(opened, Duration::from_secs(60), guard()));
+        s.next().await.unwrap().unwrap();
+        s.next().await.unwrap().unwrap();
+        // Five frames while the reader reads nothing: the channel keeps two.
+        for v in 4..9 {
+            tx.send(Frame::new("change", v, b"{}")).unwrap();
+        }
+        assert!(s.next().await.is_none(), "the slow reader's stream ends");
+    }
+
+    #[tokio::test]
+    async fn an_idle_stream_gets_keep_alive_comments_and_ends_with_its_hub() {
+        let (tx, opened) = opened(2);
+        let mut s = Box::pin(body(opened, Duration::from_millis(30), guard()));
+        s.next().await.unwrap().unwrap();
+        s.next().await.unwrap().unwrap();
+        assert_eq!(s.next().await.unwrap().unwrap(), KEEP_ALIVE);
+        drop(tx);
+        assert!(s.next().await.is_none());
+    }
+
+    #[test]
+    fn a_notification_frame_carries_the_notification_id_and_the_hub_order() {
+        let f = Frame::with_id("notification", 812, 3, b"{}");
+        assert_eq!(f.version, 3);
+        assert_eq!(f.bytes, "id: 812\nevent: notification\ndata: {}\n\n");
+        let sent = Sent {
+            floor: 10,
+            sent: [12].into(),
+            seq: 1,
+        };
+        assert!(sent.has(9) && sent.has(10) && sent.has(12));
+        assert!(
+            !sent.has(11),
+            "a late one below the newest is still to send"
+        );
+    }
 }

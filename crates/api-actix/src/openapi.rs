@@ -63,6 +63,7 @@ pub fn finish(spec: &mut Value) {
         }
     }
     csv_bodies(spec);
+    event_streams(spec);
     parameters(spec);
     statuses::responses(spec);
 }
@@ -233,6 +234,50 @@ fn parameters(spec: &mut Value) {
             }
         }
     }
+}
+
+/// The live streams answer `text/event-stream`: their events, each `id:`, `event:` and one
+/// `data:` line of JSON, are described with the schemas of their data.
+fn event_streams(spec: &mut Value) {
+    let streams = [
+        (
+            "/api/v1/shows/{id}/seats/stream",
+            "Server-Sent Events. First `event: snapshot` (data: `SeatMapSnapshotDto`, the show \
+             and all its seats at a version), then `event: change` for every change of a seat's \
+             status (held, booked, freed) or of the availability counts (data: \
+             `SeatMapChangeDto`, with the next version and the previous one). Each event's `id` \
+             is its version: a client that reconnects with `Last-Event-ID` gets the changes it \
+             missed, or a fresh `snapshot` when they are no longer kept. After new seats are \
+             imported, a new `snapshot` replaces the map. A comment line (`: keep-alive`) comes \
+             every 15 s on an idle stream; a reader too slow to keep up is disconnected (and \
+             reconnects).",
+            &["SeatMapSnapshotDto", "SeatMapChangeDto"][..],
+        ),
+        (
+            "/api/v1/notifications/stream",
+            "Server-Sent Events: `event: notification` for each new notification of the caller \
+             (data: `NotificationDto`; `id`: the notification's id — a client that reconnects \
+             with `Last-Event-ID` first gets the ones after it, at most 100). A comment line \
+             (`: keep-alive`) comes every 15 s on an idle stream.",
+            &["NotificationDto"][..],
+        ),
+    ];
+    for (path, description, events) in streams {
+        let refs: Vec<Value> = events.iter().map(|e| ref_to(e)).collect();
+        spec["paths"][path]["get"]["responses"]["200"] = json!({
+            "description": description,
+            "content": {
+                "text/event-stream": {
+                    "schema": { "type": "string", "x-event-data": refs }
+                }
+            }
+        });
+    }
+    // The snapshot's parts are the documented shapes of `GET /shows/{id}` and its seats
+    // (registered only here, paperclip copies them inline).
+    let snapshot = &mut spec["components"]["schemas"]["SeatMapSnapshotDto"]["properties"];
+    snapshot["show"] = ref_to("ShowDto");
+    snapshot["seats"] = ref_to("SeatList");
 }
 
 /// The CSV imports read the raw body themselves: a `text/csv` body or a `multipart/form-data`

@@ -278,21 +278,23 @@ impl InboxService {
 
     /// Admins only: an announcement to users' inboxes (and by email, through the outbox).
     /// Returns how many users it reached.
-    /// The id of the user's newest notification (0 when there is none): where a live stream
-    /// starts.
-    pub async fn newest_id(&self, user_id: Uuid) -> Result<i64, DomainError> {
+    /// The user's newest `n` notifications, oldest first: what a live stream compares with
+    /// what it sent (a notification may commit after a newer one).
+    pub async fn recent(&self, user_id: Uuid, n: i64) -> Result<Vec<Notification>, DomainError> {
         let page = self
             .store
             .list(
                 user_id,
                 false,
                 Page {
-                    limit: 1,
+                    limit: n,
                     offset: 0,
                 },
             )
             .await?;
-        Ok(page.items.first().map_or(0, |n| n.id))
+        let mut items = page.items;
+        items.reverse();
+        Ok(items)
     }
 
     /// The notifications of these users above id `after`, oldest first, at most `limit`: what

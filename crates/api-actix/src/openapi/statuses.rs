@@ -150,6 +150,24 @@ pub const OPERATIONS: &[OperationDoc] = &[
         database: true,
     },
     OperationDoc {
+        id: "stream_my_notifications",
+        success: &[],
+        errors: &[
+            &[
+                Code::Auth(A::AuthenticationRequired),
+                Code::Auth(A::InvalidStreamTicket),
+            ],
+            &[Code::Edge(E::TooManyStreams)],
+        ],
+        database: true,
+    },
+    OperationDoc {
+        id: "create_stream_ticket",
+        success: &[],
+        errors: &[],
+        database: true,
+    },
+    OperationDoc {
         id: "push_notification",
         success: &[],
         errors: &[FORBIDDEN],
@@ -242,6 +260,12 @@ pub const OPERATIONS: &[OperationDoc] = &[
         id: "get_seat_map",
         success: &[(304, None)],
         errors: &[],
+        database: true,
+    },
+    OperationDoc {
+        id: "stream_seat_map",
+        success: &[],
+        errors: &[&[Code::Edge(E::TooManyStreams)]],
         database: true,
     },
     OperationDoc {

@@ -114,3 +114,123 @@ fn general_admission_changes_are_its_places() {
         }
     );
 }
+
+mod tickets {
+    use std::sync::{Arc, Mutex};
+
+    use chrono::Duration;
+    use futures_executor::block_on;
+
+    use crate::account::{Actor, Role, TokenHash};
+    use crate::codes::AuthCode;
+    use crate::live::StreamTickets;
+    use crate::ports::{MockClock, MockLiveStore, MockTokenGenerator};
+    use crate::tests::support::{actor, t0};
+    use crate::DomainError;
+
+    fn clock_at(offset: Duration) -> MockClock {
+        let mut clock = MockClock::new();
+        clock.expect_now().returning(move || t0() + offset);
+        clock
+    }
+
+    #[test]
+    fn a_signed_in_caller_gets_a_ticket_whose_hash_is_kept_until_its_deadline() {
+        let ann = actor(Role::Customer);
+        let ann_id = ann.user().unwrap().id;
+        let mut tokens = MockTokenGenerator::new();
+        tokens.expect_token().returning(|| "the-ticket".into());
+        let mut store = MockLiveStore::new();
+        store
+            .expect_store_ticket()
+            .withf(move |hash, user, expires, now| {
+                hash.matches(&TokenHash::of("the-ticket"))
+                    && *user == ann_id
+                    && *expires == t0() + Duration::seconds(60)
+                    && *now == t0()
+            })
+            .times(1)
+            .returning(|_, _, _, _| Ok(()));
+        let tickets = StreamTickets::new(
+            Arc::new(store),
+            Arc::new(tokens),
+            Arc::new(clock_at(Duration::zero())),
+            Duration::seconds(60),
+        );
+        let (ticket, expires) = block_on(tickets.issue(&ann)).unwrap();
+        assert_eq!(
+            (ticket.as_str(), expires),
+            ("the-ticket", t0() + Duration::seconds(60))
+        );
+        assert!(matches!(
+            block_on(tickets.issue(&Actor::Anonymous)),
+            Err(DomainError::Unauthorized { .. })
+        ));
+    }
+
+    #[test]
+    fn a_ticket_is_good_once_and_only_before_its_deadline() {
+        let user = uuid::Uuid::new_v4();
+        // The store hands the ticket out once, with a deadline 60 s after t0.
+        let taken = Arc::new(Mutex::new(false));
+        let mut store = MockLiveStore::new();
+        store.expect_take_ticket().returning(move |hash| {
+            let mut taken = taken.lock().unwrap();
+            if hash.matches(&TokenHash::of("good")) && !*taken {
+                *taken = true;
+                Ok(Some((user, t0() + Duration::seconds(60))))
+            } else {
+                Ok(None)
+            }
+        });
+        let store = Arc::new(store);
+        let at = |offset| {
+            StreamTickets::new(
+                store.clone(),
+                Arc::new(MockTokenGenerator::new()),
+                Arc::new(clock_at(offset)),
+                Duration::seconds(60),
+            )
+        };
+        let refused = |r: Result<uuid::Uuid, DomainError>| {
+            matches!(
+                r,
+                Err(DomainError::Unauthorized {
+                    code: AuthCode::InvalidStreamTicket,
+                    ..
+                })
+            )
+        };
+        assert!(refused(block_on(at(Duration::zero()).redeem("unknown"))));
+        assert_eq!(
+            block_on(at(Duration::seconds(59)).redeem("good")).unwrap(),
+            user
+        );
+        assert!(
+            refused(block_on(at(Duration::zero()).redeem("good"))),
+            "used"
+        );
+    }
+
+    #[test]
+    fn an_expired_ticket_is_refused() {
+        let user = uuid::Uuid::new_v4();
+        let mut store = MockLiveStore::new();
+        store
+            .expect_take_ticket()
+            .returning(move |_| Ok(Some((user, t0() + Duration::seconds(60)))));
+        let tickets = StreamTickets::new(
+            Arc::new(store),
+            Arc::new(MockTokenGenerator::new()),
+            Arc::new(clock_at(Duration::seconds(60))),
+            Duration::seconds(60),
+        );
+        assert!(matches!(
+            block_on(tickets.redeem("late")),
+            Err(DomainError::Unauthorized {
+                code: AuthCode::InvalidStreamTicket,
+                ..
+            })
+        ));
+    }
+}
