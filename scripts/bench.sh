@@ -172,7 +172,10 @@ if [ "$do_http" -eq 1 ]; then
     export BENCH_ADMIN_EMAIL="bench-admin@boxoffice.local" BENCH_ADMIN_PASSWORD="bench-admin-password"
     printf '%s\n' "$BENCH_ADMIN_PASSWORD" | DATABASE_URL="$db_url" "$server" create-admin --email "$BENCH_ADMIN_EMAIL" >/dev/null
 
-    # Rate limiting is off: 64 clients on one address would be (rightly) throttled otherwise.
+    # Rate limiting is off: 64 clients on one address would be (rightly) throttled otherwise;
+    # for the same reason one address may hold the 1,000 seat-map streams of the streams phase
+    # (APP_LIVE__MAX_STREAMS_PER_CLIENT), and both processes may open that many sockets.
+    ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
     server_pid=""
     # CPU time (clock ticks) of: the whole machine (busy), the server, every PostgreSQL process.
 cpu_sample() {
@@ -201,7 +204,8 @@ start_server() { # log-file [VAR=value ...]: serve on $PORT, wait for /health
         local log="$1"
         shift
         say "starting boxoffice serve --bind 127.0.0.1:$PORT ${*:-} (log: $log)"
-        env DATABASE_URL="$db_url" RUST_LOG="${BENCH_RUST_LOG:-warn}" APP_RATE_LIMIT__ENABLED=false "$@" \
+        env DATABASE_URL="$db_url" RUST_LOG="${BENCH_RUST_LOG:-warn}" APP_RATE_LIMIT__ENABLED=false \
+            APP_LIVE__MAX_STREAMS_PER_CLIENT=5000 "$@" \
             "$server" serve --bind "127.0.0.1:$PORT" >"$log" 2>&1 &
         server_pid=$!
         for i in $(seq 1 300); do

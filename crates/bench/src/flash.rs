@@ -52,7 +52,9 @@ struct ClientResult {
     timed_out: bool,
 }
 
-pub(crate) async fn flash_sale(ctx: &Ctx, title: &str) -> BoxResult<Value> {
+/// A flash sale on a fresh show; with `streams` > 0, that many seat-map streams of the show
+/// are open (and read) throughout, and the server's memory is sampled.
+pub(crate) async fn flash_sale(ctx: &Ctx, title: &str, streams: usize) -> BoxResult<Value> {
     let a = &ctx.args;
     let show = ctx
         .seated_show(title, a.flash_classes, a.flash_rows, a.flash_seats_per_row)
@@ -75,6 +77,11 @@ pub(crate) async fn flash_sale(ctx: &Ctx, title: &str) -> BoxResult<Value> {
         Arc::new(seats.iter().map(|s| (s.label.clone(), s.id)).collect());
     let initial = Pool::new(seats.iter().filter(|s| !s.taken()).map(|s| s.id));
     let shared = Arc::new(Mutex::new(initial.clone()));
+    let watched = if streams > 0 {
+        Some(Watched::open(ctx, show, streams).await?)
+    } else {
+        None
+    };
 
     let started = Instant::now();
     let deadline = started + Duration::from_secs(a.phase_timeout);
@@ -117,6 +124,10 @@ pub(crate) async fn flash_sale(ctx: &Ctx, title: &str) -> BoxResult<Value> {
         }
     }
     let elapsed = started.elapsed();
+    let stream_report = match watched {
+        Some(w) => Some(w.close().await),
+        None => None,
+    };
 
     // double sale: a seat id in two 201 responses
     let mut counts: HashMap<i64, u32> = HashMap::new();
@@ -133,7 +144,10 @@ pub(crate) async fn flash_sale(ctx: &Ctx, title: &str) -> BoxResult<Value> {
     let api_matches = booked == distinct_sold;
     let sold_out = available == 0 && booked.len() == n_seats;
     let items_sum_ok = total.sold.len() == n_seats;
-    let correct = double_sold == 0 && api_matches && sold_out && items_sum_ok;
+    let streams_ok = stream_report
+        .as_ref()
+        .is_none_or(|r| r["all_saw_the_final_version"] == json!(true));
+    let correct = double_sold == 0 && api_matches && sold_out && items_sum_ok && streams_ok;
 
     let ok = total.ok.summary();
     let all = total.all.summary();
@@ -170,7 +184,7 @@ pub(crate) async fn flash_sale(ctx: &Ctx, title: &str) -> BoxResult<Value> {
     if total.timed_out {
         println!("  WARNING: phase hit its time/request limit before selling out");
     }
-    Ok(json!({
+    let mut out = json!({
         "show_id": show,
         "seats": n_seats,
         "duration_s": round3(elapsed.as_secs_f64()),
@@ -191,7 +205,97 @@ pub(crate) async fn flash_sale(ctx: &Ctx, title: &str) -> BoxResult<Value> {
         "bookings_latency": ok.to_json(),
         "all_latency": all.to_json(),
         "correct": correct,
-    }))
+    });
+    if let Some(r) = stream_report {
+        out["streams"] = r;
+    }
+    Ok(out)
+}
+
+/// The open streams of a flash sale, with the server's memory sampled every 50 ms.
+struct Watched {
+    streams: crate::streams::Streams,
+    rss_before_kib: Option<u64>,
+    rss_open_kib: Option<u64>,
+    peak_kib: Arc<std::sync::atomic::AtomicU64>,
+    sampler: tokio::task::JoinHandle<()>,
+    opened_in: Duration,
+}
+
+impl Watched {
+    async fn open(ctx: &Ctx, show: i64, n: usize) -> BoxResult<Watched> {
+        let pid = ctx.args.server_pid;
+        let rss = move || pid.and_then(proc_memory_kib).map(|(_, rss)| rss);
+        let rss_before_kib = rss();
+        let addr = ctx.args.server.trim_start_matches("http://").trim_end_matches('/').to_owned();
+        let t = Instant::now();
+        let streams = crate::streams::open(&addr, show, n).await?;
+        let opened_in = t.elapsed();
+        let rss_open_kib = rss();
+        let peak_kib = Arc::new(std::sync::atomic::AtomicU64::new(rss_open_kib.unwrap_or(0)));
+        let peak = peak_kib.clone();
+        let sampler = tokio::spawn(async move {
+            loop {
+                if let Some(r) = rss() {
+                    peak.fetch_max(r, std::sync::atomic::Ordering::Relaxed);
+                }
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+        });
+        println!(
+            "  {n} seat-map streams open in {:.2} s (server VmRSS {} → {} MiB)",
+            opened_in.as_secs_f64(),
+            rss_before_kib.map_or("?".into(), |k| format!("{:.1}", k as f64 / 1024.0)),
+            rss_open_kib.map_or("?".into(), |k| format!("{:.1}", k as f64 / 1024.0)),
+        );
+        Ok(Watched {
+            streams,
+            rss_before_kib,
+            rss_open_kib,
+            peak_kib,
+            sampler,
+            opened_in,
+        })
+    }
+
+    /// Waits for the last change to reach the streams, closes them, and reports.
+    async fn close(self) -> Value {
+        // The last booking's event: signal gathering + listener poll + the hub's pace.
+        tokio::time::sleep(Duration::from_millis(1500)).await;
+        self.sampler.abort();
+        let counts = self.streams.close().await;
+        let n = counts.len();
+        let last = counts.iter().map(|c| c.last_id).max().unwrap_or(0);
+        let agree = counts.iter().all(|c| c.last_id == last && c.error.is_none());
+        let changes: Vec<u64> = counts.iter().map(|c| c.changes).collect();
+        let bytes: u64 = counts.iter().map(|c| c.bytes).sum();
+        let peak = self.peak_kib.load(std::sync::atomic::Ordering::Relaxed);
+        let extra_mb = self
+            .rss_before_kib
+            .map(|b| peak.saturating_sub(b) as f64 * 1024.0 / 1.0e6);
+        println!(
+            "  streams             {n} open; changes per stream {}..{}; {:.1} MB received; \
+             all at the final version {last}: {agree}; server VmRSS peak {:.1} MiB (+{} MB)",
+            changes.iter().min().unwrap_or(&0),
+            changes.iter().max().unwrap_or(&0),
+            bytes as f64 / 1.0e6,
+            peak as f64 / 1024.0,
+            extra_mb.map_or("?".into(), |m| format!("{m:.1}")),
+        );
+        json!({
+            "count": n,
+            "opened_in_s": round3(self.opened_in.as_secs_f64()),
+            "rss_before_kib": self.rss_before_kib,
+            "rss_open_kib": self.rss_open_kib,
+            "rss_peak_kib": peak,
+            "extra_mb": extra_mb.map(round3),
+            "changes_min": changes.iter().min(),
+            "changes_max": changes.iter().max(),
+            "received_mb": round3(bytes as f64 / 1.0e6),
+            "final_version": last,
+            "all_saw_the_final_version": agree,
+        })
+    }
 }
 
 async fn flash_client(

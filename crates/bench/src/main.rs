@@ -14,6 +14,7 @@ mod flash;
 mod ga;
 mod reads;
 mod stats;
+mod streams;
 
 use flash::flash_sale;
 use ga::general_admission;
@@ -94,6 +95,10 @@ struct Args {
     /// Write the JSON summary here too.
     #[arg(long)]
     json_out: Option<std::path::PathBuf>,
+    /// Seat-map streams (SSE) held open during extra flash sales (as many as `flash_runs`),
+    /// scored against the flash sales without them; 0 skips them.
+    #[arg(long, default_value_t = 1000)]
+    flash_streams: usize,
     /// Measured flash sales (each on a fresh show of the same size); the median is scored.
     #[arg(long, default_value_t = 3)]
     flash_runs: usize,
@@ -207,7 +212,7 @@ async fn run(args: Args) -> BoxResult<i32> {
             // Like pgbench, which connects its clients before it starts the clock: the server's
             // pool grows to its size and every connection prepares its statements on a
             // separate show first. Its numbers are printed, checked, and not scored.
-            let w = flash_sale(&ctx, "Warm-up flash sale").await?;
+            let w = flash_sale(&ctx, "Warm-up flash sale", 0).await?;
             correctness_ok &= w["correct"].as_bool().unwrap_or(false);
             summary["flash_warmup"] = w;
         }
@@ -215,7 +220,7 @@ async fn run(args: Args) -> BoxResult<i32> {
         // shows; the targets are judged on the median run by bookings/s.
         let mut runs = Vec::new();
         for i in 1..=args.flash_runs.max(1) {
-            let r = flash_sale(&ctx, &format!("Flash sale {i}")).await?;
+            let r = flash_sale(&ctx, &format!("Flash sale {i}"), 0).await?;
             correctness_ok &= r["correct"].as_bool().unwrap_or(false);
             runs.push(r);
         }
@@ -259,6 +264,11 @@ async fn run(args: Args) -> BoxResult<i32> {
         if let Some(tps) = args.db_tps.filter(|t| *t > 0.0) {
             summary["db_tps"] = json!(round3(tps));
             summary["bookings_per_db_tps"] = json!(round3(bps / tps));
+        }
+        if args.flash_streams > 0 {
+            let streamed = flash_with_streams(&ctx, &mut targets, bps).await?;
+            correctness_ok &= streamed["correct"].as_bool().unwrap_or(false);
+            summary["flash_streams"] = streamed;
         }
         summary["flash"] = r;
         sample_mem("flash", &mut memory);
@@ -326,6 +336,57 @@ async fn run(args: Args) -> BoxResult<i32> {
     } else {
         0
     })
+}
+
+/// Flash sales with `--flash-streams` seat-map streams open: the median run against the
+/// median without streams (`plain_bps`), and the server memory they cost.
+async fn flash_with_streams(
+    ctx: &Ctx,
+    targets: &mut Vec<(String, bool, String)>,
+    plain_bps: f64,
+) -> BoxResult<Value> {
+    let n = ctx.args.flash_streams;
+    let mut runs = Vec::new();
+    for i in 1..=ctx.args.flash_runs.max(1) {
+        runs.push(flash_sale(ctx, &format!("Flash sale {i} with {n} streams open"), n).await?);
+    }
+    let correct = runs.iter().all(|r| r["correct"].as_bool().unwrap_or(false));
+    runs.sort_by(|a, b| {
+        let x = a["bookings_per_sec"].as_f64().unwrap_or(0.0);
+        let y = b["bookings_per_sec"].as_f64().unwrap_or(0.0);
+        x.total_cmp(&y)
+    });
+    let extra = runs
+        .iter()
+        .filter_map(|r| r["streams"]["extra_mb"].as_f64())
+        .fold(None, |m: Option<f64>, x| Some(m.map_or(x, |m| m.max(x))));
+    let median = runs.swap_remove(runs.len() / 2);
+    let bps = median["bookings_per_sec"].as_f64().unwrap_or(0.0);
+    let ratio = if plain_bps > 0.0 { bps / plain_bps } else { 0.0 };
+    println!(
+        "  flash sale with {n} streams open: {bps:.1}/s (median), {:.3} of the sale without",
+        ratio
+    );
+    targets.push((
+        format!("flash bookings/s with {n} streams open >= 0.9 x without"),
+        ratio >= 0.9,
+        format!("{ratio:.3}"),
+    ));
+    if let Some(extra) = extra {
+        targets.push((
+            format!("{n} open streams cost < 50 MB extra server memory"),
+            extra < 50.0,
+            format!("{extra:.1} MB"),
+        ));
+    }
+    Ok(json!({
+        "streams": n,
+        "bookings_per_sec": round3(bps),
+        "ratio_to_flash": round3(ratio),
+        "extra_mb_max": extra.map(round3),
+        "correct": correct,
+        "median_run": median,
+    }))
 }
 
 struct Ctx {
