@@ -176,7 +176,9 @@ impl WebhookUrl {
             return Err("the URL is required".to_owned());
         }
         if raw.chars().count() > MAX_URL_CHARS {
-            return Err(format!("the URL must have at most {MAX_URL_CHARS} characters"));
+            return Err(format!(
+                "the URL must have at most {MAX_URL_CHARS} characters"
+            ));
         }
         let url = Url::parse(raw).map_err(|e| format!("not a URL ({e})"))?;
         if !matches!(url.scheme(), "http" | "https") {

@@ -161,10 +161,7 @@ pub fn parse_events(raw: &[String]) -> Result<Vec<Topic>, String> {
             }
         }
     }
-    Ok(EVENTS
-        .into_iter()
-        .filter(|t| chosen.contains(t))
-        .collect())
+    Ok(EVENTS.into_iter().filter(|t| chosen.contains(t)).collect())
 }
 
 impl WebhookInput {

@@ -68,9 +68,8 @@ impl Resolve for CheckedResolver {
         let host = name.as_str().to_owned();
         let allow = self.allow.clone();
         Box::pin(async move {
-            let found: Vec<SocketAddr> = tokio::net::lookup_host((host.as_str(), 0))
-                .await?
-                .collect();
+            let found: Vec<SocketAddr> =
+                tokio::net::lookup_host((host.as_str(), 0)).await?.collect();
             let allowed: Vec<SocketAddr> = found
                 .into_iter()
                 .filter(|a| address_allowed(&allow, &host, a.ip()))

@@ -92,14 +92,26 @@ async fn webhooks_are_stored_listed_by_owner_and_read_with_their_targets() {
     let ids: Vec<u128> = all.items.iter().map(|w| w.id.as_u128()).collect();
     assert_eq!(ids, vec![4, 3, 2, 1], "newest first");
     let paged = hooks
-        .list(None, Page { limit: 2, offset: 1 })
+        .list(
+            None,
+            Page {
+                limit: 2,
+                offset: 1,
+            },
+        )
         .await
         .unwrap();
     assert_eq!((paged.total, paged.items.len()), (4, 2));
-    assert_eq!(hooks.get(Uuid::from_u128(2)).await.unwrap().url, "https://hooks.example.com/2");
+    assert_eq!(
+        hooks.get(Uuid::from_u128(2)).await.unwrap().url,
+        "https://hooks.example.com/2"
+    );
     assert!(matches!(
         hooks.get(Uuid::from_u128(99)).await,
-        Err(DomainError::NotFound { entity: "webhook", .. })
+        Err(DomainError::NotFound {
+            entity: "webhook",
+            ..
+        })
     ));
 
     // The fan-out reads the organiser and the webhooks subscribed to the topic, with their
@@ -131,8 +143,10 @@ async fn webhooks_are_stored_listed_by_owner_and_read_with_their_targets() {
         0
     );
     // An inactive webhook is no target.
-    sql.batch_execute("UPDATE webhooks SET active = false WHERE id = '00000000-0000-0000-0000-000000000001'")
-        .unwrap();
+    sql.batch_execute(
+        "UPDATE webhooks SET active = false WHERE id = '00000000-0000-0000-0000-000000000001'",
+    )
+    .unwrap();
     let t = hooks.targets(Topic::BookingConfirmed, EVENT).await.unwrap();
     assert!(t.webhooks.iter().all(|w| w.id != Uuid::from_u128(1)));
 }
@@ -177,12 +191,18 @@ async fn a_delivery_is_written_once_sent_through_its_outbox_row_logged_and_redel
             .unwrap(),
         1
     );
-    let log = hooks.deliveries(Uuid::from_u128(1), Page::default()).await.unwrap();
+    let log = hooks
+        .deliveries(Uuid::from_u128(1), Page::default())
+        .await
+        .unwrap();
     assert_eq!(log.total, 1);
     let d = &log.items[0];
     assert_eq!(d.id, Uuid::from_u128(100));
     assert_eq!(d.status, OutboxStatus::Pending);
-    assert_eq!((d.attempts, d.last_status, d.next_attempt_at), (0, None, Some(now())));
+    assert_eq!(
+        (d.attempts, d.last_status, d.next_attempt_at),
+        (0, None, Some(now()))
+    );
     assert_eq!(d.payload["data"]["n"], 100);
     // A webhook deleted meanwhile gets nothing.
     assert_eq!(hooks.fan_out(vec![delivery(104, 99, 7)]).await.unwrap(), 0);
@@ -197,7 +217,10 @@ async fn a_delivery_is_written_once_sent_through_its_outbox_row_logged_and_redel
         .iter()
         .find(|c| c.about == About::WebhookDelivery(Uuid::from_u128(100)))
         .expect("the delivery's row");
-    assert_eq!((c.topic, c.message_id, c.attempts), (Topic::Webhook, Uuid::from_u128(100), 1));
+    assert_eq!(
+        (c.topic, c.message_id, c.attempts),
+        (Topic::Webhook, Uuid::from_u128(100), 1)
+    );
 
     // What the worker sends, and the log of its attempts.
     let p = hooks.pending_attempt(Uuid::from_u128(100)).await.unwrap();
@@ -207,7 +230,10 @@ async fn a_delivery_is_written_once_sent_through_its_outbox_row_logged_and_redel
     assert_eq!(p.payload["id"], json!(Uuid::from_u128(100)));
     assert!(matches!(
         hooks.pending_attempt(Uuid::from_u128(555)).await,
-        Err(DomainError::NotFound { entity: "webhook delivery", .. })
+        Err(DomainError::NotFound {
+            entity: "webhook delivery",
+            ..
+        })
     ));
     let record = |status: Option<u16>, error: Option<&str>| AttemptRecord {
         at: now() + minutes(1),
@@ -215,11 +241,18 @@ async fn a_delivery_is_written_once_sent_through_its_outbox_row_logged_and_redel
         error: error.map(str::to_owned),
     };
     hooks
-        .record_attempt(Uuid::from_u128(100), record(Some(500), Some("answered HTTP 500")))
+        .record_attempt(
+            Uuid::from_u128(100),
+            record(Some(500), Some("answered HTTP 500")),
+        )
         .await
         .unwrap();
     outbox
-        .mark_failed(c.id, "HTTP 500".into(), AfterFailure::RetryAt(now() + minutes(2)))
+        .mark_failed(
+            c.id,
+            "HTTP 500".into(),
+            AfterFailure::RetryAt(now() + minutes(2)),
+        )
         .await
         .unwrap();
     let d = hooks
@@ -235,13 +268,19 @@ async fn a_delivery_is_written_once_sent_through_its_outbox_row_logged_and_redel
         .record_attempt(Uuid::from_u128(100), record(Some(200), None))
         .await
         .unwrap();
-    outbox.mark_delivered(c.id, now() + minutes(3)).await.unwrap();
+    outbox
+        .mark_delivered(c.id, now() + minutes(3))
+        .await
+        .unwrap();
     let d = hooks
         .get_delivery(Uuid::from_u128(1), Uuid::from_u128(100))
         .await
         .unwrap();
     assert_eq!(d.status, OutboxStatus::Delivered);
-    assert_eq!((d.attempts, d.last_status, d.last_error.clone()), (2, Some(200), None));
+    assert_eq!(
+        (d.attempts, d.last_status, d.last_error.clone()),
+        (2, Some(200), None)
+    );
     assert_eq!(d.delivered_at, Some(now() + minutes(3)));
     assert_eq!(d.next_attempt_at, None);
     // Another webhook's delivery is not found under this one.
@@ -278,7 +317,10 @@ async fn a_delivery_is_written_once_sent_through_its_outbox_row_logged_and_redel
     hooks.delete(Uuid::from_u128(1)).await.unwrap();
     assert!(matches!(
         hooks.delete(Uuid::from_u128(1)).await,
-        Err(DomainError::NotFound { entity: "webhook", .. })
+        Err(DomainError::NotFound {
+            entity: "webhook",
+            ..
+        })
     ));
     let rows = count(&mut sql, "SELECT count(*) AS n FROM webhook_deliveries WHERE webhook_id = '00000000-0000-0000-0000-000000000001'");
     assert_eq!(rows, 0);
@@ -322,7 +364,10 @@ fn the_tables_refuse_what_the_domain_does_not_know() {
     };
     assert!(insert(&mut sql, "ARRAY['booking.confirmed']").is_ok());
     assert!(insert(&mut sql, "ARRAY[]::text[]").is_err(), "no event");
-    assert!(insert(&mut sql, "ARRAY['announcement']").is_err(), "not a booking topic");
+    assert!(
+        insert(&mut sql, "ARRAY['announcement']").is_err(),
+        "not a booking topic"
+    );
     assert!(insert(&mut sql, "ARRAY['booking.teleported']").is_err());
     sql.batch_execute(&format!(
         "INSERT INTO webhooks (id, owner_id, url, events, secret, created_at, updated_at)

@@ -46,10 +46,19 @@ fn the_events_are_the_news_about_bookings() {
     .unwrap();
     assert_eq!(events, vec![Topic::BookingConfirmed, Topic::RefundIssued]);
     assert!(parse_events(&[]).unwrap_err().contains("at least one"));
-    for bad in ["announcement", "password.reset_requested", "webhook", "booking.*", ""] {
+    for bad in [
+        "announcement",
+        "password.reset_requested",
+        "webhook",
+        "booking.*",
+        "",
+    ] {
         let e = parse_events(&[bad.to_owned()]).unwrap_err();
         assert!(e.contains("is not a webhook event"), "{bad}: {e}");
-        assert!(e.contains("booking.confirmed"), "the known ones are listed: {e}");
+        assert!(
+            e.contains("booking.confirmed"),
+            "the known ones are listed: {e}"
+        );
     }
 }
 
@@ -78,7 +87,11 @@ fn a_registration_names_every_failing_field() {
     // The secret's Debug never shows it, nor the input's.
     let s = Secret::parse("a-secret-of-16-chars").unwrap();
     assert!(!format!("{s:?}").contains("a-secret"));
-    let i = input("https://h.example.com", &["booking.held"], Some("a-secret-of-16-chars"));
+    let i = input(
+        "https://h.example.com",
+        &["booking.held"],
+        Some("a-secret-of-16-chars"),
+    );
     assert!(!format!("{i:?}").contains("a-secret"));
 }
 
@@ -123,7 +136,12 @@ fn a_provider_hears_of_its_own_events_bookings_and_an_admin_of_all() {
     assert!(!receives(&a, Topic::BookingHeld, None, at));
     assert!(receives(&a, Topic::PaymentSucceeded, None, at));
     // Nothing that happened before it was registered.
-    assert!(!receives(&a, Topic::BookingConfirmed, None, t0() - Duration::seconds(1)));
+    assert!(!receives(
+        &a,
+        Topic::BookingConfirmed,
+        None,
+        t0() - Duration::seconds(1)
+    ));
     assert!(receives(&a, Topic::BookingConfirmed, None, t0()));
     // An inactive webhook, an inactive owner, a demoted owner: nothing.
     let mut off = a.clone();
@@ -133,7 +151,12 @@ fn a_provider_hears_of_its_own_events_bookings_and_an_admin_of_all() {
     gone.owner_active = false;
     assert!(!receives(&gone, Topic::BookingConfirmed, None, at));
     let demoted = target(Role::Customer, provider);
-    assert!(!receives(&demoted, Topic::BookingConfirmed, Some(provider), at));
+    assert!(!receives(
+        &demoted,
+        Topic::BookingConfirmed,
+        Some(provider),
+        at
+    ));
 }
 
 fn booking() -> Booking {
@@ -259,7 +282,10 @@ fn a_delivery_is_signed_like_the_payment_webhook_and_verifies_with_its_secret() 
         payload
     );
     let now = t0().timestamp();
-    assert_eq!(verify_webhook(secret, &signature, &r.body, now, 300), Ok(()));
+    assert_eq!(
+        verify_webhook(secret, &signature, &r.body, now, 300),
+        Ok(())
+    );
     assert_eq!(
         verify_webhook(b"another secret", &signature, &r.body, now, 300),
         Err(WebhookError::BadSignature)

@@ -9,7 +9,7 @@ use futures_executor::block_on;
 use mockall::predicate::eq;
 use uuid::Uuid;
 
-use super::super::support::{actor, admin, is_forbidden, t0, unauthorized_code, user, usd};
+use super::super::support::{actor, admin, is_forbidden, t0, unauthorized_code, usd, user};
 use crate::account::{Actor, Role};
 use crate::booking::{Booking, BookingStatus};
 use crate::catalog::{Page, Paged};
@@ -167,9 +167,7 @@ fn a_provider_sees_its_own_webhooks_an_admin_everyone_s_and_another_s_is_not_fou
             })
         });
     let theirs = Uuid::from_u128(77);
-    store
-        .expect_get()
-        .returning(move |_| Ok(webhook(theirs)));
+    store.expect_get().returning(move |_| Ok(webhook(theirs)));
     store.expect_delete().never();
     store.expect_deliveries().never();
     store.expect_redeliver().never();
@@ -185,7 +183,13 @@ fn a_provider_sees_its_own_webhooks_an_admin_everyone_s_and_another_s_is_not_fou
         block_on(s.redeliver(&p, id, Uuid::from_u128(1))).map(|_| ()),
     ] {
         assert!(
-            matches!(r, Err(DomainError::NotFound { entity: "webhook", .. })),
+            matches!(
+                r,
+                Err(DomainError::NotFound {
+                    entity: "webhook",
+                    ..
+                })
+            ),
             "{r:?}"
         );
     }
@@ -332,7 +336,11 @@ fn the_fan_out_writes_a_delivery_per_webhook_that_hears_of_it() {
         assert_eq!(d.source_message_id, Uuid::from_u128(1));
         assert_eq!(d.topic, Topic::BookingConfirmed);
         assert_eq!(d.created_at, now);
-        assert_eq!(d.payload["id"], serde_json::json!(d.id), "the body names its delivery");
+        assert_eq!(
+            d.payload["id"],
+            serde_json::json!(d.id),
+            "the body names its delivery"
+        );
         assert_eq!(d.payload["data"]["booking"]["reference"], "BX-ABCD2345");
     }
     // A topic no webhook may subscribe to asks nothing.
@@ -362,7 +370,11 @@ fn pending(url: &str) -> PendingAttempt {
 fn attempt(
     url: &str,
     answer: Result<u16, DomainError>,
-) -> (Result<(), DomainError>, crate::webhooks::AttemptRecord, usize) {
+) -> (
+    Result<(), DomainError>,
+    crate::webhooks::AttemptRecord,
+    usize,
+) {
     let mut store = MockWebhookStore::new();
     let url = url.to_owned();
     store
@@ -390,7 +402,14 @@ fn attempt(
             .map(|(_, v)| v.clone())
             .unwrap();
         // Signed with the opened secret, over the body sent.
-        verify_webhook(b"whsec_s3cret-s3cret", &sig, &req.body, t0().timestamp(), 300).unwrap();
+        verify_webhook(
+            b"whsec_s3cret-s3cret",
+            &sig,
+            &req.body,
+            t0().timestamp(),
+            300,
+        )
+        .unwrap();
         assert!(req
             .headers
             .iter()
@@ -423,7 +442,9 @@ fn an_attempt_is_signed_sent_and_recorded_and_only_a_2xx_delivers() {
     assert_eq!(rec.error.as_deref(), Some("answered HTTP 500"));
     let (failed, rec, _) = attempt(
         "https://hooks.example.com/x",
-        Err(DomainError::Unavailable("could not connect: refused".into())),
+        Err(DomainError::Unavailable(
+            "could not connect: refused".into(),
+        )),
     );
     assert!(failed.is_err());
     assert_eq!(rec.status, None);
