@@ -158,3 +158,7 @@ impl WebhookSender for HttpWebhookSender {
         }
     }
 }
+
+#[cfg(test)]
+#[path = "webhook_tests.rs"]
+mod tests;
