@@ -69,7 +69,7 @@ impl AllowList {
     /// Whether the host name `host` is on the list.
     pub fn allows_host(&self, host: &str) -> bool {
         let host = normal_name(host);
-        self.hosts.iter().any(|h| *h == host)
+        self.hosts.contains(&host)
     }
 
     /// Whether the address `ip` is on the list (an IPv4-mapped IPv6 address as its IPv4 one).
