@@ -168,17 +168,19 @@ fn is_loopback_name(name: &str) -> bool {
 pub struct WebhookUrl(Url);
 
 impl WebhookUrl {
-    /// Checks `raw` (blanks around it ignored) against the rule and the allow-list; the error
+    /// Checks `raw` (at most [`MAX_URL_CHARS`] characters; blanks around it ignored) against
+    /// the rule and the allow-list; the error
     /// says what is wrong, for the field `url`.
     pub fn parse(raw: &str, allow: &AllowList) -> Result<Self, String> {
-        let raw = raw.trim();
-        if raw.is_empty() {
-            return Err("the URL is required".to_owned());
-        }
+        // The limit counts what was sent, blanks included (as the document's `maxLength`).
         if raw.chars().count() > MAX_URL_CHARS {
             return Err(format!(
                 "the URL must have at most {MAX_URL_CHARS} characters"
             ));
+        }
+        let raw = raw.trim();
+        if raw.is_empty() {
+            return Err("the URL is required".to_owned());
         }
         let url = Url::parse(raw).map_err(|e| format!("not a URL ({e})"))?;
         if !matches!(url.scheme(), "http" | "https") {

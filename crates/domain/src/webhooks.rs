@@ -142,20 +142,20 @@ impl std::fmt::Debug for Secret {
 }
 
 /// The events of a registration: at least one, each a subscribable topic's stored name
-/// (blanks around it ignored); repeats count once. In the order of [`EVENTS`].
+/// exactly; repeats count once. In the order of [`EVENTS`].
 pub fn parse_events(raw: &[String]) -> Result<Vec<Topic>, String> {
     if raw.is_empty() {
         return Err("give at least one event".to_owned());
     }
     let mut chosen = Vec::new();
     for name in raw {
-        match Topic::parse(name.trim()).filter(|t| subscribable(*t)) {
+        match Topic::parse(name).filter(|t| subscribable(*t)) {
             Some(t) => chosen.push(t),
             None => {
                 let known: Vec<&str> = EVENTS.iter().map(|t| t.as_str()).collect();
                 return Err(format!(
                     "'{}' is not a webhook event ({})",
-                    name.trim(),
+                    name,
                     known.join(", ")
                 ));
             }

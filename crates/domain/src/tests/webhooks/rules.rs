@@ -37,9 +37,10 @@ fn the_events_are_the_news_about_bookings() {
     ] {
         assert!(!subscribable(t));
     }
-    // Repeats count once; the order is the canonical one; blanks around names are ignored.
+    // Repeats count once; the order is the canonical one; names are exact.
+    assert!(parse_events(&[" refund.issued".into()]).is_err());
     let events = parse_events(&[
-        " refund.issued".into(),
+        "refund.issued".into(),
         "booking.confirmed".into(),
         "booking.confirmed".into(),
     ])

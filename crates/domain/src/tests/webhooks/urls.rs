@@ -140,6 +140,9 @@ fn a_url_is_http_or_https_with_a_host_and_no_credentials() {
     assert!(WebhookUrl::parse(&long, &none())
         .unwrap_err()
         .contains("at most"));
+    // The limit counts blanks too (as the document's maxLength does).
+    let padded = format!("{}https://example.com/", " ".repeat(MAX_URL_CHARS));
+    assert!(WebhookUrl::parse(&padded, &none()).is_err());
 }
 
 #[test]
