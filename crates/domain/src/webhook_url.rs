@@ -189,6 +189,12 @@ impl WebhookUrl {
                 url.scheme()
             ));
         }
+        // The parser also reads `http:/host` and `http:\\host` as `http://host/`; the rule
+        // (and the document's pattern) is the plain form.
+        let start = raw.get(..8).unwrap_or(raw).to_ascii_lowercase();
+        if !(start.starts_with("http://") || start.starts_with("https://")) {
+            return Err("the URL must start with http:// or https://".to_owned());
+        }
         if !url.username().is_empty() || url.password().is_some() {
             return Err("the URL must not carry credentials (user:password@)".to_owned());
         }

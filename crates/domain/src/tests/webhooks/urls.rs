@@ -132,6 +132,9 @@ fn a_url_is_http_or_https_with_a_host_and_no_credentials() {
         ("javascript:alert(1)", "http or https"),
         ("https://user:pass@example.com/", "credentials"),
         ("https://user@example.com/", "credentials"),
+        ("http:/example.com/x", "must start with http://"),
+        ("http:\\example.com\\x", "must start with http://"),
+        ("HTTPS:example.com", "must start with http://"),
     ] {
         let e = WebhookUrl::parse(bad, &none()).unwrap_err();
         assert!(e.contains(says), "{bad:?}: {e}");
