@@ -8,8 +8,8 @@
 # Installs schemathesis (pinned, from PyPI) into .venv-fuzz/ (gitignored) on first use; starts the
 # server with scripts/live-server.sh (needs PostgreSQL like the tests: scripts/pg.sh).
 # Settings in scripts/schemathesis.toml; what is relaxed there, and why, is in docs/api.md
-# ("The OpenAPI document and fuzzing"). One check is off: use_after_free — the API's only DELETE
-# (delete_booking) cancels a booking, which stays readable with status `cancelled` by design.
+# ("The OpenAPI document and fuzzing"). One check is off: use_after_free — delete_booking
+# cancels a booking, which stays readable with status `cancelled` by design.
 #
 # Knobs: FUZZ_MAX_EXAMPLES (per operation and phase, default 40), FUZZ_MAX_TIME (seconds per run,
 #        default 100), FUZZ_WORKERS (default 2; 1 on Python < 3.12), FUZZ_SEED (default 20261206;

@@ -25,3 +25,5 @@ mod payments;
 mod quote;
 mod seat_map;
 mod smtp_server;
+mod webhook_receiver;
+mod webhooks;

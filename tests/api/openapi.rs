@@ -121,7 +121,7 @@ async fn fetch(app: &TestApp, path: &str) -> (StatusCode, String, String) {
 // ---------- the document's properties, over the whole document ----------
 
 const METHODS: [&str; 5] = ["get", "post", "put", "patch", "delete"];
-const TAGS: [&str; 12] = [
+const TAGS: [&str; 13] = [
     "Events",
     "Shows",
     "Seats",
@@ -133,6 +133,7 @@ const TAGS: [&str; 12] = [
     "Venues",
     "Imports",
     "Notifications",
+    "Webhooks",
     "Ops",
 ];
 

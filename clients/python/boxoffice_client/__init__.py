@@ -30,6 +30,7 @@ __all__ = [
     "ShowsApi",
     "UsersApi",
     "VenuesApi",
+    "WebhooksApi",
     "ApiResponse",
     "ApiClient",
     "Configuration",
@@ -54,6 +55,8 @@ __all__ = [
     "CreateEvent",
     "CreateShow",
     "CreateVenue",
+    "CreateWebhook",
+    "CreatedWebhookDto",
     "ErrorBody",
     "ErrorObject",
     "EventDetailDto",
@@ -101,7 +104,11 @@ __all__ = [
     "VenueDto",
     "VenueList",
     "WebhookAck",
+    "WebhookDeliveryDto",
+    "WebhookDeliveryList",
+    "WebhookDto",
     "WebhookEventBody",
+    "WebhookList",
 ]
 
 # import apis into sdk package
@@ -117,6 +124,7 @@ from boxoffice_client.api.seats_api import SeatsApi as SeatsApi
 from boxoffice_client.api.shows_api import ShowsApi as ShowsApi
 from boxoffice_client.api.users_api import UsersApi as UsersApi
 from boxoffice_client.api.venues_api import VenuesApi as VenuesApi
+from boxoffice_client.api.webhooks_api import WebhooksApi as WebhooksApi
 
 # import ApiClient
 from boxoffice_client.api_response import ApiResponse as ApiResponse
@@ -145,6 +153,8 @@ from boxoffice_client.models.create_city import CreateCity as CreateCity
 from boxoffice_client.models.create_event import CreateEvent as CreateEvent
 from boxoffice_client.models.create_show import CreateShow as CreateShow
 from boxoffice_client.models.create_venue import CreateVenue as CreateVenue
+from boxoffice_client.models.create_webhook import CreateWebhook as CreateWebhook
+from boxoffice_client.models.created_webhook_dto import CreatedWebhookDto as CreatedWebhookDto
 from boxoffice_client.models.error_body import ErrorBody as ErrorBody
 from boxoffice_client.models.error_object import ErrorObject as ErrorObject
 from boxoffice_client.models.event_detail_dto import EventDetailDto as EventDetailDto
@@ -192,5 +202,9 @@ from boxoffice_client.models.user_list import UserList as UserList
 from boxoffice_client.models.venue_dto import VenueDto as VenueDto
 from boxoffice_client.models.venue_list import VenueList as VenueList
 from boxoffice_client.models.webhook_ack import WebhookAck as WebhookAck
+from boxoffice_client.models.webhook_delivery_dto import WebhookDeliveryDto as WebhookDeliveryDto
+from boxoffice_client.models.webhook_delivery_list import WebhookDeliveryList as WebhookDeliveryList
+from boxoffice_client.models.webhook_dto import WebhookDto as WebhookDto
 from boxoffice_client.models.webhook_event_body import WebhookEventBody as WebhookEventBody
+from boxoffice_client.models.webhook_list import WebhookList as WebhookList
 

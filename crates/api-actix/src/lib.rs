@@ -15,6 +15,7 @@ use boxoffice_domain::lifecycle::PaymentService;
 use boxoffice_domain::ports::HealthCheck;
 use boxoffice_domain::service::{BookingService, CatalogService};
 use boxoffice_domain::values::Currency;
+use boxoffice_domain::webhook_service::WebhookService;
 use futures_util::FutureExt;
 use paperclip::actix::{web, OpenApiExt};
 use paperclip::v2::models::{DefaultApiRaw, Info};
@@ -43,6 +44,7 @@ pub mod seat_map;
 pub mod stream;
 pub mod swagger;
 pub mod timestamp;
+pub mod webhooks;
 
 use error::ApiError;
 use handlers as h;
@@ -61,6 +63,8 @@ pub struct ApiState {
     pub inbox: InboxService,
     /// The admin's view of the outbox.
     pub outbox: OutboxAdmin,
+    /// Partner webhooks and their delivery logs.
+    pub webhooks: WebhookService,
     /// Signs and checks access tokens.
     pub jwt: Arc<auth::JwtKeys>,
     pub health: Arc<dyn HealthCheck>,
@@ -161,6 +165,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 web::resource("/admin/outbox/{id}/retry")
                     .route(web::post().to(outbox::retry_outbox_message)),
             )
+            .configure(webhooks::routes)
             .service(
                 web::resource("/cities")
                     .route(web::post().to(h::create_city))

@@ -218,8 +218,12 @@ fn parameters(spec: &mut Value) {
             let params = op.get_mut("parameters").and_then(Value::as_array_mut);
             for p in params.into_iter().flatten() {
                 let name = p["name"].as_str().unwrap_or("").to_owned();
-                // Booking, payment and user ids are UUIDs (an unparsable one is a 404).
-                if p["in"] == "path" && name == "id" && p["schema"]["type"] == "string" {
+                // Booking, payment, user, webhook and webhook delivery ids are UUIDs (an
+                // unparsable one is a 404).
+                if p["in"] == "path"
+                    && (name == "id" || name == "delivery_id")
+                    && p["schema"]["type"] == "string"
+                {
                     merge(&mut p["schema"], json!({ "format": "uuid" }));
                 }
                 // A blank contact filter is no filter.

@@ -36,8 +36,8 @@ pub struct OutboxMessageDto {
     /// The same on every delivery attempt (the email's `Message-ID`).
     pub message_id: Uuid,
     /// booking.held, booking.confirmed, booking.cancelled, booking.expired, booking.completed,
-    /// booking.seats_changed, payment.succeeded, payment.failed, refund.issued, announcement or
-    /// password.reset_requested
+    /// booking.seats_changed, payment.succeeded, payment.failed, refund.issued, announcement,
+    /// password.reset_requested or webhook
     pub topic: String,
     /// The booking it is about (`null` for an announcement or a password reset).
     pub booking_id: Option<Uuid>,
@@ -45,6 +45,8 @@ pub struct OutboxMessageDto {
     pub notification_id: Option<i64>,
     /// The account it is for (a password reset; `null` otherwise).
     pub user_id: Option<Uuid>,
+    /// The partner webhook delivery it sends (topic `webhook`; `null` otherwise).
+    pub webhook_delivery_id: Option<Uuid>,
     /// When the change it announces happened.
     #[serde(serialize_with = "timestamp::serialize")]
     pub at: DateTime<Utc>,
@@ -63,11 +65,14 @@ pub struct OutboxMessageDto {
 
 impl From<OutboxEntry> for OutboxMessageDto {
     fn from(e: OutboxEntry) -> Self {
-        let (booking_id, notification_id, user_id) = match e.about {
-            About::Booking(b) => (Some(b), None, None),
-            About::Notification(n) => (None, Some(n), None),
-            About::Account(u) => (None, None, Some(u)),
-        };
+        let (mut booking_id, mut notification_id, mut user_id, mut webhook_delivery_id) =
+            (None, None, None, None);
+        match e.about {
+            About::Booking(b) => booking_id = Some(b),
+            About::Notification(n) => notification_id = Some(n),
+            About::Account(u) => user_id = Some(u),
+            About::WebhookDelivery(d) => webhook_delivery_id = Some(d),
+        }
         Self {
             id: e.id,
             message_id: e.message_id,
@@ -75,6 +80,7 @@ impl From<OutboxEntry> for OutboxMessageDto {
             booking_id,
             notification_id,
             user_id,
+            webhook_delivery_id,
             at: e.at,
             status: e.status.as_str().to_owned(),
             attempts: e.attempts,

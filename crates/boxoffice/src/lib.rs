@@ -22,11 +22,13 @@ use boxoffice_domain::payment::{PaymentGateway, RefundPolicy};
 use boxoffice_domain::ports::{Clock, Sealer, SystemClock};
 use boxoffice_domain::service::{BookingRules, BookingService, CatalogService};
 use boxoffice_domain::values::Currency;
+use boxoffice_domain::webhook_service::{WebhookDeps, WebhookService};
 use boxoffice_domain::DomainError;
 use boxoffice_infra_payments::{MockGateway, MockGatewaySettings};
 use boxoffice_infra_postgres::{
     ClientDeadlines, Db, PgAccountRepository, PgBookingRepository, PgCatalogRepository, PgHealth,
-    PgIdempotencyStore, PgInboxStore, PgLiveStore, PgOutboxStore, PgPaymentRepository, PoolConfig,
+    PgIdempotencyStore, PgInboxStore, PgLiveStore, PgOutboxStore, PgPaymentRepository,
+    PgWebhookStore, PoolConfig,
 };
 
 pub mod seed;
@@ -144,8 +146,8 @@ pub fn sweeper(db: &Db, settings: &Settings, parts: &Parts) -> Sweeper {
     )
 }
 
-/// Seals the secrets outbox messages carry, under a key derived from `auth.jwt_secret` (every
-/// instance and worker of a deployment shares it).
+/// Seals the secrets outbox messages carry and the webhooks' signing secrets, under a key
+/// derived from `auth.jwt_secret` (every instance and worker of a deployment shares it).
 fn sealer(settings: &Settings) -> Arc<dyn Sealer> {
     Arc::new(RingSealer::new(
         settings.auth.jwt_secret.expose().as_bytes(),
@@ -153,7 +155,7 @@ fn sealer(settings: &Settings) -> Arc<dyn Sealer> {
 }
 
 /// The outbox's delivery worker over the same adapters, sending through the email transport of
-/// the settings.
+/// the settings (and partner webhooks over HTTP, under `webhooks.*`).
 pub fn delivery(db: &Db, settings: &Settings, parts: &Parts) -> anyhow::Result<Delivery> {
     let notifier = boxoffice_infra_notify::build_notifier(&settings.email)
         .map_err(|e| anyhow::anyhow!("email: {e}"))?;
@@ -168,7 +170,16 @@ pub fn delivery(db: &Db, settings: &Settings, parts: &Parts) -> anyhow::Result<D
         inbox: Arc::new(PgInboxStore::new(db.clone())),
         sealer: sealer(settings),
         clock: parts.clock.clone(),
+        webhooks: Arc::new(PgWebhookStore::new(db.clone())),
+        webhook_sender: Arc::new(
+            boxoffice_infra_notify::HttpWebhookSender::new(&settings.webhooks)
+                .map_err(|e| anyhow::anyhow!("webhooks: {e}"))?,
+        ),
     });
+    delivery.webhook_allow = settings
+        .webhooks
+        .allow_list()
+        .map_err(|e| anyhow::anyhow!("webhooks: {e}"))?;
     delivery.reset_ttl = chrono::Duration::minutes(settings.auth.password_reset_ttl_minutes);
     delivery.batch = o.batch_size;
     delivery.lease = chrono::Duration::seconds(o.lease_secs);
@@ -276,6 +287,16 @@ pub fn state_with(db: &Db, settings: &Settings, parts: &Parts) -> anyhow::Result
             Arc::new(PgOutboxStore::new(db.clone())),
             parts.clock.clone(),
         ),
+        webhooks: WebhookService::new(WebhookDeps {
+            store: Arc::new(PgWebhookStore::new(db.clone())),
+            sealer: sealer(settings),
+            ids: Arc::new(OsTokens),
+            clock: parts.clock.clone(),
+            allow: settings
+                .webhooks
+                .allow_list()
+                .map_err(|e| anyhow::anyhow!("webhooks: {e}"))?,
+        }),
         jwt: Arc::new(jwt),
         health: Arc::new(PgHealth::new(
             db.clone(),

@@ -21,6 +21,8 @@ pub struct Settings {
     pub auth: AuthSettings,
     pub email: boxoffice_infra_notify::EmailSettings,
     pub sms: boxoffice_infra_notify::SmsSettings,
+    /// Partner webhooks: the allow-list of the address rule, the timeout of an attempt.
+    pub webhooks: boxoffice_infra_notify::WebhookSettings,
     pub rate_limit: boxoffice_api::ratelimit::RateLimitSettings,
     pub log: LogSettings,
 }
@@ -326,6 +328,7 @@ impl Settings {
             self.server.json_limit_bytes >= 1024,
             "server.json_limit_bytes must be at least 1024"
         );
+        self.webhooks.validate()?;
         self.rate_limit
             .validate()
             .map_err(|e| anyhow::anyhow!("rate_limit: {e}"))?;
@@ -352,6 +355,18 @@ mod tests {
         assert!(s.server.edges.cors_allowed_origins.is_empty());
         assert!(s.database.test_on_checkout);
         assert!(s.database.call_timeout_ms > s.database.statement_timeout_ms);
+        // Webhooks reach public addresses only, unless a profile says otherwise.
+        assert!(s.webhooks.allow_hosts.is_empty());
+        assert!(s.webhooks.timeout_ms <= 10_000);
+    }
+
+    #[test]
+    fn the_test_profile_lets_webhooks_reach_the_loopback_interface() {
+        let s = Settings::load_from("test", concat!(env!("CARGO_MANIFEST_DIR"), "/../../config"))
+            .unwrap();
+        let allow = s.webhooks.allow_list().unwrap();
+        assert!(allow.allows_host("localhost"));
+        assert!(allow.allows_address("127.0.0.1".parse().unwrap()));
     }
 
     #[test]

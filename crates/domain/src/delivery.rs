@@ -2,7 +2,8 @@
 //! message says ([`email_for`]).
 //!
 //! A pass claims the due messages ([`OutboxStore::claim_due`]), reads each one's booking as it
-//! is now, sends the email, and marks the message delivered — or, when the mail server fails,
+//! is now, writes a delivery per partner webhook that hears of it, sends the email and the
+//! text message (or POSTs a webhook delivery), and marks the message delivered — or, when the mail server fails,
 //! records the failure and when to try again ([`RetryPolicy`]), until it is dead. Delivery is at
 //! least once: a worker that dies between sending and marking leaves the message to be sent
 //! again, with the same `Message-ID`.
@@ -22,6 +23,9 @@ use crate::ports::{
     OutboxStore, Sealer, SmsMessage, SmsSender,
 };
 use crate::values::{Email, Money, Phone};
+use crate::webhook_service::WebhookDispatch;
+use crate::webhook_url::AllowList;
+use crate::webhooks::{WebhookSender, WebhookStore};
 
 /// The subject and body of the email telling the booking's buyer about `topic`, or `None` when
 /// the booking has no email address (a phone-only booking gets a text message: [`sms_for`]).
@@ -104,6 +108,9 @@ pub struct DeliveryPorts {
     pub inbox: Arc<dyn InboxStore>,
     pub sealer: Arc<dyn Sealer>,
     pub clock: Arc<dyn Clock>,
+    /// Partner webhooks: their deliveries and the HTTP client that sends them.
+    pub webhooks: Arc<dyn WebhookStore>,
+    pub webhook_sender: Arc<dyn WebhookSender>,
 }
 
 /// The delivery worker's use case.
@@ -117,6 +124,9 @@ pub struct Delivery {
     pub lease: chrono::Duration,
     /// How long a password-reset token is valid (said in its email).
     pub reset_ttl: chrono::Duration,
+    /// The exceptions to the webhook address rule (`webhooks.allow_hosts`), checked again at
+    /// every attempt.
+    pub webhook_allow: AllowList,
 }
 
 impl Delivery {
@@ -127,6 +137,7 @@ impl Delivery {
             batch: 100,
             lease: chrono::Duration::seconds(60),
             reset_ttl: chrono::Duration::hours(1),
+            webhook_allow: AllowList::default(),
         }
     }
 
@@ -166,8 +177,21 @@ impl Delivery {
         Ok(report)
     }
 
+    fn webhooks(&self) -> WebhookDispatch<'_> {
+        WebhookDispatch {
+            store: self.ports.webhooks.as_ref(),
+            sender: self.ports.webhook_sender.as_ref(),
+            sealer: self.ports.sealer.as_ref(),
+            allow: &self.webhook_allow,
+        }
+    }
+
     async fn deliver(&self, c: &ClaimedMessage) -> Result<(), DomainError> {
         let booking_id = match c.about {
+            // A partner webhook's delivery: one signed POST.
+            About::WebhookDelivery(id) => {
+                return self.webhooks().attempt(id, self.ports.clock.now()).await;
+            }
             About::Booking(id) => id,
             // A password reset: the account's address, the token unsealed.
             About::Account(user_id) => {
@@ -189,7 +213,12 @@ impl Delivery {
             }
         };
         let booking = self.ports.bookings.get_booking(booking_id).await?;
-        // The inbox first: written at most once per message, so a retry after a failed email
+        // The partners' webhooks first: each delivery is written once (its own outbox row, sent
+        // and retried on its own), whatever becomes of this message's other channels.
+        self.webhooks()
+            .fan_out(c, &booking, self.ports.clock.now())
+            .await?;
+        // Then the inbox: written at most once per message, so a retry after a failed email
         // does not show it twice.
         if let Some(n) = in_app_for(c.topic, &booking, c.message_id, c.at) {
             self.ports.inbox.add(n).await?;

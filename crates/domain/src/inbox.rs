@@ -57,6 +57,8 @@ pub fn headline(topic: Topic, reference: &str) -> String {
         // An announcement's title is its own (`Announcement::title`).
         Topic::Announcement => "A message from boxoffice".to_owned(),
         Topic::PasswordResetRequested => "Reset your boxoffice password".to_owned(),
+        // Never emailed: a partner webhook's delivery goes to its URL.
+        Topic::Webhook => "A partner webhook delivery".to_owned(),
     }
 }
 
@@ -76,7 +78,7 @@ pub fn opening(topic: Topic) -> &'static str {
             "Your payment did not go through; you can try again while the hold runs."
         }
         Topic::RefundIssued => "A refund for your booking has been issued.",
-        Topic::Announcement | Topic::PasswordResetRequested => "",
+        Topic::Announcement | Topic::PasswordResetRequested | Topic::Webhook => "",
     }
 }
 

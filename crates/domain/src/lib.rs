@@ -30,6 +30,9 @@ pub mod service;
 pub mod status;
 pub mod values;
 pub mod webhook;
+pub mod webhook_service;
+pub mod webhook_url;
+pub mod webhooks;
 
 pub use codes::{AuthCode, ConflictCode, DeclineCode, DomainCode, ForbiddenCode};
 pub use error::{DomainError, FieldError, InternalError};

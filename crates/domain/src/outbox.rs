@@ -32,10 +32,13 @@ pub enum Topic {
     Announcement,
     /// A password-reset token to email (`POST /api/v1/auth/password-reset`).
     PasswordResetRequested,
+    /// A partner webhook's delivery (about a webhook delivery; its event is the delivery's own,
+    /// `crate::webhooks`).
+    Webhook,
 }
 
 impl Topic {
-    pub const ALL: [Topic; 11] = [
+    pub const ALL: [Topic; 12] = [
         Topic::BookingHeld,
         Topic::BookingConfirmed,
         Topic::BookingCancelled,
@@ -47,6 +50,7 @@ impl Topic {
         Topic::RefundIssued,
         Topic::Announcement,
         Topic::PasswordResetRequested,
+        Topic::Webhook,
     ];
 
     /// The stored name (`outbox.topic`).
@@ -63,6 +67,7 @@ impl Topic {
             Topic::RefundIssued => "refund.issued",
             Topic::Announcement => "announcement",
             Topic::PasswordResetRequested => "password.reset_requested",
+            Topic::Webhook => "webhook",
         }
     }
 
@@ -125,14 +130,16 @@ pub struct OutboxMessage {
 }
 
 /// What a stored message is about: a booking (its content read when it is delivered), an
-/// inbox notification (an announcement: its title and body are the notification's), or an
-/// account (a password reset).
+/// inbox notification (an announcement: its title and body are the notification's), an
+/// account (a password reset), or a partner webhook's delivery (its body kept with it).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum About {
     Booking(Uuid),
     Notification(i64),
     /// An account's own message (a password reset: its token travels sealed with the row).
     Account(Uuid),
+    /// One delivery of a partner webhook (`webhook_deliveries`, `crate::webhooks`).
+    WebhookDelivery(Uuid),
 }
 
 /// What becomes of a message whose delivery just failed.

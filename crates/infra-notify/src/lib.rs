@@ -25,17 +25,24 @@
 //! ([`FileSms`], one `<uuid>.sms` file per message in [`SmsSettings::dir`]) and `"log"`
 //! ([`LogSms`]). No gateway adapter exists yet.
 //!
+//! Partner webhooks have the [`WebhookSender`](boxoffice_domain::webhooks::WebhookSender)
+//! port and one adapter, [`HttpWebhookSender`] (reqwest over rustls; `webhook.rs`), which
+//! connects only to addresses the domain's rule allows (`webhooks.allow_hosts` names the
+//! exceptions).
+//!
 //! All adapters must be used inside a tokio runtime (lettre's `Tokio1Executor`).
 
 mod mailer;
 mod read;
 mod settings;
 mod sms;
+mod webhook;
 
 pub use mailer::{build_notifier, FileMailer, LogMailer, NotifyError, SmtpMailer};
 pub use read::{latest_email_to, ReadEmail};
 pub use settings::EmailSettings;
 pub use sms::{build_sms_sender, FileSms, LogSms, SmsSettings};
+pub use webhook::{CheckedResolver, HttpWebhookSender, WebhookSettings, MAX_TIMEOUT_MS};
 
 #[cfg(test)]
 mod tests;

@@ -38,6 +38,12 @@ pub enum NotifyError {
     /// `url` is redacted (`scheme://…@host:port`).
     #[error("invalid SMTP URL '{url}': {reason}")]
     InvalidSmtpUrl { url: String, reason: String },
+    #[error("webhooks.allow_hosts: {0}")]
+    InvalidAllowList(String),
+    #[error("webhooks.timeout_ms must be 1..=60000, not {0}")]
+    InvalidWebhookTimeout(u64),
+    #[error("cannot build the webhook HTTP client: {0}")]
+    WebhookClient(String),
 }
 
 /// Builds the adapter named by `settings.transport` (`"file"`, `"smtp"` or `"log"`, trimmed,

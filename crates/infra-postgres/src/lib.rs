@@ -38,6 +38,7 @@ pub mod seat_chart;
 mod seat_map;
 mod show_reads;
 pub mod tx;
+mod webhooks;
 
 pub use live::{spawn_listener, PgLiveStore};
 pub use resilience::{ClientDeadlines, OutageLog};
@@ -451,3 +452,4 @@ pub use idempotency::PgIdempotencyStore;
 pub use inbox::PgInboxStore;
 pub use outbox::PgOutboxStore;
 pub use payments::PgPaymentRepository;
+pub use webhooks::PgWebhookStore;

@@ -42,6 +42,8 @@ struct ClaimedRow {
     notification_id: Option<i64>,
     #[diesel(sql_type = Nullable<SqlUuid>)]
     user_id: Option<Uuid>,
+    #[diesel(sql_type = Nullable<SqlUuid>)]
+    webhook_delivery_id: Option<Uuid>,
     #[diesel(sql_type = Nullable<Bytea>)]
     sealed: Option<Vec<u8>>,
     #[diesel(sql_type = Timestamptz)]
@@ -50,19 +52,22 @@ struct ClaimedRow {
     attempts: i32,
 }
 
-/// What a row is about: exactly one of its booking, its notification and its account (a CHECK
-/// says so).
+/// What a row is about: exactly one of its booking, its notification, its account and its
+/// webhook delivery (a CHECK says so).
 fn about(
     booking_id: Option<Uuid>,
     notification_id: Option<i64>,
     user_id: Option<Uuid>,
+    webhook_delivery_id: Option<Uuid>,
 ) -> Result<About, DomainError> {
-    match (booking_id, notification_id, user_id) {
-        (Some(b), None, None) => Ok(About::Booking(b)),
-        (None, Some(n), None) => Ok(About::Notification(n)),
-        (None, None, Some(u)) => Ok(About::Account(u)),
+    match (booking_id, notification_id, user_id, webhook_delivery_id) {
+        (Some(b), None, None, None) => Ok(About::Booking(b)),
+        (None, Some(n), None, None) => Ok(About::Notification(n)),
+        (None, None, Some(u), None) => Ok(About::Account(u)),
+        (None, None, None, Some(d)) => Ok(About::WebhookDelivery(d)),
         _ => Err(DomainError::internal(
-            "an outbox row is not about exactly one booking, notification or account",
+            "an outbox row is not about exactly one booking, notification, account or webhook \
+             delivery",
         )),
     }
 }
@@ -79,7 +84,12 @@ impl TryFrom<ClaimedRow> for ClaimedMessage {
             id: r.id,
             message_id: r.message_id,
             topic: topic(&r.topic)?,
-            about: about(r.booking_id, r.notification_id, r.user_id)?,
+            about: about(
+                r.booking_id,
+                r.notification_id,
+                r.user_id,
+                r.webhook_delivery_id,
+            )?,
             at: r.at,
             attempts: u32::try_from(r.attempts).unwrap_or(0),
             sealed: r.sealed,
@@ -97,6 +107,7 @@ struct EntryRow {
     booking_id: Option<Uuid>,
     notification_id: Option<i64>,
     user_id: Option<Uuid>,
+    webhook_delivery_id: Option<Uuid>,
     at: DateTime<Utc>,
     status: String,
     attempts: i32,
@@ -116,7 +127,12 @@ impl TryFrom<EntryRow> for OutboxEntry {
             id: r.id,
             message_id: r.message_id,
             topic: topic(&r.topic)?,
-            about: about(r.booking_id, r.notification_id, r.user_id)?,
+            about: about(
+                r.booking_id,
+                r.notification_id,
+                r.user_id,
+                r.webhook_delivery_id,
+            )?,
             at: r.at,
             status,
             attempts: u32::try_from(r.attempts).unwrap_or(0),
@@ -156,7 +172,7 @@ impl OutboxStore for PgOutboxStore {
                            FOR UPDATE SKIP LOCKED) due \
                      WHERE o.id = due.id \
                      RETURNING o.id, o.message_id, o.topic, o.booking_id, o.notification_id, \
-                     o.user_id, o.sealed, o.at, o.attempts",
+                     o.user_id, o.webhook_delivery_id, o.sealed, o.at, o.attempts",
                     pending = PENDING.as_str()
                 ))
                 .bind::<Timestamptz, _>(now)

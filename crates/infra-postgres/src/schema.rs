@@ -138,6 +138,35 @@ diesel::table! {
         notification_id -> Nullable<Int8>,
         user_id -> Nullable<Uuid>,
         sealed -> Nullable<Bytea>,
+        webhook_delivery_id -> Nullable<Uuid>,
+    }
+}
+
+diesel::table! {
+    webhooks (id) {
+        id -> Uuid,
+        owner_id -> Uuid,
+        url -> Text,
+        events -> Array<Text>,
+        secret -> Bytea,
+        active -> Bool,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    webhook_deliveries (id) {
+        id -> Uuid,
+        webhook_id -> Uuid,
+        source_message_id -> Uuid,
+        topic -> Text,
+        payload -> Jsonb,
+        attempts -> Int4,
+        last_attempt_at -> Nullable<Timestamptz>,
+        last_status -> Nullable<Int4>,
+        last_error -> Nullable<Text>,
+        created_at -> Timestamptz,
     }
 }
 
@@ -262,6 +291,9 @@ diesel::joinable!(events -> cities (city_id));
 diesel::joinable!(events -> venues (venue_id));
 diesel::joinable!(outbox -> bookings (booking_id));
 diesel::joinable!(outbox -> notifications (notification_id));
+diesel::joinable!(outbox -> webhook_deliveries (webhook_delivery_id));
+diesel::joinable!(webhooks -> users (owner_id));
+diesel::joinable!(webhook_deliveries -> webhooks (webhook_id));
 diesel::joinable!(notifications -> users (user_id));
 diesel::joinable!(shows -> events (event_id));
 diesel::joinable!(shows -> venues (venue_id));
@@ -298,4 +330,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     refunds,
     outbox,
     notifications,
+    webhooks,
+    webhook_deliveries,
 );

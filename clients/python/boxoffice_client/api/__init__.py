@@ -13,4 +13,5 @@ from boxoffice_client.api.seats_api import SeatsApi
 from boxoffice_client.api.shows_api import ShowsApi
 from boxoffice_client.api.users_api import UsersApi
 from boxoffice_client.api.venues_api import VenuesApi
+from boxoffice_client.api.webhooks_api import WebhooksApi
 

@@ -28,6 +28,8 @@ from boxoffice_client.models.create_city import CreateCity
 from boxoffice_client.models.create_event import CreateEvent
 from boxoffice_client.models.create_show import CreateShow
 from boxoffice_client.models.create_venue import CreateVenue
+from boxoffice_client.models.create_webhook import CreateWebhook
+from boxoffice_client.models.created_webhook_dto import CreatedWebhookDto
 from boxoffice_client.models.error_body import ErrorBody
 from boxoffice_client.models.error_object import ErrorObject
 from boxoffice_client.models.event_detail_dto import EventDetailDto
@@ -75,5 +77,9 @@ from boxoffice_client.models.user_list import UserList
 from boxoffice_client.models.venue_dto import VenueDto
 from boxoffice_client.models.venue_list import VenueList
 from boxoffice_client.models.webhook_ack import WebhookAck
+from boxoffice_client.models.webhook_delivery_dto import WebhookDeliveryDto
+from boxoffice_client.models.webhook_delivery_list import WebhookDeliveryList
+from boxoffice_client.models.webhook_dto import WebhookDto
 from boxoffice_client.models.webhook_event_body import WebhookEventBody
+from boxoffice_client.models.webhook_list import WebhookList
 

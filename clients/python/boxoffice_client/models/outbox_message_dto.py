@@ -39,9 +39,10 @@ class OutboxMessageDto(BaseModel):
     next_attempt_at: datetime = Field(description="When a pending message is (next) due.")
     notification_id: Optional[StrictInt] = Field(default=None, description="The inbox notification it emails (an announcement; `null` otherwise).")
     status: StrictStr = Field(description="pending, delivered or dead")
-    topic: StrictStr = Field(description="booking.held, booking.confirmed, booking.cancelled, booking.expired, booking.completed,  booking.seats_changed, payment.succeeded, payment.failed, refund.issued, announcement or  password.reset_requested")
+    topic: StrictStr = Field(description="booking.held, booking.confirmed, booking.cancelled, booking.expired, booking.completed,  booking.seats_changed, payment.succeeded, payment.failed, refund.issued, announcement,  password.reset_requested or webhook")
     user_id: Optional[UUID] = Field(default=None, description="The account it is for (a password reset; `null` otherwise).")
-    __properties: ClassVar[List[str]] = ["at", "attempts", "booking_id", "delivered_at", "id", "last_error", "message_id", "next_attempt_at", "notification_id", "status", "topic", "user_id"]
+    webhook_delivery_id: Optional[UUID] = Field(default=None, description="The partner webhook delivery it sends (topic `webhook`; `null` otherwise).")
+    __properties: ClassVar[List[str]] = ["at", "attempts", "booking_id", "delivered_at", "id", "last_error", "message_id", "next_attempt_at", "notification_id", "status", "topic", "user_id", "webhook_delivery_id"]
 
     @field_validator('status')
     def status_validate_enum(cls, value):
@@ -53,8 +54,8 @@ class OutboxMessageDto(BaseModel):
     @field_validator('topic')
     def topic_validate_enum(cls, value):
         """Validates the enum"""
-        if value not in set(['booking.held', 'booking.confirmed', 'booking.cancelled', 'booking.expired', 'booking.completed', 'booking.seats_changed', 'payment.succeeded', 'payment.failed', 'refund.issued', 'announcement', 'password.reset_requested']):
-            raise ValueError("must be one of enum values ('booking.held', 'booking.confirmed', 'booking.cancelled', 'booking.expired', 'booking.completed', 'booking.seats_changed', 'payment.succeeded', 'payment.failed', 'refund.issued', 'announcement', 'password.reset_requested')")
+        if value not in set(['booking.held', 'booking.confirmed', 'booking.cancelled', 'booking.expired', 'booking.completed', 'booking.seats_changed', 'payment.succeeded', 'payment.failed', 'refund.issued', 'announcement', 'password.reset_requested', 'webhook']):
+            raise ValueError("must be one of enum values ('booking.held', 'booking.confirmed', 'booking.cancelled', 'booking.expired', 'booking.completed', 'booking.seats_changed', 'payment.succeeded', 'payment.failed', 'refund.issued', 'announcement', 'password.reset_requested', 'webhook')")
         return value
 
     model_config = ConfigDict(
@@ -121,6 +122,11 @@ class OutboxMessageDto(BaseModel):
         if self.user_id is None and "user_id" in self.model_fields_set:
             _dict['user_id'] = None
 
+        # set to None if webhook_delivery_id (nullable) is None
+        # and model_fields_set contains the field
+        if self.webhook_delivery_id is None and "webhook_delivery_id" in self.model_fields_set:
+            _dict['webhook_delivery_id'] = None
+
         return _dict
 
     @classmethod
@@ -144,7 +150,8 @@ class OutboxMessageDto(BaseModel):
             "notification_id": obj.get("notification_id"),
             "status": obj.get("status"),
             "topic": obj.get("topic"),
-            "user_id": obj.get("user_id")
+            "user_id": obj.get("user_id"),
+            "webhook_delivery_id": obj.get("webhook_delivery_id")
         })
         return _obj
 

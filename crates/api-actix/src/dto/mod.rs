@@ -544,3 +544,5 @@ list_type!(BookingList, BookingDto);
 list_type!(UserList, UserDto);
 list_type!(OutboxMessageList, crate::outbox::OutboxMessageDto);
 list_type!(NotificationList, crate::inbox::NotificationDto);
+list_type!(WebhookList, crate::webhooks::WebhookDto);
+list_type!(WebhookDeliveryList, crate::webhooks::WebhookDeliveryDto);

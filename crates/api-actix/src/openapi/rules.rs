@@ -13,6 +13,8 @@ use boxoffice_domain::payment::{
 };
 use boxoffice_domain::pricing::Tier;
 use boxoffice_domain::values::{Name, Phone, SeatLabel};
+use boxoffice_domain::webhook_url::MAX_URL_CHARS;
+use boxoffice_domain::webhooks::{EVENTS, SECRET_MAX_CHARS, SECRET_MIN_CHARS};
 use serde_json::{json, Value};
 
 /// Text the domain accepts (`values::bounded_text`): not blank, no control characters.
@@ -106,6 +108,8 @@ pub(super) fn property_rules() -> Vec<(&'static str, &'static str, Value)> {
     let entity = values(&HistoryEntity::ALL, HistoryEntity::as_str);
     let topic = values(&Topic::ALL, Topic::as_str);
     let outbox_status = values(&OutboxStatus::ALL, OutboxStatus::as_str);
+    let webhook_event = values(&EVENTS, Topic::as_str);
+    let webhook_events = json!({ "items": { "enum": webhook_event } });
     let password = json!({
         "minLength": PASSWORD_MIN_CHARS,
         "maxLength": PASSWORD_MAX_CHARS,
@@ -295,6 +299,27 @@ pub(super) fn property_rules() -> Vec<(&'static str, &'static str, Value)> {
                     "items": { "format": "uuid" } }),
         ),
         ("OutboxMessageDto", "status", e(&outbox_status)),
+        (
+            "CreateWebhook",
+            "url",
+            json!({ "minLength": 1, "maxLength": MAX_URL_CHARS,
+                    "pattern": r"^\s*[Hh][Tt][Tt][Pp][Ss]?://" }),
+        ),
+        (
+            "CreateWebhook",
+            "events",
+            json!({ "minItems": 1, "items": { "enum": webhook_event } }),
+        ),
+        (
+            "CreateWebhook",
+            "secret",
+            json!({ "minLength": SECRET_MIN_CHARS, "maxLength": SECRET_MAX_CHARS,
+                    "pattern": "^[!-~]*$" }),
+        ),
+        ("WebhookDto", "events", webhook_events.clone()),
+        ("CreatedWebhookDto", "events", webhook_events),
+        ("WebhookDeliveryDto", "event", e(&webhook_event)),
+        ("WebhookDeliveryDto", "status", e(&outbox_status)),
     ];
     // Every response's money is within the ceiling too.
     for (schema, prop) in [

@@ -186,6 +186,42 @@ pub const OPERATIONS: &[OperationDoc] = &[
         database: true,
     },
     OperationDoc {
+        id: "create_webhook",
+        success: &[],
+        errors: &[FORBIDDEN],
+        database: true,
+    },
+    OperationDoc {
+        id: "list_webhooks",
+        success: &[],
+        errors: &[FORBIDDEN],
+        database: true,
+    },
+    OperationDoc {
+        id: "get_webhook",
+        success: &[],
+        errors: &[FORBIDDEN, NOT_FOUND],
+        database: true,
+    },
+    OperationDoc {
+        id: "delete_webhook",
+        success: &[],
+        errors: &[FORBIDDEN, NOT_FOUND],
+        database: true,
+    },
+    OperationDoc {
+        id: "list_webhook_deliveries",
+        success: &[],
+        errors: &[FORBIDDEN, NOT_FOUND],
+        database: true,
+    },
+    OperationDoc {
+        id: "redeliver_webhook_delivery",
+        success: &[],
+        errors: &[FORBIDDEN, NOT_FOUND],
+        database: true,
+    },
+    OperationDoc {
         id: "create_city",
         success: &[],
         errors: &[FORBIDDEN, &[Code::Conflict(C::Duplicate)]],

@@ -19,6 +19,7 @@ use crate::ports::{
     MockOutboxStore, MockSealer, MockSmsSender,
 };
 use crate::values::{Currency, Money};
+use crate::webhooks::{MockWebhookSender, MockWebhookStore, Targets};
 
 fn booking(email: Option<&str>) -> Booking {
     Booking {
@@ -136,6 +137,16 @@ fn claimed(id: i64, attempts: u32) -> ClaimedMessage {
     }
 }
 
+/// No partner webhook hears of anything (their own tests: `tests/webhooks/`).
+fn no_webhooks() -> MockWebhookStore {
+    let mut store = MockWebhookStore::new();
+    store
+        .expect_targets()
+        .returning(|_, _| Ok(Targets::default()));
+    store.expect_fan_out().never();
+    store
+}
+
 fn delivery(
     outbox: MockOutboxStore,
     bookings: MockBookingRepository,
@@ -187,6 +198,8 @@ fn delivery_with(
         inbox: Arc::new(inbox),
         sealer: Arc::new(sealer),
         clock: Arc::new(clock),
+        webhooks: Arc::new(no_webhooks()),
+        webhook_sender: Arc::new(MockWebhookSender::new()),
     });
     d.policy = RetryPolicy {
         base: std::time::Duration::from_secs(10),

@@ -22,3 +22,4 @@ mod pricing_props;
 mod refresh_tokens;
 mod seat_map_order;
 mod services;
+mod webhooks;
