@@ -227,7 +227,12 @@ impl Watched {
         let pid = ctx.args.server_pid;
         let rss = move || pid.and_then(proc_memory_kib).map(|(_, rss)| rss);
         let rss_before_kib = rss();
-        let addr = ctx.args.server.trim_start_matches("http://").trim_end_matches('/').to_owned();
+        let addr = ctx
+            .args
+            .server
+            .trim_start_matches("http://")
+            .trim_end_matches('/')
+            .to_owned();
         let t = Instant::now();
         let streams = crate::streams::open(&addr, show, n).await?;
         let opened_in = t.elapsed();
@@ -266,7 +271,9 @@ impl Watched {
         let counts = self.streams.close().await;
         let n = counts.len();
         let last = counts.iter().map(|c| c.last_id).max().unwrap_or(0);
-        let agree = counts.iter().all(|c| c.last_id == last && c.error.is_none());
+        let agree = counts
+            .iter()
+            .all(|c| c.last_id == last && c.error.is_none());
         let changes: Vec<u64> = counts.iter().map(|c| c.changes).collect();
         let bytes: u64 = counts.iter().map(|c| c.bytes).sum();
         let peak = self.peak_kib.load(std::sync::atomic::Ordering::Relaxed);

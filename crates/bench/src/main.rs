@@ -362,7 +362,11 @@ async fn flash_with_streams(
         .fold(None, |m: Option<f64>, x| Some(m.map_or(x, |m| m.max(x))));
     let median = runs.swap_remove(runs.len() / 2);
     let bps = median["bookings_per_sec"].as_f64().unwrap_or(0.0);
-    let ratio = if plain_bps > 0.0 { bps / plain_bps } else { 0.0 };
+    let ratio = if plain_bps > 0.0 {
+        bps / plain_bps
+    } else {
+        0.0
+    };
     println!(
         "  flash sale with {n} streams open: {bps:.1}/s (median), {:.3} of the sale without",
         ratio

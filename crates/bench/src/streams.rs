@@ -43,7 +43,12 @@ pub(crate) async fn open(addr: &str, show: i64, n: usize) -> BoxResult<Streams> 
         }
         for sock in futures_util::future::join_all(connecting).await {
             let (sock, rest) = sock?;
-            tasks.push(tokio::spawn(read(sock, rest, stopped.clone(), events.clone())));
+            tasks.push(tokio::spawn(read(
+                sock,
+                rest,
+                stopped.clone(),
+                events.clone(),
+            )));
         }
         opened += batch;
     }
@@ -190,7 +195,10 @@ mod tests {
         for part in stream.chunks(5) {
             l.feed(part, &events);
         }
-        assert_eq!((l.count.snapshots, l.count.changes, l.count.last_id), (1, 1, 8));
+        assert_eq!(
+            (l.count.snapshots, l.count.changes, l.count.last_id),
+            (1, 1, 8)
+        );
         assert_eq!(events.load(Ordering::Relaxed), 2);
     }
 }
