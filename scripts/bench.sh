@@ -174,7 +174,9 @@ if [ "$do_http" -eq 1 ]; then
 
     # Rate limiting is off: 64 clients on one address would be (rightly) throttled otherwise;
     # for the same reason one address may hold the 1,000 seat-map streams of the streams phase
-    # (APP_LIVE__MAX_STREAMS_PER_CLIENT), and both processes may open that many sockets.
+    # (APP_LIVE__MAX_STREAMS_PER_CLIENT), and both processes may open that many sockets. A closed
+    # stream is noticed at its next keep-alive: every 2 s here (15 s by default), so that the
+    # streams of one sale are gone before the next.
     ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
     server_pid=""
     # CPU time (clock ticks) of: the whole machine (busy), the server, every PostgreSQL process.
@@ -205,7 +207,7 @@ start_server() { # log-file [VAR=value ...]: serve on $PORT, wait for /health
         shift
         say "starting boxoffice serve --bind 127.0.0.1:$PORT ${*:-} (log: $log)"
         env DATABASE_URL="$db_url" RUST_LOG="${BENCH_RUST_LOG:-warn}" APP_RATE_LIMIT__ENABLED=false \
-            APP_LIVE__MAX_STREAMS_PER_CLIENT=5000 "$@" \
+            APP_LIVE__MAX_STREAMS_PER_CLIENT=5000 APP_LIVE__KEEP_ALIVE_SECS=2 "$@" \
             "$server" serve --bind "127.0.0.1:$PORT" >"$log" 2>&1 &
         server_pid=$!
         for i in $(seq 1 300); do

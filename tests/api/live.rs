@@ -84,18 +84,25 @@ fn seat_stream(app: &TestApp, show: i64) -> reqwest::RequestBuilder {
         .get(app.url(&format!("/shows/{show}/seats/stream")))
 }
 
-fn statuses(change: &Event) -> Vec<(String, String)> {
-    let mut out: Vec<(String, String)> = change.data["seats"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|s| {
-            (
-                s["label"].as_str().unwrap().to_owned(),
-                s["status"].as_str().unwrap().to_owned(),
-            )
-        })
-        .collect();
+/// The seats of a `change` event as (label, new status), the labels from a snapshot's seats.
+fn statuses(change: &Event, snapshot: &Event) -> Vec<(String, String)> {
+    let label = |id: &Value| -> String {
+        snapshot.data["seats"]["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["id"] == *id)
+            .expect("a seat of the snapshot")["label"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    let mut out = Vec::new();
+    for status in ["held", "booked", "available"] {
+        for id in change.data[status].as_array().unwrap() {
+            out.push((label(id), status.to_owned()));
+        }
+    }
     out.sort();
     out
 }
@@ -131,8 +138,10 @@ async fn a_show_stream_starts_with_a_snapshot_then_sends_each_change_with_the_ne
     assert_eq!(held.event, "change");
     assert_eq!(held.version(), v + 1, "the next version");
     assert_eq!(held.data["previous_version"], v);
-    assert_eq!(statuses(&held), pairs(&[("A1", "held"), ("A2", "held")]));
-    assert!(held.data["seats"][0]["held_until"].is_string());
+    assert_eq!(
+        statuses(&held, &snapshot),
+        pairs(&[("A1", "held"), ("A2", "held")])
+    );
     assert_eq!(held.data["available_seats"], available - 2);
     assert_eq!(held.data["classes"][0]["held_seats"], 2);
 
@@ -151,10 +160,9 @@ async fn a_show_stream_starts_with_a_snapshot_then_sends_each_change_with_the_ne
     let booked = stream.next().await;
     assert_eq!(booked.version(), v + 2);
     assert_eq!(
-        statuses(&booked),
+        statuses(&booked, &snapshot),
         pairs(&[("A1", "booked"), ("A2", "booked")])
     );
-    assert!(booked.data["seats"][0]["held_until"].is_null());
     assert_eq!(booked.data["classes"][0]["booked_seats"], 2);
 }
 
@@ -163,7 +171,8 @@ async fn last_event_id_resumes_from_a_known_version_or_starts_afresh() {
     let app = spawn_app().await;
     let show = app.simple_seated_show().await;
     let mut first = Sse::open(seat_stream(&app, show)).await;
-    let v = first.next().await.version();
+    let snapshot = first.next().await;
+    let v = snapshot.version();
     app.anon().hold(show, &["A1"]).await;
     let change = first.next().await;
     assert_eq!(change.version(), v + 1);
@@ -174,7 +183,7 @@ async fn last_event_id_resumes_from_a_known_version_or_starts_afresh() {
         Sse::open(seat_stream(&app, show).header("Last-Event-ID", v.to_string())).await;
     let missed = resumed.next().await;
     assert_eq!((missed.event.as_str(), missed.version()), ("change", v + 1));
-    assert_eq!(statuses(&missed), pairs(&[("A1", "held")]));
+    assert_eq!(statuses(&missed, &snapshot), pairs(&[("A1", "held")]));
 
     // Back from the current version: nothing until the next change.
     let mut current =
@@ -216,7 +225,9 @@ async fn an_unknown_show_is_404_and_a_general_admission_show_streams_its_places(
     assert_eq!(change.version(), snapshot.version() + 1);
     assert_eq!(change.data["available_seats"], 47);
     assert_eq!(change.data["total_seats"], 50);
-    assert_eq!(change.data["seats"], json!([]));
+    for status in ["held", "booked", "available"] {
+        assert_eq!(change.data[status], json!([]));
+    }
 }
 
 #[tokio::test]
@@ -246,12 +257,13 @@ async fn a_booking_through_one_instance_reaches_the_streams_and_the_cache_of_ano
         .unwrap();
     assert_eq!(a1_on_b(&map), "available", "B has the map cached now");
     let mut stream = Sse::open(client.get(format!("{b}/api/v1/shows/{show}/seats/stream"))).await;
-    let v = stream.next().await.version();
+    let snapshot = stream.next().await;
+    let v = snapshot.version();
 
     app.anon().hold(show, &["A1"]).await; // through instance A
     let change = stream.next().await;
     assert_eq!(change.version(), v + 1);
-    assert_eq!(statuses(&change), pairs(&[("A1", "held")]));
+    assert_eq!(statuses(&change, &snapshot), pairs(&[("A1", "held")]));
     let map: Value = client
         .get(&seats_on_b)
         .send()

@@ -271,7 +271,6 @@ fn named_schemas(spec: &mut DefaultApiRaw) {
     add::<dto::SeatList>(spec);
     add::<dto::SeatPricingDto>(spec);
     add::<dto::ShowDto>(spec);
-    add::<live::SeatChangeDto>(spec);
     add::<live::SeatMapChangeDto>(spec);
     add::<live::SeatMapSnapshotDto>(spec);
     add::<inbox::NotificationDto>(spec);

@@ -16,7 +16,7 @@ use std::sync::{Arc, Mutex, Weak};
 use std::time::Duration;
 
 use actix_web::web::Bytes;
-use boxoffice_domain::catalog::ShowKind;
+use boxoffice_domain::catalog::{SeatStatus, ShowKind};
 use boxoffice_domain::inbox::InboxService;
 use boxoffice_domain::live::{
     Changes, ReplayLog, Resume, ShowState, Signal, SignalSink, StreamTickets,
@@ -34,7 +34,6 @@ use uuid::Uuid;
 use crate::cache::SeatMapCache;
 use crate::dto::{SeatClassDto, ShowDto};
 use crate::inbox::NotificationDto;
-use crate::timestamp;
 
 /// Limits and pace of the live streams (`live.*` settings).
 #[derive(Debug, Clone)]
@@ -98,25 +97,19 @@ impl Frame {
     }
 }
 
-/// A seat whose state changed (in a `change` event).
-#[derive(Debug, Serialize, Apiv2Schema)]
-pub struct SeatChangeDto {
-    pub id: i64,
-    pub label: String,
-    /// available, held or booked
-    pub status: String,
-    /// For a held seat: when its hold ends.
-    #[serde(serialize_with = "timestamp::serialize_option")]
-    pub held_until: Option<DateTime<Utc>>,
-}
-
-/// The data of a seat-map stream's `change` event: what changed since `previous_version`.
+/// The data of a seat-map stream's `change` event: what changed since `previous_version`. The
+/// seats are named by id (the snapshot has the rest of each seat) and grouped by their new
+/// status: a flash sale changes thousands of seats, and every open stream gets every change.
 #[derive(Debug, Serialize, Apiv2Schema)]
 pub struct SeatMapChangeDto {
     pub version: i64,
     pub previous_version: i64,
-    /// The seats whose status changed (empty for a general-admission show).
-    pub seats: Vec<SeatChangeDto>,
+    /// Seats now held (their hold's end is in `GET /shows/{id}/seats`).
+    pub held: Vec<i64>,
+    /// Seats now booked.
+    pub booked: Vec<i64>,
+    /// Seats free again (a hold expired or a booking was cancelled).
+    pub available: Vec<i64>,
     /// The seat classes whose counts or current price changed.
     pub classes: Vec<SeatClassDto>,
     /// Seats (seated) or capacity (general admission).
@@ -393,18 +386,19 @@ impl Live {
                 classes,
                 available,
             } => {
+                let of = |status: SeatStatus| -> Vec<i64> {
+                    seats
+                        .iter()
+                        .filter(|s| s.status == status)
+                        .map(|s| s.id)
+                        .collect()
+                };
                 let data = SeatMapChangeDto {
                     version,
                     previous_version: h.version,
-                    seats: seats
-                        .into_iter()
-                        .map(|s| SeatChangeDto {
-                            id: s.id,
-                            label: s.label,
-                            status: s.status.as_str().to_owned(),
-                            held_until: s.held_until,
-                        })
-                        .collect(),
+                    held: of(SeatStatus::Held),
+                    booked: of(SeatStatus::Booked),
+                    available: of(SeatStatus::Available),
                     classes: classes.into_iter().map(SeatClassDto::from).collect(),
                     total_seats: new.detail().total_places(),
                     available_seats: available,
@@ -428,6 +422,26 @@ impl Live {
     }
 
     fn poke_show(&self, id: i64, hub: Arc<ShowHub>) {
+        self.schedule(
+            hub,
+            self.settings.min_refresh,
+            move |live, hub| async move {
+                let mut slot = hub.state.lock().await;
+                if let Err(e) = live.refresh_show(&hub, id, &mut slot).await {
+                    tracing::debug!(show = id, error = %e, "live seat map not re-read");
+                }
+            },
+        );
+    }
+
+    /// Runs `work` on the hub after `pause`, on this instance's runtime — one run at a time
+    /// per hub, and once more when signals came during a run (many signals, few runs).
+    fn schedule<S, F, Fut>(&self, hub: Arc<Hub<S>>, pause: Duration, work: F)
+    where
+        S: Send + 'static,
+        F: Fn(Arc<Live>, Arc<Hub<S>>) -> Fut + Send + 'static,
+        Fut: std::future::Future<Output = ()> + Send + 'static,
+    {
         hub.dirty.store(true, Ordering::SeqCst);
         if hub.running.swap(true, Ordering::SeqCst) {
             return;
@@ -437,17 +451,14 @@ impl Live {
             return;
         };
         let me = self.me.clone();
-        let pause = self.settings.min_refresh;
         runtime.spawn(async move {
             loop {
-                tokio::time::sleep(pause).await;
+                if !pause.is_zero() {
+                    tokio::time::sleep(pause).await;
+                }
                 let Some(live) = me.upgrade() else { return };
                 hub.dirty.store(false, Ordering::SeqCst);
-                let mut slot = hub.state.lock().await;
-                if let Err(e) = live.refresh_show(&hub, id, &mut slot).await {
-                    tracing::debug!(show = id, error = %e, "live seat map not re-read");
-                }
-                drop(slot);
+                work(live, hub.clone()).await;
                 hub.running.store(false, Ordering::SeqCst);
                 if !hub.dirty.load(Ordering::SeqCst) || hub.running.swap(true, Ordering::SeqCst) {
                     return;
@@ -501,45 +512,26 @@ impl Live {
     }
 
     fn poke_user(&self, user: Uuid, hub: Arc<UserHub>) {
-        hub.dirty.store(true, Ordering::SeqCst);
-        if hub.running.swap(true, Ordering::SeqCst) {
-            return;
-        }
-        let Some(runtime) = &self.runtime else {
-            hub.running.store(false, Ordering::SeqCst);
-            return;
-        };
-        let me = self.me.clone();
-        runtime.spawn(async move {
-            loop {
-                let Some(live) = me.upgrade() else { return };
-                hub.dirty.store(false, Ordering::SeqCst);
-                let mut slot = hub.state.lock().await;
-                if let Some(sent) = slot.as_mut() {
-                    match live.inbox.recent(user, RECENT).await {
-                        Ok(recent) => {
-                            for n in recent {
-                                if sent.has(n.id) {
-                                    continue;
-                                }
-                                sent.seq += 1;
-                                sent.sent.insert(n.id);
-                                let _ = hub.tx.send(notification_frame(n, sent.seq));
-                            }
-                            while sent.sent.len() > REMEMBERED {
-                                if let Some(lowest) = sent.sent.pop_first() {
-                                    sent.floor = sent.floor.max(lowest);
-                                }
-                            }
+        self.schedule(hub, Duration::ZERO, move |live, hub| async move {
+            let mut slot = hub.state.lock().await;
+            let Some(sent) = slot.as_mut() else { return };
+            match live.inbox.recent(user, RECENT).await {
+                Ok(recent) => {
+                    for n in recent {
+                        if sent.has(n.id) {
+                            continue;
                         }
-                        Err(e) => tracing::debug!(error = %e, "live notifications not read"),
+                        sent.seq += 1;
+                        sent.sent.insert(n.id);
+                        let _ = hub.tx.send(notification_frame(n, sent.seq));
+                    }
+                    while sent.sent.len() > REMEMBERED {
+                        if let Some(lowest) = sent.sent.pop_first() {
+                            sent.floor = sent.floor.max(lowest);
+                        }
                     }
                 }
-                drop(slot);
-                hub.running.store(false, Ordering::SeqCst);
-                if !hub.dirty.load(Ordering::SeqCst) || hub.running.swap(true, Ordering::SeqCst) {
-                    return;
-                }
+                Err(e) => tracing::debug!(error = %e, "live notifications not read"),
             }
         });
     }

@@ -22,45 +22,70 @@ pub(crate) struct StreamCount {
     pub error: Option<String>,
 }
 
-/// Open streams, read in the background until [`Streams::close`].
+/// Open streams, read in the background until [`Streams::close`] — on a runtime thread of
+/// their own, so that reading them does not hold up the flash-sale clients' thread.
 pub(crate) struct Streams {
     tasks: Vec<tokio::task::JoinHandle<StreamCount>>,
     stop: watch::Sender<bool>,
+    runtime: tokio::runtime::Runtime,
 }
 
 /// Opens `n` streams of `show` on the server at `addr` (`host:port`), 50 at a time; each has
 /// its first event (the snapshot) before this returns.
 pub(crate) async fn open(addr: &str, show: i64, n: usize) -> BoxResult<Streams> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()?;
     let (stop, stopped) = watch::channel(false);
     let events = Arc::new(AtomicU64::new(0));
+    let failed = Arc::new(AtomicU64::new(0));
+    let first_error: Arc<Mutex<Option<String>>> = Arc::default();
     let mut tasks = Vec::with_capacity(n);
-    let mut opened = 0;
-    while opened < n {
-        let batch = (n - opened).min(50);
-        let mut connecting = Vec::with_capacity(batch);
-        for _ in 0..batch {
-            connecting.push(connect(addr.to_owned(), show));
+    for i in 0..n {
+        let (addr, stopped, seen, lost) = (
+            addr.to_owned(),
+            stopped.clone(),
+            events.clone(),
+            failed.clone(),
+        );
+        let first_error = first_error.clone();
+        tasks.push(runtime.spawn(async move {
+            match connect(addr, show).await {
+                Ok((sock, rest)) => read(sock, rest, stopped, seen).await,
+                Err(e) => {
+                    lost.fetch_add(1, Ordering::Relaxed);
+                    first_error.lock().unwrap().get_or_insert(e.to_string());
+                    StreamCount {
+                        error: Some(e.to_string()),
+                        ..Default::default()
+                    }
+                }
+            }
+        }));
+        // 50 connections at a time.
+        if i % 50 == 49 {
+            while events.load(Ordering::Relaxed) + failed.load(Ordering::Relaxed) < i as u64 + 1 {
+                tokio::time::sleep(Duration::from_millis(5)).await;
+            }
         }
-        for sock in futures_util::future::join_all(connecting).await {
-            let (sock, rest) = sock?;
-            tasks.push(tokio::spawn(read(
-                sock,
-                rest,
-                stopped.clone(),
-                events.clone(),
-            )));
-        }
-        opened += batch;
     }
     // Every stream's snapshot has arrived.
     let deadline = Instant::now() + Duration::from_secs(60);
-    while events.load(Ordering::Relaxed) < n as u64 {
+    while events.load(Ordering::Relaxed) + failed.load(Ordering::Relaxed) < n as u64 {
         if Instant::now() > deadline {
             return Err("the streams' snapshots did not all arrive within 60 s".into());
         }
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
-    Ok(Streams { tasks, stop })
+    if let Some(e) = first_error.lock().unwrap().take() {
+        return Err(format!("a stream could not be opened: {e}").into());
+    }
+    Ok(Streams {
+        tasks,
+        stop,
+        runtime,
+    })
 }
 
 /// Connects, asks for the stream, checks the answer's status; returns the socket and what it
@@ -176,6 +201,7 @@ impl Streams {
         for t in self.tasks {
             out.push(t.await.unwrap_or_default());
         }
+        self.runtime.shutdown_background();
         out
     }
 }

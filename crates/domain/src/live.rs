@@ -115,7 +115,6 @@ pub enum ShowState {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SeatChange {
     pub id: i64,
-    pub label: String,
     pub status: SeatStatus,
     pub held_until: Option<DateTime<Utc>>,
 }
@@ -189,7 +188,6 @@ impl ShowState {
                     .filter(|((_, a), (_, b))| a != b)
                     .map(|((seat, state), _)| SeatChange {
                         id: seat.id,
-                        label: seat.label.clone(),
                         status: state.status(),
                         held_until: state.held_until(),
                     })
