@@ -269,9 +269,6 @@ impl Watched {
         tokio::time::sleep(Duration::from_millis(1500)).await;
         self.sampler.abort();
         let counts = self.streams.close().await;
-        // The server notices a closed stream at its next keep-alive (scripts/bench.sh sets
-        // it to 2 s): let it give their memory back before the next sale.
-        tokio::time::sleep(Duration::from_millis(2500)).await;
         let n = counts.len();
         let last = counts.iter().map(|c| c.last_id).max().unwrap_or(0);
         let agree = counts
