@@ -24,7 +24,6 @@ use boxoffice_domain::live::{
 use boxoffice_domain::ports::LiveStore;
 use boxoffice_domain::service::CatalogService;
 use boxoffice_domain::DomainError;
-use chrono::{DateTime, Utc};
 use futures_util::Stream;
 use paperclip::actix::Apiv2Schema;
 use serde::Serialize;
