@@ -73,21 +73,32 @@ pub fn latest_email_to(dir: &Path, to: &str) -> io::Result<Option<ReadEmail>> {
         if !matches {
             continue;
         }
-        let subject = decode_words(email.header("subject").unwrap_or_default());
-        let (body, html) = decode_parts(&email).map_err(|problem| {
-            io::Error::new(
-                io::ErrorKind::InvalidData,
-                format!("{}: {problem}", path.display()),
-            )
-        })?;
-        return Ok(Some(ReadEmail {
-            subject,
-            body,
-            html,
-            path,
-        }));
+        return decoded(&email, path).map(Some);
     }
     Ok(None)
+}
+
+/// The email of one `.eml` file, decoded (an I/O failure, or `InvalidData` for a body that
+/// cannot be decoded).
+pub fn read_email(path: &Path) -> io::Result<ReadEmail> {
+    let raw = fs::read(path)?;
+    decoded(&Parsed::new(&raw), path.to_owned())
+}
+
+fn decoded(email: &Parsed<'_>, path: PathBuf) -> io::Result<ReadEmail> {
+    let subject = decode_words(email.header("subject").unwrap_or_default());
+    let (body, html) = decode_parts(email).map_err(|problem| {
+        io::Error::new(
+            io::ErrorKind::InvalidData,
+            format!("{}: {problem}", path.display()),
+        )
+    })?;
+    Ok(ReadEmail {
+        subject,
+        body,
+        html,
+        path,
+    })
 }
 
 /// The unfolded headers and the raw body of a message.
