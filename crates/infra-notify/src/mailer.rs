@@ -27,8 +27,11 @@ pub enum NotifyError {
     MissingDir,
     #[error("the \"file\" text-message transport needs a directory (`sms.dir` is empty)")]
     MissingSmsDir,
-    #[error("unknown text-message transport '{0}': expected \"file\" or \"log\"")]
+    #[error("unknown text-message transport '{0}': expected \"file\", \"log\" or \"http\"")]
     UnknownSmsTransport(String),
+    /// An `http` text-message transport set up wrong (never carries the key).
+    #[error("sms: {0}")]
+    InvalidSms(String),
     #[error("cannot create the email directory '{}': {source}", dir.display())]
     CreateDir {
         dir: PathBuf,
