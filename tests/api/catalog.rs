@@ -79,6 +79,50 @@ async fn venues_need_a_known_city_and_filter_by_city() {
 }
 
 #[tokio::test]
+async fn a_venue_keeps_its_time_zone_and_an_unknown_zone_is_refused() {
+    let app = spawn_app().await;
+    let city = app.create_city_named("Berlin").await;
+    let (status, berlin) = app
+        .post_json(
+            "/venues",
+            &json!({"city_id": city, "name": "Columbiahalle", "latitude": 52.48,
+                    "longitude": 13.39, "time_zone": "Europe/Berlin"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{berlin}");
+    assert_eq!(berlin["time_zone"], "Europe/Berlin");
+    // Without one: UTC.
+    let plain = app.create_venue(city).await;
+    let (_, listed) = app.get(&format!("/venues?city_id={city}")).await;
+    let zone_of = |id: &serde_json::Value| {
+        listed["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|v| &v["id"] == id)
+            .unwrap()["time_zone"]
+            .clone()
+    };
+    assert_eq!(zone_of(&berlin["id"]), "Europe/Berlin");
+    assert_eq!(zone_of(&json!(plain)), "UTC");
+
+    for bad in ["Mars/Olympus_Mons", "", "europe/berlin"] {
+        let refused = app
+            .post_json(
+                "/venues",
+                &json!({"city_id": city, "name": "Nowhere", "latitude": 0.0, "longitude": 0.0,
+                        "time_zone": bad}),
+            )
+            .await;
+        assert_invalid(&refused, "time_zone");
+    }
+    assert_eq!(
+        app.get(&format!("/venues?city_id={city}")).await.1["total"],
+        2
+    );
+}
+
+#[tokio::test]
 async fn events_create_and_filters() {
     let app = spawn_app().await;
     let c1 = app.create_city_named("Rome").await;

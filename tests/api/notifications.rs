@@ -36,6 +36,18 @@ impl MailDir {
         out.sort();
         out
     }
+
+    /// Every email in the directory, decoded (text and HTML parts), by subject.
+    fn decoded(&self) -> Vec<boxoffice_infra_notify::ReadEmail> {
+        let mut out: Vec<_> = std::fs::read_dir(&self.0)
+            .unwrap()
+            .filter_map(Result::ok)
+            .filter(|e| e.path().extension().is_some_and(|x| x == "eml"))
+            .map(|e| boxoffice_infra_notify::read_email(&e.path()).unwrap())
+            .collect();
+        out.sort_by(|a, b| a.subject.cmp(&b.subject));
+        out
+    }
 }
 
 /// An app whose emails go by SMTP to 127.0.0.1:`port`, with `tweak` applied to the outbox.
@@ -61,11 +73,35 @@ async fn each_change_of_a_booking_is_emailed_once_and_a_refusal_not_at_all() {
     let app = spawn_app_with(|s| {
         s.email.transport = "file".into();
         s.email.dir = dir;
+        s.server.public_url = "https://tickets.example.com/".into();
     })
     .await;
-    let show = app.simple_seated_show().await;
+    // A show at a venue in Berlin, at 20:00 there (winter time: 19:00 UTC).
+    let city = app.create_city().await;
+    let (status, venue) = app
+        .post_json(
+            "/venues",
+            &serde_json::json!({"city_id": city, "name": "Columbiahalle", "latitude": 52.48,
+                                "longitude": 13.39, "time_zone": "Europe/Berlin"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{venue}");
+    let event = app.create_event(city, "concert", "Winter gig").await;
+    let (status, show) = app
+        .post_json(
+            &format!("/events/{event}/shows"),
+            &serde_json::json!({"starts_at": "2030-12-12T19:00:00Z", "ends_at": "2030-12-12T22:00:00Z",
+                                "venue_id": venue["id"], "seat_classes": [{"name": "A",
+                                "min_price": 100, "normal_price": 100, "max_price": 100,
+                                "rows": ["A"], "seats_per_row": 10}]}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{show}");
+    let show = show["id"].as_i64().unwrap();
     let booking = app.anon().hold(show, &["A1", "A2"]).await;
     let reference = booking["reference"].as_str().unwrap().to_owned();
+    let held_until: chrono::DateTime<chrono::Utc> =
+        booking["expires_at"].as_str().unwrap().parse().unwrap();
     // A1 again: refused, so nothing is written for it.
     let (status, _) = app.anon().book_labels(show, &["A1"]).await;
     assert_eq!(status, StatusCode::CONFLICT);
@@ -96,6 +132,44 @@ async fn each_change_of_a_booking_is_emailed_once_and_a_refusal_not_at_all() {
     assert!(confirmed.contains("Places: A1 (A), A2 (A)"), "{confirmed}");
     assert!(confirmed.contains("Total: 2.00 USD"), "{confirmed}");
     assert!(confirmed.contains("Message-ID: <"), "{confirmed}");
+    // Text and HTML, the show time in the venue's zone, the link to the web app's booking page
+    // (no token in it).
+    assert!(
+        confirmed.contains("Content-Type: multipart/alternative"),
+        "{confirmed}"
+    );
+    let page = format!("https://tickets.example.com/bookings/{}", id_of(&booking));
+    let berlin_hold = held_until
+        .with_timezone(&chrono_tz::Europe::Berlin)
+        .format("%a %-d %b %Y, %H:%M (Europe/Berlin)")
+        .to_string();
+    let decoded = mail.decoded();
+    assert_eq!(decoded.len(), 3);
+    for e in &decoded {
+        let html = e.html.as_deref().expect("an HTML part");
+        assert!(html.contains(&reference), "{html}");
+        assert!(html.contains("20:00 (Europe&#x2f;Berlin)"), "{html}");
+        assert!(
+            e.body
+                .contains("Show: Thu 12 Dec 2030, 20:00 (Europe/Berlin)"),
+            "{}",
+            e.body
+        );
+        assert!(
+            e.body
+                .contains(&format!("To see or cancel your booking: {page}\n")),
+            "{}",
+            e.body
+        );
+        assert!(!e.body.contains("X-Booking-Token"), "{}", e.body);
+        // Only the hold's email says when it ends, in the venue's zone.
+        assert_eq!(
+            e.body.contains(&format!("Held until: {berlin_hold}\n")),
+            e.subject.starts_with("Your seats are held"),
+            "{}",
+            e.body
+        );
+    }
 
     // Nothing is due any more: a second pass sends nothing again.
     assert_eq!(app.deliver().await, Default::default());

@@ -82,7 +82,6 @@ __all__ = [
     "RefreshRequest",
     "RefundDto",
     "RefundPayment",
-    "SeatChangeDto",
     "SeatClassDto",
     "SeatClassInput",
     "SeatDetailDto",
@@ -180,7 +179,6 @@ from boxoffice_client.models.quote_request import QuoteRequest as QuoteRequest
 from boxoffice_client.models.refresh_request import RefreshRequest as RefreshRequest
 from boxoffice_client.models.refund_dto import RefundDto as RefundDto
 from boxoffice_client.models.refund_payment import RefundPayment as RefundPayment
-from boxoffice_client.models.seat_change_dto import SeatChangeDto as SeatChangeDto
 from boxoffice_client.models.seat_class_dto import SeatClassDto as SeatClassDto
 from boxoffice_client.models.seat_class_input import SeatClassInput as SeatClassInput
 from boxoffice_client.models.seat_detail_dto import SeatDetailDto as SeatDetailDto

@@ -83,12 +83,13 @@ pub async fn create_venue(
 ) -> Res<CreatedJson<VenueDto>> {
     body.validate()?;
     let b = body.into_inner();
-    let venue = NewVenue::parse(
+    let venue = NewVenue::parse_in(
         positive_id(b.city_id, "city")?,
         &b.name,
         b.address.as_deref().unwrap_or(""),
         b.latitude,
         b.longitude,
+        b.time_zone.as_deref(),
     )?;
     Ok(CreatedJson(
         state.catalog.create_venue(&auth.0, venue).await?.into(),

@@ -163,6 +163,7 @@ pub fn delivery(db: &Db, settings: &Settings, parts: &Parts) -> anyhow::Result<D
     let mut delivery = Delivery::new(DeliveryPorts {
         outbox: Arc::new(PgOutboxStore::new(db.clone())),
         bookings: Arc::new(PgBookingRepository::new(db.clone())),
+        catalog: Arc::new(PgCatalogRepository::new(db.clone())),
         accounts: Arc::new(PgAccountRepository::new(db.clone())),
         notifier,
         sms: boxoffice_infra_notify::build_sms_sender(&settings.sms)
@@ -181,6 +182,7 @@ pub fn delivery(db: &Db, settings: &Settings, parts: &Parts) -> anyhow::Result<D
         .allow_list()
         .map_err(|e| anyhow::anyhow!("webhooks: {e}"))?;
     delivery.reset_ttl = chrono::Duration::minutes(settings.auth.password_reset_ttl_minutes);
+    delivery.public_url = settings.server.public_url.trim().to_owned();
     delivery.batch = o.batch_size;
     delivery.lease = chrono::Duration::seconds(o.lease_secs);
     delivery.policy = RetryPolicy {

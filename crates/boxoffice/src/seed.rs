@@ -143,12 +143,13 @@ pub async fn seed(st: &ApiState, demo_admin: bool) -> anyhow::Result<String> {
         .catalog
         .create_venue(
             &op,
-            NewVenue::parse(
+            NewVenue::parse_in(
                 lisbon.id,
                 "Cinema São Jorge",
                 "Av. da Liberdade 175",
                 38.7203,
                 -9.1455,
+                Some("Europe/Lisbon"),
             )
             .map_err(err)?,
         )
@@ -158,12 +159,13 @@ pub async fn seed(st: &ApiState, demo_admin: bool) -> anyhow::Result<String> {
         .catalog
         .create_venue(
             &op,
-            NewVenue::parse(
+            NewVenue::parse_in(
                 berlin.id,
                 "Columbiahalle",
                 "Columbiadamm 13-21",
                 52.4841,
                 13.3926,
+                Some("Europe/Berlin"),
             )
             .map_err(err)?,
         )
@@ -173,12 +175,13 @@ pub async fn seed(st: &ApiState, demo_admin: bool) -> anyhow::Result<String> {
         .catalog
         .create_venue(
             &op,
-            NewVenue::parse(
+            NewVenue::parse_in(
                 lisbon.id,
                 "Comedy Club Lisboa",
                 "Rua da Rosa 12",
                 38.7131,
                 -9.1446,
+                Some("Europe/Lisbon"),
             )
             .map_err(err)?,
         )

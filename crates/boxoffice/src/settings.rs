@@ -74,6 +74,9 @@ pub struct ServerSettings {
     pub json_limit_bytes: usize,
     pub csv_limit_bytes: usize,
     pub seat_map_cache_ms: u64,
+    /// Where the web app is reached (`http://127.0.0.1:8080` by default): the emails link to its
+    /// booking page, `{public_url}/bookings/{id}`.
+    pub public_url: String,
     /// CORS origins, HSTS, trusting `X-Forwarded-For`.
     #[serde(flatten)]
     pub edges: boxoffice_api::edges::EdgeSettings,
@@ -328,6 +331,13 @@ impl Settings {
             self.server.json_limit_bytes >= 1024,
             "server.json_limit_bytes must be at least 1024"
         );
+        let public_url = self.server.public_url.trim();
+        anyhow::ensure!(
+            (public_url.starts_with("http://") || public_url.starts_with("https://"))
+                && public_url.len() > "https://".len()
+                && !public_url.contains(|c: char| c.is_whitespace() || c == '?' || c == '#'),
+            "server.public_url must be an http(s) URL without query or fragment, not '{public_url}'"
+        );
         self.webhooks.validate()?;
         self.rate_limit
             .validate()
@@ -349,6 +359,7 @@ mod tests {
         let s = Settings::load_from("no-such-profile", "/nonexistent").unwrap();
         assert_eq!(s.booking.max_seats_per_booking, 10);
         assert_eq!(s.server.bind, "127.0.0.1:8080");
+        assert_eq!(s.server.public_url, "http://127.0.0.1:8080");
         assert_eq!(s.log.format, "pretty");
         assert_eq!(s.auth.bcrypt_cost, 12);
         assert_eq!(s.auth.access_token_ttl_secs, 900);

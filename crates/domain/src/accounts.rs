@@ -29,6 +29,7 @@ pub fn reset_email(to: Email, token: &str, minutes: i64, message_id: Uuid) -> Em
              {{\"token\": \"...\", \"new_password\": \"...\"}}.\n\n\
              If you did not ask for this, ignore this email: your password stays as it is.\n"
         ),
+        html_body: None,
         message_id: Some(message_id),
     }
 }

@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{DomainError, Violations};
 use crate::pricing::{Quote, Tier, TierPrices};
+use crate::time_zone::TimeZone;
 use crate::values::{parse_instant, parse_text, Currency, Name, TextRule};
 
 /// Most seats one show may have (a stadium is ~100k).
@@ -84,6 +85,8 @@ pub struct Venue {
     pub address: String,
     pub latitude: f64,
     pub longitude: f64,
+    /// Its IANA time zone: show times are told in it.
+    pub time_zone: String,
     pub created_at: DateTime<Utc>,
 }
 
@@ -94,6 +97,8 @@ pub struct NewVenue {
     pub address: String,
     pub latitude: f64,
     pub longitude: f64,
+    /// UTC when none is given.
+    pub time_zone: TimeZone,
 }
 
 impl NewVenue {
@@ -104,10 +109,26 @@ impl NewVenue {
         latitude: f64,
         longitude: f64,
     ) -> Result<Self, DomainError> {
+        Self::parse_in(city_id, name, address, latitude, longitude, None)
+    }
+
+    /// As [`Self::parse`], in `time_zone` (an IANA name, [`TimeZone::parse`]; `None`: UTC).
+    pub fn parse_in(
+        city_id: i64,
+        name: &str,
+        address: &str,
+        latitude: f64,
+        longitude: f64,
+        time_zone: Option<&str>,
+    ) -> Result<Self, DomainError> {
         let mut v = Violations::new();
         let name = v.check("name", Name::parse(name));
         let address = v.check("address", ADDRESS_RULE.parse(address, "address"));
         check_coordinates(&mut v, latitude, longitude);
+        let time_zone = match time_zone {
+            Some(raw) => v.check("time_zone", TimeZone::parse(raw)),
+            None => Some(TimeZone::UTC),
+        };
         v.finish()?;
         Ok(Self {
             city_id,
@@ -115,6 +136,7 @@ impl NewVenue {
             address: address.expect("checked"),
             latitude,
             longitude,
+            time_zone: time_zone.expect("checked"),
         })
     }
 }

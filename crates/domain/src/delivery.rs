@@ -1,5 +1,5 @@
 //! Delivering the outbox (issue 12): the worker's pass ([`Delivery::run_once`]) and what a
-//! message says ([`email_for`]).
+//! message says ([`email_for`], over [`crate::email`]; [`sms_for`]).
 //!
 //! A pass claims the due messages ([`OutboxStore::claim_due`]), reads each one's booking as it
 //! is now, writes a delivery per partner webhook that hears of it, sends the email and the
@@ -15,62 +15,43 @@ use crate::accounts::reset_email;
 use crate::booking::Booking;
 use crate::catalog::{Page, Paged};
 use crate::codes::ConflictCode;
+use crate::email::booking_email;
 use crate::error::DomainError;
-use crate::inbox::{announcement_email, headline, in_app_for, opening, InboxStore};
+use crate::inbox::{announcement_email, headline, in_app_for, InboxStore};
 use crate::outbox::{About, AfterFailure, OutboxEntry, OutboxStatus, RetryPolicy, Topic};
 use crate::ports::{
-    AccountRepository, BookingRepository, ClaimedMessage, Clock, EmailMessage, Notifier,
-    OutboxStore, Sealer, SmsMessage, SmsSender,
+    AccountRepository, BookingRepository, CatalogRepository, ClaimedMessage, Clock, EmailMessage,
+    Notifier, OutboxStore, Sealer, SmsMessage, SmsSender,
 };
-use crate::values::{Email, Money, Phone};
+use crate::time_zone::ShowTime;
+use crate::values::{Email, Phone};
 use crate::webhook_service::WebhookDispatch;
 use crate::webhook_url::AllowList;
 use crate::webhooks::{WebhookSender, WebhookStore};
 
-/// The subject and body of the email telling the booking's buyer about `topic`, or `None` when
-/// the booking has no email address (a phone-only booking gets a text message: [`sms_for`]).
-pub fn email_for(topic: Topic, booking: &Booking, message_id: uuid::Uuid) -> Option<EmailMessage> {
-    let to = Email::parse(booking.email.as_deref()?).ok()?;
-    let reference = &booking.reference;
-    let subject = headline(topic, reference);
-    let opening = opening(topic);
-    let places: Vec<String> = booking
-        .items
-        .iter()
-        .map(|i| match (&i.label, &i.seat_class) {
-            (Some(label), Some(class)) => format!("{label} ({class})"),
-            (Some(label), None) => label.clone(),
-            _ => format!("{} place(s)", i.quantity),
-        })
-        .collect();
-    let total = Money {
-        amount_minor: booking.total_amount,
-        currency: booking.currency,
+/// The email telling the booking's buyer about `topic` — its model decided by
+/// [`booking_email`], its text and HTML parts rendered from the templates — or `None` when the
+/// booking has no email address (a phone-only booking gets a text message: [`sms_for`]). `show`
+/// is the show's start and its venue's zone; `public_url` the web app's address (the cancel link).
+pub fn email_for(
+    topic: Topic,
+    booking: &Booking,
+    show: ShowTime,
+    public_url: &str,
+    message_id: uuid::Uuid,
+) -> Result<Option<EmailMessage>, DomainError> {
+    let Some(to) = booking.email.as_deref().and_then(|e| Email::parse(e).ok()) else {
+        return Ok(None);
     };
-    let mut body = format!(
-        "Hello {name},\n\n{opening}\n\nBooking reference: {reference}\nStatus: {status}\n\
-         Places: {places}\nTotal: {total}\n",
-        name = booking.customer_name,
-        status = booking.status.as_str(),
-        places = places.join(", "),
-    );
-    if let (Topic::BookingHeld, Some(until)) = (topic, booking.expires_at) {
-        body.push_str(&format!(
-            "Held until: {}\n",
-            until.format("%Y-%m-%d %H:%M UTC")
-        ));
-    }
-    body.push_str(&format!(
-        "\nTo see or cancel it: GET /api/v1/bookings/{id} (with your booking token as \
-         X-Booking-Token, or signed in).\n",
-        id = booking.id
-    ));
-    Some(EmailMessage {
+    let model = booking_email(topic, booking, show, public_url);
+    let parts = model.render()?;
+    Ok(Some(EmailMessage {
         to,
-        subject,
-        text_body: body,
+        subject: model.subject,
+        text_body: parts.text,
+        html_body: Some(parts.html),
         message_id: Some(message_id),
-    })
+    }))
 }
 
 /// The text message telling the booking's buyer about `topic` (its headline, signed), or `None`
@@ -102,6 +83,8 @@ pub struct DeliveryReport {
 pub struct DeliveryPorts {
     pub outbox: Arc<dyn OutboxStore>,
     pub bookings: Arc<dyn BookingRepository>,
+    /// The show time and venue zone of a booking's email.
+    pub catalog: Arc<dyn CatalogRepository>,
     pub accounts: Arc<dyn AccountRepository>,
     pub notifier: Arc<dyn Notifier>,
     pub sms: Arc<dyn SmsSender>,
@@ -127,6 +110,8 @@ pub struct Delivery {
     /// The exceptions to the webhook address rule (`webhooks.allow_hosts`), checked again at
     /// every attempt.
     pub webhook_allow: AllowList,
+    /// The web app's address (`server.public_url`): the emails link to its booking page.
+    pub public_url: String,
 }
 
 impl Delivery {
@@ -138,6 +123,7 @@ impl Delivery {
             lease: chrono::Duration::seconds(60),
             reset_ttl: chrono::Duration::hours(1),
             webhook_allow: AllowList::default(),
+            public_url: "http://127.0.0.1:8080".to_owned(),
         }
     }
 
@@ -225,8 +211,12 @@ impl Delivery {
         }
         // Every channel the booking has: email, then a text message. A failure retries the
         // message, so a channel that went through may see it again (at least once).
-        if let Some(email) = email_for(c.topic, &booking, c.message_id) {
-            self.ports.notifier.send_email(email).await?;
+        if booking.email.is_some() {
+            let show = self.ports.catalog.show_time(booking.show_id).await?;
+            let email = email_for(c.topic, &booking, show, &self.public_url, c.message_id)?;
+            if let Some(email) = email {
+                self.ports.notifier.send_email(email).await?;
+            }
         }
         if let Some(sms) = sms_for(c.topic, &booking, c.message_id) {
             self.ports.sms.send_sms(sms).await?;

@@ -188,6 +188,7 @@ pub fn announcement_email(
         to,
         subject: n.title.clone(),
         text_body: format!("Hello,\n\n{}\n\n— boxoffice\n", n.body),
+        html_body: None,
         message_id: Some(message_id),
     }
 }

@@ -25,6 +25,7 @@ use crate::payment::{
     GatewayOutcome, HistoryEntry, Payment, PaymentMethod, Refund, RefundOutcome, RefundPolicy,
 };
 use crate::seat_map::SeatMap;
+use crate::time_zone::ShowTime;
 use crate::values::Currency;
 use crate::values::{Email, Phone};
 
@@ -60,6 +61,10 @@ pub trait CatalogRepository: Send + Sync + 'static {
     async fn event_organizer(&self, event_id: i64) -> Result<Option<Uuid>, DomainError>;
     /// The organiser of a show's event. MUST return `NotFound("show")` for an unknown show.
     async fn show_organizer(&self, show_id: i64) -> Result<Option<Uuid>, DomainError>;
+    /// When a show starts and its venue's time zone (a show without a venue: UTC; a stored zone
+    /// unknown to this build: UTC, [`crate::time_zone::TimeZone::from_stored`]). MUST return `NotFound("show")`
+    /// for an unknown show.
+    async fn show_time(&self, show_id: i64) -> Result<ShowTime, DomainError>;
     /// Creates a show with its seat map or capacity, atomically (all seats or none).
     async fn create_show(&self, event_id: i64, show: NewShow) -> Result<ShowDetail, DomainError>;
     /// As at `now` (past-due holds free, as in [`Self::get_event`]).
@@ -423,6 +428,8 @@ pub struct EmailMessage {
     pub to: Email,
     pub subject: String,
     pub text_body: String,
+    /// The HTML part, when the email has one (sent as `multipart/alternative` with the text).
+    pub html_body: Option<String>,
     /// The id of the outbox message it delivers (sent as its `Message-ID`, the same on every
     /// retry, so that a repeat is recognisable); `None` for a direct email.
     pub message_id: Option<Uuid>,
@@ -434,6 +441,7 @@ impl std::fmt::Debug for EmailMessage {
             .field("to", &self.to)
             .field("subject", &self.subject)
             .field("text_body", &"<redacted>")
+            .field("html_body", &self.html_body.as_ref().map(|_| "<redacted>"))
             .finish()
     }
 }

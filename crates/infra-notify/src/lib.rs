@@ -36,12 +36,14 @@ mod mailer;
 mod read;
 mod settings;
 mod sms;
+mod sms_http;
 mod webhook;
 
 pub use mailer::{build_notifier, FileMailer, LogMailer, NotifyError, SmtpMailer};
-pub use read::{latest_email_to, ReadEmail};
+pub use read::{latest_email_to, read_email, ReadEmail};
 pub use settings::EmailSettings;
 pub use sms::{build_sms_sender, FileSms, LogSms, SmsSettings};
+pub use sms_http::HttpSms;
 pub use webhook::{CheckedResolver, HttpWebhookSender, WebhookSettings, MAX_TIMEOUT_MS};
 
 #[cfg(test)]

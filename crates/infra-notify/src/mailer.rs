@@ -8,7 +8,7 @@ use async_trait::async_trait;
 use boxoffice_domain::ports::{EmailMessage, Notifier};
 use boxoffice_domain::DomainError;
 use lettre::message::header::ContentType;
-use lettre::message::Mailbox;
+use lettre::message::{Mailbox, MultiPart};
 use lettre::{
     Address, AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor,
 };
@@ -27,8 +27,11 @@ pub enum NotifyError {
     MissingDir,
     #[error("the \"file\" text-message transport needs a directory (`sms.dir` is empty)")]
     MissingSmsDir,
-    #[error("unknown text-message transport '{0}': expected \"file\" or \"log\"")]
+    #[error("unknown text-message transport '{0}': expected \"file\", \"log\" or \"http\"")]
     UnknownSmsTransport(String),
+    /// An `http` text-message transport set up wrong (never carries the key).
+    #[error("sms: {0}")]
+    InvalidSms(String),
     #[error("cannot create the email directory '{}': {source}", dir.display())]
     CreateDir {
         dir: PathBuf,
@@ -72,7 +75,8 @@ fn parse_from(from: &str) -> Result<Mailbox, NotifyError> {
 }
 
 /// The lettre message of every adapter: `From`, `To`, `Subject` and a `text/plain; charset=utf-8`
-/// body (lettre picks 7bit, quoted-printable or base64).
+/// body — or, when the email has an HTML part, `multipart/alternative` with the text first and
+/// the HTML last (the part a mail client prefers); lettre picks 7bit, quoted-printable or base64.
 fn compose(from: &Mailbox, message: EmailMessage) -> Result<Message, DomainError> {
     let to = message.to.as_str();
     let address: Address = to
@@ -82,13 +86,17 @@ fn compose(from: &Mailbox, message: EmailMessage) -> Result<Message, DomainError
         Some(id) => Message::builder().message_id(Some(format!("<{id}@boxoffice>"))),
         None => Message::builder(),
     };
-    builder
+    let builder = builder
         .from(from.clone())
         .to(Mailbox::new(None, address))
-        .subject(message.subject)
-        .header(ContentType::TEXT_PLAIN)
-        .body(message.text_body)
-        .map_err(|e| DomainError::internal_from(format!("cannot build the email to '{to}'"), e))
+        .subject(message.subject);
+    match message.html_body {
+        Some(html) => builder.multipart(MultiPart::alternative_plain_html(message.text_body, html)),
+        None => builder
+            .header(ContentType::TEXT_PLAIN)
+            .body(message.text_body),
+    }
+    .map_err(|e| DomainError::internal_from(format!("cannot build the email to '{to}'"), e))
 }
 
 /// Writes every email as one `<uuid>.eml` file into a directory (the development default).

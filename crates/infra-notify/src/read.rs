@@ -2,7 +2,9 @@
 //!
 //! Handles what lettre writes for a single-part `text/plain; charset=utf-8` email: folded
 //! headers, RFC 2047 encoded words (`=?utf-8?b?…?=`, `=?utf-8?q?…?=`) in the subject, and a body
-//! in `7bit`, `8bit`, `quoted-printable` or `base64`. Not a general MIME parser (no multipart).
+//! in `7bit`, `8bit`, `quoted-printable` or `base64` — and, for an email with an HTML part, the
+//! `multipart/alternative` of a text and an HTML part it writes. Not a general MIME parser (no
+//! nesting, no attachments).
 
 use std::fs;
 use std::io;
@@ -17,6 +19,8 @@ pub struct ReadEmail {
     pub subject: String,
     /// The decoded text body, with CRLF line endings turned back into `\n` (lettre writes CRLF).
     pub body: String,
+    /// The decoded HTML part of a `multipart/alternative` email (`None` for a text-only one).
+    pub html: Option<String>,
     /// The `.eml` file.
     pub path: PathBuf,
 }
@@ -69,22 +73,32 @@ pub fn latest_email_to(dir: &Path, to: &str) -> io::Result<Option<ReadEmail>> {
         if !matches {
             continue;
         }
-        let subject = decode_words(email.header("subject").unwrap_or_default());
-        let body = decode_body(email.header("content-transfer-encoding"), email.body).map_err(
-            |problem| {
-                io::Error::new(
-                    io::ErrorKind::InvalidData,
-                    format!("{}: {problem}", path.display()),
-                )
-            },
-        )?;
-        return Ok(Some(ReadEmail {
-            subject,
-            body,
-            path,
-        }));
+        return decoded(&email, path).map(Some);
     }
     Ok(None)
+}
+
+/// The email of one `.eml` file, decoded (an I/O failure, or `InvalidData` for a body that
+/// cannot be decoded).
+pub fn read_email(path: &Path) -> io::Result<ReadEmail> {
+    let raw = fs::read(path)?;
+    decoded(&Parsed::new(&raw), path.to_owned())
+}
+
+fn decoded(email: &Parsed<'_>, path: PathBuf) -> io::Result<ReadEmail> {
+    let subject = decode_words(email.header("subject").unwrap_or_default());
+    let (body, html) = decode_parts(email).map_err(|problem| {
+        io::Error::new(
+            io::ErrorKind::InvalidData,
+            format!("{}: {problem}", path.display()),
+        )
+    })?;
+    Ok(ReadEmail {
+        subject,
+        body,
+        html,
+        path,
+    })
 }
 
 /// The unfolded headers and the raw body of a message.
@@ -191,6 +205,62 @@ fn encoded_word(s: &str) -> Option<(Vec<u8>, usize)> {
     };
     let len = s.len() - inner.len() + end + 2;
     Some((bytes, len))
+}
+
+/// The text body and the HTML part (if any) of a message: a single part, or the
+/// `text/plain` and `text/html` parts of a `multipart/alternative`.
+fn decode_parts(email: &Parsed<'_>) -> Result<(String, Option<String>), String> {
+    let content_type = email.header("content-type").unwrap_or_default();
+    if !content_type
+        .trim_start()
+        .to_ascii_lowercase()
+        .starts_with("multipart/")
+    {
+        let body = decode_body(email.header("content-transfer-encoding"), email.body)?;
+        return Ok((body, None));
+    }
+    let boundary = content_type
+        .split(';')
+        .find_map(|p| {
+            let (k, v) = p.split_once('=')?;
+            k.trim()
+                .eq_ignore_ascii_case("boundary")
+                .then(|| v.trim().trim_matches('"').to_owned())
+        })
+        .ok_or("a multipart email without a boundary")?;
+    let delimiter = format!("--{boundary}");
+    let raw = String::from_utf8_lossy(email.body);
+    let (mut text, mut html) = (None, None);
+    // The parts lie between delimiter lines; the preamble before the first and everything after
+    // the closing `--boundary--` are skipped.
+    for chunk in raw.split(delimiter.as_str()).skip(1) {
+        if chunk.starts_with("--") {
+            break;
+        }
+        let chunk = chunk
+            .strip_prefix("\r\n")
+            .or_else(|| chunk.strip_prefix('\n'));
+        let chunk = chunk.ok_or("a malformed multipart delimiter line")?;
+        // The line break before the next delimiter belongs to the delimiter.
+        let chunk = chunk
+            .strip_suffix("\r\n")
+            .or_else(|| chunk.strip_suffix('\n'))
+            .unwrap_or(chunk);
+        let part = Parsed::new(chunk.as_bytes());
+        let decoded = decode_body(part.header("content-transfer-encoding"), part.body)?;
+        let kind = part
+            .header("content-type")
+            .unwrap_or("text/plain")
+            .trim()
+            .to_ascii_lowercase();
+        if kind.starts_with("text/html") {
+            html.get_or_insert(decoded);
+        } else if kind.starts_with("text/plain") {
+            text.get_or_insert(decoded);
+        }
+    }
+    let text = text.ok_or("a multipart email without a text/plain part")?;
+    Ok((text, html))
 }
 
 /// The body as text, CRLF turned into LF.

@@ -1,5 +1,5 @@
-//! The text-message adapters of the [`SmsSender`] port: a file drop (development) and a log
-//! line (tests, benchmarks). No gateway adapter exists yet.
+//! The text-message adapters of the [`SmsSender`] port: a file drop (development), a log line
+//! (tests, benchmarks) and an HTTP gateway ([`crate::HttpSms`], `sms_http.rs`).
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -11,13 +11,57 @@ use boxoffice_domain::DomainError;
 use crate::NotifyError;
 
 /// How text messages leave the application.
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Clone, serde::Deserialize)]
 pub struct SmsSettings {
-    /// `"file"` (development default) or `"log"`; trimmed, case-insensitive.
+    /// `"file"` (development default), `"log"` or `"http"`; trimmed, case-insensitive.
     pub transport: String,
     /// The directory the `file` transport writes its `.sms` files into (created when missing).
     #[serde(default)]
     pub dir: String,
+    /// The gateway's endpoint (`http` transport): `{to, body}` is POSTed to it.
+    #[serde(default)]
+    pub url: String,
+    /// The gateway's key, sent as `Authorization: Bearer …` (`http` transport; never logged).
+    #[serde(default)]
+    pub api_key: String,
+    /// How long one POST to the gateway may take (`http` transport).
+    #[serde(default = "default_sms_timeout_ms")]
+    pub timeout_ms: u64,
+}
+
+fn default_sms_timeout_ms() -> u64 {
+    5_000
+}
+
+impl Default for SmsSettings {
+    fn default() -> Self {
+        Self {
+            transport: "log".into(),
+            dir: String::new(),
+            url: String::new(),
+            api_key: String::new(),
+            timeout_ms: default_sms_timeout_ms(),
+        }
+    }
+}
+
+impl std::fmt::Debug for SmsSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SmsSettings")
+            .field("transport", &self.transport)
+            .field("dir", &self.dir)
+            .field("url", &crate::settings::redact_url(&self.url))
+            .field(
+                "api_key",
+                &if self.api_key.is_empty() {
+                    ""
+                } else {
+                    "<redacted>"
+                },
+            )
+            .field("timeout_ms", &self.timeout_ms)
+            .finish()
+    }
 }
 
 /// Builds the adapter named by `settings.transport`.
@@ -25,6 +69,7 @@ pub fn build_sms_sender(settings: &SmsSettings) -> Result<Arc<dyn SmsSender>, No
     match settings.transport.trim().to_ascii_lowercase().as_str() {
         "file" => Ok(Arc::new(FileSms::new(&settings.dir)?)),
         "log" => Ok(Arc::new(LogSms)),
+        "http" => Ok(Arc::new(crate::HttpSms::new(settings)?)),
         _ => Err(NotifyError::UnknownSmsTransport(settings.transport.clone())),
     }
 }
@@ -60,10 +105,13 @@ impl SmsSender for FileSms {
         let name = message.message_id.unwrap_or_else(uuid::Uuid::new_v4);
         let path = self.dir.join(format!("{name}.sms"));
         let body = format!("To: {}\n\n{}\n", message.to.as_str(), message.text);
-        // A development transport: one small file, written in place.
-        std::fs::write(&path, body).map_err(|e| {
-            DomainError::Unavailable(format!("cannot write the text message file: {e}"))
-        })
+        // A development transport: one small file, written on the blocking pool.
+        tokio::task::spawn_blocking(move || std::fs::write(&path, body))
+            .await
+            .map_err(|e| DomainError::internal_from("text message file task", e))?
+            .map_err(|e| {
+                DomainError::Unavailable(format!("cannot write the text message file: {e}"))
+            })
     }
 }
 
@@ -94,6 +142,7 @@ mod tests {
         let sms = build_sms_sender(&SmsSettings {
             transport: " File ".into(),
             dir: dir.to_string_lossy().into_owned(),
+            ..SmsSettings::default()
         })
         .unwrap();
         let id = uuid::Uuid::from_u128(7);
@@ -112,12 +161,13 @@ mod tests {
         std::fs::remove_dir_all(&dir).unwrap();
         assert!(build_sms_sender(&SmsSettings {
             transport: "pigeon".into(),
-            dir: String::new()
+            ..SmsSettings::default()
         })
         .is_err());
         assert!(build_sms_sender(&SmsSettings {
             transport: "file".into(),
-            dir: " ".into()
+            dir: " ".into(),
+            ..SmsSettings::default()
         })
         .is_err());
         assert!(LogSms

@@ -52,6 +52,7 @@ fn email(to: &str, subject: &str, body: &str) -> EmailMessage {
         to: Email::parse(to).unwrap(),
         subject: subject.to_owned(),
         text_body: body.to_owned(),
+        html_body: None,
         message_id: None,
     }
 }
@@ -111,6 +112,52 @@ async fn file_mailer_writes_an_eml_that_reads_back_exactly() {
     assert_eq!(read.body, TOKEN_BODY);
     assert_eq!(read.path, files[0]);
     assert!(read.body.contains("token=AbC-123_xyz&"));
+}
+
+#[tokio::test]
+async fn an_email_with_html_is_multipart_alternative_with_both_parts() {
+    let tmp = TempDir::new("multipart");
+    let notifier = build_notifier(&settings("file", tmp.path())).unwrap();
+    let html = "<p>Hello &lt;b&gt;Ann &amp; co&lt;/b&gt;,</p>\n<p>Grüße — booking <strong>BX-1</strong></p>\n";
+    let mut message = email("ann@example.com", "Booking BX-1 is confirmed", TOKEN_BODY);
+    message.html_body = Some(html.to_owned());
+    notifier.send_email(message).await.unwrap();
+
+    let files = eml_files(tmp.path());
+    assert_eq!(files.len(), 1);
+    let text = raw(&files[0]);
+    assert!(
+        text.contains("Content-Type: multipart/alternative"),
+        "{text}"
+    );
+    assert!(
+        text.contains("Content-Type: text/plain; charset=utf-8"),
+        "{text}"
+    );
+    assert!(
+        text.contains("Content-Type: text/html; charset=utf-8"),
+        "{text}"
+    );
+    // The text part first, the HTML part (the one a client prefers) last.
+    assert!(text.find("text/plain").unwrap() < text.find("text/html").unwrap());
+
+    let read = latest_email_to(tmp.path(), "ann@example.com")
+        .unwrap()
+        .unwrap();
+    assert_eq!(read.subject, "Booking BX-1 is confirmed");
+    assert_eq!(read.body, TOKEN_BODY);
+    assert_eq!(read.html.as_deref(), Some(html));
+
+    // Without HTML: one text/plain part, as before.
+    notifier
+        .send_email(email("bob@example.com", "Plain", "Just text.\n"))
+        .await
+        .unwrap();
+    let plain = latest_email_to(tmp.path(), "bob@example.com")
+        .unwrap()
+        .unwrap();
+    assert_eq!(plain.html, None);
+    assert!(!raw(&plain.path).contains("multipart"));
 }
 
 #[tokio::test]

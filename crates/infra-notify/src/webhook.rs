@@ -115,7 +115,7 @@ impl HttpWebhookSender {
 }
 
 /// What went wrong, with its causes (never the URL: it may carry a partner's token).
-fn describe(e: &reqwest::Error, timeout: Duration) -> String {
+pub(crate) fn describe(e: &reqwest::Error, timeout: Duration) -> String {
     if e.is_timeout() {
         return format!("no answer within {} ms", timeout.as_millis());
     }

@@ -12,6 +12,7 @@ use boxoffice_domain::import::{ImportSummary, PricingRow, SeatRow};
 use boxoffice_domain::live::Signal;
 use boxoffice_domain::ports::CatalogRepository;
 use boxoffice_domain::seat_map::SeatMap;
+use boxoffice_domain::time_zone::{ShowTime, TimeZone};
 use boxoffice_domain::{ConflictCode, DomainError};
 use chrono::{DateTime, Utc};
 use diesel::dsl::count_star;
@@ -229,6 +230,7 @@ impl CatalogRepository for PgCatalogRepository {
                         venues::address.eq(&venue.address),
                         venues::latitude.eq(venue.latitude),
                         venues::longitude.eq(venue.longitude),
+                        venues::time_zone.eq(venue.time_zone.name()),
                     ))
                     .returning(VenueRow::as_returning())
                     .get_result(conn)?
@@ -399,6 +401,26 @@ impl CatalogRepository for PgCatalogRepository {
                     .optional()
                     .map_err(crate::map_db_error)?;
                 row.ok_or_else(|| DomainError::not_found("show", show_id))
+            })
+            .await
+    }
+
+    async fn show_time(&self, show_id: i64) -> Result<ShowTime, DomainError> {
+        self.db
+            .run(move |conn| {
+                let row: Option<(DateTime<Utc>, Option<String>)> = shows::table
+                    .left_join(venues::table)
+                    .filter(shows::id.eq(show_id))
+                    .select((shows::starts_at, venues::time_zone.nullable()))
+                    .first(conn)
+                    .optional()
+                    .map_err(crate::map_db_error)?;
+                let (starts_at, zone) =
+                    row.ok_or_else(|| DomainError::not_found("show", show_id))?;
+                Ok(ShowTime {
+                    starts_at,
+                    time_zone: TimeZone::from_stored(zone.as_deref()),
+                })
             })
             .await
     }

@@ -67,6 +67,7 @@ pub(crate) struct VenueRow {
     pub latitude: f64,
     pub longitude: f64,
     pub created_at: DateTime<Utc>,
+    pub time_zone: String,
 }
 
 impl From<VenueRow> for Venue {
@@ -78,6 +79,7 @@ impl From<VenueRow> for Venue {
             address: r.address,
             latitude: r.latitude,
             longitude: r.longitude,
+            time_zone: r.time_zone,
             created_at: r.created_at,
         }
     }

@@ -20,6 +20,7 @@ diesel::table! {
         latitude -> Float8,
         longitude -> Float8,
         created_at -> Timestamptz,
+        time_zone -> Text,
     }
 }
 

@@ -55,7 +55,6 @@ from boxoffice_client.models.quote_request import QuoteRequest
 from boxoffice_client.models.refresh_request import RefreshRequest
 from boxoffice_client.models.refund_dto import RefundDto
 from boxoffice_client.models.refund_payment import RefundPayment
-from boxoffice_client.models.seat_change_dto import SeatChangeDto
 from boxoffice_client.models.seat_class_dto import SeatClassDto
 from boxoffice_client.models.seat_class_input import SeatClassInput
 from boxoffice_client.models.seat_detail_dto import SeatDetailDto

@@ -33,7 +33,8 @@ class CreateVenue(BaseModel):
     latitude: Union[Annotated[float, Field(le=90.0, strict=True, ge=-90.0)], Annotated[int, Field(le=90, strict=True, ge=-90)]]
     longitude: Union[Annotated[float, Field(le=180.0, strict=True, ge=-180.0)], Annotated[int, Field(le=180, strict=True, ge=-180)]]
     name: Annotated[str, Field(min_length=1, strict=True, max_length=200)]
-    __properties: ClassVar[List[str]] = ["address", "city_id", "latitude", "longitude", "name"]
+    time_zone: Optional[Annotated[str, Field(min_length=1, strict=True, max_length=64)]] = Field(default=None, description="The venue's IANA time zone (`Europe/Berlin`); show times are told in it. Default `UTC`.")
+    __properties: ClassVar[List[str]] = ["address", "city_id", "latitude", "longitude", "name", "time_zone"]
 
     @field_validator('address', mode="before")
     def address_validate_regular_expression(cls, value):
@@ -48,6 +49,16 @@ class CreateVenue(BaseModel):
     @field_validator('name', mode="before")
     def name_validate_regular_expression(cls, value):
         """Validates the regular expression"""
+        if isinstance(value, str) and not re.match(r"^[^\x00-\x1F\x7F-\x9F]*[^\s\x00-\x1F\x7F-\x9F][^\x00-\x1F\x7F-\x9F]*$", value):
+            raise ValueError(r"must validate the regular expression /^[^\x00-\x1F\x7F-\x9F]*[^\s\x00-\x1F\x7F-\x9F][^\x00-\x1F\x7F-\x9F]*$/")
+        return value
+
+    @field_validator('time_zone', mode="before")
+    def time_zone_validate_regular_expression(cls, value):
+        """Validates the regular expression"""
+        if value is None:
+            return value
+
         if isinstance(value, str) and not re.match(r"^[^\x00-\x1F\x7F-\x9F]*[^\s\x00-\x1F\x7F-\x9F][^\x00-\x1F\x7F-\x9F]*$", value):
             raise ValueError(r"must validate the regular expression /^[^\x00-\x1F\x7F-\x9F]*[^\s\x00-\x1F\x7F-\x9F][^\x00-\x1F\x7F-\x9F]*$/")
         return value
@@ -96,6 +107,11 @@ class CreateVenue(BaseModel):
         if self.address is None and "address" in self.model_fields_set:
             _dict['address'] = None
 
+        # set to None if time_zone (nullable) is None
+        # and model_fields_set contains the field
+        if self.time_zone is None and "time_zone" in self.model_fields_set:
+            _dict['time_zone'] = None
+
         return _dict
 
     @classmethod
@@ -112,7 +128,8 @@ class CreateVenue(BaseModel):
             "city_id": obj.get("city_id"),
             "latitude": obj.get("latitude"),
             "longitude": obj.get("longitude"),
-            "name": obj.get("name")
+            "name": obj.get("name"),
+            "time_zone": obj.get("time_zone")
         })
         return _obj
 

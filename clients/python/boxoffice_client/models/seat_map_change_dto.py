@@ -19,7 +19,6 @@ import json
 
 from pydantic import BaseModel, ConfigDict, Field, StrictInt
 from typing import Any, ClassVar, Dict, List
-from boxoffice_client.models.seat_change_dto import SeatChangeDto
 from boxoffice_client.models.seat_class_dto import SeatClassDto
 from typing import Optional, Set
 from typing_extensions import Self
@@ -27,15 +26,17 @@ from pydantic_core import to_jsonable_python
 
 class SeatMapChangeDto(BaseModel):
     """
-    The data of a seat-map stream's `change` event: what changed since `previous_version`.
+    The data of a seat-map stream's `change` event: what changed since `previous_version`. The  seats are named by id (the snapshot has the rest of each seat) and grouped by their new  status: a flash sale changes thousands of seats, and every open stream gets every change.
     """ # noqa: E501
+    available: List[StrictInt] = Field(description="Seats free again (a hold expired or a booking was cancelled).")
     available_seats: StrictInt
+    booked: List[StrictInt] = Field(description="Seats now booked.")
     classes: List[SeatClassDto] = Field(description="The seat classes whose counts or current price changed.")
+    held: List[StrictInt] = Field(description="Seats now held (their hold's end is in `GET /shows/{id}/seats`).")
     previous_version: StrictInt
-    seats: List[SeatChangeDto] = Field(description="The seats whose status changed (empty for a general-admission show).")
     total_seats: StrictInt = Field(description="Seats (seated) or capacity (general admission).")
     version: StrictInt
-    __properties: ClassVar[List[str]] = ["available_seats", "classes", "previous_version", "seats", "total_seats", "version"]
+    __properties: ClassVar[List[str]] = ["available", "available_seats", "booked", "classes", "held", "previous_version", "total_seats", "version"]
 
     model_config = ConfigDict(
         validate_by_name=True,
@@ -82,12 +83,6 @@ class SeatMapChangeDto(BaseModel):
             for _item_classes in self.classes:
                 _items.append(_item_classes.to_dict() if _item_classes is not None else None)
             _dict['classes'] = _items
-        # override the default output from pydantic by calling `to_dict()` of each item in seats (list)
-        _items = []
-        if self.seats:
-            for _item_seats in self.seats:
-                _items.append(_item_seats.to_dict() if _item_seats is not None else None)
-            _dict['seats'] = _items
         return _dict
 
     @classmethod
@@ -100,10 +95,12 @@ class SeatMapChangeDto(BaseModel):
             return cls.model_validate(obj)
 
         _obj = cls.model_validate({
+            "available": obj.get("available"),
             "available_seats": obj.get("available_seats"),
+            "booked": obj.get("booked"),
             "classes": [SeatClassDto.from_dict(_item) for _item in obj["classes"]] if obj.get("classes") is not None else None,
+            "held": obj.get("held"),
             "previous_version": obj.get("previous_version"),
-            "seats": [SeatChangeDto.from_dict(_item) for _item in obj["seats"]] if obj.get("seats") is not None else None,
             "total_seats": obj.get("total_seats"),
             "version": obj.get("version")
         })

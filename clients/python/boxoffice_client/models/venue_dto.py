@@ -18,7 +18,7 @@ import re  # noqa: F401
 import json
 
 from datetime import datetime
-from pydantic import BaseModel, ConfigDict, StrictFloat, StrictInt, StrictStr
+from pydantic import BaseModel, ConfigDict, Field, StrictFloat, StrictInt, StrictStr
 from typing import Any, ClassVar, Dict, List, Union
 from typing import Optional, Set
 from typing_extensions import Self
@@ -35,7 +35,8 @@ class VenueDto(BaseModel):
     latitude: Union[StrictFloat, StrictInt]
     longitude: Union[StrictFloat, StrictInt]
     name: StrictStr
-    __properties: ClassVar[List[str]] = ["address", "city_id", "created_at", "id", "latitude", "longitude", "name"]
+    time_zone: StrictStr = Field(description="Its IANA time zone (`UTC` when none was given).")
+    __properties: ClassVar[List[str]] = ["address", "city_id", "created_at", "id", "latitude", "longitude", "name", "time_zone"]
 
     model_config = ConfigDict(
         validate_by_name=True,
@@ -94,7 +95,8 @@ class VenueDto(BaseModel):
             "id": obj.get("id"),
             "latitude": obj.get("latitude"),
             "longitude": obj.get("longitude"),
-            "name": obj.get("name")
+            "name": obj.get("name"),
+            "time_zone": obj.get("time_zone")
         })
         return _obj
 

@@ -51,6 +51,8 @@ pub struct CreateVenue {
     pub latitude: f64,
     #[validate(range(min = -180.0, max = 180.0, message = "longitude must be between -180 and 180"))]
     pub longitude: f64,
+    /// The venue's IANA time zone (`Europe/Berlin`); show times are told in it. Default `UTC`.
+    pub time_zone: Option<String>,
 }
 
 /// An event. With `total_seats` and `date` it also gets one general-admission show of that
@@ -224,6 +226,8 @@ pub struct VenueDto {
     pub address: String,
     pub latitude: f64,
     pub longitude: f64,
+    /// Its IANA time zone (`UTC` when none was given).
+    pub time_zone: String,
     #[serde(serialize_with = "timestamp::serialize")]
     pub created_at: DateTime<Utc>,
 }
@@ -237,6 +241,7 @@ impl From<Venue> for VenueDto {
             address: v.address,
             latitude: v.latitude,
             longitude: v.longitude,
+            time_zone: v.time_zone,
             created_at: v.created_at,
         }
     }

@@ -137,6 +137,11 @@ pub(super) fn property_rules() -> Vec<(&'static str, &'static str, Value)> {
         ),
         ("CreateVenue", "latitude", latitude()),
         ("CreateVenue", "longitude", longitude()),
+        (
+            "CreateVenue",
+            "time_zone",
+            text(boxoffice_domain::time_zone::TIME_ZONE_MAX_CHARS),
+        ),
         ("CreateEvent", "title", text(limits::TITLE_MAX_CHARS)),
         (
             "CreateEvent",

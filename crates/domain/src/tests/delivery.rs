@@ -14,10 +14,12 @@ use crate::delivery::{email_for, sms_for, Delivery, DeliveryPorts, DeliveryRepor
 use crate::error::DomainError;
 use crate::inbox::{in_app_for, MockInboxStore};
 use crate::outbox::{About, AfterFailure, RetryPolicy, Topic};
+use crate::ports::MockCatalogRepository;
 use crate::ports::{
     ClaimedMessage, MockAccountRepository, MockBookingRepository, MockClock, MockNotifier,
     MockOutboxStore, MockSealer, MockSmsSender,
 };
+use crate::time_zone::{ShowTime, TimeZone};
 use crate::values::{Currency, Money};
 use crate::webhooks::{MockWebhookSender, MockWebhookStore, Targets};
 
@@ -62,35 +64,62 @@ fn booking(email: Option<&str>) -> Booking {
     }
 }
 
+/// The show of the fixture: 20:00 in Berlin (summer time) on 1 June 2030.
+pub(super) fn berlin_show() -> ShowTime {
+    ShowTime {
+        starts_at: t0() - Duration::hours(2),
+        time_zone: TimeZone::parse("Europe/Berlin").unwrap(),
+    }
+}
+
+const WEB: &str = "https://tickets.example.com";
+
 #[test]
 fn the_email_names_the_booking_its_places_and_total_and_carries_the_message_id() {
     let id = Uuid::from_u128(99);
-    let e = email_for(Topic::BookingHeld, &booking(Some("ada@example.com")), id).unwrap();
+    let held = |b: &Booking| email_for(Topic::BookingHeld, b, berlin_show(), WEB, id);
+    let e = held(&booking(Some("ada@example.com"))).unwrap().unwrap();
     assert_eq!(e.to.as_str(), "ada@example.com");
     assert_eq!(e.subject, "Your seats are held: booking BX-ABCD2345");
     assert_eq!(e.message_id, Some(id));
+    let html = e.html_body.as_deref().expect("an HTML part");
     for line in [
         "Hello Ada Lovelace,",
         "Booking reference: BX-ABCD2345",
+        "Show: Sat 1 Jun 2030, 20:00 (Europe/Berlin)",
         "Places: A1 (Stalls), A2 (Stalls)",
         "Total: 25.50 USD",
-        "Held until: 2030-06-01 20:10 UTC",
+        "Held until: Sat 1 Jun 2030, 22:10 (Europe/Berlin)",
+        "To see or cancel your booking: https://tickets.example.com/bookings/00000000-0000-0000-0000-000000000007",
     ] {
         assert!(e.text_body.contains(line), "{line:?} in {}", e.text_body);
+    }
+    // (MiniJinja escapes `/` too: `&#x2f;`.)
+    for part in [
+        "BX-ABCD2345",
+        "A1 (Stalls), A2 (Stalls)",
+        "25.50 USD",
+        "22:10 (Europe&#x2f;Berlin)",
+    ] {
+        assert!(html.contains(part), "{part:?} in {html}");
     }
     let confirmed = email_for(
         Topic::BookingConfirmed,
         &booking(Some("ada@example.com")),
+        berlin_show(),
+        WEB,
         id,
     );
-    let confirmed = confirmed.unwrap();
+    let confirmed = confirmed.unwrap().unwrap();
     assert_eq!(confirmed.subject, "Booking BX-ABCD2345 is confirmed");
     assert!(!confirmed.text_body.contains("Held until"));
+    assert!(!confirmed.html_body.unwrap().contains("Held until"));
     // Every topic has its own subject.
     let mut subjects: Vec<String> = Topic::ALL
         .iter()
         .map(|t| {
-            email_for(*t, &booking(Some("a@example.com")), id)
+            email_for(*t, &booking(Some("a@example.com")), berlin_show(), WEB, id)
+                .unwrap()
                 .unwrap()
                 .subject
         })
@@ -103,7 +132,14 @@ fn the_email_names_the_booking_its_places_and_total_and_carries_the_message_id()
 #[test]
 fn a_booking_without_an_email_gets_no_email() {
     assert_eq!(
-        email_for(Topic::BookingConfirmed, &booking(None), Uuid::nil()),
+        email_for(
+            Topic::BookingConfirmed,
+            &booking(None),
+            berlin_show(),
+            WEB,
+            Uuid::nil()
+        )
+        .unwrap(),
         None
     );
 }
@@ -145,6 +181,16 @@ fn no_webhooks() -> MockWebhookStore {
         .returning(|_, _| Ok(Targets::default()));
     store.expect_fan_out().never();
     store
+}
+
+/// Every show of the fixture starts at [`berlin_show`].
+fn show_times() -> MockCatalogRepository {
+    let mut catalog = MockCatalogRepository::new();
+    catalog
+        .expect_show_time()
+        .with(eq(1))
+        .returning(|_| Ok(berlin_show()));
+    catalog
 }
 
 fn delivery(
@@ -192,6 +238,7 @@ fn delivery_with(
     let mut d = Delivery::new(DeliveryPorts {
         outbox: Arc::new(outbox),
         bookings: Arc::new(bookings),
+        catalog: Arc::new(show_times()),
         accounts: Arc::new(accounts),
         notifier: Arc::new(notifier),
         sms: Arc::new(sms),

@@ -8,6 +8,7 @@ mod booking_request;
 mod booking_state;
 mod catalog_rules;
 mod delivery;
+mod email;
 mod engine;
 mod idempotency;
 mod import_csv;

@@ -1,6 +1,7 @@
 //! Parsing cities, venues and events; pages; show kinds.
 
 use super::*;
+use crate::time_zone::TimeZone;
 
 #[test]
 fn city_parses_and_trims() {
@@ -75,6 +76,22 @@ fn venue_parses() {
     assert_eq!(
         NewVenue::parse(3, "Hall", "", 0.0, 0.0).unwrap().address,
         ""
+    );
+    // No zone: UTC; a zone: checked against the tz database.
+    assert_eq!(v.time_zone, TimeZone::UTC);
+    let berlin = NewVenue::parse_in(3, "Hall", "", 0.0, 0.0, Some(" Europe/Berlin ")).unwrap();
+    assert_eq!(berlin.time_zone.name(), "Europe/Berlin");
+}
+
+#[test]
+fn a_venue_s_unknown_time_zone_is_named_with_the_other_failing_fields() {
+    assert_eq!(
+        failing_fields(NewVenue::parse_in(1, "V", "a", 0.0, 0.0, Some("Mars/Base"))),
+        ["time_zone"]
+    );
+    assert_eq!(
+        failing_fields(NewVenue::parse_in(1, "", "a", 0.0, 0.0, Some(""))),
+        ["name", "time_zone"]
     );
 }
 

@@ -519,6 +519,7 @@ fn a_pass_fans_a_booking_message_out_and_sends_a_webhook_delivery_like_any_messa
     let mut d = Delivery::new(DeliveryPorts {
         outbox: Arc::new(outbox),
         bookings: Arc::new(bookings),
+        catalog: Arc::new(crate::ports::MockCatalogRepository::new()),
         accounts: Arc::new(MockAccountRepository::new()),
         notifier: Arc::new(MockNotifier::new()),
         sms: Arc::new(MockSmsSender::new()),
