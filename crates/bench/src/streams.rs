@@ -124,6 +124,9 @@ async fn connect(addr: String, show: i64) -> BoxResult<(TcpStream, Vec<u8>)> {
 struct Lines {
     line: Vec<u8>,
     count: StreamCount,
+    /// The event whose lines are arriving: counted at its closing blank line, when all of
+    /// it (a snapshot's data is ~300 kB) has been read.
+    pending: Option<&'static str>,
 }
 
 impl Lines {
@@ -152,10 +155,19 @@ impl Lines {
                 self.count.last_id = id;
             }
         } else if line == b"event: change" {
-            self.count.changes += 1;
-            events.fetch_add(1, Ordering::Relaxed);
+            self.pending = Some("change");
         } else if line == b"event: snapshot" {
-            self.count.snapshots += 1;
+            self.pending = Some("snapshot");
+        } else if line.is_empty() {
+            let Some(event) = self.pending.take() else {
+                self.line.clear();
+                return;
+            };
+            if event == "change" {
+                self.count.changes += 1;
+            } else {
+                self.count.snapshots += 1;
+            }
             events.fetch_add(1, Ordering::Relaxed);
         }
         self.line.clear();
@@ -171,6 +183,7 @@ async fn read(
     let mut lines = Lines {
         line: Vec::with_capacity(64),
         count: StreamCount::default(),
+        pending: None,
     };
     lines.feed(&rest, &events);
     let mut buf = vec![0u8; 64 * 1024];
@@ -216,6 +229,7 @@ mod tests {
         let mut l = Lines {
             line: Vec::new(),
             count: StreamCount::default(),
+            pending: None,
         };
         let stream = b"retry: 2000\n\n1a\r\nid: 7\nevent: snapshot\ndata: {\"x\":1}\n\n\r\nid: 8\nevent: change\ndata: {}\n\n: keep-alive\n\n";
         for part in stream.chunks(5) {
