@@ -16,6 +16,7 @@ mod history;
 mod holds;
 mod idempotency;
 mod imports;
+mod inbox;
 mod limits;
 mod live;
 mod migrations;
