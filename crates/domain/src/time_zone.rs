@@ -24,10 +24,11 @@ impl TimeZone {
     /// A venue without a zone, a show without a venue.
     pub const UTC: TimeZone = TimeZone(Tz::UTC);
 
-    /// The one rule of a zone name that comes in: trimmed, a name of the IANA tz database
-    /// (case as it spells it). Anything else is invalid (the caller names the field).
+    /// The one rule of a zone name that comes in: exactly a name of the IANA tz database, as
+    /// it spells it ([`TimeZone::names`]; no blanks around it). Anything else is invalid (the
+    /// caller names the field).
     pub fn parse(raw: &str) -> Result<Self, InvalidValue> {
-        let name = raw.trim();
+        let name = raw;
         if name.is_empty() {
             return Err(InvalidValue::new("the time zone must not be empty"));
         }
@@ -47,6 +48,12 @@ impl TimeZone {
     /// know (the tz database moves on) reads as UTC rather than failing a delivery.
     pub fn from_stored(name: Option<&str>) -> Self {
         name.and_then(|n| Self::parse(n).ok()).unwrap_or(Self::UTC)
+    }
+
+    /// Every zone name [`TimeZone::parse`] takes (the tz database's, links included), in its
+    /// order: the OpenAPI document lists them.
+    pub fn names() -> impl Iterator<Item = &'static str> {
+        chrono_tz::TZ_VARIANTS.iter().map(|tz| tz.name())
     }
 
     /// The IANA name.

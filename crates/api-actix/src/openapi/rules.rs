@@ -109,6 +109,9 @@ pub(super) fn property_rules() -> Vec<(&'static str, &'static str, Value)> {
     let topic = values(&Topic::ALL, Topic::as_str);
     let outbox_status = values(&OutboxStatus::ALL, OutboxStatus::as_str);
     let webhook_event = values(&EVENTS, Topic::as_str);
+    let time_zones = json!({
+        "enum": boxoffice_domain::time_zone::TimeZone::names().collect::<Vec<_>>()
+    });
     let webhook_events = json!({ "items": { "enum": webhook_event } });
     let password = json!({
         "minLength": PASSWORD_MIN_CHARS,
@@ -137,11 +140,8 @@ pub(super) fn property_rules() -> Vec<(&'static str, &'static str, Value)> {
         ),
         ("CreateVenue", "latitude", latitude()),
         ("CreateVenue", "longitude", longitude()),
-        (
-            "CreateVenue",
-            "time_zone",
-            text(boxoffice_domain::time_zone::TIME_ZONE_MAX_CHARS),
-        ),
+        ("CreateVenue", "time_zone", time_zones.clone()),
+        ("VenueDto", "time_zone", time_zones),
         ("CreateEvent", "title", text(limits::TITLE_MAX_CHARS)),
         (
             "CreateEvent",

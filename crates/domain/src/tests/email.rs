@@ -50,7 +50,11 @@ fn general_admission(name: &str, currency: &str, total: i64) -> Booking {
 #[test]
 fn a_zone_is_an_iana_name_and_anything_else_is_refused() {
     assert_eq!(zone("Europe/Berlin").name(), "Europe/Berlin");
-    assert_eq!(zone("  America/New_York ").name(), "America/New_York");
+    assert_eq!(zone("America/New_York").name(), "America/New_York");
+    // Exactly a name of the list the OpenAPI document gives: no blanks around it.
+    assert!(TimeZone::parse("  America/New_York ").is_err());
+    assert!(TimeZone::names().any(|n| n == "Europe/Berlin"));
+    assert!(TimeZone::names().all(|n| TimeZone::parse(n).is_ok()));
     assert_eq!(zone("UTC"), TimeZone::UTC);
     assert_eq!(TimeZone::default(), TimeZone::UTC);
     for bad in [

@@ -79,7 +79,7 @@ fn venue_parses() {
     );
     // No zone: UTC; a zone: checked against the tz database.
     assert_eq!(v.time_zone, TimeZone::UTC);
-    let berlin = NewVenue::parse_in(3, "Hall", "", 0.0, 0.0, Some(" Europe/Berlin ")).unwrap();
+    let berlin = NewVenue::parse_in(3, "Hall", "", 0.0, 0.0, Some("Europe/Berlin")).unwrap();
     assert_eq!(berlin.time_zone.name(), "Europe/Berlin");
 }
 
