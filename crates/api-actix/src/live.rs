@@ -321,11 +321,17 @@ impl Live {
         id: i64,
         slot: &mut Option<ShowHubState>,
     ) -> Result<(), DomainError> {
-        let map = self.catalog.list_seats(id).await?;
-        let new = if map.show.show.kind == ShowKind::General {
-            ShowState::General(self.catalog.get_show(id).await?)
-        } else {
-            ShowState::Seated(map)
+        // A show's kind never changes: a general-admission show read once is read as one.
+        let new = match slot.as_ref().map(|h| &h.state) {
+            Some(ShowState::General(_)) => ShowState::General(self.catalog.get_show(id).await?),
+            _ => {
+                let map = self.catalog.list_seats(id).await?;
+                if map.show.show.kind == ShowKind::General {
+                    ShowState::General(self.catalog.get_show(id).await?)
+                } else {
+                    ShowState::Seated(map)
+                }
+            }
         };
         let Some(h) = slot.as_mut() else {
             let version = self.store.stamp(id, new.digest()).await?;

@@ -379,11 +379,8 @@ fn score_streams(
         .filter(|(_, p)| **p > 0.0)
         .map(|(r, p)| bps_of(r) / p)
         .collect();
-    ratios.sort_by(f64::total_cmp);
-    let ratio = ratios.get(ratios.len() / 2).copied().unwrap_or(0.0);
-    let mut sorted: Vec<f64> = runs.iter().map(bps_of).collect();
-    sorted.sort_by(f64::total_cmp);
-    let median = sorted.get(sorted.len() / 2).copied().unwrap_or(0.0);
+    let ratio = median_of(&mut ratios);
+    let median = median_of(&mut runs.iter().map(bps_of).collect::<Vec<_>>());
     let extra = runs
         .iter()
         .filter_map(|r| r["streams"]["extra_mb"].as_f64())
@@ -421,6 +418,12 @@ fn score_streams(
         "correct": correct,
         "runs": runs,
     })
+}
+
+/// The median (the upper one of an even count) of rates or ratios, sorting them; 0 for none.
+fn median_of(values: &mut [f64]) -> f64 {
+    values.sort_by(|a, b| a.partial_cmp(b).unwrap_or(std::cmp::Ordering::Equal));
+    values.get(values.len() / 2).copied().unwrap_or(0.0)
 }
 
 struct Ctx {

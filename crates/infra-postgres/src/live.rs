@@ -72,9 +72,10 @@ impl Signals {
         }
         let mut p = self.lock();
         match signal {
-            Signal::Seats(shows) => p.shows.extend(shows),
-            Signal::Inbox(users) => p.users.extend(users),
-            Signal::Resync => return,
+            // A transaction that touched no show (a refused booking) has nothing to say.
+            Signal::Seats(shows) if !shows.is_empty() => p.shows.extend(shows),
+            Signal::Inbox(users) if !users.is_empty() => p.users.extend(users),
+            _ => return,
         }
         self.wake.notify_one();
     }
