@@ -250,7 +250,7 @@ pub fn state_with(db: &Db, settings: &Settings, parts: &Parts) -> anyhow::Result
         Arc::new(OsTokens),
         BookingRules {
             max_seats_per_booking: settings.booking.max_seats_per_booking,
-            hold_for: chrono::Duration::minutes(settings.booking.hold_minutes),
+            hold_for: settings.booking.hold_for(),
             refund_policy: refund_policy(settings),
         },
     )

@@ -115,6 +115,18 @@ pub struct BookingSettings {
     pub default_currency: String,
     /// How long a booking with something to pay is held.
     pub hold_minutes: i64,
+    /// When set, the hold time in seconds instead of `hold_minutes` (short holds for tests).
+    pub hold_seconds: Option<i64>,
+}
+
+impl BookingSettings {
+    /// The hold time: `hold_seconds` when set, else `hold_minutes`.
+    pub fn hold_for(&self) -> chrono::Duration {
+        match self.hold_seconds {
+            Some(s) => chrono::Duration::seconds(s),
+            None => chrono::Duration::minutes(self.hold_minutes),
+        }
+    }
 }
 
 /// The payment gateway (the mock one), the webhook secret and the refund policy.
@@ -222,6 +234,12 @@ impl Settings {
             (1..=24 * 60).contains(&self.booking.hold_minutes),
             "booking.hold_minutes must be 1..=1440"
         );
+        if let Some(seconds) = self.booking.hold_seconds {
+            anyhow::ensure!(
+                (5..=24 * 60 * 60).contains(&seconds),
+                "booking.hold_seconds must be 5..=86400 (or unset)"
+            );
+        }
         anyhow::ensure!(
             self.payments.webhook_secret.expose().len() >= 16,
             "payments.webhook_secret must be at least 16 bytes (set APP_PAYMENTS__WEBHOOK_SECRET)"
@@ -389,6 +407,23 @@ mod tests {
         )
         .unwrap_err();
         assert!(e.to_string().contains("development default"), "{e}");
+    }
+
+    #[test]
+    fn hold_seconds_overrides_hold_minutes_within_its_range() {
+        let mut s = Settings::load_from("no-such-profile", "/nonexistent").unwrap();
+        assert_eq!(s.booking.hold_seconds, None);
+        assert_eq!(s.booking.hold_for(), chrono::Duration::minutes(10));
+        s.booking.hold_seconds = Some(20);
+        assert_eq!(s.booking.hold_for(), chrono::Duration::seconds(20));
+        s.validate().unwrap();
+        for wrong in [4, 0, -1, 86_401] {
+            s.booking.hold_seconds = Some(wrong);
+            let e = s.validate().unwrap_err();
+            assert!(e.to_string().contains("hold_seconds"), "{wrong}: {e}");
+        }
+        s.booking.hold_seconds = Some(86_400);
+        s.validate().unwrap();
     }
 
     #[test]

@@ -67,6 +67,29 @@ async fn a_priced_booking_is_held_for_ten_minutes_and_its_seats_show_held() {
     assert_eq!(history[0]["actor"], format!("user:{}", ann.id));
 }
 
+/// `booking.hold_seconds` (the end-to-end tests' short holds) overrides `hold_minutes`.
+#[tokio::test]
+async fn hold_seconds_gives_a_short_hold_that_expires_on_time() {
+    let app = spawn_app_with(|s| s.booking.hold_seconds = Some(20)).await;
+    let show = app.simple_seated_show().await;
+    let ann = app.signup("ann@example.com", "customer").await;
+    let me = app.as_user(&ann);
+    let before = app.clock.now();
+    let booking = me.hold(show, &["A1"]).await;
+    let after = app.clock.now();
+    let id = id_of(&booking);
+    let expires_at = time_of(&booking["expires_at"]);
+    assert!(
+        expires_at >= before + Duration::seconds(20) && expires_at <= after + Duration::seconds(20),
+        "expires_at {expires_at} is not now + 20 s ({before} .. {after})"
+    );
+    app.clock.advance(Duration::seconds(15));
+    assert_eq!(me.booking(&id).await["status"], "held");
+    app.clock.advance(Duration::seconds(6));
+    assert_eq!(me.booking(&id).await["status"], "expired");
+    assert_eq!(app.seat(show, "A1").await["status"], "available");
+}
+
 #[tokio::test]
 async fn a_free_general_admission_booking_is_confirmed_at_once() {
     let app = spawn_app().await;
