@@ -64,3 +64,37 @@ http_status() { # port path
         ) 2>/dev/null || true
     fi
 }
+
+# 0 when dotted version $1 >= $2 (e.g. version_ge 20.20.2 18.18).
+version_ge() { [ "$(printf '%s\n%s\n' "$2" "$1" | sort -V | head -n1)" = "$2" ]; }
+
+# Debian packages with apt-get (root, or passwordless sudo); dies with a hint otherwise.
+apt_install() { # package...
+    local sudo=""
+    if [ "$(id -u)" -ne 0 ]; then
+        if command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then
+            sudo="sudo -n"
+        else
+            die "need Debian packages $* but we are neither root nor have passwordless sudo: install them (apt-get install $*)"
+        fi
+    fi
+    command -v apt-get >/dev/null 2>&1 || die "need $* but apt-get is unavailable: install them by hand"
+    say "apt-get install $* (one-off)"
+    $sudo env DEBIAN_FRONTEND=noninteractive apt-get update -q >&2
+    $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "$@" >&2
+}
+
+# Node.js >= MIN (default 18.18, the web app's engines field) and npm. Missing ones come from
+# Debian (nodejs, npm: Node 18 on Debian 12); a node that is too old is an error, not replaced.
+ensure_node() { # [MIN]
+    local min="${1:-18.18}" v
+    if ! command -v node >/dev/null 2>&1; then
+        apt_install nodejs npm
+    elif ! command -v npm >/dev/null 2>&1; then
+        apt_install npm
+    fi
+    v="$(node --version 2>/dev/null)"
+    v="${v#v}"
+    version_ge "$v" "$min" \
+        || die "Node.js $v ($(command -v node)) is too old: need >= $min (install a newer nodejs, e.g. from the NodeSource packages, and put it first on PATH)"
+}

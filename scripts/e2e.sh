@@ -1,0 +1,148 @@
+#!/usr/bin/env bash
+# End-to-end tests of the web app: headless Chromium (playwright-core) drives the built app
+# served by real `boxoffice serve` instances on a fresh database (`make e2e`).
+#
+#   scripts/e2e.sh                  every clients/web/e2e/**/*.test.mjs (npm run e2e)
+#   scripts/e2e.sh e2e/x.test.mjs   only these files (paths relative to clients/web)
+#
+# What it does:
+#   1. Node.js >= 20 (playwright-core's minimum; an older one is an error) and Debian's Chromium
+#      (apt-get install chromium when /usr/bin/chromium is missing: playwright's own browser
+#      download cannot work here, only the package registries are reachable);
+#   2. the app: scripts/web.sh build (skipped with E2E_SKIP_BUILD=1, which needs an existing
+#      clients/web/dist);
+#   3. the server: $LIVE_BIN when set (scripts/test.sh passes the binary its coverage run
+#      built), else `cargo build -p boxoffice`;
+#   4. a fresh database boxoffice_e2e (scripts/pg.sh), migrated and seeded (demo accounts);
+#   5. two servers on that database on free loopback ports, both with the test profile (fast
+#      bcrypt, rate limits out of the way, no background sweep) and the app (APP_WEB__DIR):
+#        E2E_BASE_URL        the normal one (holds last 10 minutes)
+#        E2E_SHORT_HOLD_URL  holds last 6 seconds (APP_BOOKING__HOLD_SECONDS=6), for watching
+#                            a hold expire
+#   6. the tests with E2E_BASE_URL, E2E_SHORT_HOLD_URL, E2E_OUT (screenshots, <target>/e2e,
+#      emptied of old screenshots first) and CHROMIUM (/usr/bin/chromium) in the environment;
+#      the servers stop when it ends, and their logs stay in E2E_OUT.
+#
+# The harness (launchBrowser, screenshot, checkA11y, the API fixtures): clients/web/e2e/README.md.
+# Knobs: LIVE_BIN, E2E_SKIP_BUILD=1, E2E_RUST_LOG (servers' RUST_LOG, default warn), CHROMIUM.
+set -euo pipefail
+source "$(dirname "$0")/lib.sh"
+source "$REPO/scripts/live-server.sh" # live_free_port
+cd "$REPO"
+
+started=$SECONDS
+
+# -- 1. Node and Chromium
+ensure_node 20 # playwright-core's engines: node >= 20
+CHROMIUM="${CHROMIUM:-/usr/bin/chromium}"
+if [ ! -x "$CHROMIUM" ]; then
+    [ "$CHROMIUM" = /usr/bin/chromium ] || die "CHROMIUM=$CHROMIUM is not an executable"
+    # fonts-liberation: a recommendation of chromium, needed for readable text in screenshots
+    apt_install chromium fonts-liberation
+    [ -x "$CHROMIUM" ] || die "apt-get installed chromium but $CHROMIUM is missing"
+fi
+export CHROMIUM
+echo "e2e: $("$CHROMIUM" --version 2>/dev/null || echo "$CHROMIUM"), node $(node --version)" >&2
+
+# -- 2. the app
+dist="$REPO/clients/web/dist"
+if [ "${E2E_SKIP_BUILD:-}" = 1 ]; then
+    [ -f "$dist/index.html" ] || die "E2E_SKIP_BUILD=1 but $dist/index.html is missing: run 'make web' first"
+    scripts/web.sh deps # playwright-core and axe-core
+else
+    scripts/web.sh build
+fi
+
+# -- 3. the server binary
+bin="${LIVE_BIN:-}"
+if [ -z "$bin" ]; then
+    ensure_cargo
+    say "cargo build -p boxoffice (the server for the e2e tests)"
+    cargo build -q -p boxoffice
+    bin="$(target_dir)/debug/boxoffice"
+fi
+[ -x "$bin" ] || die "server binary $bin is missing"
+
+# -- 4. the database
+db_url="$(scripts/pg.sh db boxoffice_e2e --fresh)"
+(
+    export DATABASE_URL="$db_url" APP_PROFILE=test
+    "$bin" migrate >/dev/null
+    "$bin" seed >/dev/null
+)
+
+# -- 5. the servers
+E2E_OUT="$(target_dir)/e2e"
+mkdir -p "$E2E_OUT"
+rm -f "$E2E_OUT"/*.png
+export E2E_OUT
+
+pids=()
+stop_servers() {
+    local p
+    for p in "${pids[@]}"; do
+        kill "$p" 2>/dev/null || true
+    done
+    for p in "${pids[@]}"; do
+        wait "$p" 2>/dev/null || true
+    done
+    pids=()
+}
+trap stop_servers EXIT
+
+# start_server NAME [VAR=value...]: a server on a free port; prints its port
+start_server() {
+    local name="$1"
+    shift
+    local port log="$E2E_OUT/server-$name.log"
+    port="$(live_free_port)"
+    (
+        # streams of closed pages count until the next keep-alive notices them: room for many
+        exec env DATABASE_URL="$db_url" APP_PROFILE=test RUST_LOG="${E2E_RUST_LOG:-warn}" \
+            APP_WEB__DIR="$dist" APP_SERVER__PUBLIC_URL="http://127.0.0.1:$port" \
+            APP_LIVE__MAX_STREAMS_PER_CLIENT=200 "$@" \
+            "$bin" serve --bind "127.0.0.1:$port"
+    ) >"$log" 2>&1 &
+    pids+=($!)
+    say "boxoffice serve ($name) on 127.0.0.1:$port (log: $log)"
+    SERVER_PORT="$port"
+}
+
+wait_ready() { # port log
+    local i pid="${pids[-1]}"
+    for i in $(seq 1 300); do
+        [ "$(http_status "$1" /ready)" = "200" ] && return 0
+        kill -0 "$pid" 2>/dev/null || { cat "$2" >&2; die "the server on port $1 exited"; }
+        sleep 0.2
+    done
+    cat "$2" >&2
+    die "the server on port $1 did not become ready within 60 s"
+}
+
+start_server main
+main_port="$SERVER_PORT"
+wait_ready "$main_port" "$E2E_OUT/server-main.log"
+start_server short-hold APP_BOOKING__HOLD_SECONDS=6
+short_port="$SERVER_PORT"
+wait_ready "$short_port" "$E2E_OUT/server-short-hold.log"
+
+export E2E_BASE_URL="http://127.0.0.1:$main_port"
+export E2E_SHORT_HOLD_URL="http://127.0.0.1:$short_port"
+if [ "$(http_status "$main_port" /)" != "200" ]; then
+    warn "$E2E_BASE_URL/ does not serve the app (status $(http_status "$main_port" /)): does this server support web.dir?"
+fi
+
+# -- 6. the tests
+say "e2e tests (E2E_BASE_URL=$E2E_BASE_URL, E2E_SHORT_HOLD_URL=$E2E_SHORT_HOLD_URL)"
+status=0
+if [ $# -gt 0 ]; then
+    (cd clients/web && node --test --test-concurrency=1 "$@") || status=$?
+else
+    (cd clients/web && npm run -s e2e) || status=$?
+fi
+stop_servers
+
+shots="$(find "$E2E_OUT" -maxdepth 1 -name '*.png' | wc -l)"
+echo "e2e: $shots screenshots in $E2E_OUT; server logs: $E2E_OUT/server-main.log, $E2E_OUT/server-short-hold.log" >&2
+[ "$status" -eq 0 ] || die "e2e tests failed (exit $status) after $(( SECONDS - started ))s"
+echo "scripts/e2e.sh: OK in $(( SECONDS - started ))s" >&2
