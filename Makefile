@@ -3,15 +3,15 @@ SHELL := /usr/bin/env bash
 .SHELLFLAGS := -euo pipefail -c
 .DEFAULT_GOAL := help
 
-.PHONY: help run test lint coverage fuzz openapi sdk sdk-test postman bench bench-db fmt db db-status db-stop clean-db
+.PHONY: help run test lint coverage fuzz openapi sdk sdk-test postman web web-test web-types e2e bench bench-db fmt db db-status db-stop clean-db
 
 help: ## list the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{ printf "  make %-10s %s\n", $$1, $$2 }'
+	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{ printf "  make %-10s %s\n", $$1, $$2 }'
 
-run: ## PostgreSQL + release build + migrate + seed, then serve on http://127.0.0.1:8080
+run: ## PostgreSQL + release build + web app build + migrate + seed, then serve on http://127.0.0.1:8080
 	scripts/run.sh
 
-test: ## the CI gate: fmt, clippy -D warnings, domain purity, tests under coverage, SDK/Postman stale checks, SDK tests, schemathesis
+test: ## the CI gate: fmt, clippy, domain purity, tests under coverage, SDK/Postman stale checks, SDK tests, web app (types, vitest, build), e2e in Chromium, schemathesis
 	scripts/test.sh
 
 lint: ## cargo fmt --check + clippy -D warnings
@@ -37,6 +37,18 @@ sdk-test: ## the Python SDK's tests and quickstart against a live server
 
 postman: ## regenerate docs/postman_collection.json + docs/postman_environment.json
 	scripts/gen-postman.sh
+
+web: ## build the web app (clients/web → clients/web/dist; npm ci when needed)
+	scripts/web.sh build
+
+web-test: ## the web app's unit tests (vitest)
+	scripts/web.sh test
+
+web-types: ## regenerate the web app's API types (clients/web/src/api/schema.d.ts) from docs/openapi.json
+	scripts/web.sh types
+
+e2e: ## the web app in headless Chromium against two live servers (screenshots in target/e2e/)
+	scripts/e2e.sh
 
 bench: ## yardstick + pgbench mirror + HTTP flash sale / reads (cached, uncached) / GA oversell (docs/performance.md)
 	scripts/bench.sh

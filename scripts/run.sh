@@ -2,6 +2,9 @@
 # `make run`: provision PostgreSQL, build, migrate, seed and serve on 127.0.0.1:8080.
 # Re-runnable: migrations and seeding are expected to be idempotent; the private cluster is
 # reused; Ctrl-C stops the server (PostgreSQL keeps running: `make clean-db` / pg.sh stop).
+# The web app (clients/web) is built when it changed (scripts/web.sh build --if-stale, which
+# installs Node.js/npm when missing) and served at /; when it cannot be built the API is served
+# anyway, and the reason is printed.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 cd "$REPO"
@@ -29,18 +32,29 @@ if port_open "$port"; then
     die "something already listens on $BIND (another 'make run'?); stop it or set BIND=127.0.0.1:PORT"
 fi
 
+host="http://$BIND"
+
 say "cargo build --release -p boxoffice"
 cargo build --release -p boxoffice
+
+say "web app (clients/web)"
+if scripts/web.sh build --if-stale; then
+    export APP_WEB__DIR="$REPO/clients/web/dist"
+    web_line="    Web app      $host/   (clients/web/dist)"
+else
+    warn "the web app could not be built (see above): serving the API only"
+    web_line="    Web app      not built (scripts/web.sh build failed; see above)"
+fi
 
 say "migrate"
 "$bin" migrate
 say "seed"
 "$bin" seed
 
-host="http://$BIND"
 cat >&2 <<MSG
 
   boxoffice is starting on $host  (Ctrl-C to stop)
+$web_line
     API          $host/api/v1
     Swagger UI   $host/swagger
     OpenAPI      $host/openapi.json

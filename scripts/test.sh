@@ -4,12 +4,16 @@
 #   scripts/test.sh              fmt check, clippy -D warnings, domain purity, tests under
 #                                coverage (run ONCE, instrumented), then the total line coverage,
 #                                then the generated clients' staleness checks (Python SDK,
-#                                Postman), the SDK's tests and schemathesis against a live server
+#                                Postman), the SDK's tests, the web app (API types current,
+#                                vitest, build: scripts/web.sh all), its end-to-end tests in
+#                                headless Chromium (scripts/e2e.sh) and schemathesis against a
+#                                live server
 #   scripts/test.sh --lint       fmt check + clippy only
 #   scripts/test.sh --coverage   tests under coverage + total only
 #
 # Installs what it needs: rustfmt, clippy, llvm-tools-preview (rustup), cargo-llvm-cov
-# (cargo install --locked), PostgreSQL (scripts/pg.sh ensure). Tests get DATABASE_URL and
+# (cargo install --locked), PostgreSQL (scripts/pg.sh ensure), Node.js/npm and Chromium
+# (Debian packages, when missing) and the web app's npm dependencies. Tests get DATABASE_URL and
 # create their own per-test databases from it.
 #
 # Knobs: TEST_THREADS (default nproc+2: tests mostly wait on PostgreSQL),
@@ -112,6 +116,8 @@ case "$mode" in
         scripts/gen-sdk.sh --check     # clients/python is current with docs/openapi.json
         scripts/gen-postman.sh --check # docs/postman_*.json too
         scripts/sdk-test.sh            # the Python SDK against a live server
+        scripts/web.sh all             # the web app: API types current, vitest, production build
+        E2E_SKIP_BUILD=1 scripts/e2e.sh # the built app in headless Chromium, two live servers
         scripts/fuzz.sh                # schemathesis, every check, anonymous and as an admin
         ;;
 esac
