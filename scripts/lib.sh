@@ -96,5 +96,5 @@ ensure_node() { # [MIN]
     v="$(node --version 2>/dev/null)"
     v="${v#v}"
     version_ge "$v" "$min" \
-        || die "Node.js $v ($(command -v node)) is too old: need >= $min (install a newer nodejs, e.g. from the NodeSource packages, and put it first on PATH)"
+        || die "Node.js $v ($(command -v node)) is too old: need >= $min; put a newer node (with npm) first on PATH (Debian 12's own nodejs is 18)"
 }
