@@ -26,5 +26,6 @@ mod payments;
 mod quote;
 mod seat_map;
 mod smtp_server;
+mod web_app;
 mod webhook_receiver;
 mod webhooks;

@@ -44,6 +44,7 @@ pub mod seat_map;
 pub mod stream;
 pub mod swagger;
 pub mod timestamp;
+pub mod web_app;
 pub mod webhooks;
 
 use error::ApiError;
@@ -88,6 +89,8 @@ pub struct HttpSettings {
     pub edges: edges::EdgeSettings,
     /// Token buckets.
     pub rate_limit: ratelimit::RateLimitSettings,
+    /// The web app served at `/` (`web_app`); `None`: no web app, the JSON 404.
+    pub web: Option<web_app::WebApp>,
 }
 
 impl Default for HttpSettings {
@@ -97,6 +100,7 @@ impl Default for HttpSettings {
             workers: 0,
             edges: edges::EdgeSettings::default(),
             rate_limit: ratelimit::RateLimitSettings::default(),
+            web: None,
         }
     }
 }
@@ -300,6 +304,17 @@ async fn not_found() -> HttpResponse {
     actix_web::ResponseError::error_response(&ApiError::not_found("no such route"))
 }
 
+/// What no route took: the web app's answer (`web_app::WebApp::respond`), else the JSON 404.
+async fn unrouted(web: Option<&web_app::WebApp>, req: &actix_web::HttpRequest) -> HttpResponse {
+    match web {
+        Some(web) => match web.respond(req).await {
+            Some(res) => res,
+            None => not_found().await,
+        },
+        None => not_found().await,
+    }
+}
+
 /// Starts the HTTP server on `listener`.
 pub fn serve(
     listener: TcpListener,
@@ -314,6 +329,7 @@ pub fn serve(
     let data = actix_web::web::Data::new(state);
     let json_limit = settings.json_limit;
     let edges = settings.edges.clone();
+    let web = settings.web.clone();
     // The spec is built once; paperclip's own spec route is shadowed by this one (registered
     // first), which serves the post-processed document (`openapi::finish`).
     let spec = actix_web::web::Bytes::from(
@@ -325,6 +341,7 @@ pub fn serve(
         let path_cfg = actix_web::web::PathConfig::default()
             .error_handler(|err, _req| error::path_error(&err).into());
         let spec = spec.clone();
+        let web = web.clone();
         actix_web::App::new()
             .app_data(data.clone())
             // JSON bodies are read by `extract::Body`, which takes its size limit from here.
@@ -369,7 +386,12 @@ pub fn serve(
             .wrap_api_with_spec(base_spec())
             .configure(routes)
             .with_json_spec_v3_at("/openapi.json")
-            .default_service(actix_web::web::route().to(not_found))
+            .default_service(
+                actix_web::web::route().to(move |req: actix_web::HttpRequest| {
+                    let web = web.clone();
+                    async move { unrouted(web.as_ref(), &req).await }
+                }),
+            )
             .build()
     });
     if settings.workers > 0 {

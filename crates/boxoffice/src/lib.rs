@@ -8,6 +8,7 @@ use std::time::Duration;
 use boxoffice_api::auth::{BcryptHasher, JwtKeys, OsTokens};
 use boxoffice_api::live::{Live, LiveSettings};
 use boxoffice_api::seal::RingSealer;
+use boxoffice_api::web_app::WebApp;
 use boxoffice_api::{ApiState, HttpSettings};
 use boxoffice_domain::account::{Actor, AuthRules, Role, User};
 use boxoffice_domain::accounts::AccountService;
@@ -504,9 +505,26 @@ async fn start_on(
             workers: settings.server.workers,
             edges: settings.server.edges.clone(),
             rate_limit: settings.rate_limit.clone(),
+            web: web_app(settings),
         },
     )?;
     Ok(server)
+}
+
+/// The web app of `web.*` (`None` when disabled); warns once when its build is missing, in
+/// which case `/` answers a page saying how to build it.
+pub fn web_app(settings: &Settings) -> Option<WebApp> {
+    if !settings.web.enabled {
+        return None;
+    }
+    let web = WebApp::new(settings.web.dir.trim());
+    if !web.is_built() {
+        tracing::warn!(
+            dir = %web.dir().display(),
+            "the web app is not built (no index.html in web.dir): `/` says so; run `make web`"
+        );
+    }
+    Some(web)
 }
 
 /// Sets up tracing: pretty or JSON lines, level from `RUST_LOG` or the settings.

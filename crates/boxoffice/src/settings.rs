@@ -25,6 +25,7 @@ pub struct Settings {
     pub webhooks: boxoffice_infra_notify::WebhookSettings,
     pub rate_limit: boxoffice_api::ratelimit::RateLimitSettings,
     pub log: LogSettings,
+    pub web: WebSettings,
 }
 
 /// The development default of `auth.jwt_secret`; the production profile refuses it.
@@ -189,6 +190,15 @@ pub struct LiveSettings {
     pub buffer: usize,
     /// How long a stream ticket is good.
     pub ticket_ttl_secs: i64,
+}
+
+/// The web app (`clients/web`'s Vite build) served at `/` by `boxoffice serve`.
+#[derive(Debug, Clone, Deserialize)]
+pub struct WebSettings {
+    pub enabled: bool,
+    /// The build folder (its `index.html` and `assets/`); a relative path is taken from the
+    /// working directory.
+    pub dir: String,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -356,6 +366,10 @@ impl Settings {
                 && !public_url.contains(|c: char| c.is_whitespace() || c == '?' || c == '#'),
             "server.public_url must be an http(s) URL without query or fragment, not '{public_url}'"
         );
+        anyhow::ensure!(
+            !self.web.enabled || !self.web.dir.trim().is_empty(),
+            "web.dir must name a folder when web.enabled"
+        );
         self.webhooks.validate()?;
         self.rate_limit
             .validate()
@@ -387,6 +401,8 @@ mod tests {
         // Webhooks reach public addresses only, unless a profile says otherwise.
         assert!(s.webhooks.allow_hosts.is_empty());
         assert!(s.webhooks.timeout_ms <= 10_000);
+        assert!(s.web.enabled);
+        assert_eq!(s.web.dir, "clients/web/dist");
     }
 
     #[test]
