@@ -15,7 +15,8 @@
 #      built), else `cargo build -p boxoffice`;
 #   4. a fresh database boxoffice_e2e (scripts/pg.sh), migrated and seeded (demo accounts);
 #   5. two servers on that database on free loopback ports, both with the test profile (fast
-#      bcrypt, rate limits out of the way, no background sweep) and the app (APP_WEB__DIR):
+#      bcrypt, rate limits out of the way) but with the outbox worker and the sweep on, as in
+#      `make run` (so bookings reach the inbox), and the app (APP_WEB__DIR):
 #        E2E_BASE_URL        the normal one (holds last 10 minutes)
 #        E2E_SHORT_HOLD_URL  holds last 6 seconds (APP_BOOKING__HOLD_SECONDS=6), for watching
 #                            a hold expire
@@ -24,7 +25,8 @@
 #      the servers stop when it ends, and their logs stay in E2E_OUT.
 #
 # The harness (launchBrowser, screenshot, checkA11y, the API fixtures): clients/web/e2e/README.md.
-# Knobs: LIVE_BIN, E2E_SKIP_BUILD=1, E2E_RUST_LOG (servers' RUST_LOG, default warn), CHROMIUM.
+# Knobs: LIVE_BIN, E2E_SKIP_BUILD=1, E2E_RUST_LOG (servers' RUST_LOG, default warn), CHROMIUM,
+#        E2E_TIMEOUT (seconds for the whole test run, default 900: a hung browser cannot hang CI).
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 source "$REPO/scripts/live-server.sh" # live_free_port
@@ -78,8 +80,23 @@ rm -f "$E2E_OUT"/*.png
 export E2E_OUT
 
 pids=()
+tests_pid=""
+# The test run is `timeout` in a process group of its own (its pid is the group's id): stop
+# everything left in it — the runner, its test processes, their browsers (a test process may
+# outlive the runner: playwright catches SIGTERM to close its browsers).
+stop_tests() {
+    [ -n "$tests_pid" ] || return 0
+    if kill -0 -- "-$tests_pid" 2>/dev/null; then
+        kill -TERM -- "-$tests_pid" 2>/dev/null || true
+        sleep 2
+        kill -KILL -- "-$tests_pid" 2>/dev/null || true
+    fi
+    wait "$tests_pid" 2>/dev/null || true
+    tests_pid=""
+}
 stop_servers() {
     local p
+    stop_tests
     for p in "${pids[@]}"; do
         kill "$p" 2>/dev/null || true
     done
@@ -100,7 +117,7 @@ start_server() {
         # streams of closed pages count until the next keep-alive notices them: room for many
         exec env DATABASE_URL="$db_url" APP_PROFILE=test RUST_LOG="${E2E_RUST_LOG:-warn}" \
             APP_WEB__DIR="$dist" APP_SERVER__PUBLIC_URL="http://127.0.0.1:$port" \
-            APP_LIVE__MAX_STREAMS_PER_CLIENT=200 "$@" \
+            APP_LIVE__MAX_STREAMS_PER_CLIENT=200 APP_OUTBOX__ENABLED=true APP_JOBS__ENABLED=true "$@" \
             "$bin" serve --bind "127.0.0.1:$port"
     ) >"$log" 2>&1 &
     pids+=($!)
@@ -134,12 +151,19 @@ fi
 
 # -- 6. the tests
 say "e2e tests (E2E_BASE_URL=$E2E_BASE_URL, E2E_SHORT_HOLD_URL=$E2E_SHORT_HOLD_URL)"
-status=0
+# in the background under timeout (its own process group, which it signals as a whole), so
+# that the EXIT trap can stop it on Ctrl-C too
+limit=(timeout --kill-after=30 "${E2E_TIMEOUT:-900}")
 if [ $# -gt 0 ]; then
-    (cd clients/web && node --test --test-concurrency=1 "$@") || status=$?
+    (cd clients/web && exec "${limit[@]}" node --test --test-concurrency=1 "$@") &
 else
-    (cd clients/web && npm run -s e2e) || status=$?
+    (cd clients/web && exec "${limit[@]}" npm run -s e2e) &
 fi
+tests_pid=$!
+status=0
+wait "$tests_pid" || status=$?
+stop_tests
+[ "$status" -ne 124 ] || warn "the e2e tests did not finish within ${E2E_TIMEOUT:-900} s (E2E_TIMEOUT) and were stopped"
 stop_servers
 
 shots="$(find "$E2E_OUT" -maxdepth 1 -name '*.png' | wc -l)"
