@@ -9,6 +9,7 @@ mod cli;
 mod concurrency;
 mod edges;
 mod errors;
+mod event_search;
 mod faults;
 mod hardening;
 mod helpers;

@@ -149,7 +149,8 @@ pub async fn create_event(
     ))
 }
 
-/// List events (filters: city, type, shows between `from` and `to`), paginated
+/// List events (filters: text `q` in the title or description, organiser, city, type, shows
+/// between `from` and `to`), newest first, paginated
 #[api_v2_operation(operation_id = "list_events", tags(Events))]
 pub async fn list_events(
     state: web::Data<ApiState>,
@@ -163,6 +164,8 @@ pub async fn list_events(
         event_type: q.event_type.as_deref().map(EventType::parse).transpose()?,
         from: q.from,
         to: q.to,
+        text: q.q.clone(),
+        organizer_id: q.organizer_id,
     };
     let r = state.catalog.list_events(filter, p).await?;
     Ok(Json(EventList::from_paged(r)))

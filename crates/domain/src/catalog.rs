@@ -256,6 +256,10 @@ impl NewEvent {
     }
 }
 
+/// A text search of events (`q`): one line, at most [`crate::limits::SEARCH_MAX_CHARS`]
+/// characters after trimming; blank means no search.
+pub const SEARCH_RULE: TextRule = TextRule::optional_line(crate::limits::SEARCH_MAX_CHARS);
+
 /// Filters for listing events.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct EventFilter {
@@ -265,11 +269,22 @@ pub struct EventFilter {
     pub from: Option<DateTime<Utc>>,
     /// Events with a show starting before this instant.
     pub to: Option<DateTime<Utc>>,
+    /// Events that [`event_matches_text`] this text (`q`; see [`Self::validated`]).
+    pub text: Option<String>,
+    /// Events this account organises.
+    pub organizer_id: Option<uuid::Uuid>,
 }
 
 impl EventFilter {
-    /// `from` and `to` within the timestamp range ([`parse_instant`]), `to` not before `from`.
+    /// [`Self::validated`] without keeping the result.
     pub fn validate(&self) -> Result<(), DomainError> {
+        self.clone().validated().map(|_| ())
+    }
+
+    /// The filter as the storage applies it, or every rule it breaks: `from` and `to` within
+    /// the timestamp range ([`parse_instant`]), `to` not before `from`; the text trimmed and
+    /// within [`SEARCH_RULE`] (field `q`), a blank one dropped.
+    pub fn validated(mut self) -> Result<Self, DomainError> {
         let mut v = Violations::new();
         for (field, value) in [("from", self.from), ("to", self.to)] {
             if let Some(t) = value {
@@ -281,8 +296,23 @@ impl EventFilter {
                 v.add("to", "to must not be before from");
             }
         }
-        v.finish()
+        self.text = match self.text.take() {
+            Some(text) => v.check("q", SEARCH_RULE.parse(&text, "q")),
+            None => None,
+        }
+        .filter(|t| !t.is_empty());
+        v.finish()?;
+        Ok(self)
     }
+}
+
+/// The one rule of the event search: the event's title or its description contains `text`
+/// (a validated search, [`EventFilter::validated`]), ignoring case — letters compared by their
+/// lower case, every other character as it is (`%` and `_` included). SQL that filters by it
+/// uses `infra-postgres`'s `rules::event_matches_text`, which states exactly this.
+pub fn event_matches_text(title: &str, description: &str, text: &str) -> bool {
+    let needle = text.to_lowercase();
+    title.to_lowercase().contains(&needle) || description.to_lowercase().contains(&needle)
 }
 
 /// Pagination of a list.

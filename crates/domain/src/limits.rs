@@ -43,6 +43,8 @@ pub const SCREEN_NAME_MAX_CHARS: usize = 200;
 pub const CLASS_NAME_MAX_CHARS: usize = 50;
 /// The longest first or last name of a user (characters).
 pub const PERSON_NAME_MAX_CHARS: usize = 100;
+/// The longest text search of events (`GET /events?q=`, characters after trimming).
+pub const SEARCH_MAX_CHARS: usize = 200;
 /// The most seats in one generated row of a seat class (`rows` × `seats_per_row`).
 pub const SEATS_PER_ROW_MAX: u32 = 10_000;
 

@@ -183,7 +183,7 @@ impl CatalogService {
         filter: EventFilter,
         page: Page,
     ) -> Result<Paged<Event>, DomainError> {
-        filter.validate()?;
+        let filter = filter.validated()?;
         self.repo.list_events(filter, page).await
     }
 

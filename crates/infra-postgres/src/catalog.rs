@@ -336,6 +336,12 @@ impl CatalogRepository for PgCatalogRepository {
                     if let Some(t) = filter.event_type {
                         q = q.filter(events::event_type.eq(t.as_str()));
                     }
+                    if let Some(o) = filter.organizer_id {
+                        q = q.filter(events::organizer_id.eq(o));
+                    }
+                    if let Some(text) = &filter.text {
+                        q = q.filter(crate::rules::event_matches_text(text));
+                    }
                     if filter.from.is_some() || filter.to.is_some() {
                         let mut s = shows::table
                             .select(shows::event_id)

@@ -63,6 +63,36 @@ pub(crate) fn reset_token_live(
     )
 }
 
+/// [`boxoffice_domain::catalog::event_matches_text`] as a diesel filter on `events`: the title
+/// or the description `ILIKE` the text between `%`s, its own backslashes, `%` and `_` escaped
+/// ([`like_escape`], so they match only themselves).
+pub(crate) fn event_matches_text(
+    text: &str,
+) -> Box<dyn BoxableExpression<crate::schema::events::table, Pg, SqlType = Bool>> {
+    use crate::schema::events;
+    use diesel::{BoolExpressionMethods, EscapeExpressionMethods, PgTextExpressionMethods};
+    let pattern = format!("%{}%", like_escape(text));
+    Box::new(
+        events::title
+            .ilike(pattern.clone())
+            .escape('\\')
+            .or(events::description.ilike(pattern).escape('\\')),
+    )
+}
+
+/// `text` as a `LIKE` pattern that matches exactly it: backslash, `%` and `_` preceded by a
+/// backslash (the pattern's escape character).
+pub(crate) fn like_escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if matches!(c, '\\' | '%' | '_') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -75,5 +105,12 @@ mod tests {
         );
         assert_eq!(show_ended_sql("s", "$1"), "(s.ends_at <= $1)");
         assert_eq!(key_expired_sql("k", "$1"), "(k.expires_at <= $1)");
+    }
+
+    #[test]
+    fn like_patterns_match_their_text_only() {
+        assert_eq!(like_escape("jazz"), "jazz");
+        assert_eq!(like_escape("100%_x"), r"100\%\_x");
+        assert_eq!(like_escape(r"a\b"), r"a\\b");
     }
 }

@@ -167,6 +167,11 @@ pub struct VenueQuery {
 
 #[derive(Debug, Deserialize, Apiv2Schema, Validate)]
 pub struct EventQuery {
+    /// Only events whose title or description contains this text, ignoring case (`%` and `_`
+    /// are plain characters). Trimmed; blank means no search; at most 200 characters.
+    pub q: Option<String>,
+    /// Only events this account organises (a provider lists its own events with its user id).
+    pub organizer_id: Option<Uuid>,
     pub city_id: Option<i64>,
     pub event_type: Option<String>,
     /// Only events with a show starting at or after this instant (RFC 3339).

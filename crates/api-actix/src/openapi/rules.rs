@@ -347,6 +347,7 @@ pub(super) fn parameter_rules(name: &str, schema: &Value) -> Option<Value> {
         "event_type" => Some(json!({ "enum": values(&EventType::ALL, EventType::as_str) })),
         "role" => Some(json!({ "enum": values(&Role::ALL, Role::as_str) })),
         "status" => Some(json!({ "enum": values(&OutboxStatus::ALL, OutboxStatus::as_str) })),
+        "q" => Some(optional_text(limits::SEARCH_MAX_CHARS)),
         "email" => Some(json!({ "format": "email" })),
         "phone" => Some(phone()),
         "id" if integer => Some(id()),

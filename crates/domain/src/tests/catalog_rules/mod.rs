@@ -15,6 +15,7 @@ use super::support::{failing_fields, has_field, t0, usd};
 mod counts;
 mod entries;
 mod new_shows;
+mod search;
 
 fn prices(min: i64, normal: i64, max: i64) -> TierPrices {
     TierPrices {

@@ -254,13 +254,20 @@ fn list_events_refuses_to_before_from() {
 fn list_events_passes_a_valid_filter() {
     block_on(async {
         let mut repo = MockCatalogRepository::new();
+        let organiser = uuid::Uuid::new_v4();
         let filter = EventFilter {
             city_id: Some(3),
             event_type: Some(EventType::Movie),
             from: Some(t0()),
             to: Some(t0()),
+            text: Some("  jazz ".to_owned()),
+            organizer_id: Some(organiser),
         };
-        let expected = filter.clone();
+        // The storage gets the search trimmed.
+        let expected = EventFilter {
+            text: Some("jazz".to_owned()),
+            ..filter.clone()
+        };
         repo.expect_list_events()
             .withf(move |f, p| *f == expected && *p == Page::default())
             .times(1)
