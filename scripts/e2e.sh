@@ -26,7 +26,9 @@
 #
 # The harness (launchBrowser, screenshot, checkA11y, the API fixtures): clients/web/e2e/README.md.
 # Knobs: LIVE_BIN, E2E_SKIP_BUILD=1, E2E_RUST_LOG (servers' RUST_LOG, default warn), CHROMIUM,
-#        E2E_TIMEOUT (seconds for the whole test run, default 900: a hung browser cannot hang CI).
+#        E2E_TIMEOUT (seconds for the whole test run, default 900: a hung browser cannot hang CI),
+#        E2E_DB (database name, default boxoffice_e2e) and E2E_OUT (default <target>/e2e): set
+#        both to run two e2e runs side by side on one PostgreSQL server or in one checkout.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 source "$REPO/scripts/live-server.sh" # live_free_port
@@ -66,7 +68,7 @@ fi
 [ -x "$bin" ] || die "server binary $bin is missing"
 
 # -- 4. the database
-db_url="$(scripts/pg.sh db boxoffice_e2e --fresh)"
+db_url="$(scripts/pg.sh db "${E2E_DB:-boxoffice_e2e}" --fresh)"
 (
     export DATABASE_URL="$db_url" APP_PROFILE=test
     "$bin" migrate >/dev/null
@@ -74,7 +76,7 @@ db_url="$(scripts/pg.sh db boxoffice_e2e --fresh)"
 )
 
 # -- 5. the servers
-E2E_OUT="$(target_dir)/e2e"
+E2E_OUT="${E2E_OUT:-$(target_dir)/e2e}"
 mkdir -p "$E2E_OUT"
 rm -f "$E2E_OUT"/*.png
 export E2E_OUT
