@@ -3,8 +3,8 @@
 # Re-runnable: migrations and seeding are expected to be idempotent; the private cluster is
 # reused; Ctrl-C stops the server (PostgreSQL keeps running: `make clean-db` / pg.sh stop).
 # The web app (clients/web) is built when it changed (scripts/web.sh build --if-stale, which
-# installs Node.js/npm when missing) and served at /; when it cannot be built the API is served
-# anyway, and the reason is printed.
+# installs Node.js/npm when missing) and served at /; when it cannot be built the server starts
+# anyway (with the previous build if there is one), and the reason is printed.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 cd "$REPO"
@@ -41,9 +41,13 @@ say "web app (clients/web)"
 if scripts/web.sh build --if-stale; then
     export APP_WEB__DIR="$REPO/clients/web/dist"
     web_line="    Web app      $host/   (clients/web/dist)"
+elif [ -f clients/web/dist/index.html ]; then
+    warn "the web app could not be built (see above): serving its previous build"
+    export APP_WEB__DIR="$REPO/clients/web/dist"
+    web_line="    Web app      $host/   (an OLDER build: scripts/web.sh build failed, see above)"
 else
     warn "the web app could not be built (see above): serving the API only"
-    web_line="    Web app      not built (scripts/web.sh build failed; see above)"
+    web_line="    Web app      not built (scripts/web.sh build failed, see above; $host/ says how)"
 fi
 
 say "migrate"
