@@ -90,11 +90,14 @@ function EventShows({ eventId }: { eventId: number }) {
   );
 }
 
+const PAGE = 20;
+
 export function ProviderPage() {
   const session = useSession();
+  const [offset, setOffset] = useState(0);
   const { data, error } = useAsync(
-    () => (session ? myEvents(session.user.id) : Promise.resolve(null)),
-    [session?.user.id],
+    () => (session ? myEvents(session.user.id, PAGE, offset) : Promise.resolve(null)),
+    [session?.user.id, offset],
   );
   if (!session || (session.user.role !== "provider" && session.user.role !== "admin")) {
     return <p>This page is for providers. <Link to="/login">Log in</Link> with a provider account.</p>;
@@ -117,6 +120,16 @@ export function ProviderPage() {
           </li>
         ))}
       </ul>
+      {data && data.total > PAGE && (
+        <nav aria-label="Pages" className="pager">
+          <button type="button" disabled={offset === 0} onClick={() => setOffset(Math.max(0, offset - PAGE))}>
+            Previous
+          </button>
+          <button type="button" disabled={offset + PAGE >= data.total} onClick={() => setOffset(offset + PAGE)}>
+            Next
+          </button>
+        </nav>
+      )}
     </article>
   );
 }
