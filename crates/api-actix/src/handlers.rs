@@ -498,6 +498,26 @@ pub async fn booking_history(
     }))
 }
 
+/// What cancelling the booking now would do: whether it can be cancelled (`reason` says why
+/// not) and what it would refund under the cancellation policy — the decision
+/// `POST /bookings/{id}/cancel` takes, shown before it is asked. Nothing is written. Same
+/// access as `GET /bookings/{id}` (owner, `X-Booking-Token` holder or admin; anyone else gets
+/// 404)
+#[api_v2_operation(operation_id = "get_cancellation_quote", tags(Bookings))]
+pub async fn cancellation_quote(
+    state: web::Data<ApiState>,
+    auth: MaybeAuth,
+    guest: GuestToken,
+    id: web::Path<String>,
+) -> Res<Json<CancellationQuoteDto>> {
+    let id = booking_id(&id)?;
+    let quote = state
+        .bookings
+        .cancellation_quote(&auth.0, id, guest.0.as_deref())
+        .await?;
+    Ok(Json(quote.into()))
+}
+
 async fn cancel(
     state: &ApiState,
     actor: &Actor,

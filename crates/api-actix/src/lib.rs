@@ -216,6 +216,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 web::resource("/bookings/{id}/cancel").route(web::post().to(h::cancel_booking)),
             )
             .service(
+                web::resource("/bookings/{id}/cancellation")
+                    .route(web::get().to(h::cancellation_quote)),
+            )
+            .service(
                 web::resource("/bookings/{id}/seats").route(web::put().to(payments::change_seats)),
             )
             .service(web::resource("/payments/initiate").route(web::post().to(payments::initiate)))
@@ -263,6 +267,7 @@ fn named_schemas(spec: &mut DefaultApiRaw) {
     add::<dto::AcceptedDto>(spec);
     add::<dto::BookingDto>(spec);
     add::<dto::BookingItemDto>(spec);
+    add::<dto::CancellationQuoteDto>(spec);
     add::<dto::CityDto>(spec);
     add::<dto::EventDto>(spec);
     add::<dto::HistoryEntryDto>(spec);

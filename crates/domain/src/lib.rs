@@ -5,6 +5,7 @@ pub mod account;
 pub mod accounts;
 pub mod booking;
 pub mod booking_access;
+pub mod cancellation;
 pub mod catalog;
 pub mod codes;
 pub mod delivery;

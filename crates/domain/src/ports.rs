@@ -123,6 +123,9 @@ pub trait BookingRepository: Send + Sync + 'static {
         now: DateTime<Utc>,
     ) -> Result<Booking, DomainError>;
     async fn get_booking(&self, id: Uuid) -> Result<Booking, DomainError>;
+    /// When a show starts (the refund policy counts from it). MUST return `NotFound("show")`
+    /// for an unknown show.
+    async fn show_starts_at(&self, show_id: i64) -> Result<DateTime<Utc>, DomainError>;
     async fn find_bookings(
         &self,
         filter: BookingFilter,

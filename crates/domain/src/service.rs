@@ -9,6 +9,7 @@ use crate::account::{cancellation_reason, Actor, Role, SecretToken};
 use crate::booking::{parse_places_only, Booking, BookingRequest};
 use crate::booking::{Places, DEFAULT_HOLD_MINUTES};
 use crate::booking_access::readable_booking;
+use crate::cancellation::{quote_cancellation, CancellationQuote};
 use crate::catalog::{
     City, Event, EventDetail, EventFilter, Layout, NewCity, NewEvent, NewShow, NewVenue, Page,
     Paged, SeatDetail, ShowDetail, Venue,
@@ -527,6 +528,26 @@ impl BookingService {
             }
         }
         Ok(booking)
+    }
+
+    /// What cancelling the booking now would do — whether it can be cancelled and what it
+    /// would refund ([`quote_cancellation`], the decision the cancellation itself takes) — for
+    /// those who may read it ([`Self::get`]; anyone else gets the same 404 as for an unknown
+    /// id). Nothing is written.
+    pub async fn cancellation_quote(
+        &self,
+        actor: &Actor,
+        id: Uuid,
+        guest_token: Option<&str>,
+    ) -> Result<CancellationQuote, DomainError> {
+        let booking = self.get_as_stored(actor, id, guest_token).await?;
+        let starts_at = self.repo.show_starts_at(booking.show_id).await?;
+        quote_cancellation(
+            &booking,
+            starts_at,
+            self.clock.now(),
+            &self.rules.refund_policy,
+        )
     }
 
     /// The history of a booking, oldest first: to those who may read the booking ([`Self::get`];

@@ -101,6 +101,20 @@ impl BookingRepository for PgBookingRepository {
             .await
     }
 
+    async fn show_starts_at(&self, show_id: i64) -> Result<DateTime<Utc>, DomainError> {
+        self.db
+            .run(move |conn| {
+                shows::table
+                    .find(show_id)
+                    .select(shows::starts_at)
+                    .first(conn)
+                    .optional()
+                    .map_err(map_db_error)?
+                    .ok_or_else(|| DomainError::not_found("show", show_id))
+            })
+            .await
+    }
+
     async fn find_bookings(
         &self,
         filter: BookingFilter,

@@ -8,6 +8,7 @@ use serde_json::{json, Value};
 
 use crate::helpers::*;
 
+mod cancellation_quote;
 mod guests;
 mod idempotency;
 mod late;

@@ -128,3 +128,37 @@ impl From<HistoryEntry> for HistoryEntryDto {
 pub struct BookingHistoryDto {
     pub items: Vec<HistoryEntryDto>,
 }
+
+/// What cancelling a booking now would do (`GET /bookings/{id}/cancellation`): the server's
+/// decision, the one `POST /bookings/{id}/cancel` takes. Nothing is written.
+#[derive(Debug, Serialize, Apiv2Schema)]
+pub struct CancellationQuoteDto {
+    pub booking_id: Uuid,
+    /// Whether the booking can be cancelled now.
+    pub cancellable: bool,
+    /// Why not (null when it can be): booking_expired, booking_cancelled or booking_completed.
+    pub reason: Option<String>,
+    /// What a cancellation now would refund, in minor units (0 when nothing was paid, nothing is
+    /// due, or it cannot be cancelled).
+    pub refund_amount: i64,
+    /// What the booking's succeeded payment charged, in minor units (0 when unpaid).
+    pub paid_amount: i64,
+    pub currency: String,
+    /// The refund policy in words, e.g. "Full refund until 24 hours before the show starts;
+    /// 50 % of the amount paid after that; nothing once it has started."
+    pub policy: String,
+}
+
+impl From<CancellationQuote> for CancellationQuoteDto {
+    fn from(q: CancellationQuote) -> Self {
+        Self {
+            booking_id: q.booking_id,
+            cancellable: q.cancellable,
+            reason: q.reason.map(str::to_owned),
+            refund_amount: q.refund_amount,
+            paid_amount: q.paid_amount,
+            currency: q.currency.as_str().to_owned(),
+            policy: q.policy,
+        }
+    }
+}

@@ -2,6 +2,7 @@
 //! Requests reject unknown fields (422 naming the field).
 
 use boxoffice_domain::booking::{Booking, BookingItem};
+use boxoffice_domain::cancellation::CancellationQuote;
 use boxoffice_domain::catalog::{
     City, Event, EventDetail, SeatClassAvailability, SeatDetail, SeatStatus, SeatView, ShowDetail,
     Venue,

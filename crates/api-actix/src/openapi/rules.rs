@@ -279,6 +279,11 @@ pub(super) fn property_rules() -> Vec<(&'static str, &'static str, Value)> {
         ),
         // responses
         ("BookingDto", "status", e(&booking_status)),
+        (
+            "CancellationQuoteDto",
+            "reason",
+            json!({ "enum": boxoffice_domain::cancellation::refusal_reasons().collect::<Vec<_>>() }),
+        ),
         ("BookingItemDto", "tier", e(&tier)),
         ("SeatClassDto", "tier", e(&tier)),
         ("SeatPricingDto", "tier", e(&tier)),
@@ -331,6 +336,8 @@ pub(super) fn property_rules() -> Vec<(&'static str, &'static str, Value)> {
         ("BookingDto", "total_amount"),
         ("PaymentDto", "amount"),
         ("RefundDto", "amount"),
+        ("CancellationQuoteDto", "refund_amount"),
+        ("CancellationQuoteDto", "paid_amount"),
     ] {
         rules.push((schema, prop, json!({ "minimum": 0 })));
     }

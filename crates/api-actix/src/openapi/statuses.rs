@@ -361,6 +361,12 @@ pub const OPERATIONS: &[OperationDoc] = &[
         database: true,
     },
     OperationDoc {
+        id: "get_cancellation_quote",
+        success: &[],
+        errors: &[],
+        database: true,
+    },
+    OperationDoc {
         id: "change_seats",
         success: &[],
         errors: &[&[

@@ -250,3 +250,53 @@ fn a_general_admission_booking_gives_its_places_back() {
     assert_eq!(f.free_places(GA), Some(GA_CAPACITY));
     assert!(f.items_of(x).iter().all(|i| !i.active));
 }
+
+/// The preview (`cancellation::quote_cancellation` on the booking as read) and the cancellation
+/// take the same decision: at every moment, what the preview says is what the cancel refunds —
+/// or refuses.
+#[test]
+fn the_preview_says_what_the_cancellation_then_does() {
+    use crate::cancellation::quote_cancellation;
+    let moments = [
+        t0() + minutes(2),
+        starts() - Duration::hours(24),
+        starts() - Duration::hours(24) + Duration::microseconds(1),
+        starts() - Duration::hours(1),
+        starts(),
+        starts() + Duration::hours(1),
+    ];
+    for now in moments {
+        for price in [1_000, 1_001] {
+            let (mut f, b, _) = paid(price);
+            let quote = quote_cancellation(&f.load_booking_now(b), starts(), now, &policy());
+            let quote = quote.unwrap();
+            let done = cancel_at(&mut f, b, now).unwrap();
+            let refunded = done.refund.map_or(0, |r| r.refund.amount);
+            assert!(quote.cancellable, "{now}");
+            assert_eq!(quote.refund_amount, refunded, "{now}, {price}");
+            assert_eq!(quote.paid_amount, price);
+            // Once cancelled, the preview says so, and a second cancel is refused.
+            let again = quote_cancellation(&f.load_booking_now(b), starts(), now, &policy());
+            let again = again.unwrap();
+            assert_eq!(
+                (again.cancellable, again.reason, again.refund_amount),
+                (false, Some("booking_cancelled"), 0)
+            );
+            assert!(cancel_at(&mut f, b, now).is_err());
+        }
+    }
+    // A hold: cancellable, nothing to refund; past its deadline, neither.
+    let mut f = seated();
+    let x = book_ok(&mut f, SHOW, ids(&[seat(STALLS, 1)]), t0()).id;
+    let held = f.load_booking_now(x);
+    let late = t0() + minutes(HOLD_MINUTES);
+    let q = quote_cancellation(&held, starts(), late, &policy()).unwrap();
+    assert_eq!((q.cancellable, q.reason), (false, Some("booking_expired")));
+    assert!(cancel_at(&mut f, x, late).is_err());
+    let q = quote_cancellation(&held, starts(), t0() + minutes(1), &policy()).unwrap();
+    assert_eq!((q.cancellable, q.refund_amount), (true, 0));
+    assert_eq!(
+        cancel_at(&mut f, x, t0() + minutes(1)).unwrap().refund,
+        None
+    );
+}

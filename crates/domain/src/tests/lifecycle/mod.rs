@@ -39,6 +39,7 @@ use crate::service::{BookingRules, BookingService};
 use crate::values::SeatLabel;
 
 mod cancel;
+mod cancellation_quote;
 mod change_seats;
 mod confirm;
 mod guest_scope;
