@@ -46,6 +46,7 @@ __all__ = [
     "BookingHistoryDto",
     "BookingItemDto",
     "BookingList",
+    "CancellationQuoteDto",
     "ChangeSeats",
     "CityDto",
     "CityList",
@@ -143,6 +144,7 @@ from boxoffice_client.models.booking_dto import BookingDto as BookingDto
 from boxoffice_client.models.booking_history_dto import BookingHistoryDto as BookingHistoryDto
 from boxoffice_client.models.booking_item_dto import BookingItemDto as BookingItemDto
 from boxoffice_client.models.booking_list import BookingList as BookingList
+from boxoffice_client.models.cancellation_quote_dto import CancellationQuoteDto as CancellationQuoteDto
 from boxoffice_client.models.change_seats import ChangeSeats as ChangeSeats
 from boxoffice_client.models.city_dto import CityDto as CityDto
 from boxoffice_client.models.city_list import CityList as CityList

@@ -23,6 +23,7 @@ from boxoffice_client.models.book_event import BookEvent
 from boxoffice_client.models.booking_dto import BookingDto
 from boxoffice_client.models.booking_history_dto import BookingHistoryDto
 from boxoffice_client.models.booking_list import BookingList
+from boxoffice_client.models.cancellation_quote_dto import CancellationQuoteDto
 from boxoffice_client.models.change_seats import ChangeSeats
 from boxoffice_client.models.create_booking import CreateBooking
 
@@ -2150,6 +2151,294 @@ class BookingsApi:
         return self.api_client.param_serialize(
             method='GET',
             resource_path='/api/v1/bookings/{id}/history',
+            path_params=_path_params,
+            query_params=_query_params,
+            header_params=_header_params,
+            body=_body_params,
+            post_params=_form_params,
+            files=_files,
+            auth_settings=_auth_settings,
+            collection_formats=_collection_formats,
+            _host=_host,
+            _request_auth=_request_auth
+        )
+
+
+
+
+    @validate_call
+    def get_cancellation_quote(
+        self,
+        id: UUID,
+        x_booking_token: Annotated[Optional[StrictStr], Field(description="The guest token from the 201 response of a guest booking: gives access to that one booking")] = None,
+        _request_timeout: Union[
+            None,
+            Annotated[StrictFloat, Field(gt=0)],
+            Tuple[
+                Annotated[StrictFloat, Field(gt=0)],
+                Annotated[StrictFloat, Field(gt=0)]
+            ]
+        ] = None,
+        _request_auth: Optional[Dict[StrictStr, Any]] = None,
+        _content_type: Optional[StrictStr] = None,
+        _headers: Optional[Dict[StrictStr, Any]] = None,
+        _host_index: Annotated[StrictInt, Field(ge=0, le=0)] = 0,
+    ) -> CancellationQuoteDto:
+        """What cancelling the booking now would do: whether it can be cancelled (`reason` says why not) and what it would refund under the cancellation policy — the decision `POST /bookings/{id}/cancel` takes, shown before it is asked. Nothing is written. Same access as `GET /bookings/{id}` (owner, `X-Booking-Token` holder or admin; anyone else gets 404)
+
+        Error codes: - 401: `account_disabled`, `invalid_token`, `token_expired` - 404: `not_found` - 429: `rate_limited` - 503: `unavailable`
+
+        :param id: (required)
+        :type id: UUID
+        :param x_booking_token: The guest token from the 201 response of a guest booking: gives access to that one booking
+        :type x_booking_token: str
+        :param _request_timeout: timeout setting for this request. If one
+                                 number provided, it will be total request
+                                 timeout. It can also be a pair (tuple) of
+                                 (connection, read) timeouts.
+        :type _request_timeout: int, tuple(int, int), optional
+        :param _request_auth: set to override the auth_settings for an a single
+                              request; this effectively ignores the
+                              authentication in the spec for a single request.
+        :type _request_auth: dict, optional
+        :param _content_type: force content-type for the request.
+        :type _content_type: str, Optional
+        :param _headers: set to override the headers for a single
+                         request; this effectively ignores the headers
+                         in the spec for a single request.
+        :type _headers: dict, optional
+        :param _host_index: set to override the host_index for a single
+                            request; this effectively ignores the host_index
+                            in the spec for a single request.
+        :type _host_index: int, optional
+        :return: Returns the result object.
+        """ # noqa: E501
+
+        _param = self._get_cancellation_quote_serialize(
+            id=id,
+            x_booking_token=x_booking_token,
+            _request_auth=_request_auth,
+            _content_type=_content_type,
+            _headers=_headers,
+            _host_index=_host_index
+        )
+
+        _response_types_map: Dict[str, Optional[str]] = {
+            '200': "CancellationQuoteDto",
+            '401': "ErrorBody",
+            '404': "ErrorBody",
+            '429': "ErrorBody",
+            '503': "ErrorBody",
+        }
+        response_data = self.api_client.call_api(
+            *_param,
+            _request_timeout=_request_timeout
+        )
+        response_data.read()
+        return self.api_client.response_deserialize(
+            response_data=response_data,
+            response_types_map=_response_types_map,
+        ).data
+
+
+    @validate_call
+    def get_cancellation_quote_with_http_info(
+        self,
+        id: UUID,
+        x_booking_token: Annotated[Optional[StrictStr], Field(description="The guest token from the 201 response of a guest booking: gives access to that one booking")] = None,
+        _request_timeout: Union[
+            None,
+            Annotated[StrictFloat, Field(gt=0)],
+            Tuple[
+                Annotated[StrictFloat, Field(gt=0)],
+                Annotated[StrictFloat, Field(gt=0)]
+            ]
+        ] = None,
+        _request_auth: Optional[Dict[StrictStr, Any]] = None,
+        _content_type: Optional[StrictStr] = None,
+        _headers: Optional[Dict[StrictStr, Any]] = None,
+        _host_index: Annotated[StrictInt, Field(ge=0, le=0)] = 0,
+    ) -> ApiResponse[CancellationQuoteDto]:
+        """What cancelling the booking now would do: whether it can be cancelled (`reason` says why not) and what it would refund under the cancellation policy — the decision `POST /bookings/{id}/cancel` takes, shown before it is asked. Nothing is written. Same access as `GET /bookings/{id}` (owner, `X-Booking-Token` holder or admin; anyone else gets 404)
+
+        Error codes: - 401: `account_disabled`, `invalid_token`, `token_expired` - 404: `not_found` - 429: `rate_limited` - 503: `unavailable`
+
+        :param id: (required)
+        :type id: UUID
+        :param x_booking_token: The guest token from the 201 response of a guest booking: gives access to that one booking
+        :type x_booking_token: str
+        :param _request_timeout: timeout setting for this request. If one
+                                 number provided, it will be total request
+                                 timeout. It can also be a pair (tuple) of
+                                 (connection, read) timeouts.
+        :type _request_timeout: int, tuple(int, int), optional
+        :param _request_auth: set to override the auth_settings for an a single
+                              request; this effectively ignores the
+                              authentication in the spec for a single request.
+        :type _request_auth: dict, optional
+        :param _content_type: force content-type for the request.
+        :type _content_type: str, Optional
+        :param _headers: set to override the headers for a single
+                         request; this effectively ignores the headers
+                         in the spec for a single request.
+        :type _headers: dict, optional
+        :param _host_index: set to override the host_index for a single
+                            request; this effectively ignores the host_index
+                            in the spec for a single request.
+        :type _host_index: int, optional
+        :return: Returns the result object.
+        """ # noqa: E501
+
+        _param = self._get_cancellation_quote_serialize(
+            id=id,
+            x_booking_token=x_booking_token,
+            _request_auth=_request_auth,
+            _content_type=_content_type,
+            _headers=_headers,
+            _host_index=_host_index
+        )
+
+        _response_types_map: Dict[str, Optional[str]] = {
+            '200': "CancellationQuoteDto",
+            '401': "ErrorBody",
+            '404': "ErrorBody",
+            '429': "ErrorBody",
+            '503': "ErrorBody",
+        }
+        response_data = self.api_client.call_api(
+            *_param,
+            _request_timeout=_request_timeout
+        )
+        response_data.read()
+        return self.api_client.response_deserialize(
+            response_data=response_data,
+            response_types_map=_response_types_map,
+        )
+
+
+    @validate_call
+    def get_cancellation_quote_without_preload_content(
+        self,
+        id: UUID,
+        x_booking_token: Annotated[Optional[StrictStr], Field(description="The guest token from the 201 response of a guest booking: gives access to that one booking")] = None,
+        _request_timeout: Union[
+            None,
+            Annotated[StrictFloat, Field(gt=0)],
+            Tuple[
+                Annotated[StrictFloat, Field(gt=0)],
+                Annotated[StrictFloat, Field(gt=0)]
+            ]
+        ] = None,
+        _request_auth: Optional[Dict[StrictStr, Any]] = None,
+        _content_type: Optional[StrictStr] = None,
+        _headers: Optional[Dict[StrictStr, Any]] = None,
+        _host_index: Annotated[StrictInt, Field(ge=0, le=0)] = 0,
+    ) -> RESTResponseType:
+        """What cancelling the booking now would do: whether it can be cancelled (`reason` says why not) and what it would refund under the cancellation policy — the decision `POST /bookings/{id}/cancel` takes, shown before it is asked. Nothing is written. Same access as `GET /bookings/{id}` (owner, `X-Booking-Token` holder or admin; anyone else gets 404)
+
+        Error codes: - 401: `account_disabled`, `invalid_token`, `token_expired` - 404: `not_found` - 429: `rate_limited` - 503: `unavailable`
+
+        :param id: (required)
+        :type id: UUID
+        :param x_booking_token: The guest token from the 201 response of a guest booking: gives access to that one booking
+        :type x_booking_token: str
+        :param _request_timeout: timeout setting for this request. If one
+                                 number provided, it will be total request
+                                 timeout. It can also be a pair (tuple) of
+                                 (connection, read) timeouts.
+        :type _request_timeout: int, tuple(int, int), optional
+        :param _request_auth: set to override the auth_settings for an a single
+                              request; this effectively ignores the
+                              authentication in the spec for a single request.
+        :type _request_auth: dict, optional
+        :param _content_type: force content-type for the request.
+        :type _content_type: str, Optional
+        :param _headers: set to override the headers for a single
+                         request; this effectively ignores the headers
+                         in the spec for a single request.
+        :type _headers: dict, optional
+        :param _host_index: set to override the host_index for a single
+                            request; this effectively ignores the host_index
+                            in the spec for a single request.
+        :type _host_index: int, optional
+        :return: Returns the result object.
+        """ # noqa: E501
+
+        _param = self._get_cancellation_quote_serialize(
+            id=id,
+            x_booking_token=x_booking_token,
+            _request_auth=_request_auth,
+            _content_type=_content_type,
+            _headers=_headers,
+            _host_index=_host_index
+        )
+
+        _response_types_map: Dict[str, Optional[str]] = {
+            '200': "CancellationQuoteDto",
+            '401': "ErrorBody",
+            '404': "ErrorBody",
+            '429': "ErrorBody",
+            '503': "ErrorBody",
+        }
+        response_data = self.api_client.call_api(
+            *_param,
+            _request_timeout=_request_timeout
+        )
+        return response_data.response
+
+
+    def _get_cancellation_quote_serialize(
+        self,
+        id,
+        x_booking_token,
+        _request_auth,
+        _content_type,
+        _headers,
+        _host_index,
+    ) -> RequestSerialized:
+
+        _host = None
+
+        _collection_formats: Dict[str, str] = {
+        }
+
+        _path_params: Dict[str, str] = {}
+        _query_params: List[Tuple[str, str]] = []
+        _header_params: Dict[str, Optional[str]] = _headers or {}
+        _form_params: List[Tuple[str, str]] = []
+        _files: Dict[
+            str, Union[str, bytes, List[str], List[bytes], List[Tuple[str, bytes]]]
+        ] = {}
+        _body_params: Optional[bytes] = None
+
+        # process the path parameters
+        if id is not None:
+            _path_params['id'] = id
+        # process the query parameters
+        # process the header parameters
+        if x_booking_token is not None:
+            _header_params['X-Booking-Token'] = x_booking_token
+        # process the form parameters
+        # process the body parameter
+
+
+        # set the HTTP header `Accept`
+        if 'Accept' not in _header_params:
+            _header_params['Accept'] = self.api_client.select_header_accept(
+                [
+                    'application/json'
+                ]
+            )
+
+
+        # authentication setting
+        _auth_settings: List[str] = [
+            'bearerAuth'
+        ]
+
+        return self.api_client.param_serialize(
+            method='GET',
+            resource_path='/api/v1/bookings/{id}/cancellation',
             path_params=_path_params,
             query_params=_query_params,
             header_params=_header_params,

@@ -19,6 +19,7 @@ from datetime import datetime
 from pydantic import Field, StrictInt, StrictStr, field_validator
 from typing import Optional
 from typing_extensions import Annotated
+from uuid import UUID
 from boxoffice_client.models.create_event import CreateEvent
 from boxoffice_client.models.event_detail_dto import EventDetailDto
 from boxoffice_client.models.event_list import EventList
@@ -623,6 +624,8 @@ class EventsApi:
         var_from: Annotated[Optional[datetime], Field(description="Only events with a show starting at or after this instant (RFC 3339).")] = None,
         limit: Optional[Annotated[int, Field(le=500, strict=True, ge=1)]] = None,
         offset: Optional[Annotated[int, Field(strict=True, ge=0)]] = None,
+        organizer_id: Annotated[Optional[UUID], Field(description="Only events this account organises (a provider lists its own events with its user id).")] = None,
+        q: Annotated[Optional[Annotated[str, Field(strict=True, max_length=200)]], Field(description="Only events whose title or description contains this text, ignoring case (`%` and `_`  are plain characters). Trimmed; blank means no search; at most 200 characters.")] = None,
         to: Annotated[Optional[datetime], Field(description="Only events with a show starting before this instant (RFC 3339).")] = None,
         _request_timeout: Union[
             None,
@@ -637,7 +640,7 @@ class EventsApi:
         _headers: Optional[Dict[StrictStr, Any]] = None,
         _host_index: Annotated[StrictInt, Field(ge=0, le=0)] = 0,
     ) -> EventList:
-        """List events (filters: city, type, shows between `from` and `to`), paginated
+        """List events (filters: text `q` in the title or description, organiser, city, type, shows between `from` and `to`), newest first, paginated
 
         Error codes: - 400: `bad_request` - 401: `account_disabled`, `invalid_token`, `token_expired` - 422: `validation_failed` - 429: `rate_limited` - 503: `unavailable`
 
@@ -651,6 +654,10 @@ class EventsApi:
         :type limit: int
         :param offset:
         :type offset: int
+        :param organizer_id: Only events this account organises (a provider lists its own events with its user id).
+        :type organizer_id: UUID
+        :param q: Only events whose title or description contains this text, ignoring case (`%` and `_`  are plain characters). Trimmed; blank means no search; at most 200 characters.
+        :type q: str
         :param to: Only events with a show starting before this instant (RFC 3339).
         :type to: datetime
         :param _request_timeout: timeout setting for this request. If one
@@ -681,6 +688,8 @@ class EventsApi:
             var_from=var_from,
             limit=limit,
             offset=offset,
+            organizer_id=organizer_id,
+            q=q,
             to=to,
             _request_auth=_request_auth,
             _content_type=_content_type,
@@ -715,6 +724,8 @@ class EventsApi:
         var_from: Annotated[Optional[datetime], Field(description="Only events with a show starting at or after this instant (RFC 3339).")] = None,
         limit: Optional[Annotated[int, Field(le=500, strict=True, ge=1)]] = None,
         offset: Optional[Annotated[int, Field(strict=True, ge=0)]] = None,
+        organizer_id: Annotated[Optional[UUID], Field(description="Only events this account organises (a provider lists its own events with its user id).")] = None,
+        q: Annotated[Optional[Annotated[str, Field(strict=True, max_length=200)]], Field(description="Only events whose title or description contains this text, ignoring case (`%` and `_`  are plain characters). Trimmed; blank means no search; at most 200 characters.")] = None,
         to: Annotated[Optional[datetime], Field(description="Only events with a show starting before this instant (RFC 3339).")] = None,
         _request_timeout: Union[
             None,
@@ -729,7 +740,7 @@ class EventsApi:
         _headers: Optional[Dict[StrictStr, Any]] = None,
         _host_index: Annotated[StrictInt, Field(ge=0, le=0)] = 0,
     ) -> ApiResponse[EventList]:
-        """List events (filters: city, type, shows between `from` and `to`), paginated
+        """List events (filters: text `q` in the title or description, organiser, city, type, shows between `from` and `to`), newest first, paginated
 
         Error codes: - 400: `bad_request` - 401: `account_disabled`, `invalid_token`, `token_expired` - 422: `validation_failed` - 429: `rate_limited` - 503: `unavailable`
 
@@ -743,6 +754,10 @@ class EventsApi:
         :type limit: int
         :param offset:
         :type offset: int
+        :param organizer_id: Only events this account organises (a provider lists its own events with its user id).
+        :type organizer_id: UUID
+        :param q: Only events whose title or description contains this text, ignoring case (`%` and `_`  are plain characters). Trimmed; blank means no search; at most 200 characters.
+        :type q: str
         :param to: Only events with a show starting before this instant (RFC 3339).
         :type to: datetime
         :param _request_timeout: timeout setting for this request. If one
@@ -773,6 +788,8 @@ class EventsApi:
             var_from=var_from,
             limit=limit,
             offset=offset,
+            organizer_id=organizer_id,
+            q=q,
             to=to,
             _request_auth=_request_auth,
             _content_type=_content_type,
@@ -807,6 +824,8 @@ class EventsApi:
         var_from: Annotated[Optional[datetime], Field(description="Only events with a show starting at or after this instant (RFC 3339).")] = None,
         limit: Optional[Annotated[int, Field(le=500, strict=True, ge=1)]] = None,
         offset: Optional[Annotated[int, Field(strict=True, ge=0)]] = None,
+        organizer_id: Annotated[Optional[UUID], Field(description="Only events this account organises (a provider lists its own events with its user id).")] = None,
+        q: Annotated[Optional[Annotated[str, Field(strict=True, max_length=200)]], Field(description="Only events whose title or description contains this text, ignoring case (`%` and `_`  are plain characters). Trimmed; blank means no search; at most 200 characters.")] = None,
         to: Annotated[Optional[datetime], Field(description="Only events with a show starting before this instant (RFC 3339).")] = None,
         _request_timeout: Union[
             None,
@@ -821,7 +840,7 @@ class EventsApi:
         _headers: Optional[Dict[StrictStr, Any]] = None,
         _host_index: Annotated[StrictInt, Field(ge=0, le=0)] = 0,
     ) -> RESTResponseType:
-        """List events (filters: city, type, shows between `from` and `to`), paginated
+        """List events (filters: text `q` in the title or description, organiser, city, type, shows between `from` and `to`), newest first, paginated
 
         Error codes: - 400: `bad_request` - 401: `account_disabled`, `invalid_token`, `token_expired` - 422: `validation_failed` - 429: `rate_limited` - 503: `unavailable`
 
@@ -835,6 +854,10 @@ class EventsApi:
         :type limit: int
         :param offset:
         :type offset: int
+        :param organizer_id: Only events this account organises (a provider lists its own events with its user id).
+        :type organizer_id: UUID
+        :param q: Only events whose title or description contains this text, ignoring case (`%` and `_`  are plain characters). Trimmed; blank means no search; at most 200 characters.
+        :type q: str
         :param to: Only events with a show starting before this instant (RFC 3339).
         :type to: datetime
         :param _request_timeout: timeout setting for this request. If one
@@ -865,6 +888,8 @@ class EventsApi:
             var_from=var_from,
             limit=limit,
             offset=offset,
+            organizer_id=organizer_id,
+            q=q,
             to=to,
             _request_auth=_request_auth,
             _content_type=_content_type,
@@ -894,6 +919,8 @@ class EventsApi:
         var_from,
         limit,
         offset,
+        organizer_id,
+        q,
         to,
         _request_auth,
         _content_type,
@@ -945,6 +972,14 @@ class EventsApi:
         if offset is not None:
             
             _query_params.append(('offset', offset))
+            
+        if organizer_id is not None:
+            
+            _query_params.append(('organizer_id', organizer_id))
+            
+        if q is not None:
+            
+            _query_params.append(('q', q))
             
         if to is not None:
             if isinstance(to, datetime):

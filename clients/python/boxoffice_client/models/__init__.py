@@ -19,6 +19,7 @@ from boxoffice_client.models.booking_dto import BookingDto
 from boxoffice_client.models.booking_history_dto import BookingHistoryDto
 from boxoffice_client.models.booking_item_dto import BookingItemDto
 from boxoffice_client.models.booking_list import BookingList
+from boxoffice_client.models.cancellation_quote_dto import CancellationQuoteDto
 from boxoffice_client.models.change_seats import ChangeSeats
 from boxoffice_client.models.city_dto import CityDto
 from boxoffice_client.models.city_list import CityList
