@@ -100,6 +100,17 @@ async fn serves_the_build_and_its_client_side_routes() {
     assert!(ctype.starts_with("text/html"), "{ctype}");
     assert_eq!(body, INDEX);
     assert_eq!(get(&app, "/", "cache-control").await.1, "no-cache");
+    // The app's own scripts and API only: no inline script, no other origin, no framing.
+    let csp = get(&app, "/events/3", "content-security-policy").await.1;
+    assert!(csp.contains("script-src 'self'"), "{csp}");
+    assert!(csp.contains("connect-src 'self'"), "{csp}");
+    assert!(csp.contains("frame-ancestors 'none'"), "{csp}");
+    assert!(!csp.contains("unsafe-inline"), "{csp}");
+    // The JSON answers keep none.
+    assert_eq!(
+        get(&app, "/api/v1/nope", "content-security-policy").await.1,
+        ""
+    );
     assert_eq!(
         get(&app, "/index.html", "cache-control").await.1,
         "no-cache"

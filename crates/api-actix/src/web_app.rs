@@ -17,6 +17,12 @@ const ASSETS_CACHE: &str = "public, max-age=31536000, immutable";
 /// Everything else (`index.html`, `favicon.svg`, …) keeps its name across builds: revalidate.
 const NO_CACHE: &str = "no-cache";
 
+/// The app's Content-Security-Policy: its own scripts, styles and API only — no inline script,
+/// no other origin, no framing. (The JSON answers need none; Swagger UI sets its own.)
+pub const APP_CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; \
+img-src 'self' data:; font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'self'; \
+form-action 'self'; frame-ancestors 'none'";
+
 /// The folder of hashed files in a Vite build.
 const ASSETS: &str = "assets";
 
@@ -91,8 +97,12 @@ async fn open_file(path: &Path) -> Option<NamedFile> {
 }
 
 fn with_cache(mut res: HttpResponse, cache: &'static str) -> HttpResponse {
-    res.headers_mut()
-        .insert(header::CACHE_CONTROL, HeaderValue::from_static(cache));
+    let headers = res.headers_mut();
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(cache));
+    headers.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(APP_CSP),
+    );
     res
 }
 
@@ -118,6 +128,10 @@ fn not_built() -> HttpResponse {
             HeaderValue::from_static("text/html; charset=utf-8"),
         ))
         .insert_header((header::CACHE_CONTROL, HeaderValue::from_static(NO_CACHE)))
+        .insert_header((
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(APP_CSP),
+        ))
         .body(NOT_BUILT_PAGE)
 }
 

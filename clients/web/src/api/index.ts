@@ -7,7 +7,6 @@ import type {
   City,
   EventDetail,
   EventSummary,
-  EventType,
   ImportResult,
   Notification,
   Page,
@@ -19,7 +18,7 @@ import type {
   TokenPair,
   User,
 } from "./types";
-import type { components } from "./schema";
+import type { components, operations } from "./schema";
 
 export { API_BASE };
 
@@ -42,16 +41,11 @@ export function idempotencyKey(): string {
 }
 
 // ---- catalogue ----
-export interface EventFilters {
-  q?: string;
-  event_type?: EventType | "";
-  city_id?: number | "";
-  from?: string;
-  to?: string;
-  organizer_id?: string;
-  limit?: number;
-  offset?: number;
-}
+/** The query of GET /events, as the contract states it; the form's empty choices are dropped. */
+type EventQuery = NonNullable<operations["list_events"]["parameters"]["query"]>;
+export type EventFilters = {
+  [K in keyof EventQuery]?: EventQuery[K] | "";
+};
 
 function clean(params: object): Record<string, string | number> {
   const out: Record<string, string | number> = {};
@@ -83,15 +77,7 @@ export const cancelBooking = (id: string) =>
   call(http.post<Booking>(`/bookings/${id}/cancel`, undefined, { headers: bookingHeaders(id) }));
 
 /** What a cancel would refund now, as the server's refund policy decides it. */
-export interface CancellationQuote {
-  booking_id: string;
-  cancellable: boolean;
-  reason?: string | null;
-  refund_amount: number;
-  paid_amount: number;
-  currency: string;
-  policy: string;
-}
+export type CancellationQuote = components["schemas"]["CancellationQuoteDto"];
 export const cancellationQuote = (id: string) =>
   call(http.get<CancellationQuote>(`/bookings/${id}/cancellation`, { headers: bookingHeaders(id) }));
 

@@ -312,6 +312,30 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/bookings/{id}/cancellation": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * What cancelling the booking now would do: whether it can be cancelled (`reason` says why not) and what it would refund under the cancellation policy — the decision `POST /bookings/{id}/cancel` takes, shown before it is asked. Nothing is written. Same access as `GET /bookings/{id}` (owner, `X-Booking-Token` holder or admin; anyone else gets 404)
+         * @description Error codes:
+         *     - 401: `account_disabled`, `invalid_token`, `token_expired`
+         *     - 404: `not_found`
+         *     - 429: `rate_limited`
+         *     - 503: `unavailable`
+         */
+        get: operations["get_cancellation_quote"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/bookings/{id}/history": {
         parameters: {
             query?: never;
@@ -411,7 +435,7 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * List events (filters: city, type, shows between `from` and `to`), paginated
+         * List events (filters: text `q` in the title or description, organiser, city, type, shows between `from` and `to`), newest first, paginated
          * @description Error codes:
          *     - 400: `bad_request`
          *     - 401: `account_disabled`, `invalid_token`, `token_expired`
@@ -1499,6 +1523,38 @@ export interface components {
             offset: number;
             /** Format: int64 */
             total: number;
+        };
+        /**
+         * @description What cancelling a booking now would do (`GET /bookings/{id}/cancellation`): the server's
+         *      decision, the one `POST /bookings/{id}/cancel` takes. Nothing is written.
+         */
+        CancellationQuoteDto: {
+            /** Format: uuid */
+            booking_id: string;
+            /** @description Whether the booking can be cancelled now. */
+            cancellable: boolean;
+            currency: string;
+            /**
+             * Format: int64
+             * @description What the booking's succeeded payment charged, in minor units (0 when unpaid).
+             */
+            paid_amount: number;
+            /**
+             * @description The refund policy in words, e.g. "Full refund until 24 hours before the show starts;
+             *      50 % of the amount paid after that; nothing once it has started."
+             */
+            policy: string;
+            /**
+             * @description Why not (null when it can be): booking_expired, booking_cancelled or booking_completed.
+             * @enum {string|null}
+             */
+            reason?: "booking_completed" | "booking_expired" | "booking_cancelled" | null;
+            /**
+             * Format: int64
+             * @description What a cancellation now would refund, in minor units (0 when nothing was paid, nothing is
+             *      due, or it cannot be cancelled).
+             */
+            refund_amount: number;
         };
         /** @description The new seats of a held booking: exactly one of `seat_ids` or `seat_labels`. */
         ChangeSeats: {
@@ -3560,6 +3616,67 @@ export interface operations {
             };
         };
     };
+    get_cancellation_quote: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The guest token from the 201 response of a guest booking: gives access to that one booking */
+                "X-Booking-Token"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CancellationQuoteDto"];
+                };
+            };
+            /** @description Not signed in, a bad token or bad credentials; carries `WWW-Authenticate` (`account_disabled`, `invalid_token`, `token_expired`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such resource (an unknown or unparsable id, or one the caller may not see) (`not_found`) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests; see `Retry-After` (`rate_limited`) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database or the payment gateway is unavailable; retry after `Retry-After` (`unavailable`) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     get_booking_history: {
         parameters: {
             query?: never;
@@ -3913,6 +4030,13 @@ export interface operations {
                 from?: string;
                 limit?: number;
                 offset?: number;
+                /** @description Only events this account organises (a provider lists its own events with its user id). */
+                organizer_id?: string;
+                /**
+                 * @description Only events whose title or description contains this text, ignoring case (`%` and `_`
+                 *      are plain characters). Trimmed; blank means no search; at most 200 characters.
+                 */
+                q?: string;
                 /** @description Only events with a show starting before this instant (RFC 3339). */
                 to?: string;
             };

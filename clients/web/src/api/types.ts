@@ -23,6 +23,7 @@ export type ImportResult = S["ImportResultDto"];
 export type SeatMapSnapshot = S["SeatMapSnapshotDto"];
 export type SeatMapChange = S["SeatMapChangeDto"];
 export type ApiErrorBody = S["ErrorBody"];
+export type CancellationQuote = S["CancellationQuoteDto"];
 
 /** A page of a list, as every list endpoint answers. */
 export interface Page<T> {
