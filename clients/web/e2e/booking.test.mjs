@@ -103,6 +103,34 @@ test("a declined card shows the message and the hold survives; a second card pay
   await page.context().close();
 });
 
+test("cancelling late shows and gives the policy's partial refund", async () => {
+  // the show starts in 12 hours: inside the 24-hour window, half of what was paid comes back
+  const fx = await createSeatedShow({ startsInDays: 0.5 });
+  const page = await newPage(browser);
+  await page.goto(`${baseUrl()}/shows/${fx.showId}`);
+  await seat(page, "A4").click();
+  await page.getByTestId("quote-total").filter({ hasText: "€30.00" }).waitFor();
+  await holdAsGuest(page);
+  await page.getByLabel(/tok_success/).check();
+  await page.getByRole("button", { name: /^Pay/ }).click();
+  const reference = await page.getByTestId("confirmation-reference").innerText();
+  await page.getByRole("link", { name: "Manage this booking" }).click();
+  await page.getByRole("button", { name: `Cancel booking ${reference}…` }).click();
+  assert.match(await page.getByTestId("refund-preview").innerText(), /refunded €15\.00 of the €30\.00 you paid/);
+  await page.getByRole("button", { name: "Yes, cancel it" }).click();
+  assert.match(await page.getByTestId("cancelled-message").innerText(), /refund of €15\.00/);
+  // the server refunded exactly what was shown
+  const id = page.url().split("/").pop();
+  const token = await page.evaluate(
+    (bookingId) => JSON.parse(localStorage.getItem("boxoffice.guestBookings"))?.find((b) => b.id === bookingId)?.token,
+    id,
+  );
+  const booking = await api("GET", `/bookings/${id}`, { headers: { "x-booking-token": token } });
+  assert.equal(booking.status, "cancelled");
+  assert.equal(booking.payments[0].refunded_amount, 1500);
+  await page.context().close();
+});
+
 test("a hold that runs out shows as expired and frees the seats", async () => {
   const fx = await createSeatedShow();
   const page = await newPage(browser);
