@@ -99,10 +99,20 @@ stop_tests() {
 stop_servers() {
     local p
     stop_tests
+    [ "${#pids[@]}" -gt 0 ] || return 0
     for p in "${pids[@]}"; do
         kill "$p" 2>/dev/null || true
     done
+    # a graceful shutdown waits for open streams; 10 s at most
+    local i alive
+    for i in $(seq 1 50); do
+        alive=0
+        for p in "${pids[@]}"; do kill -0 "$p" 2>/dev/null && alive=1; done
+        [ "$alive" -eq 1 ] || break
+        sleep 0.2
+    done
     for p in "${pids[@]}"; do
+        kill -KILL "$p" 2>/dev/null || true
         wait "$p" 2>/dev/null || true
     done
     pids=()
@@ -116,10 +126,12 @@ start_server() {
     local port log="$E2E_OUT/server-$name.log"
     port="$(live_free_port)"
     (
-        # streams of closed pages count until the next keep-alive notices them: room for many
+        # a closed page's stream counts until the next keep-alive finds it gone: keep-alives
+        # every 2 s and room for many streams per client
         exec env DATABASE_URL="$db_url" APP_PROFILE=test RUST_LOG="${E2E_RUST_LOG:-warn}" \
             APP_WEB__DIR="$dist" APP_SERVER__PUBLIC_URL="http://127.0.0.1:$port" \
-            APP_LIVE__MAX_STREAMS_PER_CLIENT=200 APP_OUTBOX__ENABLED=true APP_JOBS__ENABLED=true "$@" \
+            APP_LIVE__MAX_STREAMS_PER_CLIENT=200 APP_LIVE__KEEP_ALIVE_SECS=2 \
+            APP_OUTBOX__ENABLED=true APP_JOBS__ENABLED=true "$@" \
             "$bin" serve --bind "127.0.0.1:$port"
     ) >"$log" 2>&1 &
     pids+=($!)
