@@ -37,7 +37,7 @@ cd "$REPO"
 started=$SECONDS
 
 # -- 1. Node and Chromium
-ensure_node 20 # playwright-core's engines: node >= 20
+ensure_node 20 "the e2e tests (playwright-core)"
 CHROMIUM="${CHROMIUM:-/usr/bin/chromium}"
 if [ ! -x "$CHROMIUM" ]; then
     [ "$CHROMIUM" = /usr/bin/chromium ] || die "CHROMIUM=$CHROMIUM is not an executable"

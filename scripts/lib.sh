@@ -86,8 +86,8 @@ apt_install() { # package...
 
 # Node.js >= MIN (default 18.18, the web app's engines field) and npm. Missing ones come from
 # Debian (nodejs, npm: Node 18 on Debian 12); a node that is too old is an error, not replaced.
-ensure_node() { # [MIN]
-    local min="${1:-18.18}" v
+ensure_node() { # [MIN [WHO needs it]]
+    local min="${1:-18.18}" who="${2:-}" v
     if ! command -v node >/dev/null 2>&1; then
         apt_install nodejs npm
     elif ! command -v npm >/dev/null 2>&1; then
@@ -96,5 +96,5 @@ ensure_node() { # [MIN]
     v="$(node --version 2>/dev/null)"
     v="${v#v}"
     version_ge "$v" "$min" \
-        || die "Node.js $v ($(command -v node)) is too old: need >= $min; put a newer node (with npm) first on PATH (Debian 12's own nodejs is 18)"
+        || die "Node.js $v ($(command -v node)) is too old: ${who:+$who }need >= $min; put a newer node (with npm) first on PATH (Debian 12's own nodejs is 18)"
 }
