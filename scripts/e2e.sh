@@ -118,6 +118,8 @@ stop_servers() {
     pids=()
 }
 trap stop_servers EXIT
+trap 'exit 130' INT # exit through the EXIT trap on Ctrl-C or kill, too
+trap 'exit 143' TERM
 
 # start_server NAME [VAR=value...]: a server on a free port; prints its port
 start_server() {
