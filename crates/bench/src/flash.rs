@@ -83,6 +83,7 @@ pub(crate) async fn flash_sale(ctx: &Ctx, title: &str, streams: usize) -> BoxRes
         None
     };
 
+    let cpu_before = a.server_pid.and_then(proc_cpu_ms);
     let started = Instant::now();
     let deadline = started + Duration::from_secs(a.phase_timeout);
     let mut tasks = Vec::new();
@@ -124,6 +125,13 @@ pub(crate) async fn flash_sale(ctx: &Ctx, title: &str, streams: usize) -> BoxRes
         }
     }
     let elapsed = started.elapsed();
+    // The server's CPU time over the sale, per booking: steadier than bookings/s when the
+    // machine's disk drifts (it does not count waiting).
+    let cpu_ms = a
+        .server_pid
+        .and_then(proc_cpu_ms)
+        .zip(cpu_before)
+        .map(|(after, before)| after.saturating_sub(before));
     let stream_report = match watched {
         Some(w) => Some(w.close().await),
         None => None,
@@ -169,6 +177,12 @@ pub(crate) async fn flash_sale(ctx: &Ctx, title: &str, streams: usize) -> BoxRes
     );
     println!("  latency 201         {}", ok.line());
     println!("  latency all         {}", all.line());
+    if let Some(ms) = cpu_ms {
+        println!(
+            "  server CPU          {ms} ms ({:.3} ms per booking)",
+            ms as f64 / total.bookings.max(1) as f64
+        );
+    }
     println!("  double-sold seats   {double_sold}");
     println!(
         "  API cross-check     booked={} available={} matches-our-201s={} sum-of-items={} {}",
@@ -206,6 +220,12 @@ pub(crate) async fn flash_sale(ctx: &Ctx, title: &str, streams: usize) -> BoxRes
         "all_latency": all.to_json(),
         "correct": correct,
     });
+    if let Some(ms) = cpu_ms {
+        out["server_cpu_ms"] = json!(ms);
+        if total.bookings > 0 {
+            out["server_cpu_ms_per_booking"] = json!(round3(ms as f64 / total.bookings as f64));
+        }
+    }
     if let Some(r) = stream_report {
         out["streams"] = r;
     }

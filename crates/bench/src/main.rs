@@ -25,7 +25,7 @@ use clap::Parser;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use serde_json::{json, Value};
-use stats::{per_sec, proc_memory_kib, round3, Latencies};
+use stats::{per_sec, proc_cpu_ms, proc_memory_kib, round3, Latencies};
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -246,6 +246,8 @@ async fn run(args: Args) -> BoxResult<i32> {
             .iter()
             .map(|r| r["bookings_per_sec"].as_f64().unwrap_or(0.0))
             .collect();
+        let cpu_per_booking = |r: &Value| r["server_cpu_ms_per_booking"].as_f64().unwrap_or(0.0);
+        let mut plain_cpu_in_order: Vec<f64> = runs.iter().map(cpu_per_booking).collect();
         if n > 0 {
             // Successive sales on one server drift (docs/performance.md): each streamed sale is
             // judged against the plain sales on both sides of it, so one more plain sale
@@ -254,6 +256,7 @@ async fn run(args: Args) -> BoxResult<i32> {
             let last = flash_sale(&ctx, "Flash sale closing the last bracket", 0).await?;
             correctness_ok &= last["correct"].as_bool().unwrap_or(false);
             plain_in_order.push(last["bookings_per_sec"].as_f64().unwrap_or(0.0));
+            plain_cpu_in_order.push(cpu_per_booking(&last));
         }
         runs.sort_by(|a, b| {
             let x = a["bookings_per_sec"].as_f64().unwrap_or(0.0);
@@ -297,7 +300,14 @@ async fn run(args: Args) -> BoxResult<i32> {
             summary["bookings_per_db_tps"] = json!(round3(bps / tps));
         }
         if !streamed.is_empty() {
-            let scored = score_streams(n, streamed, &plain_in_order, &mut targets, bps);
+            let scored = score_streams(
+                n,
+                streamed,
+                &plain_in_order,
+                &plain_cpu_in_order,
+                &mut targets,
+                bps,
+            );
             correctness_ok &= scored["correct"].as_bool().unwrap_or(false);
             summary["flash_streams"] = scored;
         }
@@ -378,6 +388,7 @@ fn score_streams(
     n: usize,
     runs: Vec<Value>,
     plain: &[f64],
+    plain_cpu: &[f64],
     targets: &mut Vec<(String, bool, String)>,
     plain_median: f64,
 ) -> Value {
@@ -391,6 +402,24 @@ fn score_streams(
         .collect();
     let ratio = median_of(&mut ratios);
     let median = median_of(&mut runs.iter().map(bps_of).collect::<Vec<_>>());
+    // The server's CPU per booking, bracketed the same way: what the streams cost the server,
+    // without the disk's waits (reported, not a target).
+    let cpu_of = |r: &Value| r["server_cpu_ms_per_booking"].as_f64().unwrap_or(0.0);
+    let mut cpu_ratios: Vec<f64> = runs
+        .iter()
+        .zip(plain_cpu.windows(2))
+        .filter(|(r, w)| cpu_of(r) > 0.0 && w[0] > 0.0 && w[1] > 0.0)
+        .map(|(r, w)| cpu_of(r) / (w[0] * w[1]).sqrt())
+        .collect();
+    let cpu_ratio = (!cpu_ratios.is_empty()).then(|| median_of(&mut cpu_ratios));
+    if let Some(c) = cpu_ratio {
+        let listing: Vec<String> = cpu_ratios.iter().map(|r| format!("{r:.3}")).collect();
+        println!(
+            "  server CPU per booking with {n} streams open, against the plain sales around it \
+             (sorted): {}; median {c:.3}",
+            listing.join(", ")
+        );
+    }
     let extra = runs
         .iter()
         .filter_map(|r| r["streams"]["extra_mb"].as_f64())
@@ -424,6 +453,8 @@ fn score_streams(
         "ratio_of_medians": round3(if plain_median > 0.0 { median / plain_median } else { 0.0 }),
         "pair_ratios": ratios.iter().map(|r| round3(*r)).collect::<Vec<_>>(),
         "ratio_to_flash": round3(ratio),
+        "server_cpu_per_booking_ratios": cpu_ratios.iter().map(|r| round3(*r)).collect::<Vec<_>>(),
+        "server_cpu_per_booking_ratio": cpu_ratio.map(round3),
         "extra_mb_max": extra.map(round3),
         "correct": correct,
         "runs": runs,

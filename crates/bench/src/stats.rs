@@ -98,6 +98,19 @@ pub fn proc_memory_kib(pid: u32) -> Option<(u64, u64)> {
     Some((field("VmHWM:")?, field("VmRSS:")?))
 }
 
+/// CPU time a process has used (user + system), in milliseconds, from /proc/PID/stat
+/// (`utime` and `stime` in clock ticks; Linux's USER_HZ is 100 on every platform it runs on).
+pub fn proc_cpu_ms(pid: u32) -> Option<u64> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // the command name (field 2) is in parentheses and may hold spaces: count after the last ')'
+    let rest = &stat[stat.rfind(')')? + 1..];
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    // after the name: state is field 3, so utime (14) and stime (15) are at 11 and 12
+    let utime: u64 = fields.get(11)?.parse().ok()?;
+    let stime: u64 = fields.get(12)?.parse().ok()?;
+    Some((utime + stime) * 10)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -120,6 +133,18 @@ mod tests {
         let s = Latencies::default().summary();
         assert_eq!(s.count, 0);
         assert_eq!(s.p99_ms, 0.0);
+    }
+
+    #[test]
+    fn own_cpu_time_is_readable_and_grows() {
+        let before = proc_cpu_ms(std::process::id()).expect("linux /proc");
+        let mut x = 0u64;
+        let until = std::time::Instant::now() + Duration::from_millis(60);
+        while std::time::Instant::now() < until {
+            x = x.wrapping_mul(31).wrapping_add(7);
+        }
+        std::hint::black_box(x);
+        assert!(proc_cpu_ms(std::process::id()).expect("linux /proc") >= before);
     }
 
     #[test]
