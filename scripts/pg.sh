@@ -265,8 +265,13 @@ cmd_start() {
     need_bindir "$want"
 
     if [ ! -f "$data/PG_VERSION" ]; then
-        log "initialising private cluster in $data ($("$BINDIR/postgres" --version))"
-        as_pg "$BINDIR/initdb" -D "$data" -U postgres --auth=trust -E UTF8 --locale=C >"$root/log/initdb.log" 2>&1 \
+        # C.UTF-8 (as Debian's own cluster): byte-order collation like C, but a character
+        # type that knows Unicode, so that ILIKE and lower() fold "Ü" as they fold "U" (the
+        # event and service searches); plain C where the system has no C.UTF-8.
+        local lc=C
+        if locale -a 2>/dev/null | grep -qix 'c\.utf-\?8'; then lc=C.UTF-8; fi
+        log "initialising private cluster in $data ($("$BINDIR/postgres" --version), locale $lc)"
+        as_pg "$BINDIR/initdb" -D "$data" -U postgres --auth=trust -E UTF8 --locale="$lc" >"$root/log/initdb.log" 2>&1 \
             || { cat "$root/log/initdb.log" >&2; die "initdb failed"; }
         echo "include_if_exists = 'boxoffice.conf'" | as_pg tee -a "$data/postgresql.conf" >/dev/null
     fi
