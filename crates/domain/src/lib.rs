@@ -18,6 +18,7 @@ pub mod import;
 pub mod inbox;
 pub mod layout;
 pub mod lifecycle;
+pub mod marketplace;
 pub mod limits;
 pub mod live;
 pub mod outbox;

@@ -1,0 +1,1 @@
+//! Services and categories of the marketplace (issue 14): built by the catalogue helper.

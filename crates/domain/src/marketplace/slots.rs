@@ -1,0 +1,1 @@
+//! Free slots of a service (issue 14): built by the slot helper.
