@@ -225,8 +225,9 @@ pub struct ServicePatch {
     pub active: Option<bool>,
 }
 
-/// A picture's URL: `http` or `https`, a host, no credentials, at most
-/// [`MAX_IMAGE_URL_CHARS`] characters; kept in its normal form (the WHATWG parser's).
+/// A picture's URL: `http://` or `https://` (any case) and a host right after it, no
+/// credentials, at most [`MAX_IMAGE_URL_CHARS`] characters; kept in its normal form (the WHATWG
+/// parser's).
 pub fn parse_image_url(raw: &str) -> Result<String, InvalidValue> {
     if raw.chars().count() > MAX_IMAGE_URL_CHARS {
         return Err(InvalidValue::new(format!(
@@ -236,10 +237,22 @@ pub fn parse_image_url(raw: &str) -> Result<String, InvalidValue> {
     let raw = raw.trim();
     check_chars(raw, "an image URL", Lines::One)?;
     let lower = raw.get(..8).unwrap_or(raw).to_ascii_lowercase();
-    if !(lower.starts_with("http://") || lower.starts_with("https://")) {
+    let rest = if lower.starts_with("http://") {
+        &raw[7..]
+    } else if lower.starts_with("https://") {
+        &raw[8..]
+    } else {
         return Err(InvalidValue::new(
             "an image URL starts with http:// or https://",
         ));
+    };
+    // The plain form: a host right after `//` (the parser would also read `https:///host`).
+    if rest
+        .chars()
+        .next()
+        .is_none_or(|c| c.is_whitespace() || matches!(c, '/' | '?' | '#'))
+    {
+        return Err(InvalidValue::new("an image URL needs a host after //"));
     }
     let url = Url::parse(raw).map_err(|e| InvalidValue::new(format!("not a URL ({e})")))?;
     if url.host_str().is_none_or(str::is_empty) {

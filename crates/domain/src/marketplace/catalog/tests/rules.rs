@@ -202,6 +202,9 @@ fn image_urls_are_http_urls_with_a_host_and_no_credentials() {
         "http:/img.example.com/a.jpg",
         "https://img.example.com/a\u{7}.jpg",
         "https://",
+        "https:///img.example.com/a.jpg",
+        "https://?x",
+        "http:// img.example.com",
     ] {
         assert!(parse_image_url(bad).is_err(), "{bad:?}");
     }
