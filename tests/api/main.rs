@@ -20,6 +20,7 @@ mod imports;
 mod inbox;
 mod limits;
 mod live;
+mod marketplace;
 mod migrations;
 mod notifications;
 mod openapi;

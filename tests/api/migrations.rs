@@ -27,7 +27,8 @@ fn migrations_go_up_down_and_up_again() {
         diesel::sql_query(
             "SELECT count(*) AS n FROM information_schema.tables \
              WHERE table_schema = 'public' AND table_name IN \
-             ('cities','venues','events','shows','seat_classes','seats','bookings','booking_items')",
+             ('cities','venues','events','shows','seat_classes','seats','bookings','booking_items', \
+              'categories','services')",
         )
         .get_result::<N>(c)
         .expect("count")
@@ -39,5 +40,5 @@ fn migrations_go_up_down_and_up_again() {
         .expect("up again")
         .len();
     assert_eq!(applied, reverted);
-    assert_eq!(tables(&mut conn), 8);
+    assert_eq!(tables(&mut conn), 10);
 }

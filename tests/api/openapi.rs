@@ -121,7 +121,7 @@ async fn fetch(app: &TestApp, path: &str) -> (StatusCode, String, String) {
 // ---------- the document's properties, over the whole document ----------
 
 const METHODS: [&str; 5] = ["get", "post", "put", "patch", "delete"];
-const TAGS: [&str; 13] = [
+const TAGS: [&str; 15] = [
     "Events",
     "Shows",
     "Seats",
@@ -134,6 +134,8 @@ const TAGS: [&str; 13] = [
     "Imports",
     "Notifications",
     "Webhooks",
+    "Categories",
+    "Services",
     "Ops",
 ];
 

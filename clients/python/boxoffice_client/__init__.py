@@ -20,6 +20,7 @@ __version__ = "0.1.0"
 __all__ = [
     "AuthApi",
     "BookingsApi",
+    "CategoriesApi",
     "CitiesApi",
     "EventsApi",
     "ImportsApi",
@@ -27,6 +28,7 @@ __all__ = [
     "OpsApi",
     "PaymentsApi",
     "SeatsApi",
+    "ServicesApi",
     "ShowsApi",
     "UsersApi",
     "VenuesApi",
@@ -41,19 +43,27 @@ __all__ = [
     "ApiAttributeError",
     "ApiException",
     "AcceptedDto",
+    "AvailabilityDto",
+    "AvailabilityExceptionDto",
+    "AvailabilityInputDto",
+    "AvailabilityPatchDto",
     "BookEvent",
     "BookingDto",
     "BookingHistoryDto",
     "BookingItemDto",
     "BookingList",
     "CancellationQuoteDto",
+    "CategoryDto",
+    "CategoryList",
     "ChangeSeats",
     "CityDto",
     "CityList",
     "ConfirmPayment",
     "CreateBooking",
+    "CreateCategory",
     "CreateCity",
     "CreateEvent",
+    "CreateService",
     "CreateShow",
     "CreateVenue",
     "CreateWebhook",
@@ -92,12 +102,16 @@ __all__ = [
     "SeatMapChangeDto",
     "SeatMapSnapshotDto",
     "SeatPricingDto",
+    "ServiceDto",
+    "ServiceList",
     "ShowDto",
     "Signup",
     "StreamTicketDto",
     "TokenDto",
     "UnreadCountDto",
+    "UpdateCategory",
     "UpdateMe",
+    "UpdateService",
     "UpdateUser",
     "UserDto",
     "UserList",
@@ -109,11 +123,13 @@ __all__ = [
     "WebhookDto",
     "WebhookEventBody",
     "WebhookList",
+    "WeeklyIntervalDto",
 ]
 
 # import apis into sdk package
 from boxoffice_client.api.auth_api import AuthApi as AuthApi
 from boxoffice_client.api.bookings_api import BookingsApi as BookingsApi
+from boxoffice_client.api.categories_api import CategoriesApi as CategoriesApi
 from boxoffice_client.api.cities_api import CitiesApi as CitiesApi
 from boxoffice_client.api.events_api import EventsApi as EventsApi
 from boxoffice_client.api.imports_api import ImportsApi as ImportsApi
@@ -121,6 +137,7 @@ from boxoffice_client.api.notifications_api import NotificationsApi as Notificat
 from boxoffice_client.api.ops_api import OpsApi as OpsApi
 from boxoffice_client.api.payments_api import PaymentsApi as PaymentsApi
 from boxoffice_client.api.seats_api import SeatsApi as SeatsApi
+from boxoffice_client.api.services_api import ServicesApi as ServicesApi
 from boxoffice_client.api.shows_api import ShowsApi as ShowsApi
 from boxoffice_client.api.users_api import UsersApi as UsersApi
 from boxoffice_client.api.venues_api import VenuesApi as VenuesApi
@@ -139,19 +156,27 @@ from boxoffice_client.exceptions import ApiException as ApiException
 
 # import models into sdk package
 from boxoffice_client.models.accepted_dto import AcceptedDto as AcceptedDto
+from boxoffice_client.models.availability_dto import AvailabilityDto as AvailabilityDto
+from boxoffice_client.models.availability_exception_dto import AvailabilityExceptionDto as AvailabilityExceptionDto
+from boxoffice_client.models.availability_input_dto import AvailabilityInputDto as AvailabilityInputDto
+from boxoffice_client.models.availability_patch_dto import AvailabilityPatchDto as AvailabilityPatchDto
 from boxoffice_client.models.book_event import BookEvent as BookEvent
 from boxoffice_client.models.booking_dto import BookingDto as BookingDto
 from boxoffice_client.models.booking_history_dto import BookingHistoryDto as BookingHistoryDto
 from boxoffice_client.models.booking_item_dto import BookingItemDto as BookingItemDto
 from boxoffice_client.models.booking_list import BookingList as BookingList
 from boxoffice_client.models.cancellation_quote_dto import CancellationQuoteDto as CancellationQuoteDto
+from boxoffice_client.models.category_dto import CategoryDto as CategoryDto
+from boxoffice_client.models.category_list import CategoryList as CategoryList
 from boxoffice_client.models.change_seats import ChangeSeats as ChangeSeats
 from boxoffice_client.models.city_dto import CityDto as CityDto
 from boxoffice_client.models.city_list import CityList as CityList
 from boxoffice_client.models.confirm_payment import ConfirmPayment as ConfirmPayment
 from boxoffice_client.models.create_booking import CreateBooking as CreateBooking
+from boxoffice_client.models.create_category import CreateCategory as CreateCategory
 from boxoffice_client.models.create_city import CreateCity as CreateCity
 from boxoffice_client.models.create_event import CreateEvent as CreateEvent
+from boxoffice_client.models.create_service import CreateService as CreateService
 from boxoffice_client.models.create_show import CreateShow as CreateShow
 from boxoffice_client.models.create_venue import CreateVenue as CreateVenue
 from boxoffice_client.models.create_webhook import CreateWebhook as CreateWebhook
@@ -190,12 +215,16 @@ from boxoffice_client.models.seat_list import SeatList as SeatList
 from boxoffice_client.models.seat_map_change_dto import SeatMapChangeDto as SeatMapChangeDto
 from boxoffice_client.models.seat_map_snapshot_dto import SeatMapSnapshotDto as SeatMapSnapshotDto
 from boxoffice_client.models.seat_pricing_dto import SeatPricingDto as SeatPricingDto
+from boxoffice_client.models.service_dto import ServiceDto as ServiceDto
+from boxoffice_client.models.service_list import ServiceList as ServiceList
 from boxoffice_client.models.show_dto import ShowDto as ShowDto
 from boxoffice_client.models.signup import Signup as Signup
 from boxoffice_client.models.stream_ticket_dto import StreamTicketDto as StreamTicketDto
 from boxoffice_client.models.token_dto import TokenDto as TokenDto
 from boxoffice_client.models.unread_count_dto import UnreadCountDto as UnreadCountDto
+from boxoffice_client.models.update_category import UpdateCategory as UpdateCategory
 from boxoffice_client.models.update_me import UpdateMe as UpdateMe
+from boxoffice_client.models.update_service import UpdateService as UpdateService
 from boxoffice_client.models.update_user import UpdateUser as UpdateUser
 from boxoffice_client.models.user_dto import UserDto as UserDto
 from boxoffice_client.models.user_list import UserList as UserList
@@ -207,4 +236,5 @@ from boxoffice_client.models.webhook_delivery_list import WebhookDeliveryList as
 from boxoffice_client.models.webhook_dto import WebhookDto as WebhookDto
 from boxoffice_client.models.webhook_event_body import WebhookEventBody as WebhookEventBody
 from boxoffice_client.models.webhook_list import WebhookList as WebhookList
+from boxoffice_client.models.weekly_interval_dto import WeeklyIntervalDto as WeeklyIntervalDto
 

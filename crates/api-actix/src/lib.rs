@@ -12,6 +12,7 @@ use boxoffice_domain::delivery::OutboxAdmin;
 use boxoffice_domain::idempotency_service::IdempotencyService;
 use boxoffice_domain::inbox::InboxService;
 use boxoffice_domain::lifecycle::PaymentService;
+use boxoffice_domain::marketplace::catalog::MarketplaceCatalog;
 use boxoffice_domain::ports::HealthCheck;
 use boxoffice_domain::service::{BookingService, CatalogService};
 use boxoffice_domain::values::Currency;
@@ -34,6 +35,7 @@ pub mod idempotency;
 pub mod inbox;
 pub mod live;
 pub mod logging;
+pub mod marketplace;
 pub mod openapi;
 pub mod outbox;
 pub mod payments;
@@ -66,6 +68,8 @@ pub struct ApiState {
     pub outbox: OutboxAdmin,
     /// Partner webhooks and their delivery logs.
     pub webhooks: WebhookService,
+    /// The service marketplace's categories and services.
+    pub marketplace: MarketplaceCatalog,
     /// Signs and checks access tokens.
     pub jwt: Arc<auth::JwtKeys>,
     pub health: Arc<dyn HealthCheck>,
@@ -170,6 +174,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                     .route(web::post().to(outbox::retry_outbox_message)),
             )
             .configure(webhooks::routes)
+            .configure(marketplace::routes)
             .service(
                 web::resource("/cities")
                     .route(web::post().to(h::create_city))
@@ -265,9 +270,14 @@ fn named_schemas(spec: &mut DefaultApiRaw) {
     add::<error::ErrorBody>(spec);
     add::<error::ErrorObject>(spec);
     add::<dto::AcceptedDto>(spec);
+    add::<dto::AvailabilityDto>(spec);
+    add::<dto::AvailabilityExceptionDto>(spec);
+    add::<dto::AvailabilityInputDto>(spec);
+    add::<dto::AvailabilityPatchDto>(spec);
     add::<dto::BookingDto>(spec);
     add::<dto::BookingItemDto>(spec);
     add::<dto::CancellationQuoteDto>(spec);
+    add::<dto::CategoryDto>(spec);
     add::<dto::CityDto>(spec);
     add::<dto::EventDto>(spec);
     add::<dto::HistoryEntryDto>(spec);
@@ -279,6 +289,7 @@ fn named_schemas(spec: &mut DefaultApiRaw) {
     add::<dto::SeatInput>(spec);
     add::<dto::SeatList>(spec);
     add::<dto::SeatPricingDto>(spec);
+    add::<dto::ServiceDto>(spec);
     add::<dto::ShowDto>(spec);
     add::<live::SeatMapChangeDto>(spec);
     add::<live::SeatMapSnapshotDto>(spec);
@@ -286,6 +297,7 @@ fn named_schemas(spec: &mut DefaultApiRaw) {
     add::<stream::StreamTicketDto>(spec);
     add::<dto::UserDto>(spec);
     add::<dto::VenueDto>(spec);
+    add::<dto::WeeklyIntervalDto>(spec);
 }
 
 /// The OpenAPI 3 document of the API, generated from the routes and types (no server, no

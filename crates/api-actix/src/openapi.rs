@@ -7,9 +7,11 @@
 //!
 //! - `servers`, and the HTTP bearer scheme (OpenAPI 2, paperclip's model, has no bearer scheme);
 //! - every object schema named: paperclip inlines nested structs (`BookingDto.items[]`); every
-//!   inline copy of a registered type is replaced by a `$ref` to it;
+//!   inline copy of a registered type (compared with the references inside both expanded) is
+//!   replaced by a `$ref` to it;
 //! - `nullable: true` on every optional property (an `Option` field: not required, serialized as
-//!   `null`, and a request's `null` reads as absent);
+//!   `null`, and a request's `null` reads as absent; an optional nested object is `allOf` its
+//!   `$ref`);
 //! - `additionalProperties: false` on request bodies (they all `deny_unknown_fields`);
 //! - enums (from the domain's `ALL` constants) and the limits the server enforces (from the
 //!   domain's constants), in `rules`;
@@ -118,18 +120,54 @@ fn shape(v: &Value) -> Value {
     v
 }
 
+/// `v` with every `$ref` to a component replaced by that component, itself expanded (to
+/// `depth` levels): paperclip refers to a type inside a list (`Vec<T>`) but copies it inline
+/// inside a copy of its parent, so two copies of one type compare equal only expanded.
+fn expanded(v: &Value, schemas: &serde_json::Map<String, Value>, depth: u8) -> Value {
+    match v {
+        Value::Object(o) => {
+            let target = o
+                .get("$ref")
+                .and_then(Value::as_str)
+                .and_then(|r| r.strip_prefix("#/components/schemas/"))
+                .and_then(|name| schemas.get(name));
+            match target {
+                Some(t) if depth > 0 => expanded(t, schemas, depth - 1),
+                _ => Value::Object(
+                    o.iter()
+                        .map(|(k, c)| (k.clone(), expanded(c, schemas, depth)))
+                        .collect(),
+                ),
+            }
+        }
+        Value::Array(a) => Value::Array(a.iter().map(|c| expanded(c, schemas, depth)).collect()),
+        _ => v.clone(),
+    }
+}
+
+/// How deep [`expanded`] follows references (a guard against recursive types).
+const EXPAND_DEPTH: u8 = 8;
+
 /// Replaces every inline copy of a component schema (other than a component's own root) with a
-/// `$ref` to it; the outermost match wins.
+/// `$ref` to it; the outermost match wins. Copies are compared with their references expanded
+/// ([`expanded`]).
 fn hoist_inline_schemas(spec: &mut Value) {
-    let originals: Vec<(String, Value)> = spec["components"]["schemas"]
+    let components = spec["components"]["schemas"]
         .as_object()
         .expect("components.schemas")
+        .clone();
+    let originals: Vec<(String, Value)> = components
         .iter()
-        .map(|(k, v)| (k.clone(), shape(v)))
+        .map(|(k, v)| (k.clone(), expanded(&shape(v), &components, EXPAND_DEPTH)))
         .collect();
-    fn walk(v: &mut Value, originals: &[(String, Value)], root: bool) {
+    fn walk(
+        v: &mut Value,
+        originals: &[(String, Value)],
+        components: &serde_json::Map<String, Value>,
+        root: bool,
+    ) {
         if !root && is_struct_schema(v) {
-            let s = shape(v);
+            let s = expanded(&shape(v), components, EXPAND_DEPTH);
             if let Some((name, _)) = originals.iter().find(|(_, o)| *o == s) {
                 *v = ref_to(name);
                 return;
@@ -138,19 +176,21 @@ fn hoist_inline_schemas(spec: &mut Value) {
         match v {
             Value::Object(o) => {
                 for child in o.values_mut() {
-                    walk(child, originals, false);
+                    walk(child, originals, components, false);
                 }
             }
-            Value::Array(a) => a.iter_mut().for_each(|c| walk(c, originals, false)),
+            Value::Array(a) => a
+                .iter_mut()
+                .for_each(|c| walk(c, originals, components, false)),
             _ => {}
         }
     }
     if let Some(schemas) = spec["components"]["schemas"].as_object_mut() {
         for s in schemas.values_mut() {
-            walk(s, &originals, true);
+            walk(s, &originals, &components, true);
         }
     }
-    walk(&mut spec["paths"], &originals, false);
+    walk(&mut spec["paths"], &originals, &components, false);
 }
 
 /// The names of the schemas a request body uses, directly or nested.
@@ -189,7 +229,8 @@ fn request_schemas(spec: &Value) -> BTreeSet<String> {
 }
 
 /// paperclip leaves an `Option` field out of `required` and nothing else: such a field is
-/// serialized as `null` (responses) and reads `null` as absent (requests).
+/// serialized as `null` (responses) and reads `null` as absent (requests). An optional nested
+/// object becomes `allOf` its reference, `nullable`.
 fn mark_optional_nullable(schema: &mut Value) {
     let required: BTreeSet<String> = schema["required"]
         .as_array()
@@ -202,6 +243,11 @@ fn mark_optional_nullable(schema: &mut Value) {
     if let Some(props) = schema.get_mut("properties").and_then(Value::as_object_mut) {
         for (name, p) in props.iter_mut() {
             if !required.contains(name) {
+                // A `$ref`'s siblings are ignored (OpenAPI 3.0): a nullable reference is
+                // `allOf` the reference.
+                if let Some(reference) = p.get("$ref").cloned() {
+                    *p = json!({ "allOf": [{ "$ref": reference }] });
+                }
                 p["nullable"] = json!(true);
             }
         }

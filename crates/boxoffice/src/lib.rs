@@ -18,6 +18,7 @@ use boxoffice_domain::idempotency_service::IdempotencyService;
 use boxoffice_domain::inbox::InboxService;
 use boxoffice_domain::lifecycle::{PaymentDeps, PaymentService, Sweeper, WebhookRules};
 use boxoffice_domain::live::{SignalSink, StreamTickets};
+use boxoffice_domain::marketplace::catalog::MarketplaceCatalog;
 use boxoffice_domain::outbox::RetryPolicy;
 use boxoffice_domain::payment::{PaymentGateway, RefundPolicy};
 use boxoffice_domain::ports::{Clock, Sealer, SystemClock};
@@ -27,9 +28,9 @@ use boxoffice_domain::webhook_service::{WebhookDeps, WebhookService};
 use boxoffice_domain::DomainError;
 use boxoffice_infra_payments::{MockGateway, MockGatewaySettings};
 use boxoffice_infra_postgres::{
-    ClientDeadlines, Db, PgAccountRepository, PgBookingRepository, PgCatalogRepository, PgHealth,
-    PgIdempotencyStore, PgInboxStore, PgLiveStore, PgOutboxStore, PgPaymentRepository,
-    PgWebhookStore, PoolConfig,
+    ClientDeadlines, Db, PgAccountRepository, PgBookingRepository, PgCatalogRepository,
+    PgCategoryRepository, PgHealth, PgIdempotencyStore, PgInboxStore, PgLiveStore, PgOutboxStore,
+    PgPaymentRepository, PgServiceRepository, PgWebhookStore, PoolConfig,
 };
 
 pub mod seed;
@@ -279,6 +280,15 @@ pub fn state_with(db: &Db, settings: &Settings, parts: &Parts) -> anyhow::Result
         settings.auth.leeway_secs,
         &settings.auth.jwt_issuer,
     );
+    let default_currency = Currency::parse(&settings.booking.default_currency)
+        .map_err(|e| anyhow::anyhow!("default currency: {e}"))?;
+    let marketplace = MarketplaceCatalog::new(
+        Arc::new(PgCategoryRepository::new(db.clone())),
+        Arc::new(PgServiceRepository::new(db.clone())),
+        Arc::new(PgAccountRepository::new(db.clone())),
+        parts.clock.clone(),
+        default_currency,
+    );
     Ok(ApiState {
         catalog,
         bookings,
@@ -300,13 +310,13 @@ pub fn state_with(db: &Db, settings: &Settings, parts: &Parts) -> anyhow::Result
                 .allow_list()
                 .map_err(|e| anyhow::anyhow!("webhooks: {e}"))?,
         }),
+        marketplace,
         jwt: Arc::new(jwt),
         health: Arc::new(PgHealth::new(
             db.clone(),
             Duration::from_millis(settings.database.ready_timeout_ms),
         )),
-        default_currency: Currency::parse(&settings.booking.default_currency)
-            .map_err(|e| anyhow::anyhow!("default currency: {e}"))?,
+        default_currency,
         csv_limit: settings.server.csv_limit_bytes,
         seat_cache,
         live,

@@ -20,6 +20,7 @@ pub mod layout;
 pub mod lifecycle;
 pub mod limits;
 pub mod live;
+pub mod marketplace;
 pub mod outbox;
 pub mod payment;
 pub mod payment_model;

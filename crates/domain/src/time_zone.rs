@@ -61,6 +61,12 @@ impl TimeZone {
         self.0.name()
     }
 
+    /// The zone itself, to convert between local wall-clock time and instants (the
+    /// marketplace's slot rule).
+    pub fn tz(&self) -> Tz {
+        self.0
+    }
+
     /// `at` as a person at the venue reads it: `Sat 12 Dec 2026, 20:00 (Europe/Berlin)`.
     pub fn local(&self, at: DateTime<Utc>) -> String {
         format!(

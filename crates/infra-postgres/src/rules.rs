@@ -80,6 +80,58 @@ pub(crate) fn event_matches_text(
     )
 }
 
+/// [`boxoffice_domain::marketplace::catalog::service_matches_text`] as a diesel filter on
+/// `services`: the event search's rule ([`event_matches_text`]) on a service's title and
+/// description.
+pub(crate) fn service_matches_text(
+    text: &str,
+) -> Box<dyn BoxableExpression<crate::schema::services::table, Pg, SqlType = Bool>> {
+    use crate::schema::services;
+    use diesel::{BoolExpressionMethods, EscapeExpressionMethods, PgTextExpressionMethods};
+    let pattern = format!("%{}%", like_escape(text));
+    Box::new(
+        services::title
+            .ilike(pattern.clone())
+            .escape('\\')
+            .or(services::description.ilike(pattern).escape('\\')),
+    )
+}
+
+/// [`boxoffice_domain::marketplace::catalog::service_listed`] as a diesel filter on
+/// `services`: not deleted, active unless the filter includes the inactive ones, then each
+/// condition the filter sets.
+pub(crate) fn service_listed(
+    filter: &boxoffice_domain::marketplace::catalog::ServiceFilter,
+) -> Box<dyn BoxableExpression<crate::schema::services::table, Pg, SqlType = Bool>> {
+    use crate::schema::services;
+    use diesel::{BoolExpressionMethods, ExpressionMethods};
+    type Cond = Box<dyn BoxableExpression<services::table, Pg, SqlType = Bool>>;
+    let mut cond: Cond = Box::new(services::deleted_at.is_null());
+    let mut and = |next: Cond| {
+        let before = std::mem::replace(&mut cond, Box::new(diesel::dsl::sql::<Bool>("TRUE")));
+        cond = Box::new(before.and(next));
+    };
+    if !filter.include_inactive {
+        and(Box::new(services::active.eq(true)));
+    }
+    if let Some(c) = filter.category_id {
+        and(Box::new(services::category_id.eq(c)));
+    }
+    if let Some(p) = filter.provider_id {
+        and(Box::new(services::provider_id.eq(p)));
+    }
+    if let Some(p) = filter.min_price {
+        and(Box::new(services::price.ge(p)));
+    }
+    if let Some(p) = filter.max_price {
+        and(Box::new(services::price.le(p)));
+    }
+    if let Some(text) = &filter.text {
+        and(service_matches_text(text));
+    }
+    cond
+}
+
 /// `text` as a `LIKE` pattern that matches exactly it: backslash, `%` and `_` preceded by a
 /// backslash (the pattern's escape character).
 pub(crate) fn like_escape(text: &str) -> String {

@@ -288,6 +288,46 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    categories (id) {
+        id -> Int8,
+        name -> Text,
+        description -> Text,
+        active -> Bool,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    services (id) {
+        id -> Int8,
+        provider_id -> Uuid,
+        title -> Text,
+        description -> Text,
+        category_id -> Int8,
+        price -> Int8,
+        currency -> Bpchar,
+        time_zone -> Text,
+        weekly -> Jsonb,
+        exceptions -> Jsonb,
+        duration_minutes -> Int4,
+        buffer_before_minutes -> Int4,
+        buffer_after_minutes -> Int4,
+        capacity -> Int4,
+        min_notice_minutes -> Int4,
+        max_advance_days -> Int4,
+        requires_acceptance -> Bool,
+        full_refund_hours_before -> Int4,
+        late_refund_percent -> Int4,
+        reminder_minutes_before -> Nullable<Int4>,
+        image_urls -> Array<Text>,
+        active -> Bool,
+        deleted_at -> Nullable<Timestamptz>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
 diesel::joinable!(events -> cities (city_id));
 diesel::joinable!(events -> venues (venue_id));
 diesel::joinable!(outbox -> bookings (booking_id));
@@ -311,6 +351,8 @@ diesel::joinable!(refresh_tokens -> users (user_id));
 diesel::joinable!(password_reset_tokens -> users (user_id));
 diesel::joinable!(booking_items -> seats (seat_id));
 diesel::joinable!(booking_items -> seat_classes (seat_class_id));
+diesel::joinable!(services -> users (provider_id));
+diesel::joinable!(services -> categories (category_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     cities,
@@ -333,4 +375,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     notifications,
     webhooks,
     webhook_deliveries,
+    categories,
+    services,
 );

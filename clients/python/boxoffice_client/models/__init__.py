@@ -14,19 +14,27 @@
 
 # import models into model package
 from boxoffice_client.models.accepted_dto import AcceptedDto
+from boxoffice_client.models.availability_dto import AvailabilityDto
+from boxoffice_client.models.availability_exception_dto import AvailabilityExceptionDto
+from boxoffice_client.models.availability_input_dto import AvailabilityInputDto
+from boxoffice_client.models.availability_patch_dto import AvailabilityPatchDto
 from boxoffice_client.models.book_event import BookEvent
 from boxoffice_client.models.booking_dto import BookingDto
 from boxoffice_client.models.booking_history_dto import BookingHistoryDto
 from boxoffice_client.models.booking_item_dto import BookingItemDto
 from boxoffice_client.models.booking_list import BookingList
 from boxoffice_client.models.cancellation_quote_dto import CancellationQuoteDto
+from boxoffice_client.models.category_dto import CategoryDto
+from boxoffice_client.models.category_list import CategoryList
 from boxoffice_client.models.change_seats import ChangeSeats
 from boxoffice_client.models.city_dto import CityDto
 from boxoffice_client.models.city_list import CityList
 from boxoffice_client.models.confirm_payment import ConfirmPayment
 from boxoffice_client.models.create_booking import CreateBooking
+from boxoffice_client.models.create_category import CreateCategory
 from boxoffice_client.models.create_city import CreateCity
 from boxoffice_client.models.create_event import CreateEvent
+from boxoffice_client.models.create_service import CreateService
 from boxoffice_client.models.create_show import CreateShow
 from boxoffice_client.models.create_venue import CreateVenue
 from boxoffice_client.models.create_webhook import CreateWebhook
@@ -65,12 +73,16 @@ from boxoffice_client.models.seat_list import SeatList
 from boxoffice_client.models.seat_map_change_dto import SeatMapChangeDto
 from boxoffice_client.models.seat_map_snapshot_dto import SeatMapSnapshotDto
 from boxoffice_client.models.seat_pricing_dto import SeatPricingDto
+from boxoffice_client.models.service_dto import ServiceDto
+from boxoffice_client.models.service_list import ServiceList
 from boxoffice_client.models.show_dto import ShowDto
 from boxoffice_client.models.signup import Signup
 from boxoffice_client.models.stream_ticket_dto import StreamTicketDto
 from boxoffice_client.models.token_dto import TokenDto
 from boxoffice_client.models.unread_count_dto import UnreadCountDto
+from boxoffice_client.models.update_category import UpdateCategory
 from boxoffice_client.models.update_me import UpdateMe
+from boxoffice_client.models.update_service import UpdateService
 from boxoffice_client.models.update_user import UpdateUser
 from boxoffice_client.models.user_dto import UserDto
 from boxoffice_client.models.user_list import UserList
@@ -82,4 +94,5 @@ from boxoffice_client.models.webhook_delivery_list import WebhookDeliveryList
 from boxoffice_client.models.webhook_dto import WebhookDto
 from boxoffice_client.models.webhook_event_body import WebhookEventBody
 from boxoffice_client.models.webhook_list import WebhookList
+from boxoffice_client.models.weekly_interval_dto import WeeklyIntervalDto
 

@@ -19,10 +19,12 @@ use crate::timestamp;
 
 mod accounts;
 mod bookings;
+mod marketplace;
 mod payments;
 
 pub use accounts::*;
 pub use bookings::*;
+pub use marketplace::*;
 pub use payments::*;
 
 // ---------- requests ----------
@@ -557,3 +559,5 @@ list_type!(OutboxMessageList, crate::outbox::OutboxMessageDto);
 list_type!(NotificationList, crate::inbox::NotificationDto);
 list_type!(WebhookList, crate::webhooks::WebhookDto);
 list_type!(WebhookDeliveryList, crate::webhooks::WebhookDeliveryDto);
+list_type!(CategoryList, CategoryDto);
+list_type!(ServiceList, ServiceDto);

@@ -331,6 +331,7 @@ pub(super) fn property_rules() -> Vec<(&'static str, &'static str, Value)> {
         ("WebhookDeliveryDto", "event", e(&webhook_event)),
         ("WebhookDeliveryDto", "status", e(&outbox_status)),
     ];
+    rules.extend(marketplace_rules());
     // Every response's money is within the ceiling too.
     for (schema, prop) in [
         ("BookingDto", "total_amount"),
@@ -338,8 +339,116 @@ pub(super) fn property_rules() -> Vec<(&'static str, &'static str, Value)> {
         ("RefundDto", "amount"),
         ("CancellationQuoteDto", "refund_amount"),
         ("CancellationQuoteDto", "paid_amount"),
+        ("ServiceDto", "price"),
     ] {
         rules.push((schema, prop, json!({ "minimum": 0 })));
+    }
+    rules
+}
+
+/// `HH:MM`, 00:00 to 23:59 (`availability::parse_clock_time`).
+const CLOCK_TIME_PATTERN: &str = r"^([01][0-9]|2[0-3]):[0-5][0-9]$";
+
+fn count(min: u32, max: u32) -> Value {
+    json!({ "minimum": min, "maximum": max })
+}
+
+/// The marketplace's categories and services (issue 14): their limits, from the domain's
+/// constants.
+fn marketplace_rules() -> Vec<(&'static str, &'static str, Value)> {
+    use boxoffice_domain::marketplace::availability as a;
+    use boxoffice_domain::marketplace::catalog as c;
+    let weekday = json!({ "enum": a::WEEKDAY_NAMES });
+    let kind = values(&a::ExceptionKind::ALL, a::ExceptionKind::as_str);
+    let time = json!({ "pattern": CLOCK_TIME_PATTERN });
+    let time_zones = json!({
+        "enum": boxoffice_domain::time_zone::TimeZone::names().collect::<Vec<_>>()
+    });
+    let weekly = json!({ "maxItems": 7 * a::MAX_INTERVALS_PER_DAY });
+    let exceptions = json!({ "maxItems": a::MAX_EXCEPTIONS });
+    let image_urls = json!({
+        "maxItems": c::MAX_IMAGE_URLS,
+        "uniqueItems": true,
+        "items": { "maxLength": c::MAX_IMAGE_URL_CHARS, "pattern": r"^\s*[Hh][Tt][Tt][Pp][Ss]?://[^\s/?#]" },
+    });
+    let mut rules = vec![
+        ("CreateCategory", "name", text(c::CATEGORY_NAME_MAX_CHARS)),
+        (
+            "CreateCategory",
+            "description",
+            optional_text(c::CATEGORY_DESCRIPTION_MAX_CHARS),
+        ),
+        ("UpdateCategory", "name", text(c::CATEGORY_NAME_MAX_CHARS)),
+        (
+            "UpdateCategory",
+            "description",
+            optional_text(c::CATEGORY_DESCRIPTION_MAX_CHARS),
+        ),
+        ("WeeklyIntervalDto", "weekday", weekday),
+        ("WeeklyIntervalDto", "start", time.clone()),
+        ("WeeklyIntervalDto", "end", time.clone()),
+        ("AvailabilityExceptionDto", "kind", json!({ "enum": kind })),
+        ("AvailabilityExceptionDto", "start", time.clone()),
+        ("AvailabilityExceptionDto", "end", time),
+        ("AvailabilityDto", "time_zone", time_zones.clone()),
+    ];
+    for schema in ["AvailabilityInputDto", "AvailabilityPatchDto"] {
+        rules.extend([
+            (schema, "time_zone", time_zones.clone()),
+            (schema, "weekly", weekly.clone()),
+            (schema, "exceptions", exceptions.clone()),
+            (
+                schema,
+                "duration_minutes",
+                count(a::MIN_DURATION_MINUTES, a::MAX_DURATION_MINUTES),
+            ),
+            (
+                schema,
+                "buffer_before_minutes",
+                count(0, a::MAX_BUFFER_MINUTES),
+            ),
+            (
+                schema,
+                "buffer_after_minutes",
+                count(0, a::MAX_BUFFER_MINUTES),
+            ),
+            (schema, "capacity", count(1, a::MAX_CAPACITY)),
+            (
+                schema,
+                "min_notice_minutes",
+                count(0, a::MAX_MIN_NOTICE_MINUTES),
+            ),
+            (
+                schema,
+                "max_advance_days",
+                count(a::MIN_ADVANCE_DAYS, a::MAX_ADVANCE_DAYS),
+            ),
+        ]);
+    }
+    for schema in ["CreateService", "UpdateService"] {
+        rules.extend([
+            (schema, "title", text(c::SERVICE_TITLE_MAX_CHARS)),
+            (
+                schema,
+                "description",
+                optional_text(c::SERVICE_DESCRIPTION_MAX_CHARS),
+            ),
+            (schema, "category_id", id()),
+            (schema, "price", money()),
+            (schema, "currency", currency()),
+            (
+                schema,
+                "full_refund_hours_before",
+                count(0, c::MAX_FULL_REFUND_HOURS),
+            ),
+            (schema, "late_refund_percent", count(0, 100)),
+            (
+                schema,
+                "reminder_minutes_before",
+                count(0, c::MAX_REMINDER_MINUTES),
+            ),
+            (schema, "image_urls", image_urls.clone()),
+        ]);
     }
     rules
 }
@@ -355,6 +464,11 @@ pub(super) fn parameter_rules(name: &str, schema: &Value) -> Option<Value> {
         "role" => Some(json!({ "enum": values(&Role::ALL, Role::as_str) })),
         "status" => Some(json!({ "enum": values(&OutboxStatus::ALL, OutboxStatus::as_str) })),
         "q" => Some(optional_text(limits::SEARCH_MAX_CHARS)),
+        "sort" => Some(json!({ "enum": values(
+            &boxoffice_domain::marketplace::catalog::ServiceSort::ALL,
+            boxoffice_domain::marketplace::catalog::ServiceSort::as_str,
+        ) })),
+        "min_price" | "max_price" => Some(money()),
         "email" => Some(json!({ "format": "email" })),
         "phone" => Some(phone()),
         "id" if integer => Some(id()),

@@ -1,0 +1,163 @@
+//! The use cases of categories and services (`docs/marketplace.md`): every access rule and
+//! every check is decided here, before storage is asked.
+
+use std::sync::Arc;
+
+use super::{
+    check_category_open, check_named_provider, may_list_inactive, may_read_service,
+    require_service_manager, service_owner_for, Category, CategoryInput, CategoryPatch,
+    CategoryRepository, NewCategory, NewService, Service, ServiceFilter, ServiceInput,
+    ServicePatch, ServiceRepository,
+};
+use crate::account::Actor;
+use crate::catalog::{Page, Paged};
+use crate::error::DomainError;
+use crate::ports::{AccountRepository, Clock};
+use crate::values::Currency;
+
+/// The marketplace catalogue's use cases.
+#[derive(Clone)]
+pub struct MarketplaceCatalog {
+    categories: Arc<dyn CategoryRepository>,
+    services: Arc<dyn ServiceRepository>,
+    /// To check the provider an admin names.
+    accounts: Arc<dyn AccountRepository>,
+    clock: Arc<dyn Clock>,
+    /// A new service's currency when it names none (`booking.default_currency`).
+    default_currency: Currency,
+}
+
+impl MarketplaceCatalog {
+    pub fn new(
+        categories: Arc<dyn CategoryRepository>,
+        services: Arc<dyn ServiceRepository>,
+        accounts: Arc<dyn AccountRepository>,
+        clock: Arc<dyn Clock>,
+        default_currency: Currency,
+    ) -> Self {
+        Self {
+            categories,
+            services,
+            accounts,
+            clock,
+            default_currency,
+        }
+    }
+
+    // ---------- categories ----------
+
+    /// Admins only.
+    pub async fn create_category(
+        &self,
+        actor: &Actor,
+        input: CategoryInput,
+    ) -> Result<Category, DomainError> {
+        actor.require_admin()?;
+        let category = NewCategory::parse(&input)?;
+        self.categories.create(category, self.clock.now()).await
+    }
+
+    /// Anyone; the inactive categories too for admins only (`include_inactive`).
+    pub async fn list_categories(
+        &self,
+        actor: &Actor,
+        include_inactive: bool,
+        page: Page,
+    ) -> Result<Paged<Category>, DomainError> {
+        if include_inactive {
+            actor.require_admin()?;
+        }
+        self.categories.list(include_inactive, page).await
+    }
+
+    /// Admins only.
+    pub async fn update_category(
+        &self,
+        actor: &Actor,
+        id: i64,
+        patch: CategoryPatch,
+    ) -> Result<Category, DomainError> {
+        actor.require_admin()?;
+        let current = self.categories.get(id).await?;
+        let next = patch.apply(&current)?;
+        self.categories.update(id, next).await
+    }
+
+    // ---------- services ----------
+
+    /// A provider's service (their own), or an admin's (their own, or a named provider's), in
+    /// an active category.
+    pub async fn create_service(
+        &self,
+        actor: &Actor,
+        input: ServiceInput,
+    ) -> Result<Service, DomainError> {
+        let owner = service_owner_for(actor, input.provider_id)?;
+        let service = NewService::parse(&input, self.default_currency)?;
+        if let (Some(me), Some(named)) = (actor.user(), input.provider_id) {
+            if named != me.id {
+                let account = self.accounts.get_user(named).await?;
+                check_named_provider(me, &account)?;
+            }
+        }
+        check_category_open(&self.categories.get(service.category_id).await?)?;
+        self.services.create(owner, service, self.clock.now()).await
+    }
+
+    /// The search: anyone; `include_inactive` as [`may_list_inactive`] says.
+    pub async fn list_services(
+        &self,
+        actor: &Actor,
+        filter: ServiceFilter,
+        page: Page,
+    ) -> Result<Paged<Service>, DomainError> {
+        let filter = filter.validated()?;
+        if filter.include_inactive {
+            may_list_inactive(actor, filter.provider_id)?;
+        }
+        self.services.list(filter, page).await
+    }
+
+    /// One service; a deleted one only for its provider and admins (404 to anyone else).
+    pub async fn get_service(&self, actor: &Actor, id: i64) -> Result<Service, DomainError> {
+        let service = self.services.get(id).await?;
+        if may_read_service(actor, &service) {
+            Ok(service)
+        } else {
+            Err(DomainError::not_found("service", id))
+        }
+    }
+
+    /// Its provider or an admin; a deleted service cannot be changed (404). A new category must
+    /// be active.
+    pub async fn update_service(
+        &self,
+        actor: &Actor,
+        id: i64,
+        patch: ServicePatch,
+    ) -> Result<Service, DomainError> {
+        actor.require_user()?;
+        let current = self.get_service(actor, id).await?;
+        require_service_manager(actor, &current)?;
+        if current.is_deleted() {
+            return Err(DomainError::not_found("service", id));
+        }
+        let next = patch.apply(&current.fields)?;
+        if next.category_id != current.fields.category_id {
+            check_category_open(&self.categories.get(next.category_id).await?)?;
+        }
+        self.services.update(id, next, self.clock.now()).await
+    }
+
+    /// Its provider or an admin: marks it deleted (it is kept, and keeps reading for them);
+    /// deleting a deleted service changes nothing.
+    pub async fn delete_service(&self, actor: &Actor, id: i64) -> Result<Service, DomainError> {
+        actor.require_user()?;
+        let current = self.get_service(actor, id).await?;
+        require_service_manager(actor, &current)?;
+        if current.is_deleted() {
+            return Ok(current);
+        }
+        self.services.delete(id, self.clock.now()).await
+    }
+}

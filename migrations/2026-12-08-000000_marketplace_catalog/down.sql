@@ -1,0 +1,2 @@
+DROP TABLE services;
+DROP TABLE categories;
