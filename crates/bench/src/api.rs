@@ -178,6 +178,27 @@ impl Api {
             .await
     }
 
+    /// How many outbox messages wait for delivery (`GET /admin/outbox?status=pending`, as the
+    /// admin the set-up signed in).
+    pub async fn pending_outbox(&self) -> Result<i64> {
+        let mut req = self
+            .http
+            .get(self.url("admin/outbox?status=pending&limit=1"));
+        if let Some(t) = &self.token {
+            req = req.bearer_auth(t);
+        }
+        let resp = req.send().await?;
+        let status = resp.status();
+        let text = resp.text().await?;
+        if !status.is_success() {
+            return Err(format!("GET admin/outbox -> {status}: {text}").into());
+        }
+        let v: Value = serde_json::from_str(&text)?;
+        v.get("total")
+            .and_then(Value::as_i64)
+            .ok_or_else(|| format!("GET admin/outbox: no total in {text}").into())
+    }
+
     /// The whole seat map, following limit/offset paging if the server pages.
     pub async fn seats(&self, show_id: i64) -> Result<Vec<Seat>> {
         let mut all: Vec<Seat> = Vec::new();
