@@ -15,6 +15,15 @@ after(async () => {
 
 const seat = (page, label) => page.locator(`button[data-seat-label="${label}"]`);
 
+/** The booking `id` as the server has it, opened with the guest token this browser kept. */
+async function guestBooking(page, id) {
+  const token = await page.evaluate(
+    (bookingId) => JSON.parse(localStorage.getItem("boxoffice.guestBookings"))?.find((b) => b.id === bookingId)?.token,
+    id,
+  );
+  return api("GET", `/bookings/${id}`, { headers: { "x-booking-token": token } });
+}
+
 async function holdAsGuest(page) {
   await page.getByLabel("Name").fill("Ada Lovelace");
   await page.getByLabel("Email").fill("ada@example.com");
@@ -55,11 +64,7 @@ test("browse, pick two seats, see the quote, hold, pay, and get the reference", 
 
   // the server agrees: one confirmed booking of B3 and B4
   const id = page.url().split("/").pop();
-  const token = await page.evaluate(
-    (bookingId) => JSON.parse(localStorage.getItem("boxoffice.guestBookings"))?.find((b) => b.id === bookingId)?.token,
-    id,
-  );
-  const booking = await api("GET", `/bookings/${id}`, { headers: { "x-booking-token": token } });
+  const booking = await guestBooking(page, id);
   assert.equal(booking.status, "confirmed");
   assert.equal(booking.reference, reference);
   assert.deepEqual(booking.items.map((i) => i.label).sort(), ["B3", "B4"]);
@@ -121,11 +126,7 @@ test("cancelling late shows and gives the policy's partial refund", async () => 
   assert.match(await page.getByTestId("cancelled-message").innerText(), /refund of €15\.00/);
   // the server refunded exactly what was shown
   const id = page.url().split("/").pop();
-  const token = await page.evaluate(
-    (bookingId) => JSON.parse(localStorage.getItem("boxoffice.guestBookings"))?.find((b) => b.id === bookingId)?.token,
-    id,
-  );
-  const booking = await api("GET", `/bookings/${id}`, { headers: { "x-booking-token": token } });
+  const booking = await guestBooking(page, id);
   assert.equal(booking.status, "cancelled");
   assert.equal(booking.payments[0].refunded_amount, 1500);
   await page.context().close();

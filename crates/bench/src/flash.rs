@@ -178,10 +178,8 @@ pub(crate) async fn flash_sale(ctx: &Ctx, title: &str, streams: usize) -> BoxRes
     println!("  latency 201         {}", ok.line());
     println!("  latency all         {}", all.line());
     if let Some(ms) = cpu_ms {
-        println!(
-            "  server CPU          {ms} ms ({:.3} ms per booking)",
-            ms as f64 / total.bookings.max(1) as f64
-        );
+        let per = ms_per_item(ms, total.bookings);
+        println!("  server CPU          {ms} ms ({per:.3} ms per booking)");
     }
     println!("  double-sold seats   {double_sold}");
     println!(
@@ -223,7 +221,7 @@ pub(crate) async fn flash_sale(ctx: &Ctx, title: &str, streams: usize) -> BoxRes
     if let Some(ms) = cpu_ms {
         out["server_cpu_ms"] = json!(ms);
         if total.bookings > 0 {
-            out["server_cpu_ms_per_booking"] = json!(round3(ms as f64 / total.bookings as f64));
+            out["server_cpu_ms_per_booking"] = json!(round3(ms_per_item(ms, total.bookings)));
         }
     }
     if let Some(r) = stream_report {

@@ -25,7 +25,7 @@ use clap::Parser;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use serde_json::{json, Value};
-use stats::{per_sec, proc_cpu_ms, proc_memory_kib, round3, Latencies};
+use stats::{ms_per_item, per_sec, proc_cpu_ms, proc_memory_kib, round3, Latencies};
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};

@@ -98,6 +98,15 @@ pub fn proc_memory_kib(pid: u32) -> Option<(u64, u64)> {
     Some((field("VmHWM:")?, field("VmRSS:")?))
 }
 
+/// Milliseconds of CPU per item (booking) of a sale; 0 for none.
+pub fn ms_per_item(ms: u64, items: usize) -> f64 {
+    if items == 0 {
+        0.0
+    } else {
+        ms as f64 / items as f64
+    }
+}
+
 /// CPU time a process has used (user + system), in milliseconds, from /proc/PID/stat
 /// (`utime` and `stime` in clock ticks; Linux's USER_HZ is 100 on every platform it runs on).
 pub fn proc_cpu_ms(pid: u32) -> Option<u64> {

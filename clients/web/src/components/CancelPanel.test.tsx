@@ -31,7 +31,11 @@ describe("CancelPanel", () => {
       currency: "USD",
       policy: "Half back within 48 hours of the show.",
     });
-    vi.mocked(api.cancelBooking).mockResolvedValue({ ...booking, status: "cancelled" });
+    vi.mocked(api.cancelBooking).mockResolvedValue({
+      ...booking,
+      status: "cancelled",
+      payments: [{ refunded_amount: 1200 }],
+    } as unknown as Booking);
     const onCancelled = vi.fn();
     render(<CancelPanel booking={booking} onCancelled={onCancelled} />);
     await userEvent.click(screen.getByRole("button", { name: /Cancel booking BX-1/ }));

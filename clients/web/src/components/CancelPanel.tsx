@@ -5,11 +5,16 @@ import type { Booking } from "../api/types";
 import { ErrorMessage } from "./ErrorMessage";
 import { Money } from "./Money";
 
-export function CancelPanel({ booking, onCancelled }: { booking: Booking; onCancelled: (b: Booking, refund: number) => void }) {
+/** What has been refunded of a booking's payments so far (pending and succeeded refunds). */
+function refundedOf(booking: Booking): number {
+  return (booking.payments ?? []).reduce((sum, p) => sum + (p.refunded_amount ?? 0), 0);
+}
+
+export function CancelPanel({ booking, onCancelled }: { booking: Booking; onCancelled: (b: Booking) => void }) {
   const [preview, setPreview] = useState<CancellationQuote | null>(null);
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
-  const [done, setDone] = useState<{ refund: number } | null>(null);
+  const [done, setDone] = useState<{ refund: number; paid: boolean } | null>(null);
 
   if (done) {
     return (
@@ -19,6 +24,8 @@ export function CancelPanel({ booking, onCancelled }: { booking: Booking; onCanc
           <>
             A refund of <Money amount={done.refund} currency={booking.currency} /> is on its way to your card.
           </>
+        ) : done.paid ? (
+          "No refund is due under the cancellation policy."
         ) : (
           "Nothing was charged, so there is nothing to refund."
         )}
@@ -43,9 +50,9 @@ export function CancelPanel({ booking, onCancelled }: { booking: Booking; onCanc
     setError(null);
     try {
       const cancelled = await cancelBooking(booking.id);
-      const refund = preview?.refund_amount ?? 0;
-      setDone({ refund });
-      onCancelled(cancelled, refund);
+      // the refund this cancel wrote, as the server answered it
+      setDone({ refund: refundedOf(cancelled) - refundedOf(booking), paid: (preview?.paid_amount ?? 0) > 0 });
+      onCancelled(cancelled);
     } catch (err) {
       setError(err);
     } finally {

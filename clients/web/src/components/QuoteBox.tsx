@@ -15,7 +15,7 @@ export function QuoteBox({ quote }: { quote: Quote }) {
           </li>
         ))}
       </ul>
-      <p className="total">
+      <p className="sum">
         Total <strong data-testid="quote-total">{quote.total_amount !== undefined ? <Money amount={quote.total_amount} currency={quote.currency} /> : "—"}</strong>
       </p>
     </section>
