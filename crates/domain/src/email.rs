@@ -53,7 +53,8 @@ pub struct BookingEmail {
     pub show_time: String,
     /// `A1 (Stalls)`, or `2 place(s)` for general admission.
     pub places: Vec<String>,
-    /// The total with the currency's decimals (`25.50 USD`, `1200 JPY`).
+    /// The amount due as text, formatted from the integer minor units with the currency's
+    /// decimals: `25.50 USD` for 2550 cents, `1200 JPY` for 1200 yen.
     pub total: String,
     /// A hold's end, in the venue's zone (only in the email telling of the hold).
     pub held_until: Option<String>,
