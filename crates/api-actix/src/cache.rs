@@ -124,7 +124,11 @@ impl SeatMapCache {
     }
 
     /// Drops the show's entry (after a write through this instance).
-    pub fn invalidate(&self, show_id: i64) {
+    /// Drops the show's entry (nothing for `None`: an appointment has no seat map).
+    pub fn invalidate(&self, show_id: impl Into<Option<i64>>) {
+        let Some(show_id) = show_id.into() else {
+            return;
+        };
         if self.ttl.is_zero() {
             return;
         }

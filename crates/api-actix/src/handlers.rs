@@ -4,6 +4,8 @@ use actix_web::http::header::CONTENT_TYPE;
 use actix_web::HttpRequest;
 use boxoffice_domain::account::{Actor, SecretToken};
 use boxoffice_domain::booking::BookingRequest;
+use boxoffice_domain::error::Violations;
+use boxoffice_domain::marketplace::appointment::AppointmentRequest;
 use boxoffice_domain::catalog::{
     EventFilter, EventType, Layout, NewCity, NewEvent, NewShow, NewVenue, Page,
 };
@@ -26,7 +28,7 @@ use crate::ApiState;
 use paperclip::actix::web::Json;
 type Res<T> = Result<T, ApiError>;
 
-fn page(limit: Option<i64>, offset: Option<i64>) -> Res<Page> {
+pub(crate) fn page(limit: Option<i64>, offset: Option<i64>) -> Res<Page> {
     Ok(Page::parse(limit, offset)?)
 }
 
@@ -360,7 +362,7 @@ pub async fn import_pricing(
 
 // ---------- bookings ----------
 
-fn booked(state: &ApiState, b: Booked) -> CreatedJson<BookingDto> {
+pub(crate) fn booked(state: &ApiState, b: Booked) -> CreatedJson<BookingDto> {
     state.seat_cache.invalidate(b.booking.show_id);
     let mut dto = BookingDto::from(b.booking);
     dto.guest_token = b.guest_token.map(SecretToken::into_inner);
@@ -381,19 +383,72 @@ pub async fn create_booking(
     let (b, raw) = body.into_parts();
     let (work_state, actor) = (state.clone(), auth.0.clone());
     idempotent(&state, &auth.0, key, &req, &raw, move || async move {
-        let request = BookingRequest {
-            show_id: b.show_id,
-            seat_ids: b.seat_ids,
-            seat_labels: b.seat_labels,
-            quantity: b.quantity,
-            name: b.name.unwrap_or_default(),
-            phone: b.phone,
-            email: b.email,
+        let booked_ = match booking_target(&b)? {
+            Target::Show(show_id) => {
+                let request = BookingRequest {
+                    show_id,
+                    seat_ids: b.seat_ids,
+                    seat_labels: b.seat_labels,
+                    quantity: b.quantity,
+                    name: b.name.unwrap_or_default(),
+                    phone: b.phone,
+                    email: b.email,
+                };
+                work_state.bookings.book(&actor, request).await?
+            }
+            Target::Service(service_id) => {
+                let request = AppointmentRequest {
+                    service_id,
+                    starts_at: b.starts_at,
+                    notes: b.notes,
+                    name: b.name.unwrap_or_default(),
+                    phone: b.phone,
+                    email: b.email,
+                };
+                work_state.bookings.book_appointment(&actor, request).await?
+            }
         };
-        let booked_ = work_state.bookings.book(&actor, request).await?;
         Ok(booked(&work_state, booked_))
     })
     .await
+}
+
+/// What a `POST /bookings` books.
+enum Target {
+    Show(i64),
+    Service(i64),
+}
+
+/// Exactly one of `show_id` (with seats or a quantity) and `service_id` (with `starts_at`,
+/// optional `notes`); the fields of the other kind are refused (422).
+fn booking_target(b: &CreateBooking) -> Res<Target> {
+    let mut v = Violations::new();
+    let target = match (b.show_id, b.service_id) {
+        (Some(show_id), None) => {
+            if b.starts_at.is_some() || b.notes.is_some() {
+                v.add("starts_at", "starts_at and notes are for a service's slot (service_id)");
+            }
+            Some(Target::Show(show_id))
+        }
+        (None, Some(service_id)) => {
+            if b.seat_ids.is_some() || b.seat_labels.is_some() || b.quantity.is_some() {
+                v.add(
+                    "service_id",
+                    "a service's slot takes no seat_ids, seat_labels or quantity",
+                );
+            }
+            Some(Target::Service(service_id))
+        }
+        _ => {
+            v.add(
+                "show_id",
+                "give exactly one of show_id (seats or places of a show) or service_id (a slot of a service)",
+            );
+            None
+        }
+    };
+    v.finish()?;
+    target.ok_or_else(|| ApiError::from(DomainError::internal("unreachable: violations empty")))
 }
 
 /// Book one general-admission place of an event that has exactly one show
@@ -455,7 +510,7 @@ pub async fn list_bookings(
     Ok(Json(BookingList::from_paged(r)))
 }
 
-fn booking_id(raw: &str) -> Res<Uuid> {
+pub(crate) fn booking_id(raw: &str) -> Res<Uuid> {
     Uuid::parse_str(raw).map_err(|_| ApiError::not_found(format!("booking {raw} not found")))
 }
 

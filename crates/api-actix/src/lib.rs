@@ -23,6 +23,7 @@ use paperclip::v2::models::{DefaultApiRaw, Info};
 use paperclip::v2::schema::Apiv2Schema;
 
 pub mod accounts;
+pub mod appointments;
 pub mod auth;
 pub mod cache;
 pub mod codes;
@@ -175,6 +176,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             )
             .configure(webhooks::routes)
             .configure(marketplace::routes)
+            .configure(appointments::routes)
             .service(
                 web::resource("/cities")
                     .route(web::post().to(h::create_city))

@@ -12,8 +12,8 @@ use validator::Validate;
 
 use crate::auth::{Auth, MaybeAuth};
 use crate::dto::{
-    CategoryDto, CategoryList, CategoryQuery, CreateCategory, CreateService, ServiceDto,
-    ServiceList, ServiceQuery, UpdateCategory, UpdateService,
+    CategoryDto, CategoryList, CategoryQuery, CreateCategory, CreateService, ServiceChangeDto,
+    ServiceChangeQuery, ServiceDto, ServiceList, ServiceQuery, UpdateCategory, UpdateService,
 };
 use crate::error::ApiError;
 use crate::extract::Body;
@@ -174,23 +174,25 @@ pub async fn get_service(
 }
 
 /// Change a service (its provider or an admin): the fields given, the parts of the
-/// availability given
+/// availability given. Existing appointments are never cancelled: the answer lists the upcoming
+/// ones the new availability leaves outside its slots. `?dry_run=true` checks the change and
+/// answers the same without writing it
 #[api_v2_operation(operation_id = "update_service", tags(Services))]
 pub async fn update_service(
     state: web::Data<ApiState>,
     auth: Auth,
     id: web::Path<i64>,
+    q: web::Query<ServiceChangeQuery>,
     body: Body<UpdateService>,
-) -> Res<Json<ServiceDto>> {
+) -> Res<Json<ServiceChangeDto>> {
     let id = positive_id(id.into_inner(), "service")?;
     let patch = body.into_inner().into();
-    Ok(Json(
-        state
-            .marketplace
-            .update_service(&auth.0, id, patch)
-            .await?
-            .into(),
-    ))
+    let dry_run = q.dry_run.unwrap_or(false);
+    let update = state
+        .marketplace
+        .update_service(&auth.0, id, patch, dry_run)
+        .await?;
+    Ok(Json(ServiceChangeDto::new(update, !dry_run)))
 }
 
 /// Delete a service (its provider or an admin): it is marked deleted and kept; it leaves the

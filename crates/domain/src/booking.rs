@@ -28,7 +28,10 @@ impl BookingStatus {
         match (self, action) {
             (S::Held, A::Pay) => Ok(S::Confirmed),
             (S::Held, A::Expire) => Ok(S::Expired),
-            (S::Held | S::Confirmed, A::Cancel) => Ok(S::Cancelled),
+            (S::Held | S::Pending | S::Confirmed, A::Cancel) => Ok(S::Cancelled),
+            (S::Held, A::Submit) => Ok(S::Pending),
+            (S::Pending, A::Accept) => Ok(S::Confirmed),
+            (S::Pending, A::Decline) => Ok(S::Cancelled),
             (S::Confirmed, A::Complete) => Ok(S::Completed),
             (S::Expired, A::Revive) => Ok(S::Confirmed),
             (from, action) => Err(DomainError::IllegalTransition {
@@ -196,17 +199,33 @@ fn blank_to_none(v: &Option<String>) -> Option<&str> {
     v.as_deref().map(str::trim).filter(|s| !s.is_empty())
 }
 
+/// The buyer of a booking: a name and at least one of phone or email, all well-formed (blank
+/// contacts count as absent). Failures go to `v`.
+pub fn parse_buyer(
+    name: &str,
+    phone: &Option<String>,
+    email: &Option<String>,
+    v: &mut Violations,
+) -> Option<Buyer> {
+    let name = v.check("name", Name::parse(name));
+    let phone_v = blank_to_none(phone).and_then(|p| v.check("phone", Phone::parse(p)));
+    let email_v = blank_to_none(email).and_then(|e| v.check("email", Email::parse(e)));
+    if blank_to_none(phone).is_none() && blank_to_none(email).is_none() {
+        v.add("email", "give at least one of phone or email");
+    }
+    name.map(|name| Buyer {
+        name,
+        phone: phone_v,
+        email: email_v,
+    })
+}
+
 impl BookingRequest {
     /// Parses the request into a command: a booking has 1..=`max_places` distinct seats or
     /// places, a name, and at least one of phone/email, all well-formed.
     pub fn parse(self, max_places: u32) -> Result<BookingCommand, DomainError> {
         let mut v = Violations::new();
-        let name = v.check("name", Name::parse(&self.name));
-        let phone = blank_to_none(&self.phone).and_then(|p| v.check("phone", Phone::parse(p)));
-        let email = blank_to_none(&self.email).and_then(|e| v.check("email", Email::parse(e)));
-        if blank_to_none(&self.phone).is_none() && blank_to_none(&self.email).is_none() {
-            v.add("email", "give at least one of phone or email");
-        }
+        let buyer = parse_buyer(&self.name, &self.phone, &self.email, &mut v);
         let places = parse_places(
             self.seat_ids,
             self.seat_labels,
@@ -218,11 +237,11 @@ impl BookingRequest {
             v.add("show_id", "show_id is a positive integer");
         }
         v.finish()?;
-        match (name, places) {
-            (Some(name), Some(places)) => Ok(BookingCommand {
+        match (buyer, places) {
+            (Some(buyer), Some(places)) => Ok(BookingCommand {
                 show_id: self.show_id,
                 places,
-                buyer: Buyer { name, phone, email },
+                buyer,
                 user_id: None,
                 guest_token_hash: None,
                 actor: crate::account::HISTORY_ACTOR_GUEST.to_owned(),
@@ -263,8 +282,12 @@ pub fn not_held(id: Uuid, status: BookingStatus) -> DomainError {
 pub struct Booking {
     pub id: Uuid,
     pub reference: String,
-    pub show_id: i64,
-    pub event_id: i64,
+    /// The show of a booking of seats or places; `None` for an appointment.
+    pub show_id: Option<i64>,
+    /// The event of that show; `None` for an appointment.
+    pub event_id: Option<i64>,
+    /// The slot of an appointment (kind `appointment`); `None` for a show's booking.
+    pub appointment: Option<crate::marketplace::appointment::Appointment>,
     pub status: BookingStatus,
     pub customer_name: String,
     pub phone: Option<String>,
@@ -286,7 +309,33 @@ pub struct Booking {
     pub payments: Vec<Payment>,
 }
 
+/// What a booking books: a show's seats or places, or a provider's time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BookingKind {
+    Show,
+    Appointment,
+}
+
+impl BookingKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            BookingKind::Show => "show",
+            BookingKind::Appointment => "appointment",
+        }
+    }
+}
+
 impl Booking {
+    /// A show's booking or an appointment.
+    pub fn kind(&self) -> BookingKind {
+        if self.appointment.is_some() {
+            BookingKind::Appointment
+        } else {
+            BookingKind::Show
+        }
+    }
+
     /// A hold that is past its deadline: it is expired, whether or not that has been written.
     pub fn hold_is_past_due(&self, now: DateTime<Utc>) -> bool {
         hold_past_due(self.status, self.expires_at, now)

@@ -34,9 +34,12 @@ pub fn cancellation_refund(
     now: DateTime<Utc>,
     policy: &RefundPolicy,
 ) -> Result<i64, DomainError> {
-    status_at(stored, expires_at, now).apply(BookingAction::Cancel)?;
+    let status = status_at(stored, expires_at, now);
+    status.apply(BookingAction::Cancel)?;
     match paid {
         None => Ok(0),
+        // An appointment its provider never accepted: everything back, as a decline gives.
+        Some(p) if status == BookingStatus::Pending => Ok(decline_refund(p.amount, p.refunded)),
         Some(p) => refund_amount(
             policy,
             p.amount,
@@ -49,11 +52,17 @@ pub fn cancellation_refund(
     }
 }
 
+/// What a provider's decline of a pending appointment refunds (and a customer's cancel of one
+/// the provider has not accepted yet): everything that remains of the payment.
+pub fn decline_refund(amount: i64, refunded: i64) -> i64 {
+    (amount - refunded).max(0)
+}
+
 /// Why a booking in `status` cannot be cancelled, as a machine code (`booking_<status>`);
 /// `None` for the statuses that can be.
 pub fn refusal_reason(status: BookingStatus) -> Option<&'static str> {
     match status {
-        BookingStatus::Held | BookingStatus::Confirmed => None,
+        BookingStatus::Held | BookingStatus::Pending | BookingStatus::Confirmed => None,
         BookingStatus::Expired => Some("booking_expired"),
         BookingStatus::Cancelled => Some("booking_cancelled"),
         BookingStatus::Completed => Some("booking_completed"),

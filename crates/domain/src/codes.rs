@@ -99,7 +99,7 @@ codes! {
         RefundExceedsPayment => "refund_exceeds_payment", "the database's cap refused a refund (a concurrent refund came first)";
         GatewayRefMismatch => "gateway_ref_mismatch", "a webhook names another gateway charge than the payment's";
         Duplicate => "duplicate", "a city with the same name and country exists";
-        NotSeated => "not_seated", "a seat or pricing import into a general-admission show";
+        NotSeated => "not_seated", "a seat or pricing import into a general-admission show, or a seat change of an appointment";
         RequestInProgress => "request_in_progress", "a request with the same Idempotency-Key is still being worked on";
         NoShow => "no_show", "booking an event that has no show";
         AmbiguousShow => "ambiguous_show", "booking an event that has more than one show";
@@ -107,6 +107,9 @@ codes! {
         IllegalRefundTransition => "illegal_refund_transition", "a refund status change its state machine does not allow";
         GatewayIdempotencyMismatch => "gateway_idempotency_mismatch", "the gateway saw this idempotency key with another charge or refund";
         AlreadyDelivered => "already_delivered", "retrying an outbox message that was delivered (or changed while the retry was asked)";
+        SlotTaken => "slot_taken", "the provider is busy at that time (another appointment or its buffers), or the class is full";
+        ServiceInactive => "service_inactive", "booking a service its provider has switched off";
+        NotAnAppointment => "not_an_appointment", "moving (or accepting, declining) a booking that is not an appointment";
     }
 }
 

@@ -212,7 +212,19 @@ impl Delivery {
         // Every channel the booking has: email, then a text message. A failure retries the
         // message, so a channel that went through may see it again (at least once).
         if booking.email.is_some() {
-            let show = self.ports.catalog.show_time(booking.show_id).await?;
+            let show = match (&booking.appointment, booking.show_id) {
+                (Some(a), _) => ShowTime {
+                    starts_at: a.starts_at,
+                    time_zone: a.time_zone,
+                },
+                (None, Some(show_id)) => self.ports.catalog.show_time(show_id).await?,
+                (None, None) => {
+                    return Err(DomainError::internal(format!(
+                        "booking {} has neither a show nor an appointment",
+                        booking.id
+                    )))
+                }
+            };
             let email = email_for(c.topic, &booking, show, &self.public_url, c.message_id)?;
             if let Some(email) = email {
                 self.ports.notifier.send_email(email).await?;

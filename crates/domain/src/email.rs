@@ -49,9 +49,11 @@ pub struct BookingEmail {
     pub opening: String,
     pub reference: String,
     pub status: String,
-    /// The show's start in its venue's zone ([`crate::time_zone::TimeZone::local`]).
+    /// The show's (an appointment's) start in its venue's (provider's) zone
+    /// ([`crate::time_zone::TimeZone::local`]).
     pub show_time: String,
-    /// `A1 (Stalls)`, or `2 place(s)` for general admission.
+    /// `A1 (Stalls)`, or `2 place(s)` for general admission, or the service and the end of an
+    /// appointment: `Haircut (until 10:45)`.
     pub places: Vec<String>,
     /// The amount due as text, formatted from the integer minor units with the currency's
     /// decimals: `25.50 USD` for 2550 cents, `1200 JPY` for 1200 yen.
@@ -78,6 +80,13 @@ pub fn booking_email(
     show: ShowTime,
     public_url: &str,
 ) -> BookingEmail {
+    let appointment = booking.appointment.iter().map(|a| {
+        format!(
+            "{} (until {})",
+            a.service_title,
+            a.local_end().format("%H:%M")
+        )
+    });
     let places = booking
         .items
         .iter()
@@ -86,6 +95,7 @@ pub fn booking_email(
             (Some(label), None) => label.clone(),
             _ => format!("{} place(s)", i.quantity),
         })
+        .chain(appointment)
         .collect();
     let total = Money {
         amount_minor: booking.total_amount,
@@ -98,7 +108,7 @@ pub fn booking_email(
     BookingEmail {
         subject: headline(topic, &booking.reference),
         name: booking.customer_name.clone(),
-        opening: opening(topic).to_owned(),
+        opening: opening(topic, booking.kind()).to_owned(),
         reference: booking.reference.clone(),
         status: booking.status.as_str().to_owned(),
         show_time: show.time_zone.local(show.starts_at),

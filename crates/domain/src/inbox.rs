@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 use crate::account::Actor;
-use crate::booking::Booking;
+use crate::booking::{Booking, BookingKind};
 use crate::catalog::{Page, Paged};
 use crate::error::{DomainError, FieldError};
 use crate::outbox::Topic;
@@ -51,6 +51,9 @@ pub fn headline(topic: Topic, reference: &str) -> String {
         Topic::BookingExpired => format!("Your hold on booking {reference} has ended"),
         Topic::BookingCompleted => format!("Thank you for coming: booking {reference}"),
         Topic::BookingSeatsChanged => format!("Your seats changed: booking {reference}"),
+        Topic::BookingPending => format!("Booking {reference} is waiting for the provider"),
+        Topic::BookingRescheduled => format!("Booking {reference} has a new time"),
+        Topic::AppointmentReminder => format!("Reminder: your appointment {reference} is soon"),
         Topic::PaymentSucceeded => format!("Payment received for booking {reference}"),
         Topic::PaymentFailed => format!("Payment failed for booking {reference}"),
         Topic::RefundIssued => format!("Refund issued for booking {reference}"),
@@ -62,8 +65,13 @@ pub fn headline(topic: Topic, reference: &str) -> String {
     }
 }
 
-/// The first sentence of a message about a booking.
-pub fn opening(topic: Topic) -> &'static str {
+/// The first sentence of a message about a booking of `kind`.
+pub fn opening(topic: Topic, kind: BookingKind) -> &'static str {
+    if kind == BookingKind::Appointment {
+        if let Some(sentence) = appointment_opening(topic) {
+            return sentence;
+        }
+    }
     match topic {
         Topic::BookingHeld => "Your booking is held for you. Pay before the hold ends to keep it.",
         Topic::BookingConfirmed => "Your booking is confirmed. Enjoy the show!",
@@ -78,8 +86,36 @@ pub fn opening(topic: Topic) -> &'static str {
             "Your payment did not go through; you can try again while the hold runs."
         }
         Topic::RefundIssued => "A refund for your booking has been issued.",
+        Topic::BookingPending => {
+            "Your booking is paid and waits for the provider to accept it."
+        }
+        Topic::BookingRescheduled => "Your booking has moved to a new time.",
+        Topic::AppointmentReminder => "Your appointment starts soon.",
         Topic::Announcement | Topic::PasswordResetRequested | Topic::Webhook => "",
     }
+}
+
+/// The sentences that differ for an appointment (the others are the same for any booking).
+fn appointment_opening(topic: Topic) -> Option<&'static str> {
+    Some(match topic {
+        Topic::BookingHeld => {
+            "Your appointment is held for you. Pay before the hold ends to keep it."
+        }
+        Topic::BookingConfirmed => "Your appointment is confirmed. See you then!",
+        Topic::BookingCancelled => {
+            "Your appointment has been cancelled. Any refund due is on its way."
+        }
+        Topic::BookingExpired => {
+            "The hold on your appointment ended before it was paid; its time is free again."
+        }
+        Topic::BookingCompleted => "Your appointment is over. Thank you for booking.",
+        Topic::BookingPending => {
+            "Your appointment is booked and waits for the provider to accept it. If they \
+             decline, everything you paid is refunded."
+        }
+        Topic::BookingRescheduled => "Your appointment has moved to a new time.",
+        _ => return None,
+    })
 }
 
 /// The inbox notification of an outbox message about `booking`, for its account; `None` for a
@@ -96,7 +132,7 @@ pub fn in_app_for(
         topic: topic.as_str().to_owned(),
         booking_id: Some(booking.id),
         title: headline(topic, &booking.reference),
-        body: opening(topic).to_owned(),
+        body: opening(topic, booking.kind()).to_owned(),
         created_at: at,
     })
 }

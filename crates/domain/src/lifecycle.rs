@@ -384,7 +384,11 @@ impl PaymentService {
         actor.require_user()?;
         let payment = self.payments.get_payment(payment_id).await?;
         let booking = self.bookings.get_booking(payment.booking_id).await?;
-        let organizer = self.catalog.show_organizer(booking.show_id).await?;
+        let organizer = match (&booking.appointment, booking.show_id) {
+            (Some(a), _) => Some(a.provider_id),
+            (None, Some(show_id)) => self.catalog.show_organizer(show_id).await?,
+            (None, None) => None,
+        };
         actor.require_event_manager(organizer)?;
         let mut v = Violations::new();
         if let Some(a) = amount {

@@ -25,6 +25,12 @@ pub enum Topic {
     BookingExpired,
     BookingCompleted,
     BookingSeatsChanged,
+    /// An appointment paid (or free) and waiting for its provider's acceptance.
+    BookingPending,
+    /// An appointment moved to another slot.
+    BookingRescheduled,
+    /// An appointment starts soon (the service's reminder time before it).
+    AppointmentReminder,
     PaymentSucceeded,
     PaymentFailed,
     RefundIssued,
@@ -38,13 +44,16 @@ pub enum Topic {
 }
 
 impl Topic {
-    pub const ALL: [Topic; 12] = [
+    pub const ALL: [Topic; 15] = [
         Topic::BookingHeld,
         Topic::BookingConfirmed,
         Topic::BookingCancelled,
         Topic::BookingExpired,
         Topic::BookingCompleted,
         Topic::BookingSeatsChanged,
+        Topic::BookingPending,
+        Topic::BookingRescheduled,
+        Topic::AppointmentReminder,
         Topic::PaymentSucceeded,
         Topic::PaymentFailed,
         Topic::RefundIssued,
@@ -62,6 +71,9 @@ impl Topic {
             Topic::BookingExpired => "booking.expired",
             Topic::BookingCompleted => "booking.completed",
             Topic::BookingSeatsChanged => "booking.seats_changed",
+            Topic::BookingPending => "booking.pending",
+            Topic::BookingRescheduled => "booking.rescheduled",
+            Topic::AppointmentReminder => "appointment.reminder",
             Topic::PaymentSucceeded => "payment.succeeded",
             Topic::PaymentFailed => "payment.failed",
             Topic::RefundIssued => "refund.issued",
@@ -81,6 +93,7 @@ impl Topic {
         match to {
             BookingStatus::Held if from == Some(BookingStatus::Held) => Topic::BookingSeatsChanged,
             BookingStatus::Held => Topic::BookingHeld,
+            BookingStatus::Pending => Topic::BookingPending,
             BookingStatus::Confirmed => Topic::BookingConfirmed,
             BookingStatus::Cancelled => Topic::BookingCancelled,
             BookingStatus::Expired => Topic::BookingExpired,

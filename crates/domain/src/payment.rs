@@ -108,7 +108,7 @@ pub fn settlement_for(
         S::Held if !past_due => Settlement::Confirm,
         S::Held | S::Expired if now < show_starts_at => Settlement::TryRevive,
         S::Held | S::Expired => Settlement::Refund(PaymentOutcome::RefundedBookingExpired),
-        S::Confirmed | S::Completed | S::Cancelled => {
+        S::Pending | S::Confirmed | S::Completed | S::Cancelled => {
             Settlement::Refund(PaymentOutcome::RefundedBookingCancelled)
         }
     }

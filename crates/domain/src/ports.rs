@@ -11,6 +11,7 @@ use uuid::Uuid;
 
 use crate::account::{NewRefreshToken, NewUser, Role, Rotation, TokenHash, User, UserPatch};
 use crate::booking::{Booking, BookingCommand, Places};
+use crate::marketplace::appointment::AppointmentCommand;
 use crate::catalog::{
     City, Event, EventDetail, EventFilter, NewCity, NewEvent, NewShow, NewVenue, Page, Paged,
     SeatDetail, ShowDetail, Venue,
@@ -123,9 +124,10 @@ pub trait BookingRepository: Send + Sync + 'static {
         now: DateTime<Utc>,
     ) -> Result<Booking, DomainError>;
     async fn get_booking(&self, id: Uuid) -> Result<Booking, DomainError>;
-    /// When a show starts (the refund policy counts from it). MUST return `NotFound("show")`
-    /// for an unknown show.
-    async fn show_starts_at(&self, show_id: i64) -> Result<DateTime<Utc>, DomainError>;
+    /// When a booking's show or appointment starts (the refund policy counts from it) and on
+    /// which terms ([`crate::engine::BookingTx::terms`], read without locks). MUST return
+    /// `NotFound("booking")` for an unknown booking.
+    async fn booking_terms(&self, id: Uuid) -> Result<crate::engine::BookingTerms, DomainError>;
     async fn find_bookings(
         &self,
         filter: BookingFilter,
@@ -180,6 +182,53 @@ pub trait BookingRepository: Send + Sync + 'static {
         places: Places,
         now: DateTime<Utc>,
     ) -> Result<crate::quote::QuoteInputs, DomainError>;
+
+    /// Books a slot in one transaction by [`crate::engine::appoint::book_appointment`]. MUST
+    /// return `Conflict { slot_taken }` when the database refuses the time (a racing booking
+    /// took it), `NotFound("service")` for an unknown service.
+    async fn book_appointment(
+        &self,
+        command: AppointmentCommand,
+        now: DateTime<Utc>,
+    ) -> Result<Booking, DomainError>;
+    /// [`crate::engine::appoint::accept`] in one transaction.
+    async fn accept_appointment(
+        &self,
+        id: Uuid,
+        now: DateTime<Utc>,
+        actor: String,
+    ) -> Result<Booking, DomainError>;
+    /// [`crate::engine::appoint::decline`] in one transaction.
+    async fn decline_appointment(
+        &self,
+        id: Uuid,
+        now: DateTime<Utc>,
+        actor: String,
+    ) -> Result<Cancelled, DomainError>;
+    /// [`crate::engine::appoint::move_slot`] in one transaction.
+    async fn move_appointment(
+        &self,
+        id: Uuid,
+        starts_at: DateTime<Utc>,
+        now: DateTime<Utc>,
+        actor: String,
+    ) -> Result<Booking, DomainError>;
+    /// The appointments of a provider's services (kind `appointment`) that start in
+    /// `[from, to)`, with the given status (as stored) when one is given, earliest first.
+    async fn find_appointments(
+        &self,
+        filter: AppointmentFilter,
+        page: Page,
+    ) -> Result<Paged<Booking>, DomainError>;
+}
+
+/// Which appointments a provider lists.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AppointmentFilter {
+    pub provider_id: Uuid,
+    pub from: DateTime<Utc>,
+    pub to: DateTime<Utc>,
+    pub status: Option<crate::booking::BookingStatus>,
 }
 
 /// A cancelled booking and the refund its cancellation started, if any.

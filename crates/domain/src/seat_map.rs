@@ -116,7 +116,7 @@ impl SeatState {
                 status: SeatStatus::Held,
                 held_until: expires_at,
             },
-            BookingStatus::Confirmed | BookingStatus::Completed => SeatState {
+            BookingStatus::Pending | BookingStatus::Confirmed | BookingStatus::Completed => SeatState {
                 status: SeatStatus::Booked,
                 held_until: None,
             },

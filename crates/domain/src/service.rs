@@ -27,6 +27,23 @@ use crate::seat_map::SeatMap;
 use crate::values::SeatLabel;
 use crate::values::{Email, Phone};
 
+mod appointments;
+pub use appointments::may_manage_appointment;
+
+/// A signed-in caller's profile fills what a booking request leaves blank: the name, and the
+/// email when neither email nor phone is given.
+fn default_buyer(actor: &Actor, name: &mut String, email: &mut Option<String>, phone: &Option<String>) {
+    if let Some(user) = actor.user() {
+        if name.trim().is_empty() {
+            *name = user.display_name();
+        }
+        let blank = |v: &Option<String>| v.as_deref().is_none_or(|s| s.trim().is_empty());
+        if blank(email) && blank(phone) {
+            *email = Some(user.email.clone());
+        }
+    }
+}
+
 /// Settings the rules need.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct BookingRules {
@@ -304,15 +321,7 @@ impl BookingService {
         actor: &Actor,
         mut request: BookingRequest,
     ) -> Result<Booked, DomainError> {
-        if let Some(user) = actor.user() {
-            if request.name.trim().is_empty() {
-                request.name = user.display_name();
-            }
-            let blank = |v: &Option<String>| v.as_deref().is_none_or(|s| s.trim().is_empty());
-            if blank(&request.email) && blank(&request.phone) {
-                request.email = Some(user.email.clone());
-            }
-        }
+        default_buyer(actor, &mut request.name, &mut request.email, &request.phone);
         let mut command = request.parse(self.rules.max_seats_per_booking)?;
         command.actor = actor.history_label();
         command.hold_for = self.rules.hold_for;
@@ -355,8 +364,8 @@ impl BookingService {
         quote_booking(&inputs, &places, now)
     }
 
-    /// One booking, for its owner, its guest-token holder or an admin; anyone else gets the same
-    /// 404 as for an unknown id. A past-due hold reads as `expired` ([`Booking::as_of`]).
+    /// One booking, for its owner, its guest-token holder, an admin, or an appointment's
+    /// provider; anyone else gets the same 404 as for an unknown id. A past-due hold reads as `expired` ([`Booking::as_of`]).
     pub async fn get(
         &self,
         actor: &Actor,
@@ -367,14 +376,15 @@ impl BookingService {
         Ok(booking.as_of(self.clock.now()))
     }
 
-    /// [`Self::get`] without the expiry view (the history needs the stored status).
+    /// [`Self::get`] without the expiry view (the history needs the stored status). An
+    /// appointment's provider reads it too.
     async fn get_as_stored(
         &self,
         actor: &Actor,
         id: Uuid,
         guest_token: Option<&str>,
     ) -> Result<Booking, DomainError> {
-        readable_booking(self.repo.as_ref(), actor, id, guest_token).await
+        self.readable_or_provided(actor, id, guest_token).await
     }
 
     /// Bookings as they stand now (past-due holds read as expired).
@@ -494,15 +504,15 @@ impl BookingService {
         .await
     }
 
-    /// Cancels a booking (owner, guest-token holder or admin); its seats or places are free again
-    /// at once.
+    /// Cancels a booking (owner, guest-token holder or admin; an appointment's provider declines
+    /// it instead, or asks an admin); its seats, places or time are free again at once.
     pub async fn cancel(
         &self,
         actor: &Actor,
         id: Uuid,
         guest_token: Option<&str>,
     ) -> Result<Booking, DomainError> {
-        let booking = self.get(actor, id, guest_token).await?;
+        let booking = readable_booking(self.repo.as_ref(), actor, id, guest_token).await?;
         let reason = cancellation_reason(actor, booking.user_id);
         let label = actor.history_label();
         let cancelled = self
@@ -515,9 +525,19 @@ impl BookingService {
                 self.rules.refund_policy,
             )
             .await?;
+        self.with_refund_carried_out(cancelled, &label).await
+    }
+
+    /// The booking a cancellation (or a decline) answered, its refund carried out at once when
+    /// the gateway is wired (else left `pending` for the sweep).
+    async fn with_refund_carried_out(
+        &self,
+        cancelled: crate::ports::Cancelled,
+        label: &str,
+    ) -> Result<Booking, DomainError> {
         let mut booking = cancelled.booking;
         if let (Some(pending), Some(refunds)) = (cancelled.refund, &self.refunds) {
-            let refund = refunds.carry_out(pending, &label).await?;
+            let refund = refunds.carry_out(pending, label).await?;
             // Show the refund's answer on the booking just returned.
             for payment in &mut booking.payments {
                 for r in &mut payment.refunds {
@@ -541,13 +561,9 @@ impl BookingService {
         guest_token: Option<&str>,
     ) -> Result<CancellationQuote, DomainError> {
         let booking = self.get_as_stored(actor, id, guest_token).await?;
-        let starts_at = self.repo.show_starts_at(booking.show_id).await?;
-        quote_cancellation(
-            &booking,
-            starts_at,
-            self.clock.now(),
-            &self.rules.refund_policy,
-        )
+        let terms = self.repo.booking_terms(id).await?;
+        let policy = terms.refund_policy.unwrap_or(self.rules.refund_policy);
+        quote_cancellation(&booking, terms.starts_at, self.clock.now(), &policy)
     }
 
     /// The history of a booking, oldest first: to those who may read the booking ([`Self::get`];

@@ -11,11 +11,15 @@ use serde::{Deserialize, Serialize};
 /// Booking states (ARCHITECTURE.md, docs/lifecycle.md):
 /// `held --pay--> confirmed --show ends--> completed`, `held --expire--> expired`,
 /// `expired --revive--> confirmed` (a payment that arrived after the hold expired, while the same
-/// seats were still free), `held|confirmed --cancel--> cancelled`.
+/// seats were still free), `held|confirmed --cancel--> cancelled`. Appointments of a service
+/// whose provider accepts each one first (issue 14): `held --submit--> pending` (paid, or free),
+/// `pending --accept--> confirmed`, `pending --decline|cancel--> cancelled`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum BookingStatus {
     Held,
+    /// Paid (or free), waiting for the provider to accept or decline (appointments only).
+    Pending,
     Confirmed,
     Completed,
     Expired,
@@ -31,6 +35,12 @@ pub enum BookingAction {
     Complete,
     /// A late payment brings an expired booking back (its seats were still free).
     Revive,
+    /// Paid (or free) and sent to the provider, who accepts each appointment first.
+    Submit,
+    /// The provider accepts a pending appointment.
+    Accept,
+    /// The provider declines a pending appointment.
+    Decline,
 }
 
 impl BookingAction {
@@ -41,13 +51,17 @@ impl BookingAction {
             BookingAction::Cancel => "cancelled",
             BookingAction::Complete => "completed",
             BookingAction::Revive => "revived",
+            BookingAction::Submit => "submitted",
+            BookingAction::Accept => "accepted",
+            BookingAction::Decline => "declined",
         }
     }
 }
 
 impl BookingStatus {
-    pub const ALL: [BookingStatus; 5] = [
+    pub const ALL: [BookingStatus; 6] = [
         BookingStatus::Held,
+        BookingStatus::Pending,
         BookingStatus::Confirmed,
         BookingStatus::Completed,
         BookingStatus::Expired,
@@ -57,6 +71,7 @@ impl BookingStatus {
     pub fn as_str(self) -> &'static str {
         match self {
             BookingStatus::Held => "held",
+            BookingStatus::Pending => "pending",
             BookingStatus::Confirmed => "confirmed",
             BookingStatus::Completed => "completed",
             BookingStatus::Expired => "expired",
@@ -68,9 +83,12 @@ impl BookingStatus {
         Self::ALL.into_iter().find(|st| st.as_str() == s)
     }
 
-    /// Held and confirmed bookings occupy their seats or places.
+    /// Held, pending and confirmed bookings occupy their seats, places or time.
     pub fn is_active(self) -> bool {
-        matches!(self, BookingStatus::Held | BookingStatus::Confirmed)
+        matches!(
+            self,
+            BookingStatus::Held | BookingStatus::Pending | BookingStatus::Confirmed
+        )
     }
 
     /// The status a new booking starts in: a hold when there is something to pay, confirmed at

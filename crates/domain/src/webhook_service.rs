@@ -158,7 +158,11 @@ impl WebhookDispatch<'_> {
         if !subscribable(c.topic) {
             return Ok(0);
         }
-        let targets = self.store.targets(c.topic, booking.event_id).await?;
+        let mut targets = self.store.targets(c.topic, booking.event_id).await?;
+        // An appointment's provider hears of it as an event's organiser does of its bookings.
+        if let Some(a) = &booking.appointment {
+            targets.organizer_id = Some(a.provider_id);
+        }
         let deliveries: Vec<NewDelivery> = targets
             .webhooks
             .iter()

@@ -32,13 +32,16 @@ pub const SECRET_MAX_CHARS: usize = 256;
 pub const SECRET_PREFIX: &str = "whsec_";
 
 /// The events a webhook may subscribe to: the news about bookings, in this order.
-pub const EVENTS: [Topic; 9] = [
+pub const EVENTS: [Topic; 12] = [
     Topic::BookingHeld,
     Topic::BookingConfirmed,
     Topic::BookingCancelled,
     Topic::BookingExpired,
     Topic::BookingCompleted,
     Topic::BookingSeatsChanged,
+    Topic::BookingPending,
+    Topic::BookingRescheduled,
+    Topic::AppointmentReminder,
     Topic::PaymentSucceeded,
     Topic::PaymentFailed,
     Topic::RefundIssued,
@@ -54,6 +57,9 @@ pub fn subscribable(topic: Topic) -> bool {
         | Topic::BookingExpired
         | Topic::BookingCompleted
         | Topic::BookingSeatsChanged
+        | Topic::BookingPending
+        | Topic::BookingRescheduled
+        | Topic::AppointmentReminder
         | Topic::PaymentSucceeded
         | Topic::PaymentFailed
         | Topic::RefundIssued => true,
@@ -407,9 +413,10 @@ pub trait WebhookStore: Send + Sync + 'static {
     /// Deletes the webhook, its deliveries and their outbox rows (nothing more is sent).
     /// MUST return `NotFound("webhook")` for an unknown id.
     async fn delete(&self, id: Uuid) -> Result<(), DomainError>;
-    /// The organiser of the event `event_id` and the active webhooks subscribed to `topic`,
-    /// with their owners' role and standing.
-    async fn targets(&self, topic: Topic, event_id: i64) -> Result<Targets, DomainError>;
+    /// The organiser of the event `event_id` (none without an event) and the active webhooks
+    /// subscribed to `topic`, with their owners' role and standing.
+    async fn targets(&self, topic: Topic, event_id: Option<i64>)
+        -> Result<Targets, DomainError>;
     /// Writes each delivery that its webhook does not have yet for its source message, with
     /// its outbox row (topic `webhook`, about the delivery, due at its `created_at`); the
     /// others are left as they are (a message delivered again fans out once). A webhook

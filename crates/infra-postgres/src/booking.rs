@@ -14,10 +14,13 @@ use boxoffice_domain::booking::{
     Booking, BookingCommand, BookingStatus, Places, HISTORY_ACTOR_SYSTEM, REASON_SHOW_ENDED,
 };
 use boxoffice_domain::catalog::{Page, Paged};
-use boxoffice_domain::engine::{cancel, change, expire, quote};
+use boxoffice_domain::engine::{appoint, cancel, change, expire, quote, BookingTerms};
+use boxoffice_domain::marketplace::appointment::AppointmentCommand;
 use boxoffice_domain::outbox::Topic;
 use boxoffice_domain::payment::{HistoryEntry, RefundPolicy};
-use boxoffice_domain::ports::{BookingFilter, BookingRepository, Cancelled, ContactQuery};
+use boxoffice_domain::ports::{
+    AppointmentFilter, BookingFilter, BookingRepository, Cancelled, ContactQuery,
+};
 use boxoffice_domain::DomainError;
 use chrono::{DateTime, Utc};
 use diesel::dsl::count_star;
@@ -53,15 +56,33 @@ impl PgBookingRepository {
     }
 }
 
-/// Confirmed bookings of shows that ended become `completed`, with their history rows and their
-/// outbox messages (the domain's topic of the change), in one statement.
+/// Confirmed bookings of shows that ended, then confirmed appointments that ended, become
+/// `completed`, with their history rows and their outbox messages (the domain's topic of the
+/// change): one statement each.
 fn complete_ended_tx(
     conn: &mut PgConnection,
     now: DateTime<Utc>,
     limit: i64,
 ) -> Result<u64, TxError> {
+    let shows = complete_ended_of(conn, "shows s ON s.id = b.show_id", now, limit)?;
+    let appointments = complete_ended_of(
+        conn,
+        "appointments s ON s.booking_id = b.id",
+        now,
+        limit,
+    )?;
+    Ok(shows + appointments)
+}
+
+/// [`complete_ended_tx`] for the bookings joined to `source` (aliased `s`, with its `ends_at`).
+fn complete_ended_of(
+    conn: &mut PgConnection,
+    source: &str,
+    now: DateTime<Utc>,
+    limit: i64,
+) -> Result<u64, TxError> {
     let n = diesel::sql_query(format!(
-        "WITH due AS (SELECT b.id FROM bookings b JOIN shows s ON s.id = b.show_id \
+        "WITH due AS (SELECT b.id FROM bookings b JOIN {source} \
            WHERE b.status = '{confirmed}' AND {ended} \
            ORDER BY s.ends_at, b.id LIMIT $2 FOR UPDATE OF b SKIP LOCKED), \
          done AS (UPDATE bookings b SET status = '{completed}', updated_at = $1 \
@@ -101,16 +122,17 @@ impl BookingRepository for PgBookingRepository {
             .await
     }
 
-    async fn show_starts_at(&self, show_id: i64) -> Result<DateTime<Utc>, DomainError> {
+    async fn booking_terms(&self, id: Uuid) -> Result<BookingTerms, DomainError> {
         self.db
             .run(move |conn| {
-                shows::table
-                    .find(show_id)
-                    .select(shows::starts_at)
+                let show_id: Option<i64> = bookings::table
+                    .find(id)
+                    .select(bookings::show_id)
                     .first(conn)
                     .optional()
                     .map_err(map_db_error)?
-                    .ok_or_else(|| DomainError::not_found("show", show_id))
+                    .ok_or_else(|| DomainError::not_found("booking", id))?;
+                crate::appointments::terms(conn, id, show_id)
             })
             .await
     }
@@ -128,7 +150,7 @@ impl BookingRepository for PgBookingRepository {
         self.db
             .run(move |conn| {
                 let build = || {
-                    let mut q = bookings::table.inner_join(shows::table).into_boxed();
+                    let mut q = bookings::table.left_join(shows::table).into_boxed();
                     if let Some(user_id) = filter.user_id {
                         q = q.filter(bookings::user_id.eq(user_id));
                     }
@@ -147,11 +169,11 @@ impl BookingRepository for PgBookingRepository {
                     .select(count_star())
                     .first(conn)
                     .map_err(map_db_error)?;
-                let rows: Vec<(BookingRow, i64)> = build()
+                let rows: Vec<(BookingRow, Option<i64>)> = build()
                     .order((bookings::created_at.desc(), bookings::id))
                     .limit(page.limit)
                     .offset(page.offset)
-                    .select((BookingRow::as_select(), shows::event_id))
+                    .select((BookingRow::as_select(), shows::event_id.nullable()))
                     .load(conn)
                     .map_err(map_db_error)?;
                 let items = bookings_from_rows(conn, rows).map_err(TxError::into_domain)?;
@@ -211,6 +233,62 @@ impl BookingRepository for PgBookingRepository {
     ) -> Result<boxoffice_domain::quote::QuoteInputs, DomainError> {
         self.db
             .engine(move |tx| quote::quote_inputs(tx, show_id, &places, now))
+            .await
+    }
+
+    async fn book_appointment(
+        &self,
+        command: AppointmentCommand,
+        now: DateTime<Utc>,
+    ) -> Result<Booking, DomainError> {
+        self.db
+            .engine(move |tx| appoint::book_appointment(tx, &command, now))
+            .await
+    }
+
+    async fn accept_appointment(
+        &self,
+        id: Uuid,
+        now: DateTime<Utc>,
+        actor: String,
+    ) -> Result<Booking, DomainError> {
+        self.db
+            .engine(move |tx| appoint::accept(tx, id, now, &actor))
+            .await
+    }
+
+    async fn decline_appointment(
+        &self,
+        id: Uuid,
+        now: DateTime<Utc>,
+        actor: String,
+    ) -> Result<Cancelled, DomainError> {
+        self.db
+            .engine(move |tx| appoint::decline(tx, id, now, &actor))
+            .await
+    }
+
+    async fn move_appointment(
+        &self,
+        id: Uuid,
+        starts_at: DateTime<Utc>,
+        now: DateTime<Utc>,
+        actor: String,
+    ) -> Result<Booking, DomainError> {
+        self.db
+            .engine(move |tx| appoint::move_slot(tx, id, starts_at, now, &actor))
+            .await
+    }
+
+    async fn find_appointments(
+        &self,
+        filter: AppointmentFilter,
+        page: Page,
+    ) -> Result<Paged<Booking>, DomainError> {
+        self.db
+            .run(move |conn| {
+                crate::appointments::find(conn, &filter, page).map_err(TxError::into_domain)
+            })
             .await
     }
 }

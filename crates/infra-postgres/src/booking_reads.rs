@@ -44,15 +44,22 @@ fn load_items(
 
 pub(crate) fn bookings_from_rows(
     conn: &mut PgConnection,
-    rows: Vec<(BookingRow, i64)>,
+    rows: Vec<(BookingRow, Option<i64>)>,
 ) -> Result<Vec<Booking>, TxError> {
     let ids: Vec<Uuid> = rows.iter().map(|(b, _)| b.id).collect();
     let mut items = load_items(conn, &ids)?;
     let mut payments = load_payments(conn, &ids)?;
+    let appointment_ids: Vec<Uuid> = rows
+        .iter()
+        .filter(|(b, _)| b.show_id.is_none())
+        .map(|(b, _)| b.id)
+        .collect();
+    let mut appointments = crate::appointments::load_appointments(conn, &appointment_ids)?;
     rows.into_iter()
         .map(|(b, event_id)| {
             let its = items.remove(&b.id).unwrap_or_default();
             let mut booking = booking_from(b, event_id, its)?;
+            booking.appointment = appointments.remove(&booking.id);
             booking.payments = payments.remove(&booking.id).unwrap_or_default();
             Ok(booking)
         })
@@ -60,10 +67,10 @@ pub(crate) fn bookings_from_rows(
 }
 
 pub(crate) fn load_booking(conn: &mut PgConnection, id: Uuid) -> Result<Booking, TxError> {
-    let row: Option<(BookingRow, i64)> = bookings::table
-        .inner_join(shows::table)
+    let row: Option<(BookingRow, Option<i64>)> = bookings::table
+        .left_join(shows::table)
         .filter(bookings::id.eq(id))
-        .select((BookingRow::as_select(), shows::event_id))
+        .select((BookingRow::as_select(), shows::event_id.nullable()))
         .first(conn)
         .optional()?;
     let row = row.ok_or_else(|| DomainError::not_found("booking", id))?;

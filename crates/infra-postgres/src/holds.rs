@@ -97,7 +97,7 @@ impl SalesDeltas {
 pub(crate) struct LockedRow {
     id: Uuid,
     status: String,
-    show_id: i64,
+    show_id: Option<i64>,
     quantity: i32,
     total_amount: i64,
     currency: String,

@@ -18,6 +18,7 @@ use diesel::Connection;
 use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
 
 mod accounts;
+mod appointments;
 mod batch;
 mod booking;
 mod booking_reads;
@@ -396,6 +397,8 @@ pub fn map_db_error(e: DieselError) -> DomainError {
                             code: ConflictCode::RefundExceedsPayment,
                             message: "refunds would add up to more than was paid".into(),
                         }
+                    } else if constraint == "ck_class_places_capacity" {
+                        boxoffice_domain::marketplace::appointment::slot_taken()
                     } else if constraint == "ck_refunds_payment_succeeded" {
                         DomainError::Conflict {
                             code: ConflictCode::PaymentNotSucceeded,
@@ -407,6 +410,10 @@ pub fn map_db_error(e: DieselError) -> DomainError {
                 }
                 DatabaseErrorKind::ForeignKeyViolation => {
                     DomainError::invalid(constraint, "refers to something that does not exist")
+                }
+                // `no_double_booking`: the provider's time is taken.
+                DatabaseErrorKind::ExclusionViolation => {
+                    boxoffice_domain::marketplace::appointment::slot_taken()
                 }
                 _ => DomainError::internal_from("database", e),
             }

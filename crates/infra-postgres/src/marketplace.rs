@@ -13,6 +13,8 @@ use boxoffice_domain::marketplace::catalog::{
     Category, CategoryRepository, NewCategory, NewService, Service, ServiceFilter,
     ServiceRepository, ServiceSort,
 };
+use boxoffice_domain::marketplace::catalog::UpcomingAppointment;
+use boxoffice_domain::marketplace::slots::BookedTime;
 use boxoffice_domain::time_zone::TimeZone;
 use boxoffice_domain::{ConflictCode, DomainError};
 use chrono::{DateTime, NaiveDate, Utc};
@@ -407,7 +409,7 @@ fn category_exists(conn: &mut PgConnection, id: i64) -> Result<(), TxError> {
     ensure_exists(found, "category", id).map(|_| ())
 }
 
-fn find_service(conn: &mut PgConnection, id: i64) -> Result<Service, TxError> {
+pub(crate) fn find_service(conn: &mut PgConnection, id: i64) -> Result<Service, TxError> {
     services::table
         .find(id)
         .select(ServiceRow::as_select())
@@ -529,4 +531,32 @@ impl ServiceRepository for PgServiceRepository {
             })
             .await
     }
+    async fn booked_time(
+        &self,
+        provider_id: Uuid,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<BookedTime>, DomainError> {
+        self.db
+            .run(move |conn| {
+                crate::appointments::booked_time(conn, provider_id, (from, to), now)
+                    .map_err(TxError::into_domain)
+            })
+            .await
+    }
+
+    async fn upcoming_appointments(
+        &self,
+        service_id: i64,
+        from: DateTime<Utc>,
+    ) -> Result<Vec<UpcomingAppointment>, DomainError> {
+        self.db
+            .run(move |conn| {
+                crate::appointments::upcoming(conn, service_id, from, from)
+                    .map_err(TxError::into_domain)
+            })
+            .await
+    }
+
 }

@@ -198,7 +198,7 @@ impl From<ClassCountsRow> for SeatClassAvailability {
 pub(crate) struct BookingRow {
     pub id: Uuid,
     pub reference: String,
-    pub show_id: i64,
+    pub show_id: Option<i64>,
     pub status: String,
     pub customer_name: String,
     pub phone: Option<String>,
@@ -240,7 +240,7 @@ impl From<ItemRow> for BookingItem {
 
 pub(crate) fn booking_from(
     r: BookingRow,
-    event_id: i64,
+    event_id: Option<i64>,
     items: Vec<BookingItem>,
 ) -> Result<Booking, DomainError> {
     Ok(Booking {
@@ -249,6 +249,7 @@ pub(crate) fn booking_from(
         reference: r.reference,
         show_id: r.show_id,
         event_id,
+        appointment: None,
         customer_name: r.customer_name,
         phone: r.phone,
         email: r.email,

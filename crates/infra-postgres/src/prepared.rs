@@ -78,7 +78,7 @@ impl<Conn> RunQueryDsl<Conn> for ClassSnapshotQuery<'_> {}
 /// order, so the counters are touched in one ordered pass). The FKs of the items and the history rows to the bookings are checked
 /// at the end of the statement, when the booking rows exist.
 pub(crate) struct WriteBookingsQuery {
-    pub show_ids: Vec<i64>,
+    pub show_ids: Vec<Option<i64>>,
     pub created: Vec<DateTime<Utc>>,
     pub ids: Vec<Uuid>,
     pub references: Vec<String>,
@@ -162,18 +162,19 @@ impl QueryId for WriteBookingsQuery {
 impl QueryFragment<Pg> for WriteBookingsQuery {
     fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, Pg>) -> QueryResult<()> {
         out.push_sql(
-            "WITH b AS (INSERT INTO bookings (id, reference, show_id, status, customer_name, \
-             phone, email, quantity, total_amount, currency, created_at, updated_at, user_id, \
-             guest_token_hash, expires_at) \
-             SELECT u.id, u.reference, u.show_id, u.status, u.name, u.phone, u.email, \
-             u.quantity, u.total, u.currency, u.created_at, u.created_at, u.user_id, \
-             u.guest_token_hash, u.expires_at FROM unnest(",
+            "WITH b AS (INSERT INTO bookings (id, reference, show_id, kind, status, \
+             customer_name, phone, email, quantity, total_amount, currency, created_at, \
+             updated_at, user_id, guest_token_hash, expires_at) \
+             SELECT u.id, u.reference, u.show_id, \
+             CASE WHEN u.show_id IS NULL THEN 'appointment' ELSE 'show' END, u.status, u.name, \
+             u.phone, u.email, u.quantity, u.total, u.currency, u.created_at, u.created_at, \
+             u.user_id, u.guest_token_hash, u.expires_at FROM unnest(",
         );
         out.push_bind_param::<Array<SqlUuid>, _>(&self.ids)?;
         out.push_sql(", ");
         out.push_bind_param::<Array<Text>, _>(&self.references)?;
         out.push_sql(", ");
-        out.push_bind_param::<Array<Int8>, _>(&self.show_ids)?;
+        out.push_bind_param::<Array<Nullable<Int8>>, _>(&self.show_ids)?;
         out.push_sql(", ");
         out.push_bind_param::<Array<Timestamptz>, _>(&self.created)?;
         out.push_sql(", ");

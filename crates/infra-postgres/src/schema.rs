@@ -93,7 +93,7 @@ diesel::table! {
     bookings (id) {
         id -> Uuid,
         reference -> Text,
-        show_id -> Int8,
+        show_id -> Nullable<Int8>,
         status -> Text,
         customer_name -> Text,
         phone -> Nullable<Text>,
@@ -107,6 +107,34 @@ diesel::table! {
         user_id -> Nullable<Uuid>,
         guest_token_hash -> Nullable<Bytea>,
         expires_at -> Nullable<Timestamptz>,
+        kind -> Text,
+    }
+}
+
+diesel::table! {
+    appointments (booking_id) {
+        booking_id -> Uuid,
+        service_id -> Int8,
+        provider_id -> Uuid,
+        starts_at -> Timestamptz,
+        ends_at -> Timestamptz,
+        buffer_before_minutes -> Int4,
+        buffer_after_minutes -> Int4,
+        places -> Int4,
+        notes -> Text,
+        occupied -> Tstzrange,
+        class_key -> Text,
+        active -> Bool,
+        reminded_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    class_places (service_id, starts_at) {
+        service_id -> Int8,
+        starts_at -> Timestamptz,
+        capacity -> Int4,
+        taken -> Int4,
     }
 }
 
@@ -353,6 +381,8 @@ diesel::joinable!(booking_items -> seats (seat_id));
 diesel::joinable!(booking_items -> seat_classes (seat_class_id));
 diesel::joinable!(services -> users (provider_id));
 diesel::joinable!(services -> categories (category_id));
+diesel::joinable!(appointments -> bookings (booking_id));
+diesel::joinable!(appointments -> services (service_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     cities,
@@ -377,4 +407,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     webhook_deliveries,
     categories,
     services,
+    appointments,
+    class_places,
 );

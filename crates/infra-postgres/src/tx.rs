@@ -11,9 +11,11 @@ use boxoffice_domain::booking::{
 };
 use boxoffice_domain::catalog::{Show, ShowKind};
 use boxoffice_domain::engine::{
-    BookingTx, HistoryRecord, Lock, LockedBooking, LockedPayment, NewBooking, NewPaymentRow,
+    BookingTerms, BookingTx, HistoryRecord, TimeHolder, Lock, LockedBooking, LockedPayment, NewBooking, NewPaymentRow,
     NewRefundRow, PaymentChange, RefundChange, SeatHolder, ShowRecord, StatusChange, StoredItem,
 };
+use boxoffice_domain::marketplace::appointment::AppointmentTime;
+use boxoffice_domain::marketplace::catalog::Service;
 use boxoffice_domain::outbox::OutboxMessage;
 use boxoffice_domain::payment::{Payment, PaymentStatus, Refund};
 use boxoffice_domain::pricing::TierPrices;
@@ -71,9 +73,11 @@ impl<'c> PgTx<'c> {
         }
     }
 
-    fn touch(&mut self, show_id: i64) {
-        if !self.shows.contains(&show_id) {
-            self.shows.push(show_id);
+    fn touch(&mut self, show_id: impl Into<Option<i64>>) {
+        if let Some(show_id) = show_id.into() {
+            if !self.shows.contains(&show_id) {
+                self.shows.push(show_id);
+            }
         }
     }
 
@@ -268,7 +272,7 @@ impl BookingTx for PgTx<'_> {
         Ok(locked)
     }
 
-    fn show_of_booking(&mut self, id: Uuid) -> Result<i64, DomainError> {
+    fn show_of_booking(&mut self, id: Uuid) -> Result<Option<i64>, DomainError> {
         bookings::table
             .find(id)
             .select(bookings::show_id)
@@ -326,12 +330,45 @@ impl BookingTx for PgTx<'_> {
             deltas.rows().collect()
         };
         match WriteBookingsQuery::new(rows, &counters).execute(self.conn) {
-            Ok(_) => Ok(()),
+            Ok(_) => crate::appointments::insert(self.conn, rows).map_err(db),
             Err(e) => {
                 self.reference_clash = is_reference_clash(&e);
                 Err(db(e))
             }
         }
+    }
+
+    fn service(&mut self, id: i64) -> Result<Service, DomainError> {
+        crate::marketplace::find_service(self.conn, id).map_err(tx_err)
+    }
+
+    fn provider_time(
+        &mut self,
+        provider_id: Uuid,
+        range: (DateTime<Utc>, DateTime<Utc>),
+    ) -> Result<Vec<TimeHolder>, DomainError> {
+        crate::appointments::provider_time(self.conn, provider_id, range)
+    }
+
+    fn appointment_time(&mut self, booking_id: Uuid) -> Result<AppointmentTime, DomainError> {
+        crate::appointments::time_of(self.conn, booking_id)
+    }
+
+    fn move_appointment(
+        &mut self,
+        booking_id: Uuid,
+        time: &AppointmentTime,
+        now: DateTime<Utc>,
+    ) -> Result<(), DomainError> {
+        crate::appointments::move_to(self.conn, booking_id, time, now).map_err(db)
+    }
+
+    fn try_reactivate_appointment(&mut self, booking_id: Uuid) -> Result<bool, DomainError> {
+        crate::appointments::try_reactivate(self.conn, booking_id)
+    }
+
+    fn terms(&mut self, booking: &LockedBooking) -> Result<BookingTerms, DomainError> {
+        crate::appointments::terms(self.conn, booking.id, booking.show_id)
     }
 
     fn set_status(&mut self, change: &StatusChange) -> Result<(), DomainError> {
@@ -394,6 +431,10 @@ impl BookingTx for PgTx<'_> {
     }
 
     fn release_places(&mut self, booking: &LockedBooking) -> Result<(), DomainError> {
+        let Some(show_id) = booking.show_id else {
+            crate::appointments::release(self.conn, booking.id).map_err(db)?;
+            return Ok(());
+        };
         let freed: Vec<(Option<i64>, Option<i64>)> = diesel::update(
             booking_items::table
                 .filter(booking_items::booking_id.eq(booking.id))
@@ -409,7 +450,7 @@ impl BookingTx for PgTx<'_> {
         if general_places {
             diesel::update(
                 shows::table
-                    .filter(shows::id.eq(booking.show_id))
+                    .filter(shows::id.eq(show_id))
                     .filter(shows::kind.eq(ShowKind::General.as_str())),
             )
             .set(shows::free_places.eq(shows::free_places + i32_of(booking.quantity)))
@@ -505,6 +546,9 @@ impl BookingTx for PgTx<'_> {
             items.iter().filter_map(|i| Some((i.class_id?, i.seat_id?))),
             1,
         );
+        let show_id = booking
+            .show_id
+            .ok_or_else(|| DomainError::internal("replacing the items of an appointment"))?;
         diesel::insert_into(booking_items::table)
             .values(
                 items
@@ -512,7 +556,7 @@ impl BookingTx for PgTx<'_> {
                     .map(|i| {
                         (
                             booking_items::booking_id.eq(booking.id),
-                            booking_items::show_id.eq(booking.show_id),
+                            booking_items::show_id.eq(show_id),
                             booking_items::seat_id.eq(i.seat_id),
                             booking_items::seat_class_id.eq(i.class_id),
                             booking_items::label.eq(i.label.clone()),

@@ -297,16 +297,23 @@ impl WebhookStore for PgWebhookStore {
             .await
     }
 
-    async fn targets(&self, topic: Topic, event_id: i64) -> Result<Targets, DomainError> {
+    async fn targets(
+        &self,
+        topic: Topic,
+        event_id: Option<i64>,
+    ) -> Result<Targets, DomainError> {
         self.db
             .run(move |conn| {
-                let organizer_id: Option<Uuid> = events::table
-                    .find(event_id)
-                    .select(events::organizer_id)
-                    .first::<Option<Uuid>>(conn)
-                    .optional()
-                    .map_err(map_db_error)?
-                    .flatten();
+                let organizer_id: Option<Uuid> = match event_id {
+                    None => None,
+                    Some(event_id) => events::table
+                        .find(event_id)
+                        .select(events::organizer_id)
+                        .first::<Option<Uuid>>(conn)
+                        .optional()
+                        .map_err(map_db_error)?
+                        .flatten(),
+                };
                 let rows: Vec<TargetRow> = diesel::sql_query(
                     "SELECT w.id, w.owner_id, u.role, u.active AS owner_active, w.events, \
                      w.active, w.created_at \

@@ -289,14 +289,14 @@ fn lock_booking_reads_the_stored_row() {
         let b = tx.lock_booking(Uuid::from_u128(7)).unwrap();
         assert_eq!(
             (b.status, b.show_id, b.quantity),
-            (BookingStatus::Held, GA, 3)
+            (BookingStatus::Held, Some(GA), 3)
         );
         assert_eq!(
             (b.total_amount, b.currency, b.expires_at),
             (7_500, usd(), Some(now()))
         );
         assert!(b.is_past_due(now()));
-        assert_eq!(tx.show_of_booking(b.id), Ok(GA));
+        assert_eq!(tx.show_of_booking(b.id), Ok(Some(GA)));
     });
 }
 

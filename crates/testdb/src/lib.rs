@@ -54,7 +54,7 @@ fn template_name() -> String {
 
 /// Every migration's `up.sql`, so that editing one gets a fresh template too (a test checks the
 /// list names every migration).
-const MIGRATION_SQL: [&str; 16] = [
+const MIGRATION_SQL: [&str; 17] = [
     include_str!("../../../migrations/2026-11-22-000001_booking_core/up.sql"),
     include_str!("../../../migrations/2026-11-22-000002_class_counters/up.sql"),
     include_str!("../../../migrations/2026-11-22-000003_accounts/up.sql"),
@@ -71,6 +71,7 @@ const MIGRATION_SQL: [&str; 16] = [
     include_str!("../../../migrations/2026-12-07-010000_webhooks/up.sql"),
     include_str!("../../../migrations/2026-12-07-020000_venue_time_zone/up.sql"),
     include_str!("../../../migrations/2026-12-08-000000_marketplace_catalog/up.sql"),
+    include_str!("../../../migrations/2026-12-09-000000_appointments/up.sql"),
 ];
 
 impl TestDb {

@@ -8,6 +8,7 @@ use serde_json::{json, Value};
 use crate::helpers::*;
 
 mod access;
+mod appointments;
 mod categories;
 mod document;
 mod search;

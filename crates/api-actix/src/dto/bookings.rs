@@ -31,9 +31,16 @@ pub struct BookingDto {
     pub id: Uuid,
     /// Short human reference, e.g. BX-7KQ2M9AB3F.
     pub reference: String,
-    pub show_id: i64,
-    pub event_id: i64,
-    /// held, confirmed, completed, expired or cancelled
+    /// `show` (seats or places of a show) or `appointment` (a slot of a service).
+    pub kind: String,
+    /// The show (null for an appointment).
+    pub show_id: Option<i64>,
+    /// The show's event (null for an appointment).
+    pub event_id: Option<i64>,
+    /// The slot of an appointment (null for a show's booking).
+    pub appointment: Option<super::marketplace::AppointmentDto>,
+    /// held, pending (an appointment waiting for its provider), confirmed, completed, expired
+    /// or cancelled
     pub status: String,
     pub name: String,
     pub phone: Option<String>,
@@ -67,9 +74,11 @@ impl From<Booking> for BookingDto {
     fn from(b: Booking) -> Self {
         Self {
             id: b.id,
+            kind: b.kind().as_str().to_owned(),
             reference: b.reference,
             show_id: b.show_id,
             event_id: b.event_id,
+            appointment: b.appointment.map(Into::into),
             status: b.status.as_str().to_owned(),
             name: b.customer_name,
             phone: b.phone,

@@ -7,7 +7,11 @@ use boxoffice_domain::marketplace::availability::{
     clock_time, weekday_name, Availability, AvailabilityException, AvailabilityInput,
     AvailabilityPatch, ExceptionInput, WeeklyIntervalInput,
 };
-use boxoffice_domain::marketplace::catalog::{Category, Service, ServiceInput, ServicePatch};
+use boxoffice_domain::marketplace::appointment::Appointment;
+use boxoffice_domain::marketplace::catalog::{
+    Category, Service, ServiceInput, ServicePatch, ServiceUpdate,
+};
+use boxoffice_domain::marketplace::slots::Slot;
 use chrono::{DateTime, NaiveDate, Utc};
 use paperclip::actix::Apiv2Schema;
 use serde::{Deserialize, Serialize};
@@ -425,6 +429,178 @@ impl From<Service> for ServiceDto {
             deleted_at: s.deleted_at,
             created_at: s.created_at,
             updated_at: s.updated_at,
+        }
+    }
+}
+
+// ---------- slots and appointments ----------
+
+/// A local wall-clock time of the provider's zone, `YYYY-MM-DDTHH:MM:SS` (no offset).
+fn local(t: chrono::NaiveDateTime) -> String {
+    t.format("%Y-%m-%dT%H:%M:%S").to_string()
+}
+
+/// `GET /services/{id}/slots`: the range (RFC 3339 instants). Default: from now, 7 days; at most
+/// 31 days.
+#[derive(Debug, Deserialize, Apiv2Schema)]
+pub struct SlotQuery {
+    /// Slots starting at or after this instant (default: now).
+    pub from: Option<DateTime<Utc>>,
+    /// Slots starting before this instant (default: `from` + 7 days; at most `from` + 31 days).
+    pub to: Option<DateTime<Utc>>,
+}
+
+/// A free slot: book it with `POST /bookings {service_id, starts_at}`.
+#[derive(Debug, Serialize, Apiv2Schema)]
+pub struct SlotDto {
+    /// The start (UTC): the `starts_at` to book.
+    #[serde(serialize_with = "timestamp::serialize")]
+    pub starts_at: DateTime<Utc>,
+    /// `starts_at` + the service's duration (UTC).
+    #[serde(serialize_with = "timestamp::serialize")]
+    pub ends_at: DateTime<Utc>,
+    /// The start on the provider's wall clock (`time_zone`), e.g. `2027-03-28T01:30:00`.
+    pub local_start: String,
+    /// The end on the provider's wall clock.
+    pub local_end: String,
+    /// The zone's offset from UTC at the start, in seconds (7200 for CEST).
+    pub utc_offset_seconds: i32,
+    /// Places left: 1 for a free one-to-one slot; for a class, its capacity minus places booked.
+    pub remaining: u32,
+}
+
+impl From<Slot> for SlotDto {
+    fn from(s: Slot) -> Self {
+        Self {
+            starts_at: s.starts_at,
+            ends_at: s.ends_at,
+            local_start: local(s.local_start),
+            local_end: local(s.local_end),
+            utc_offset_seconds: s.utc_offset_seconds,
+            remaining: s.remaining,
+        }
+    }
+}
+
+/// The free slots of a service, earliest first.
+#[derive(Debug, Serialize, Apiv2Schema)]
+pub struct SlotList {
+    pub service_id: i64,
+    /// The provider's IANA zone, in which `local_start` and `local_end` are told.
+    pub time_zone: String,
+    #[serde(serialize_with = "timestamp::serialize")]
+    pub from: DateTime<Utc>,
+    #[serde(serialize_with = "timestamp::serialize")]
+    pub to: DateTime<Utc>,
+    pub items: Vec<SlotDto>,
+}
+
+/// The slot of an appointment booking.
+#[derive(Debug, Serialize, Apiv2Schema)]
+pub struct AppointmentDto {
+    pub service_id: i64,
+    pub service_title: String,
+    /// The provider (user id).
+    pub provider_id: Uuid,
+    #[serde(serialize_with = "timestamp::serialize")]
+    pub starts_at: DateTime<Utc>,
+    #[serde(serialize_with = "timestamp::serialize")]
+    pub ends_at: DateTime<Utc>,
+    /// The provider's IANA zone.
+    pub time_zone: String,
+    /// The start on the provider's wall clock, e.g. `2027-03-28T10:00:00`.
+    pub local_start: String,
+    /// The end on the provider's wall clock.
+    pub local_end: String,
+    /// Places taken (1).
+    pub places: u32,
+    /// The customer's note to the provider ('' when none).
+    pub notes: String,
+}
+
+impl From<Appointment> for AppointmentDto {
+    fn from(a: Appointment) -> Self {
+        Self {
+            local_start: local(a.local_start()),
+            local_end: local(a.local_end()),
+            service_id: a.service_id,
+            service_title: a.service_title,
+            provider_id: a.provider_id,
+            starts_at: a.starts_at,
+            ends_at: a.ends_at,
+            time_zone: a.time_zone.name().to_owned(),
+            places: a.places,
+            notes: a.notes,
+        }
+    }
+}
+
+/// `PUT /bookings/{id}/slot`: the new start, a free slot of the same service.
+#[derive(Debug, Deserialize, Apiv2Schema)]
+#[serde(deny_unknown_fields)]
+pub struct MoveSlot {
+    pub starts_at: DateTime<Utc>,
+}
+
+/// `GET /providers/me/appointments`.
+#[derive(Debug, Deserialize, Apiv2Schema, Validate)]
+pub struct AppointmentQuery {
+    /// Appointments starting at or after this instant (default: now).
+    pub from: Option<DateTime<Utc>>,
+    /// Appointments starting before this instant (default: `from` + 31 days; at most that).
+    pub to: Option<DateTime<Utc>>,
+    /// Only this status as stored: held, pending, confirmed, completed, expired or cancelled.
+    pub status: Option<String>,
+    #[validate(range(min = 1, max = 500, message = "limit must be between 1 and 500"))]
+    pub limit: Option<i64>,
+    #[validate(range(min = 0, message = "offset must not be negative"))]
+    pub offset: Option<i64>,
+}
+
+/// `PATCH /services/{id}?dry_run=true` checks a change without writing it.
+#[derive(Debug, Deserialize, Apiv2Schema)]
+pub struct ServiceChangeQuery {
+    /// Check only: answer the service as it would be and its conflicts; write nothing.
+    pub dry_run: Option<bool>,
+}
+
+/// An active appointment that the service's availability leaves outside its slots (kept as it
+/// is: an availability change never cancels an appointment).
+#[derive(Debug, Serialize, Apiv2Schema)]
+pub struct AvailabilityConflictDto {
+    pub booking_id: Uuid,
+    #[serde(serialize_with = "timestamp::serialize")]
+    pub starts_at: DateTime<Utc>,
+    #[serde(serialize_with = "timestamp::serialize")]
+    pub ends_at: DateTime<Utc>,
+}
+
+/// A changed service (or, with `dry_run`, as it would be) and the appointments its
+/// availability leaves outside its slots.
+#[derive(Debug, Serialize, Apiv2Schema)]
+pub struct ServiceChangeDto {
+    pub service: ServiceDto,
+    /// Upcoming active appointments that are not on a slot of the new availability, earliest
+    /// first (empty when none).
+    pub availability_conflicts: Vec<AvailabilityConflictDto>,
+    /// Whether the change was written (false for a dry run).
+    pub saved: bool,
+}
+
+impl ServiceChangeDto {
+    pub fn new(u: ServiceUpdate, saved: bool) -> Self {
+        Self {
+            service: u.service.into(),
+            availability_conflicts: u
+                .conflicts
+                .into_iter()
+                .map(|c| AvailabilityConflictDto {
+                    booking_id: c.booking_id,
+                    starts_at: c.starts_at,
+                    ends_at: c.ends_at,
+                })
+                .collect(),
+            saved,
         }
     }
 }

@@ -116,13 +116,22 @@ pub struct CreateShow {
     pub seats: Option<Vec<SeatInput>>,
 }
 
-/// Book seats (`seat_ids` or `seat_labels`) of a seated show, or a `quantity` of a
-/// general-admission show. Guests give `name` and at least one of `phone`/`email`; for a
-/// signed-in caller they default to the profile and the booking belongs to the account.
+/// Book seats (`seat_ids` or `seat_labels`) of a seated show, a `quantity` of a
+/// general-admission show, or a slot of a service (`service_id` and `starts_at`, optional
+/// `notes`). Give exactly one of `show_id` and `service_id`. Guests give `name` and at least one
+/// of `phone`/`email`; for a signed-in caller they default to the profile and the booking
+/// belongs to the account.
 #[derive(Debug, Deserialize, Apiv2Schema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateBooking {
-    pub show_id: i64,
+    /// The show to book seats or places of.
+    pub show_id: Option<i64>,
+    /// The service to book a slot of (an appointment): give `starts_at` too.
+    pub service_id: Option<i64>,
+    /// The slot's start, one of `GET /services/{id}/slots` (with `service_id`).
+    pub starts_at: Option<DateTime<Utc>>,
+    /// A note to the provider (with `service_id`), at most 2,000 characters.
+    pub notes: Option<String>,
     /// Seats by id. Give exactly one of `seat_ids`, `seat_labels` (seated shows) or `quantity`
     /// (general admission).
     pub seat_ids: Option<Vec<i64>>,

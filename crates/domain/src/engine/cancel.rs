@@ -18,7 +18,8 @@ pub fn cancellation_refund_reason(reason: &str) -> String {
 /// Cancels a booking (locking it and its succeeded payment) as
 /// [`crate::cancellation::cancellation_refund`] decides — a past-due hold is expired, and an
 /// expired booking cannot be cancelled — freeing its places at once. A paid booking gets the
-/// refund that decision gives under `policy`, written `pending` for the gateway.
+/// refund that decision gives under `policy` (an appointment: under its service's own terms),
+/// written `pending` for the gateway.
 pub fn cancel(
     tx: &mut dyn BookingTx,
     id: Uuid,
@@ -29,14 +30,13 @@ pub fn cancel(
 ) -> Result<Cancelled, DomainError> {
     let booking = tx.lock_booking(id)?;
     let payment = tx.lock_payment_of_booking(id, PaymentStatus::Succeeded)?;
-    let paid = match &payment {
-        Some(p) => Some(Paid {
-            amount: p.amount,
-            refunded: p.refunded,
-            show_starts_at: tx.show(booking.show_id)?.snapshot.starts_at,
-        }),
-        None => None,
-    };
+    let terms = tx.terms(&booking)?;
+    let paid = payment.as_ref().map(|p| Paid {
+        amount: p.amount,
+        refunded: p.refunded,
+        show_starts_at: terms.starts_at,
+    });
+    let policy = terms.refund_policy.as_ref().unwrap_or(policy);
     let due = cancellation_refund(booking.status, booking.expires_at, paid, now, policy)?;
     change_status(
         tx,

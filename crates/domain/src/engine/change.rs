@@ -28,7 +28,14 @@ pub fn change_seats(
     now: DateTime<Utc>,
     actor: &str,
 ) -> Result<Booking, DomainError> {
-    let show_id = tx.show_of_booking(id)?;
+    let Some(show_id) = tx.show_of_booking(id)? else {
+        return Err(DomainError::Conflict {
+            code: crate::codes::ConflictCode::NotSeated,
+            message: format!(
+                "booking {id} is an appointment: move it with PUT /bookings/{id}/slot"
+            ),
+        });
+    };
     let show = tx.show(show_id)?;
     let ids = seat_ids_of(tx, &show, places)?;
     let mut seats = tx.seats(&ids, Lock::ForUpdate)?;

@@ -32,7 +32,7 @@ pub(crate) fn expire_locked(
 /// Locks the bookings `ids` that no other transaction holds and writes down those that are
 /// past due once locked (one being paid right now was skipped: its settlement decides).
 /// Returns how many.
-fn expire_these(
+pub(crate) fn expire_these(
     tx: &mut dyn BookingTx,
     ids: &mut Vec<Uuid>,
     now: DateTime<Utc>,

@@ -16,6 +16,7 @@
 //! (id order, skipping rows another transaction holds) → payment → refund rows → the show row
 //! and the class sales counters.
 
+pub mod appoint;
 pub mod book;
 pub mod cancel;
 pub mod change;
@@ -33,6 +34,9 @@ use crate::booking::{Booking, BookingStatus, PlannedItem, SeatSnapshot, ShowSnap
 use crate::error::DomainError;
 use crate::outbox::{topic_of, OutboxMessage, Topic};
 use crate::payment::{HistoryEntity, Payment, PaymentOutcome, PaymentStatus, RefundStatus};
+use crate::marketplace::appointment::AppointmentTime;
+use crate::marketplace::catalog::Service;
+use crate::marketplace::slots::BookedTime;
 use crate::values::{Currency, SeatLabel};
 
 pub use crate::ports::{Cancelled, PendingRefund, Settled};
@@ -50,7 +54,8 @@ pub struct LockedBooking {
     pub id: Uuid,
     /// As stored (a past-due hold is still `held` here: see [`Self::status_at`]).
     pub status: BookingStatus,
-    pub show_id: i64,
+    /// `None` for an appointment.
+    pub show_id: Option<i64>,
     pub quantity: u32,
     pub total_amount: i64,
     pub currency: Currency,
@@ -91,7 +96,9 @@ pub struct StoredItem {
 pub struct NewBooking {
     pub id: Uuid,
     pub reference: String,
-    pub show_id: i64,
+    /// `None` for an appointment (then `appointment` is set and `items` is empty).
+    pub show_id: Option<i64>,
+    pub appointment: Option<NewAppointment>,
     pub status: BookingStatus,
     pub customer_name: String,
     pub phone: Option<String>,
@@ -108,6 +115,34 @@ pub struct NewBooking {
     pub items: Vec<PlannedItem>,
     /// The outbox message of the creation, written with the booking.
     pub notice: OutboxMessage,
+}
+
+/// The appointment row of a new appointment booking.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewAppointment {
+    pub time: AppointmentTime,
+    pub notes: String,
+}
+
+/// An active appointment of a provider and the stored state of its booking.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TimeHolder {
+    pub booking_id: Uuid,
+    pub status: BookingStatus,
+    pub expires_at: Option<DateTime<Utc>>,
+    pub time: BookedTime,
+}
+
+/// What a booking's payment and cancellation depend on besides the booking row: when it starts,
+/// and for an appointment its service's own terms.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BookingTerms {
+    /// The show's or the appointment's start.
+    pub starts_at: DateTime<Utc>,
+    /// The service's cancellation terms (`None`: the platform's, a show's booking).
+    pub refund_policy: Option<crate::payment::RefundPolicy>,
+    /// The provider accepts each appointment first (never for a show).
+    pub requires_acceptance: bool,
 }
 
 /// One row of a booking's history.
@@ -240,8 +275,9 @@ pub trait BookingTx {
     /// Locks the bookings among `ids` that no other transaction holds (id order), skipping the
     /// others; returns those it locked.
     fn try_lock_bookings(&mut self, ids: &[Uuid]) -> Result<Vec<LockedBooking>, DomainError>;
-    /// The show of a booking. MUST return `NotFound("booking")` for an unknown booking.
-    fn show_of_booking(&mut self, id: Uuid) -> Result<i64, DomainError>;
+    /// The show of a booking (`None` for an appointment). MUST return `NotFound("booking")`
+    /// for an unknown booking.
+    fn show_of_booking(&mut self, id: Uuid) -> Result<Option<i64>, DomainError>;
     /// Up to `limit` bookings of the show (all shows with `None`) that are holds past due at
     /// `now`, earliest deadline first.
     fn past_due_holds(
@@ -255,9 +291,37 @@ pub trait BookingTx {
     /// though not yet written down).
     fn past_due_places(&mut self, show_id: i64, now: DateTime<Utc>) -> Result<u32, DomainError>;
 
-    /// Writes the bookings, their items (active), their creation history rows and their
-    /// creation outbox messages (`notice`).
+    /// Writes the bookings, their items (active) or appointment (active), their creation
+    /// history rows and their creation outbox messages (`notice`). An appointment whose time
+    /// the database refuses (its exclusion constraint, the class's capacity) MUST give
+    /// `Conflict { code: SlotTaken }`.
     fn insert_bookings(&mut self, bookings: &[NewBooking]) -> Result<(), DomainError>;
+
+    /// A service, deleted or not. MUST return `NotFound("service")` for an unknown id.
+    fn service(&mut self, id: i64) -> Result<Service, DomainError>;
+    /// The active appointments of the provider whose occupied range overlaps `range`
+    /// (PostgreSQL's `&&`), with their booking's stored status and deadline.
+    fn provider_time(
+        &mut self,
+        provider_id: Uuid,
+        range: (DateTime<Utc>, DateTime<Utc>),
+    ) -> Result<Vec<TimeHolder>, DomainError>;
+    /// The time of a booking's appointment as stored. MUST return `NotFound("appointment")`
+    /// for a booking without one.
+    fn appointment_time(&mut self, booking_id: Uuid) -> Result<AppointmentTime, DomainError>;
+    /// Writes the appointment's new time (it stays active). A time the database refuses MUST
+    /// give `Conflict { code: SlotTaken }` and change nothing.
+    fn move_appointment(
+        &mut self,
+        booking_id: Uuid,
+        time: &AppointmentTime,
+        now: DateTime<Utc>,
+    ) -> Result<(), DomainError>;
+    /// Makes an inactive appointment's time active again if the database lets it; `false`,
+    /// changing nothing, when its exclusion constraint or class capacity refuses.
+    fn try_reactivate_appointment(&mut self, booking_id: Uuid) -> Result<bool, DomainError>;
+    /// When a locked booking starts and on which terms.
+    fn terms(&mut self, booking: &LockedBooking) -> Result<BookingTerms, DomainError>;
     /// Writes outbox messages (pending, due at once), in this transaction: they exist exactly
     /// when the change that made them commits.
     fn enqueue(&mut self, messages: &[OutboxMessage]) -> Result<(), DomainError>;
@@ -265,8 +329,8 @@ pub trait BookingTx {
     fn set_status(&mut self, change: &StatusChange) -> Result<(), DomainError>;
     /// Writes one history row.
     fn record(&mut self, row: &HistoryRecord) -> Result<(), DomainError>;
-    /// Makes the booking's active items inactive and, for general admission, gives its
-    /// `quantity` places back to the show.
+    /// Makes the booking's active items (or its appointment) inactive and, for general
+    /// admission, gives its `quantity` places back to the show.
     fn release_places(&mut self, booking: &LockedBooking) -> Result<(), DomainError>;
     /// Makes all the booking's items active again (a revival).
     fn reactivate_items(&mut self, booking_id: Uuid) -> Result<(), DomainError>;

@@ -11,6 +11,7 @@ use super::{
     NewPaymentRow, NewRefundRow, PaymentChange, PendingRefund, RefundChange, Settled,
 };
 use crate::booking::BookingStatus;
+use crate::marketplace::appointment::status_after_payment;
 use crate::codes::ConflictCode;
 use crate::error::DomainError;
 use crate::payment::{
@@ -269,15 +270,15 @@ pub fn settle(
             done(unchanged(tx, id)?)
         }
         GatewayOutcome::Succeeded { gateway_ref } => {
-            let starts_at = tx.show(booking.show_id)?.snapshot.starts_at;
-            match settlement_for(booking.status, booking.expires_at, starts_at, now) {
+            let terms = tx.terms(&booking)?;
+            match settlement_for(booking.status, booking.expires_at, terms.starts_at, now) {
                 Settlement::Confirm => {
                     let outcome = PaymentOutcome::BookingConfirmed;
                     succeed(tx, booking_id, id, gateway_ref, outcome, actor, now)?;
                     change_status(
                         tx,
                         &booking,
-                        BookingStatus::Confirmed,
+                        status_after_payment(terms.requires_acceptance),
                         actor,
                         Some(REASON_PAID),
                         now,
@@ -321,9 +322,9 @@ pub fn revive(
     if payment.status.is_final() {
         return unchanged(tx, id);
     }
-    let starts_at = tx.show(booking.show_id)?.snapshot.starts_at;
+    let terms = tx.terms(&booking)?;
     if let Settlement::Refund(outcome) =
-        settlement_for(booking.status, booking.expires_at, starts_at, now)
+        settlement_for(booking.status, booking.expires_at, terms.starts_at, now)
     {
         return succeed_and_refund(tx, &booking, &payment, gateway_ref, outcome, actor, now);
     }
@@ -346,7 +347,7 @@ pub fn revive(
     change_status(
         tx,
         &booking,
-        BookingStatus::Confirmed,
+        status_after_payment(terms.requires_acceptance),
         actor,
         Some(REASON_REVIVED),
         now,
@@ -370,7 +371,14 @@ fn places_still_free(
     if !seat_ids.is_empty() {
         return Ok(taken_seats(tx, seat_ids, Some(booking.id), now)?.is_empty());
     }
-    let (show, q) = (booking.show_id, booking.quantity);
+    let Some(show) = booking.show_id else {
+        // An appointment: its time, if the database lets it have it back (past-due holds
+        // around it written down first).
+        let time = tx.appointment_time(booking.id)?;
+        super::appoint::booked_around(tx, &time, Some(booking.id), now)?;
+        return tx.try_reactivate_appointment(booking.id);
+    };
+    let q = booking.quantity;
     Ok(tx.take_places(show, q)?
         || (expire_past_due_of_show(tx, show, now, super::book::EXPIRE_ON_THE_WAY)? > 0
             && tx.take_places(show, q)?))

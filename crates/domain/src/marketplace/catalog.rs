@@ -19,7 +19,9 @@ mod service;
 pub use access::*;
 pub use ports::*;
 pub use search::*;
-pub use service::MarketplaceCatalog;
+pub use service::{
+    availability_conflicts, MarketplaceCatalog, ServiceSlots, ServiceUpdate, DEFAULT_SLOT_DAYS,
+};
 
 // ---------- limits ----------
 

@@ -230,13 +230,7 @@ pub fn check_slot(
     starts_at: DateTime<Utc>,
     now: DateTime<Utc>,
 ) -> Result<Slot, SlotRefusal> {
-    let until = starts_at
-        .checked_add_signed(Duration::nanoseconds(1))
-        .unwrap_or(starts_at);
-    let slot = grid(availability, starts_at, until)
-        .into_iter()
-        .find(|s| s.starts_at == starts_at)
-        .ok_or(SlotRefusal::NotASlot)?;
+    let slot = grid_slot(availability, starts_at).ok_or(SlotRefusal::NotASlot)?;
     if let Some(refusal) = window_refusal(availability, starts_at, now) {
         return Err(refusal);
     }
@@ -244,6 +238,40 @@ pub fn check_slot(
         0 => Err(SlotRefusal::Taken),
         remaining => Ok(Slot { remaining, ..slot }),
     }
+}
+
+/// Whether `starts_at` is a start of the service's slot grid (rules 1–4, whatever the booking
+/// window and the booked time): an availability edit reports the appointments that are not.
+pub fn on_grid(availability: &Availability, starts_at: DateTime<Utc>) -> bool {
+    grid_slot(availability, starts_at).is_some()
+}
+
+/// The slot of the grid (rules 1–4) that starts at `starts_at`, if one does.
+fn grid_slot(availability: &Availability, starts_at: DateTime<Utc>) -> Option<Slot> {
+    let until = starts_at
+        .checked_add_signed(Duration::nanoseconds(1))
+        .unwrap_or(starts_at);
+    grid(availability, starts_at, until)
+        .into_iter()
+        .find(|s| s.starts_at == starts_at)
+}
+
+/// The range of booked time a slot query of `[from, to)` must read: every slot starting in it
+/// occupies time within `[from - buffer_before, to + duration + buffer_after)`.
+pub fn booked_window(
+    availability: &Availability,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> (DateTime<Utc>, DateTime<Utc>) {
+    let last_end = to
+        .checked_add_signed(Duration::minutes(i64::from(availability.duration_minutes)))
+        .unwrap_or(DateTime::<Utc>::MAX_UTC);
+    occupied_range(
+        from,
+        last_end,
+        availability.buffer_before_minutes,
+        availability.buffer_after_minutes,
+    )
 }
 
 /// `now + min_notice`: the earliest bookable start (`None`: beyond the end of time).

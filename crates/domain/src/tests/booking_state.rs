@@ -6,7 +6,16 @@ use crate::error::DomainError;
 use BookingAction as A;
 use BookingStatus as S;
 
-const ACTIONS: [BookingAction; 4] = [A::Pay, A::Expire, A::Cancel, A::Complete];
+const ACTIONS: [BookingAction; 8] = [
+    A::Pay,
+    A::Expire,
+    A::Cancel,
+    A::Complete,
+    A::Revive,
+    A::Submit,
+    A::Accept,
+    A::Decline,
+];
 
 /// The legal transitions, as the architecture document states them.
 fn expected(from: BookingStatus, action: BookingAction) -> Option<BookingStatus> {
@@ -16,12 +25,18 @@ fn expected(from: BookingStatus, action: BookingAction) -> Option<BookingStatus>
         (S::Held, A::Cancel) => Some(S::Cancelled),
         (S::Confirmed, A::Cancel) => Some(S::Cancelled),
         (S::Confirmed, A::Complete) => Some(S::Completed),
+        (S::Expired, A::Revive) => Some(S::Confirmed),
+        // Appointments whose provider accepts each one first (issue 14).
+        (S::Held, A::Submit) => Some(S::Pending),
+        (S::Pending, A::Accept) => Some(S::Confirmed),
+        (S::Pending, A::Decline) => Some(S::Cancelled),
+        (S::Pending, A::Cancel) => Some(S::Cancelled),
         _ => None,
     }
 }
 
 #[test]
-fn all_twenty_combinations_follow_the_table() {
+fn all_forty_eight_combinations_follow_the_table() {
     let mut legal = 0;
     let mut illegal = 0;
     for from in S::ALL {
@@ -46,7 +61,7 @@ fn all_twenty_combinations_follow_the_table() {
             }
         }
     }
-    assert_eq!((legal, illegal), (5, 15));
+    assert_eq!((legal, illegal), (10, 38));
 }
 
 #[test]
@@ -87,6 +102,10 @@ fn confirmed_transitions() {
 fn terminal_states_refuse_everything() {
     for from in [S::Completed, S::Expired, S::Cancelled] {
         for action in ACTIONS {
+            // A late payment may revive an expired booking (its seats or time still free).
+            if (from, action) == (S::Expired, A::Revive) {
+                continue;
+            }
             match from.apply(action) {
                 Err(DomainError::IllegalTransition { from: f, action: a }) => {
                     assert_eq!(f, from);
@@ -134,7 +153,7 @@ fn status_names_round_trip() {
     let names: Vec<&str> = S::ALL.iter().map(|s| s.as_str()).collect();
     assert_eq!(
         names,
-        ["held", "confirmed", "completed", "expired", "cancelled"]
+        ["held", "pending", "confirmed", "completed", "expired", "cancelled"]
     );
     for s in S::ALL {
         assert_eq!(S::parse(s.as_str()), Some(s));

@@ -27,8 +27,9 @@ fn booking(email: Option<&str>) -> Booking {
     Booking {
         id: Uuid::from_u128(7),
         reference: "BX-ABCD2345".into(),
-        show_id: 1,
-        event_id: 1,
+        show_id: Some(1),
+        event_id: Some(1),
+        appointment: None,
         status: BookingStatus::Held,
         customer_name: "Ada Lovelace".into(),
         phone: Some("+441234567890".into()),

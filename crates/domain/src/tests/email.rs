@@ -20,8 +20,9 @@ fn general_admission(name: &str, currency: &str, total: i64) -> Booking {
     Booking {
         id: Uuid::from_u128(0xabc),
         reference: "BX-GA234567".into(),
-        show_id: 3,
-        event_id: 2,
+        show_id: Some(3),
+        event_id: Some(2),
+        appointment: None,
         status: BookingStatus::Confirmed,
         customer_name: name.into(),
         phone: None,

@@ -116,7 +116,8 @@ pub fn booking(
     NewBooking {
         id: Uuid::from_u128(n),
         reference: format!("BX-TEST{n:05}"),
-        show_id,
+        show_id: Some(show_id),
+        appointment: None,
         status,
         customer_name: "Ada Lovelace".into(),
         phone: None,

@@ -54,7 +54,7 @@ fn several_bookings_are_written_with_items_history_and_counters() {
             vec![places(2)],
         );
         tx.insert_bookings(&[two, one, general]).unwrap();
-        assert_eq!(tx.show_of_booking(Uuid::from_u128(3)), Ok(GA));
+        assert_eq!(tx.show_of_booking(Uuid::from_u128(3)), Ok(Some(GA)));
         let later = tx.load_booking(Uuid::from_u128(2)).unwrap();
         assert_eq!(
             (later.created_at, later.updated_at),
@@ -64,7 +64,7 @@ fn several_bookings_are_written_with_items_history_and_counters() {
         let b = tx.load_booking(Uuid::from_u128(1)).unwrap();
         assert_eq!(
             (b.status, b.event_id, b.quantity, b.total_amount),
-            (BookingStatus::Held, EVENT, 2, 1_800)
+            (BookingStatus::Held, Some(EVENT), 2, 1_800)
         );
         assert_eq!(
             (b.created_at, b.updated_at, b.expires_at),

@@ -65,4 +65,30 @@ pub trait ServiceRepository: Send + Sync + 'static {
     /// (then it stays as it is). Nothing is removed. MUST return `NotFound("service")` for an
     /// unknown id.
     async fn delete(&self, id: i64, now: DateTime<Utc>) -> Result<Service, DomainError>;
+    /// The provider's booked time whose occupied range overlaps `[from, to)`: their active
+    /// appointments (of any service), not counting holds past due at `now`
+    /// ([`crate::booking::hold_past_due`]: their time is free already).
+    async fn booked_time(
+        &self,
+        provider_id: Uuid,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<crate::marketplace::slots::BookedTime>, DomainError>;
+    /// The active appointments of the service (held, pending or confirmed; past-due holds
+    /// not counted) that start at or after `from`, earliest first: an availability edit
+    /// reports those outside the new availability.
+    async fn upcoming_appointments(
+        &self,
+        service_id: i64,
+        from: DateTime<Utc>,
+    ) -> Result<Vec<UpcomingAppointment>, DomainError>;
+}
+
+/// An active appointment of a service, as an availability edit checks it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct UpcomingAppointment {
+    pub booking_id: Uuid,
+    pub starts_at: DateTime<Utc>,
+    pub ends_at: DateTime<Utc>,
 }

@@ -15,6 +15,45 @@ use crate::error::DomainError;
 use crate::ports::{AccountRepository, Clock};
 use crate::values::Currency;
 
+use super::UpcomingAppointment;
+use crate::marketplace::availability::Availability;
+use crate::marketplace::slots::{booked_window, check_range, free_slots, on_grid, Slot};
+use chrono::{DateTime, Duration, Utc};
+
+/// The days a slot query covers when it names no end.
+pub const DEFAULT_SLOT_DAYS: i64 = 7;
+
+
+/// The free slots of a service in a range, told in its provider's zone.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServiceSlots {
+    pub service_id: i64,
+    pub time_zone: crate::time_zone::TimeZone,
+    pub from: DateTime<Utc>,
+    pub to: DateTime<Utc>,
+    pub items: Vec<Slot>,
+}
+
+/// A changed service, and the active appointments its availability now leaves outside its
+/// slots (kept as they are: the provider sees them and decides).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServiceUpdate {
+    pub service: Service,
+    pub conflicts: Vec<UpcomingAppointment>,
+}
+
+/// The appointments among `upcoming` that do not start on a slot of `availability`
+/// ([`on_grid`]): an availability edit never cancels them; it reports them.
+pub fn availability_conflicts(
+    availability: &Availability,
+    upcoming: Vec<UpcomingAppointment>,
+) -> Vec<UpcomingAppointment> {
+    upcoming
+        .into_iter()
+        .filter(|a| !on_grid(availability, a.starts_at))
+        .collect()
+}
+
 /// The marketplace catalogue's use cases.
 #[derive(Clone)]
 pub struct MarketplaceCatalog {
@@ -129,13 +168,16 @@ impl MarketplaceCatalog {
     }
 
     /// Its provider or an admin; a deleted service cannot be changed (404). A new category must
-    /// be active.
+    /// be active. Existing appointments are never touched: the answer lists those the new
+    /// availability leaves outside its slots ([`availability_conflicts`]). With `dry_run`
+    /// nothing is written: the answer is the service as it would be, and those conflicts.
     pub async fn update_service(
         &self,
         actor: &Actor,
         id: i64,
         patch: ServicePatch,
-    ) -> Result<Service, DomainError> {
+        dry_run: bool,
+    ) -> Result<ServiceUpdate, DomainError> {
         actor.require_user()?;
         let current = self.get_service(actor, id).await?;
         require_service_manager(actor, &current)?;
@@ -146,7 +188,56 @@ impl MarketplaceCatalog {
         if next.category_id != current.fields.category_id {
             check_category_open(&self.categories.get(next.category_id).await?)?;
         }
-        self.services.update(id, next, self.clock.now()).await
+        let now = self.clock.now();
+        let upcoming = self.services.upcoming_appointments(id, now).await?;
+        let conflicts = availability_conflicts(&next.availability, upcoming);
+        let service = if dry_run {
+            Service {
+                fields: next,
+                updated_at: now,
+                ..current
+            }
+        } else {
+            self.services.update(id, next, now).await?
+        };
+        Ok(ServiceUpdate { service, conflicts })
+    }
+
+    /// The free slots of a service starting in `[from, to)` (default: from now, 7 days; at most
+    /// [`crate::marketplace::slots::MAX_RANGE_DAYS`] days) by the slot rule ([`free_slots`]): anyone. A deleted service is
+    /// unknown (404); an inactive one has none.
+    pub async fn slots(
+        &self,
+        id: i64,
+        from: Option<DateTime<Utc>>,
+        to: Option<DateTime<Utc>>,
+    ) -> Result<ServiceSlots, DomainError> {
+        let service = self.services.get(id).await?;
+        if service.is_deleted() {
+            return Err(DomainError::not_found("service", id));
+        }
+        let now = self.clock.now();
+        let from = from.unwrap_or(now);
+        let to = to.unwrap_or(from + Duration::days(DEFAULT_SLOT_DAYS));
+        check_range(from, to)?;
+        let availability = &service.fields.availability;
+        let mut found = ServiceSlots {
+            service_id: id,
+            time_zone: availability.time_zone,
+            from,
+            to,
+            items: vec![],
+        };
+        if !service.fields.active {
+            return Ok(found);
+        }
+        let (read_from, read_to) = booked_window(availability, from, to);
+        let booked = self
+            .services
+            .booked_time(service.provider_id, read_from, read_to, now)
+            .await?;
+        found.items = free_slots(id, availability, &booked, from, to, now);
+        Ok(found)
     }
 
     /// Its provider or an admin: marks it deleted (it is kept, and keeps reading for them);

@@ -43,7 +43,7 @@ fn a_seated_booking_is_held_until_now_plus_the_hold_and_written_with_its_history
         .items
         .iter()
         .all(|i| i.seat_class.as_deref() == Some("stalls")));
-    assert_eq!((b.show_id, b.event_id), (SHOW, EVENT));
+    assert_eq!((b.show_id, b.event_id), (Some(SHOW), Some(EVENT)));
     assert_eq!(
         (b.created_at, b.updated_at, b.cancelled_at),
         (t0(), t0(), None)

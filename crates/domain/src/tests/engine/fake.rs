@@ -19,6 +19,9 @@ use crate::engine::{HistoryRecord, LockedBooking, LockedPayment, ShowRecord};
 use crate::error::DomainError;
 use crate::outbox::OutboxMessage;
 use crate::payment::{Payment, Refund};
+use crate::marketplace::appointment::{slot_taken, AppointmentTime};
+use crate::marketplace::catalog::Service;
+use crate::marketplace::slots::ranges_overlap;
 use crate::pricing::TierPrices;
 
 mod port;
@@ -36,6 +39,13 @@ pub struct ClassRow {
 pub struct ItemRow {
     pub booking_id: Uuid,
     pub item: PlannedItem,
+    pub active: bool,
+}
+
+/// An appointment row: its time, and whether it is active (takes the time).
+#[derive(Debug, Clone)]
+pub struct AppointmentRow {
+    pub time: AppointmentTime,
     pub active: bool,
 }
 
@@ -66,6 +76,10 @@ pub struct Fake {
     pub history: Vec<HistoryRecord>,
     /// Outbox messages, in insertion order.
     pub outbox: Vec<OutboxMessage>,
+    /// The marketplace's services.
+    pub services: BTreeMap<i64, Service>,
+    /// Appointment rows by booking.
+    pub appointments: BTreeMap<Uuid, AppointmentRow>,
     /// Bookings another transaction holds.
     pub locked: BTreeSet<Uuid>,
     /// The port methods called, in order (for lock-order checks).
@@ -198,6 +212,34 @@ impl Fake {
             .iter()
             .filter(|i| i.booking_id == booking_id)
             .collect()
+    }
+
+    /// What the database's `no_double_booking` exclusion constraint and `class_places` guard
+    /// answer to `time` becoming active for booking `id`: another active appointment of the
+    /// provider overlapping it in another slot, or more places in its slot than its service's
+    /// capacity, is `slot_taken`.
+    pub fn check_time(&self, id: Uuid, time: &AppointmentTime) -> Result<(), DomainError> {
+        let mut places = time.places;
+        for (other, row) in &self.appointments {
+            if *other == id || !row.active || row.time.provider_id != time.provider_id {
+                continue;
+            }
+            let same_slot =
+                row.time.service_id == time.service_id && row.time.starts_at == time.starts_at;
+            if same_slot {
+                places += row.time.places;
+            } else if ranges_overlap(row.time.occupied, time.occupied) {
+                return Err(slot_taken());
+            }
+        }
+        let capacity = self
+            .services
+            .get(&time.service_id)
+            .map_or(1, |s| s.fields.availability.capacity);
+        if places > capacity {
+            return Err(slot_taken());
+        }
+        Ok(())
     }
 
     /// The free places of a general-admission show.

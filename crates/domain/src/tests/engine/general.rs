@@ -19,7 +19,7 @@ fn a_booking_takes_its_places_and_is_held_with_one_line() {
     assert_eq!(b.expires_at, Some(t0() + minutes(HOLD_MINUTES)));
     assert_eq!(
         (b.quantity, b.total_amount, b.event_id),
-        (3, 3 * GA_PRICE, GA_EVENT)
+        (3, 3 * GA_PRICE, Some(GA_EVENT))
     );
     assert_eq!(b.items.len(), 1);
     let line = &b.items[0];

@@ -4,6 +4,7 @@
 pub mod fake;
 pub mod world;
 
+mod appoint;
 mod batch;
 mod book;
 mod cancel;

@@ -178,7 +178,8 @@ impl Fake {
         let row = NewBooking {
             id,
             reference: format!("BX-PUT{:06}", self.bookings.len()),
-            show_id,
+            show_id: Some(show_id),
+            appointment: None,
             status,
             customer_name: "Someone Else".into(),
             phone: None,

@@ -208,16 +208,21 @@ fn the_service_quotes_for_those_who_may_read_the_booking_only() {
     block_on(async {
         let b = paid_booking();
         let id = b.id;
-        let show = b.show_id;
         let mut repo = MockBookingRepository::new();
         let stored = b.clone();
         repo.expect_get_booking()
             .with(eq(id))
             .returning(move |_| Ok(stored.clone()));
-        repo.expect_show_starts_at()
-            .with(eq(show))
+        repo.expect_booking_terms()
+            .with(eq(id))
             .times(1)
-            .returning(|_| Ok(starts()));
+            .returning(|_| {
+                Ok(crate::engine::BookingTerms {
+                    starts_at: starts(),
+                    refund_policy: None,
+                    requires_acceptance: false,
+                })
+            });
         let svc = booking_service(repo, t0());
         // The guest-token holder.
         let q = svc

@@ -90,8 +90,9 @@ fn booking(
     Booking {
         id: Uuid::new_v4(),
         reference: "BX-LIFECYCLE".into(),
-        show_id: SHOW_ID,
-        event_id: 1,
+        show_id: Some(SHOW_ID),
+        event_id: Some(1),
+        appointment: None,
         status,
         customer_name: "Ada".into(),
         phone: None,

@@ -26,6 +26,10 @@ fn settlement_for_every_status_deadline_and_show_start() {
         (S::Expired, due, ahead, revive),
         (S::Expired, due, started, expired),
         // Anything else is not payable any more.
+        (S::Pending, runs, ahead, cancelled),
+        (S::Pending, runs, started, cancelled),
+        (S::Pending, due, ahead, cancelled),
+        (S::Pending, due, started, cancelled),
         (S::Confirmed, runs, ahead, cancelled),
         (S::Confirmed, runs, started, cancelled),
         (S::Confirmed, due, ahead, cancelled),

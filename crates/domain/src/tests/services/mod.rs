@@ -37,8 +37,9 @@ fn booking(id: Uuid, status: BookingStatus) -> Booking {
     Booking {
         id,
         reference: "BX-00000000".into(),
-        show_id: 7,
-        event_id: 1,
+        show_id: Some(7),
+        event_id: Some(1),
+        appointment: None,
         status,
         customer_name: "Ada".into(),
         phone: None,

@@ -249,8 +249,9 @@ fn booking() -> Booking {
     Booking {
         id: Uuid::from_u128(7),
         reference: "BX-ABCD2345".into(),
-        show_id: 3,
-        event_id: 2,
+        show_id: Some(3),
+        event_id: Some(2),
+        appointment: None,
         status: BookingStatus::Confirmed,
         customer_name: "Ada".into(),
         phone: None,
@@ -299,7 +300,7 @@ fn the_fan_out_writes_a_delivery_per_webhook_that_hears_of_it() {
     let mut store = MockWebhookStore::new();
     store
         .expect_targets()
-        .with(eq(Topic::BookingConfirmed), eq(2))
+        .with(eq(Topic::BookingConfirmed), eq(Some(2)))
         .returning(move |_, _| {
             Ok(Targets {
                 organizer_id: Some(organiser),

@@ -27,7 +27,11 @@ impl Mocks {
         }
     }
 
-    fn catalog(self) -> MarketplaceCatalog {
+    fn catalog(mut self) -> MarketplaceCatalog {
+        // No appointment unless a test says otherwise.
+        self.services
+            .expect_upcoming_appointments()
+            .returning(|_, _| Ok(vec![]));
         let mut clock = MockClock::new();
         clock.expect_now().return_const(t0());
         MarketplaceCatalog::new(
@@ -339,11 +343,11 @@ fn a_deleted_service_is_unknown_to_all_but_its_provider_and_admins() {
         ..ServicePatch::default()
     };
     assert!(is_not_found(
-        &block_on(catalog.update_service(&owner, 5, patch.clone())),
+        &block_on(catalog.update_service(&owner, 5, patch.clone(), false)),
         "service"
     ));
     assert!(is_not_found(
-        &block_on(catalog.update_service(&actor(Role::Provider), 5, patch)),
+        &block_on(catalog.update_service(&actor(Role::Provider), 5, patch, false)),
         "service"
     ));
     assert!(block_on(catalog.delete_service(&owner, 5))
@@ -379,8 +383,9 @@ fn the_provider_or_an_admin_patches_a_service_and_a_new_category_must_be_open() 
         ..ServicePatch::default()
     };
     assert_eq!(
-        block_on(catalog.update_service(&owner, 5, dearer.clone()))
+        block_on(catalog.update_service(&owner, 5, dearer.clone(), false))
             .unwrap()
+            .service
             .fields
             .price,
         3_000
@@ -389,13 +394,13 @@ fn the_provider_or_an_admin_patches_a_service_and_a_new_category_must_be_open() 
         category_id: Some(2),
         ..dearer.clone()
     };
-    assert!(block_on(catalog.update_service(&actor(Role::Admin), 5, moved)).is_ok());
+    assert!(block_on(catalog.update_service(&actor(Role::Admin), 5, moved, false)).is_ok());
     let closed = ServicePatch {
         category_id: Some(3),
         ..dearer.clone()
     };
     assert_eq!(
-        fields(block_on(catalog.update_service(&owner, 5, closed))),
+        fields(block_on(catalog.update_service(&owner, 5, closed, false))),
         ["category_id"]
     );
     for other in [actor(Role::Provider), actor(Role::Customer)] {
@@ -403,7 +408,7 @@ fn the_provider_or_an_admin_patches_a_service_and_a_new_category_must_be_open() 
             &other,
             5,
             dearer.clone()
-        ))));
+        , false))));
         assert!(is_forbidden(&block_on(catalog.delete_service(&other, 5))));
     }
     let bad = ServicePatch {
@@ -415,14 +420,14 @@ fn the_provider_or_an_admin_patches_a_service_and_a_new_category_must_be_open() 
         ..ServicePatch::default()
     };
     assert_eq!(
-        fields(block_on(catalog.update_service(&owner, 5, bad))),
+        fields(block_on(catalog.update_service(&owner, 5, bad, false))),
         ["availability.duration_minutes"]
     );
     assert!(is_unauthenticated(&block_on(catalog.update_service(
         &Actor::Anonymous,
         5,
         dearer
-    ))));
+    , false))));
 }
 
 #[test]

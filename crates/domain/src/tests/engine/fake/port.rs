@@ -12,15 +12,119 @@ use crate::booking::{
 };
 use crate::codes::ConflictCode;
 use crate::engine::{
-    BookingTx, HistoryRecord, Lock, LockedBooking, LockedPayment, NewBooking, NewPaymentRow,
+    BookingTerms, BookingTx, HistoryRecord, TimeHolder, Lock, LockedBooking, LockedPayment, NewBooking, NewPaymentRow,
     NewRefundRow, PaymentChange, RefundChange, SeatHolder, ShowRecord, StatusChange, StoredItem,
 };
 use crate::error::DomainError;
+use crate::marketplace::appointment::{refund_policy_of, Appointment, AppointmentTime};
+use crate::marketplace::catalog::Service;
+use crate::marketplace::slots::{ranges_overlap, BookedTime};
 use crate::outbox::OutboxMessage;
 use crate::payment::{HistoryEntity, Payment, PaymentMethod, PaymentStatus, Refund};
 use crate::values::SeatLabel;
 
 impl BookingTx for Fake {
+    fn service(&mut self, id: i64) -> Result<Service, DomainError> {
+        self.calls.push("service");
+        self.services
+            .get(&id)
+            .cloned()
+            .ok_or_else(|| DomainError::not_found("service", id))
+    }
+
+    fn provider_time(
+        &mut self,
+        provider_id: Uuid,
+        range: (DateTime<Utc>, DateTime<Utc>),
+    ) -> Result<Vec<TimeHolder>, DomainError> {
+        self.calls.push("provider_time");
+        Ok(self
+            .appointments
+            .iter()
+            .filter(|(_, a)| {
+                a.active && a.time.provider_id == provider_id && ranges_overlap(a.time.occupied, range)
+            })
+            .map(|(id, a)| {
+                let b = &self.bookings[id];
+                TimeHolder {
+                    booking_id: *id,
+                    status: b.status,
+                    expires_at: b.expires_at,
+                    time: BookedTime {
+                        service_id: a.time.service_id,
+                        starts_at: a.time.starts_at,
+                        ends_at: a.time.ends_at,
+                        buffer_before_minutes: a.time.buffer_before_minutes,
+                        buffer_after_minutes: a.time.buffer_after_minutes,
+                        places: a.time.places,
+                    },
+                }
+            })
+            .collect())
+    }
+
+    fn appointment_time(&mut self, booking_id: Uuid) -> Result<AppointmentTime, DomainError> {
+        self.calls.push("appointment_time");
+        self.appointments
+            .get(&booking_id)
+            .map(|a| a.time.clone())
+            .ok_or_else(|| DomainError::not_found("appointment", booking_id))
+    }
+
+    fn move_appointment(
+        &mut self,
+        booking_id: Uuid,
+        time: &AppointmentTime,
+        now: DateTime<Utc>,
+    ) -> Result<(), DomainError> {
+        self.calls.push("move_appointment");
+        self.check_time(booking_id, time)?;
+        let row = self
+            .appointments
+            .get_mut(&booking_id)
+            .ok_or_else(|| DomainError::not_found("appointment", booking_id))?;
+        row.time = time.clone();
+        let b = self.booking_row(booking_id)?;
+        b.updated_at = now;
+        if let Some(a) = &mut b.appointment {
+            a.starts_at = time.starts_at;
+            a.ends_at = time.ends_at;
+        }
+        Ok(())
+    }
+
+    fn try_reactivate_appointment(&mut self, booking_id: Uuid) -> Result<bool, DomainError> {
+        self.calls.push("try_reactivate_appointment");
+        let time = self.appointment_time(booking_id)?;
+        if self.check_time(booking_id, &time).is_err() {
+            return Ok(false);
+        }
+        if let Some(row) = self.appointments.get_mut(&booking_id) {
+            row.active = true;
+        }
+        Ok(true)
+    }
+
+    fn terms(&mut self, booking: &LockedBooking) -> Result<BookingTerms, DomainError> {
+        self.calls.push("terms");
+        match booking.show_id {
+            Some(show) => Ok(BookingTerms {
+                starts_at: self.show(show)?.snapshot.starts_at,
+                refund_policy: None,
+                requires_acceptance: false,
+            }),
+            None => {
+                let time = self.appointment_time(booking.id)?;
+                let service = self.service(time.service_id)?;
+                Ok(BookingTerms {
+                    starts_at: time.starts_at,
+                    refund_policy: Some(refund_policy_of(&service)),
+                    requires_acceptance: service.fields.requires_acceptance,
+                })
+            }
+        }
+    }
+
     fn fresh_id(&mut self) -> Uuid {
         self.calls.push("fresh_id");
         self.next_id += 1;
@@ -142,7 +246,7 @@ impl BookingTx for Fake {
             .collect())
     }
 
-    fn show_of_booking(&mut self, id: Uuid) -> Result<i64, DomainError> {
+    fn show_of_booking(&mut self, id: Uuid) -> Result<Option<i64>, DomainError> {
         self.calls.push("show_of_booking");
         Ok(self.booking_row(id)?.show_id)
     }
@@ -158,7 +262,7 @@ impl BookingTx for Fake {
             .bookings
             .values()
             .filter(|b| hold_past_due(b.status, b.expires_at, now))
-            .filter(|b| show_id.is_none_or(|s| b.show_id == s))
+            .filter(|b| show_id.is_none_or(|s| b.show_id == Some(s)))
             .collect();
         due.sort_by_key(|b| (b.expires_at, b.id));
         Ok(due
@@ -173,7 +277,7 @@ impl BookingTx for Fake {
         Ok(self
             .bookings
             .values()
-            .filter(|b| b.show_id == show_id && hold_past_due(b.status, b.expires_at, now))
+            .filter(|b| b.show_id == Some(show_id) && hold_past_due(b.status, b.expires_at, now))
             .map(|b| b.quantity)
             .sum())
     }
@@ -189,11 +293,39 @@ impl BookingTx for Fake {
                     message: "already exists (bookings_reference_key)".into(),
                 });
             }
+            let appointment = match &n.appointment {
+                Some(a) => {
+                    self.check_time(n.id, &a.time)?;
+                    let service = self
+                        .services
+                        .get(&a.time.service_id)
+                        .ok_or_else(|| DomainError::invalid("appointments_service_id_fkey", "refers to something that does not exist"))?;
+                    self.appointments.insert(
+                        n.id,
+                        super::AppointmentRow {
+                            time: a.time.clone(),
+                            active: true,
+                        },
+                    );
+                    Some(Appointment {
+                        service_id: a.time.service_id,
+                        service_title: service.fields.title.clone(),
+                        provider_id: a.time.provider_id,
+                        starts_at: a.time.starts_at,
+                        ends_at: a.time.ends_at,
+                        time_zone: service.fields.availability.time_zone,
+                        places: a.time.places,
+                        notes: a.notes.clone(),
+                    })
+                }
+                None => None,
+            };
             let row = Booking {
                 id: n.id,
                 reference: n.reference.clone(),
                 show_id: n.show_id,
-                event_id: self.shows[&n.show_id].record.event_id,
+                event_id: n.show_id.map(|s| self.shows[&s].record.event_id),
+                appointment,
                 status: n.status,
                 customer_name: n.customer_name.clone(),
                 phone: n.phone.clone(),
@@ -274,11 +406,14 @@ impl BookingTx for Fake {
             i.active = false;
             general_places |= i.item.seat_id.is_none();
         }
-        if general_places {
+        if let Some(row) = self.appointments.get_mut(&booking.id) {
+            row.active = false;
+        }
+        if let (true, Some(show_id)) = (general_places, booking.show_id) {
             let show = self
                 .shows
-                .get_mut(&booking.show_id)
-                .ok_or_else(|| DomainError::not_found("show", booking.show_id))?;
+                .get_mut(&show_id)
+                .ok_or_else(|| DomainError::not_found("show", show_id))?;
             if let Some(free) = &mut show.record.snapshot.free_places {
                 *free += booking.quantity;
                 if show.capacity.is_some_and(|c| *free > c) {
