@@ -8,7 +8,9 @@ use paperclip::actix::{api_v2_operation, web};
 use validator::Validate;
 
 use crate::auth::{Auth, GuestToken, MaybeAuth};
-use crate::dto::{AppointmentQuery, BookingDto, BookingList, MoveSlot, SlotDto, SlotList, SlotQuery};
+use crate::dto::{
+    AppointmentQuery, BookingDto, BookingList, MoveSlot, SlotDto, SlotList, SlotQuery,
+};
 use crate::error::ApiError;
 use crate::extract::Body;
 use crate::handlers::{booking_id, page, positive_id};
@@ -22,9 +24,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(web::resource("/bookings/{id}/accept").route(web::post().to(accept)))
         .service(web::resource("/bookings/{id}/decline").route(web::post().to(decline)))
         .service(web::resource("/bookings/{id}/slot").route(web::put().to(move_slot)))
-        .service(
-            web::resource("/providers/me/appointments").route(web::get().to(my_appointments)),
-        );
+        .service(web::resource("/providers/me/appointments").route(web::get().to(my_appointments)));
 }
 
 /// The free slots of a service (anyone), earliest first: its availability minus the provider's

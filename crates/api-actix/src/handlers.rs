@@ -4,12 +4,12 @@ use actix_web::http::header::CONTENT_TYPE;
 use actix_web::HttpRequest;
 use boxoffice_domain::account::{Actor, SecretToken};
 use boxoffice_domain::booking::BookingRequest;
-use boxoffice_domain::error::Violations;
-use boxoffice_domain::marketplace::appointment::AppointmentRequest;
 use boxoffice_domain::catalog::{
     EventFilter, EventType, Layout, NewCity, NewEvent, NewShow, NewVenue, Page,
 };
+use boxoffice_domain::error::Violations;
 use boxoffice_domain::layout::{event_show, ClassRequest, LayoutRequest, SeatRequest};
+use boxoffice_domain::marketplace::appointment::AppointmentRequest;
 use boxoffice_domain::service::Booked;
 use boxoffice_domain::values::Currency;
 use boxoffice_domain::DomainError;
@@ -405,7 +405,10 @@ pub async fn create_booking(
                     phone: b.phone,
                     email: b.email,
                 };
-                work_state.bookings.book_appointment(&actor, request).await?
+                work_state
+                    .bookings
+                    .book_appointment(&actor, request)
+                    .await?
             }
         };
         Ok(booked(&work_state, booked_))
@@ -426,7 +429,10 @@ fn booking_target(b: &CreateBooking) -> Res<Target> {
     let target = match (b.show_id, b.service_id) {
         (Some(show_id), None) => {
             if b.starts_at.is_some() || b.notes.is_some() {
-                v.add("starts_at", "starts_at and notes are for a service's slot (service_id)");
+                v.add(
+                    "starts_at",
+                    "starts_at and notes are for a service's slot (service_id)",
+                );
             }
             Some(Target::Show(show_id))
         }

@@ -272,6 +272,8 @@ fn named_schemas(spec: &mut DefaultApiRaw) {
     add::<error::ErrorBody>(spec);
     add::<error::ErrorObject>(spec);
     add::<dto::AcceptedDto>(spec);
+    add::<dto::AppointmentDto>(spec);
+    add::<dto::AvailabilityConflictDto>(spec);
     add::<dto::AvailabilityDto>(spec);
     add::<dto::AvailabilityExceptionDto>(spec);
     add::<dto::AvailabilityInputDto>(spec);
@@ -293,6 +295,7 @@ fn named_schemas(spec: &mut DefaultApiRaw) {
     add::<dto::SeatPricingDto>(spec);
     add::<dto::ServiceDto>(spec);
     add::<dto::ShowDto>(spec);
+    add::<dto::SlotDto>(spec);
     add::<live::SeatMapChangeDto>(spec);
     add::<live::SeatMapSnapshotDto>(spec);
     add::<inbox::NotificationDto>(spec);

@@ -25,10 +25,11 @@ use std::collections::BTreeSet;
 
 use serde_json::{json, Value};
 
+mod marketplace_statuses;
 mod rules;
 mod statuses;
 
-pub use statuses::{OperationDoc, OPERATIONS, RESPONSE_HEADERS};
+pub use statuses::{operation_doc, OperationDoc, OPERATIONS, RESPONSE_HEADERS};
 
 /// Finishes paperclip's document (see the module docs).
 pub fn finish(spec: &mut Value) {
@@ -261,6 +262,7 @@ fn parameters(spec: &mut Value) {
             .into_iter()
             .flat_map(|o| o.values_mut())
         {
+            let id = op["operationId"].as_str().unwrap_or("").to_owned();
             let params = op.get_mut("parameters").and_then(Value::as_array_mut);
             for p in params.into_iter().flatten() {
                 let name = p["name"].as_str().unwrap_or("").to_owned();
@@ -277,7 +279,7 @@ fn parameters(spec: &mut Value) {
                     p["allowEmptyValue"] = json!(true);
                 }
                 if p["in"] == "path" || p["in"] == "query" {
-                    if let Some(rule) = rules::parameter_rules(&name, &p["schema"]) {
+                    if let Some(rule) = rules::parameter_rules(&id, &name, &p["schema"]) {
                         merge(&mut p["schema"], rule);
                     }
                 }

@@ -86,9 +86,7 @@ pub fn opening(topic: Topic, kind: BookingKind) -> &'static str {
             "Your payment did not go through; you can try again while the hold runs."
         }
         Topic::RefundIssued => "A refund for your booking has been issued.",
-        Topic::BookingPending => {
-            "Your booking is paid and waits for the provider to accept it."
-        }
+        Topic::BookingPending => "Your booking is paid and waits for the provider to accept it.",
         Topic::BookingRescheduled => "Your booking has moved to a new time.",
         Topic::AppointmentReminder => "Your appointment starts soon.",
         Topic::Announcement | Topic::PasswordResetRequested | Topic::Webhook => "",

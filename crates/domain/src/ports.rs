@@ -11,7 +11,6 @@ use uuid::Uuid;
 
 use crate::account::{NewRefreshToken, NewUser, Role, Rotation, TokenHash, User, UserPatch};
 use crate::booking::{Booking, BookingCommand, Places};
-use crate::marketplace::appointment::AppointmentCommand;
 use crate::catalog::{
     City, Event, EventDetail, EventFilter, NewCity, NewEvent, NewShow, NewVenue, Page, Paged,
     SeatDetail, ShowDetail, Venue,
@@ -21,6 +20,7 @@ use crate::idempotency::{
     Begin, IdempotencyKey, IdempotencyRules, IdempotencyScope, Lease, RequestHash, StoredResponse,
 };
 use crate::import::{ImportSummary, PricingRow, SeatRow};
+use crate::marketplace::appointment::AppointmentCommand;
 use crate::outbox::{About, AfterFailure, OutboxEntry, OutboxStatus, Topic};
 use crate::payment::{
     GatewayOutcome, HistoryEntry, Payment, PaymentMethod, Refund, RefundOutcome, RefundPolicy,

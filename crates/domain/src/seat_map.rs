@@ -116,10 +116,12 @@ impl SeatState {
                 status: SeatStatus::Held,
                 held_until: expires_at,
             },
-            BookingStatus::Pending | BookingStatus::Confirmed | BookingStatus::Completed => SeatState {
-                status: SeatStatus::Booked,
-                held_until: None,
-            },
+            BookingStatus::Pending | BookingStatus::Confirmed | BookingStatus::Completed => {
+                SeatState {
+                    status: SeatStatus::Booked,
+                    held_until: None,
+                }
+            }
             BookingStatus::Expired | BookingStatus::Cancelled => SeatState::AVAILABLE,
         }
     }

@@ -32,7 +32,12 @@ pub use appointments::may_manage_appointment;
 
 /// A signed-in caller's profile fills what a booking request leaves blank: the name, and the
 /// email when neither email nor phone is given.
-fn default_buyer(actor: &Actor, name: &mut String, email: &mut Option<String>, phone: &Option<String>) {
+fn default_buyer(
+    actor: &Actor,
+    name: &mut String,
+    email: &mut Option<String>,
+    phone: &Option<String>,
+) {
     if let Some(user) = actor.user() {
         if name.trim().is_empty() {
             *name = user.display_name();

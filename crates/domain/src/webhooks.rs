@@ -415,8 +415,7 @@ pub trait WebhookStore: Send + Sync + 'static {
     async fn delete(&self, id: Uuid) -> Result<(), DomainError>;
     /// The organiser of the event `event_id` (none without an event) and the active webhooks
     /// subscribed to `topic`, with their owners' role and standing.
-    async fn targets(&self, topic: Topic, event_id: Option<i64>)
-        -> Result<Targets, DomainError>;
+    async fn targets(&self, topic: Topic, event_id: Option<i64>) -> Result<Targets, DomainError>;
     /// Writes each delivery that its webhook does not have yet for its source message, with
     /// its outbox row (topic `webhook`, about the delivery, due at its `created_at`); the
     /// others are left as they are (a message delivered again fans out once). A webhook

@@ -12,9 +12,7 @@ use boxoffice_domain::booking::{Booking, BookingStatus};
 use boxoffice_domain::catalog::{Page, Paged};
 use boxoffice_domain::codes::ConflictCode;
 use boxoffice_domain::engine::{BookingTerms, NewBooking, TimeHolder};
-use boxoffice_domain::marketplace::appointment::{
-    refund_policy_of, Appointment, AppointmentTime,
-};
+use boxoffice_domain::marketplace::appointment::{refund_policy_of, Appointment, AppointmentTime};
 use boxoffice_domain::marketplace::catalog::UpcomingAppointment;
 use boxoffice_domain::marketplace::slots::BookedTime;
 use boxoffice_domain::ports::AppointmentFilter;
@@ -207,7 +205,16 @@ pub(crate) fn time_of(
     conn: &mut PgConnection,
     booking_id: Uuid,
 ) -> Result<AppointmentTime, DomainError> {
-    type Row = (i64, Uuid, DateTime<Utc>, DateTime<Utc>, i32, i32, i32, (Bound<DateTime<Utc>>, Bound<DateTime<Utc>>));
+    type Row = (
+        i64,
+        Uuid,
+        DateTime<Utc>,
+        DateTime<Utc>,
+        i32,
+        i32,
+        i32,
+        (Bound<DateTime<Utc>>, Bound<DateTime<Utc>>),
+    );
     let row: Option<Row> = appointments::table
         .find(booking_id)
         .select((
@@ -280,7 +287,10 @@ pub(crate) fn release(conn: &mut PgConnection, booking_id: Uuid) -> QueryResult<
 
 /// Makes an inactive appointment active again under a savepoint: `false`, changing nothing,
 /// when the database refuses its time.
-pub(crate) fn try_reactivate(conn: &mut PgConnection, booking_id: Uuid) -> Result<bool, DomainError> {
+pub(crate) fn try_reactivate(
+    conn: &mut PgConnection,
+    booking_id: Uuid,
+) -> Result<bool, DomainError> {
     let attempt = conn.transaction(|c| {
         diesel::update(appointments::table.find(booking_id))
             .set(appointments::active.eq(true))
@@ -336,7 +346,17 @@ pub(crate) fn load_appointments(
     if booking_ids.is_empty() {
         return Ok(HashMap::new());
     }
-    type Row = (Uuid, i64, String, Uuid, DateTime<Utc>, DateTime<Utc>, String, i32, String);
+    type Row = (
+        Uuid,
+        i64,
+        String,
+        Uuid,
+        DateTime<Utc>,
+        DateTime<Utc>,
+        String,
+        i32,
+        String,
+    );
     let rows: Vec<Row> = appointments::table
         .inner_join(services::table)
         .filter(appointments::booking_id.eq_any(booking_ids))
@@ -354,21 +374,23 @@ pub(crate) fn load_appointments(
         .load(conn)?;
     Ok(rows
         .into_iter()
-        .map(|(id, service_id, title, provider_id, starts_at, ends_at, zone, places, notes)| {
-            (
-                id,
-                Appointment {
-                    service_id,
-                    service_title: title,
-                    provider_id,
-                    starts_at,
-                    ends_at,
-                    time_zone: TimeZone::from_stored(Some(&zone)),
-                    places: u32_of(places),
-                    notes,
-                },
-            )
-        })
+        .map(
+            |(id, service_id, title, provider_id, starts_at, ends_at, zone, places, notes)| {
+                (
+                    id,
+                    Appointment {
+                        service_id,
+                        service_title: title,
+                        provider_id,
+                        starts_at,
+                        ends_at,
+                        time_zone: TimeZone::from_stored(Some(&zone)),
+                        places: u32_of(places),
+                        notes,
+                    },
+                )
+            },
+        )
         .collect())
 }
 

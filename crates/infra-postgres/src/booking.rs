@@ -65,12 +65,8 @@ fn complete_ended_tx(
     limit: i64,
 ) -> Result<u64, TxError> {
     let shows = complete_ended_of(conn, "shows s ON s.id = b.show_id", now, limit)?;
-    let appointments = complete_ended_of(
-        conn,
-        "appointments s ON s.booking_id = b.id",
-        now,
-        limit,
-    )?;
+    let appointments =
+        complete_ended_of(conn, "appointments s ON s.booking_id = b.id", now, limit)?;
     Ok(shows + appointments)
 }
 

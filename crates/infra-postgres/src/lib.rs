@@ -412,7 +412,7 @@ pub fn map_db_error(e: DieselError) -> DomainError {
                     DomainError::invalid(constraint, "refers to something that does not exist")
                 }
                 // `no_double_booking`: the provider's time is taken.
-                DatabaseErrorKind::ExclusionViolation => {
+                DatabaseErrorKind::ExclusionViolation if constraint == "no_double_booking" => {
                     boxoffice_domain::marketplace::appointment::slot_taken()
                 }
                 _ => DomainError::internal_from("database", e),

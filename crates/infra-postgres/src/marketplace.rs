@@ -9,11 +9,11 @@ use boxoffice_domain::marketplace::availability::{
     clock_time, parse_clock_time, parse_weekday, weekday_name, Availability, AvailabilityException,
     ExceptionKind, WeeklyInterval,
 };
+use boxoffice_domain::marketplace::catalog::UpcomingAppointment;
 use boxoffice_domain::marketplace::catalog::{
     Category, CategoryRepository, NewCategory, NewService, Service, ServiceFilter,
     ServiceRepository, ServiceSort,
 };
-use boxoffice_domain::marketplace::catalog::UpcomingAppointment;
 use boxoffice_domain::marketplace::slots::BookedTime;
 use boxoffice_domain::time_zone::TimeZone;
 use boxoffice_domain::{ConflictCode, DomainError};
@@ -558,5 +558,4 @@ impl ServiceRepository for PgServiceRepository {
             })
             .await
     }
-
 }

@@ -435,6 +435,25 @@ mod tests {
             map(DatabaseErrorKind::CheckViolation, Some("ck_other")),
             DomainError::Validation(_)
         ));
+        // The appointments' guards: the provider's time is taken.
+        for (kind, constraint) in [
+            (DatabaseErrorKind::ExclusionViolation, "no_double_booking"),
+            (
+                DatabaseErrorKind::CheckViolation,
+                "ck_class_places_capacity",
+            ),
+        ] {
+            assert!(
+                matches!(
+                    map(kind, Some(constraint)),
+                    DomainError::Conflict {
+                        code: ConflictCode::SlotTaken,
+                        ..
+                    }
+                ),
+                "{constraint}"
+            );
+        }
         assert!(matches!(
             map(DatabaseErrorKind::ForeignKeyViolation, Some("fk_x")),
             DomainError::Validation(_)

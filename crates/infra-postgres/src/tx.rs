@@ -11,8 +11,9 @@ use boxoffice_domain::booking::{
 };
 use boxoffice_domain::catalog::{Show, ShowKind};
 use boxoffice_domain::engine::{
-    BookingTerms, BookingTx, HistoryRecord, TimeHolder, Lock, LockedBooking, LockedPayment, NewBooking, NewPaymentRow,
-    NewRefundRow, PaymentChange, RefundChange, SeatHolder, ShowRecord, StatusChange, StoredItem,
+    BookingTerms, BookingTx, HistoryRecord, Lock, LockedBooking, LockedPayment, NewBooking,
+    NewPaymentRow, NewRefundRow, PaymentChange, RefundChange, SeatHolder, ShowRecord, StatusChange,
+    StoredItem, TimeHolder,
 };
 use boxoffice_domain::marketplace::appointment::AppointmentTime;
 use boxoffice_domain::marketplace::catalog::Service;

@@ -297,11 +297,7 @@ impl WebhookStore for PgWebhookStore {
             .await
     }
 
-    async fn targets(
-        &self,
-        topic: Topic,
-        event_id: Option<i64>,
-    ) -> Result<Targets, DomainError> {
+    async fn targets(&self, topic: Topic, event_id: Option<i64>) -> Result<Targets, DomainError> {
         self.db
             .run(move |conn| {
                 let organizer_id: Option<Uuid> = match event_id {

@@ -116,7 +116,10 @@ async fn webhooks_are_stored_listed_by_owner_and_read_with_their_targets() {
 
     // The fan-out reads the organiser and the webhooks subscribed to the topic, with their
     // owners' role and standing (the domain decides who receives it).
-    let t = hooks.targets(Topic::BookingConfirmed, Some(EVENT)).await.unwrap();
+    let t = hooks
+        .targets(Topic::BookingConfirmed, Some(EVENT))
+        .await
+        .unwrap();
     assert_eq!(t.organizer_id, Some(PROVIDER));
     let found: Vec<(u128, Role, bool)> = t
         .webhooks
@@ -131,7 +134,10 @@ async fn webhooks_are_stored_listed_by_owner_and_read_with_their_targets() {
             (4, Role::Admin, false)
         ]
     );
-    let held = hooks.targets(Topic::BookingHeld, Some(EVENT)).await.unwrap();
+    let held = hooks
+        .targets(Topic::BookingHeld, Some(EVENT))
+        .await
+        .unwrap();
     assert_eq!(held.webhooks.len(), 2);
     assert_eq!(
         hooks
@@ -147,7 +153,10 @@ async fn webhooks_are_stored_listed_by_owner_and_read_with_their_targets() {
         "UPDATE webhooks SET active = false WHERE id = '00000000-0000-0000-0000-000000000001'",
     )
     .unwrap();
-    let t = hooks.targets(Topic::BookingConfirmed, Some(EVENT)).await.unwrap();
+    let t = hooks
+        .targets(Topic::BookingConfirmed, Some(EVENT))
+        .await
+        .unwrap();
     assert!(t.webhooks.iter().all(|w| w.id != Uuid::from_u128(1)));
 }
 

@@ -116,7 +116,12 @@ async fn only_its_provider_and_admins_change_or_delete_a_service() {
         .patch_json(&path, &json!({"title": "Admin's cut"}))
         .await;
     assert_eq!(status, StatusCode::OK, "{changed}");
-    assert_eq!(changed["provider_id"], p.id.as_str(), "the provider stays");
+    assert_eq!(changed["saved"], true);
+    assert_eq!(
+        changed["service"]["provider_id"],
+        p.id.as_str(),
+        "the provider stays"
+    );
     let (status, _) = app.as_admin().delete(&path).await;
     assert_eq!(status, StatusCode::NO_CONTENT);
 }

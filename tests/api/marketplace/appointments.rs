@@ -34,11 +34,12 @@ fn daily(category_id: i64, title: &str, duration: i64, capacity: i64) -> Value {
 /// The day after tomorrow at `h:m` UTC.
 fn day_at(h: u32, m: u32) -> DateTime<Utc> {
     let d = (Utc::now() + Duration::days(2)).date_naive();
-    d.and_time(NaiveTime::from_hms_opt(h, m, 0).unwrap()).and_utc()
+    d.and_time(NaiveTime::from_hms_opt(h, m, 0).unwrap())
+        .and_utc()
 }
 
 fn rfc(t: DateTime<Utc>) -> String {
-    t.format("%Y-%m-%dT%H:%M:%SZ").to_string()
+    t.format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string()
 }
 
 /// A provider with a service made from `body`: (provider, service id).
@@ -54,10 +55,17 @@ fn slot_body(service_id: i64, at: DateTime<Utc>) -> Value {
 
 /// `POST /bookings` of the slot as `caller`: (status, body).
 async fn book(caller: &Caller<'_>, service_id: i64, at: DateTime<Utc>) -> (StatusCode, Value) {
-    caller.post_json("/bookings", &slot_body(service_id, at)).await
+    caller
+        .post_json("/bookings", &slot_body(service_id, at))
+        .await
 }
 
-async fn starts(app: &TestApp, service_id: i64, from: DateTime<Utc>, to: DateTime<Utc>) -> Vec<String> {
+async fn starts(
+    app: &TestApp,
+    service_id: i64,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> Vec<String> {
     let (status, body) = app
         .anon()
         .get(&format!(
@@ -92,7 +100,11 @@ async fn race(app: &TestApp, body: Value, n: usize) -> Vec<(StatusCode, Value)> 
             decode(client.post(&url).json(&body).send().await.expect("POST")).await
         })
     });
-    join_all(tasks).await.into_iter().map(|r| r.expect("task")).collect()
+    join_all(tasks)
+        .await
+        .into_iter()
+        .map(|r| r.expect("task"))
+        .collect()
 }
 
 fn count(results: &[(StatusCode, Value)], status: u16, code: Option<&str>) -> usize {
@@ -111,7 +123,11 @@ async fn a_customer_sees_free_slots_books_one_pays_and_the_slot_is_gone() {
     let (from, to) = (day_at(0, 0), day_at(23, 0));
     let (status, slots) = app
         .anon()
-        .get(&format!("/services/{service}/slots?from={}&to={}", rfc(from), rfc(to)))
+        .get(&format!(
+            "/services/{service}/slots?from={}&to={}",
+            rfc(from),
+            rfc(to)
+        ))
         .await;
     assert_eq!(status, StatusCode::OK, "{slots}");
     assert_eq!(slots["time_zone"], "UTC");
@@ -123,14 +139,26 @@ async fn a_customer_sees_free_slots_books_one_pays_and_the_slot_is_gone() {
         items[1]["local_start"],
         format!("{}T10:00:00", day_at(10, 0).date_naive())
     );
-    assert_eq!((items[1]["utc_offset_seconds"].as_i64(), items[1]["remaining"].as_i64()), (Some(0), Some(1)));
+    assert_eq!(
+        (
+            items[1]["utc_offset_seconds"].as_i64(),
+            items[1]["remaining"].as_i64()
+        ),
+        (Some(0), Some(1))
+    );
 
     let customer = app.signup("client@example.com", "customer").await;
     let me = app.as_user(&customer);
     let (status, b) = book(&me, service, day_at(10, 0)).await;
     assert_eq!(status, StatusCode::CREATED, "{b}");
-    assert_eq!((b["kind"].as_str(), b["status"].as_str()), (Some("appointment"), Some("held")));
-    assert_eq!((b["show_id"].clone(), b["event_id"].clone()), (Value::Null, Value::Null));
+    assert_eq!(
+        (b["kind"].as_str(), b["status"].as_str()),
+        (Some("appointment"), Some("held"))
+    );
+    assert_eq!(
+        (b["show_id"].clone(), b["event_id"].clone()),
+        (Value::Null, Value::Null)
+    );
     assert_eq!(b["total_amount"], 4000);
     assert_eq!(b["appointment"]["service_id"], service);
     assert_eq!(b["appointment"]["provider_id"], provider.id.as_str());
@@ -148,27 +176,44 @@ async fn a_customer_sees_free_slots_books_one_pays_and_the_slot_is_gone() {
     let (_, mine) = me.get("/bookings").await;
     assert_eq!(mine["items"][0]["id"], id.as_str());
     let prov = app.as_user(&provider);
-    assert_eq!(prov.booking(&id).await["appointment"]["service_id"], service);
+    assert_eq!(
+        prov.booking(&id).await["appointment"]["service_id"],
+        service
+    );
     let (status, cal) = prov.get("/providers/me/appointments").await;
     assert_eq!(status, StatusCode::OK, "{cal}");
     assert_eq!(cal["total"], 1);
     assert_eq!(cal["items"][0]["id"], id.as_str());
-    let (_, confirmed) = prov.get("/providers/me/appointments?status=confirmed").await;
+    let (_, confirmed) = prov
+        .get("/providers/me/appointments?status=confirmed")
+        .await;
     assert_eq!(confirmed["total"], 1);
     let (_, pending) = prov.get("/providers/me/appointments?status=pending").await;
     assert_eq!(pending["total"], 0);
-    assert_invalid(&prov.get("/providers/me/appointments?status=paid").await, "status");
-    assert_error(&me.get("/providers/me/appointments").await, 403, "forbidden");
+    assert_invalid(
+        &prov.get("/providers/me/appointments?status=paid").await,
+        "status",
+    );
+    assert_error(
+        &me.get("/providers/me/appointments").await,
+        403,
+        "forbidden",
+    );
     // A stranger cannot tell it exists.
     let stranger = app.signup("stranger@example.com", "customer").await;
-    assert_error(&app.as_user(&stranger).get(&format!("/bookings/{id}")).await, 404, "not_found");
+    assert_error(
+        &app.as_user(&stranger).get(&format!("/bookings/{id}")).await,
+        404,
+        "not_found",
+    );
 }
 
 #[tokio::test]
 async fn thirty_requests_for_one_slot_give_one_booking_and_twenty_nine_slot_taken() {
     let app = spawn_app().await;
     let cat = category(&app, "Tutoring").await;
-    let (_, service) = provider_with(&app, "tutor@example.com", daily(cat, "Tutoring", 60, 1)).await;
+    let (_, service) =
+        provider_with(&app, "tutor@example.com", daily(cat, "Tutoring", 60, 1)).await;
     let results = race(&app, slot_body(service, day_at(9, 0)), 30).await;
     assert_eq!(count(&results, 201, None), 1, "{results:?}");
     assert_eq!(count(&results, 409, Some("slot_taken")), 29, "{results:?}");
@@ -184,10 +229,18 @@ async fn a_class_of_five_takes_five_of_twelve_racers() {
     assert_eq!(count(&results, 409, Some("slot_taken")), 7, "{results:?}");
     let (_, slots) = app
         .anon()
-        .get(&format!("/services/{service}/slots?from={}&to={}", rfc(day_at(0, 0)), rfc(day_at(23, 0))))
+        .get(&format!(
+            "/services/{service}/slots?from={}&to={}",
+            rfc(day_at(0, 0)),
+            rfc(day_at(23, 0))
+        ))
         .await;
     assert!(
-        slots["items"].as_array().unwrap().iter().all(|s| s["starts_at"] != rfc(day_at(11, 0))),
+        slots["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|s| s["starts_at"] != rfc(day_at(11, 0))),
         "a full class is not offered: {slots}"
     );
 }
@@ -200,13 +253,29 @@ async fn overlapping_slots_of_two_services_of_one_provider_are_refused_even_when
         provider_with(&app, "fixer@example.com", daily(cat, "Visit", 60, 1)).await;
     let half = id_of(&offer(&app.as_user(&provider), &daily(cat, "Quick look", 30, 1)).await);
     let (status, b) = book(&app.anon().header("x-test", "1"), hour, day_at(9, 0)).await;
-    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "a guest needs a name: {b}");
+    assert_eq!(
+        status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "a guest needs a name: {b}"
+    );
     let guest = json!({"name": "Grace", "email": "grace@example.com"});
-    let (status, b) = app.anon().post_json("/bookings", &with(slot_body(hour, day_at(9, 0)), guest.clone())).await;
+    let (status, b) = app
+        .anon()
+        .post_json(
+            "/bookings",
+            &with(slot_body(hour, day_at(9, 0)), guest.clone()),
+        )
+        .await;
     assert_eq!(status, StatusCode::CREATED, "{b}");
     let token = b["guest_token"].as_str().unwrap().to_owned();
     assert!(!token.is_empty());
-    let (status, clash) = app.anon().post_json("/bookings", &with(slot_body(half, day_at(9, 30)), guest.clone())).await;
+    let (status, clash) = app
+        .anon()
+        .post_json(
+            "/bookings",
+            &with(slot_body(half, day_at(9, 30)), guest.clone()),
+        )
+        .await;
     assert_error(&(status, clash), 409, "slot_taken");
     assert_eq!(
         starts(&app, half, day_at(9, 0), day_at(10, 0)).await,
@@ -214,14 +283,23 @@ async fn overlapping_slots_of_two_services_of_one_provider_are_refused_even_when
         "the half-hour slots inside the hour are not offered"
     );
     // Raced: an hour at 11:00 and the half hour at 11:30 at once: exactly one wins.
-    let bodies = [slot_body(hour, day_at(11, 0)), slot_body(half, day_at(11, 30))];
+    let bodies = [
+        slot_body(hour, day_at(11, 0)),
+        slot_body(half, day_at(11, 30)),
+    ];
     let tasks = bodies.into_iter().map(|body| {
         let client = app.anon_client.clone();
         let url = app.url("/bookings");
         let body = with(body, guest.clone());
-        tokio::spawn(async move { decode(client.post(&url).json(&body).send().await.unwrap()).await })
+        tokio::spawn(
+            async move { decode(client.post(&url).json(&body).send().await.unwrap()).await },
+        )
     });
-    let results: Vec<_> = join_all(tasks).await.into_iter().map(|r| r.unwrap()).collect();
+    let results: Vec<_> = join_all(tasks)
+        .await
+        .into_iter()
+        .map(|r| r.unwrap())
+        .collect();
     assert_eq!(count(&results, 201, None), 1, "{results:?}");
     assert_eq!(count(&results, 409, Some("slot_taken")), 1, "{results:?}");
 }
@@ -234,20 +312,48 @@ async fn bad_appointment_requests_are_refused_with_the_field() {
         provider_with(&app, "coach@example.com", daily(cat, "Coaching", 60, 1)).await;
     let me = app.as_admin();
     assert_invalid(&book(&me, service, day_at(9, 30)).await, "starts_at");
-    assert_invalid(&book(&me, service, Utc::now() - Duration::days(1)).await, "starts_at");
-    assert_invalid(&book(&me, service, day_at(9, 0) + Duration::days(400)).await, "starts_at");
-    assert_invalid(&me.post_json("/bookings", &json!({"service_id": service})).await, "starts_at");
     assert_invalid(
-        &me.post_json("/bookings", &json!({"service_id": service, "show_id": 1, "starts_at": rfc(day_at(9, 0))})).await,
+        &book(&me, service, Utc::now() - Duration::days(1)).await,
+        "starts_at",
+    );
+    assert_invalid(
+        &book(&me, service, day_at(9, 0) + Duration::days(400)).await,
+        "starts_at",
+    );
+    assert_invalid(
+        &me.post_json("/bookings", &json!({"service_id": service}))
+            .await,
+        "starts_at",
+    );
+    assert_invalid(
+        &me.post_json(
+            "/bookings",
+            &json!({"service_id": service, "show_id": 1, "starts_at": rfc(day_at(9, 0))}),
+        )
+        .await,
         "show_id",
     );
-    assert_invalid(&me.post_json("/bookings", &json!({"name": "x"})).await, "show_id");
     assert_invalid(
-        &me.post_json("/bookings", &json!({"service_id": service, "starts_at": rfc(day_at(9, 0)), "quantity": 2})).await,
+        &me.post_json("/bookings", &json!({"name": "x"})).await,
+        "show_id",
+    );
+    assert_invalid(
+        &me.post_json(
+            "/bookings",
+            &json!({"service_id": service, "starts_at": rfc(day_at(9, 0)), "quantity": 2}),
+        )
+        .await,
         "service_id",
     );
     assert_invalid(
-        &me.post_json("/bookings", &with(slot_body(service, day_at(9, 0)), json!({"notes": "x".repeat(2001)}))).await,
+        &me.post_json(
+            "/bookings",
+            &with(
+                slot_body(service, day_at(9, 0)),
+                json!({"notes": "x".repeat(2001)}),
+            ),
+        )
+        .await,
         "notes",
     );
     assert_error(&book(&me, 999_999, day_at(9, 0)).await, 404, "not_found");
@@ -257,15 +363,29 @@ async fn bad_appointment_requests_are_refused_with_the_field() {
         .patch_json(&format!("/services/{service}"), &json!({"active": false}))
         .await;
     assert_eq!(status, StatusCode::OK);
-    assert_error(&book(&me, service, day_at(9, 0)).await, 409, "service_inactive");
-    assert!(starts(&app, service, day_at(0, 0), day_at(23, 0)).await.is_empty());
+    assert_error(
+        &book(&me, service, day_at(9, 0)).await,
+        409,
+        "service_inactive",
+    );
+    assert!(starts(&app, service, day_at(0, 0), day_at(23, 0))
+        .await
+        .is_empty());
     // A slot query's range.
     let (status, body) = app
         .anon()
-        .get(&format!("/services/{service}/slots?from={}&to={}", rfc(day_at(0, 0)), rfc(day_at(0, 0) + Duration::days(40))))
+        .get(&format!(
+            "/services/{service}/slots?from={}&to={}",
+            rfc(day_at(0, 0)),
+            rfc(day_at(0, 0) + Duration::days(40))
+        ))
         .await;
     assert_invalid(&(status, body), "to");
-    assert_error(&app.anon().get("/services/999999/slots").await, 404, "not_found");
+    assert_error(
+        &app.anon().get("/services/999999/slots").await,
+        404,
+        "not_found",
+    );
     // Nothing was written.
     let (_, mine) = me.get("/bookings").await;
     assert_eq!(mine["total"], 0);
@@ -275,7 +395,10 @@ async fn bad_appointment_requests_are_refused_with_the_field() {
 async fn the_provider_accepts_or_declines_and_a_decline_refunds_everything() {
     let app = spawn_app().await;
     let cat = category(&app, "Consulting").await;
-    let body = with(daily(cat, "Advice", 60, 1), json!({"requires_acceptance": true}));
+    let body = with(
+        daily(cat, "Advice", 60, 1),
+        json!({"requires_acceptance": true}),
+    );
     let (provider, service) = provider_with(&app, "advisor@example.com", body).await;
     let customer = app.signup("asker@example.com", "customer").await;
     let me = app.as_user(&customer);
@@ -287,26 +410,45 @@ async fn the_provider_accepts_or_declines_and_a_decline_refunds_everything() {
     let b = me.booking(&first_id).await;
     assert_eq!(b["status"], "pending");
     // Only the provider (or an admin) answers.
-    assert_error(&me.post_json(&format!("/bookings/{first_id}/accept"), &json!({})).await, 403, "forbidden");
+    assert_error(
+        &me.post_json(&format!("/bookings/{first_id}/accept"), &json!({}))
+            .await,
+        403,
+        "forbidden",
+    );
     let other = app.signup("other-provider@example.com", "provider").await;
     assert_error(
-        &app.as_user(&other).post_json(&format!("/bookings/{first_id}/decline"), &json!({})).await,
+        &app.as_user(&other)
+            .post_json(&format!("/bookings/{first_id}/decline"), &json!({}))
+            .await,
         404,
         "not_found",
     );
-    let (status, declined) = prov.post_json(&format!("/bookings/{first_id}/decline"), &json!({})).await;
+    let (status, declined) = prov
+        .post_json(&format!("/bookings/{first_id}/decline"), &json!({}))
+        .await;
     assert_eq!(status, StatusCode::OK, "{declined}");
     assert_eq!(declined["status"], "cancelled");
     let payment = &declined["payments"][0];
     assert_eq!(payment["refunded_amount"], 4000, "{declined}");
-    assert_error(&prov.post_json(&format!("/bookings/{first_id}/accept"), &json!({})).await, 409, "illegal_transition");
+    assert_error(
+        &prov
+            .post_json(&format!("/bookings/{first_id}/accept"), &json!({}))
+            .await,
+        409,
+        "illegal_transition",
+    );
     // Its time is free again.
-    assert!(starts(&app, service, day_at(0, 0), day_at(23, 0)).await.contains(&rfc(day_at(9, 0))));
+    assert!(starts(&app, service, day_at(0, 0), day_at(23, 0))
+        .await
+        .contains(&rfc(day_at(9, 0))));
 
     let (_, second) = book(&me, service, day_at(10, 0)).await;
     let second_id = second["id"].as_str().unwrap().to_owned();
     me.pay(&second_id).await;
-    let (status, accepted) = prov.post_json(&format!("/bookings/{second_id}/accept"), &json!({})).await;
+    let (status, accepted) = prov
+        .post_json(&format!("/bookings/{second_id}/accept"), &json!({}))
+        .await;
     assert_eq!(status, StatusCode::OK, "{accepted}");
     assert_eq!(accepted["status"], "confirmed");
     let history = me.history(&second_id).await;
@@ -319,9 +461,17 @@ async fn the_provider_accepts_or_declines_and_a_decline_refunds_everything() {
     // A show's booking is not an appointment.
     let show = app.simple_seated_show().await;
     let seat = app.seat_ids(show, &["A1"]).await[0];
-    let (_, sb) = app.as_admin().post_json("/bookings", &json!({"show_id": show, "seat_ids": [seat]})).await;
+    let (_, sb) = app
+        .as_admin()
+        .post_json("/bookings", &json!({"show_id": show, "seat_ids": [seat]}))
+        .await;
     assert_error(
-        &app.as_admin().post_json(&format!("/bookings/{}/accept", sb["id"].as_str().unwrap()), &json!({})).await,
+        &app.as_admin()
+            .post_json(
+                &format!("/bookings/{}/accept", sb["id"].as_str().unwrap()),
+                &json!({}),
+            )
+            .await,
         409,
         "not_an_appointment",
     );
@@ -333,10 +483,19 @@ async fn an_appointment_moves_to_a_free_slot_atomically() {
     let cat = category(&app, "Nails").await;
     let (_, service) = provider_with(&app, "nails@example.com", daily(cat, "Nails", 60, 1)).await;
     let guest = json!({"name": "Mover", "phone": "+4915112345678"});
-    let (_, b) = app.anon().post_json("/bookings", &with(slot_body(service, day_at(9, 0)), guest.clone())).await;
+    let (_, b) = app
+        .anon()
+        .post_json(
+            "/bookings",
+            &with(slot_body(service, day_at(9, 0)), guest.clone()),
+        )
+        .await;
     let id = b["id"].as_str().unwrap().to_owned();
     let token = b["guest_token"].as_str().unwrap().to_owned();
-    let (_, other) = app.anon().post_json("/bookings", &with(slot_body(service, day_at(11, 0)), guest)).await;
+    let (_, other) = app
+        .anon()
+        .post_json("/bookings", &with(slot_body(service, day_at(11, 0)), guest))
+        .await;
     assert!(other["id"].is_string(), "{other}");
     let owner = app.anon().header("X-Booking-Token", &token);
     let put = |at: DateTime<Utc>| {
@@ -353,11 +512,19 @@ async fn an_appointment_moves_to_a_free_slot_atomically() {
     assert_error(&put(day_at(11, 0)).await, 409, "slot_taken");
     assert_invalid(&put(day_at(10, 30)).await, "starts_at");
     let left = starts(&app, service, day_at(0, 0), day_at(23, 0)).await;
-    assert_eq!(left, [rfc(day_at(9, 0))], "09:00 is free again, 10:00 and 11:00 taken");
+    assert_eq!(
+        left,
+        [rfc(day_at(9, 0))],
+        "09:00 is free again, 10:00 and 11:00 taken"
+    );
     // Without the token: the 404 of an unknown booking.
     let (status, _) = app
         .anon()
-        .send(app.anon().request(reqwest::Method::PUT, &format!("/bookings/{id}/slot")).json(&json!({"starts_at": rfc(day_at(9, 0))})))
+        .send(
+            app.anon()
+                .request(reqwest::Method::PUT, &format!("/bookings/{id}/slot"))
+                .json(&json!({"starts_at": rfc(day_at(9, 0))})),
+        )
         .await;
     assert_eq!(status, StatusCode::NOT_FOUND);
 }
@@ -366,7 +533,8 @@ async fn an_appointment_moves_to_a_free_slot_atomically() {
 async fn an_availability_edit_keeps_appointments_and_lists_those_it_leaves_outside() {
     let app = spawn_app().await;
     let cat = category(&app, "Piano").await;
-    let (provider, service) = provider_with(&app, "pianist@example.com", daily(cat, "Piano", 60, 1)).await;
+    let (provider, service) =
+        provider_with(&app, "pianist@example.com", daily(cat, "Piano", 60, 1)).await;
     let (_, b) = book(&app.as_admin(), service, day_at(11, 0)).await;
     let id = b["id"].as_str().unwrap().to_owned();
     let weekday = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
@@ -375,24 +543,51 @@ async fn an_availability_edit_keeps_appointments_and_lists_those_it_leaves_outsi
     let patch = json!({"availability": {"weekly": [{"weekday": weekday, "start": "09:00", "end": "11:00"}]}});
     let prov = app.as_user(&provider);
     let path = format!("/services/{service}");
-    let (status, dry) = prov.patch_json(&format!("{path}?dry_run=true"), &patch).await;
+    let (status, dry) = prov
+        .patch_json(&format!("{path}?dry_run=true"), &patch)
+        .await;
     assert_eq!(status, StatusCode::OK, "{dry}");
     assert_eq!(dry["saved"], false);
     assert_eq!(dry["availability_conflicts"][0]["booking_id"], id.as_str());
-    assert_eq!(dry["service"]["availability"]["weekly"].as_array().unwrap().len(), 1);
+    assert_eq!(
+        dry["service"]["availability"]["weekly"]
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
     let (_, unchanged) = app.anon().get(&path).await;
-    assert_eq!(unchanged["availability"]["weekly"].as_array().unwrap().len(), 7);
+    assert_eq!(
+        unchanged["availability"]["weekly"]
+            .as_array()
+            .unwrap()
+            .len(),
+        7
+    );
     let (status, saved) = prov.patch_json(&path, &patch).await;
     assert_eq!(status, StatusCode::OK, "{saved}");
     assert_eq!(saved["saved"], true);
     assert_eq!(saved["availability_conflicts"].as_array().unwrap().len(), 1);
-    assert_eq!(app.as_admin().booking(&id).await["status"], "held", "never cancelled");
+    assert_eq!(
+        app.as_admin().booking(&id).await["status"],
+        "held",
+        "never cancelled"
+    );
     // A change that leaves it inside reports nothing.
-    let (_, fine) = prov.patch_json(&path, &json!({"title": "Piano lesson"})).await;
-    assert_eq!(fine["availability_conflicts"].as_array().unwrap().len(), 1, "still outside");
+    let (_, fine) = prov
+        .patch_json(&path, &json!({"title": "Piano lesson"}))
+        .await;
+    assert_eq!(
+        fine["availability_conflicts"].as_array().unwrap().len(),
+        1,
+        "still outside"
+    );
     let back = json!({"availability": {"weekly": [{"weekday": weekday, "start": "09:00", "end": "12:00"}]}});
     let (_, ok) = prov.patch_json(&path, &back).await;
-    assert!(ok["availability_conflicts"].as_array().unwrap().is_empty(), "{ok}");
+    assert!(
+        ok["availability_conflicts"].as_array().unwrap().is_empty(),
+        "{ok}"
+    );
 }
 
 #[tokio::test]
@@ -400,10 +595,14 @@ async fn the_database_itself_refuses_overlapping_time_and_a_full_slot() {
     use diesel::{Connection, PgConnection, RunQueryDsl};
     let app = spawn_app().await;
     let cat = category(&app, "Dentist").await;
-    let (_, service) = provider_with(&app, "dentist@example.com", daily(cat, "Check-up", 60, 1)).await;
+    let (_, service) =
+        provider_with(&app, "dentist@example.com", daily(cat, "Check-up", 60, 1)).await;
     let (_, a) = book(&app.as_admin(), service, day_at(9, 0)).await;
     let (_, b) = book(&app.as_admin(), service, day_at(10, 0)).await;
-    let (a, b) = (a["id"].as_str().unwrap().to_owned(), b["id"].as_str().unwrap().to_owned());
+    let (a, b) = (
+        a["id"].as_str().unwrap().to_owned(),
+        b["id"].as_str().unwrap().to_owned(),
+    );
     let url = app.db_url().to_owned();
     let errors = tokio::task::spawn_blocking(move || {
         let mut c = PgConnection::establish(&url).expect("connect");
@@ -427,5 +626,9 @@ async fn the_database_itself_refuses_overlapping_time_and_a_full_slot() {
     .await
     .unwrap();
     assert!(errors.0.contains("no_double_booking"), "{}", errors.0);
-    assert!(errors.1.contains("ck_class_places_capacity"), "{}", errors.1);
+    assert!(
+        errors.1.contains("ck_class_places_capacity"),
+        "{}",
+        errors.1
+    );
 }

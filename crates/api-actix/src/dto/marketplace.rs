@@ -3,11 +3,11 @@
 //! times `HH:MM` in the service's IANA `time_zone`, exceptions `closed` (a date) or `extra` (a
 //! date with hours).
 
+use boxoffice_domain::marketplace::appointment::Appointment;
 use boxoffice_domain::marketplace::availability::{
     clock_time, weekday_name, Availability, AvailabilityException, AvailabilityInput,
     AvailabilityPatch, ExceptionInput, WeeklyIntervalInput,
 };
-use boxoffice_domain::marketplace::appointment::Appointment;
 use boxoffice_domain::marketplace::catalog::{
     Category, Service, ServiceInput, ServicePatch, ServiceUpdate,
 };

@@ -372,6 +372,12 @@ fn marketplace_rules() -> Vec<(&'static str, &'static str, Value)> {
         "items": { "maxLength": c::MAX_IMAGE_URL_CHARS, "pattern": r"^\s*[Hh][Tt][Tt][Pp][Ss]?://[^\s/?#]" },
     });
     let mut rules = vec![
+        (
+            "CreateBooking",
+            "notes",
+            json!({ "maxLength": boxoffice_domain::marketplace::appointment::NOTES_MAX_CHARS }),
+        ),
+        ("CreateBooking", "service_id", id()),
         ("CreateCategory", "name", text(c::CATEGORY_NAME_MAX_CHARS)),
         (
             "CreateCategory",
@@ -453,10 +459,13 @@ fn marketplace_rules() -> Vec<(&'static str, &'static str, Value)> {
     rules
 }
 
-/// Query and path parameters: what the server enforces.
-pub(super) fn parameter_rules(name: &str, schema: &Value) -> Option<Value> {
+/// Query and path parameters of operation `op`: what the server enforces.
+pub(super) fn parameter_rules(op: &str, name: &str, schema: &Value) -> Option<Value> {
     let integer = schema["type"] == "integer";
     match name {
+        "status" if op == "my_appointments" => Some(json!({
+            "enum": values(&BookingStatus::ALL, BookingStatus::as_str)
+        })),
         "limit" => Some(json!({ "minimum": 1, "maximum": Page::MAX_LIMIT,
                                 "default": Page::DEFAULT_LIMIT })),
         "offset" => Some(json!({ "minimum": 0, "default": 0 })),

@@ -23,8 +23,8 @@ pub struct OperationDoc {
     pub database: bool,
 }
 
-const FORBIDDEN: &[Code] = &[Code::Forbidden(F::Forbidden)];
-const NOT_FOUND: &[Code] = &[Code::Domain(X::NotFound)];
+pub(super) const FORBIDDEN: &[Code] = &[Code::Forbidden(F::Forbidden)];
+pub(super) const NOT_FOUND: &[Code] = &[Code::Domain(X::NotFound)];
 const BOOKING_CONFLICTS: &[Code] = &[
     Code::Domain(X::SeatUnavailable),
     Code::Domain(X::SoldOut),
@@ -32,7 +32,15 @@ const BOOKING_CONFLICTS: &[Code] = &[
     Code::Domain(X::ShowStarted),
 ];
 
-/// Every operation, by operationId.
+/// The row of operation `id`, in [`OPERATIONS`] or [`super::marketplace_statuses::MARKETPLACE`].
+pub fn operation_doc(id: &str) -> Option<&'static OperationDoc> {
+    OPERATIONS
+        .iter()
+        .chain(super::marketplace_statuses::MARKETPLACE)
+        .find(|d| d.id == id)
+}
+
+/// Every operation but the marketplace's, by operationId.
 pub const OPERATIONS: &[OperationDoc] = &[
     OperationDoc {
         id: "signup",
@@ -222,54 +230,6 @@ pub const OPERATIONS: &[OperationDoc] = &[
         database: true,
     },
     OperationDoc {
-        id: "create_category",
-        success: &[],
-        errors: &[FORBIDDEN, &[Code::Conflict(C::Duplicate)]],
-        database: true,
-    },
-    OperationDoc {
-        id: "list_categories",
-        success: &[],
-        errors: &[&[Code::Auth(A::AuthenticationRequired)], FORBIDDEN],
-        database: true,
-    },
-    OperationDoc {
-        id: "update_category",
-        success: &[],
-        errors: &[FORBIDDEN, NOT_FOUND, &[Code::Conflict(C::Duplicate)]],
-        database: true,
-    },
-    OperationDoc {
-        id: "create_service",
-        success: &[],
-        errors: &[FORBIDDEN, NOT_FOUND],
-        database: true,
-    },
-    OperationDoc {
-        id: "list_services",
-        success: &[],
-        errors: &[&[Code::Auth(A::AuthenticationRequired)], FORBIDDEN],
-        database: true,
-    },
-    OperationDoc {
-        id: "get_service",
-        success: &[],
-        errors: &[NOT_FOUND],
-        database: true,
-    },
-    OperationDoc {
-        id: "update_service",
-        success: &[],
-        errors: &[FORBIDDEN, NOT_FOUND],
-        database: true,
-    },
-    OperationDoc {
-        id: "delete_service",
-        success: &[],
-        errors: &[FORBIDDEN, NOT_FOUND],
-        database: true,
-    },
-    OperationDoc {
         id: "create_city",
         success: &[],
         errors: &[FORBIDDEN, &[Code::Conflict(C::Duplicate)]],
@@ -381,7 +341,14 @@ pub const OPERATIONS: &[OperationDoc] = &[
     OperationDoc {
         id: "create_booking",
         success: &[],
-        errors: &[NOT_FOUND, BOOKING_CONFLICTS],
+        errors: &[
+            NOT_FOUND,
+            BOOKING_CONFLICTS,
+            &[
+                Code::Conflict(C::SlotTaken),
+                Code::Conflict(C::ServiceInactive),
+            ],
+        ],
         database: true,
     },
     OperationDoc {
@@ -422,6 +389,7 @@ pub const OPERATIONS: &[OperationDoc] = &[
             Code::Conflict(C::PaymentPending),
             Code::Domain(X::SeatUnavailable),
             Code::Domain(X::NotForSale),
+            Code::Conflict(C::NotSeated),
         ]],
         database: true,
     },
@@ -609,7 +577,7 @@ pub(super) fn responses(spec: &mut Value) {
             .flat_map(|o| o.values_mut())
         {
             let id = op["operationId"].as_str().unwrap_or("").to_owned();
-            let doc = OPERATIONS.iter().find(|d| d.id == id);
+            let doc = operation_doc(&id);
             let errors = error_codes(op, doc);
             let responses = op["responses"].as_object_mut().expect("responses");
             responses.retain(|status, _| status.starts_with('2'));

@@ -14,8 +14,7 @@ use uuid::Uuid;
 use super::expire::expire_these;
 use super::settle::write_refund;
 use super::{
-    change_status, history, notice, BookingTx, Cancelled, LockedBooking, NewAppointment,
-    NewBooking,
+    change_status, history, notice, BookingTx, Cancelled, LockedBooking, NewAppointment, NewBooking,
 };
 use crate::booking::{hold_deadline, reference_from, Booking, BookingAction};
 use crate::cancellation::decline_refund;

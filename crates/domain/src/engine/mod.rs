@@ -32,11 +32,11 @@ use uuid::Uuid;
 use crate::account::TokenHash;
 use crate::booking::{Booking, BookingStatus, PlannedItem, SeatSnapshot, ShowSnapshot};
 use crate::error::DomainError;
-use crate::outbox::{topic_of, OutboxMessage, Topic};
-use crate::payment::{HistoryEntity, Payment, PaymentOutcome, PaymentStatus, RefundStatus};
 use crate::marketplace::appointment::AppointmentTime;
 use crate::marketplace::catalog::Service;
 use crate::marketplace::slots::BookedTime;
+use crate::outbox::{topic_of, OutboxMessage, Topic};
+use crate::payment::{HistoryEntity, Payment, PaymentOutcome, PaymentStatus, RefundStatus};
 use crate::values::{Currency, SeatLabel};
 
 pub use crate::ports::{Cancelled, PendingRefund, Settled};

@@ -11,9 +11,9 @@ use super::{
     NewPaymentRow, NewRefundRow, PaymentChange, PendingRefund, RefundChange, Settled,
 };
 use crate::booking::BookingStatus;
-use crate::marketplace::appointment::status_after_payment;
 use crate::codes::ConflictCode;
 use crate::error::DomainError;
+use crate::marketplace::appointment::status_after_payment;
 use crate::payment::{
     refund_amount, settlement_for, GatewayOutcome, HistoryEntity, Payment, PaymentOutcome,
     PaymentStatus, Refund, RefundOutcome, RefundPolicy, RefundStatus, Settlement,

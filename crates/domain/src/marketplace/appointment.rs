@@ -41,12 +41,16 @@ pub struct Appointment {
 impl Appointment {
     /// `starts_at` on the provider's wall clock.
     pub fn local_start(&self) -> NaiveDateTime {
-        self.starts_at.with_timezone(&self.time_zone.tz()).naive_local()
+        self.starts_at
+            .with_timezone(&self.time_zone.tz())
+            .naive_local()
     }
 
     /// `ends_at` on the provider's wall clock.
     pub fn local_end(&self) -> NaiveDateTime {
-        self.ends_at.with_timezone(&self.time_zone.tz()).naive_local()
+        self.ends_at
+            .with_timezone(&self.time_zone.tz())
+            .naive_local()
     }
 }
 
@@ -136,10 +140,7 @@ impl AppointmentRequest {
         }
         let notes = self.notes.as_deref().map(str::trim).unwrap_or_default();
         if notes.chars().count() > NOTES_MAX_CHARS {
-            v.add(
-                "notes",
-                format!("at most {NOTES_MAX_CHARS} characters"),
-            );
+            v.add("notes", format!("at most {NOTES_MAX_CHARS} characters"));
         }
         v.finish()?;
         match (buyer, self.starts_at) {
@@ -231,11 +232,7 @@ pub fn refund_policy_of(service: &Service) -> RefundPolicy {
 /// The one rule of "a reminder is due": the appointment starts within `reminder_minutes`
 /// of `now` and has not started yet. SQL that selects due reminders uses `infra-postgres`'s
 /// `rules::reminder_due_sql`, which states exactly this.
-pub fn reminder_due(
-    starts_at: DateTime<Utc>,
-    reminder_minutes: u32,
-    now: DateTime<Utc>,
-) -> bool {
+pub fn reminder_due(starts_at: DateTime<Utc>, reminder_minutes: u32, now: DateTime<Utc>) -> bool {
     now < starts_at && starts_at - Duration::minutes(i64::from(reminder_minutes)) <= now
 }
 

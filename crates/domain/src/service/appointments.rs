@@ -5,7 +5,7 @@
 use chrono::{DateTime, Duration, Utc};
 use uuid::Uuid;
 
-use super::{BookingService, Booked};
+use super::{Booked, BookingService};
 use crate::account::{Actor, Role, SecretToken};
 use crate::booking::{Booking, BookingStatus};
 use crate::catalog::{Page, Paged};
@@ -42,7 +42,10 @@ impl BookingService {
                 Some(token)
             }
         };
-        let booking = self.repo.book_appointment(command, self.clock.now()).await?;
+        let booking = self
+            .repo
+            .book_appointment(command, self.clock.now())
+            .await?;
         Ok(Booked {
             booking,
             guest_token,
@@ -79,7 +82,11 @@ impl BookingService {
     }
 
     /// The provider (or an admin) accepts a pending appointment: confirmed.
-    pub async fn accept_appointment(&self, actor: &Actor, id: Uuid) -> Result<Booking, DomainError> {
+    pub async fn accept_appointment(
+        &self,
+        actor: &Actor,
+        id: Uuid,
+    ) -> Result<Booking, DomainError> {
         self.managed_appointment(actor, id).await?;
         let now = self.clock.now();
         self.repo

@@ -153,7 +153,14 @@ fn status_names_round_trip() {
     let names: Vec<&str> = S::ALL.iter().map(|s| s.as_str()).collect();
     assert_eq!(
         names,
-        ["held", "pending", "confirmed", "completed", "expired", "cancelled"]
+        [
+            "held",
+            "pending",
+            "confirmed",
+            "completed",
+            "expired",
+            "cancelled"
+        ]
     );
     for s in S::ALL {
         assert_eq!(S::parse(s.as_str()), Some(s));

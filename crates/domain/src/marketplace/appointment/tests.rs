@@ -131,7 +131,10 @@ fn a_deleted_service_is_unknown_and_an_inactive_one_refuses() {
     s.deleted_at = Some(utc(2030, 2, 1, 0, 0));
     assert!(matches!(
         check_bookable(&s),
-        Err(DomainError::NotFound { entity: "service", .. })
+        Err(DomainError::NotFound {
+            entity: "service",
+            ..
+        })
     ));
 }
 
@@ -203,9 +206,18 @@ fn a_payment_confirms_unless_the_provider_accepts_first() {
 
 #[test]
 fn a_pending_appointment_is_accepted_declined_or_cancelled_and_nothing_else() {
-    assert_eq!(S::Pending.apply(BookingAction::Accept).unwrap(), S::Confirmed);
-    assert_eq!(S::Pending.apply(BookingAction::Decline).unwrap(), S::Cancelled);
-    assert_eq!(S::Pending.apply(BookingAction::Cancel).unwrap(), S::Cancelled);
+    assert_eq!(
+        S::Pending.apply(BookingAction::Accept).unwrap(),
+        S::Confirmed
+    );
+    assert_eq!(
+        S::Pending.apply(BookingAction::Decline).unwrap(),
+        S::Cancelled
+    );
+    assert_eq!(
+        S::Pending.apply(BookingAction::Cancel).unwrap(),
+        S::Cancelled
+    );
     for action in [
         BookingAction::Pay,
         BookingAction::Expire,
@@ -215,7 +227,13 @@ fn a_pending_appointment_is_accepted_declined_or_cancelled_and_nothing_else() {
     ] {
         assert!(S::Pending.apply(action).is_err(), "{action:?}");
     }
-    for status in [S::Held, S::Confirmed, S::Cancelled, S::Expired, S::Completed] {
+    for status in [
+        S::Held,
+        S::Confirmed,
+        S::Cancelled,
+        S::Expired,
+        S::Completed,
+    ] {
         assert!(status.apply(BookingAction::Accept).is_err(), "{status}");
         assert!(status.apply(BookingAction::Decline).is_err(), "{status}");
     }
@@ -240,10 +258,16 @@ fn a_cancellation_refunds_by_the_services_terms() {
     };
     // 48 h before: everything.
     let early = starts - Duration::hours(48);
-    assert_eq!(cancellation_refund(S::Confirmed, None, Some(paid), early, &p).unwrap(), 6_000);
+    assert_eq!(
+        cancellation_refund(S::Confirmed, None, Some(paid), early, &p).unwrap(),
+        6_000
+    );
     // One minute later: 25 %.
     let late = early + Duration::minutes(1);
-    assert_eq!(cancellation_refund(S::Confirmed, None, Some(paid), late, &p).unwrap(), 1_500);
+    assert_eq!(
+        cancellation_refund(S::Confirmed, None, Some(paid), late, &p).unwrap(),
+        1_500
+    );
 }
 
 #[test]
@@ -256,7 +280,10 @@ fn a_pending_appointment_cancelled_gets_everything_back_as_a_decline_does() {
         show_starts_at: starts,
     };
     let late = starts - Duration::hours(1);
-    assert_eq!(cancellation_refund(S::Pending, None, Some(paid), late, &p).unwrap(), 5_000);
+    assert_eq!(
+        cancellation_refund(S::Pending, None, Some(paid), late, &p).unwrap(),
+        5_000
+    );
     assert_eq!(decline_refund(6_000, 1_000), 5_000);
     assert_eq!(decline_refund(6_000, 6_000), 0);
     assert_eq!(decline_refund(6_000, 7_000), 0);
@@ -272,7 +299,10 @@ fn an_active_appointment_that_has_not_started_may_move() {
     for status in [S::Cancelled, S::Expired, S::Completed] {
         assert!(matches!(
             check_movable(status, starts, starts - Duration::days(1)),
-            Err(DomainError::IllegalTransition { action: "moved", .. })
+            Err(DomainError::IllegalTransition {
+                action: "moved",
+                ..
+            })
         ));
     }
 }

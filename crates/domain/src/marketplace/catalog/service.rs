@@ -23,7 +23,6 @@ use chrono::{DateTime, Duration, Utc};
 /// The days a slot query covers when it names no end.
 pub const DEFAULT_SLOT_DAYS: i64 = 7;
 
-
 /// The free slots of a service in a range, told in its provider's zone.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ServiceSlots {

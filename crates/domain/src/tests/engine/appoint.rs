@@ -107,7 +107,16 @@ fn service(
 fn world(requires_acceptance: bool) -> Fake {
     let mut f = Fake::new();
     for s in [
-        service(HOUR, PROVIDER, 4_000, (9, 17), 60, 15, 1, requires_acceptance),
+        service(
+            HOUR,
+            PROVIDER,
+            4_000,
+            (9, 17),
+            60,
+            15,
+            1,
+            requires_acceptance,
+        ),
         service(HALF, PROVIDER, 2_000, (9, 17), 30, 0, 1, false),
         service(CLASS, TEACHER, 1_500, (18, 19), 60, 0, 3, false),
     ] {
@@ -146,7 +155,10 @@ fn a_free_slot_is_held_with_its_time_price_and_notice() {
     let mut f = world(false);
     let b = book(&mut f, HOUR, monday(10, 15)).unwrap();
     assert_eq!(b.status, BookingStatus::Held);
-    assert_eq!(b.expires_at, Some(now() + chrono::Duration::minutes(HOLD_MINUTES)));
+    assert_eq!(
+        b.expires_at,
+        Some(now() + chrono::Duration::minutes(HOLD_MINUTES))
+    );
     assert_eq!((b.total_amount, b.currency, b.quantity), (4_000, usd(), 1));
     assert_eq!((b.show_id, b.event_id), (None, None));
     assert!(b.items.is_empty());
@@ -165,9 +177,15 @@ fn a_free_slot_is_held_with_its_time_price_and_notice() {
 fn a_taken_slot_and_an_overlapping_slot_of_another_service_are_refused() {
     let mut f = world(false);
     book(&mut f, HOUR, monday(9, 0)).unwrap();
-    assert_eq!(conflict_code(book(&mut f, HOUR, monday(9, 0))), "slot_taken");
+    assert_eq!(
+        conflict_code(book(&mut f, HOUR, monday(9, 0))),
+        "slot_taken"
+    );
     // The half hour at 10:00 falls into the first hour's buffer (until 10:15)…
-    assert_eq!(conflict_code(book(&mut f, HALF, monday(10, 0))), "slot_taken");
+    assert_eq!(
+        conflict_code(book(&mut f, HALF, monday(10, 0))),
+        "slot_taken"
+    );
     // … and 10:30 does not.
     assert!(book(&mut f, HALF, monday(10, 30)).is_ok());
     assert_eq!(f.appointments.len(), 2);
@@ -191,17 +209,26 @@ fn the_database_refuses_time_a_hold_being_paid_still_has() {
 fn a_start_off_the_grid_or_outside_the_window_is_invalid_input() {
     let mut f = world(false);
     assert!(is_field(book(&mut f, HOUR, monday(9, 30)), "starts_at"));
-    assert!(is_field(book(&mut f, HOUR, now() + chrono::Duration::minutes(30)), "starts_at"));
+    assert!(is_field(
+        book(&mut f, HOUR, now() + chrono::Duration::minutes(30)),
+        "starts_at"
+    ));
     assert!(is_field(
         book(&mut f, HOUR, monday(9, 0) + chrono::Duration::days(70)),
         "starts_at"
     ));
     assert!(matches!(
         book(&mut f, 42, monday(9, 0)),
-        Err(DomainError::NotFound { entity: "service", .. })
+        Err(DomainError::NotFound {
+            entity: "service",
+            ..
+        })
     ));
     f.services.get_mut(&HOUR).unwrap().fields.active = false;
-    assert_eq!(conflict_code(book(&mut f, HOUR, monday(9, 0))), "service_inactive");
+    assert_eq!(
+        conflict_code(book(&mut f, HOUR, monday(9, 0))),
+        "service_inactive"
+    );
     assert!(f.bookings.is_empty());
 }
 
@@ -238,7 +265,10 @@ fn paying_confirms_or_sends_the_appointment_to_the_provider() {
     pay(&mut f, b.id, now());
     assert_eq!(f.bookings[&b.id].status, BookingStatus::Pending);
     assert_eq!(f.outbox.last().unwrap().topic, Topic::BookingPending);
-    assert!(f.appointments[&b.id].active, "a pending appointment keeps its time");
+    assert!(
+        f.appointments[&b.id].active,
+        "a pending appointment keeps its time"
+    );
     let b = accept(&mut f, b.id, now(), "user:provider").unwrap();
     assert_eq!(b.status, BookingStatus::Confirmed);
     assert_eq!(f.outbox.last().unwrap().topic, Topic::BookingConfirmed);
@@ -268,7 +298,10 @@ fn a_decline_cancels_frees_the_time_and_refunds_everything() {
     assert!(!f.appointments[&b.id].active);
     let refund = c.refund.unwrap().refund;
     assert_eq!(refund.payment_id, payment);
-    assert_eq!((refund.amount, refund.status), (decline_refund(4_000, 0), RefundStatus::Pending));
+    assert_eq!(
+        (refund.amount, refund.status),
+        (decline_refund(4_000, 0), RefundStatus::Pending)
+    );
     assert_eq!(refund.amount, 4_000);
     // The slot is free again.
     assert!(book_appointment(&mut f, &ask(HOUR, monday(10, 15)), now()).is_ok());
@@ -285,8 +318,15 @@ fn a_cancellation_refunds_by_the_services_own_terms() {
     pay(&mut f, b.id, now());
     // 30 minutes before the start: the service's late 25 %, not the platform's 50 %.
     let platform = RefundPolicy::default();
-    let c = cancel(&mut f, b.id, monday(8, 30), "guest", "cancelled by the customer", &platform)
-        .unwrap();
+    let c = cancel(
+        &mut f,
+        b.id,
+        monday(8, 30),
+        "guest",
+        "cancelled by the customer",
+        &platform,
+    )
+    .unwrap();
     assert_eq!(c.refund.unwrap().refund.amount, 1_000);
     assert!(!f.appointments[&b.id].active);
 }
@@ -311,11 +351,17 @@ fn a_move_takes_the_new_slot_and_frees_the_old_one_or_changes_nothing() {
     assert_eq!(f.appointments[&b.id].time.starts_at, monday(10, 15));
     assert_eq!(f.appointments[&other.id].time.starts_at, monday(11, 30));
     // Not a slot: invalid input; a cancelled appointment does not move.
-    assert!(is_field(move_slot(&mut f, b.id, monday(10, 16), now(), "guest"), "starts_at"));
+    assert!(is_field(
+        move_slot(&mut f, b.id, monday(10, 16), now(), "guest"),
+        "starts_at"
+    ));
     cancel(&mut f, b.id, now(), "guest", "x", &RefundPolicy::default()).unwrap();
     assert!(matches!(
         move_slot(&mut f, b.id, monday(14, 0), now(), "guest"),
-        Err(DomainError::IllegalTransition { action: "moved", .. })
+        Err(DomainError::IllegalTransition {
+            action: "moved",
+            ..
+        })
     ));
 }
 
@@ -343,7 +389,10 @@ fn a_late_payment_for_time_someone_else_took_is_refunded() {
     let late = now() + chrono::Duration::minutes(HOLD_MINUTES + 1);
     book_appointment(&mut f, &ask(HALF, monday(9, 30)), late).unwrap();
     let s = revive(&mut f, payment, "ch_1", late, "gateway").unwrap();
-    assert_eq!(s.payment.outcome, Some(PaymentOutcome::RefundedBookingExpired));
+    assert_eq!(
+        s.payment.outcome,
+        Some(PaymentOutcome::RefundedBookingExpired)
+    );
     assert_eq!(s.refund.unwrap().refund.amount, 4_000);
     assert!(!f.appointments[&b.id].active);
 }
@@ -351,8 +400,16 @@ fn a_late_payment_for_time_someone_else_took_is_refunded() {
 #[test]
 fn a_show_booking_is_not_an_appointment() {
     let mut f = super::world::seated();
-    let b = super::world::book_ok(&mut f, super::world::SHOW, super::world::ids(&[1101]), super::world::t0());
-    assert_eq!(conflict_code(accept(&mut f, b.id, now(), "x")), "not_an_appointment");
+    let b = super::world::book_ok(
+        &mut f,
+        super::world::SHOW,
+        super::world::ids(&[1101]),
+        super::world::t0(),
+    );
+    assert_eq!(
+        conflict_code(accept(&mut f, b.id, now(), "x")),
+        "not_an_appointment"
+    );
     assert_eq!(
         conflict_code(move_slot(&mut f, b.id, monday(9, 0), now(), "x")),
         "not_an_appointment"

@@ -17,11 +17,11 @@ use crate::booking::{Booking, BookingStatus, PlannedItem, SeatSnapshot};
 use crate::codes::ConflictCode;
 use crate::engine::{HistoryRecord, LockedBooking, LockedPayment, ShowRecord};
 use crate::error::DomainError;
-use crate::outbox::OutboxMessage;
-use crate::payment::{Payment, Refund};
 use crate::marketplace::appointment::{slot_taken, AppointmentTime};
 use crate::marketplace::catalog::Service;
 use crate::marketplace::slots::ranges_overlap;
+use crate::outbox::OutboxMessage;
+use crate::payment::{Payment, Refund};
 use crate::pricing::TierPrices;
 
 mod port;

@@ -407,8 +407,9 @@ fn the_provider_or_an_admin_patches_a_service_and_a_new_category_must_be_open() 
         assert!(is_forbidden(&block_on(catalog.update_service(
             &other,
             5,
-            dearer.clone()
-        , false))));
+            dearer.clone(),
+            false
+        ))));
         assert!(is_forbidden(&block_on(catalog.delete_service(&other, 5))));
     }
     let bad = ServicePatch {
@@ -426,8 +427,9 @@ fn the_provider_or_an_admin_patches_a_service_and_a_new_category_must_be_open() 
     assert!(is_unauthenticated(&block_on(catalog.update_service(
         &Actor::Anonymous,
         5,
-        dearer
-    , false))));
+        dearer,
+        false
+    ))));
 }
 
 #[test]

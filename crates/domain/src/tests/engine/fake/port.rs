@@ -12,8 +12,9 @@ use crate::booking::{
 };
 use crate::codes::ConflictCode;
 use crate::engine::{
-    BookingTerms, BookingTx, HistoryRecord, TimeHolder, Lock, LockedBooking, LockedPayment, NewBooking, NewPaymentRow,
-    NewRefundRow, PaymentChange, RefundChange, SeatHolder, ShowRecord, StatusChange, StoredItem,
+    BookingTerms, BookingTx, HistoryRecord, Lock, LockedBooking, LockedPayment, NewBooking,
+    NewPaymentRow, NewRefundRow, PaymentChange, RefundChange, SeatHolder, ShowRecord, StatusChange,
+    StoredItem, TimeHolder,
 };
 use crate::error::DomainError;
 use crate::marketplace::appointment::{refund_policy_of, Appointment, AppointmentTime};
@@ -42,7 +43,9 @@ impl BookingTx for Fake {
             .appointments
             .iter()
             .filter(|(_, a)| {
-                a.active && a.time.provider_id == provider_id && ranges_overlap(a.time.occupied, range)
+                a.active
+                    && a.time.provider_id == provider_id
+                    && ranges_overlap(a.time.occupied, range)
             })
             .map(|(id, a)| {
                 let b = &self.bookings[id];
@@ -296,10 +299,12 @@ impl BookingTx for Fake {
             let appointment = match &n.appointment {
                 Some(a) => {
                     self.check_time(n.id, &a.time)?;
-                    let service = self
-                        .services
-                        .get(&a.time.service_id)
-                        .ok_or_else(|| DomainError::invalid("appointments_service_id_fkey", "refers to something that does not exist"))?;
+                    let service = self.services.get(&a.time.service_id).ok_or_else(|| {
+                        DomainError::invalid(
+                            "appointments_service_id_fkey",
+                            "refers to something that does not exist",
+                        )
+                    })?;
                     self.appointments.insert(
                         n.id,
                         super::AppointmentRow {
