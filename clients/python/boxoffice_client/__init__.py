@@ -43,6 +43,8 @@ __all__ = [
     "ApiAttributeError",
     "ApiException",
     "AcceptedDto",
+    "AppointmentDto",
+    "AvailabilityConflictDto",
     "AvailabilityDto",
     "AvailabilityExceptionDto",
     "AvailabilityInputDto",
@@ -79,6 +81,7 @@ __all__ = [
     "InitiatePayment",
     "Login",
     "MarkedReadDto",
+    "MoveSlot",
     "NotificationDto",
     "NotificationList",
     "OutboxMessageDto",
@@ -102,10 +105,13 @@ __all__ = [
     "SeatMapChangeDto",
     "SeatMapSnapshotDto",
     "SeatPricingDto",
+    "ServiceChangeDto",
     "ServiceDto",
     "ServiceList",
     "ShowDto",
     "Signup",
+    "SlotDto",
+    "SlotList",
     "StreamTicketDto",
     "TokenDto",
     "UnreadCountDto",
@@ -156,6 +162,8 @@ from boxoffice_client.exceptions import ApiException as ApiException
 
 # import models into sdk package
 from boxoffice_client.models.accepted_dto import AcceptedDto as AcceptedDto
+from boxoffice_client.models.appointment_dto import AppointmentDto as AppointmentDto
+from boxoffice_client.models.availability_conflict_dto import AvailabilityConflictDto as AvailabilityConflictDto
 from boxoffice_client.models.availability_dto import AvailabilityDto as AvailabilityDto
 from boxoffice_client.models.availability_exception_dto import AvailabilityExceptionDto as AvailabilityExceptionDto
 from boxoffice_client.models.availability_input_dto import AvailabilityInputDto as AvailabilityInputDto
@@ -192,6 +200,7 @@ from boxoffice_client.models.import_result_dto import ImportResultDto as ImportR
 from boxoffice_client.models.initiate_payment import InitiatePayment as InitiatePayment
 from boxoffice_client.models.login import Login as Login
 from boxoffice_client.models.marked_read_dto import MarkedReadDto as MarkedReadDto
+from boxoffice_client.models.move_slot import MoveSlot as MoveSlot
 from boxoffice_client.models.notification_dto import NotificationDto as NotificationDto
 from boxoffice_client.models.notification_list import NotificationList as NotificationList
 from boxoffice_client.models.outbox_message_dto import OutboxMessageDto as OutboxMessageDto
@@ -215,10 +224,13 @@ from boxoffice_client.models.seat_list import SeatList as SeatList
 from boxoffice_client.models.seat_map_change_dto import SeatMapChangeDto as SeatMapChangeDto
 from boxoffice_client.models.seat_map_snapshot_dto import SeatMapSnapshotDto as SeatMapSnapshotDto
 from boxoffice_client.models.seat_pricing_dto import SeatPricingDto as SeatPricingDto
+from boxoffice_client.models.service_change_dto import ServiceChangeDto as ServiceChangeDto
 from boxoffice_client.models.service_dto import ServiceDto as ServiceDto
 from boxoffice_client.models.service_list import ServiceList as ServiceList
 from boxoffice_client.models.show_dto import ShowDto as ShowDto
 from boxoffice_client.models.signup import Signup as Signup
+from boxoffice_client.models.slot_dto import SlotDto as SlotDto
+from boxoffice_client.models.slot_list import SlotList as SlotList
 from boxoffice_client.models.stream_ticket_dto import StreamTicketDto as StreamTicketDto
 from boxoffice_client.models.token_dto import TokenDto as TokenDto
 from boxoffice_client.models.unread_count_dto import UnreadCountDto as UnreadCountDto

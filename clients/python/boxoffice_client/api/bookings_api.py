@@ -15,6 +15,7 @@ from pydantic import validate_call, Field, StrictFloat, StrictStr, StrictInt
 from typing import Any, Dict, List, Optional, Tuple, Union
 from typing_extensions import Annotated
 
+from datetime import datetime
 from pydantic import Field, StrictStr, field_validator
 from typing import Optional
 from typing_extensions import Annotated
@@ -26,6 +27,7 @@ from boxoffice_client.models.booking_list import BookingList
 from boxoffice_client.models.cancellation_quote_dto import CancellationQuoteDto
 from boxoffice_client.models.change_seats import ChangeSeats
 from boxoffice_client.models.create_booking import CreateBooking
+from boxoffice_client.models.move_slot import MoveSlot
 
 from boxoffice_client.api_client import ApiClient, RequestSerialized
 from boxoffice_client.api_response import ApiResponse
@@ -43,6 +45,285 @@ class BookingsApi:
         if api_client is None:
             api_client = ApiClient.get_default()
         self.api_client = api_client
+
+
+    @validate_call
+    def accept_appointment(
+        self,
+        id: UUID,
+        _request_timeout: Union[
+            None,
+            Annotated[StrictFloat, Field(gt=0)],
+            Tuple[
+                Annotated[StrictFloat, Field(gt=0)],
+                Annotated[StrictFloat, Field(gt=0)]
+            ]
+        ] = None,
+        _request_auth: Optional[Dict[StrictStr, Any]] = None,
+        _content_type: Optional[StrictStr] = None,
+        _headers: Optional[Dict[StrictStr, Any]] = None,
+        _host_index: Annotated[StrictInt, Field(ge=0, le=0)] = 0,
+    ) -> BookingDto:
+        """Accept a pending appointment (its service's provider or an admin): it is confirmed. 409 `illegal_transition` unless it is pending; 403 for the customer; 404 for anyone else
+
+        Error codes: - 401: `account_disabled`, `authentication_required`, `invalid_token`, `token_expired` - 403: `forbidden` - 404: `not_found` - 409: `illegal_transition`, `not_an_appointment` - 429: `rate_limited` - 503: `unavailable`
+
+        :param id: (required)
+        :type id: UUID
+        :param _request_timeout: timeout setting for this request. If one
+                                 number provided, it will be total request
+                                 timeout. It can also be a pair (tuple) of
+                                 (connection, read) timeouts.
+        :type _request_timeout: int, tuple(int, int), optional
+        :param _request_auth: set to override the auth_settings for an a single
+                              request; this effectively ignores the
+                              authentication in the spec for a single request.
+        :type _request_auth: dict, optional
+        :param _content_type: force content-type for the request.
+        :type _content_type: str, Optional
+        :param _headers: set to override the headers for a single
+                         request; this effectively ignores the headers
+                         in the spec for a single request.
+        :type _headers: dict, optional
+        :param _host_index: set to override the host_index for a single
+                            request; this effectively ignores the host_index
+                            in the spec for a single request.
+        :type _host_index: int, optional
+        :return: Returns the result object.
+        """ # noqa: E501
+
+        _param = self._accept_appointment_serialize(
+            id=id,
+            _request_auth=_request_auth,
+            _content_type=_content_type,
+            _headers=_headers,
+            _host_index=_host_index
+        )
+
+        _response_types_map: Dict[str, Optional[str]] = {
+            '200': "BookingDto",
+            '401': "ErrorBody",
+            '403': "ErrorBody",
+            '404': "ErrorBody",
+            '409': "ErrorBody",
+            '429': "ErrorBody",
+            '503': "ErrorBody",
+        }
+        response_data = self.api_client.call_api(
+            *_param,
+            _request_timeout=_request_timeout
+        )
+        response_data.read()
+        return self.api_client.response_deserialize(
+            response_data=response_data,
+            response_types_map=_response_types_map,
+        ).data
+
+
+    @validate_call
+    def accept_appointment_with_http_info(
+        self,
+        id: UUID,
+        _request_timeout: Union[
+            None,
+            Annotated[StrictFloat, Field(gt=0)],
+            Tuple[
+                Annotated[StrictFloat, Field(gt=0)],
+                Annotated[StrictFloat, Field(gt=0)]
+            ]
+        ] = None,
+        _request_auth: Optional[Dict[StrictStr, Any]] = None,
+        _content_type: Optional[StrictStr] = None,
+        _headers: Optional[Dict[StrictStr, Any]] = None,
+        _host_index: Annotated[StrictInt, Field(ge=0, le=0)] = 0,
+    ) -> ApiResponse[BookingDto]:
+        """Accept a pending appointment (its service's provider or an admin): it is confirmed. 409 `illegal_transition` unless it is pending; 403 for the customer; 404 for anyone else
+
+        Error codes: - 401: `account_disabled`, `authentication_required`, `invalid_token`, `token_expired` - 403: `forbidden` - 404: `not_found` - 409: `illegal_transition`, `not_an_appointment` - 429: `rate_limited` - 503: `unavailable`
+
+        :param id: (required)
+        :type id: UUID
+        :param _request_timeout: timeout setting for this request. If one
+                                 number provided, it will be total request
+                                 timeout. It can also be a pair (tuple) of
+                                 (connection, read) timeouts.
+        :type _request_timeout: int, tuple(int, int), optional
+        :param _request_auth: set to override the auth_settings for an a single
+                              request; this effectively ignores the
+                              authentication in the spec for a single request.
+        :type _request_auth: dict, optional
+        :param _content_type: force content-type for the request.
+        :type _content_type: str, Optional
+        :param _headers: set to override the headers for a single
+                         request; this effectively ignores the headers
+                         in the spec for a single request.
+        :type _headers: dict, optional
+        :param _host_index: set to override the host_index for a single
+                            request; this effectively ignores the host_index
+                            in the spec for a single request.
+        :type _host_index: int, optional
+        :return: Returns the result object.
+        """ # noqa: E501
+
+        _param = self._accept_appointment_serialize(
+            id=id,
+            _request_auth=_request_auth,
+            _content_type=_content_type,
+            _headers=_headers,
+            _host_index=_host_index
+        )
+
+        _response_types_map: Dict[str, Optional[str]] = {
+            '200': "BookingDto",
+            '401': "ErrorBody",
+            '403': "ErrorBody",
+            '404': "ErrorBody",
+            '409': "ErrorBody",
+            '429': "ErrorBody",
+            '503': "ErrorBody",
+        }
+        response_data = self.api_client.call_api(
+            *_param,
+            _request_timeout=_request_timeout
+        )
+        response_data.read()
+        return self.api_client.response_deserialize(
+            response_data=response_data,
+            response_types_map=_response_types_map,
+        )
+
+
+    @validate_call
+    def accept_appointment_without_preload_content(
+        self,
+        id: UUID,
+        _request_timeout: Union[
+            None,
+            Annotated[StrictFloat, Field(gt=0)],
+            Tuple[
+                Annotated[StrictFloat, Field(gt=0)],
+                Annotated[StrictFloat, Field(gt=0)]
+            ]
+        ] = None,
+        _request_auth: Optional[Dict[StrictStr, Any]] = None,
+        _content_type: Optional[StrictStr] = None,
+        _headers: Optional[Dict[StrictStr, Any]] = None,
+        _host_index: Annotated[StrictInt, Field(ge=0, le=0)] = 0,
+    ) -> RESTResponseType:
+        """Accept a pending appointment (its service's provider or an admin): it is confirmed. 409 `illegal_transition` unless it is pending; 403 for the customer; 404 for anyone else
+
+        Error codes: - 401: `account_disabled`, `authentication_required`, `invalid_token`, `token_expired` - 403: `forbidden` - 404: `not_found` - 409: `illegal_transition`, `not_an_appointment` - 429: `rate_limited` - 503: `unavailable`
+
+        :param id: (required)
+        :type id: UUID
+        :param _request_timeout: timeout setting for this request. If one
+                                 number provided, it will be total request
+                                 timeout. It can also be a pair (tuple) of
+                                 (connection, read) timeouts.
+        :type _request_timeout: int, tuple(int, int), optional
+        :param _request_auth: set to override the auth_settings for an a single
+                              request; this effectively ignores the
+                              authentication in the spec for a single request.
+        :type _request_auth: dict, optional
+        :param _content_type: force content-type for the request.
+        :type _content_type: str, Optional
+        :param _headers: set to override the headers for a single
+                         request; this effectively ignores the headers
+                         in the spec for a single request.
+        :type _headers: dict, optional
+        :param _host_index: set to override the host_index for a single
+                            request; this effectively ignores the host_index
+                            in the spec for a single request.
+        :type _host_index: int, optional
+        :return: Returns the result object.
+        """ # noqa: E501
+
+        _param = self._accept_appointment_serialize(
+            id=id,
+            _request_auth=_request_auth,
+            _content_type=_content_type,
+            _headers=_headers,
+            _host_index=_host_index
+        )
+
+        _response_types_map: Dict[str, Optional[str]] = {
+            '200': "BookingDto",
+            '401': "ErrorBody",
+            '403': "ErrorBody",
+            '404': "ErrorBody",
+            '409': "ErrorBody",
+            '429': "ErrorBody",
+            '503': "ErrorBody",
+        }
+        response_data = self.api_client.call_api(
+            *_param,
+            _request_timeout=_request_timeout
+        )
+        return response_data.response
+
+
+    def _accept_appointment_serialize(
+        self,
+        id,
+        _request_auth,
+        _content_type,
+        _headers,
+        _host_index,
+    ) -> RequestSerialized:
+
+        _host = None
+
+        _collection_formats: Dict[str, str] = {
+        }
+
+        _path_params: Dict[str, str] = {}
+        _query_params: List[Tuple[str, str]] = []
+        _header_params: Dict[str, Optional[str]] = _headers or {}
+        _form_params: List[Tuple[str, str]] = []
+        _files: Dict[
+            str, Union[str, bytes, List[str], List[bytes], List[Tuple[str, bytes]]]
+        ] = {}
+        _body_params: Optional[bytes] = None
+
+        # process the path parameters
+        if id is not None:
+            _path_params['id'] = id
+        # process the query parameters
+        # process the header parameters
+        # process the form parameters
+        # process the body parameter
+
+
+        # set the HTTP header `Accept`
+        if 'Accept' not in _header_params:
+            _header_params['Accept'] = self.api_client.select_header_accept(
+                [
+                    'application/json'
+                ]
+            )
+
+
+        # authentication setting
+        _auth_settings: List[str] = [
+            'bearerAuth'
+        ]
+
+        return self.api_client.param_serialize(
+            method='POST',
+            resource_path='/api/v1/bookings/{id}/accept',
+            path_params=_path_params,
+            query_params=_query_params,
+            header_params=_header_params,
+            body=_body_params,
+            post_params=_form_params,
+            files=_files,
+            auth_settings=_auth_settings,
+            collection_formats=_collection_formats,
+            _host=_host,
+            _request_auth=_request_auth
+        )
+
+
 
 
     @validate_call
@@ -673,7 +954,7 @@ class BookingsApi:
     ) -> BookingDto:
         """Replace the seats of a held booking (owner, `X-Booking-Token` holder or admin), re-priced on the occupancy without its own old seats: all new seats are taken and the old ones freed, or nothing changes. 409 `booking_not_held` unless held with the hold running; 409 `payment_pending` while a payment is initiated; 409 `seat_unavailable` when a new seat is taken
 
-        Error codes: - 400: `bad_request` - 401: `account_disabled`, `invalid_token`, `token_expired` - 404: `not_found` - 409: `booking_not_held`, `not_for_sale`, `payment_pending`, `seat_unavailable` - 413: `payload_too_large` - 415: `unsupported_media_type` - 422: `validation_failed` - 429: `rate_limited` - 503: `unavailable`
+        Error codes: - 400: `bad_request` - 401: `account_disabled`, `invalid_token`, `token_expired` - 404: `not_found` - 409: `booking_not_held`, `not_for_sale`, `not_seated`, `payment_pending`, `seat_unavailable` - 413: `payload_too_large` - 415: `unsupported_media_type` - 422: `validation_failed` - 429: `rate_limited` - 503: `unavailable`
 
         :param id: (required)
         :type id: UUID
@@ -757,7 +1038,7 @@ class BookingsApi:
     ) -> ApiResponse[BookingDto]:
         """Replace the seats of a held booking (owner, `X-Booking-Token` holder or admin), re-priced on the occupancy without its own old seats: all new seats are taken and the old ones freed, or nothing changes. 409 `booking_not_held` unless held with the hold running; 409 `payment_pending` while a payment is initiated; 409 `seat_unavailable` when a new seat is taken
 
-        Error codes: - 400: `bad_request` - 401: `account_disabled`, `invalid_token`, `token_expired` - 404: `not_found` - 409: `booking_not_held`, `not_for_sale`, `payment_pending`, `seat_unavailable` - 413: `payload_too_large` - 415: `unsupported_media_type` - 422: `validation_failed` - 429: `rate_limited` - 503: `unavailable`
+        Error codes: - 400: `bad_request` - 401: `account_disabled`, `invalid_token`, `token_expired` - 404: `not_found` - 409: `booking_not_held`, `not_for_sale`, `not_seated`, `payment_pending`, `seat_unavailable` - 413: `payload_too_large` - 415: `unsupported_media_type` - 422: `validation_failed` - 429: `rate_limited` - 503: `unavailable`
 
         :param id: (required)
         :type id: UUID
@@ -841,7 +1122,7 @@ class BookingsApi:
     ) -> RESTResponseType:
         """Replace the seats of a held booking (owner, `X-Booking-Token` holder or admin), re-priced on the occupancy without its own old seats: all new seats are taken and the old ones freed, or nothing changes. 409 `booking_not_held` unless held with the hold running; 409 `payment_pending` while a payment is initiated; 409 `seat_unavailable` when a new seat is taken
 
-        Error codes: - 400: `bad_request` - 401: `account_disabled`, `invalid_token`, `token_expired` - 404: `not_found` - 409: `booking_not_held`, `not_for_sale`, `payment_pending`, `seat_unavailable` - 413: `payload_too_large` - 415: `unsupported_media_type` - 422: `validation_failed` - 429: `rate_limited` - 503: `unavailable`
+        Error codes: - 400: `bad_request` - 401: `account_disabled`, `invalid_token`, `token_expired` - 404: `not_found` - 409: `booking_not_held`, `not_for_sale`, `not_seated`, `payment_pending`, `seat_unavailable` - 413: `payload_too_large` - 415: `unsupported_media_type` - 422: `validation_failed` - 429: `rate_limited` - 503: `unavailable`
 
         :param id: (required)
         :type id: UUID
@@ -1003,7 +1284,7 @@ class BookingsApi:
     ) -> BookingDto:
         """Book seats of a seated show or places of a general-admission show. Signed in: the booking is yours. As a guest: the 201 carries a `guest_token` for reading and cancelling it. Signed-in callers may send an `Idempotency-Key` to make retries safe (see its description).
 
-        Error codes: - 400: `bad_request`, `invalid_idempotency_key` - 401: `account_disabled`, `invalid_token`, `token_expired` - 404: `not_found` - 409: `not_for_sale`, `request_in_progress`, `seat_unavailable`, `show_started`, `sold_out` - 413: `payload_too_large` - 415: `unsupported_media_type` - 422: `idempotency_key_reused`, `validation_failed` - 429: `rate_limited` - 503: `unavailable`
+        Error codes: - 400: `bad_request`, `invalid_idempotency_key` - 401: `account_disabled`, `invalid_token`, `token_expired` - 404: `not_found` - 409: `not_for_sale`, `request_in_progress`, `seat_unavailable`, `service_inactive`, `show_started`, `slot_taken`, `sold_out` - 413: `payload_too_large` - 415: `unsupported_media_type` - 422: `idempotency_key_reused`, `validation_failed` - 429: `rate_limited` - 503: `unavailable`
 
         :param create_booking: (required)
         :type create_booking: CreateBooking
@@ -1083,7 +1364,7 @@ class BookingsApi:
     ) -> ApiResponse[BookingDto]:
         """Book seats of a seated show or places of a general-admission show. Signed in: the booking is yours. As a guest: the 201 carries a `guest_token` for reading and cancelling it. Signed-in callers may send an `Idempotency-Key` to make retries safe (see its description).
 
-        Error codes: - 400: `bad_request`, `invalid_idempotency_key` - 401: `account_disabled`, `invalid_token`, `token_expired` - 404: `not_found` - 409: `not_for_sale`, `request_in_progress`, `seat_unavailable`, `show_started`, `sold_out` - 413: `payload_too_large` - 415: `unsupported_media_type` - 422: `idempotency_key_reused`, `validation_failed` - 429: `rate_limited` - 503: `unavailable`
+        Error codes: - 400: `bad_request`, `invalid_idempotency_key` - 401: `account_disabled`, `invalid_token`, `token_expired` - 404: `not_found` - 409: `not_for_sale`, `request_in_progress`, `seat_unavailable`, `service_inactive`, `show_started`, `slot_taken`, `sold_out` - 413: `payload_too_large` - 415: `unsupported_media_type` - 422: `idempotency_key_reused`, `validation_failed` - 429: `rate_limited` - 503: `unavailable`
 
         :param create_booking: (required)
         :type create_booking: CreateBooking
@@ -1163,7 +1444,7 @@ class BookingsApi:
     ) -> RESTResponseType:
         """Book seats of a seated show or places of a general-admission show. Signed in: the booking is yours. As a guest: the 201 carries a `guest_token` for reading and cancelling it. Signed-in callers may send an `Idempotency-Key` to make retries safe (see its description).
 
-        Error codes: - 400: `bad_request`, `invalid_idempotency_key` - 401: `account_disabled`, `invalid_token`, `token_expired` - 404: `not_found` - 409: `not_for_sale`, `request_in_progress`, `seat_unavailable`, `show_started`, `sold_out` - 413: `payload_too_large` - 415: `unsupported_media_type` - 422: `idempotency_key_reused`, `validation_failed` - 429: `rate_limited` - 503: `unavailable`
+        Error codes: - 400: `bad_request`, `invalid_idempotency_key` - 401: `account_disabled`, `invalid_token`, `token_expired` - 404: `not_found` - 409: `not_for_sale`, `request_in_progress`, `seat_unavailable`, `service_inactive`, `show_started`, `slot_taken`, `sold_out` - 413: `payload_too_large` - 415: `unsupported_media_type` - 422: `idempotency_key_reused`, `validation_failed` - 429: `rate_limited` - 503: `unavailable`
 
         :param create_booking: (required)
         :type create_booking: CreateBooking
@@ -1284,6 +1565,285 @@ class BookingsApi:
         return self.api_client.param_serialize(
             method='POST',
             resource_path='/api/v1/bookings',
+            path_params=_path_params,
+            query_params=_query_params,
+            header_params=_header_params,
+            body=_body_params,
+            post_params=_form_params,
+            files=_files,
+            auth_settings=_auth_settings,
+            collection_formats=_collection_formats,
+            _host=_host,
+            _request_auth=_request_auth
+        )
+
+
+
+
+    @validate_call
+    def decline_appointment(
+        self,
+        id: UUID,
+        _request_timeout: Union[
+            None,
+            Annotated[StrictFloat, Field(gt=0)],
+            Tuple[
+                Annotated[StrictFloat, Field(gt=0)],
+                Annotated[StrictFloat, Field(gt=0)]
+            ]
+        ] = None,
+        _request_auth: Optional[Dict[StrictStr, Any]] = None,
+        _content_type: Optional[StrictStr] = None,
+        _headers: Optional[Dict[StrictStr, Any]] = None,
+        _host_index: Annotated[StrictInt, Field(ge=0, le=0)] = 0,
+    ) -> BookingDto:
+        """Decline a pending appointment (its service's provider or an admin): it is cancelled, its time is free again, and everything paid is refunded. 409 `illegal_transition` unless it is pending; 403 for the customer; 404 for anyone else
+
+        Error codes: - 401: `account_disabled`, `authentication_required`, `invalid_token`, `token_expired` - 403: `forbidden` - 404: `not_found` - 409: `illegal_transition`, `not_an_appointment` - 429: `rate_limited` - 503: `unavailable`
+
+        :param id: (required)
+        :type id: UUID
+        :param _request_timeout: timeout setting for this request. If one
+                                 number provided, it will be total request
+                                 timeout. It can also be a pair (tuple) of
+                                 (connection, read) timeouts.
+        :type _request_timeout: int, tuple(int, int), optional
+        :param _request_auth: set to override the auth_settings for an a single
+                              request; this effectively ignores the
+                              authentication in the spec for a single request.
+        :type _request_auth: dict, optional
+        :param _content_type: force content-type for the request.
+        :type _content_type: str, Optional
+        :param _headers: set to override the headers for a single
+                         request; this effectively ignores the headers
+                         in the spec for a single request.
+        :type _headers: dict, optional
+        :param _host_index: set to override the host_index for a single
+                            request; this effectively ignores the host_index
+                            in the spec for a single request.
+        :type _host_index: int, optional
+        :return: Returns the result object.
+        """ # noqa: E501
+
+        _param = self._decline_appointment_serialize(
+            id=id,
+            _request_auth=_request_auth,
+            _content_type=_content_type,
+            _headers=_headers,
+            _host_index=_host_index
+        )
+
+        _response_types_map: Dict[str, Optional[str]] = {
+            '200': "BookingDto",
+            '401': "ErrorBody",
+            '403': "ErrorBody",
+            '404': "ErrorBody",
+            '409': "ErrorBody",
+            '429': "ErrorBody",
+            '503': "ErrorBody",
+        }
+        response_data = self.api_client.call_api(
+            *_param,
+            _request_timeout=_request_timeout
+        )
+        response_data.read()
+        return self.api_client.response_deserialize(
+            response_data=response_data,
+            response_types_map=_response_types_map,
+        ).data
+
+
+    @validate_call
+    def decline_appointment_with_http_info(
+        self,
+        id: UUID,
+        _request_timeout: Union[
+            None,
+            Annotated[StrictFloat, Field(gt=0)],
+            Tuple[
+                Annotated[StrictFloat, Field(gt=0)],
+                Annotated[StrictFloat, Field(gt=0)]
+            ]
+        ] = None,
+        _request_auth: Optional[Dict[StrictStr, Any]] = None,
+        _content_type: Optional[StrictStr] = None,
+        _headers: Optional[Dict[StrictStr, Any]] = None,
+        _host_index: Annotated[StrictInt, Field(ge=0, le=0)] = 0,
+    ) -> ApiResponse[BookingDto]:
+        """Decline a pending appointment (its service's provider or an admin): it is cancelled, its time is free again, and everything paid is refunded. 409 `illegal_transition` unless it is pending; 403 for the customer; 404 for anyone else
+
+        Error codes: - 401: `account_disabled`, `authentication_required`, `invalid_token`, `token_expired` - 403: `forbidden` - 404: `not_found` - 409: `illegal_transition`, `not_an_appointment` - 429: `rate_limited` - 503: `unavailable`
+
+        :param id: (required)
+        :type id: UUID
+        :param _request_timeout: timeout setting for this request. If one
+                                 number provided, it will be total request
+                                 timeout. It can also be a pair (tuple) of
+                                 (connection, read) timeouts.
+        :type _request_timeout: int, tuple(int, int), optional
+        :param _request_auth: set to override the auth_settings for an a single
+                              request; this effectively ignores the
+                              authentication in the spec for a single request.
+        :type _request_auth: dict, optional
+        :param _content_type: force content-type for the request.
+        :type _content_type: str, Optional
+        :param _headers: set to override the headers for a single
+                         request; this effectively ignores the headers
+                         in the spec for a single request.
+        :type _headers: dict, optional
+        :param _host_index: set to override the host_index for a single
+                            request; this effectively ignores the host_index
+                            in the spec for a single request.
+        :type _host_index: int, optional
+        :return: Returns the result object.
+        """ # noqa: E501
+
+        _param = self._decline_appointment_serialize(
+            id=id,
+            _request_auth=_request_auth,
+            _content_type=_content_type,
+            _headers=_headers,
+            _host_index=_host_index
+        )
+
+        _response_types_map: Dict[str, Optional[str]] = {
+            '200': "BookingDto",
+            '401': "ErrorBody",
+            '403': "ErrorBody",
+            '404': "ErrorBody",
+            '409': "ErrorBody",
+            '429': "ErrorBody",
+            '503': "ErrorBody",
+        }
+        response_data = self.api_client.call_api(
+            *_param,
+            _request_timeout=_request_timeout
+        )
+        response_data.read()
+        return self.api_client.response_deserialize(
+            response_data=response_data,
+            response_types_map=_response_types_map,
+        )
+
+
+    @validate_call
+    def decline_appointment_without_preload_content(
+        self,
+        id: UUID,
+        _request_timeout: Union[
+            None,
+            Annotated[StrictFloat, Field(gt=0)],
+            Tuple[
+                Annotated[StrictFloat, Field(gt=0)],
+                Annotated[StrictFloat, Field(gt=0)]
+            ]
+        ] = None,
+        _request_auth: Optional[Dict[StrictStr, Any]] = None,
+        _content_type: Optional[StrictStr] = None,
+        _headers: Optional[Dict[StrictStr, Any]] = None,
+        _host_index: Annotated[StrictInt, Field(ge=0, le=0)] = 0,
+    ) -> RESTResponseType:
+        """Decline a pending appointment (its service's provider or an admin): it is cancelled, its time is free again, and everything paid is refunded. 409 `illegal_transition` unless it is pending; 403 for the customer; 404 for anyone else
+
+        Error codes: - 401: `account_disabled`, `authentication_required`, `invalid_token`, `token_expired` - 403: `forbidden` - 404: `not_found` - 409: `illegal_transition`, `not_an_appointment` - 429: `rate_limited` - 503: `unavailable`
+
+        :param id: (required)
+        :type id: UUID
+        :param _request_timeout: timeout setting for this request. If one
+                                 number provided, it will be total request
+                                 timeout. It can also be a pair (tuple) of
+                                 (connection, read) timeouts.
+        :type _request_timeout: int, tuple(int, int), optional
+        :param _request_auth: set to override the auth_settings for an a single
+                              request; this effectively ignores the
+                              authentication in the spec for a single request.
+        :type _request_auth: dict, optional
+        :param _content_type: force content-type for the request.
+        :type _content_type: str, Optional
+        :param _headers: set to override the headers for a single
+                         request; this effectively ignores the headers
+                         in the spec for a single request.
+        :type _headers: dict, optional
+        :param _host_index: set to override the host_index for a single
+                            request; this effectively ignores the host_index
+                            in the spec for a single request.
+        :type _host_index: int, optional
+        :return: Returns the result object.
+        """ # noqa: E501
+
+        _param = self._decline_appointment_serialize(
+            id=id,
+            _request_auth=_request_auth,
+            _content_type=_content_type,
+            _headers=_headers,
+            _host_index=_host_index
+        )
+
+        _response_types_map: Dict[str, Optional[str]] = {
+            '200': "BookingDto",
+            '401': "ErrorBody",
+            '403': "ErrorBody",
+            '404': "ErrorBody",
+            '409': "ErrorBody",
+            '429': "ErrorBody",
+            '503': "ErrorBody",
+        }
+        response_data = self.api_client.call_api(
+            *_param,
+            _request_timeout=_request_timeout
+        )
+        return response_data.response
+
+
+    def _decline_appointment_serialize(
+        self,
+        id,
+        _request_auth,
+        _content_type,
+        _headers,
+        _host_index,
+    ) -> RequestSerialized:
+
+        _host = None
+
+        _collection_formats: Dict[str, str] = {
+        }
+
+        _path_params: Dict[str, str] = {}
+        _query_params: List[Tuple[str, str]] = []
+        _header_params: Dict[str, Optional[str]] = _headers or {}
+        _form_params: List[Tuple[str, str]] = []
+        _files: Dict[
+            str, Union[str, bytes, List[str], List[bytes], List[Tuple[str, bytes]]]
+        ] = {}
+        _body_params: Optional[bytes] = None
+
+        # process the path parameters
+        if id is not None:
+            _path_params['id'] = id
+        # process the query parameters
+        # process the header parameters
+        # process the form parameters
+        # process the body parameter
+
+
+        # set the HTTP header `Accept`
+        if 'Accept' not in _header_params:
+            _header_params['Accept'] = self.api_client.select_header_accept(
+                [
+                    'application/json'
+                ]
+            )
+
+
+        # authentication setting
+        _auth_settings: List[str] = [
+            'bearerAuth'
+        ]
+
+        return self.api_client.param_serialize(
+            method='POST',
+            resource_path='/api/v1/bookings/{id}/decline',
             path_params=_path_params,
             query_params=_query_params,
             header_params=_header_params,
@@ -2771,6 +3331,704 @@ class BookingsApi:
         return self.api_client.param_serialize(
             method='GET',
             resource_path='/api/v1/bookings',
+            path_params=_path_params,
+            query_params=_query_params,
+            header_params=_header_params,
+            body=_body_params,
+            post_params=_form_params,
+            files=_files,
+            auth_settings=_auth_settings,
+            collection_formats=_collection_formats,
+            _host=_host,
+            _request_auth=_request_auth
+        )
+
+
+
+
+    @validate_call
+    def move_appointment(
+        self,
+        id: UUID,
+        move_slot: MoveSlot,
+        x_booking_token: Annotated[Optional[StrictStr], Field(description="The guest token from the 201 response of a guest booking: gives access to that one booking")] = None,
+        _request_timeout: Union[
+            None,
+            Annotated[StrictFloat, Field(gt=0)],
+            Tuple[
+                Annotated[StrictFloat, Field(gt=0)],
+                Annotated[StrictFloat, Field(gt=0)]
+            ]
+        ] = None,
+        _request_auth: Optional[Dict[StrictStr, Any]] = None,
+        _content_type: Optional[StrictStr] = None,
+        _headers: Optional[Dict[StrictStr, Any]] = None,
+        _host_index: Annotated[StrictInt, Field(ge=0, le=0)] = 0,
+    ) -> BookingDto:
+        """Move an appointment to another free slot of its service (its owner, `X-Booking-Token` holder, its provider or an admin), atomically: the new time is taken and the old one freed, or nothing changes. 409 `slot_taken` when the new slot is taken; 422 when `starts_at` is not a slot or is outside the booking window; 409 `illegal_transition` for an appointment that is over or has started; 409 `not_an_appointment` for a show's booking
+
+        Error codes: - 400: `bad_request` - 401: `account_disabled`, `invalid_token`, `token_expired` - 404: `not_found` - 409: `illegal_transition`, `not_an_appointment`, `service_inactive`, `slot_taken` - 413: `payload_too_large` - 415: `unsupported_media_type` - 422: `validation_failed` - 429: `rate_limited` - 503: `unavailable`
+
+        :param id: (required)
+        :type id: UUID
+        :param move_slot: (required)
+        :type move_slot: MoveSlot
+        :param x_booking_token: The guest token from the 201 response of a guest booking: gives access to that one booking
+        :type x_booking_token: str
+        :param _request_timeout: timeout setting for this request. If one
+                                 number provided, it will be total request
+                                 timeout. It can also be a pair (tuple) of
+                                 (connection, read) timeouts.
+        :type _request_timeout: int, tuple(int, int), optional
+        :param _request_auth: set to override the auth_settings for an a single
+                              request; this effectively ignores the
+                              authentication in the spec for a single request.
+        :type _request_auth: dict, optional
+        :param _content_type: force content-type for the request.
+        :type _content_type: str, Optional
+        :param _headers: set to override the headers for a single
+                         request; this effectively ignores the headers
+                         in the spec for a single request.
+        :type _headers: dict, optional
+        :param _host_index: set to override the host_index for a single
+                            request; this effectively ignores the host_index
+                            in the spec for a single request.
+        :type _host_index: int, optional
+        :return: Returns the result object.
+        """ # noqa: E501
+
+        _param = self._move_appointment_serialize(
+            id=id,
+            move_slot=move_slot,
+            x_booking_token=x_booking_token,
+            _request_auth=_request_auth,
+            _content_type=_content_type,
+            _headers=_headers,
+            _host_index=_host_index
+        )
+
+        _response_types_map: Dict[str, Optional[str]] = {
+            '200': "BookingDto",
+            '400': "ErrorBody",
+            '401': "ErrorBody",
+            '404': "ErrorBody",
+            '409': "ErrorBody",
+            '413': "ErrorBody",
+            '415': "ErrorBody",
+            '422': "ErrorBody",
+            '429': "ErrorBody",
+            '503': "ErrorBody",
+        }
+        response_data = self.api_client.call_api(
+            *_param,
+            _request_timeout=_request_timeout
+        )
+        response_data.read()
+        return self.api_client.response_deserialize(
+            response_data=response_data,
+            response_types_map=_response_types_map,
+        ).data
+
+
+    @validate_call
+    def move_appointment_with_http_info(
+        self,
+        id: UUID,
+        move_slot: MoveSlot,
+        x_booking_token: Annotated[Optional[StrictStr], Field(description="The guest token from the 201 response of a guest booking: gives access to that one booking")] = None,
+        _request_timeout: Union[
+            None,
+            Annotated[StrictFloat, Field(gt=0)],
+            Tuple[
+                Annotated[StrictFloat, Field(gt=0)],
+                Annotated[StrictFloat, Field(gt=0)]
+            ]
+        ] = None,
+        _request_auth: Optional[Dict[StrictStr, Any]] = None,
+        _content_type: Optional[StrictStr] = None,
+        _headers: Optional[Dict[StrictStr, Any]] = None,
+        _host_index: Annotated[StrictInt, Field(ge=0, le=0)] = 0,
+    ) -> ApiResponse[BookingDto]:
+        """Move an appointment to another free slot of its service (its owner, `X-Booking-Token` holder, its provider or an admin), atomically: the new time is taken and the old one freed, or nothing changes. 409 `slot_taken` when the new slot is taken; 422 when `starts_at` is not a slot or is outside the booking window; 409 `illegal_transition` for an appointment that is over or has started; 409 `not_an_appointment` for a show's booking
+
+        Error codes: - 400: `bad_request` - 401: `account_disabled`, `invalid_token`, `token_expired` - 404: `not_found` - 409: `illegal_transition`, `not_an_appointment`, `service_inactive`, `slot_taken` - 413: `payload_too_large` - 415: `unsupported_media_type` - 422: `validation_failed` - 429: `rate_limited` - 503: `unavailable`
+
+        :param id: (required)
+        :type id: UUID
+        :param move_slot: (required)
+        :type move_slot: MoveSlot
+        :param x_booking_token: The guest token from the 201 response of a guest booking: gives access to that one booking
+        :type x_booking_token: str
+        :param _request_timeout: timeout setting for this request. If one
+                                 number provided, it will be total request
+                                 timeout. It can also be a pair (tuple) of
+                                 (connection, read) timeouts.
+        :type _request_timeout: int, tuple(int, int), optional
+        :param _request_auth: set to override the auth_settings for an a single
+                              request; this effectively ignores the
+                              authentication in the spec for a single request.
+        :type _request_auth: dict, optional
+        :param _content_type: force content-type for the request.
+        :type _content_type: str, Optional
+        :param _headers: set to override the headers for a single
+                         request; this effectively ignores the headers
+                         in the spec for a single request.
+        :type _headers: dict, optional
+        :param _host_index: set to override the host_index for a single
+                            request; this effectively ignores the host_index
+                            in the spec for a single request.
+        :type _host_index: int, optional
+        :return: Returns the result object.
+        """ # noqa: E501
+
+        _param = self._move_appointment_serialize(
+            id=id,
+            move_slot=move_slot,
+            x_booking_token=x_booking_token,
+            _request_auth=_request_auth,
+            _content_type=_content_type,
+            _headers=_headers,
+            _host_index=_host_index
+        )
+
+        _response_types_map: Dict[str, Optional[str]] = {
+            '200': "BookingDto",
+            '400': "ErrorBody",
+            '401': "ErrorBody",
+            '404': "ErrorBody",
+            '409': "ErrorBody",
+            '413': "ErrorBody",
+            '415': "ErrorBody",
+            '422': "ErrorBody",
+            '429': "ErrorBody",
+            '503': "ErrorBody",
+        }
+        response_data = self.api_client.call_api(
+            *_param,
+            _request_timeout=_request_timeout
+        )
+        response_data.read()
+        return self.api_client.response_deserialize(
+            response_data=response_data,
+            response_types_map=_response_types_map,
+        )
+
+
+    @validate_call
+    def move_appointment_without_preload_content(
+        self,
+        id: UUID,
+        move_slot: MoveSlot,
+        x_booking_token: Annotated[Optional[StrictStr], Field(description="The guest token from the 201 response of a guest booking: gives access to that one booking")] = None,
+        _request_timeout: Union[
+            None,
+            Annotated[StrictFloat, Field(gt=0)],
+            Tuple[
+                Annotated[StrictFloat, Field(gt=0)],
+                Annotated[StrictFloat, Field(gt=0)]
+            ]
+        ] = None,
+        _request_auth: Optional[Dict[StrictStr, Any]] = None,
+        _content_type: Optional[StrictStr] = None,
+        _headers: Optional[Dict[StrictStr, Any]] = None,
+        _host_index: Annotated[StrictInt, Field(ge=0, le=0)] = 0,
+    ) -> RESTResponseType:
+        """Move an appointment to another free slot of its service (its owner, `X-Booking-Token` holder, its provider or an admin), atomically: the new time is taken and the old one freed, or nothing changes. 409 `slot_taken` when the new slot is taken; 422 when `starts_at` is not a slot or is outside the booking window; 409 `illegal_transition` for an appointment that is over or has started; 409 `not_an_appointment` for a show's booking
+
+        Error codes: - 400: `bad_request` - 401: `account_disabled`, `invalid_token`, `token_expired` - 404: `not_found` - 409: `illegal_transition`, `not_an_appointment`, `service_inactive`, `slot_taken` - 413: `payload_too_large` - 415: `unsupported_media_type` - 422: `validation_failed` - 429: `rate_limited` - 503: `unavailable`
+
+        :param id: (required)
+        :type id: UUID
+        :param move_slot: (required)
+        :type move_slot: MoveSlot
+        :param x_booking_token: The guest token from the 201 response of a guest booking: gives access to that one booking
+        :type x_booking_token: str
+        :param _request_timeout: timeout setting for this request. If one
+                                 number provided, it will be total request
+                                 timeout. It can also be a pair (tuple) of
+                                 (connection, read) timeouts.
+        :type _request_timeout: int, tuple(int, int), optional
+        :param _request_auth: set to override the auth_settings for an a single
+                              request; this effectively ignores the
+                              authentication in the spec for a single request.
+        :type _request_auth: dict, optional
+        :param _content_type: force content-type for the request.
+        :type _content_type: str, Optional
+        :param _headers: set to override the headers for a single
+                         request; this effectively ignores the headers
+                         in the spec for a single request.
+        :type _headers: dict, optional
+        :param _host_index: set to override the host_index for a single
+                            request; this effectively ignores the host_index
+                            in the spec for a single request.
+        :type _host_index: int, optional
+        :return: Returns the result object.
+        """ # noqa: E501
+
+        _param = self._move_appointment_serialize(
+            id=id,
+            move_slot=move_slot,
+            x_booking_token=x_booking_token,
+            _request_auth=_request_auth,
+            _content_type=_content_type,
+            _headers=_headers,
+            _host_index=_host_index
+        )
+
+        _response_types_map: Dict[str, Optional[str]] = {
+            '200': "BookingDto",
+            '400': "ErrorBody",
+            '401': "ErrorBody",
+            '404': "ErrorBody",
+            '409': "ErrorBody",
+            '413': "ErrorBody",
+            '415': "ErrorBody",
+            '422': "ErrorBody",
+            '429': "ErrorBody",
+            '503': "ErrorBody",
+        }
+        response_data = self.api_client.call_api(
+            *_param,
+            _request_timeout=_request_timeout
+        )
+        return response_data.response
+
+
+    def _move_appointment_serialize(
+        self,
+        id,
+        move_slot,
+        x_booking_token,
+        _request_auth,
+        _content_type,
+        _headers,
+        _host_index,
+    ) -> RequestSerialized:
+
+        _host = None
+
+        _collection_formats: Dict[str, str] = {
+        }
+
+        _path_params: Dict[str, str] = {}
+        _query_params: List[Tuple[str, str]] = []
+        _header_params: Dict[str, Optional[str]] = _headers or {}
+        _form_params: List[Tuple[str, str]] = []
+        _files: Dict[
+            str, Union[str, bytes, List[str], List[bytes], List[Tuple[str, bytes]]]
+        ] = {}
+        _body_params: Optional[bytes] = None
+
+        # process the path parameters
+        if id is not None:
+            _path_params['id'] = id
+        # process the query parameters
+        # process the header parameters
+        if x_booking_token is not None:
+            _header_params['X-Booking-Token'] = x_booking_token
+        # process the form parameters
+        # process the body parameter
+        if move_slot is not None:
+            _body_params = move_slot
+
+
+        # set the HTTP header `Accept`
+        if 'Accept' not in _header_params:
+            _header_params['Accept'] = self.api_client.select_header_accept(
+                [
+                    'application/json'
+                ]
+            )
+
+        # set the HTTP header `Content-Type`
+        if _content_type:
+            _header_params['Content-Type'] = _content_type
+        else:
+            _default_content_type = (
+                self.api_client.select_header_content_type(
+                    [
+                        'application/json'
+                    ]
+                )
+            )
+            if _default_content_type is not None:
+                _header_params['Content-Type'] = _default_content_type
+
+        # authentication setting
+        _auth_settings: List[str] = [
+            'bearerAuth'
+        ]
+
+        return self.api_client.param_serialize(
+            method='PUT',
+            resource_path='/api/v1/bookings/{id}/slot',
+            path_params=_path_params,
+            query_params=_query_params,
+            header_params=_header_params,
+            body=_body_params,
+            post_params=_form_params,
+            files=_files,
+            auth_settings=_auth_settings,
+            collection_formats=_collection_formats,
+            _host=_host,
+            _request_auth=_request_auth
+        )
+
+
+
+
+    @validate_call
+    def my_appointments(
+        self,
+        var_from: Annotated[Optional[datetime], Field(description="Appointments starting at or after this instant (default: now).")] = None,
+        limit: Optional[Annotated[int, Field(le=500, strict=True, ge=1)]] = None,
+        offset: Optional[Annotated[int, Field(strict=True, ge=0)]] = None,
+        status: Annotated[Optional[StrictStr], Field(description="Only this status as stored: held, pending, confirmed, completed, expired or cancelled.")] = None,
+        to: Annotated[Optional[datetime], Field(description="Appointments starting before this instant (default: `from` + 31 days; at most that).")] = None,
+        _request_timeout: Union[
+            None,
+            Annotated[StrictFloat, Field(gt=0)],
+            Tuple[
+                Annotated[StrictFloat, Field(gt=0)],
+                Annotated[StrictFloat, Field(gt=0)]
+            ]
+        ] = None,
+        _request_auth: Optional[Dict[StrictStr, Any]] = None,
+        _content_type: Optional[StrictStr] = None,
+        _headers: Optional[Dict[StrictStr, Any]] = None,
+        _host_index: Annotated[StrictInt, Field(ge=0, le=0)] = 0,
+    ) -> BookingList:
+        """A provider's calendar: the appointments of their services starting in `[from, to)` (default: from now, 31 days; at most 31 days), earliest first, optionally of one status (as stored). Providers and admins; customers get 403
+
+        Error codes: - 400: `bad_request` - 401: `account_disabled`, `authentication_required`, `invalid_token`, `token_expired` - 403: `forbidden` - 422: `validation_failed` - 429: `rate_limited` - 503: `unavailable`
+
+        :param var_from: Appointments starting at or after this instant (default: now).
+        :type var_from: datetime
+        :param limit:
+        :type limit: int
+        :param offset:
+        :type offset: int
+        :param status: Only this status as stored: held, pending, confirmed, completed, expired or cancelled.
+        :type status: str
+        :param to: Appointments starting before this instant (default: `from` + 31 days; at most that).
+        :type to: datetime
+        :param _request_timeout: timeout setting for this request. If one
+                                 number provided, it will be total request
+                                 timeout. It can also be a pair (tuple) of
+                                 (connection, read) timeouts.
+        :type _request_timeout: int, tuple(int, int), optional
+        :param _request_auth: set to override the auth_settings for an a single
+                              request; this effectively ignores the
+                              authentication in the spec for a single request.
+        :type _request_auth: dict, optional
+        :param _content_type: force content-type for the request.
+        :type _content_type: str, Optional
+        :param _headers: set to override the headers for a single
+                         request; this effectively ignores the headers
+                         in the spec for a single request.
+        :type _headers: dict, optional
+        :param _host_index: set to override the host_index for a single
+                            request; this effectively ignores the host_index
+                            in the spec for a single request.
+        :type _host_index: int, optional
+        :return: Returns the result object.
+        """ # noqa: E501
+
+        _param = self._my_appointments_serialize(
+            var_from=var_from,
+            limit=limit,
+            offset=offset,
+            status=status,
+            to=to,
+            _request_auth=_request_auth,
+            _content_type=_content_type,
+            _headers=_headers,
+            _host_index=_host_index
+        )
+
+        _response_types_map: Dict[str, Optional[str]] = {
+            '200': "BookingList",
+            '400': "ErrorBody",
+            '401': "ErrorBody",
+            '403': "ErrorBody",
+            '422': "ErrorBody",
+            '429': "ErrorBody",
+            '503': "ErrorBody",
+        }
+        response_data = self.api_client.call_api(
+            *_param,
+            _request_timeout=_request_timeout
+        )
+        response_data.read()
+        return self.api_client.response_deserialize(
+            response_data=response_data,
+            response_types_map=_response_types_map,
+        ).data
+
+
+    @validate_call
+    def my_appointments_with_http_info(
+        self,
+        var_from: Annotated[Optional[datetime], Field(description="Appointments starting at or after this instant (default: now).")] = None,
+        limit: Optional[Annotated[int, Field(le=500, strict=True, ge=1)]] = None,
+        offset: Optional[Annotated[int, Field(strict=True, ge=0)]] = None,
+        status: Annotated[Optional[StrictStr], Field(description="Only this status as stored: held, pending, confirmed, completed, expired or cancelled.")] = None,
+        to: Annotated[Optional[datetime], Field(description="Appointments starting before this instant (default: `from` + 31 days; at most that).")] = None,
+        _request_timeout: Union[
+            None,
+            Annotated[StrictFloat, Field(gt=0)],
+            Tuple[
+                Annotated[StrictFloat, Field(gt=0)],
+                Annotated[StrictFloat, Field(gt=0)]
+            ]
+        ] = None,
+        _request_auth: Optional[Dict[StrictStr, Any]] = None,
+        _content_type: Optional[StrictStr] = None,
+        _headers: Optional[Dict[StrictStr, Any]] = None,
+        _host_index: Annotated[StrictInt, Field(ge=0, le=0)] = 0,
+    ) -> ApiResponse[BookingList]:
+        """A provider's calendar: the appointments of their services starting in `[from, to)` (default: from now, 31 days; at most 31 days), earliest first, optionally of one status (as stored). Providers and admins; customers get 403
+
+        Error codes: - 400: `bad_request` - 401: `account_disabled`, `authentication_required`, `invalid_token`, `token_expired` - 403: `forbidden` - 422: `validation_failed` - 429: `rate_limited` - 503: `unavailable`
+
+        :param var_from: Appointments starting at or after this instant (default: now).
+        :type var_from: datetime
+        :param limit:
+        :type limit: int
+        :param offset:
+        :type offset: int
+        :param status: Only this status as stored: held, pending, confirmed, completed, expired or cancelled.
+        :type status: str
+        :param to: Appointments starting before this instant (default: `from` + 31 days; at most that).
+        :type to: datetime
+        :param _request_timeout: timeout setting for this request. If one
+                                 number provided, it will be total request
+                                 timeout. It can also be a pair (tuple) of
+                                 (connection, read) timeouts.
+        :type _request_timeout: int, tuple(int, int), optional
+        :param _request_auth: set to override the auth_settings for an a single
+                              request; this effectively ignores the
+                              authentication in the spec for a single request.
+        :type _request_auth: dict, optional
+        :param _content_type: force content-type for the request.
+        :type _content_type: str, Optional
+        :param _headers: set to override the headers for a single
+                         request; this effectively ignores the headers
+                         in the spec for a single request.
+        :type _headers: dict, optional
+        :param _host_index: set to override the host_index for a single
+                            request; this effectively ignores the host_index
+                            in the spec for a single request.
+        :type _host_index: int, optional
+        :return: Returns the result object.
+        """ # noqa: E501
+
+        _param = self._my_appointments_serialize(
+            var_from=var_from,
+            limit=limit,
+            offset=offset,
+            status=status,
+            to=to,
+            _request_auth=_request_auth,
+            _content_type=_content_type,
+            _headers=_headers,
+            _host_index=_host_index
+        )
+
+        _response_types_map: Dict[str, Optional[str]] = {
+            '200': "BookingList",
+            '400': "ErrorBody",
+            '401': "ErrorBody",
+            '403': "ErrorBody",
+            '422': "ErrorBody",
+            '429': "ErrorBody",
+            '503': "ErrorBody",
+        }
+        response_data = self.api_client.call_api(
+            *_param,
+            _request_timeout=_request_timeout
+        )
+        response_data.read()
+        return self.api_client.response_deserialize(
+            response_data=response_data,
+            response_types_map=_response_types_map,
+        )
+
+
+    @validate_call
+    def my_appointments_without_preload_content(
+        self,
+        var_from: Annotated[Optional[datetime], Field(description="Appointments starting at or after this instant (default: now).")] = None,
+        limit: Optional[Annotated[int, Field(le=500, strict=True, ge=1)]] = None,
+        offset: Optional[Annotated[int, Field(strict=True, ge=0)]] = None,
+        status: Annotated[Optional[StrictStr], Field(description="Only this status as stored: held, pending, confirmed, completed, expired or cancelled.")] = None,
+        to: Annotated[Optional[datetime], Field(description="Appointments starting before this instant (default: `from` + 31 days; at most that).")] = None,
+        _request_timeout: Union[
+            None,
+            Annotated[StrictFloat, Field(gt=0)],
+            Tuple[
+                Annotated[StrictFloat, Field(gt=0)],
+                Annotated[StrictFloat, Field(gt=0)]
+            ]
+        ] = None,
+        _request_auth: Optional[Dict[StrictStr, Any]] = None,
+        _content_type: Optional[StrictStr] = None,
+        _headers: Optional[Dict[StrictStr, Any]] = None,
+        _host_index: Annotated[StrictInt, Field(ge=0, le=0)] = 0,
+    ) -> RESTResponseType:
+        """A provider's calendar: the appointments of their services starting in `[from, to)` (default: from now, 31 days; at most 31 days), earliest first, optionally of one status (as stored). Providers and admins; customers get 403
+
+        Error codes: - 400: `bad_request` - 401: `account_disabled`, `authentication_required`, `invalid_token`, `token_expired` - 403: `forbidden` - 422: `validation_failed` - 429: `rate_limited` - 503: `unavailable`
+
+        :param var_from: Appointments starting at or after this instant (default: now).
+        :type var_from: datetime
+        :param limit:
+        :type limit: int
+        :param offset:
+        :type offset: int
+        :param status: Only this status as stored: held, pending, confirmed, completed, expired or cancelled.
+        :type status: str
+        :param to: Appointments starting before this instant (default: `from` + 31 days; at most that).
+        :type to: datetime
+        :param _request_timeout: timeout setting for this request. If one
+                                 number provided, it will be total request
+                                 timeout. It can also be a pair (tuple) of
+                                 (connection, read) timeouts.
+        :type _request_timeout: int, tuple(int, int), optional
+        :param _request_auth: set to override the auth_settings for an a single
+                              request; this effectively ignores the
+                              authentication in the spec for a single request.
+        :type _request_auth: dict, optional
+        :param _content_type: force content-type for the request.
+        :type _content_type: str, Optional
+        :param _headers: set to override the headers for a single
+                         request; this effectively ignores the headers
+                         in the spec for a single request.
+        :type _headers: dict, optional
+        :param _host_index: set to override the host_index for a single
+                            request; this effectively ignores the host_index
+                            in the spec for a single request.
+        :type _host_index: int, optional
+        :return: Returns the result object.
+        """ # noqa: E501
+
+        _param = self._my_appointments_serialize(
+            var_from=var_from,
+            limit=limit,
+            offset=offset,
+            status=status,
+            to=to,
+            _request_auth=_request_auth,
+            _content_type=_content_type,
+            _headers=_headers,
+            _host_index=_host_index
+        )
+
+        _response_types_map: Dict[str, Optional[str]] = {
+            '200': "BookingList",
+            '400': "ErrorBody",
+            '401': "ErrorBody",
+            '403': "ErrorBody",
+            '422': "ErrorBody",
+            '429': "ErrorBody",
+            '503': "ErrorBody",
+        }
+        response_data = self.api_client.call_api(
+            *_param,
+            _request_timeout=_request_timeout
+        )
+        return response_data.response
+
+
+    def _my_appointments_serialize(
+        self,
+        var_from,
+        limit,
+        offset,
+        status,
+        to,
+        _request_auth,
+        _content_type,
+        _headers,
+        _host_index,
+    ) -> RequestSerialized:
+
+        _host = None
+
+        _collection_formats: Dict[str, str] = {
+        }
+
+        _path_params: Dict[str, str] = {}
+        _query_params: List[Tuple[str, str]] = []
+        _header_params: Dict[str, Optional[str]] = _headers or {}
+        _form_params: List[Tuple[str, str]] = []
+        _files: Dict[
+            str, Union[str, bytes, List[str], List[bytes], List[Tuple[str, bytes]]]
+        ] = {}
+        _body_params: Optional[bytes] = None
+
+        # process the path parameters
+        # process the query parameters
+        if var_from is not None:
+            if isinstance(var_from, datetime):
+                _query_params.append(
+                    (
+                        'from',
+                        var_from.strftime(
+                            self.api_client.configuration.datetime_format
+                        )
+                    )
+                )
+            else:
+                _query_params.append(('from', var_from))
+            
+        if limit is not None:
+            
+            _query_params.append(('limit', limit))
+            
+        if offset is not None:
+            
+            _query_params.append(('offset', offset))
+            
+        if status is not None:
+            
+            _query_params.append(('status', status))
+            
+        if to is not None:
+            if isinstance(to, datetime):
+                _query_params.append(
+                    (
+                        'to',
+                        to.strftime(
+                            self.api_client.configuration.datetime_format
+                        )
+                    )
+                )
+            else:
+                _query_params.append(('to', to))
+            
+        # process the header parameters
+        # process the form parameters
+        # process the body parameter
+
+
+        # set the HTTP header `Accept`
+        if 'Accept' not in _header_params:
+            _header_params['Accept'] = self.api_client.select_header_accept(
+                [
+                    'application/json'
+                ]
+            )
+
+
+        # authentication setting
+        _auth_settings: List[str] = [
+            'bearerAuth'
+        ]
+
+        return self.api_client.param_serialize(
+            method='GET',
+            resource_path='/api/v1/providers/me/appointments',
             path_params=_path_params,
             query_params=_query_params,
             header_params=_header_params,

@@ -15,13 +15,16 @@ from pydantic import validate_call, Field, StrictFloat, StrictStr, StrictInt
 from typing import Any, Dict, List, Optional, Tuple, Union
 from typing_extensions import Annotated
 
+from datetime import datetime
 from pydantic import Field, StrictBool, StrictInt, StrictStr, field_validator
 from typing import Optional
 from typing_extensions import Annotated
 from uuid import UUID
 from boxoffice_client.models.create_service import CreateService
+from boxoffice_client.models.service_change_dto import ServiceChangeDto
 from boxoffice_client.models.service_dto import ServiceDto
 from boxoffice_client.models.service_list import ServiceList
+from boxoffice_client.models.slot_list import SlotList
 from boxoffice_client.models.update_service import UpdateService
 
 from boxoffice_client.api_client import ApiClient, RequestSerialized
@@ -1310,10 +1313,11 @@ class ServicesApi:
 
 
     @validate_call
-    def update_service(
+    def list_slots(
         self,
         id: Annotated[int, Field(strict=True, ge=1)],
-        update_service: UpdateService,
+        var_from: Annotated[Optional[datetime], Field(description="Slots starting at or after this instant (default: now).")] = None,
+        to: Annotated[Optional[datetime], Field(description="Slots starting before this instant (default: `from` + 7 days; at most `from` + 31 days).")] = None,
         _request_timeout: Union[
             None,
             Annotated[StrictFloat, Field(gt=0)],
@@ -1326,8 +1330,335 @@ class ServicesApi:
         _content_type: Optional[StrictStr] = None,
         _headers: Optional[Dict[StrictStr, Any]] = None,
         _host_index: Annotated[StrictInt, Field(ge=0, le=0)] = 0,
-    ) -> ServiceDto:
-        """Change a service (its provider or an admin): the fields given, the parts of the availability given
+    ) -> SlotList:
+        """The free slots of a service (anyone), earliest first: its availability minus the provider's held, pending and confirmed appointments with their buffers, in UTC with the provider's local time alongside, correct across DST changes. Default range: from now, 7 days; at most 31 days (422 otherwise). An inactive service has none; a deleted one is 404
+
+        Error codes: - 400: `bad_request` - 404: `not_found` - 422: `validation_failed` - 429: `rate_limited` - 503: `unavailable`
+
+        :param id: (required)
+        :type id: int
+        :param var_from: Slots starting at or after this instant (default: now).
+        :type var_from: datetime
+        :param to: Slots starting before this instant (default: `from` + 7 days; at most `from` + 31 days).
+        :type to: datetime
+        :param _request_timeout: timeout setting for this request. If one
+                                 number provided, it will be total request
+                                 timeout. It can also be a pair (tuple) of
+                                 (connection, read) timeouts.
+        :type _request_timeout: int, tuple(int, int), optional
+        :param _request_auth: set to override the auth_settings for an a single
+                              request; this effectively ignores the
+                              authentication in the spec for a single request.
+        :type _request_auth: dict, optional
+        :param _content_type: force content-type for the request.
+        :type _content_type: str, Optional
+        :param _headers: set to override the headers for a single
+                         request; this effectively ignores the headers
+                         in the spec for a single request.
+        :type _headers: dict, optional
+        :param _host_index: set to override the host_index for a single
+                            request; this effectively ignores the host_index
+                            in the spec for a single request.
+        :type _host_index: int, optional
+        :return: Returns the result object.
+        """ # noqa: E501
+
+        _param = self._list_slots_serialize(
+            id=id,
+            var_from=var_from,
+            to=to,
+            _request_auth=_request_auth,
+            _content_type=_content_type,
+            _headers=_headers,
+            _host_index=_host_index
+        )
+
+        _response_types_map: Dict[str, Optional[str]] = {
+            '200': "SlotList",
+            '400': "ErrorBody",
+            '404': "ErrorBody",
+            '422': "ErrorBody",
+            '429': "ErrorBody",
+            '503': "ErrorBody",
+        }
+        response_data = self.api_client.call_api(
+            *_param,
+            _request_timeout=_request_timeout
+        )
+        response_data.read()
+        return self.api_client.response_deserialize(
+            response_data=response_data,
+            response_types_map=_response_types_map,
+        ).data
+
+
+    @validate_call
+    def list_slots_with_http_info(
+        self,
+        id: Annotated[int, Field(strict=True, ge=1)],
+        var_from: Annotated[Optional[datetime], Field(description="Slots starting at or after this instant (default: now).")] = None,
+        to: Annotated[Optional[datetime], Field(description="Slots starting before this instant (default: `from` + 7 days; at most `from` + 31 days).")] = None,
+        _request_timeout: Union[
+            None,
+            Annotated[StrictFloat, Field(gt=0)],
+            Tuple[
+                Annotated[StrictFloat, Field(gt=0)],
+                Annotated[StrictFloat, Field(gt=0)]
+            ]
+        ] = None,
+        _request_auth: Optional[Dict[StrictStr, Any]] = None,
+        _content_type: Optional[StrictStr] = None,
+        _headers: Optional[Dict[StrictStr, Any]] = None,
+        _host_index: Annotated[StrictInt, Field(ge=0, le=0)] = 0,
+    ) -> ApiResponse[SlotList]:
+        """The free slots of a service (anyone), earliest first: its availability minus the provider's held, pending and confirmed appointments with their buffers, in UTC with the provider's local time alongside, correct across DST changes. Default range: from now, 7 days; at most 31 days (422 otherwise). An inactive service has none; a deleted one is 404
+
+        Error codes: - 400: `bad_request` - 404: `not_found` - 422: `validation_failed` - 429: `rate_limited` - 503: `unavailable`
+
+        :param id: (required)
+        :type id: int
+        :param var_from: Slots starting at or after this instant (default: now).
+        :type var_from: datetime
+        :param to: Slots starting before this instant (default: `from` + 7 days; at most `from` + 31 days).
+        :type to: datetime
+        :param _request_timeout: timeout setting for this request. If one
+                                 number provided, it will be total request
+                                 timeout. It can also be a pair (tuple) of
+                                 (connection, read) timeouts.
+        :type _request_timeout: int, tuple(int, int), optional
+        :param _request_auth: set to override the auth_settings for an a single
+                              request; this effectively ignores the
+                              authentication in the spec for a single request.
+        :type _request_auth: dict, optional
+        :param _content_type: force content-type for the request.
+        :type _content_type: str, Optional
+        :param _headers: set to override the headers for a single
+                         request; this effectively ignores the headers
+                         in the spec for a single request.
+        :type _headers: dict, optional
+        :param _host_index: set to override the host_index for a single
+                            request; this effectively ignores the host_index
+                            in the spec for a single request.
+        :type _host_index: int, optional
+        :return: Returns the result object.
+        """ # noqa: E501
+
+        _param = self._list_slots_serialize(
+            id=id,
+            var_from=var_from,
+            to=to,
+            _request_auth=_request_auth,
+            _content_type=_content_type,
+            _headers=_headers,
+            _host_index=_host_index
+        )
+
+        _response_types_map: Dict[str, Optional[str]] = {
+            '200': "SlotList",
+            '400': "ErrorBody",
+            '404': "ErrorBody",
+            '422': "ErrorBody",
+            '429': "ErrorBody",
+            '503': "ErrorBody",
+        }
+        response_data = self.api_client.call_api(
+            *_param,
+            _request_timeout=_request_timeout
+        )
+        response_data.read()
+        return self.api_client.response_deserialize(
+            response_data=response_data,
+            response_types_map=_response_types_map,
+        )
+
+
+    @validate_call
+    def list_slots_without_preload_content(
+        self,
+        id: Annotated[int, Field(strict=True, ge=1)],
+        var_from: Annotated[Optional[datetime], Field(description="Slots starting at or after this instant (default: now).")] = None,
+        to: Annotated[Optional[datetime], Field(description="Slots starting before this instant (default: `from` + 7 days; at most `from` + 31 days).")] = None,
+        _request_timeout: Union[
+            None,
+            Annotated[StrictFloat, Field(gt=0)],
+            Tuple[
+                Annotated[StrictFloat, Field(gt=0)],
+                Annotated[StrictFloat, Field(gt=0)]
+            ]
+        ] = None,
+        _request_auth: Optional[Dict[StrictStr, Any]] = None,
+        _content_type: Optional[StrictStr] = None,
+        _headers: Optional[Dict[StrictStr, Any]] = None,
+        _host_index: Annotated[StrictInt, Field(ge=0, le=0)] = 0,
+    ) -> RESTResponseType:
+        """The free slots of a service (anyone), earliest first: its availability minus the provider's held, pending and confirmed appointments with their buffers, in UTC with the provider's local time alongside, correct across DST changes. Default range: from now, 7 days; at most 31 days (422 otherwise). An inactive service has none; a deleted one is 404
+
+        Error codes: - 400: `bad_request` - 404: `not_found` - 422: `validation_failed` - 429: `rate_limited` - 503: `unavailable`
+
+        :param id: (required)
+        :type id: int
+        :param var_from: Slots starting at or after this instant (default: now).
+        :type var_from: datetime
+        :param to: Slots starting before this instant (default: `from` + 7 days; at most `from` + 31 days).
+        :type to: datetime
+        :param _request_timeout: timeout setting for this request. If one
+                                 number provided, it will be total request
+                                 timeout. It can also be a pair (tuple) of
+                                 (connection, read) timeouts.
+        :type _request_timeout: int, tuple(int, int), optional
+        :param _request_auth: set to override the auth_settings for an a single
+                              request; this effectively ignores the
+                              authentication in the spec for a single request.
+        :type _request_auth: dict, optional
+        :param _content_type: force content-type for the request.
+        :type _content_type: str, Optional
+        :param _headers: set to override the headers for a single
+                         request; this effectively ignores the headers
+                         in the spec for a single request.
+        :type _headers: dict, optional
+        :param _host_index: set to override the host_index for a single
+                            request; this effectively ignores the host_index
+                            in the spec for a single request.
+        :type _host_index: int, optional
+        :return: Returns the result object.
+        """ # noqa: E501
+
+        _param = self._list_slots_serialize(
+            id=id,
+            var_from=var_from,
+            to=to,
+            _request_auth=_request_auth,
+            _content_type=_content_type,
+            _headers=_headers,
+            _host_index=_host_index
+        )
+
+        _response_types_map: Dict[str, Optional[str]] = {
+            '200': "SlotList",
+            '400': "ErrorBody",
+            '404': "ErrorBody",
+            '422': "ErrorBody",
+            '429': "ErrorBody",
+            '503': "ErrorBody",
+        }
+        response_data = self.api_client.call_api(
+            *_param,
+            _request_timeout=_request_timeout
+        )
+        return response_data.response
+
+
+    def _list_slots_serialize(
+        self,
+        id,
+        var_from,
+        to,
+        _request_auth,
+        _content_type,
+        _headers,
+        _host_index,
+    ) -> RequestSerialized:
+
+        _host = None
+
+        _collection_formats: Dict[str, str] = {
+        }
+
+        _path_params: Dict[str, str] = {}
+        _query_params: List[Tuple[str, str]] = []
+        _header_params: Dict[str, Optional[str]] = _headers or {}
+        _form_params: List[Tuple[str, str]] = []
+        _files: Dict[
+            str, Union[str, bytes, List[str], List[bytes], List[Tuple[str, bytes]]]
+        ] = {}
+        _body_params: Optional[bytes] = None
+
+        # process the path parameters
+        if id is not None:
+            _path_params['id'] = id
+        # process the query parameters
+        if var_from is not None:
+            if isinstance(var_from, datetime):
+                _query_params.append(
+                    (
+                        'from',
+                        var_from.strftime(
+                            self.api_client.configuration.datetime_format
+                        )
+                    )
+                )
+            else:
+                _query_params.append(('from', var_from))
+            
+        if to is not None:
+            if isinstance(to, datetime):
+                _query_params.append(
+                    (
+                        'to',
+                        to.strftime(
+                            self.api_client.configuration.datetime_format
+                        )
+                    )
+                )
+            else:
+                _query_params.append(('to', to))
+            
+        # process the header parameters
+        # process the form parameters
+        # process the body parameter
+
+
+        # set the HTTP header `Accept`
+        if 'Accept' not in _header_params:
+            _header_params['Accept'] = self.api_client.select_header_accept(
+                [
+                    'application/json'
+                ]
+            )
+
+
+        # authentication setting
+        _auth_settings: List[str] = [
+        ]
+
+        return self.api_client.param_serialize(
+            method='GET',
+            resource_path='/api/v1/services/{id}/slots',
+            path_params=_path_params,
+            query_params=_query_params,
+            header_params=_header_params,
+            body=_body_params,
+            post_params=_form_params,
+            files=_files,
+            auth_settings=_auth_settings,
+            collection_formats=_collection_formats,
+            _host=_host,
+            _request_auth=_request_auth
+        )
+
+
+
+
+    @validate_call
+    def update_service(
+        self,
+        id: Annotated[int, Field(strict=True, ge=1)],
+        update_service: UpdateService,
+        dry_run: Annotated[Optional[StrictBool], Field(description="Check only: answer the service as it would be and its conflicts; write nothing.")] = None,
+        _request_timeout: Union[
+            None,
+            Annotated[StrictFloat, Field(gt=0)],
+            Tuple[
+                Annotated[StrictFloat, Field(gt=0)],
+                Annotated[StrictFloat, Field(gt=0)]
+            ]
+        ] = None,
+        _request_auth: Optional[Dict[StrictStr, Any]] = None,
+        _content_type: Optional[StrictStr] = None,
+        _headers: Optional[Dict[StrictStr, Any]] = None,
+        _host_index: Annotated[StrictInt, Field(ge=0, le=0)] = 0,
+    ) -> ServiceChangeDto:
+        """Change a service (its provider or an admin): the fields given, the parts of the availability given. Existing appointments are never cancelled: the answer lists the upcoming ones the new availability leaves outside its slots. `?dry_run=true` checks the change and answers the same without writing it
 
         Error codes: - 400: `bad_request` - 401: `account_disabled`, `authentication_required`, `invalid_token`, `token_expired` - 403: `forbidden` - 404: `not_found` - 413: `payload_too_large` - 415: `unsupported_media_type` - 422: `validation_failed` - 429: `rate_limited` - 503: `unavailable`
 
@@ -1335,6 +1666,8 @@ class ServicesApi:
         :type id: int
         :param update_service: (required)
         :type update_service: UpdateService
+        :param dry_run: Check only: answer the service as it would be and its conflicts; write nothing.
+        :type dry_run: bool
         :param _request_timeout: timeout setting for this request. If one
                                  number provided, it will be total request
                                  timeout. It can also be a pair (tuple) of
@@ -1360,6 +1693,7 @@ class ServicesApi:
         _param = self._update_service_serialize(
             id=id,
             update_service=update_service,
+            dry_run=dry_run,
             _request_auth=_request_auth,
             _content_type=_content_type,
             _headers=_headers,
@@ -1367,7 +1701,7 @@ class ServicesApi:
         )
 
         _response_types_map: Dict[str, Optional[str]] = {
-            '200': "ServiceDto",
+            '200': "ServiceChangeDto",
             '400': "ErrorBody",
             '401': "ErrorBody",
             '403': "ErrorBody",
@@ -1394,6 +1728,7 @@ class ServicesApi:
         self,
         id: Annotated[int, Field(strict=True, ge=1)],
         update_service: UpdateService,
+        dry_run: Annotated[Optional[StrictBool], Field(description="Check only: answer the service as it would be and its conflicts; write nothing.")] = None,
         _request_timeout: Union[
             None,
             Annotated[StrictFloat, Field(gt=0)],
@@ -1406,8 +1741,8 @@ class ServicesApi:
         _content_type: Optional[StrictStr] = None,
         _headers: Optional[Dict[StrictStr, Any]] = None,
         _host_index: Annotated[StrictInt, Field(ge=0, le=0)] = 0,
-    ) -> ApiResponse[ServiceDto]:
-        """Change a service (its provider or an admin): the fields given, the parts of the availability given
+    ) -> ApiResponse[ServiceChangeDto]:
+        """Change a service (its provider or an admin): the fields given, the parts of the availability given. Existing appointments are never cancelled: the answer lists the upcoming ones the new availability leaves outside its slots. `?dry_run=true` checks the change and answers the same without writing it
 
         Error codes: - 400: `bad_request` - 401: `account_disabled`, `authentication_required`, `invalid_token`, `token_expired` - 403: `forbidden` - 404: `not_found` - 413: `payload_too_large` - 415: `unsupported_media_type` - 422: `validation_failed` - 429: `rate_limited` - 503: `unavailable`
 
@@ -1415,6 +1750,8 @@ class ServicesApi:
         :type id: int
         :param update_service: (required)
         :type update_service: UpdateService
+        :param dry_run: Check only: answer the service as it would be and its conflicts; write nothing.
+        :type dry_run: bool
         :param _request_timeout: timeout setting for this request. If one
                                  number provided, it will be total request
                                  timeout. It can also be a pair (tuple) of
@@ -1440,6 +1777,7 @@ class ServicesApi:
         _param = self._update_service_serialize(
             id=id,
             update_service=update_service,
+            dry_run=dry_run,
             _request_auth=_request_auth,
             _content_type=_content_type,
             _headers=_headers,
@@ -1447,7 +1785,7 @@ class ServicesApi:
         )
 
         _response_types_map: Dict[str, Optional[str]] = {
-            '200': "ServiceDto",
+            '200': "ServiceChangeDto",
             '400': "ErrorBody",
             '401': "ErrorBody",
             '403': "ErrorBody",
@@ -1474,6 +1812,7 @@ class ServicesApi:
         self,
         id: Annotated[int, Field(strict=True, ge=1)],
         update_service: UpdateService,
+        dry_run: Annotated[Optional[StrictBool], Field(description="Check only: answer the service as it would be and its conflicts; write nothing.")] = None,
         _request_timeout: Union[
             None,
             Annotated[StrictFloat, Field(gt=0)],
@@ -1487,7 +1826,7 @@ class ServicesApi:
         _headers: Optional[Dict[StrictStr, Any]] = None,
         _host_index: Annotated[StrictInt, Field(ge=0, le=0)] = 0,
     ) -> RESTResponseType:
-        """Change a service (its provider or an admin): the fields given, the parts of the availability given
+        """Change a service (its provider or an admin): the fields given, the parts of the availability given. Existing appointments are never cancelled: the answer lists the upcoming ones the new availability leaves outside its slots. `?dry_run=true` checks the change and answers the same without writing it
 
         Error codes: - 400: `bad_request` - 401: `account_disabled`, `authentication_required`, `invalid_token`, `token_expired` - 403: `forbidden` - 404: `not_found` - 413: `payload_too_large` - 415: `unsupported_media_type` - 422: `validation_failed` - 429: `rate_limited` - 503: `unavailable`
 
@@ -1495,6 +1834,8 @@ class ServicesApi:
         :type id: int
         :param update_service: (required)
         :type update_service: UpdateService
+        :param dry_run: Check only: answer the service as it would be and its conflicts; write nothing.
+        :type dry_run: bool
         :param _request_timeout: timeout setting for this request. If one
                                  number provided, it will be total request
                                  timeout. It can also be a pair (tuple) of
@@ -1520,6 +1861,7 @@ class ServicesApi:
         _param = self._update_service_serialize(
             id=id,
             update_service=update_service,
+            dry_run=dry_run,
             _request_auth=_request_auth,
             _content_type=_content_type,
             _headers=_headers,
@@ -1527,7 +1869,7 @@ class ServicesApi:
         )
 
         _response_types_map: Dict[str, Optional[str]] = {
-            '200': "ServiceDto",
+            '200': "ServiceChangeDto",
             '400': "ErrorBody",
             '401': "ErrorBody",
             '403': "ErrorBody",
@@ -1549,6 +1891,7 @@ class ServicesApi:
         self,
         id,
         update_service,
+        dry_run,
         _request_auth,
         _content_type,
         _headers,
@@ -1573,6 +1916,10 @@ class ServicesApi:
         if id is not None:
             _path_params['id'] = id
         # process the query parameters
+        if dry_run is not None:
+            
+            _query_params.append(('dry_run', dry_run))
+            
         # process the header parameters
         # process the form parameters
         # process the body parameter

@@ -14,6 +14,8 @@
 
 # import models into model package
 from boxoffice_client.models.accepted_dto import AcceptedDto
+from boxoffice_client.models.appointment_dto import AppointmentDto
+from boxoffice_client.models.availability_conflict_dto import AvailabilityConflictDto
 from boxoffice_client.models.availability_dto import AvailabilityDto
 from boxoffice_client.models.availability_exception_dto import AvailabilityExceptionDto
 from boxoffice_client.models.availability_input_dto import AvailabilityInputDto
@@ -50,6 +52,7 @@ from boxoffice_client.models.import_result_dto import ImportResultDto
 from boxoffice_client.models.initiate_payment import InitiatePayment
 from boxoffice_client.models.login import Login
 from boxoffice_client.models.marked_read_dto import MarkedReadDto
+from boxoffice_client.models.move_slot import MoveSlot
 from boxoffice_client.models.notification_dto import NotificationDto
 from boxoffice_client.models.notification_list import NotificationList
 from boxoffice_client.models.outbox_message_dto import OutboxMessageDto
@@ -73,10 +76,13 @@ from boxoffice_client.models.seat_list import SeatList
 from boxoffice_client.models.seat_map_change_dto import SeatMapChangeDto
 from boxoffice_client.models.seat_map_snapshot_dto import SeatMapSnapshotDto
 from boxoffice_client.models.seat_pricing_dto import SeatPricingDto
+from boxoffice_client.models.service_change_dto import ServiceChangeDto
 from boxoffice_client.models.service_dto import ServiceDto
 from boxoffice_client.models.service_list import ServiceList
 from boxoffice_client.models.show_dto import ShowDto
 from boxoffice_client.models.signup import Signup
+from boxoffice_client.models.slot_dto import SlotDto
+from boxoffice_client.models.slot_list import SlotList
 from boxoffice_client.models.stream_ticket_dto import StreamTicketDto
 from boxoffice_client.models.token_dto import TokenDto
 from boxoffice_client.models.unread_count_dto import UnreadCountDto

@@ -22,6 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr, field_v
 from typing import Any, ClassVar, Dict, List, Optional
 from typing_extensions import Annotated
 from uuid import UUID
+from boxoffice_client.models.appointment_dto import AppointmentDto
 from boxoffice_client.models.booking_item_dto import BookingItemDto
 from boxoffice_client.models.payment_dto import PaymentDto
 from typing import Optional, Set
@@ -32,32 +33,34 @@ class BookingDto(BaseModel):
     """
     BookingDto
     """ # noqa: E501
+    appointment: Optional[AppointmentDto] = None
     cancelled_at: Optional[datetime] = None
     created_at: datetime
     currency: StrictStr
     email: Optional[StrictStr] = None
-    event_id: StrictInt
+    event_id: Optional[StrictInt] = Field(default=None, description="The show's event (null for an appointment).")
     expires_at: Optional[datetime] = Field(default=None, description="When the hold ends (a booking with something to pay is held until it is paid); kept  after it is paid or expires. Null for a booking that was free (confirmed at once).")
     guest_token: Optional[StrictStr] = Field(default=None, description="Only in the 201 response of a guest booking, and only then: send it as the  `X-Booking-Token` header to read or cancel this booking. It is not stored in clear and  cannot be shown again.")
     id: UUID
     items: List[BookingItemDto]
+    kind: StrictStr = Field(description="`show` (seats or places of a show) or `appointment` (a slot of a service).")
     name: StrictStr
     payments: List[PaymentDto] = Field(description="The booking's payments, oldest first, each with its refunds.")
     phone: Optional[StrictStr] = None
     quantity: StrictInt
     reference: StrictStr = Field(description="Short human reference, e.g. BX-7KQ2M9AB3F.")
-    show_id: StrictInt
-    status: StrictStr = Field(description="held, confirmed, completed, expired or cancelled")
+    show_id: Optional[StrictInt] = Field(default=None, description="The show (null for an appointment).")
+    status: StrictStr = Field(description="held, pending (an appointment waiting for its provider), confirmed, completed, expired  or cancelled")
     total_amount: Annotated[int, Field(strict=True, ge=0)]
     updated_at: datetime
     user_id: Optional[UUID] = Field(default=None, description="The account that owns the booking; absent for a guest booking.")
-    __properties: ClassVar[List[str]] = ["cancelled_at", "created_at", "currency", "email", "event_id", "expires_at", "guest_token", "id", "items", "name", "payments", "phone", "quantity", "reference", "show_id", "status", "total_amount", "updated_at", "user_id"]
+    __properties: ClassVar[List[str]] = ["appointment", "cancelled_at", "created_at", "currency", "email", "event_id", "expires_at", "guest_token", "id", "items", "kind", "name", "payments", "phone", "quantity", "reference", "show_id", "status", "total_amount", "updated_at", "user_id"]
 
     @field_validator('status')
     def status_validate_enum(cls, value):
         """Validates the enum"""
-        if value not in set(['held', 'confirmed', 'completed', 'expired', 'cancelled']):
-            raise ValueError("must be one of enum values ('held', 'confirmed', 'completed', 'expired', 'cancelled')")
+        if value not in set(['held', 'pending', 'confirmed', 'completed', 'expired', 'cancelled']):
+            raise ValueError("must be one of enum values ('held', 'pending', 'confirmed', 'completed', 'expired', 'cancelled')")
         return value
 
     model_config = ConfigDict(
@@ -99,6 +102,9 @@ class BookingDto(BaseModel):
             exclude=excluded_fields,
             exclude_none=True,
         )
+        # override the default output from pydantic by calling `to_dict()` of appointment
+        if self.appointment:
+            _dict['appointment'] = self.appointment.to_dict()
         # override the default output from pydantic by calling `to_dict()` of each item in items (list)
         _items = []
         if self.items:
@@ -111,6 +117,11 @@ class BookingDto(BaseModel):
             for _item_payments in self.payments:
                 _items.append(_item_payments.to_dict() if _item_payments is not None else None)
             _dict['payments'] = _items
+        # set to None if appointment (nullable) is None
+        # and model_fields_set contains the field
+        if self.appointment is None and "appointment" in self.model_fields_set:
+            _dict['appointment'] = None
+
         # set to None if cancelled_at (nullable) is None
         # and model_fields_set contains the field
         if self.cancelled_at is None and "cancelled_at" in self.model_fields_set:
@@ -120,6 +131,11 @@ class BookingDto(BaseModel):
         # and model_fields_set contains the field
         if self.email is None and "email" in self.model_fields_set:
             _dict['email'] = None
+
+        # set to None if event_id (nullable) is None
+        # and model_fields_set contains the field
+        if self.event_id is None and "event_id" in self.model_fields_set:
+            _dict['event_id'] = None
 
         # set to None if expires_at (nullable) is None
         # and model_fields_set contains the field
@@ -135,6 +151,11 @@ class BookingDto(BaseModel):
         # and model_fields_set contains the field
         if self.phone is None and "phone" in self.model_fields_set:
             _dict['phone'] = None
+
+        # set to None if show_id (nullable) is None
+        # and model_fields_set contains the field
+        if self.show_id is None and "show_id" in self.model_fields_set:
+            _dict['show_id'] = None
 
         # set to None if user_id (nullable) is None
         # and model_fields_set contains the field
@@ -153,6 +174,7 @@ class BookingDto(BaseModel):
             return cls.model_validate(obj)
 
         _obj = cls.model_validate({
+            "appointment": AppointmentDto.from_dict(obj["appointment"]) if obj.get("appointment") is not None else None,
             "cancelled_at": obj.get("cancelled_at"),
             "created_at": obj.get("created_at"),
             "currency": obj.get("currency"),
@@ -162,6 +184,7 @@ class BookingDto(BaseModel):
             "guest_token": obj.get("guest_token"),
             "id": obj.get("id"),
             "items": [BookingItemDto.from_dict(_item) for _item in obj["items"]] if obj.get("items") is not None else None,
+            "kind": obj.get("kind"),
             "name": obj.get("name"),
             "payments": [PaymentDto.from_dict(_item) for _item in obj["payments"]] if obj.get("payments") is not None else None,
             "phone": obj.get("phone"),

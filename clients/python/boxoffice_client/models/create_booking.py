@@ -17,6 +17,7 @@ import pprint
 import re  # noqa: F401
 import json
 
+from datetime import datetime
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from typing import Any, ClassVar, Dict, List, Optional
 from typing_extensions import Annotated
@@ -26,16 +27,19 @@ from pydantic_core import to_jsonable_python
 
 class CreateBooking(BaseModel):
     """
-    Book seats (`seat_ids` or `seat_labels`) of a seated show, or a `quantity` of a  general-admission show. Guests give `name` and at least one of `phone`/`email`; for a  signed-in caller they default to the profile and the booking belongs to the account.
+    Book seats (`seat_ids` or `seat_labels`) of a seated show, a `quantity` of a  general-admission show, or a slot of a service (`service_id` and `starts_at`, optional  `notes`). Give exactly one of `show_id` and `service_id`. Guests give `name` and at least one  of `phone`/`email`; for a signed-in caller they default to the profile and the booking  belongs to the account.
     """ # noqa: E501
     email: Optional[Annotated[str, Field(strict=True)]] = Field(default=None, description="An email address; blank means none. Guests give at least one of `phone` and `email`.")
     name: Optional[Annotated[str, Field(min_length=1, strict=True, max_length=200)]] = Field(default=None, description="The buyer's name: required for guests; a signed-in caller's defaults to the profile.")
+    notes: Optional[Annotated[str, Field(strict=True, max_length=2000)]] = Field(default=None, description="A note to the provider (with `service_id`), at most 2,000 characters.")
     phone: Optional[Annotated[str, Field(strict=True)]] = Field(default=None, description="7 to 15 digits, optionally after a `+`; spaces, dashes, dots and parentheses are separators. Blank means none.")
     quantity: Optional[Annotated[int, Field(strict=True, ge=1)]] = Field(default=None, description="Places of a general-admission show. Give exactly one of `seat_ids`, `seat_labels` or  `quantity`.")
     seat_ids: Optional[Annotated[List[Annotated[int, Field(strict=True, ge=1)]], Field(min_length=1)]] = Field(default=None, description="Seats by id. Give exactly one of `seat_ids`, `seat_labels` (seated shows) or `quantity`  (general admission).")
     seat_labels: Optional[Annotated[List[Annotated[str, Field(strict=True)]], Field(min_length=1)]] = Field(default=None, description="Seats by label (`A1`). Give exactly one of `seat_ids`, `seat_labels` or `quantity`.")
-    show_id: Annotated[int, Field(strict=True, ge=1)]
-    __properties: ClassVar[List[str]] = ["email", "name", "phone", "quantity", "seat_ids", "seat_labels", "show_id"]
+    service_id: Optional[Annotated[int, Field(strict=True, ge=1)]] = Field(default=None, description="The service to book a slot of (an appointment): give `starts_at` too.")
+    show_id: Optional[Annotated[int, Field(strict=True, ge=1)]] = Field(default=None, description="The show to book seats or places of.")
+    starts_at: Optional[datetime] = Field(default=None, description="The slot's start, one of `GET /services/{id}/slots` (with `service_id`).")
+    __properties: ClassVar[List[str]] = ["email", "name", "notes", "phone", "quantity", "seat_ids", "seat_labels", "service_id", "show_id", "starts_at"]
 
     @field_validator('email', mode="before")
     def email_validate_regular_expression(cls, value):
@@ -116,6 +120,11 @@ class CreateBooking(BaseModel):
         if self.name is None and "name" in self.model_fields_set:
             _dict['name'] = None
 
+        # set to None if notes (nullable) is None
+        # and model_fields_set contains the field
+        if self.notes is None and "notes" in self.model_fields_set:
+            _dict['notes'] = None
+
         # set to None if phone (nullable) is None
         # and model_fields_set contains the field
         if self.phone is None and "phone" in self.model_fields_set:
@@ -136,6 +145,21 @@ class CreateBooking(BaseModel):
         if self.seat_labels is None and "seat_labels" in self.model_fields_set:
             _dict['seat_labels'] = None
 
+        # set to None if service_id (nullable) is None
+        # and model_fields_set contains the field
+        if self.service_id is None and "service_id" in self.model_fields_set:
+            _dict['service_id'] = None
+
+        # set to None if show_id (nullable) is None
+        # and model_fields_set contains the field
+        if self.show_id is None and "show_id" in self.model_fields_set:
+            _dict['show_id'] = None
+
+        # set to None if starts_at (nullable) is None
+        # and model_fields_set contains the field
+        if self.starts_at is None and "starts_at" in self.model_fields_set:
+            _dict['starts_at'] = None
+
         return _dict
 
     @classmethod
@@ -150,11 +174,14 @@ class CreateBooking(BaseModel):
         _obj = cls.model_validate({
             "email": obj.get("email"),
             "name": obj.get("name"),
+            "notes": obj.get("notes"),
             "phone": obj.get("phone"),
             "quantity": obj.get("quantity"),
             "seat_ids": obj.get("seat_ids"),
             "seat_labels": obj.get("seat_labels"),
-            "show_id": obj.get("show_id")
+            "service_id": obj.get("service_id"),
+            "show_id": obj.get("show_id"),
+            "starts_at": obj.get("starts_at")
         })
         return _obj
 

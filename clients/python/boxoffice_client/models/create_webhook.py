@@ -37,8 +37,8 @@ class CreateWebhook(BaseModel):
     def events_validate_enum(cls, value):
         """Validates the enum"""
         for i in value:
-            if i not in set(['booking.held', 'booking.confirmed', 'booking.cancelled', 'booking.expired', 'booking.completed', 'booking.seats_changed', 'payment.succeeded', 'payment.failed', 'refund.issued']):
-                raise ValueError("each list item must be one of ('booking.held', 'booking.confirmed', 'booking.cancelled', 'booking.expired', 'booking.completed', 'booking.seats_changed', 'payment.succeeded', 'payment.failed', 'refund.issued')")
+            if i not in set(['booking.held', 'booking.confirmed', 'booking.cancelled', 'booking.expired', 'booking.completed', 'booking.seats_changed', 'booking.pending', 'booking.rescheduled', 'appointment.reminder', 'payment.succeeded', 'payment.failed', 'refund.issued']):
+                raise ValueError("each list item must be one of ('booking.held', 'booking.confirmed', 'booking.cancelled', 'booking.expired', 'booking.completed', 'booking.seats_changed', 'booking.pending', 'booking.rescheduled', 'appointment.reminder', 'payment.succeeded', 'payment.failed', 'refund.issued')")
         return value
 
     @field_validator('secret', mode="before")

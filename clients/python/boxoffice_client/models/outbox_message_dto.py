@@ -54,8 +54,8 @@ class OutboxMessageDto(BaseModel):
     @field_validator('topic')
     def topic_validate_enum(cls, value):
         """Validates the enum"""
-        if value not in set(['booking.held', 'booking.confirmed', 'booking.cancelled', 'booking.expired', 'booking.completed', 'booking.seats_changed', 'payment.succeeded', 'payment.failed', 'refund.issued', 'announcement', 'password.reset_requested', 'webhook']):
-            raise ValueError("must be one of enum values ('booking.held', 'booking.confirmed', 'booking.cancelled', 'booking.expired', 'booking.completed', 'booking.seats_changed', 'payment.succeeded', 'payment.failed', 'refund.issued', 'announcement', 'password.reset_requested', 'webhook')")
+        if value not in set(['booking.held', 'booking.confirmed', 'booking.cancelled', 'booking.expired', 'booking.completed', 'booking.seats_changed', 'booking.pending', 'booking.rescheduled', 'appointment.reminder', 'payment.succeeded', 'payment.failed', 'refund.issued', 'announcement', 'password.reset_requested', 'webhook']):
+            raise ValueError("must be one of enum values ('booking.held', 'booking.confirmed', 'booking.cancelled', 'booking.expired', 'booking.completed', 'booking.seats_changed', 'booking.pending', 'booking.rescheduled', 'appointment.reminder', 'payment.succeeded', 'payment.failed', 'refund.issued', 'announcement', 'password.reset_requested', 'webhook')")
         return value
 
     model_config = ConfigDict(

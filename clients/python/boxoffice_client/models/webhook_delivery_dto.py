@@ -47,8 +47,8 @@ class WebhookDeliveryDto(BaseModel):
     @field_validator('event')
     def event_validate_enum(cls, value):
         """Validates the enum"""
-        if value not in set(['booking.held', 'booking.confirmed', 'booking.cancelled', 'booking.expired', 'booking.completed', 'booking.seats_changed', 'payment.succeeded', 'payment.failed', 'refund.issued']):
-            raise ValueError("must be one of enum values ('booking.held', 'booking.confirmed', 'booking.cancelled', 'booking.expired', 'booking.completed', 'booking.seats_changed', 'payment.succeeded', 'payment.failed', 'refund.issued')")
+        if value not in set(['booking.held', 'booking.confirmed', 'booking.cancelled', 'booking.expired', 'booking.completed', 'booking.seats_changed', 'booking.pending', 'booking.rescheduled', 'appointment.reminder', 'payment.succeeded', 'payment.failed', 'refund.issued']):
+            raise ValueError("must be one of enum values ('booking.held', 'booking.confirmed', 'booking.cancelled', 'booking.expired', 'booking.completed', 'booking.seats_changed', 'booking.pending', 'booking.rescheduled', 'appointment.reminder', 'payment.succeeded', 'payment.failed', 'refund.issued')")
         return value
 
     @field_validator('status')

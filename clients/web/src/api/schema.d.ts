@@ -240,7 +240,7 @@ export interface paths {
          *     - 400: `bad_request`, `invalid_idempotency_key`
          *     - 401: `account_disabled`, `invalid_token`, `token_expired`
          *     - 404: `not_found`
-         *     - 409: `not_for_sale`, `request_in_progress`, `seat_unavailable`, `show_started`, `sold_out`
+         *     - 409: `not_for_sale`, `request_in_progress`, `seat_unavailable`, `service_inactive`, `show_started`, `slot_taken`, `sold_out`
          *     - 413: `payload_too_large`
          *     - 415: `unsupported_media_type`
          *     - 422: `idempotency_key_reused`, `validation_failed`
@@ -282,6 +282,32 @@ export interface paths {
          *     - 503: `unavailable`
          */
         delete: operations["delete_booking"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/bookings/{id}/accept": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Accept a pending appointment (its service's provider or an admin): it is confirmed. 409 `illegal_transition` unless it is pending; 403 for the customer; 404 for anyone else
+         * @description Error codes:
+         *     - 401: `account_disabled`, `authentication_required`, `invalid_token`, `token_expired`
+         *     - 403: `forbidden`
+         *     - 404: `not_found`
+         *     - 409: `illegal_transition`, `not_an_appointment`
+         *     - 429: `rate_limited`
+         *     - 503: `unavailable`
+         */
+        post: operations["accept_appointment"];
+        delete?: never;
         options?: never;
         head?: never;
         patch?: never;
@@ -336,6 +362,32 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/bookings/{id}/decline": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Decline a pending appointment (its service's provider or an admin): it is cancelled, its time is free again, and everything paid is refunded. 409 `illegal_transition` unless it is pending; 403 for the customer; 404 for anyone else
+         * @description Error codes:
+         *     - 401: `account_disabled`, `authentication_required`, `invalid_token`, `token_expired`
+         *     - 403: `forbidden`
+         *     - 404: `not_found`
+         *     - 409: `illegal_transition`, `not_an_appointment`
+         *     - 429: `rate_limited`
+         *     - 503: `unavailable`
+         */
+        post: operations["decline_appointment"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/bookings/{id}/history": {
         parameters: {
             query?: never;
@@ -374,7 +426,7 @@ export interface paths {
          *     - 400: `bad_request`
          *     - 401: `account_disabled`, `invalid_token`, `token_expired`
          *     - 404: `not_found`
-         *     - 409: `booking_not_held`, `not_for_sale`, `payment_pending`, `seat_unavailable`
+         *     - 409: `booking_not_held`, `not_for_sale`, `not_seated`, `payment_pending`, `seat_unavailable`
          *     - 413: `payload_too_large`
          *     - 415: `unsupported_media_type`
          *     - 422: `validation_failed`
@@ -382,6 +434,35 @@ export interface paths {
          *     - 503: `unavailable`
          */
         put: operations["change_seats"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/bookings/{id}/slot": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Move an appointment to another free slot of its service (its owner, `X-Booking-Token` holder, its provider or an admin), atomically: the new time is taken and the old one freed, or nothing changes. 409 `slot_taken` when the new slot is taken; 422 when `starts_at` is not a slot or is outside the booking window; 409 `illegal_transition` for an appointment that is over or has started; 409 `not_an_appointment` for a show's booking
+         * @description Error codes:
+         *     - 400: `bad_request`
+         *     - 401: `account_disabled`, `invalid_token`, `token_expired`
+         *     - 404: `not_found`
+         *     - 409: `illegal_transition`, `not_an_appointment`, `service_inactive`, `slot_taken`
+         *     - 413: `payload_too_large`
+         *     - 415: `unsupported_media_type`
+         *     - 422: `validation_failed`
+         *     - 429: `rate_limited`
+         *     - 503: `unavailable`
+         */
+        put: operations["move_appointment"];
         post?: never;
         delete?: never;
         options?: never;
@@ -929,6 +1010,32 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/providers/me/appointments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A provider's calendar: the appointments of their services starting in `[from, to)` (default: from now, 31 days; at most 31 days), earliest first, optionally of one status (as stored). Providers and admins; customers get 403
+         * @description Error codes:
+         *     - 400: `bad_request`
+         *     - 401: `account_disabled`, `authentication_required`, `invalid_token`, `token_expired`
+         *     - 403: `forbidden`
+         *     - 422: `validation_failed`
+         *     - 429: `rate_limited`
+         *     - 503: `unavailable`
+         */
+        get: operations["my_appointments"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/seats/{id}": {
         parameters: {
             query?: never;
@@ -1023,7 +1130,7 @@ export interface paths {
         options?: never;
         head?: never;
         /**
-         * Change a service (its provider or an admin): the fields given, the parts of the availability given
+         * Change a service (its provider or an admin): the fields given, the parts of the availability given. Existing appointments are never cancelled: the answer lists the upcoming ones the new availability leaves outside its slots. `?dry_run=true` checks the change and answers the same without writing it
          * @description Error codes:
          *     - 400: `bad_request`
          *     - 401: `account_disabled`, `authentication_required`, `invalid_token`, `token_expired`
@@ -1036,6 +1143,31 @@ export interface paths {
          *     - 503: `unavailable`
          */
         patch: operations["update_service"];
+        trace?: never;
+    };
+    "/api/v1/services/{id}/slots": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The free slots of a service (anyone), earliest first: its availability minus the provider's held, pending and confirmed appointments with their buffers, in UTC with the provider's local time alongside, correct across DST changes. Default range: from now, 7 days; at most 31 days (422 otherwise). An inactive service has none; a deleted one is 404
+         * @description Error codes:
+         *     - 400: `bad_request`
+         *     - 404: `not_found`
+         *     - 422: `validation_failed`
+         *     - 429: `rate_limited`
+         *     - 503: `unavailable`
+         */
+        get: operations["list_slots"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/api/v1/shows/{id}": {
@@ -1591,6 +1723,46 @@ export interface components {
             message: string;
             status: string;
         };
+        /** @description The slot of an appointment booking. */
+        AppointmentDto: {
+            /** Format: date-time */
+            ends_at: string;
+            /** @description The end on the provider's wall clock. */
+            local_end: string;
+            /** @description The start on the provider's wall clock, e.g. `2027-03-28T10:00:00`. */
+            local_start: string;
+            /** @description The customer's note to the provider ('' when none). */
+            notes: string;
+            /**
+             * Format: int32
+             * @description Places taken (1).
+             */
+            places: number;
+            /**
+             * Format: uuid
+             * @description The provider (user id).
+             */
+            provider_id: string;
+            /** Format: int64 */
+            service_id: number;
+            service_title: string;
+            /** Format: date-time */
+            starts_at: string;
+            /** @description The provider's IANA zone. */
+            time_zone: string;
+        };
+        /**
+         * @description An active appointment that the service's availability leaves outside its slots (kept as it
+         *      is: an availability change never cancels an appointment).
+         */
+        AvailabilityConflictDto: {
+            /** Format: uuid */
+            booking_id: string;
+            /** Format: date-time */
+            ends_at: string;
+            /** Format: date-time */
+            starts_at: string;
+        };
         /** @description A service's availability. */
         AvailabilityDto: {
             /** Format: int32 */
@@ -1709,14 +1881,18 @@ export interface components {
             phone?: string | null;
         };
         BookingDto: {
+            appointment?: components["schemas"]["AppointmentDto"] | null;
             /** Format: date-time */
             cancelled_at?: string | null;
             /** Format: date-time */
             created_at: string;
             currency: string;
             email?: string | null;
-            /** Format: int64 */
-            event_id: number;
+            /**
+             * Format: int64
+             * @description The show's event (null for an appointment).
+             */
+            event_id?: number | null;
             /**
              * Format: date-time
              * @description When the hold ends (a booking with something to pay is held until it is paid); kept
@@ -1732,6 +1908,8 @@ export interface components {
             /** Format: uuid */
             id: string;
             items: components["schemas"]["BookingItemDto"][];
+            /** @description `show` (seats or places of a show) or `appointment` (a slot of a service). */
+            kind: string;
             name: string;
             /** @description The booking's payments, oldest first, each with its refunds. */
             payments: components["schemas"]["PaymentDto"][];
@@ -1740,13 +1918,17 @@ export interface components {
             quantity: number;
             /** @description Short human reference, e.g. BX-7KQ2M9AB3F. */
             reference: string;
-            /** Format: int64 */
-            show_id: number;
             /**
-             * @description held, confirmed, completed, expired or cancelled
+             * Format: int64
+             * @description The show (null for an appointment).
+             */
+            show_id?: number | null;
+            /**
+             * @description held, pending (an appointment waiting for its provider), confirmed, completed, expired
+             *      or cancelled
              * @enum {string}
              */
-            status: "held" | "confirmed" | "completed" | "expired" | "cancelled";
+            status: "held" | "pending" | "confirmed" | "completed" | "expired" | "cancelled";
             /** Format: int64 */
             total_amount: number;
             /** Format: date-time */
@@ -1873,15 +2055,19 @@ export interface components {
             payment_id: string;
         };
         /**
-         * @description Book seats (`seat_ids` or `seat_labels`) of a seated show, or a `quantity` of a
-         *      general-admission show. Guests give `name` and at least one of `phone`/`email`; for a
-         *      signed-in caller they default to the profile and the booking belongs to the account.
+         * @description Book seats (`seat_ids` or `seat_labels`) of a seated show, a `quantity` of a
+         *      general-admission show, or a slot of a service (`service_id` and `starts_at`, optional
+         *      `notes`). Give exactly one of `show_id` and `service_id`. Guests give `name` and at least one
+         *      of `phone`/`email`; for a signed-in caller they default to the profile and the booking
+         *      belongs to the account.
          */
         CreateBooking: {
             /** @description An email address; blank means none. Guests give at least one of `phone` and `email`. */
             email?: string | null;
             /** @description The buyer's name: required for guests; a signed-in caller's defaults to the profile. */
             name?: string | null;
+            /** @description A note to the provider (with `service_id`), at most 2,000 characters. */
+            notes?: string | null;
             /** @description 7 to 15 digits, optionally after a `+`; spaces, dashes, dots and parentheses are separators. Blank means none. */
             phone?: string | null;
             /**
@@ -1897,8 +2083,21 @@ export interface components {
             seat_ids?: number[] | null;
             /** @description Seats by label (`A1`). Give exactly one of `seat_ids`, `seat_labels` or `quantity`. */
             seat_labels?: string[] | null;
-            /** Format: int64 */
-            show_id: number;
+            /**
+             * Format: int64
+             * @description The service to book a slot of (an appointment): give `starts_at` too.
+             */
+            service_id?: number | null;
+            /**
+             * Format: int64
+             * @description The show to book seats or places of.
+             */
+            show_id?: number | null;
+            /**
+             * Format: date-time
+             * @description The slot's start, one of `GET /services/{id}/slots` (with `service_id`).
+             */
+            starts_at?: string | null;
         };
         /** @description A category to create (admins). */
         CreateCategory: {
@@ -2050,7 +2249,7 @@ export interface components {
         /** @description A webhook to register. */
         CreateWebhook: {
             /** @description The booking events to receive (at least one). */
-            events: ("booking.held" | "booking.confirmed" | "booking.cancelled" | "booking.expired" | "booking.completed" | "booking.seats_changed" | "payment.succeeded" | "payment.failed" | "refund.issued")[];
+            events: ("booking.held" | "booking.confirmed" | "booking.cancelled" | "booking.expired" | "booking.completed" | "booking.seats_changed" | "booking.pending" | "booking.rescheduled" | "appointment.reminder" | "payment.succeeded" | "payment.failed" | "refund.issued")[];
             /**
              * @description The signing secret (16 to 256 printable ASCII characters, no blanks); generated when
              *      absent. Shown once, in the answer to this request.
@@ -2068,7 +2267,7 @@ export interface components {
             active: boolean;
             /** Format: date-time */
             created_at: string;
-            events: ("booking.held" | "booking.confirmed" | "booking.cancelled" | "booking.expired" | "booking.completed" | "booking.seats_changed" | "payment.succeeded" | "payment.failed" | "refund.issued")[];
+            events: ("booking.held" | "booking.confirmed" | "booking.cancelled" | "booking.expired" | "booking.completed" | "booking.seats_changed" | "booking.pending" | "booking.rescheduled" | "appointment.reminder" | "payment.succeeded" | "payment.failed" | "refund.issued")[];
             /** Format: uuid */
             id: string;
             /** Format: uuid */
@@ -2212,6 +2411,11 @@ export interface components {
             /** Format: int64 */
             marked: number;
         };
+        /** @description `PUT /bookings/{id}/slot`: the new start, a free slot of the same service. */
+        MoveSlot: {
+            /** Format: date-time */
+            starts_at: string;
+        };
         /** @description A notification in a user's inbox. */
         NotificationDto: {
             body: string;
@@ -2294,7 +2498,7 @@ export interface components {
              *      password.reset_requested or webhook
              * @enum {string}
              */
-            topic: "booking.held" | "booking.confirmed" | "booking.cancelled" | "booking.expired" | "booking.completed" | "booking.seats_changed" | "payment.succeeded" | "payment.failed" | "refund.issued" | "announcement" | "password.reset_requested" | "webhook";
+            topic: "booking.held" | "booking.confirmed" | "booking.cancelled" | "booking.expired" | "booking.completed" | "booking.seats_changed" | "booking.pending" | "booking.rescheduled" | "appointment.reminder" | "payment.succeeded" | "payment.failed" | "refund.issued" | "announcement" | "password.reset_requested" | "webhook";
             /**
              * Format: uuid
              * @description The account it is for (a password reset; `null` otherwise).
@@ -2637,6 +2841,20 @@ export interface components {
              */
             tier: "min" | "normal" | "max";
         };
+        /**
+         * @description A changed service (or, with `dry_run`, as it would be) and the appointments its
+         *      availability leaves outside its slots.
+         */
+        ServiceChangeDto: {
+            /**
+             * @description Upcoming active appointments that are not on a slot of the new availability, earliest
+             *      first (empty when none).
+             */
+            availability_conflicts: components["schemas"]["AvailabilityConflictDto"][];
+            /** @description Whether the change was written (false for a dry run). */
+            saved: boolean;
+            service: components["schemas"]["ServiceDto"];
+        };
         /** @description A service a provider offers. */
         ServiceDto: {
             /** @description An inactive service is not listed in the search. */
@@ -2739,6 +2957,45 @@ export interface components {
              * @enum {string|null}
              */
             role?: "customer" | "provider" | "" | null;
+        };
+        /** @description A free slot: book it with `POST /bookings {service_id, starts_at}`. */
+        SlotDto: {
+            /**
+             * Format: date-time
+             * @description `starts_at` + the service's duration (UTC).
+             */
+            ends_at: string;
+            /** @description The end on the provider's wall clock. */
+            local_end: string;
+            /** @description The start on the provider's wall clock (`time_zone`), e.g. `2027-03-28T01:30:00`. */
+            local_start: string;
+            /**
+             * Format: int32
+             * @description Places left: 1 for a free one-to-one slot; for a class, its capacity minus places booked.
+             */
+            remaining: number;
+            /**
+             * Format: date-time
+             * @description The start (UTC): the `starts_at` to book.
+             */
+            starts_at: string;
+            /**
+             * Format: int32
+             * @description The zone's offset from UTC at the start, in seconds (7200 for CEST).
+             */
+            utc_offset_seconds: number;
+        };
+        /** @description The free slots of a service, earliest first. */
+        SlotList: {
+            /** Format: date-time */
+            from: string;
+            items: components["schemas"]["SlotDto"][];
+            /** Format: int64 */
+            service_id: number;
+            /** @description The provider's IANA zone, in which `local_start` and `local_end` are told. */
+            time_zone: string;
+            /** Format: date-time */
+            to: string;
         };
         /** @description A single-use ticket for opening my notifications stream. */
         StreamTicketDto: {
@@ -2916,7 +3173,7 @@ export interface components {
              * @description The event (`X-Boxoffice-Event`, the body's `type`).
              * @enum {string}
              */
-            event: "booking.held" | "booking.confirmed" | "booking.cancelled" | "booking.expired" | "booking.completed" | "booking.seats_changed" | "payment.succeeded" | "payment.failed" | "refund.issued";
+            event: "booking.held" | "booking.confirmed" | "booking.cancelled" | "booking.expired" | "booking.completed" | "booking.seats_changed" | "booking.pending" | "booking.rescheduled" | "appointment.reminder" | "payment.succeeded" | "payment.failed" | "refund.issued";
             /**
              * Format: uuid
              * @description The delivery's id (`X-Boxoffice-Delivery`, and the body's `id`): the same on every
@@ -2968,7 +3225,7 @@ export interface components {
             /** Format: date-time */
             created_at: string;
             /** @description The booking events it receives. */
-            events: ("booking.held" | "booking.confirmed" | "booking.cancelled" | "booking.expired" | "booking.completed" | "booking.seats_changed" | "payment.succeeded" | "payment.failed" | "refund.issued")[];
+            events: ("booking.held" | "booking.confirmed" | "booking.cancelled" | "booking.expired" | "booking.completed" | "booking.seats_changed" | "booking.pending" | "booking.rescheduled" | "appointment.reminder" | "payment.succeeded" | "payment.failed" | "refund.issued")[];
             /** Format: uuid */
             id: string;
             /**
@@ -3811,7 +4068,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description State conflict (`not_for_sale`, `request_in_progress`, `seat_unavailable`, `show_started`, `sold_out`) */
+            /** @description State conflict (`not_for_sale`, `request_in_progress`, `seat_unavailable`, `service_inactive`, `show_started`, `slot_taken`, `sold_out`) */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -3998,6 +4255,82 @@ export interface operations {
             };
         };
     };
+    accept_appointment: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BookingDto"];
+                };
+            };
+            /** @description Not signed in, a bad token or bad credentials; carries `WWW-Authenticate` (`account_disabled`, `authentication_required`, `invalid_token`, `token_expired`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Signed in but not allowed (`forbidden`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such resource (an unknown or unparsable id, or one the caller may not see) (`not_found`) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description State conflict (`illegal_transition`, `not_an_appointment`) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests; see `Retry-After` (`rate_limited`) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database or the payment gateway is unavailable; retry after `Retry-After` (`unavailable`) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     cancel_booking: {
         parameters: {
             query?: never;
@@ -4102,6 +4435,82 @@ export interface operations {
             };
             /** @description No such resource (an unknown or unparsable id, or one the caller may not see) (`not_found`) */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests; see `Retry-After` (`rate_limited`) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database or the payment gateway is unavailable; retry after `Retry-After` (`unavailable`) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    decline_appointment: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BookingDto"];
+                };
+            };
+            /** @description Not signed in, a bad token or bad credentials; carries `WWW-Authenticate` (`account_disabled`, `authentication_required`, `invalid_token`, `token_expired`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Signed in but not allowed (`forbidden`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such resource (an unknown or unparsable id, or one the caller may not see) (`not_found`) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description State conflict (`illegal_transition`, `not_an_appointment`) */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4244,7 +4653,117 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description State conflict (`booking_not_held`, `not_for_sale`, `payment_pending`, `seat_unavailable`) */
+            /** @description State conflict (`booking_not_held`, `not_for_sale`, `not_seated`, `payment_pending`, `seat_unavailable`) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is too large (`payload_too_large`) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unsupported content type (`unsupported_media_type`) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Validation failed; `details.fields` names the failing fields (`validation_failed`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests; see `Retry-After` (`rate_limited`) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database or the payment gateway is unavailable; retry after `Retry-After` (`unavailable`) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    move_appointment: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The guest token from the 201 response of a guest booking: gives access to that one booking */
+                "X-Booking-Token"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MoveSlot"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BookingDto"];
+                };
+            };
+            /** @description Malformed request (`bad_request`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not signed in, a bad token or bad credentials; carries `WWW-Authenticate` (`account_disabled`, `invalid_token`, `token_expired`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such resource (an unknown or unparsable id, or one the caller may not see) (`not_found`) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description State conflict (`illegal_transition`, `not_an_appointment`, `service_inactive`, `slot_taken`) */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -6193,6 +6712,89 @@ export interface operations {
             };
         };
     };
+    my_appointments: {
+        parameters: {
+            query?: {
+                /** @description Appointments starting at or after this instant (default: now). */
+                from?: string;
+                limit?: number;
+                offset?: number;
+                /** @description Only this status as stored: held, pending, confirmed, completed, expired or cancelled. */
+                status?: "held" | "pending" | "confirmed" | "completed" | "expired" | "cancelled";
+                /** @description Appointments starting before this instant (default: `from` + 31 days; at most that). */
+                to?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BookingList"];
+                };
+            };
+            /** @description Malformed request (`bad_request`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not signed in, a bad token or bad credentials; carries `WWW-Authenticate` (`account_disabled`, `authentication_required`, `invalid_token`, `token_expired`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Signed in but not allowed (`forbidden`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Validation failed; `details.fields` names the failing fields (`validation_failed`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests; see `Retry-After` (`rate_limited`) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database or the payment gateway is unavailable; retry after `Retry-After` (`unavailable`) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     get_seat: {
         parameters: {
             query?: never;
@@ -6577,7 +7179,10 @@ export interface operations {
     };
     update_service: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description Check only: answer the service as it would be and its conflicts; write nothing. */
+                dry_run?: boolean;
+            };
             header?: never;
             path: {
                 id: number;
@@ -6596,7 +7201,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ServiceDto"];
+                    "application/json": components["schemas"]["ServiceChangeDto"];
                 };
             };
             /** @description Malformed request (`bad_request`) */
@@ -6646,6 +7251,78 @@ export interface operations {
             };
             /** @description Unsupported content type (`unsupported_media_type`) */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Validation failed; `details.fields` names the failing fields (`validation_failed`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests; see `Retry-After` (`rate_limited`) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database or the payment gateway is unavailable; retry after `Retry-After` (`unavailable`) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list_slots: {
+        parameters: {
+            query?: {
+                /** @description Slots starting at or after this instant (default: now). */
+                from?: string;
+                /** @description Slots starting before this instant (default: `from` + 7 days; at most `from` + 31 days). */
+                to?: string;
+            };
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SlotList"];
+                };
+            };
+            /** @description Malformed request (`bad_request`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such resource (an unknown or unparsable id, or one the caller may not see) (`not_found`) */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -4,6 +4,7 @@ import { Money } from "./Money";
 
 const STATUS: Record<Booking["status"], string> = {
   held: "Held — waiting for payment",
+  pending: "Paid — waiting for the provider to accept",
   confirmed: "Confirmed",
   completed: "Completed",
   expired: "Expired — the hold ran out",
