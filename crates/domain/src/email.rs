@@ -49,6 +49,8 @@ pub struct BookingEmail {
     pub opening: String,
     pub reference: String,
     pub status: String,
+    /// What `show_time` is the start of: `Show`, or `Appointment`.
+    pub when_label: String,
     /// The show's (an appointment's) start in its venue's (provider's) zone
     /// ([`crate::time_zone::TimeZone::local`]).
     pub show_time: String,
@@ -111,6 +113,11 @@ pub fn booking_email(
         opening: opening(topic, booking.kind()).to_owned(),
         reference: booking.reference.clone(),
         status: booking.status.as_str().to_owned(),
+        when_label: match booking.kind() {
+            crate::booking::BookingKind::Show => "Show",
+            crate::booking::BookingKind::Appointment => "Appointment",
+        }
+        .to_owned(),
         show_time: show.time_zone.local(show.starts_at),
         places,
         total: total.to_string(),

@@ -421,11 +421,14 @@ impl PaymentService {
 pub struct SweepReport {
     pub expired: u64,
     pub completed: u64,
+    /// Appointment reminders written to the outbox.
+    pub reminded: u64,
     pub refunds_retried: u64,
 }
 
-/// The background job: writes down expired holds, completes bookings whose show ended, and
-/// retries refunds the gateway did not answer.
+/// The background job: writes down expired holds, completes bookings whose show (appointment)
+/// ended, writes the appointment reminders that are due, and retries refunds the gateway did not
+/// answer.
 #[derive(Clone)]
 pub struct Sweeper {
     bookings: Arc<dyn BookingRepository>,
@@ -483,6 +486,16 @@ impl Sweeper {
                 .complete_ended(self.clock.now(), self.batch)
                 .await?;
             report.completed += n;
+            if n < self.batch as u64 {
+                break;
+            }
+        }
+        for _ in 0..MAX_BATCHES {
+            let n = self
+                .bookings
+                .remind_due(self.clock.now(), self.batch)
+                .await?;
+            report.reminded += n;
             if n < self.batch as u64 {
                 break;
             }

@@ -168,6 +168,12 @@ pub trait BookingRepository: Send + Sync + 'static {
     /// Writes `completed` on up to `limit` confirmed bookings whose show ended at or before
     /// `now`, with a history row each. Returns how many.
     async fn complete_ended(&self, now: DateTime<Utc>, limit: i64) -> Result<u64, DomainError>;
+    /// Writes one `appointment.reminder` outbox message for each of up to `limit` appointments
+    /// whose reminder is due at `now` ([`crate::marketplace::appointment::reminder_due`] under
+    /// their service's `reminder_minutes_before`) and that is
+    /// [`crate::marketplace::appointment::reminded`] (confirmed), marking it reminded in the
+    /// same transaction, so that a reminder is written once. Returns how many.
+    async fn remind_due(&self, now: DateTime<Utc>, limit: i64) -> Result<u64, DomainError>;
     /// The history of a booking (its status changes and those of its payments and refunds),
     /// oldest first. MUST return `NotFound("booking")` for an unknown booking.
     async fn history(&self, booking_id: Uuid) -> Result<Vec<HistoryEntry>, DomainError>;

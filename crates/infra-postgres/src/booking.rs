@@ -32,7 +32,7 @@ use uuid::Uuid;
 use crate::batch::{BatchStats, Batcher};
 use crate::booking_reads::{bookings_from_rows, load_booking, load_history};
 use crate::models::*;
-use crate::rules::show_ended_sql;
+use crate::rules::{reminder_due_sql, show_ended_sql};
 use crate::schema::*;
 use crate::{map_db_error, Db, TxError};
 
@@ -102,8 +102,43 @@ fn complete_ended_of(
     Ok(n as u64)
 }
 
+/// The reminders due at `now`: one `appointment.reminder` outbox message per active appointment
+/// of a booking the domain reminds, whose service has a reminder time that has come, not
+/// reminded yet; each is marked reminded in the same statement (a reminder is written once).
+fn remind_due_tx(conn: &mut PgConnection, now: DateTime<Utc>, limit: i64) -> Result<u64, TxError> {
+    let reminded_statuses: Vec<&str> = BookingStatus::ALL
+        .into_iter()
+        .filter(|s| boxoffice_domain::marketplace::appointment::reminded(*s))
+        .map(BookingStatus::as_str)
+        .collect();
+    let n = diesel::sql_query(format!(
+        "WITH due AS (SELECT a.booking_id FROM appointments a \
+           JOIN bookings b ON b.id = a.booking_id JOIN services s ON s.id = a.service_id \
+           WHERE a.active AND a.reminded_at IS NULL AND s.reminder_minutes_before IS NOT NULL \
+             AND b.status = ANY($3) AND {due} \
+           ORDER BY a.starts_at, a.booking_id LIMIT $2 FOR UPDATE OF a SKIP LOCKED), \
+         done AS (UPDATE appointments a SET reminded_at = $1 FROM due \
+           WHERE a.booking_id = due.booking_id RETURNING a.booking_id) \
+         INSERT INTO outbox (message_id, topic, booking_id, at, next_attempt_at) \
+         SELECT gen_random_uuid(), '{topic}', booking_id, $1, $1 FROM done",
+        due = reminder_due_sql("a", "s.reminder_minutes_before", "$1"),
+        topic = Topic::AppointmentReminder.as_str(),
+    ))
+    .bind::<diesel::sql_types::Timestamptz, _>(now)
+    .bind::<diesel::sql_types::BigInt, _>(limit)
+    .bind::<diesel::sql_types::Array<Text>, _>(reminded_statuses)
+    .execute(conn)?;
+    Ok(n as u64)
+}
+
 #[async_trait]
 impl BookingRepository for PgBookingRepository {
+    async fn remind_due(&self, now: DateTime<Utc>, limit: i64) -> Result<u64, DomainError> {
+        self.db
+            .transaction(move |conn| remind_due_tx(conn, now, limit))
+            .await
+    }
+
     async fn book(
         &self,
         command: BookingCommand,

@@ -39,6 +39,13 @@ pub(crate) fn show_ended_sql(alias: &str, now: &str) -> String {
     format!("({alias}.ends_at <= {now})")
 }
 
+/// SQL of [`boxoffice_domain::marketplace::appointment::reminder_due`] for the appointment row
+/// `a` (its `starts_at`), the reminder minutes `minutes` (an integer expression) at `now`: the
+/// reminder time has come and the appointment has not started.
+pub(crate) fn reminder_due_sql(a: &str, minutes: &str, now: &str) -> String {
+    format!("({a}.starts_at - make_interval(mins => {minutes}) <= {now} AND {now} < {a}.starts_at)")
+}
+
 /// SQL of [`boxoffice_domain::idempotency::key_expired`] for the `idempotency_keys` row
 /// `alias` at `now`.
 pub(crate) fn key_expired_sql(alias: &str, now: &str) -> String {

@@ -632,3 +632,41 @@ async fn the_database_itself_refuses_overlapping_time_and_a_full_slot() {
         errors.1
     );
 }
+
+#[tokio::test]
+async fn a_confirmed_appointment_is_reminded_once_by_email_in_the_providers_zone() {
+    let mail = crate::notifications::MailDir::new();
+    let dir = mail.0.to_string_lossy().into_owned();
+    let app = spawn_app_with(|s| {
+        s.email.transport = "file".into();
+        s.email.dir = dir;
+    })
+    .await;
+    let cat = category(&app, "Physio").await;
+    let body = with(daily(cat, "Physio", 60, 1), json!({"reminder_minutes_before": 120}));
+    let (_, service) = provider_with(&app, "physio@example.com", body).await;
+    let customer = app.signup("patient@example.com", "customer").await;
+    let me = app.as_user(&customer);
+    let (_, b) = book(&me, service, day_at(9, 0)).await;
+    let id = b["id"].as_str().unwrap().to_owned();
+    let reference = b["reference"].as_str().unwrap().to_owned();
+    me.pay(&id).await;
+    // Another one, never paid: no reminder.
+    let (status, unpaid) = book(&me, service, day_at(11, 0)).await;
+    assert_eq!(status, StatusCode::CREATED, "{unpaid}");
+    app.deliver().await;
+    assert_eq!(app.sweep().await.reminded, 0, "not due yet");
+    // 90 minutes before the start: inside the 120-minute reminder time.
+    let until = day_at(9, 0) - Duration::minutes(90) - Utc::now();
+    app.clock.advance(until);
+    assert_eq!(app.sweep().await.reminded, 1);
+    assert_eq!(app.sweep().await.reminded, 0, "once");
+    app.deliver().await;
+    let subject = format!("Reminder: your appointment {reference} is soon");
+    let reminders: Vec<_> = mail.emails().into_iter().filter(|(s, _)| *s == subject).collect();
+    assert_eq!(reminders.len(), 1, "{:?}", mail.emails());
+    let text = &reminders[0].1;
+    assert!(text.contains("Appointment: "), "{text}");
+    assert!(text.contains("09:00 (UTC)"), "{text}");
+    assert!(text.contains("Physio (until 10:00)"), "{text}");
+}

@@ -236,6 +236,12 @@ pub fn reminder_due(starts_at: DateTime<Utc>, reminder_minutes: u32, now: DateTi
     now < starts_at && starts_at - Duration::minutes(i64::from(reminder_minutes)) <= now
 }
 
+/// Whether an appointment in `status` gets its reminder: a confirmed one (a hold is not booked
+/// yet; a pending one waits for its provider).
+pub fn reminded(status: BookingStatus) -> bool {
+    status == BookingStatus::Confirmed
+}
+
 /// The price of an appointment: the service's price per place.
 pub fn price_of(service: &Service, places: u32) -> (i64, Currency) {
     (

@@ -3,7 +3,7 @@
 use super::*;
 
 fn sweeper(
-    bookings: MockBookingRepository,
+    mut bookings: MockBookingRepository,
     payments: MockPaymentRepository,
     gateway: MockPaymentGateway,
     batch: i64,
@@ -11,6 +11,8 @@ fn sweeper(
     let payments: Arc<dyn PaymentRepository> = Arc::new(payments);
     let clock: Arc<dyn Clock> = Arc::new(clock_at(t0()));
     let refunds = Refunds::new(payments.clone(), Arc::new(gateway), clock.clone());
+    // No reminder is due unless a test says otherwise (its expectations come first).
+    bookings.expect_remind_due().returning(|_, _| Ok(0));
     let bookings: Arc<dyn BookingRepository> = Arc::new(bookings);
     Sweeper::new(bookings, payments, refunds, clock, batch)
 }
@@ -44,6 +46,15 @@ fn the_sweep_expires_batches_until_a_short_one_then_completes() {
                 .in_sequence(&mut seq)
                 .returning(move |_, _| Ok(n));
         }
+        // Reminders in batches too, after the completions.
+        for n in [2, 1] {
+            bookings
+                .expect_remind_due()
+                .with(eq(t0()), eq(2))
+                .times(1)
+                .in_sequence(&mut seq)
+                .returning(move |_, _| Ok(n));
+        }
         no_pending_refunds(&mut payments);
         let report = sweeper(bookings, payments, MockPaymentGateway::new(), 2)
             .run_once()
@@ -54,6 +65,7 @@ fn the_sweep_expires_batches_until_a_short_one_then_completes() {
             SweepReport {
                 expired: 5,
                 completed: 2,
+                reminded: 3,
                 refunds_retried: 0,
             }
         );
@@ -245,6 +257,7 @@ fn the_sweep_retries_old_pending_refunds_and_counts_the_final_answers() {
             SweepReport {
                 expired: 0,
                 completed: 0,
+                reminded: 0,
                 refunds_retried: 2,
             }
         );
