@@ -128,8 +128,8 @@ pub async fn create_service(
     ))
 }
 
-/// Search services (text `q` in the title or description, category, price range, provider),
-/// sorted by price or newest first, paginated
+/// Search services (text `q` in the title or description, category, price range, provider, a
+/// free slot on `available_on`), sorted by price, newest first or soonest free slot, paginated
 #[api_v2_operation(operation_id = "list_services", tags(Services))]
 pub async fn list_services(
     state: web::Data<ApiState>,
@@ -152,6 +152,7 @@ pub async fn list_services(
             .map(ServiceSort::parse)
             .transpose()?
             .unwrap_or_default(),
+        available_on: q.available_on,
     };
     let r = state
         .marketplace

@@ -466,7 +466,8 @@ impl ServiceRepository for PgServiceRepository {
                     ServiceSort::PriceDesc => {
                         q.order((services::price.desc(), services::id.desc()))
                     }
-                    ServiceSort::Newest => {
+                    // The use case orders by free slots itself; the storage lists the newest.
+                    ServiceSort::Newest | ServiceSort::Soonest => {
                         q.order((services::created_at.desc(), services::id.desc()))
                     }
                 };

@@ -376,7 +376,8 @@ async fn the_search_lists_what_the_domain_rule_lists_in_order() {
             ServiceSort::PriceDesc => {
                 expected.sort_by_key(|s| std::cmp::Reverse((s.fields.price, s.id)))
             }
-            ServiceSort::Newest => {
+            // The storage lists the newest first for a soonest search (the use case orders).
+            ServiceSort::Newest | ServiceSort::Soonest => {
                 expected.sort_by_key(|s| std::cmp::Reverse((s.created_at, s.id)))
             }
         }

@@ -643,7 +643,10 @@ async fn a_confirmed_appointment_is_reminded_once_by_email_in_the_providers_zone
     })
     .await;
     let cat = category(&app, "Physio").await;
-    let body = with(daily(cat, "Physio", 60, 1), json!({"reminder_minutes_before": 120}));
+    let body = with(
+        daily(cat, "Physio", 60, 1),
+        json!({"reminder_minutes_before": 120}),
+    );
     let (_, service) = provider_with(&app, "physio@example.com", body).await;
     let customer = app.signup("patient@example.com", "customer").await;
     let me = app.as_user(&customer);
@@ -663,10 +666,75 @@ async fn a_confirmed_appointment_is_reminded_once_by_email_in_the_providers_zone
     assert_eq!(app.sweep().await.reminded, 0, "once");
     app.deliver().await;
     let subject = format!("Reminder: your appointment {reference} is soon");
-    let reminders: Vec<_> = mail.emails().into_iter().filter(|(s, _)| *s == subject).collect();
+    let reminders: Vec<_> = mail
+        .emails()
+        .into_iter()
+        .filter(|(s, _)| *s == subject)
+        .collect();
     assert_eq!(reminders.len(), 1, "{:?}", mail.emails());
     let text = &reminders[0].1;
     assert!(text.contains("Appointment: "), "{text}");
     assert!(text.contains("09:00 (UTC)"), "{text}");
     assert!(text.contains("Physio (until 10:00)"), "{text}");
+}
+
+#[tokio::test]
+async fn the_search_finds_services_free_on_a_date_and_orders_by_the_soonest_free_slot() {
+    let app = spawn_app().await;
+    let cat = category(&app, "Lessons").await;
+    let p = app.signup("teacher@example.com", "provider").await;
+    let me = app.as_user(&p);
+    let a = id_of(&offer(&me, &daily(cat, "Daily A", 60, 1)).await);
+    let later = Utc::now() + Duration::days(5);
+    let weekday = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+        [later.weekday().num_days_from_monday() as usize];
+    let b_body = with(
+        daily(cat, "Weekly B", 60, 1),
+        json!({"availability": {"weekly": [{"weekday": weekday, "start": "09:00", "end": "12:00"}]}}),
+    );
+    let b = id_of(&offer(&me, &b_body).await);
+    // C is the same provider's: A's bookings take C's time too. D is another provider's.
+    let c = id_of(&offer(&me, &daily(cat, "Daily C", 60, 1)).await);
+    let q = app.signup("other-teacher@example.com", "provider").await;
+    let d = id_of(&offer(&app.as_user(&q), &daily(cat, "Daily D", 60, 1)).await);
+    for h in [9, 10, 11] {
+        let (status, body) = book(&app.as_admin(), a, day_at(h, 0)).await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+    }
+    let ids =
+        |v: &Value| -> Vec<i64> { v["items"].as_array().unwrap().iter().map(id_of).collect() };
+    let date = day_at(0, 0).date_naive();
+    let (status, free) = app
+        .anon()
+        .get(&format!("/services?category_id={cat}&available_on={date}"))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{free}");
+    assert_eq!(
+        ids(&free),
+        [d],
+        "A and C: the provider is booked out; B does not work then"
+    );
+    assert_eq!(free["total"], 1);
+    let (_, soonest) = app
+        .anon()
+        .get(&format!("/services?category_id={cat}&sort=soonest"))
+        .await;
+    let order = ids(&soonest);
+    assert_eq!(
+        order.last(),
+        Some(&b),
+        "B's first free slot is days away: {soonest}"
+    );
+    assert_eq!(order.len(), 4, "{soonest}");
+    assert!(order.contains(&c) && order.contains(&a), "{soonest}");
+    let (_, paged) = app
+        .anon()
+        .get(&format!(
+            "/services?category_id={cat}&sort=soonest&limit=1&offset=3"
+        ))
+        .await;
+    assert_eq!((ids(&paged), paged["total"].as_i64()), (vec![b], Some(4)));
+    assert_invalid(&app.anon().get("/services?sort=latest").await, "sort");
+    let (status, _) = app.anon().get("/services?available_on=tomorrow").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
 }

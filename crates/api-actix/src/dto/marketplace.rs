@@ -369,7 +369,12 @@ pub struct ServiceQuery {
     /// Also inactive services: admins, or a provider with `provider_id` = their own id (403
     /// otherwise). Deleted services are never listed.
     pub include_inactive: Option<bool>,
-    /// price_asc, price_desc or newest (default)
+    /// Only services with a free slot starting on this date (`YYYY-MM-DD`) of their provider's
+    /// calendar (at most the first 200 services matching the other filters are looked at).
+    pub available_on: Option<NaiveDate>,
+    /// price_asc, price_desc, newest (default) or soonest (the soonest free slot within 31
+    /// days first; services without one last; at most the first 200 services matching the
+    /// other filters are looked at)
     pub sort: Option<String>,
     #[validate(range(min = 1, max = 500, message = "limit must be between 1 and 500"))]
     pub limit: Option<i64>,

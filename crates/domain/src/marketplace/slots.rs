@@ -256,6 +256,26 @@ fn grid_slot(availability: &Availability, starts_at: DateTime<Utc>) -> Option<Sl
         .find(|s| s.starts_at == starts_at)
 }
 
+/// The instants of a local date in `zone`: from its first instant (midnight, or the end of a
+/// DST gap at midnight) to the next date's, half-open.
+pub fn local_day(
+    zone: crate::time_zone::TimeZone,
+    date: NaiveDate,
+) -> (DateTime<Utc>, DateTime<Utc>) {
+    let start = |d: NaiveDate| -> DateTime<Utc> {
+        // Midnight, or the first whole minute after a gap that swallowed it.
+        (0..=24 * 60)
+            .find_map(|m| {
+                let t = d.and_time(NaiveTime::MIN) + Duration::minutes(m);
+                zone.tz().from_local_datetime(&t).earliest()
+            })
+            .map(|t| t.with_timezone(&Utc))
+            .unwrap_or_else(|| d.and_time(NaiveTime::MIN).and_utc())
+    };
+    let next = date.succ_opt().unwrap_or(date);
+    (start(date), start(next))
+}
+
 /// The range of booked time a slot query of `[from, to)` must read: every slot starting in it
 /// occupies time within `[from - buffer_before, to + duration + buffer_after)`.
 pub fn booked_window(

@@ -16,13 +16,18 @@ pub enum ServiceSort {
     /// The newest first (the default).
     #[default]
     Newest,
+    /// The soonest free slot first (from now, within
+    /// [`crate::marketplace::slots::MAX_RANGE_DAYS`] days; services without one last, newest
+    /// first among them).
+    Soonest,
 }
 
 impl ServiceSort {
-    pub const ALL: [ServiceSort; 3] = [
+    pub const ALL: [ServiceSort; 4] = [
         ServiceSort::PriceAsc,
         ServiceSort::PriceDesc,
         ServiceSort::Newest,
+        ServiceSort::Soonest,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -30,6 +35,7 @@ impl ServiceSort {
             ServiceSort::PriceAsc => "price_asc",
             ServiceSort::PriceDesc => "price_desc",
             ServiceSort::Newest => "newest",
+            ServiceSort::Soonest => "soonest",
         }
     }
 
@@ -39,7 +45,10 @@ impl ServiceSort {
             .into_iter()
             .find(|s| s.as_str() == raw)
             .ok_or_else(|| {
-                DomainError::invalid("sort", "sort must be one of price_asc, price_desc, newest")
+                DomainError::invalid(
+                    "sort",
+                    "sort must be one of price_asc, price_desc, newest, soonest",
+                )
             })
     }
 }
@@ -57,6 +66,21 @@ pub struct ServiceFilter {
     pub provider_id: Option<Uuid>,
     pub include_inactive: bool,
     pub sort: ServiceSort,
+    /// Only services with a free slot starting on this date of their provider's calendar
+    /// (`available_on`).
+    pub available_on: Option<chrono::NaiveDate>,
+}
+
+/// The most services a search by free slots (`available_on`, `sort=soonest`) looks at: the
+/// first this many that match the other filters, in the storage's order (newest first, or by
+/// price when that is the order asked with `available_on`).
+pub const SLOT_SEARCH_CANDIDATES: i64 = 200;
+
+impl ServiceFilter {
+    /// Whether the search needs each service's free slots (decided in the domain, not in SQL).
+    pub fn by_free_slots(&self) -> bool {
+        self.available_on.is_some() || self.sort == ServiceSort::Soonest
+    }
 }
 
 impl ServiceFilter {

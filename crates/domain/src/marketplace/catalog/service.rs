@@ -16,8 +16,11 @@ use crate::ports::{AccountRepository, Clock};
 use crate::values::Currency;
 
 use super::UpcomingAppointment;
+use super::{ServiceSort, SLOT_SEARCH_CANDIDATES};
 use crate::marketplace::availability::Availability;
-use crate::marketplace::slots::{booked_window, check_range, free_slots, on_grid, Slot};
+use crate::marketplace::slots::{
+    booked_window, check_range, free_slots, local_day, on_grid, Slot, MAX_RANGE_DAYS,
+};
 use chrono::{DateTime, Duration, Utc};
 
 /// The days a slot query covers when it names no end.
@@ -153,7 +156,87 @@ impl MarketplaceCatalog {
         if filter.include_inactive {
             may_list_inactive(actor, filter.provider_id)?;
         }
-        self.services.list(filter, page).await
+        if !filter.by_free_slots() {
+            return self.services.list(filter, page).await;
+        }
+        self.list_by_free_slots(filter, page).await
+    }
+
+    /// A search by free slots: the first [`SLOT_SEARCH_CANDIDATES`] services matching the
+    /// other filters, each judged by the slot rule on the provider's booked time — with a free
+    /// slot on `available_on` (the provider's local date), ordered by the soonest free slot for
+    /// `sort=soonest` — then paged.
+    async fn list_by_free_slots(
+        &self,
+        filter: ServiceFilter,
+        page: Page,
+    ) -> Result<Paged<Service>, DomainError> {
+        let now = self.clock.now();
+        let storage_sort = match filter.sort {
+            ServiceSort::Soonest => ServiceSort::Newest,
+            other => other,
+        };
+        let candidates = self
+            .services
+            .list(
+                ServiceFilter {
+                    sort: storage_sort,
+                    ..filter.clone()
+                },
+                Page {
+                    limit: SLOT_SEARCH_CANDIDATES,
+                    offset: 0,
+                },
+            )
+            .await?;
+        let mut found: Vec<(Service, Option<DateTime<Utc>>)> = Vec::new();
+        for service in candidates.items {
+            let (from, to) = match filter.available_on {
+                Some(date) => local_day(service.fields.availability.time_zone, date),
+                None => (now, now + Duration::days(MAX_RANGE_DAYS)),
+            };
+            let first = self
+                .free_slots_of(&service, from, to, now)
+                .await?
+                .first()
+                .map(|s| s.starts_at);
+            if filter.available_on.is_some() && first.is_none() {
+                continue;
+            }
+            found.push((service, first));
+        }
+        if filter.sort == ServiceSort::Soonest {
+            // A stable sort: services without a free slot last, in the storage's order.
+            found.sort_by_key(|(_, first)| (first.is_none(), *first));
+        }
+        let total = i64::try_from(found.len()).unwrap_or(i64::MAX);
+        let items = found
+            .into_iter()
+            .skip(usize::try_from(page.offset).unwrap_or(usize::MAX))
+            .take(usize::try_from(page.limit).unwrap_or(0))
+            .map(|(s, _)| s)
+            .collect();
+        Ok(Paged { items, total, page })
+    }
+
+    /// The free slots of a live, active service starting in `[from, to)` at `now`.
+    async fn free_slots_of(
+        &self,
+        service: &Service,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<Slot>, DomainError> {
+        if service.is_deleted() || !service.fields.active {
+            return Ok(vec![]);
+        }
+        let availability = &service.fields.availability;
+        let (read_from, read_to) = booked_window(availability, from, to);
+        let booked = self
+            .services
+            .booked_time(service.provider_id, read_from, read_to, now)
+            .await?;
+        Ok(free_slots(service.id, availability, &booked, from, to, now))
     }
 
     /// One service; a deleted one only for its provider and admins (404 to anyone else).
@@ -219,24 +302,13 @@ impl MarketplaceCatalog {
         let from = from.unwrap_or(now);
         let to = to.unwrap_or(from + Duration::days(DEFAULT_SLOT_DAYS));
         check_range(from, to)?;
-        let availability = &service.fields.availability;
-        let mut found = ServiceSlots {
+        Ok(ServiceSlots {
             service_id: id,
-            time_zone: availability.time_zone,
+            time_zone: service.fields.availability.time_zone,
             from,
             to,
-            items: vec![],
-        };
-        if !service.fields.active {
-            return Ok(found);
-        }
-        let (read_from, read_to) = booked_window(availability, from, to);
-        let booked = self
-            .services
-            .booked_time(service.provider_id, read_from, read_to, now)
-            .await?;
-        found.items = free_slots(id, availability, &booked, from, to, now);
-        Ok(found)
+            items: self.free_slots_of(&service, from, to, now).await?,
+        })
     }
 
     /// Its provider or an admin: marks it deleted (it is kept, and keeps reading for them);

@@ -199,3 +199,29 @@ fn extreme_inputs_neither_panic_nor_hang() {
         vec![utc(2027, 3, 8, 9, 0), utc(2027, 3, 9, 9, 0)]
     );
 }
+
+#[test]
+fn a_local_day_is_its_instants_in_the_zone_whatever_its_length() {
+    use super::super::local_day;
+    // A summer day in Berlin (CEST, UTC+2).
+    assert_eq!(
+        local_day(zone("Europe/Berlin"), date(2030, 6, 3)),
+        (utc(2030, 6, 2, 22, 0), utc(2030, 6, 3, 22, 0))
+    );
+    // The spring-forward day: 23 hours (CET midnight to CEST midnight).
+    assert_eq!(
+        local_day(zone("Europe/Berlin"), date(2030, 3, 31)),
+        (utc(2030, 3, 30, 23, 0), utc(2030, 3, 31, 22, 0))
+    );
+    // The fall-back day in New York: 25 hours (EDT midnight to EST midnight).
+    assert_eq!(
+        local_day(zone("America/New_York"), date(2030, 11, 3)),
+        (utc(2030, 11, 3, 4, 0), utc(2030, 11, 4, 5, 0))
+    );
+    // São Paulo, 2018-11-04: the clock jumped from 00:00 to 01:00, so the day began at 01:00
+    // (-02:00), 03:00 UTC; the next began at midnight -02:00.
+    assert_eq!(
+        local_day(zone("America/Sao_Paulo"), date(2018, 11, 4)),
+        (utc(2018, 11, 4, 3, 0), utc(2018, 11, 5, 2, 0))
+    );
+}
