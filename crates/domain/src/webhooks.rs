@@ -255,8 +255,9 @@ fn rfc3339(t: DateTime<Utc>) -> String {
 
 /// The body of a delivery (kept with it, so every retry and redelivery sends the same):
 /// `{id, type, created_at, data: {booking: …, payment?: …, refund?: …}}`. The booking as it is
-/// when the message is delivered: id, reference, status, show and event ids, places, total in
-/// minor units and currency, hold deadline; for a payment topic the booking's latest payment,
+/// when the message is delivered: id, reference, kind, status, show and event ids (null for an
+/// appointment), the appointment's service, provider and times (null for a show's booking),
+/// places, total in minor units and currency, hold deadline; for a payment topic the booking's latest payment,
 /// for `refund.issued` its latest succeeded refund. No personal data (name, email, phone).
 pub fn payload_for(delivery_id: Uuid, topic: Topic, at: DateTime<Utc>, booking: &Booking) -> Value {
     let currency = booking.currency.as_str();
@@ -265,8 +266,15 @@ pub fn payload_for(delivery_id: Uuid, topic: Topic, at: DateTime<Utc>, booking: 
             "id": booking.id,
             "reference": booking.reference,
             "status": booking.status.as_str(),
+            "kind": booking.kind().as_str(),
             "show_id": booking.show_id,
             "event_id": booking.event_id,
+            "appointment": booking.appointment.as_ref().map(|a| json!({
+                "service_id": a.service_id,
+                "provider_id": a.provider_id,
+                "starts_at": rfc3339(a.starts_at),
+                "ends_at": rfc3339(a.ends_at),
+            })),
             "quantity": booking.quantity,
             "total_amount": booking.total_amount,
             "currency": currency,
