@@ -139,4 +139,22 @@ async fn seed_loads_demo_data_and_accounts_once() {
     );
     let (_, again) = app.anon().get("/events").await;
     assert_eq!(again["total"], 3);
+    // The marketplace's demo: the provider's three services, once, with free slots.
+    let (_, services) = app.anon().get("/services?sort=price_asc").await;
+    assert_eq!(services["total"], 3, "{services}");
+    let titles: Vec<&str> = services["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["title"].as_str().unwrap())
+        .collect();
+    assert_eq!(titles, ["Yoga class", "Haircut", "Guitar lesson"]);
+    assert!(services["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|s| s["provider_id"] == provider["user"]["id"]));
+    let yoga = services["items"][0]["id"].as_i64().unwrap();
+    let (_, slots) = app.anon().get(&format!("/services/{yoga}/slots")).await;
+    assert_eq!(slots["items"][0]["remaining"], 8, "{slots}");
 }

@@ -34,6 +34,7 @@ use boxoffice_infra_postgres::{
 };
 
 pub mod seed;
+pub mod seed_marketplace;
 pub mod settings;
 
 pub use settings::Settings;

@@ -85,21 +85,6 @@ pub async fn seed(st: &ApiState, demo_admin: bool) -> anyhow::Result<String> {
     }
     demo_account(st, DEMO_PROVIDER, Some(Role::Provider)).await?;
     demo_account(st, DEMO_CUSTOMER, None).await?;
-    let existing = st
-        .catalog
-        .list_cities(Page {
-            limit: 500,
-            offset: 0,
-        })
-        .await
-        .map_err(err)?;
-    if existing
-        .items
-        .iter()
-        .any(|c| c.name == "Lisbon" && c.country == "Portugal")
-    {
-        return Ok("demo data already present: nothing to do".to_owned());
-    }
     // The demo provider organises the demo events.
     let (email, password) = DEMO_PROVIDER;
     let provider = Actor::User(
@@ -113,6 +98,24 @@ pub async fn seed(st: &ApiState, demo_admin: bool) -> anyhow::Result<String> {
             })?
             .user,
     );
+    let marketplace = crate::seed_marketplace::seed_marketplace(st, &provider).await?;
+    let existing = st
+        .catalog
+        .list_cities(Page {
+            limit: 500,
+            offset: 0,
+        })
+        .await
+        .map_err(err)?;
+    if existing
+        .items
+        .iter()
+        .any(|c| c.name == "Lisbon" && c.country == "Portugal")
+    {
+        return Ok(format!(
+            "demo data already present: nothing to do ({marketplace})"
+        ));
+    }
     let op = crate::operator();
     let usd = Currency::parse("USD").map_err(|e| anyhow::anyhow!("{e}"))?;
     let eur = Currency::parse("EUR").map_err(|e| anyhow::anyhow!("{e}"))?;
@@ -314,5 +317,5 @@ pub async fn seed(st: &ApiState, demo_admin: bool) -> anyhow::Result<String> {
         )
         .await
         .map_err(err)?;
-    Ok("demo data loaded: demo accounts, 3 cities, 3 venues, a seated movie (300 seats), a general-admission concert (500), a standup show (40 seats)".to_owned())
+    Ok(format!("demo data loaded: demo accounts, 3 cities, 3 venues, a seated movie (300 seats), a general-admission concert (500), a standup show (40 seats); {marketplace}"))
 }
