@@ -254,6 +254,43 @@ impl Api {
         Ok((n, page.total.unwrap_or(n as i64)))
     }
 
+    /// `POST path` with the set-up's token: the JSON answer of a 201 or 200.
+    pub async fn post_json(&self, path: &str, body: Value) -> Result<Value> {
+        let mut req = self.http.post(self.url(path)).json(&body);
+        if let Some(t) = &self.token {
+            req = req.bearer_auth(t);
+        }
+        let resp = req.send().await?;
+        let status = resp.status();
+        let text = resp.text().await?;
+        if status != StatusCode::CREATED && status != StatusCode::OK {
+            return Err(format!("POST {path} -> {status}: {text}").into());
+        }
+        Ok(serde_json::from_str(&text)?)
+    }
+
+    /// `GET path` (with the set-up's token when `signed_in`): the JSON answer of a 200.
+    pub async fn get_json(&self, path: &str, signed_in: bool) -> Result<Value> {
+        let mut req = self.http.get(self.url(path));
+        if let (true, Some(t)) = (signed_in, &self.token) {
+            req = req.bearer_auth(t);
+        }
+        let resp = req.send().await?;
+        let status = resp.status();
+        let text = resp.text().await?;
+        if status != StatusCode::OK {
+            return Err(format!("GET {path} -> {status}: {text}").into());
+        }
+        Ok(serde_json::from_str(&text)?)
+    }
+
+    /// Books one slot of a service as a guest: the outcome (a 409's code, e.g. `slot_taken`).
+    pub async fn book_slot(&self, service_id: i64, starts_at: &str) -> (BookingOutcome, Duration) {
+        let body = json!({"service_id": service_id, "starts_at": starts_at,
+                          "name": "Bench", "email": "bench@example.com"});
+        self.book(body).await
+    }
+
     pub async fn book_seats(&self, show_id: i64, seat_ids: &[i64]) -> (BookingOutcome, Duration) {
         let body = json!({"show_id": show_id, "seat_ids": seat_ids,
                           "name": "Bench", "email": "bench@example.com"});

@@ -5,7 +5,9 @@
 //!   correctness checks (no seat sold twice, every seat booked exactly once at the end);
 //! * `reads` — N clients hammering `GET /shows/{id}/seats` of a 500-seat show;
 //! * `ga`    — N clients buying 1–4 places of a general-admission show until sold out;
-//!   checks nothing is oversold.
+//!   checks nothing is oversold;
+//! * `slots` — N clients booking one provider's week of appointments across two services
+//!   whose slots overlap; checks no two appointments overlap.
 //!
 //! Only loopback targets are accepted; every loop is bounded by count and by time.
 
@@ -13,6 +15,7 @@ mod api;
 mod flash;
 mod ga;
 mod reads;
+mod slots;
 mod stats;
 mod streams;
 
@@ -45,8 +48,8 @@ struct Args {
     /// Tokio worker threads for the load generator (it shares the CPU with the server).
     #[arg(long, default_value_t = 1)]
     threads: usize,
-    /// Phases to run, comma separated: flash,reads,ga.
-    #[arg(long, value_delimiter = ',', default_value = "flash,reads,ga")]
+    /// Phases to run, comma separated: flash,reads,ga,slots.
+    #[arg(long, value_delimiter = ',', default_value = "flash,reads,ga,slots")]
     phases: Vec<String>,
     /// Seat classes of the flash-sale show.
     #[arg(long, default_value_t = 4)]
@@ -165,8 +168,8 @@ async fn run(args: Args) -> BoxResult<i32> {
     api.login(&args.admin_email, &args.admin_password).await?;
     let api = api;
     for p in &args.phases {
-        if !["flash", "reads", "ga"].contains(&p.as_str()) {
-            return Err(format!("unknown phase {p:?} (flash, reads, ga)").into());
+        if !["flash", "reads", "ga", "slots"].contains(&p.as_str()) {
+            return Err(format!("unknown phase {p:?} (flash, reads, ga, slots)").into());
         }
     }
 
@@ -332,6 +335,12 @@ async fn run(args: Args) -> BoxResult<i32> {
         summary["ga"] = r;
         sample_mem("ga", &mut memory);
     }
+    if args.phases.iter().any(|p| p == "slots") {
+        let r = slots::slot_bookings(&ctx).await?;
+        correctness_ok &= r["correct"].as_bool().unwrap_or(false);
+        summary["slots"] = r;
+        sample_mem("slots", &mut memory);
+    }
     if let Some(hwm) = memory
         .values()
         .filter_map(|m| m["vm_hwm_kib"].as_u64())
@@ -348,7 +357,7 @@ async fn run(args: Args) -> BoxResult<i32> {
     println!();
     println!("== targets ==");
     println!(
-        "  [{}] correctness: no double-sold seat, nothing oversold, API state matches",
+        "  [{}] correctness: no double-sold seat, nothing oversold, no overlapping appointment, API state matches",
         if correctness_ok { "PASS" } else { "FAIL" }
     );
     let mut perf_ok = true;
