@@ -10,6 +10,8 @@ import { EventsPage } from "./pages/EventsPage";
 import { InboxPage } from "./pages/InboxPage";
 import { LoginPage, SignupPage } from "./pages/LoginPage";
 import { ProviderPage } from "./pages/ProviderPage";
+import { ServicePage } from "./pages/ServicePage";
+import { ServicesPage } from "./pages/ServicesPage";
 import { ShowPage } from "./pages/ShowPage";
 
 function Header() {
@@ -29,6 +31,7 @@ function Header() {
         <NavLink to="/" end>
           Events
         </NavLink>
+        <NavLink to="/services">Services</NavLink>
         <NavLink to="/bookings">My bookings</NavLink>
         {session && (
           <NavLink to="/inbox" aria-label={`Notifications, ${unread} unread`}>
@@ -69,6 +72,8 @@ export function App() {
           <Route path="/" element={<EventsPage />} />
           <Route path="/events/:eventId" element={<EventPage />} />
           <Route path="/shows/:showId" element={<ShowPage />} />
+          <Route path="/services" element={<ServicesPage />} />
+          <Route path="/services/:serviceId" element={<ServicePage />} />
           <Route path="/checkout/:bookingId" element={<CheckoutPage />} />
           <Route path="/bookings" element={<BookingsPage />} />
           <Route path="/bookings/:bookingId" element={<BookingPage />} />
