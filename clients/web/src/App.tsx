@@ -9,6 +9,7 @@ import { EventPage } from "./pages/EventPage";
 import { EventsPage } from "./pages/EventsPage";
 import { InboxPage } from "./pages/InboxPage";
 import { LoginPage, SignupPage } from "./pages/LoginPage";
+import { ProviderAppointmentsPage } from "./pages/ProviderAppointmentsPage";
 import { ProviderPage } from "./pages/ProviderPage";
 import { ServicePage } from "./pages/ServicePage";
 import { ServicesPage } from "./pages/ServicesPage";
@@ -79,6 +80,7 @@ export function App() {
           <Route path="/bookings/:bookingId" element={<BookingPage />} />
           <Route path="/inbox" element={<InboxPage />} />
           <Route path="/provider" element={<ProviderPage />} />
+          <Route path="/provider/appointments" element={<ProviderAppointmentsPage />} />
           <Route path="/login" element={<LoginPage />} />
           <Route path="/signup" element={<SignupPage />} />
           <Route path="*" element={<h1>Page not found</h1>} />
