@@ -5,7 +5,8 @@ import { Money } from "./Money";
 
 const STATUS: Record<Booking["status"], string> = {
   held: "Held — waiting for payment",
-  pending: "Paid — waiting for the provider to accept",
+  // an appointment whose provider accepts each booking first: paid, or free
+  pending: "Waiting for the provider to accept",
   confirmed: "Confirmed",
   completed: "Completed",
   expired: "Expired — the hold ran out",
