@@ -81,8 +81,10 @@ test("no serious accessibility violations on the main pages", async () => {
   await page.getByTestId("countdown").waitFor();
   const { violations, summary } = await checkA11y(page);
   assert.equal(violations.length, 0, `checkout:\n${summary}`);
-  // a picked slot and the booking form, then the provider's appointments page (signed in)
+  // a picked slot (a class: its places left in the label) and the booking form, then the
+  // provider's appointments page (signed in)
   await page.goto(`${baseUrl()}/services/${service.serviceId}`);
+  assert.match(await page.locator("button[data-starts-at]").first().innerText(), /^\d\d:\d\d [AP]M · 4 places left$/);
   await page.locator("button[data-starts-at]").first().click();
   await page.locator('button[data-starts-at][aria-pressed="true"]').waitFor();
   const picked = await checkA11y(page);
