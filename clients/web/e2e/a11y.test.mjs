@@ -2,7 +2,7 @@
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { checkA11y, launchBrowser, newPage } from "./lib/browser.mjs";
-import { baseUrl, createGaShow, createSeatedShow } from "./lib/fixtures.mjs";
+import { baseUrl, createGaShow, createSeatedShow, createService } from "./lib/fixtures.mjs";
 
 let browser;
 before(async () => {
@@ -53,6 +53,7 @@ test("seats can be picked and held with the keyboard alone", async () => {
 test("no serious accessibility violations on the main pages", async () => {
   const seated = await createSeatedShow();
   const ga = await createGaShow();
+  const service = await createService({ title: "Axe lesson", capacity: 4, requiresAcceptance: true });
   const page = await newPage(browser);
   const pages = [
     ["events", "/", "h1"],
@@ -62,6 +63,8 @@ test("no serious accessibility violations on the main pages", async () => {
     ["log in", "/login", "#login-email"],
     ["sign up", "/signup", "#su-email"],
     ["my bookings", "/bookings", "h1"],
+    ["services", `/services?q=${encodeURIComponent(service.title)}`, ".service-list a"],
+    ["service and its slot picker", `/services/${service.serviceId}`, "button[data-starts-at]"],
   ];
   for (const [name, path, ready] of pages) {
     await page.goto(`${baseUrl()}${path}`);
@@ -78,5 +81,23 @@ test("no serious accessibility violations on the main pages", async () => {
   await page.getByTestId("countdown").waitFor();
   const { violations, summary } = await checkA11y(page);
   assert.equal(violations.length, 0, `checkout:\n${summary}`);
+  // a picked slot (a class: its places left in the label) and the booking form, then the
+  // provider's appointments page (signed in)
+  await page.goto(`${baseUrl()}/services/${service.serviceId}`);
+  assert.match(await page.locator("button[data-starts-at]").first().innerText(), /^\d\d:\d\d [AP]M · 4 places left$/);
+  await page.locator("button[data-starts-at]").first().click();
+  await page.locator('button[data-starts-at][aria-pressed="true"]').waitFor();
+  const picked = await checkA11y(page);
+  assert.equal(picked.violations.length, 0, `service with a picked slot:\n${picked.summary}`);
+  await page.goto(`${baseUrl()}/login`);
+  await page.getByLabel("Email").fill(service.provider.email);
+  await page.getByLabel("Password").fill(service.provider.password);
+  await page.getByRole("button", { name: "Log in" }).click();
+  await page.getByRole("button", { name: "Log out" }).waitFor();
+  await page.goto(`${baseUrl()}/provider/appointments`);
+  await page.locator("#appt-status").waitFor();
+  await page.getByRole("status").filter({ hasText: /appointments?$/ }).waitFor();
+  const provider = await checkA11y(page);
+  assert.equal(provider.violations.length, 0, `provider appointments:\n${provider.summary}`);
   await page.context().close();
 });

@@ -9,7 +9,10 @@ import { EventPage } from "./pages/EventPage";
 import { EventsPage } from "./pages/EventsPage";
 import { InboxPage } from "./pages/InboxPage";
 import { LoginPage, SignupPage } from "./pages/LoginPage";
+import { ProviderAppointmentsPage } from "./pages/ProviderAppointmentsPage";
 import { ProviderPage } from "./pages/ProviderPage";
+import { ServicePage } from "./pages/ServicePage";
+import { ServicesPage } from "./pages/ServicesPage";
 import { ShowPage } from "./pages/ShowPage";
 
 function Header() {
@@ -29,6 +32,7 @@ function Header() {
         <NavLink to="/" end>
           Events
         </NavLink>
+        <NavLink to="/services">Services</NavLink>
         <NavLink to="/bookings">My bookings</NavLink>
         {session && (
           <NavLink to="/inbox" aria-label={`Notifications, ${unread} unread`}>
@@ -69,11 +73,14 @@ export function App() {
           <Route path="/" element={<EventsPage />} />
           <Route path="/events/:eventId" element={<EventPage />} />
           <Route path="/shows/:showId" element={<ShowPage />} />
+          <Route path="/services" element={<ServicesPage />} />
+          <Route path="/services/:serviceId" element={<ServicePage />} />
           <Route path="/checkout/:bookingId" element={<CheckoutPage />} />
           <Route path="/bookings" element={<BookingsPage />} />
           <Route path="/bookings/:bookingId" element={<BookingPage />} />
           <Route path="/inbox" element={<InboxPage />} />
           <Route path="/provider" element={<ProviderPage />} />
+          <Route path="/provider/appointments" element={<ProviderAppointmentsPage />} />
           <Route path="/login" element={<LoginPage />} />
           <Route path="/signup" element={<SignupPage />} />
           <Route path="*" element={<h1>Page not found</h1>} />

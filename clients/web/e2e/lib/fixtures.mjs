@@ -302,3 +302,87 @@ export async function bookAndPay(showId, seats, opts = {}) {
   if (booking.status !== "confirmed") throw new Error(`booking ${held.id} is ${booking.status}, not confirmed`);
   return { ...booking, guest_token: held.guest_token };
 }
+
+// ---- the service marketplace ----
+
+/**
+ * A fresh provider account (signup with `role: "provider"`). Its own account, so that its
+ * time is not shared with another test's services (a provider is never double-booked, across
+ * all their services). Returns `{ email, password, user, access_token, refresh_token, … }`.
+ */
+export async function signupProvider(opts = {}) {
+  const tag = unique("p").replace(/[^a-z0-9]+/gi, "-").toLowerCase();
+  const email = opts.email ?? `e2e-${tag}@example.com`;
+  const password = opts.password ?? "e2e-provider-password";
+  const pair = await api("POST", "/auth/signup", {
+    body: { email, password, first_name: "Pat", last_name: "Provider", role: "provider" },
+  });
+  return { email, password, ...pair };
+}
+
+/** A new active category (admin; name made unique). Returns the category. */
+export async function createCategory(opts = {}) {
+  return api("POST", "/categories", {
+    token: await adminToken(),
+    body: { name: unique(opts.name ?? "E2E Category"), description: "Made by the end-to-end tests." },
+  });
+}
+
+const WEEKDAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
+
+/**
+ * A service of the provider `token` (default: a fresh provider, see `signupProvider`), in a new
+ * category, open every day `hours` (default 09:00–17:00) in `timeZone` (default Europe/Berlin):
+ * 60-minute slots, no notice, 60 days ahead.
+ * @param {{ token?: string, title?: string, price?: number, currency?: string,
+ *           requiresAcceptance?: boolean, capacity?: number, durationMinutes?: number,
+ *           timeZone?: string, hours?: [string, string] }} [opts]
+ * @returns {Promise<{ service: object, serviceId: number, title: string, provider: object | null,
+ *   token: string }>} provider: the fresh provider's signup answer (null when `token` was given)
+ */
+export async function createService(opts = {}) {
+  const provider = opts.token ? null : await signupProvider();
+  const token = opts.token ?? provider.access_token;
+  const category = await createCategory();
+  const [start, end] = opts.hours ?? ["09:00", "17:00"];
+  const title = unique(opts.title ?? "E2E Service");
+  const service = await api("POST", "/services", {
+    token,
+    body: {
+      title,
+      description: "Made by the end-to-end tests.",
+      category_id: category.id,
+      price: opts.price ?? 2500,
+      currency: opts.currency ?? "EUR",
+      requires_acceptance: opts.requiresAcceptance ?? false,
+      availability: {
+        time_zone: opts.timeZone ?? "Europe/Berlin",
+        weekly: WEEKDAYS.map((weekday) => ({ weekday, start, end })),
+        duration_minutes: opts.durationMinutes ?? 60,
+        capacity: opts.capacity ?? 1,
+        min_notice_minutes: 0,
+        max_advance_days: 60,
+      },
+    },
+  });
+  return { service, serviceId: service.id, title, provider, token };
+}
+
+/** The free slots of a service (`GET /services/{id}/slots`, default: the next 7 days). */
+export async function freeSlots(serviceId, opts = {}) {
+  const query = new URLSearchParams();
+  if (opts.from) query.set("from", opts.from);
+  if (opts.to) query.set("to", opts.to);
+  const list = await api("GET", `/services/${serviceId}/slots${query.size ? `?${query}` : ""}`, { baseUrl: opts.baseUrl });
+  return list.items;
+}
+
+/** An appointment at `startsAt`, booked by a guest ("someone else") unless `token` is given; unpaid. */
+export async function bookSlot(serviceId, startsAt, opts = {}) {
+  const body = { service_id: serviceId, starts_at: startsAt };
+  if (!opts.token) {
+    body.name = opts.name ?? "Someone Else";
+    body.email = opts.email ?? "someone-else@example.com";
+  }
+  return api("POST", "/bookings", { token: opts.token, body, baseUrl: opts.baseUrl });
+}

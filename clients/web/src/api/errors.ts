@@ -75,6 +75,12 @@ export function describeError(err: unknown): string {
       return "Some of these seats are not for sale.";
     case "show_started":
       return "This show has already started.";
+    case "slot_taken":
+      return "Sorry, this time was just taken by someone else. Pick another time.";
+    case "service_inactive":
+      return "This service is not taking bookings at the moment.";
+    case "not_an_appointment":
+      return "This booking is not an appointment.";
     case "booking_not_held":
       return "Your hold has expired, so the seats were released. Start again to book.";
     case "illegal_transition":

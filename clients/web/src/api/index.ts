@@ -4,6 +4,7 @@ import { toApiError } from "./errors";
 import { getSession, guestTokenFor, sessionFromTokens, setSession } from "./session";
 import type {
   Booking,
+  Category,
   City,
   EventDetail,
   EventSummary,
@@ -14,7 +15,9 @@ import type {
   PaymentMethod,
   Quote,
   Seat,
+  Service,
   Show,
+  SlotList,
   TokenPair,
   User,
 } from "./types";
@@ -66,6 +69,20 @@ export const getSeats = (showId: number) =>
 export type QuoteRequest = components["schemas"]["QuoteRequest"];
 export const quote = (showId: number, body: QuoteRequest) => call(http.post<Quote>(`/shows/${showId}/quote`, body));
 
+// ---- the service marketplace ----
+/** The query of GET /services, as the contract states it; the form's empty choices are dropped. */
+type ServiceQuery = NonNullable<operations["list_services"]["parameters"]["query"]>;
+export type ServiceFilters = {
+  [K in keyof ServiceQuery]?: ServiceQuery[K] | "";
+};
+export const listServices = (filters: ServiceFilters = {}) =>
+  call(http.get<Page<Service>>("/services", { params: clean(filters) }));
+export const getService = (id: number) => call(http.get<Service>(`/services/${id}`));
+export const listCategories = () => call(http.get<Page<Category>>("/categories", { params: { limit: 500 } }));
+/** The free slots of a service starting in [from, to) (RFC 3339 instants; at most 31 days). */
+export const getSlots = (serviceId: number, from?: string, to?: string) =>
+  call(http.get<SlotList>(`/services/${serviceId}/slots`, { params: clean({ from, to }) }));
+
 // ---- bookings ----
 export type CreateBooking = components["schemas"]["CreateBooking"];
 export const createBooking = (body: CreateBooking, key = idempotencyKey()) =>
@@ -75,6 +92,10 @@ export const listMyBookings = (limit = 20, offset = 0) =>
   call(http.get<Page<Booking>>("/bookings", { params: { limit, offset } }));
 export const cancelBooking = (id: string) =>
   call(http.post<Booking>(`/bookings/${id}/cancel`, undefined, { headers: bookingHeaders(id) }));
+
+/** Moves an appointment to another free slot of its service (its holder or its provider). */
+export const moveAppointment = (id: string, startsAt: string) =>
+  call(http.put<Booking>(`/bookings/${id}/slot`, { starts_at: startsAt }, { headers: bookingHeaders(id) }));
 
 /** What a cancel would refund now, as the server's refund policy decides it. */
 export type CancellationQuote = components["schemas"]["CancellationQuoteDto"];
@@ -140,6 +161,16 @@ export const streamTicket = () => call(http.post<{ ticket: string; expires_at: s
 // ---- providers ----
 export const myEvents = (organizerId: string, limit = 50, offset = 0) =>
   listEvents({ organizer_id: organizerId, limit, offset });
+/** The query of GET /providers/me/appointments; empty choices are dropped. */
+type AppointmentQuery = NonNullable<operations["my_appointments"]["parameters"]["query"]>;
+export type AppointmentFilters = {
+  [K in keyof AppointmentQuery]?: AppointmentQuery[K] | "";
+};
+export const providerAppointments = (filters: AppointmentFilters = {}) =>
+  call(http.get<Page<Booking>>("/providers/me/appointments", { params: clean(filters) }));
+export const acceptAppointment = (id: string) => call(http.post<Booking>(`/bookings/${id}/accept`));
+/** Declining cancels the appointment and refunds everything paid. */
+export const declineAppointment = (id: string) => call(http.post<Booking>(`/bookings/${id}/decline`));
 export type CsvKind = "seats" | "pricing";
 export function importCsv(showId: number, kind: CsvKind, file: File): Promise<ImportResult> {
   const form = new FormData();

@@ -24,6 +24,11 @@ export type SeatMapSnapshot = S["SeatMapSnapshotDto"];
 export type SeatMapChange = S["SeatMapChangeDto"];
 export type ApiErrorBody = S["ErrorBody"];
 export type CancellationQuote = S["CancellationQuoteDto"];
+export type Category = S["CategoryDto"];
+export type Service = S["ServiceDto"];
+export type Slot = S["SlotDto"];
+export type SlotList = S["SlotList"];
+export type Appointment = S["AppointmentDto"];
 
 /** A page of a list, as every list endpoint answers. */
 export interface Page<T> {

@@ -65,6 +65,14 @@ describe("CancelPanel", () => {
     expect(screen.getByRole("button", { name: /Cancel booking/ })).toBeTruthy();
   });
 
+  it("offers the cancel of an appointment waiting for its provider (pending), not of a cancelled one", () => {
+    const { unmount } = render(<CancelPanel booking={{ ...booking, status: "pending" } as Booking} onCancelled={() => {}} />);
+    expect(screen.getByRole("button", { name: /Cancel booking BX-1/ })).toBeTruthy();
+    unmount();
+    render(<CancelPanel booking={{ ...booking, status: "cancelled" } as Booking} onCancelled={() => {}} />);
+    expect(screen.queryByRole("button", { name: /Cancel booking/ })).toBeNull();
+  });
+
   it("says when a booking can no longer be cancelled", async () => {
     vi.mocked(api.cancellationQuote).mockResolvedValue({
       booking_id: "b1",

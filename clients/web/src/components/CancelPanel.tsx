@@ -32,7 +32,8 @@ export function CancelPanel({ booking, onCancelled }: { booking: Booking; onCanc
       </p>
     );
   }
-  if (booking.status !== "held" && booking.status !== "confirmed") return null;
+  // held, confirmed, or an appointment waiting for its provider's acceptance
+  if (booking.status !== "held" && booking.status !== "confirmed" && booking.status !== "pending") return null;
 
   const ask = async () => {
     setBusy(true);

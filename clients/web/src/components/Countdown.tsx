@@ -26,10 +26,11 @@ export function useCountdown(until: string | null | undefined, onEnd?: () => voi
   return left;
 }
 
-export function Countdown({ seconds }: { seconds: number }) {
+/** `label`: what is held ("Seats held for", the default; "This time is held for" for an appointment). */
+export function Countdown({ seconds, label = "Seats held for" }: { seconds: number; label?: string }) {
   return (
     <p className={`countdown${seconds < 60 ? " urgent" : ""}`} role="timer" aria-live="off" data-testid="countdown">
-      Seats held for <strong>{formatCountdown(seconds)}</strong>
+      {label} <strong>{formatCountdown(seconds)}</strong>
     </p>
   );
 }

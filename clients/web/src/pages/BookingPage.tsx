@@ -1,4 +1,4 @@
-// One booking (the emails link here): its details and cancelling.
+// One booking (the emails link here): its details, moving an appointment, and cancelling.
 import { Link, useParams } from "react-router-dom";
 import { getBooking } from "../api";
 import { toApiError } from "../api/errors";
@@ -6,6 +6,7 @@ import { useSession } from "../auth";
 import { BookingSummary } from "../components/BookingSummary";
 import { CancelPanel } from "../components/CancelPanel";
 import { ErrorMessage } from "../components/ErrorMessage";
+import { MovePanel } from "../components/MovePanel";
 import { useAsync } from "../components/useAsync";
 
 export function BookingPage() {
@@ -36,6 +37,7 @@ export function BookingPage() {
           <Link to={`/checkout/${booking.id}`}>Continue to payment</Link>
         </p>
       )}
+      <MovePanel booking={booking} onMoved={(b) => setData(b)} />
       <CancelPanel booking={booking} onCancelled={(b) => setData(b)} />
     </article>
   );

@@ -5,10 +5,11 @@ import { getBooking, listMyBookings } from "../api";
 import { guestBookings } from "../api/session";
 import type { Booking } from "../api/types";
 import { useSession } from "../auth";
-import { statusText } from "../components/BookingSummary";
+import { appointmentWhen, statusText } from "../components/BookingSummary";
 import { CancelPanel } from "../components/CancelPanel";
 import { ErrorMessage } from "../components/ErrorMessage";
 import { Money } from "../components/Money";
+import { MovePanel } from "../components/MovePanel";
 import { useAsync } from "../components/useAsync";
 
 const PAGE = 20;
@@ -42,19 +43,31 @@ export function BookingsPage() {
       )}
       <ErrorMessage error={error} />
       {loading && !data && <p role="status">Loading…</p>}
-      {data && data.items.length === 0 && <p>No bookings yet. <Link to="/">Find an event</Link>.</p>}
+      {data && data.items.length === 0 && <p>
+          No bookings yet. <Link to="/">Find an event</Link> or <Link to="/services">a service</Link>.
+        </p>}
       <ul className="bookings">
         {data?.items.map((b) => (
           <li key={b.id} className="card" data-booking-id={b.id}>
             <h2>
               <Link to={`/bookings/${b.id}`}>Booking {b.reference}</Link>
             </h2>
-            <p>
-              <span data-status={b.status}>{statusText(b.status)}</span> ·{" "}
-              {b.items.map((i) => i.label ?? `${i.quantity} place${i.quantity === 1 ? "" : "s"}`).join(", ")} ·{" "}
-              <Money amount={b.total_amount} currency={b.currency} />
-            </p>
+            {b.appointment ? (
+              <p>
+                <span data-status={b.status}>{statusText(b.status)}</span> ·{" "}
+                <Link to={`/services/${b.appointment.service_id}`}>{b.appointment.service_title}</Link> ·{" "}
+                <span data-testid="appointment-when">{appointmentWhen(b.appointment)}</span> ·{" "}
+                <Money amount={b.total_amount} currency={b.currency} />
+              </p>
+            ) : (
+              <p>
+                <span data-status={b.status}>{statusText(b.status)}</span> ·{" "}
+                {b.items.map((i) => i.label ?? `${i.quantity} place${i.quantity === 1 ? "" : "s"}`).join(", ")} ·{" "}
+                <Money amount={b.total_amount} currency={b.currency} />
+              </p>
+            )}
             {b.status === "held" && <Link to={`/checkout/${b.id}`}>Pay now</Link>}
+            <MovePanel booking={b} onMoved={replace} />
             <CancelPanel booking={b} onCancelled={replace} />
           </li>
         ))}

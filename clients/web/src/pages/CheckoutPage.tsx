@@ -57,12 +57,17 @@ export function CheckoutPage() {
     }
   };
 
-  if (booking.status === "confirmed" || booking.status === "completed") {
+  const appointment = booking.appointment ?? null;
+  const places = appointment ? "time" : "seats";
+
+  if (booking.status === "confirmed" || booking.status === "completed" || booking.status === "pending") {
+    const waiting = booking.status === "pending";
     return (
       <article className="confirmation">
-        <h1>Booking confirmed</h1>
+        <h1>{waiting ? "Paid — waiting for the provider" : "Booking confirmed"}</h1>
         <p role="status">
-          Thank you! Your reference is <strong data-testid="confirmation-reference">{booking.reference}</strong>.
+          {waiting ? "Thank you! The provider will now accept or decline it (declined: refunded in full). " : "Thank you! "}
+          Your reference is <strong data-testid="confirmation-reference">{booking.reference}</strong>.
         </p>
         <BookingSummary booking={booking} />
         <p>
@@ -79,12 +84,20 @@ export function CheckoutPage() {
         <p role="alert" data-testid="hold-expired">
           {booking.status === "cancelled"
             ? "This booking was cancelled."
-            : "The time to pay ran out, so the seats were released for others. You have not been charged."}
+            : `The time to pay ran out, so the ${places} ${appointment ? "was" : "were"} released for others. You have not been charged.`}
         </p>
         <BookingSummary booking={booking} />
-        <p>
-          <Link to={`/shows/${booking.show_id}`}>Pick seats again</Link>
-        </p>
+        {appointment ? (
+          <p>
+            <Link to={`/services/${appointment.service_id}`}>Pick a time again</Link>
+          </p>
+        ) : (
+          booking.show_id != null && (
+            <p>
+              <Link to={`/shows/${booking.show_id}`}>Pick seats again</Link>
+            </p>
+          )
+        )}
       </article>
     );
   }
@@ -92,7 +105,7 @@ export function CheckoutPage() {
   return (
     <article className="checkout">
       <h1>Checkout</h1>
-      {left !== null && <Countdown seconds={left} />}
+      {left !== null && <Countdown seconds={left} label={appointment ? "This time is held for" : "Seats held for"} />}
       <BookingSummary booking={booking} />
       <form onSubmit={pay} aria-label="Payment">
         <fieldset>
@@ -110,7 +123,7 @@ export function CheckoutPage() {
       </form>
       {pending && (
         <p role="status" className="notice">
-          The bank has not decided yet. Your seats stay held; this page updates when the answer arrives.
+          The bank has not decided yet. Your {places} {appointment ? "stays" : "stay"} held; this page updates when the answer arrives.
         </p>
       )}
       <ErrorMessage error={error} />

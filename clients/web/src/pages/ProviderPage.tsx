@@ -106,6 +106,10 @@ export function ProviderPage() {
     <article>
       <h1>My events</h1>
       <p>
+        <Link to="/provider/appointments">My appointments</Link>: the bookings of your services, with Accept and Decline for
+        the ones waiting for you.
+      </p>
+      <p>
         CSV files: seats as <code>id,seat_identifier,seat_class</code> (one row per seat), prices as{" "}
         <code>id,seat_class,min_price,normal_price,max_price</code> (one row per class). A rejected file imports nothing
         and names the line.
