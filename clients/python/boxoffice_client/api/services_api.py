@@ -15,7 +15,7 @@ from pydantic import validate_call, Field, StrictFloat, StrictStr, StrictInt
 from typing import Any, Dict, List, Optional, Tuple, Union
 from typing_extensions import Annotated
 
-from datetime import datetime
+from datetime import date, datetime
 from pydantic import Field, StrictBool, StrictInt, StrictStr, field_validator
 from typing import Optional
 from typing_extensions import Annotated
@@ -898,6 +898,7 @@ class ServicesApi:
     @validate_call
     def list_services(
         self,
+        available_on: Annotated[Optional[date], Field(description="Only services with a free slot starting on this date (`YYYY-MM-DD`) of their provider's  calendar (at most the first 200 services matching the other filters are looked at).")] = None,
         category_id: Optional[StrictInt] = None,
         include_inactive: Annotated[Optional[StrictBool], Field(description="Also inactive services: admins, or a provider with `provider_id` = their own id (403  otherwise). Deleted services are never listed.")] = None,
         limit: Optional[Annotated[int, Field(le=500, strict=True, ge=1)]] = None,
@@ -906,7 +907,7 @@ class ServicesApi:
         offset: Optional[Annotated[int, Field(strict=True, ge=0)]] = None,
         provider_id: Annotated[Optional[UUID], Field(description="Only this provider's services.")] = None,
         q: Annotated[Optional[Annotated[str, Field(strict=True, max_length=200)]], Field(description="Only services whose title or description contains this text, ignoring case (`%` and `_`  are plain characters). Trimmed; blank means no search; at most 200 characters.")] = None,
-        sort: Annotated[Optional[StrictStr], Field(description="price_asc, price_desc or newest (default)")] = None,
+        sort: Annotated[Optional[StrictStr], Field(description="price_asc, price_desc, newest (default) or soonest (the soonest free slot within 31  days first; services without one last; at most the first 200 services matching the  other filters are looked at)")] = None,
         _request_timeout: Union[
             None,
             Annotated[StrictFloat, Field(gt=0)],
@@ -920,10 +921,12 @@ class ServicesApi:
         _headers: Optional[Dict[StrictStr, Any]] = None,
         _host_index: Annotated[StrictInt, Field(ge=0, le=0)] = 0,
     ) -> ServiceList:
-        """Search services (text `q` in the title or description, category, price range, provider), sorted by price or newest first, paginated
+        """Search services (text `q` in the title or description, category, price range, provider, a free slot on `available_on`), sorted by price, newest first or soonest free slot, paginated
 
         Error codes: - 400: `bad_request` - 401: `account_disabled`, `authentication_required`, `invalid_token`, `token_expired` - 403: `forbidden` - 422: `validation_failed` - 429: `rate_limited` - 503: `unavailable`
 
+        :param available_on: Only services with a free slot starting on this date (`YYYY-MM-DD`) of their provider's  calendar (at most the first 200 services matching the other filters are looked at).
+        :type available_on: date
         :param category_id:
         :type category_id: int
         :param include_inactive: Also inactive services: admins, or a provider with `provider_id` = their own id (403  otherwise). Deleted services are never listed.
@@ -940,7 +943,7 @@ class ServicesApi:
         :type provider_id: UUID
         :param q: Only services whose title or description contains this text, ignoring case (`%` and `_`  are plain characters). Trimmed; blank means no search; at most 200 characters.
         :type q: str
-        :param sort: price_asc, price_desc or newest (default)
+        :param sort: price_asc, price_desc, newest (default) or soonest (the soonest free slot within 31  days first; services without one last; at most the first 200 services matching the  other filters are looked at)
         :type sort: str
         :param _request_timeout: timeout setting for this request. If one
                                  number provided, it will be total request
@@ -965,6 +968,7 @@ class ServicesApi:
         """ # noqa: E501
 
         _param = self._list_services_serialize(
+            available_on=available_on,
             category_id=category_id,
             include_inactive=include_inactive,
             limit=limit,
@@ -1003,6 +1007,7 @@ class ServicesApi:
     @validate_call
     def list_services_with_http_info(
         self,
+        available_on: Annotated[Optional[date], Field(description="Only services with a free slot starting on this date (`YYYY-MM-DD`) of their provider's  calendar (at most the first 200 services matching the other filters are looked at).")] = None,
         category_id: Optional[StrictInt] = None,
         include_inactive: Annotated[Optional[StrictBool], Field(description="Also inactive services: admins, or a provider with `provider_id` = their own id (403  otherwise). Deleted services are never listed.")] = None,
         limit: Optional[Annotated[int, Field(le=500, strict=True, ge=1)]] = None,
@@ -1011,7 +1016,7 @@ class ServicesApi:
         offset: Optional[Annotated[int, Field(strict=True, ge=0)]] = None,
         provider_id: Annotated[Optional[UUID], Field(description="Only this provider's services.")] = None,
         q: Annotated[Optional[Annotated[str, Field(strict=True, max_length=200)]], Field(description="Only services whose title or description contains this text, ignoring case (`%` and `_`  are plain characters). Trimmed; blank means no search; at most 200 characters.")] = None,
-        sort: Annotated[Optional[StrictStr], Field(description="price_asc, price_desc or newest (default)")] = None,
+        sort: Annotated[Optional[StrictStr], Field(description="price_asc, price_desc, newest (default) or soonest (the soonest free slot within 31  days first; services without one last; at most the first 200 services matching the  other filters are looked at)")] = None,
         _request_timeout: Union[
             None,
             Annotated[StrictFloat, Field(gt=0)],
@@ -1025,10 +1030,12 @@ class ServicesApi:
         _headers: Optional[Dict[StrictStr, Any]] = None,
         _host_index: Annotated[StrictInt, Field(ge=0, le=0)] = 0,
     ) -> ApiResponse[ServiceList]:
-        """Search services (text `q` in the title or description, category, price range, provider), sorted by price or newest first, paginated
+        """Search services (text `q` in the title or description, category, price range, provider, a free slot on `available_on`), sorted by price, newest first or soonest free slot, paginated
 
         Error codes: - 400: `bad_request` - 401: `account_disabled`, `authentication_required`, `invalid_token`, `token_expired` - 403: `forbidden` - 422: `validation_failed` - 429: `rate_limited` - 503: `unavailable`
 
+        :param available_on: Only services with a free slot starting on this date (`YYYY-MM-DD`) of their provider's  calendar (at most the first 200 services matching the other filters are looked at).
+        :type available_on: date
         :param category_id:
         :type category_id: int
         :param include_inactive: Also inactive services: admins, or a provider with `provider_id` = their own id (403  otherwise). Deleted services are never listed.
@@ -1045,7 +1052,7 @@ class ServicesApi:
         :type provider_id: UUID
         :param q: Only services whose title or description contains this text, ignoring case (`%` and `_`  are plain characters). Trimmed; blank means no search; at most 200 characters.
         :type q: str
-        :param sort: price_asc, price_desc or newest (default)
+        :param sort: price_asc, price_desc, newest (default) or soonest (the soonest free slot within 31  days first; services without one last; at most the first 200 services matching the  other filters are looked at)
         :type sort: str
         :param _request_timeout: timeout setting for this request. If one
                                  number provided, it will be total request
@@ -1070,6 +1077,7 @@ class ServicesApi:
         """ # noqa: E501
 
         _param = self._list_services_serialize(
+            available_on=available_on,
             category_id=category_id,
             include_inactive=include_inactive,
             limit=limit,
@@ -1108,6 +1116,7 @@ class ServicesApi:
     @validate_call
     def list_services_without_preload_content(
         self,
+        available_on: Annotated[Optional[date], Field(description="Only services with a free slot starting on this date (`YYYY-MM-DD`) of their provider's  calendar (at most the first 200 services matching the other filters are looked at).")] = None,
         category_id: Optional[StrictInt] = None,
         include_inactive: Annotated[Optional[StrictBool], Field(description="Also inactive services: admins, or a provider with `provider_id` = their own id (403  otherwise). Deleted services are never listed.")] = None,
         limit: Optional[Annotated[int, Field(le=500, strict=True, ge=1)]] = None,
@@ -1116,7 +1125,7 @@ class ServicesApi:
         offset: Optional[Annotated[int, Field(strict=True, ge=0)]] = None,
         provider_id: Annotated[Optional[UUID], Field(description="Only this provider's services.")] = None,
         q: Annotated[Optional[Annotated[str, Field(strict=True, max_length=200)]], Field(description="Only services whose title or description contains this text, ignoring case (`%` and `_`  are plain characters). Trimmed; blank means no search; at most 200 characters.")] = None,
-        sort: Annotated[Optional[StrictStr], Field(description="price_asc, price_desc or newest (default)")] = None,
+        sort: Annotated[Optional[StrictStr], Field(description="price_asc, price_desc, newest (default) or soonest (the soonest free slot within 31  days first; services without one last; at most the first 200 services matching the  other filters are looked at)")] = None,
         _request_timeout: Union[
             None,
             Annotated[StrictFloat, Field(gt=0)],
@@ -1130,10 +1139,12 @@ class ServicesApi:
         _headers: Optional[Dict[StrictStr, Any]] = None,
         _host_index: Annotated[StrictInt, Field(ge=0, le=0)] = 0,
     ) -> RESTResponseType:
-        """Search services (text `q` in the title or description, category, price range, provider), sorted by price or newest first, paginated
+        """Search services (text `q` in the title or description, category, price range, provider, a free slot on `available_on`), sorted by price, newest first or soonest free slot, paginated
 
         Error codes: - 400: `bad_request` - 401: `account_disabled`, `authentication_required`, `invalid_token`, `token_expired` - 403: `forbidden` - 422: `validation_failed` - 429: `rate_limited` - 503: `unavailable`
 
+        :param available_on: Only services with a free slot starting on this date (`YYYY-MM-DD`) of their provider's  calendar (at most the first 200 services matching the other filters are looked at).
+        :type available_on: date
         :param category_id:
         :type category_id: int
         :param include_inactive: Also inactive services: admins, or a provider with `provider_id` = their own id (403  otherwise). Deleted services are never listed.
@@ -1150,7 +1161,7 @@ class ServicesApi:
         :type provider_id: UUID
         :param q: Only services whose title or description contains this text, ignoring case (`%` and `_`  are plain characters). Trimmed; blank means no search; at most 200 characters.
         :type q: str
-        :param sort: price_asc, price_desc or newest (default)
+        :param sort: price_asc, price_desc, newest (default) or soonest (the soonest free slot within 31  days first; services without one last; at most the first 200 services matching the  other filters are looked at)
         :type sort: str
         :param _request_timeout: timeout setting for this request. If one
                                  number provided, it will be total request
@@ -1175,6 +1186,7 @@ class ServicesApi:
         """ # noqa: E501
 
         _param = self._list_services_serialize(
+            available_on=available_on,
             category_id=category_id,
             include_inactive=include_inactive,
             limit=limit,
@@ -1208,6 +1220,7 @@ class ServicesApi:
 
     def _list_services_serialize(
         self,
+        available_on,
         category_id,
         include_inactive,
         limit,
@@ -1239,6 +1252,19 @@ class ServicesApi:
 
         # process the path parameters
         # process the query parameters
+        if available_on is not None:
+            if isinstance(available_on, date):
+                _query_params.append(
+                    (
+                        'available_on',
+                        available_on.strftime(
+                            self.api_client.configuration.date_format
+                        )
+                    )
+                )
+            else:
+                _query_params.append(('available_on', available_on))
+            
         if category_id is not None:
             
             _query_params.append(('category_id', category_id))

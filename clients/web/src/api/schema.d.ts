@@ -1068,7 +1068,7 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Search services (text `q` in the title or description, category, price range, provider), sorted by price or newest first, paginated
+         * Search services (text `q` in the title or description, category, price range, provider, a free slot on `available_on`), sorted by price, newest first or soonest free slot, paginated
          * @description Error codes:
          *     - 400: `bad_request`
          *     - 401: `account_disabled`, `authentication_required`, `invalid_token`, `token_expired`
@@ -6856,6 +6856,11 @@ export interface operations {
     list_services: {
         parameters: {
             query?: {
+                /**
+                 * @description Only services with a free slot starting on this date (`YYYY-MM-DD`) of their provider's
+                 *      calendar (at most the first 200 services matching the other filters are looked at).
+                 */
+                available_on?: string;
                 category_id?: number;
                 /**
                  * @description Also inactive services: admins, or a provider with `provider_id` = their own id (403
@@ -6875,8 +6880,12 @@ export interface operations {
                  *      are plain characters). Trimmed; blank means no search; at most 200 characters.
                  */
                 q?: string;
-                /** @description price_asc, price_desc or newest (default) */
-                sort?: "price_asc" | "price_desc" | "newest";
+                /**
+                 * @description price_asc, price_desc, newest (default) or soonest (the soonest free slot within 31
+                 *      days first; services without one last; at most the first 200 services matching the
+                 *      other filters are looked at)
+                 */
+                sort?: "price_asc" | "price_desc" | "newest" | "soonest";
             };
             header?: never;
             path?: never;
