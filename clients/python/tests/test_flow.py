@@ -23,6 +23,7 @@ from boxoffice_client import (
     PaymentDto,
     PaymentsApi,
     SeatsApi,
+    ServicesApi,
 )
 from boxoffice_client.exceptions import ApiException, NotFoundException, UnprocessableEntityException
 
@@ -141,3 +142,39 @@ def test_unknown_booking_is_a_typed_404(customer):
         BookingsApi(customer).get_booking(uuid.uuid4())
     assert isinstance(missing.value.data, ErrorBody)
     assert missing.value.data.error.code == "not_found"
+
+
+def test_an_appointment_is_booked_paid_and_accepted_and_its_slot_cannot_be_taken_twice(
+    customer, provider, anonymous
+):
+    """The marketplace through the SDK: the demo guitar lesson (accepted by its provider first)."""
+    services = ServicesApi(anonymous).list_services(q="guitar").items
+    assert services, "the demo data has a guitar lesson"
+    service = services[0]
+    slots = ServicesApi(anonymous).list_slots(service.id)
+    assert slots.time_zone == "Europe/Berlin" and slots.items, slots
+    slot = slots.items[0]
+    bookings, payments = BookingsApi(customer), PaymentsApi(customer)
+    booking = bookings.create_booking(
+        CreateBooking(service_id=service.id, starts_at=slot.starts_at, notes="first lesson")
+    )
+    assert booking.kind == "appointment" and booking.show_id is None, booking
+    assert booking.appointment.local_start == slot.local_start
+    # The same slot again: a typed 409 slot_taken.
+    with pytest.raises(ApiException) as taken:
+        BookingsApi(anonymous).create_booking(
+            CreateBooking(
+                service_id=service.id, starts_at=slot.starts_at, name="Late", email="late@example.com"
+            )
+        )
+    assert taken.value.status == 409
+    assert ErrorBody.from_json(taken.value.body).error.code == "slot_taken"
+    payment = payments.initiate_payment(
+        InitiatePayment(booking_id=booking.id, payment_method="tok_success")
+    )
+    assert payments.confirm_payment(ConfirmPayment(payment_id=payment.id)).status == "succeeded"
+    assert bookings.get_booking(booking.id).status == "pending"
+    accepted = BookingsApi(provider).accept_appointment(booking.id)
+    assert accepted.status == "confirmed"
+    mine = BookingsApi(provider).my_appointments(status="confirmed").items
+    assert any(b.id == booking.id for b in mine)
