@@ -68,7 +68,7 @@ pub fn book_appointment(
         created_at: now,
         expires_at: hold_deadline(status, now, command.hold_for),
         user_id: command.user_id,
-        guest_token_hash: command.guest_token_hash.clone(),
+        guest_token_hash: command.guest_token_hash,
         actor: command.actor.clone(),
         items: vec![],
         appointment: Some(NewAppointment {
