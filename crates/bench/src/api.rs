@@ -181,9 +181,18 @@ impl Api {
     /// How many outbox messages wait for delivery (`GET /admin/outbox?status=pending`, as the
     /// admin the set-up signed in).
     pub async fn pending_outbox(&self) -> Result<i64> {
+        self.outbox_total("pending").await
+    }
+
+    /// How many outbox messages have been delivered so far (`status=delivered`).
+    pub async fn delivered_outbox(&self) -> Result<i64> {
+        self.outbox_total("delivered").await
+    }
+
+    async fn outbox_total(&self, status: &str) -> Result<i64> {
         let mut req = self
             .http
-            .get(self.url("admin/outbox?status=pending&limit=1"));
+            .get(self.url(&format!("admin/outbox?status={status}&limit=1")));
         if let Some(t) = &self.token {
             req = req.bearer_auth(t);
         }

@@ -54,6 +54,21 @@ struct ClientResult {
 
 /// A flash sale on a fresh show; with `streams` > 0, that many seat-map streams of the show
 /// are open (and read) throughout, and the server's memory is sampled.
+/// Runs `$BENCH_SALE_HOOK` (a shell command, when set) with `start`/`end` and the sale's title
+/// as its arguments, right around the sale's clock: e.g. to zero and dump a server run under
+/// `valgrind --tool=callgrind` (docs/performance.md, "Where the streams' CPU went"). Waited for.
+fn sale_hook(when: &str, title: &str) {
+    let Ok(hook) = std::env::var("BENCH_SALE_HOOK") else {
+        return;
+    };
+    let status = std::process::Command::new("sh")
+        .args(["-c", &format!("{hook} \"$@\""), "hook", when, title])
+        .status();
+    if !matches!(&status, Ok(s) if s.success()) {
+        println!("  (BENCH_SALE_HOOK {when}: {status:?})");
+    }
+}
+
 pub(crate) async fn flash_sale(ctx: &Ctx, title: &str, streams: usize) -> BoxResult<Value> {
     let a = &ctx.args;
     let show = ctx
@@ -83,6 +98,11 @@ pub(crate) async fn flash_sale(ctx: &Ctx, title: &str, streams: usize) -> BoxRes
         None
     };
 
+    // The outbox worker delivers this sale's messages while it runs (each costs the server
+    // about as much as a booking): counted around the clock, so that CPU per booking can be
+    // read with them (docs/performance.md, "Where the streams' CPU went").
+    let delivered_before = ctx.api.delivered_outbox().await.ok();
+    sale_hook("start", title);
     let cpu_before = a.server_pid.and_then(proc_cpu_ms);
     let started = Instant::now();
     let deadline = started + Duration::from_secs(a.phase_timeout);
@@ -132,6 +152,11 @@ pub(crate) async fn flash_sale(ctx: &Ctx, title: &str, streams: usize) -> BoxRes
         .and_then(proc_cpu_ms)
         .zip(cpu_before)
         .map(|(after, before)| after.saturating_sub(before));
+    sale_hook("end", title);
+    let delivered_in_sale = match (delivered_before, ctx.api.delivered_outbox().await.ok()) {
+        (Some(b), Some(a)) => Some(a - b),
+        _ => None,
+    };
     let stream_report = match watched {
         Some(w) => Some(w.close().await),
         None => None,
@@ -179,7 +204,10 @@ pub(crate) async fn flash_sale(ctx: &Ctx, title: &str, streams: usize) -> BoxRes
     println!("  latency all         {}", all.line());
     if let Some(ms) = cpu_ms {
         let per = ms_per_item(ms, total.bookings);
-        println!("  server CPU          {ms} ms ({per:.3} ms per booking)");
+        let outbox = delivered_in_sale.map_or(String::new(), |n| {
+            format!("; {n} outbox messages delivered meanwhile")
+        });
+        println!("  server CPU          {ms} ms ({per:.3} ms per booking{outbox})");
     }
     println!("  double-sold seats   {double_sold}");
     println!(
@@ -218,6 +246,9 @@ pub(crate) async fn flash_sale(ctx: &Ctx, title: &str, streams: usize) -> BoxRes
         "all_latency": all.to_json(),
         "correct": correct,
     });
+    if let Some(n) = delivered_in_sale {
+        out["outbox_delivered_in_sale"] = json!(n);
+    }
     if let Some(ms) = cpu_ms {
         out["server_cpu_ms"] = json!(ms);
         if total.bookings > 0 {

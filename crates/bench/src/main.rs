@@ -106,6 +106,10 @@ struct Args {
     /// delivers the last sale's messages meanwhile).
     #[arg(long, default_value_t = 5)]
     settle_secs: u64,
+    /// Before every measured sale, wait until the server's outbox has delivered the sales
+    /// before; false for a server whose outbox worker is off (`APP_OUTBOX__ENABLED=false`).
+    #[arg(long, default_value_t = true, action = clap::ArgAction::Set)]
+    drain_outbox: bool,
     /// Measured flash sales (each on a fresh show of the same size); the median is scored.
     #[arg(long, default_value_t = 3)]
     flash_runs: usize,
@@ -474,7 +478,12 @@ fn score_streams(
 /// of the sales before (each leaves ~2,000: emails, inbox rows), so that no sale runs on another
 /// one's deliveries — they take the server's CPU for seconds, more with every sale when they
 /// pile up — then `settle` more. Prints how long the delivery took; gives up after 120 s.
+/// With `--drain-outbox false`, only the pause.
 async fn settle_before_sale(ctx: &Ctx, settle: Duration) {
+    if !ctx.args.drain_outbox {
+        tokio::time::sleep(settle).await;
+        return;
+    }
     let started = std::time::Instant::now();
     let mut first = None;
     loop {
