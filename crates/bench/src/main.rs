@@ -610,7 +610,7 @@ mod tests {
     fn args_defaults() {
         let a = Args::parse_from(["boxoffice-bench"]);
         assert_eq!(a.clients, 64);
-        assert_eq!(a.phases, vec!["flash", "reads", "ga"]);
+        assert_eq!(a.phases, vec!["flash", "reads", "ga", "slots"]);
         assert!(a.shared_knowledge);
         let a = Args::parse_from(["x", "--phases", "reads", "--shared-knowledge", "false"]);
         assert_eq!(a.phases, vec!["reads"]);

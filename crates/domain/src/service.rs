@@ -318,6 +318,24 @@ impl BookingService {
         self.rules
     }
 
+    /// Who owns a new booking: a signed-in caller's account, or, for a guest, the hash of a new
+    /// guest token (and the token, shown once in the 201).
+    fn owner_or_guest(
+        &self,
+        actor: &Actor,
+    ) -> (
+        (Option<Uuid>, Option<crate::account::TokenHash>),
+        Option<SecretToken>,
+    ) {
+        match actor.user_id() {
+            Some(id) => ((Some(id), None), None),
+            None => {
+                let token = SecretToken::new(self.tokens.token());
+                ((None, Some(token.hash())), Some(token))
+            }
+        }
+    }
+
     /// Books seats or places: parses the request (422 on bad input), then one transaction.
     /// A signed-in caller owns the booking (name and contact default to their profile); a guest
     /// gets a guest token.
@@ -330,17 +348,8 @@ impl BookingService {
         let mut command = request.parse(self.rules.max_seats_per_booking)?;
         command.actor = actor.history_label();
         command.hold_for = self.rules.hold_for;
-        let guest_token = match actor.user_id() {
-            Some(id) => {
-                command.user_id = Some(id);
-                None
-            }
-            None => {
-                let token = SecretToken::new(self.tokens.token());
-                command.guest_token_hash = Some(token.hash());
-                Some(token)
-            }
-        };
+        let (owner, guest_token) = self.owner_or_guest(actor);
+        (command.user_id, command.guest_token_hash) = owner;
         let booking = self.repo.book(command, self.clock.now()).await?;
         Ok(Booked {
             booking,

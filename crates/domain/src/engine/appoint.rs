@@ -11,8 +11,8 @@
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
+use super::cancel::refund_due;
 use super::expire::expire_these;
-use super::settle::write_refund;
 use super::{
     change_status, history, notice, BookingTx, Cancelled, LockedBooking, NewAppointment, NewBooking,
 };
@@ -107,22 +107,10 @@ pub fn decline(
     let payment = tx.lock_payment_of_booking(id, PaymentStatus::Succeeded)?;
     change_status(tx, &booking, to, actor, Some(REASON_DECLINED), now, now)?;
     tx.release_places(&booking)?;
-    let mut refund = None;
-    if let Some(paid) = payment {
-        let due = decline_refund(paid.amount, paid.refunded);
-        if due > 0 {
-            let refund_id = tx.fresh_id();
-            refund = Some(write_refund(
-                tx,
-                &paid,
-                refund_id,
-                due,
-                REASON_DECLINED,
-                actor,
-                now,
-            )?);
-        }
-    }
+    let due = payment
+        .as_ref()
+        .map_or(0, |p| decline_refund(p.amount, p.refunded));
+    let refund = refund_due(tx, payment.as_ref(), due, REASON_DECLINED, actor, now)?;
     Ok(Cancelled {
         booking: tx.load_booking(id)?,
         refund,

@@ -10,6 +10,25 @@ use crate::cancellation::{cancellation_refund, Paid};
 use crate::error::DomainError;
 use crate::payment::{PaymentStatus, RefundPolicy};
 
+/// Writes a `pending` refund of `due` against the locked `payment` when there is one and `due`
+/// is above 0 (a cancellation's, a decline's).
+pub(crate) fn refund_due(
+    tx: &mut dyn BookingTx,
+    payment: Option<&crate::engine::LockedPayment>,
+    due: i64,
+    reason: &str,
+    actor: &str,
+    now: DateTime<Utc>,
+) -> Result<Option<crate::ports::PendingRefund>, DomainError> {
+    match payment {
+        Some(paid) if due > 0 => {
+            let refund_id = tx.fresh_id();
+            write_refund(tx, paid, refund_id, due, reason, actor, now).map(Some)
+        }
+        _ => Ok(None),
+    }
+}
+
 /// The refund reason of a cancellation.
 pub fn cancellation_refund_reason(reason: &str) -> String {
     format!("{reason}: refund per the cancellation policy")
@@ -48,19 +67,14 @@ pub fn cancel(
         now,
     )?;
     tx.release_places(&booking)?;
-    let mut refund = None;
-    if let Some(paid) = payment.filter(|_| due > 0) {
-        let refund_id = tx.fresh_id();
-        refund = Some(write_refund(
-            tx,
-            &paid,
-            refund_id,
-            due,
-            &cancellation_refund_reason(reason),
-            actor,
-            now,
-        )?);
-    }
+    let refund = refund_due(
+        tx,
+        payment.as_ref(),
+        due,
+        &cancellation_refund_reason(reason),
+        actor,
+        now,
+    )?;
     Ok(Cancelled {
         booking: tx.load_booking(id)?,
         refund,

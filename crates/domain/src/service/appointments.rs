@@ -6,7 +6,7 @@ use chrono::{DateTime, Duration, Utc};
 use uuid::Uuid;
 
 use super::{Booked, BookingService};
-use crate::account::{Actor, Role, SecretToken};
+use crate::account::{Actor, Role};
 use crate::booking::{Booking, BookingStatus};
 use crate::catalog::{Page, Paged};
 use crate::error::DomainError;
@@ -31,17 +31,8 @@ impl BookingService {
         let mut command = request.parse()?;
         command.actor = actor.history_label();
         command.hold_for = self.rules.hold_for;
-        let guest_token = match actor.user_id() {
-            Some(id) => {
-                command.user_id = Some(id);
-                None
-            }
-            None => {
-                let token = SecretToken::new(self.tokens.token());
-                command.guest_token_hash = Some(token.hash());
-                Some(token)
-            }
-        };
+        let (owner, guest_token) = self.owner_or_guest(actor);
+        (command.user_id, command.guest_token_hash) = owner;
         let booking = self
             .repo
             .book_appointment(command, self.clock.now())
