@@ -69,7 +69,7 @@ fn the_document_states_the_availability_shape_and_the_search_parameters() {
     };
     assert_eq!(
         param("sort")["enum"],
-        json!(["price_asc", "price_desc", "newest"])
+        json!(["price_asc", "price_desc", "newest", "soonest"])
     );
     assert_eq!(param("min_price")["minimum"], 0);
     assert_eq!(param("provider_id")["format"], "uuid");
@@ -82,4 +82,39 @@ fn the_document_states_the_availability_shape_and_the_search_parameters() {
         spec["paths"]["/api/v1/categories"]["get"]["tags"],
         json!(["Categories"])
     );
+}
+
+#[test]
+fn the_document_states_the_appointment_routes_and_their_rules() {
+    let spec = boxoffice_api::openapi_spec();
+    let op = |path: &str, method: &str| spec["paths"][path][method].clone();
+    // A provider's calendar filters by a booking status.
+    let calendar = op("/api/v1/providers/me/appointments", "get");
+    let status = calendar["parameters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == "status")
+        .unwrap()["schema"]
+        .clone();
+    assert_eq!(
+        status["enum"],
+        json!(["held", "pending", "confirmed", "completed", "expired", "cancelled"])
+    );
+    // Booking a slot and moving one name slot_taken; a slot query names its service's 404.
+    for (path, method) in [
+        ("/api/v1/bookings", "post"),
+        ("/api/v1/bookings/{id}/slot", "put"),
+    ] {
+        let description = op(path, method)["description"].as_str().unwrap_or("").to_owned();
+        assert!(description.contains("`slot_taken`"), "{path}: {description}");
+    }
+    assert!(op("/api/v1/services/{id}/slots", "get")["responses"]["404"].is_object());
+    let schemas = &spec["components"]["schemas"];
+    assert_eq!(schemas["CreateBooking"]["properties"]["notes"]["maxLength"], 2000);
+    for name in ["SlotDto", "AppointmentDto", "AvailabilityConflictDto", "ServiceChangeDto"] {
+        assert!(schemas[name].is_object(), "{name}");
+    }
+    assert_eq!(schemas["BookingDto"]["properties"]["show_id"]["nullable"], true);
+    assert_eq!(schemas["BookingDto"]["properties"]["appointment"]["nullable"], true);
 }
