@@ -378,7 +378,14 @@ fn the_server_s_rules_are_in_the_schemas() {
     let enum_of = |schema: &str, prop: &str| schemas[schema]["properties"][prop]["enum"].clone();
     assert_eq!(
         enum_of("BookingDto", "status"),
-        serde_json::json!(["held", "pending", "confirmed", "completed", "expired", "cancelled"])
+        serde_json::json!([
+            "held",
+            "pending",
+            "confirmed",
+            "completed",
+            "expired",
+            "cancelled"
+        ])
     );
     assert_eq!(
         enum_of("ShowDto", "kind"),

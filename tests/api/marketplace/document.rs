@@ -99,22 +99,49 @@ fn the_document_states_the_appointment_routes_and_their_rules() {
         .clone();
     assert_eq!(
         status["enum"],
-        json!(["held", "pending", "confirmed", "completed", "expired", "cancelled"])
+        json!([
+            "held",
+            "pending",
+            "confirmed",
+            "completed",
+            "expired",
+            "cancelled"
+        ])
     );
     // Booking a slot and moving one name slot_taken; a slot query names its service's 404.
     for (path, method) in [
         ("/api/v1/bookings", "post"),
         ("/api/v1/bookings/{id}/slot", "put"),
     ] {
-        let description = op(path, method)["description"].as_str().unwrap_or("").to_owned();
-        assert!(description.contains("`slot_taken`"), "{path}: {description}");
+        let description = op(path, method)["description"]
+            .as_str()
+            .unwrap_or("")
+            .to_owned();
+        assert!(
+            description.contains("`slot_taken`"),
+            "{path}: {description}"
+        );
     }
     assert!(op("/api/v1/services/{id}/slots", "get")["responses"]["404"].is_object());
     let schemas = &spec["components"]["schemas"];
-    assert_eq!(schemas["CreateBooking"]["properties"]["notes"]["maxLength"], 2000);
-    for name in ["SlotDto", "AppointmentDto", "AvailabilityConflictDto", "ServiceChangeDto"] {
+    assert_eq!(
+        schemas["CreateBooking"]["properties"]["notes"]["maxLength"],
+        2000
+    );
+    for name in [
+        "SlotDto",
+        "AppointmentDto",
+        "AvailabilityConflictDto",
+        "ServiceChangeDto",
+    ] {
         assert!(schemas[name].is_object(), "{name}");
     }
-    assert_eq!(schemas["BookingDto"]["properties"]["show_id"]["nullable"], true);
-    assert_eq!(schemas["BookingDto"]["properties"]["appointment"]["nullable"], true);
+    assert_eq!(
+        schemas["BookingDto"]["properties"]["show_id"]["nullable"],
+        true
+    );
+    assert_eq!(
+        schemas["BookingDto"]["properties"]["appointment"]["nullable"],
+        true
+    );
 }
