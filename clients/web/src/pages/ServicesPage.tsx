@@ -1,5 +1,6 @@
-// Services: a search box, a category filter and the price sort, 12 a page; the filters live in
-// the URL. Each service links to its page (details and the slot picker).
+// Services: a search box, a category filter, a "free on" date (a free slot that day of the
+// provider's calendar) and the sort (newest, price, soonest free slot), 12 a page; the filters
+// live in the URL. Each service links to its page (details and the slot picker).
 import { useState, type FormEvent } from "react";
 import { Link, useSearchParams } from "react-router-dom";
 import { listCategories, listServices } from "../api";
@@ -9,11 +10,12 @@ import { Money } from "../components/Money";
 import { useAsync } from "../components/useAsync";
 
 const PAGE = 12;
-type Sort = "newest" | "price_asc" | "price_desc";
+type Sort = "newest" | "price_asc" | "price_desc" | "soonest";
 const SORTS: { value: Sort; label: string }[] = [
   { value: "newest", label: "Newest first" },
   { value: "price_asc", label: "Price: low to high" },
   { value: "price_desc", label: "Price: high to low" },
+  { value: "soonest", label: "Soonest free slot" },
 ];
 
 /** 90 → "1 h 30 min", 45 → "45 min". */
@@ -30,13 +32,23 @@ export function ServicesPage() {
   const category = params.get("category") ?? "";
   const sortParam = params.get("sort") ?? "";
   const sort: Sort = SORTS.some((s) => s.value === sortParam) ? (sortParam as Sort) : "newest";
+  const freeOnParam = params.get("free_on") ?? "";
+  const freeOn = /^\d{4}-\d{2}-\d{2}$/.test(freeOnParam) ? freeOnParam : "";
   const offset = Math.max(0, Number(params.get("offset") ?? 0) || 0);
   const [text, setText] = useState(q);
 
   const categories = useAsync(() => listCategories(), []);
   const services = useAsync(
-    () => listServices({ q, category_id: category ? Number(category) : "", sort, limit: PAGE, offset }),
-    [q, category, sort, offset],
+    () =>
+      listServices({
+        q,
+        category_id: category ? Number(category) : "",
+        available_on: freeOn,
+        sort,
+        limit: PAGE,
+        offset,
+      }),
+    [q, category, freeOn, sort, offset],
   );
 
   const set = (changes: Record<string, string>) => {
@@ -76,6 +88,13 @@ export function ServicesPage() {
             </option>
           ))}
         </select>
+        <label htmlFor="service-free-on">Free on</label>
+        <input
+          id="service-free-on"
+          type="date"
+          value={freeOn}
+          onChange={(e) => set({ free_on: e.target.value })}
+        />
         <label htmlFor="service-sort">Sort</label>
         <select id="service-sort" value={sort} onChange={(e) => set({ sort: e.target.value === "newest" ? "" : e.target.value })}>
           {SORTS.map((s) => (
