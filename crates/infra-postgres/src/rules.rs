@@ -34,7 +34,8 @@ pub(crate) fn past_due(
     )
 }
 
-/// SQL of [`boxoffice_domain::booking::show_has_ended`] for the show row `alias` at `now`.
+/// SQL of [`boxoffice_domain::booking::show_has_ended`] for the row `alias` at `now`: a show, or
+/// an appointment (both have the `ends_at` the rule reads).
 pub(crate) fn show_ended_sql(alias: &str, now: &str) -> String {
     format!("({alias}.ends_at <= {now})")
 }
