@@ -1,5 +1,5 @@
 DO $$ BEGIN
-    IF EXISTS (SELECT 1 FROM bookings WHERE kind = 'appointment') THEN
+    IF EXISTS (SELECT 1 FROM bookings WHERE show_id IS NULL) THEN
         RAISE EXCEPTION 'appointment bookings exist: this migration cannot be reverted without losing them';
     END IF;
 END $$;
@@ -30,6 +30,4 @@ DROP INDEX ix_bookings_held_due_all;
 ALTER TABLE bookings DROP CONSTRAINT bookings_status_check;
 ALTER TABLE bookings ADD CONSTRAINT bookings_status_check
     CHECK (status IN ('held', 'confirmed', 'completed', 'expired', 'cancelled'));
-ALTER TABLE bookings DROP CONSTRAINT ck_bookings_kind_show;
-ALTER TABLE bookings DROP COLUMN kind;
 ALTER TABLE bookings ALTER COLUMN show_id SET NOT NULL;

@@ -1,5 +1,5 @@
 -- Appointments (issue 14, ADR 0016, docs/marketplace.md): a booking of a provider's time slot is
--- a row of `bookings` (kind 'appointment', no show) plus a row here with its time. The
+-- a row of `bookings` without a show (`show_id` NULL) plus a row here with its time. The
 -- database itself refuses a double booking:
 --   * `no_double_booking`: two active appointments of one provider whose occupied ranges
 --     (buffers included) overlap, unless they are places of the same slot of the same service
@@ -9,11 +9,8 @@
 -- The occupied range is written by the adapter from the domain's `slots::occupied_range`.
 CREATE EXTENSION IF NOT EXISTS btree_gist;
 
+-- An appointment's booking has no show: its kind is `show_id IS NULL`, stated nowhere else.
 ALTER TABLE bookings ALTER COLUMN show_id DROP NOT NULL;
-ALTER TABLE bookings ADD COLUMN kind TEXT NOT NULL DEFAULT 'show'
-    CONSTRAINT ck_bookings_kind CHECK (kind IN ('show', 'appointment'));
-ALTER TABLE bookings ADD CONSTRAINT ck_bookings_kind_show
-    CHECK ((kind = 'show') = (show_id IS NOT NULL));
 -- `pending`: paid (or free), waiting for the provider's acceptance.
 ALTER TABLE bookings DROP CONSTRAINT bookings_status_check;
 ALTER TABLE bookings ADD CONSTRAINT bookings_status_check

@@ -520,8 +520,8 @@ pub(crate) fn booking_id(raw: &str) -> Res<Uuid> {
     Uuid::parse_str(raw).map_err(|_| ApiError::not_found(format!("booking {raw} not found")))
 }
 
-/// One booking: its owner, the holder of its guest token (`X-Booking-Token`) or an admin;
-/// anyone else gets 404
+/// One booking: its owner, the holder of its guest token (`X-Booking-Token`), an admin, or an
+/// appointment's provider; anyone else gets 404
 #[api_v2_operation(operation_id = "get_booking", tags(Bookings))]
 pub async fn get_booking(
     state: web::Data<ApiState>,
@@ -541,7 +541,7 @@ pub async fn get_booking(
 
 /// The history of a booking, oldest first: every status change of the booking (and of its
 /// payments and refunds) with who caused it and why. Same access as `GET /bookings/{id}`
-/// (owner, `X-Booking-Token` holder or admin; anyone else gets 404)
+/// (owner, `X-Booking-Token` holder, admin, an appointment's provider; anyone else gets 404)
 #[api_v2_operation(operation_id = "get_booking_history", tags(Bookings))]
 pub async fn booking_history(
     state: web::Data<ApiState>,
@@ -562,8 +562,8 @@ pub async fn booking_history(
 /// What cancelling the booking now would do: whether it can be cancelled (`reason` says why
 /// not) and what it would refund under the cancellation policy — the decision
 /// `POST /bookings/{id}/cancel` takes, shown before it is asked. Nothing is written. Same
-/// access as `GET /bookings/{id}` (owner, `X-Booking-Token` holder or admin; anyone else gets
-/// 404)
+/// access as `GET /bookings/{id}` (owner, `X-Booking-Token` holder, admin, an appointment's
+/// provider; anyone else gets 404)
 #[api_v2_operation(operation_id = "get_cancellation_quote", tags(Bookings))]
 pub async fn cancellation_quote(
     state: web::Data<ApiState>,

@@ -130,20 +130,10 @@ impl Api {
     }
 
     async fn post_created(&self, path: &str, body: Value) -> Result<i64> {
-        let mut req = self.http.post(self.url(path)).json(&body);
-        if let Some(t) = &self.token {
-            req = req.bearer_auth(t);
-        }
-        let resp = req.send().await?;
-        let status = resp.status();
-        let text = resp.text().await?;
-        if status != StatusCode::CREATED && status != StatusCode::OK {
-            return Err(format!("POST {path} -> {status}: {text}").into());
-        }
-        let v: Value = serde_json::from_str(&text)?;
+        let v = self.post_json(path, body).await?;
         v.get("id")
             .and_then(Value::as_i64)
-            .ok_or_else(|| format!("POST {path}: no numeric id in {text}").into())
+            .ok_or_else(|| format!("POST {path}: no numeric id in {v}").into())
     }
 
     pub async fn create_city(&self, name: &str) -> Result<i64> {

@@ -8,7 +8,7 @@
 use std::collections::HashMap;
 use std::ops::Bound;
 
-use boxoffice_domain::booking::{Booking, BookingStatus};
+use boxoffice_domain::booking::{hold_past_due, Booking, BookingStatus};
 use boxoffice_domain::catalog::{Page, Paged};
 use boxoffice_domain::codes::ConflictCode;
 use boxoffice_domain::engine::{BookingTerms, NewBooking, TimeHolder};
@@ -28,7 +28,6 @@ use uuid::Uuid;
 use crate::booking_reads::bookings_from_rows;
 use crate::marketplace::find_service;
 use crate::models::{corrupt, i32_of, u32_of, BookingRow};
-use crate::rules::past_due_prefix;
 use crate::schema::*;
 use crate::TxError;
 
@@ -47,18 +46,6 @@ fn overlaps(
         .sql(", ")
         .bind::<Timestamptz, _>(r.1)
         .sql(", '[)')")
-}
-
-/// The negation of [`boxoffice_domain::booking::hold_past_due`] for the joined `bookings` row
-/// at `now` (`rules::past_due_prefix`).
-fn not_past_due(
-    now: DateTime<Utc>,
-) -> diesel::expression::SqlLiteral<Bool, impl diesel::query_builder::QueryFragment<diesel::pg::Pg>>
-{
-    sql::<Bool>("NOT ")
-        .sql(&past_due_prefix("bookings"))
-        .bind::<Timestamptz, _>(now)
-        .sql(")")
 }
 
 type TimeRow = (
@@ -84,22 +71,6 @@ fn booked_of(r: &TimeRow) -> BookedTime {
     }
 }
 
-macro_rules! time_columns {
-    () => {
-        (
-            appointments::booking_id,
-            bookings::status,
-            bookings::expires_at,
-            appointments::service_id,
-            appointments::starts_at,
-            appointments::ends_at,
-            appointments::buffer_before_minutes,
-            appointments::buffer_after_minutes,
-            appointments::places,
-        )
-    };
-}
-
 /// The provider's active appointments whose occupied range overlaps `r`, with their
 /// bookings' stored status and deadline.
 pub(crate) fn provider_time(
@@ -113,7 +84,17 @@ pub(crate) fn provider_time(
         .filter(appointments::active.eq(true))
         .filter(overlaps(r))
         .order(appointments::booking_id)
-        .select(time_columns!())
+        .select((
+            appointments::booking_id,
+            bookings::status,
+            bookings::expires_at,
+            appointments::service_id,
+            appointments::starts_at,
+            appointments::ends_at,
+            appointments::buffer_before_minutes,
+            appointments::buffer_after_minutes,
+            appointments::places,
+        ))
         .load(conn)
         .map_err(crate::map_db_error)?;
     rows.iter()
@@ -128,52 +109,62 @@ pub(crate) fn provider_time(
         .collect()
 }
 
-/// The provider's booked time overlapping `r`, holds past due at `now` left out.
+/// The provider's booked time overlapping `r`: [`provider_time`] without the holds past due at
+/// `now` ([`hold_past_due`]: their time is free already).
 pub(crate) fn booked_time(
     conn: &mut PgConnection,
     provider_id: Uuid,
     r: (DateTime<Utc>, DateTime<Utc>),
     now: DateTime<Utc>,
-) -> Result<Vec<BookedTime>, TxError> {
-    let rows: Vec<TimeRow> = appointments::table
-        .inner_join(bookings::table)
-        .filter(appointments::provider_id.eq(provider_id))
-        .filter(appointments::active.eq(true))
-        .filter(overlaps(r))
-        .filter(not_past_due(now))
-        .select(time_columns!())
-        .load(conn)?;
-    Ok(rows.iter().map(booked_of).collect())
+) -> Result<Vec<BookedTime>, DomainError> {
+    Ok(provider_time(conn, provider_id, r)?
+        .into_iter()
+        .filter(|h| !hold_past_due(h.status, h.expires_at, now))
+        .map(|h| h.time)
+        .collect())
 }
 
-/// The service's active appointments starting at or after `from` (past-due holds left out).
+/// The service's active appointments starting at or after `from`, earliest first (holds past
+/// due at `now` left out, [`hold_past_due`]).
 pub(crate) fn upcoming(
     conn: &mut PgConnection,
     service_id: i64,
     from: DateTime<Utc>,
     now: DateTime<Utc>,
 ) -> Result<Vec<UpcomingAppointment>, TxError> {
-    let rows: Vec<(Uuid, DateTime<Utc>, DateTime<Utc>)> = appointments::table
+    type Row = (
+        Uuid,
+        DateTime<Utc>,
+        DateTime<Utc>,
+        String,
+        Option<DateTime<Utc>>,
+    );
+    let rows: Vec<Row> = appointments::table
         .inner_join(bookings::table)
         .filter(appointments::service_id.eq(service_id))
         .filter(appointments::active.eq(true))
         .filter(appointments::starts_at.ge(from))
-        .filter(not_past_due(now))
         .order((appointments::starts_at, appointments::booking_id))
         .select((
             appointments::booking_id,
             appointments::starts_at,
             appointments::ends_at,
+            bookings::status,
+            bookings::expires_at,
         ))
         .load(conn)?;
-    Ok(rows
-        .into_iter()
-        .map(|(booking_id, starts_at, ends_at)| UpcomingAppointment {
-            booking_id,
-            starts_at,
-            ends_at,
-        })
-        .collect())
+    let mut out = Vec::with_capacity(rows.len());
+    for (booking_id, starts_at, ends_at, status, expires_at) in rows {
+        let status = BookingStatus::parse(&status).ok_or_else(|| corrupt("status", &status))?;
+        if !hold_past_due(status, expires_at, now) {
+            out.push(UpcomingAppointment {
+                booking_id,
+                starts_at,
+                ends_at,
+            });
+        }
+    }
+    Ok(out)
 }
 
 /// Writes the appointment rows of the new bookings that have one (active).

@@ -540,10 +540,7 @@ impl ServiceRepository for PgServiceRepository {
         now: DateTime<Utc>,
     ) -> Result<Vec<BookedTime>, DomainError> {
         self.db
-            .run(move |conn| {
-                crate::appointments::booked_time(conn, provider_id, (from, to), now)
-                    .map_err(TxError::into_domain)
-            })
+            .run(move |conn| crate::appointments::booked_time(conn, provider_id, (from, to), now))
             .await
     }
 

@@ -162,13 +162,12 @@ impl QueryId for WriteBookingsQuery {
 impl QueryFragment<Pg> for WriteBookingsQuery {
     fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, Pg>) -> QueryResult<()> {
         out.push_sql(
-            "WITH b AS (INSERT INTO bookings (id, reference, show_id, kind, status, \
-             customer_name, phone, email, quantity, total_amount, currency, created_at, \
-             updated_at, user_id, guest_token_hash, expires_at) \
-             SELECT u.id, u.reference, u.show_id, \
-             CASE WHEN u.show_id IS NULL THEN 'appointment' ELSE 'show' END, u.status, u.name, \
-             u.phone, u.email, u.quantity, u.total, u.currency, u.created_at, u.created_at, \
-             u.user_id, u.guest_token_hash, u.expires_at FROM unnest(",
+            "WITH b AS (INSERT INTO bookings (id, reference, show_id, status, customer_name, \
+             phone, email, quantity, total_amount, currency, created_at, updated_at, user_id, \
+             guest_token_hash, expires_at) \
+             SELECT u.id, u.reference, u.show_id, u.status, u.name, u.phone, u.email, \
+             u.quantity, u.total, u.currency, u.created_at, u.created_at, u.user_id, \
+             u.guest_token_hash, u.expires_at FROM unnest(",
         );
         out.push_bind_param::<Array<SqlUuid>, _>(&self.ids)?;
         out.push_sql(", ");

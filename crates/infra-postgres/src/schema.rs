@@ -107,7 +107,6 @@ diesel::table! {
         user_id -> Nullable<Uuid>,
         guest_token_hash -> Nullable<Bytea>,
         expires_at -> Nullable<Timestamptz>,
-        kind -> Text,
     }
 }
 

@@ -2168,7 +2168,7 @@ class BookingsApi:
         _headers: Optional[Dict[StrictStr, Any]] = None,
         _host_index: Annotated[StrictInt, Field(ge=0, le=0)] = 0,
     ) -> BookingDto:
-        """One booking: its owner, the holder of its guest token (`X-Booking-Token`) or an admin; anyone else gets 404
+        """One booking: its owner, the holder of its guest token (`X-Booking-Token`), an admin, or an appointment's provider; anyone else gets 404
 
         Error codes: - 401: `account_disabled`, `invalid_token`, `token_expired` - 404: `not_found` - 429: `rate_limited` - 503: `unavailable`
 
@@ -2243,7 +2243,7 @@ class BookingsApi:
         _headers: Optional[Dict[StrictStr, Any]] = None,
         _host_index: Annotated[StrictInt, Field(ge=0, le=0)] = 0,
     ) -> ApiResponse[BookingDto]:
-        """One booking: its owner, the holder of its guest token (`X-Booking-Token`) or an admin; anyone else gets 404
+        """One booking: its owner, the holder of its guest token (`X-Booking-Token`), an admin, or an appointment's provider; anyone else gets 404
 
         Error codes: - 401: `account_disabled`, `invalid_token`, `token_expired` - 404: `not_found` - 429: `rate_limited` - 503: `unavailable`
 
@@ -2318,7 +2318,7 @@ class BookingsApi:
         _headers: Optional[Dict[StrictStr, Any]] = None,
         _host_index: Annotated[StrictInt, Field(ge=0, le=0)] = 0,
     ) -> RESTResponseType:
-        """One booking: its owner, the holder of its guest token (`X-Booking-Token`) or an admin; anyone else gets 404
+        """One booking: its owner, the holder of its guest token (`X-Booking-Token`), an admin, or an appointment's provider; anyone else gets 404
 
         Error codes: - 401: `account_disabled`, `invalid_token`, `token_expired` - 404: `not_found` - 429: `rate_limited` - 503: `unavailable`
 
@@ -2456,7 +2456,7 @@ class BookingsApi:
         _headers: Optional[Dict[StrictStr, Any]] = None,
         _host_index: Annotated[StrictInt, Field(ge=0, le=0)] = 0,
     ) -> BookingHistoryDto:
-        """The history of a booking, oldest first: every status change of the booking (and of its payments and refunds) with who caused it and why. Same access as `GET /bookings/{id}` (owner, `X-Booking-Token` holder or admin; anyone else gets 404)
+        """The history of a booking, oldest first: every status change of the booking (and of its payments and refunds) with who caused it and why. Same access as `GET /bookings/{id}` (owner, `X-Booking-Token` holder, admin, an appointment's provider; anyone else gets 404)
 
         Error codes: - 401: `account_disabled`, `invalid_token`, `token_expired` - 404: `not_found` - 429: `rate_limited` - 503: `unavailable`
 
@@ -2531,7 +2531,7 @@ class BookingsApi:
         _headers: Optional[Dict[StrictStr, Any]] = None,
         _host_index: Annotated[StrictInt, Field(ge=0, le=0)] = 0,
     ) -> ApiResponse[BookingHistoryDto]:
-        """The history of a booking, oldest first: every status change of the booking (and of its payments and refunds) with who caused it and why. Same access as `GET /bookings/{id}` (owner, `X-Booking-Token` holder or admin; anyone else gets 404)
+        """The history of a booking, oldest first: every status change of the booking (and of its payments and refunds) with who caused it and why. Same access as `GET /bookings/{id}` (owner, `X-Booking-Token` holder, admin, an appointment's provider; anyone else gets 404)
 
         Error codes: - 401: `account_disabled`, `invalid_token`, `token_expired` - 404: `not_found` - 429: `rate_limited` - 503: `unavailable`
 
@@ -2606,7 +2606,7 @@ class BookingsApi:
         _headers: Optional[Dict[StrictStr, Any]] = None,
         _host_index: Annotated[StrictInt, Field(ge=0, le=0)] = 0,
     ) -> RESTResponseType:
-        """The history of a booking, oldest first: every status change of the booking (and of its payments and refunds) with who caused it and why. Same access as `GET /bookings/{id}` (owner, `X-Booking-Token` holder or admin; anyone else gets 404)
+        """The history of a booking, oldest first: every status change of the booking (and of its payments and refunds) with who caused it and why. Same access as `GET /bookings/{id}` (owner, `X-Booking-Token` holder, admin, an appointment's provider; anyone else gets 404)
 
         Error codes: - 401: `account_disabled`, `invalid_token`, `token_expired` - 404: `not_found` - 429: `rate_limited` - 503: `unavailable`
 
@@ -2744,7 +2744,7 @@ class BookingsApi:
         _headers: Optional[Dict[StrictStr, Any]] = None,
         _host_index: Annotated[StrictInt, Field(ge=0, le=0)] = 0,
     ) -> CancellationQuoteDto:
-        """What cancelling the booking now would do: whether it can be cancelled (`reason` says why not) and what it would refund under the cancellation policy — the decision `POST /bookings/{id}/cancel` takes, shown before it is asked. Nothing is written. Same access as `GET /bookings/{id}` (owner, `X-Booking-Token` holder or admin; anyone else gets 404)
+        """What cancelling the booking now would do: whether it can be cancelled (`reason` says why not) and what it would refund under the cancellation policy — the decision `POST /bookings/{id}/cancel` takes, shown before it is asked. Nothing is written. Same access as `GET /bookings/{id}` (owner, `X-Booking-Token` holder, admin, an appointment's provider; anyone else gets 404)
 
         Error codes: - 401: `account_disabled`, `invalid_token`, `token_expired` - 404: `not_found` - 429: `rate_limited` - 503: `unavailable`
 
@@ -2819,7 +2819,7 @@ class BookingsApi:
         _headers: Optional[Dict[StrictStr, Any]] = None,
         _host_index: Annotated[StrictInt, Field(ge=0, le=0)] = 0,
     ) -> ApiResponse[CancellationQuoteDto]:
-        """What cancelling the booking now would do: whether it can be cancelled (`reason` says why not) and what it would refund under the cancellation policy — the decision `POST /bookings/{id}/cancel` takes, shown before it is asked. Nothing is written. Same access as `GET /bookings/{id}` (owner, `X-Booking-Token` holder or admin; anyone else gets 404)
+        """What cancelling the booking now would do: whether it can be cancelled (`reason` says why not) and what it would refund under the cancellation policy — the decision `POST /bookings/{id}/cancel` takes, shown before it is asked. Nothing is written. Same access as `GET /bookings/{id}` (owner, `X-Booking-Token` holder, admin, an appointment's provider; anyone else gets 404)
 
         Error codes: - 401: `account_disabled`, `invalid_token`, `token_expired` - 404: `not_found` - 429: `rate_limited` - 503: `unavailable`
 
@@ -2894,7 +2894,7 @@ class BookingsApi:
         _headers: Optional[Dict[StrictStr, Any]] = None,
         _host_index: Annotated[StrictInt, Field(ge=0, le=0)] = 0,
     ) -> RESTResponseType:
-        """What cancelling the booking now would do: whether it can be cancelled (`reason` says why not) and what it would refund under the cancellation policy — the decision `POST /bookings/{id}/cancel` takes, shown before it is asked. Nothing is written. Same access as `GET /bookings/{id}` (owner, `X-Booking-Token` holder or admin; anyone else gets 404)
+        """What cancelling the booking now would do: whether it can be cancelled (`reason` says why not) and what it would refund under the cancellation policy — the decision `POST /bookings/{id}/cancel` takes, shown before it is asked. Nothing is written. Same access as `GET /bookings/{id}` (owner, `X-Booking-Token` holder, admin, an appointment's provider; anyone else gets 404)
 
         Error codes: - 401: `account_disabled`, `invalid_token`, `token_expired` - 404: `not_found` - 429: `rate_limited` - 503: `unavailable`
 

@@ -262,7 +262,7 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * One booking: its owner, the holder of its guest token (`X-Booking-Token`) or an admin; anyone else gets 404
+         * One booking: its owner, the holder of its guest token (`X-Booking-Token`), an admin, or an appointment's provider; anyone else gets 404
          * @description Error codes:
          *     - 401: `account_disabled`, `invalid_token`, `token_expired`
          *     - 404: `not_found`
@@ -346,7 +346,7 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * What cancelling the booking now would do: whether it can be cancelled (`reason` says why not) and what it would refund under the cancellation policy — the decision `POST /bookings/{id}/cancel` takes, shown before it is asked. Nothing is written. Same access as `GET /bookings/{id}` (owner, `X-Booking-Token` holder or admin; anyone else gets 404)
+         * What cancelling the booking now would do: whether it can be cancelled (`reason` says why not) and what it would refund under the cancellation policy — the decision `POST /bookings/{id}/cancel` takes, shown before it is asked. Nothing is written. Same access as `GET /bookings/{id}` (owner, `X-Booking-Token` holder, admin, an appointment's provider; anyone else gets 404)
          * @description Error codes:
          *     - 401: `account_disabled`, `invalid_token`, `token_expired`
          *     - 404: `not_found`
@@ -396,7 +396,7 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * The history of a booking, oldest first: every status change of the booking (and of its payments and refunds) with who caused it and why. Same access as `GET /bookings/{id}` (owner, `X-Booking-Token` holder or admin; anyone else gets 404)
+         * The history of a booking, oldest first: every status change of the booking (and of its payments and refunds) with who caused it and why. Same access as `GET /bookings/{id}` (owner, `X-Booking-Token` holder, admin, an appointment's provider; anyone else gets 404)
          * @description Error codes:
          *     - 401: `account_disabled`, `invalid_token`, `token_expired`
          *     - 404: `not_found`

@@ -219,7 +219,8 @@ impl MarketplaceCatalog {
         Ok(Paged { items, total, page })
     }
 
-    /// The free slots of a live, active service starting in `[from, to)` at `now`.
+    /// The free slots of a service starting in `[from, to)` at `now` (none while it is inactive;
+    /// the callers never pass a deleted one).
     async fn free_slots_of(
         &self,
         service: &Service,
@@ -227,7 +228,7 @@ impl MarketplaceCatalog {
         to: DateTime<Utc>,
         now: DateTime<Utc>,
     ) -> Result<Vec<Slot>, DomainError> {
-        if service.is_deleted() || !service.fields.active {
+        if !service.fields.active {
             return Ok(vec![]);
         }
         let availability = &service.fields.availability;
